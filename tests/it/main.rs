@@ -1,0 +1,6 @@
+//! The one integration-test binary: every outside contract, driven through the real binary.
+
+#![allow(clippy::unwrap_used)] // A failed unwrap is a failed test.
+
+mod helpers;
+mod mrz_cli;
