@@ -4,6 +4,7 @@
 
 mod cmd;
 mod jsonl;
+mod watchlist_csv;
 
 use std::process::ExitCode;
 
@@ -25,12 +26,19 @@ enum Command {
     /// Read and write ICAO 9303 machine-readable zones (JSON Lines in, JSON Lines out).
     #[command(subcommand)]
     Mrz(cmd::mrz::MrzCommand),
+    /// Screen names against a watchlist (JSON Lines in, JSON Lines out).
+    Screen(cmd::screen::ScreenArgs),
+    /// Generate the screening evaluation set, and measure recall, false alarms and speed.
+    #[command(subcommand, name = "screen-eval")]
+    ScreenEval(cmd::screen_eval::EvalCommand),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Mrz(c) => cmd::mrz::run(c),
+        Command::Screen(a) => cmd::screen::run(a),
+        Command::ScreenEval(c) => cmd::screen_eval::run(c),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

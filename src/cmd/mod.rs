@@ -1,1 +1,3 @@
 pub mod mrz;
+pub mod screen;
+pub mod screen_eval;

@@ -1,0 +1,240 @@
+//! What the watchlist holds and what a query asks, parsed at the edge into valid values.
+
+use std::fmt;
+
+/// A date of birth: the full date, or only the year when that is all that is known.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Dob {
+    Full(time::Date),
+    Year(i32),
+}
+
+impl Dob {
+    /// `YYYY-MM-DD` or `YYYY`.
+    pub fn parse(text: &str) -> Result<Dob, FieldError> {
+        let t = text.trim();
+        let bad = || FieldError::Dob(t.chars().take(40).collect());
+        let digits = |s: &str| s.len() == s.bytes().filter(u8::is_ascii_digit).count();
+        if t.len() == 4 && digits(t) {
+            let year: i32 = t.parse().map_err(|_| bad())?;
+            return if (1..=9999).contains(&year) {
+                Ok(Dob::Year(year))
+            } else {
+                Err(bad())
+            };
+        }
+        let parts: Vec<&str> = t.split('-').collect();
+        let [y, m, d] = parts[..] else {
+            return Err(bad());
+        };
+        if y.len() != 4 || m.len() != 2 || d.len() != 2 || !(digits(y) && digits(m) && digits(d)) {
+            return Err(bad());
+        }
+        let (y, m, d): (i32, u8, u8) = (
+            y.parse().map_err(|_| bad())?,
+            m.parse().map_err(|_| bad())?,
+            d.parse().map_err(|_| bad())?,
+        );
+        let month = time::Month::try_from(m).map_err(|_| bad())?;
+        time::Date::from_calendar_date(y, month, d)
+            .map(Dob::Full)
+            .map_err(|_| bad())
+    }
+
+    pub fn year(self) -> i32 {
+        match self {
+            Dob::Full(d) => d.year(),
+            Dob::Year(y) => y,
+        }
+    }
+}
+
+impl fmt::Display for Dob {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Dob::Full(d) => write!(
+                f,
+                "{:04}-{:02}-{:02}",
+                d.year(),
+                u8::from(d.month()),
+                d.day()
+            ),
+            Dob::Year(y) => write!(f, "{y:04}"),
+        }
+    }
+}
+
+/// An ICAO country code: one to three upper-case letters (`VNM`, `D`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Country([u8; 3]);
+
+impl Country {
+    pub fn parse(text: &str) -> Result<Country, FieldError> {
+        let t = text.trim().trim_end_matches('<').to_ascii_uppercase();
+        if (1..=3).contains(&t.len()) && t.bytes().all(|c| c.is_ascii_uppercase()) {
+            let mut code = [b' '; 3];
+            code[..t.len()].copy_from_slice(t.as_bytes());
+            Ok(Country(code))
+        } else {
+            Err(FieldError::Country(text.chars().take(20).collect()))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.0).unwrap_or("").trim_end()
+    }
+}
+
+impl fmt::Display for Country {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Sex {
+    Male,
+    Female,
+}
+
+impl Sex {
+    /// `M` or `F`; `X`, `<` and empty mean unknown and give `None`.
+    pub fn parse(text: &str) -> Result<Option<Sex>, FieldError> {
+        match text.trim() {
+            "M" | "m" => Ok(Some(Sex::Male)),
+            "F" | "f" => Ok(Some(Sex::Female)),
+            "" | "X" | "x" | "<" => Ok(None),
+            other => Err(FieldError::Sex(other.chars().take(20).collect())),
+        }
+    }
+}
+
+/// A document number compared exactly: upper case, letters and digits only.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct DocumentNumber(Box<str>);
+
+impl DocumentNumber {
+    /// `None` when nothing of a number is left after dropping separators and fillers.
+    pub fn parse(text: &str) -> Option<DocumentNumber> {
+        let n: String = text
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .map(|c| c.to_ascii_uppercase())
+            .collect();
+        (!n.is_empty()).then(|| DocumentNumber(n.into()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A field that does not hold what it should.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum FieldError {
+    #[error("`{0}` is not a date of birth (YYYY-MM-DD or YYYY)")]
+    Dob(String),
+    #[error("`{0}` is not a country code (one to three letters)")]
+    Country(String),
+    #[error("`{0}` is not a sex (M, F or X)")]
+    Sex(String),
+    #[error("the name has no letters")]
+    EmptyName,
+    #[error("the id is empty")]
+    EmptyId,
+}
+
+impl FieldError {
+    pub const fn code(&self) -> &'static str {
+        match self {
+            FieldError::Dob(_) => "invalid_dob",
+            FieldError::Country(_) => "invalid_nationality",
+            FieldError::Sex(_) => "invalid_sex",
+            FieldError::EmptyName => "invalid_name",
+            FieldError::EmptyId => "invalid_id",
+        }
+    }
+}
+
+/// A person on the watchlist.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entry {
+    pub id: String,
+    /// As written, with diacritics.
+    pub name: String,
+    pub aliases: Vec<String>,
+    pub dob: Option<Dob>,
+    pub nationality: Option<Country>,
+    pub sex: Option<Sex>,
+    pub document_number: Option<DocumentNumber>,
+}
+
+/// Who is at the desk, as far as the document tells.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Query {
+    pub name: String,
+    pub dob: Option<Dob>,
+    pub nationality: Option<Country>,
+    pub sex: Option<Sex>,
+    pub document_number: Option<DocumentNumber>,
+}
+
+impl Query {
+    pub fn name(name: impl Into<String>) -> Query {
+        Query {
+            name: name.into(),
+            dob: None,
+            nationality: None,
+            sex: None,
+            document_number: None,
+        }
+    }
+}
+
+/// One watchlist entry that may be the person queried, with why.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Hit {
+    pub id: String,
+    /// 0 to 1; 1 for an exact document number.
+    pub score: f32,
+    /// The name or alias that matched, as written on the list.
+    pub matched_name: String,
+    pub reasons: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_of_birth() {
+        assert_eq!(Dob::parse("1985").unwrap(), Dob::Year(1985));
+        assert_eq!(Dob::parse("1985-03-12").unwrap().to_string(), "1985-03-12");
+        for bad in [
+            "85",
+            "1985-3-12",
+            "1985-02-30",
+            "12/03/1985",
+            "abcd",
+            "0000",
+            "",
+        ] {
+            assert!(Dob::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn countries_sexes_and_numbers() {
+        assert_eq!(Country::parse("vnm").unwrap().as_str(), "VNM");
+        assert_eq!(Country::parse("D<<").unwrap().as_str(), "D");
+        assert!(Country::parse("VIET").is_err());
+        assert!(Country::parse("V1").is_err());
+        assert_eq!(Sex::parse("X").unwrap(), None);
+        assert!(Sex::parse("Q").is_err());
+        assert_eq!(
+            DocumentNumber::parse(" c-123 456 ").unwrap().as_str(),
+            "C123456"
+        );
+        assert_eq!(DocumentNumber::parse("<<< "), None);
+    }
+}

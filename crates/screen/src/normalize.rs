@@ -1,0 +1,152 @@
+//! Names folded for matching: ASCII letters in upper case, split into tokens, and a skeleton of
+//! each token that maps common transliteration variants onto one spelling.
+
+/// Splits a name as written (any script, diacritics, MRZ `<` separators, punctuation) into
+/// upper-case ASCII tokens. `Đ` becomes `D`; other scripts are romanised (Chinese characters to
+/// pinyin syllables, Cyrillic by sound); apostrophes vanish (`O'Connor` → `OCONNOR`).
+pub fn tokens(name: &str) -> Vec<String> {
+    let cleaned: String = name
+        .chars()
+        .filter(|c| !matches!(c, '\'' | '’' | 'ʼ' | '‘' | '`' | 'ʻ'))
+        .collect();
+    let ascii = deunicode::deunicode_with_tofu(&cleaned, " ");
+    ascii
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .filter(|t| !t.is_empty())
+        .map(str::to_ascii_uppercase)
+        .collect()
+}
+
+/// The skeleton of an upper-case token: the spelling variants of transliteration folded
+/// together, so that `ALEKSANDR` and `ALEXANDR`, `YURIY` and `IURII`, `MUELLER` and `MULLER`,
+/// `ZHENYA` and `JENIA` share one key.
+///
+/// Rules, in order: `Y`→`I`, `W`→`V`; `KS`→`X`, `PH`→`F`, `ZH`/`DJ`→`J`, `CK`→`K`, `TZ`→`TS`;
+/// `AE`/`OE`/`UE` before a consonant → `A`/`O`/`U` (German umlauts written out); then doubled
+/// letters collapse. Vietnamese initials (`KH`, `TH`, `NG`, `GI`) are left alone: they tell
+/// different names apart (`KHOA`, `HOA`).
+pub fn skeleton(token: &str) -> String {
+    let b: Vec<u8> = token
+        .bytes()
+        .map(|c| match c {
+            b'Y' => b'I',
+            b'W' => b'V',
+            c => c,
+        })
+        .collect();
+    let mut out: Vec<u8> = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        let next = b.get(i + 1).copied();
+        let after = b.get(i + 2).copied();
+        let (write, step): (&[u8], usize) = match (c, next) {
+            (b'K', Some(b'S')) => (b"X", 2),
+            (b'P', Some(b'H')) => (b"F", 2),
+            (b'Z', Some(b'H')) | (b'D', Some(b'J')) => (b"J", 2),
+            (b'C', Some(b'K')) => (b"K", 2),
+            (b'T', Some(b'Z')) => (b"TS", 2),
+            (b'A', Some(b'E')) if after.is_some_and(is_consonant) => (b"A", 2),
+            (b'O', Some(b'E')) if after.is_some_and(is_consonant) => (b"O", 2),
+            (b'U', Some(b'E')) if after.is_some_and(is_consonant) => (b"U", 2),
+            _ => (std::slice::from_ref(&b[i]), 1),
+        };
+        out.extend_from_slice(write);
+        i += step;
+    }
+    out.dedup();
+    String::from_utf8(out).unwrap_or_default()
+}
+
+fn is_consonant(c: u8) -> bool {
+    c.is_ascii_uppercase() && !matches!(c, b'A' | b'E' | b'I' | b'O' | b'U')
+}
+
+/// Optimal string alignment distance (Levenshtein with adjacent transpositions), stopping early
+/// once it exceeds `max`: then it returns `max + 1`.
+pub fn osa_distance(a: &[u8], b: &[u8], max: usize) -> usize {
+    if a.len().abs_diff(b.len()) > max {
+        return max + 1;
+    }
+    let n = b.len();
+    let mut prev2 = vec![0usize; n + 1];
+    let mut prev: Vec<usize> = (0..=n).collect();
+    let mut cur = vec![0usize; n + 1];
+    for i in 1..=a.len() {
+        cur[0] = i;
+        let mut row_min = cur[0];
+        for j in 1..=n {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(prev2[j - 2] + 1);
+            }
+            cur[j] = v;
+            row_min = row_min.min(v);
+        }
+        if row_min > max {
+            return max + 1;
+        }
+        std::mem::swap(&mut prev2, &mut prev);
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[n].min(max + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folds_vietnamese_mrz_and_other_scripts() {
+        assert_eq!(tokens("Nguyễn Văn Đức"), ["NGUYEN", "VAN", "DUC"]);
+        assert_eq!(tokens("NGUYEN<<VAN<DUC"), ["NGUYEN", "VAN", "DUC"]);
+        assert_eq!(tokens("Đặng Thị Ngọc-Ánh"), ["DANG", "THI", "NGOC", "ANH"]);
+        assert_eq!(tokens("O'Connor, Seán"), ["OCONNOR", "SEAN"]);
+        assert_eq!(tokens("Юрий Щербаков"), ["IURII", "SHCHERBAKOV"]);
+        assert_eq!(tokens("王小明"), ["WANG", "XIAO", "MING"]);
+        assert_eq!(tokens(" 123 <<< ,,, "), Vec::<String>::new());
+    }
+
+    #[test]
+    fn skeletons_fold_transliteration_variants() {
+        let same = [
+            ("ALEKSANDR", "ALEXANDR"),
+            ("YURIY", "IURII"),
+            ("YURIY", "YURI"),
+            ("DMITRIY", "DMITRY"),
+            ("MUELLER", "MULLER"),
+            ("ZHENYA", "JENIA"),
+            ("STEPHAN", "STEFAN"),
+            ("ANNA", "ANA"),
+            ("VALENTINA", "WALENTINA"),
+            ("LY", "LI"),
+        ];
+        for (a, b) in same {
+            assert_eq!(skeleton(a), skeleton(b), "{a} {b}");
+        }
+        let different = [
+            ("KHOA", "HOA"),
+            ("THU", "TU"),
+            ("ANH", "AN"),
+            ("HUE", "HU"),
+            ("NGOC", "NGO"),
+        ];
+        for (a, b) in different {
+            assert_ne!(skeleton(a), skeleton(b), "{a} {b}");
+        }
+    }
+
+    #[test]
+    fn osa_counts_edits_and_transpositions() {
+        let d = |a: &str, b: &str| osa_distance(a.as_bytes(), b.as_bytes(), 3);
+        assert_eq!(d("DUC", "DUC"), 0);
+        assert_eq!(d("DUC", "DUX"), 1);
+        assert_eq!(d("DUC", "DU"), 1);
+        assert_eq!(d("NGUYEN", "NGUEYN"), 1);
+        assert_eq!(d("HUNG", "DUNG"), 1);
+        assert_eq!(d("DUC", "DUNG"), 2);
+        assert_eq!(d("A", "ABCDEFG"), 4);
+        assert_eq!(osa_distance(b"ABCDEF", b"UVWXYZ", 1), 2);
+    }
+}

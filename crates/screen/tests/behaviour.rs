@@ -1,0 +1,274 @@
+//! What an officer relies on: the listed person found through the variants a document produces,
+//! people who merely share common name parts left alone, and updates taking effect at once.
+
+#![allow(clippy::unwrap_used)] // A failed unwrap is a failed test.
+
+use screen::{Country, Dob, DocumentNumber, Entry, Hit, Index, Query, SearchOptions, Sex};
+
+fn entry(id: &str, name: &str, dob: &str, nat: &str, sex: &str) -> Entry {
+    Entry {
+        id: id.into(),
+        name: name.into(),
+        aliases: Vec::new(),
+        dob: (!dob.is_empty()).then(|| Dob::parse(dob).unwrap()),
+        nationality: (!nat.is_empty()).then(|| Country::parse(nat).unwrap()),
+        sex: Sex::parse(sex).unwrap(),
+        document_number: None,
+    }
+}
+
+fn query(name: &str, dob: &str, nat: &str, sex: &str) -> Query {
+    Query {
+        name: name.into(),
+        dob: (!dob.is_empty()).then(|| Dob::parse(dob).unwrap()),
+        nationality: (!nat.is_empty()).then(|| Country::parse(nat).unwrap()),
+        sex: Sex::parse(sex).unwrap(),
+        document_number: None,
+    }
+}
+
+/// A list where common Vietnamese name parts abound, as they do on the real one.
+fn index() -> Index {
+    let mut ix = Index::new();
+    let people = [
+        ("W1", "Nguyễn Văn Đức", "1985-03-12", "VNM", "M"),
+        ("W2", "Trần Thị Ngọc Ánh", "1990-07-01", "VNM", "F"),
+        ("W3", "Алексей Смирнов", "1979-11-30", "RUS", "M"),
+        ("W4", "Park Ji-hoon", "1988", "KOR", "M"),
+        ("W5", "Lê Hoàng Long", "", "VNM", "M"),
+        ("W6", "Zhang Xiaoming", "1975-05-05", "CHN", "M"),
+    ];
+    for (id, name, dob, nat, sex) in people {
+        ix.upsert(entry(id, name, dob, nat, sex)).unwrap();
+    }
+    // Filler sharing the common parts, so that their weights are those of a real list.
+    let families = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng"];
+    let middles = ["Văn", "Thị", "Văn", "Thị", "Minh"];
+    let givens = [
+        "Hùng", "Lan", "Tuấn", "Hương", "Dũng", "Mai", "Sơn", "Hà", "Nam", "Linh", "Quang", "Trang",
+    ];
+    let mut n = 0;
+    for f in families {
+        for m in middles {
+            for g in givens {
+                n += 1;
+                let sex = if m == "Thị" { "F" } else { "M" };
+                ix.upsert(entry(
+                    &format!("F{n}"),
+                    &format!("{f} {m} {g}"),
+                    "1970-01-01",
+                    "VNM",
+                    sex,
+                ))
+                .unwrap();
+            }
+        }
+    }
+    ix
+}
+
+fn ids(hits: &[Hit]) -> Vec<&str> {
+    hits.iter().map(|h| h.id.as_str()).collect()
+}
+
+fn first(ix: &Index, q: Query) -> Option<Hit> {
+    ix.search(&q, SearchOptions::default()).into_iter().next()
+}
+
+#[test]
+fn finds_the_listed_person_through_document_variants() {
+    let ix = index();
+    let variants = [
+        ("NGUYEN<<VAN<DUC", "W1"),
+        ("VAN DUC NGUYEN", "W1"),
+        ("NGUYEN DUC", "W1"),
+        ("NGUYEN VAN DUX", "W1"),
+        ("NGUYEN VAN DCU", "W1"),
+        ("TRAN THI NGOCANH", "W2"),
+        ("NGOC ANH TRAN THI", "W2"),
+        ("SMIRNOV<<ALEKSEY", "W3"),
+        ("SMIRNOV ALEXEI", "W3"),
+        ("PARK JIHOON", "W4"),
+        ("ZHANG XIAO MING", "W6"),
+        ("ZHANG<<XIAOMI", "W6"),
+    ];
+    for (name, want) in variants {
+        let listed = ix.search(
+            &query(name, "", "", ""),
+            SearchOptions {
+                limit: 10,
+                threshold: 0.0,
+            },
+        );
+        let dob = match want {
+            "W1" => "1985-03-12",
+            "W2" => "1990-07-01",
+            "W3" => "1979-11-30",
+            "W4" => "1988-02-03",
+            _ => "1975-05-05",
+        };
+        let hit = first(&ix, query(name, dob, "", ""));
+        let hit = hit.unwrap_or_else(|| panic!("{name}: no hit; below threshold: {listed:?}"));
+        assert_eq!(hit.id, want, "{name}: {hit:?}");
+    }
+}
+
+#[test]
+fn common_name_parts_alone_do_not_match() {
+    let ix = index();
+    for name in [
+        "NGUYEN VAN",
+        "NGUYEN",
+        "TRAN THI",
+        "NGUYEN THI DUC",
+        "LE VAN LONG",
+    ] {
+        let hits = ix.search(
+            &query(name, "1985-03-12", "VNM", ""),
+            SearchOptions::default(),
+        );
+        assert!(
+            hits.iter().all(|h| !h.id.starts_with('F')),
+            "{name}: {hits:?}"
+        );
+        assert!(
+            !ids(&hits).contains(&"W1") || name == "NGUYEN THI DUC",
+            "{name}: {hits:?}"
+        );
+    }
+    // Same family and middle name, another given name.
+    let hits = ix.search(
+        &query("NGUYEN VAN DUNG", "1985-03-12", "VNM", "M"),
+        SearchOptions::default(),
+    );
+    assert!(!ids(&hits).contains(&"W1"), "{hits:?}");
+}
+
+#[test]
+fn the_same_name_born_another_day_is_someone_else() {
+    let ix = index();
+    assert!(first(&ix, query("NGUYEN VAN DUC", "1992-08-25", "VNM", "M")).is_none());
+    // A misread digit is still the same person.
+    assert_eq!(
+        first(&ix, query("NGUYEN VAN DUC", "1985-03-13", "VNM", "M"))
+            .unwrap()
+            .id,
+        "W1"
+    );
+    // Only the year is listed for W4; a year one off is close, ten off is not.
+    assert_eq!(
+        first(&ix, query("PARK JI HOON", "1988-06-01", "KOR", "M"))
+            .unwrap()
+            .id,
+        "W4"
+    );
+    assert!(first(&ix, query("PARK JI HOON", "1998-06-01", "KOR", "M")).is_none());
+}
+
+#[test]
+fn no_date_of_birth_on_the_list_leaves_the_name_to_decide() {
+    let ix = index();
+    let hit = first(&ix, query("LE HOANG LONG", "1980-01-01", "VNM", "M")).unwrap();
+    assert_eq!(hit.id, "W5");
+    assert!(
+        hit.reasons
+            .iter()
+            .any(|r| r == "no date of birth to compare"),
+        "{hit:?}"
+    );
+}
+
+#[test]
+fn hits_say_which_name_matched_and_why() {
+    let mut ix = index();
+    let mut e = entry("W7", "Hoàng Thị Thu Trang", "1993-09-09", "VNM", "F");
+    e.aliases = vec!["Hoàng Thu Trang".into(), "Trang Hoàng".into()];
+    ix.upsert(e).unwrap();
+    let hit = first(&ix, query("HOANG THU TRANG", "1993-09-09", "VNM", "F")).unwrap();
+    assert_eq!(hit.id, "W7");
+    assert_eq!(hit.matched_name, "Hoàng Thu Trang");
+    assert!(
+        hit.reasons[0].starts_with("alias \"Hoàng Thu Trang\": HOANG, THU, TRANG"),
+        "{:?}",
+        hit.reasons
+    );
+    assert!(
+        hit.reasons
+            .contains(&"date of birth 1993-09-09 matches".to_string())
+    );
+    assert!(hit.reasons.contains(&"nationality VNM matches".to_string()));
+    assert!(hit.score > 0.95 && hit.score <= 1.0);
+
+    let typo = first(&ix, query("NGUYEN VAN DUX", "1985-03-12", "", "")).unwrap();
+    assert!(typo.reasons[0].contains("DUX ≈ DUC"), "{:?}", typo.reasons);
+    let short = first(&ix, query("NGUYEN DUC", "1985-03-12", "", "")).unwrap();
+    assert!(
+        short.reasons[0].contains("not in the query: VAN"),
+        "{:?}",
+        short.reasons
+    );
+}
+
+#[test]
+fn an_exact_document_number_decides_on_its_own() {
+    let mut ix = index();
+    let mut e = entry("W8", "Kim Min-jun", "1991-01-01", "KOR", "M");
+    e.document_number = DocumentNumber::parse("M12345678");
+    ix.upsert(e).unwrap();
+    let mut q = query("SOMEONE ELSE ENTIRELY", "", "KOR", "");
+    q.document_number = DocumentNumber::parse("m1234-5678");
+    let hit = first(&ix, q.clone()).unwrap();
+    assert_eq!((hit.id.as_str(), hit.score), ("W8", 1.0));
+    assert!(hit.reasons[0].starts_with("document number M12345678 matches (issued by KOR)"));
+    // The same number issued by another state is another document.
+    q.nationality = Country::parse("JPN").ok();
+    assert!(first(&ix, q).is_none());
+}
+
+#[test]
+fn changes_and_removals_take_effect_at_once() {
+    let mut ix = index();
+    let before = ix.len();
+    ix.upsert(entry("W1", "Đỗ Minh Khôi", "1985-03-12", "VNM", "M"))
+        .unwrap();
+    assert_eq!(ix.len(), before);
+    assert!(first(&ix, query("NGUYEN VAN DUC", "1985-03-12", "VNM", "M")).is_none());
+    assert_eq!(
+        first(&ix, query("DO MINH KHOI", "1985-03-12", "VNM", "M"))
+            .unwrap()
+            .id,
+        "W1"
+    );
+    assert!(ix.remove("W1"));
+    assert!(!ix.remove("W1"));
+    assert_eq!(ix.len(), before - 1);
+    assert!(first(&ix, query("DO MINH KHOI", "1985-03-12", "VNM", "M")).is_none());
+}
+
+#[test]
+fn refuses_entries_without_a_name_or_id() {
+    let mut ix = Index::new();
+    assert_eq!(
+        ix.upsert(entry("X", " - ", "", "", "")).unwrap_err().code(),
+        "invalid_name"
+    );
+    assert_eq!(
+        ix.upsert(entry(" ", "A B", "", "", "")).unwrap_err().code(),
+        "invalid_id"
+    );
+    assert!(ix.is_empty());
+}
+
+#[test]
+fn limit_and_order() {
+    let ix = index();
+    let hits = ix.search(
+        &query("NGUYEN VAN HUNG", "", "", ""),
+        SearchOptions {
+            limit: 3,
+            threshold: 0.0,
+        },
+    );
+    assert!(hits.len() <= 3);
+    assert!(hits.windows(2).all(|w| w[0].score >= w[1].score));
+}
