@@ -163,14 +163,18 @@ fn evaluate(dir: &Path, thresholds: &[f32]) -> anyhow::Result<()> {
     // Latency at the default threshold, single-threaded, as the desk would ask.
     let options = SearchOptions::default();
     let mut times = Vec::with_capacity(queries.len());
+    let mut slowest: Vec<(f64, &str)> = Vec::new();
     let started = Instant::now();
     for (q, _, _) in &queries {
         let t = Instant::now();
         let hits = index.search(q, options);
-        times.push(t.elapsed().as_secs_f64() * 1e3);
+        let ms = t.elapsed().as_secs_f64() * 1e3;
+        times.push(ms);
+        slowest.push((ms, &q.name));
         std::hint::black_box(hits);
     }
     let total = started.elapsed().as_secs_f64();
+    slowest.sort_by(|a, b| b.0.total_cmp(&a.0));
     times.sort_by(f64::total_cmp);
     let pct = |p: f64| times[((times.len() as f64 - 1.0) * p).round() as usize];
     println!(
@@ -183,6 +187,13 @@ fn evaluate(dir: &Path, thresholds: &[f32]) -> anyhow::Result<()> {
         times.last().copied().unwrap_or(0.0),
         times.len() as f64 / total
     );
+
+    let names: Vec<String> = slowest
+        .iter()
+        .take(5)
+        .map(|(ms, n)| format!("{n} ({ms:.1} ms)"))
+        .collect();
+    println!("slowest: {}", names.join(", "));
 
     // Quality across thresholds, from one pass at the lowest.
     let lowest = thresholds.iter().copied().fold(1.0f32, f32::min);

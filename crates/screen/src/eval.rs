@@ -44,7 +44,11 @@ impl Rng {
     }
 
     fn pick_string(&mut self, items: &[&str]) -> String {
-        items[self.below(items.len())].to_string()
+        self.pick_str(items).to_string()
+    }
+
+    fn pick_str<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[self.below(items.len())]
     }
 
     /// Index `i` with probability proportional to `1 / (i + 1)^s`, from a cumulative table.
@@ -146,14 +150,149 @@ const VN_MIDDLE_F: &[&str] = &[
     "Hoài", "Bảo", "Khánh", "Quỳnh", "Mỹ", "Tuyết", "Hải", "Lan", "Cẩm", "Như", "Thảo", "Hà",
 ];
 const VN_GIVEN_M: &[&str] = &[
-    "Hùng", "Dũng", "Tuấn", "Nam", "Long", "Hải", "Minh", "Quang", "Sơn", "Thắng", "Trung", "Hiếu",
-    "Đức", "Huy", "Khoa", "Phúc", "Tùng", "Bình", "Cường", "Phong", "Thành", "Tâm", "Vinh", "Tài",
-    "Hưng", "Lâm", "Toàn", "Khánh", "Duy", "Kiên", "Hậu", "Nghĩa", "Thịnh", "Lộc", "Tú", "Bảo",
-    "Đạt", "Hoàng", "Việt", "An", "Anh", "Quân", "Chiến", "Công", "Định", "Giang", "Hào", "Hiệp",
-    "Hòa", "Khải", "Khang", "Lợi", "Luân", "Mạnh", "Nhân", "Phát", "Quý", "Sang", "Tân", "Thái",
-    "Thiện", "Thuận", "Tiến", "Trí", "Trọng", "Tường", "Vũ", "Ân", "Đông", "Kha", "Khôi", "Nguyên",
-    "Nhật", "Phước", "Quốc", "Sỹ", "Thạch", "Uy", "Vĩnh", "Xuân", "Đăng", "Hiển", "Hội", "Kỳ",
-    "Lực", "Ngọc", "Nhất", "Phương", "Quyết", "Sáng", "Thông", "Triều", "Văn", "Vương", "Bách",
+    "Hùng",
+    "Dũng",
+    "Tuấn",
+    "Nam",
+    "Long",
+    "Hải",
+    "Minh",
+    "Quang",
+    "Sơn",
+    "Thắng",
+    "Trung",
+    "Hiếu",
+    "Đức",
+    "Huy",
+    "Khoa",
+    "Phúc",
+    "Tùng",
+    "Bình",
+    "Cường",
+    "Phong",
+    "Thành",
+    "Tâm",
+    "Vinh",
+    "Tài",
+    "Hưng",
+    "Lâm",
+    "Toàn",
+    "Khánh",
+    "Duy",
+    "Kiên",
+    "Hậu",
+    "Nghĩa",
+    "Thịnh",
+    "Lộc",
+    "Tú",
+    "Bảo",
+    "Đạt",
+    "Hoàng",
+    "Việt",
+    "An",
+    "Anh",
+    "Quân",
+    "Chiến",
+    "Công",
+    "Định",
+    "Giang",
+    "Hào",
+    "Hiệp",
+    "Hòa",
+    "Khải",
+    "Khang",
+    "Lợi",
+    "Luân",
+    "Mạnh",
+    "Nhân",
+    "Phát",
+    "Quý",
+    "Sang",
+    "Tân",
+    "Thái",
+    "Thiện",
+    "Thuận",
+    "Tiến",
+    "Trí",
+    "Trọng",
+    "Tường",
+    "Vũ",
+    "Ân",
+    "Đông",
+    "Kha",
+    "Khôi",
+    "Nguyên",
+    "Nhật",
+    "Phước",
+    "Quốc",
+    "Sỹ",
+    "Thạch",
+    "Uy",
+    "Vĩnh",
+    "Xuân",
+    "Đăng",
+    "Hiển",
+    "Hội",
+    "Kỳ",
+    "Lực",
+    "Ngọc",
+    "Nhất",
+    "Phương",
+    "Quyết",
+    "Sáng",
+    "Thông",
+    "Triều",
+    "Văn",
+    "Vương",
+    "Bách",
+    "Bằng",
+    "Cảnh",
+    "Chí",
+    "Danh",
+    "Doanh",
+    "Dương",
+    "Hạnh",
+    "Hiền",
+    "Hoan",
+    "Hợp",
+    "Khiêm",
+    "Khương",
+    "Lãm",
+    "Linh",
+    "Lượng",
+    "Mậu",
+    "Nam",
+    "Nghị",
+    "Ninh",
+    "Pháp",
+    "Quảng",
+    "Sinh",
+    "Sơn",
+    "Tạo",
+    "Thạc",
+    "Thắng",
+    "Thiêm",
+    "Thọ",
+    "Tín",
+    "Toại",
+    "Trác",
+    "Trường",
+    "Tuệ",
+    "Tước",
+    "Văn",
+    "Vịnh",
+    "Vượng",
+    "Xuyên",
+    "Yên",
+    "Đại",
+    "Điền",
+    "Đoàn",
+    "Đôn",
+    "Hoạt",
+    "Khởi",
+    "Lập",
+    "Luyện",
+    "Nhàn",
 ];
 const VN_GIVEN_F: &[&str] = &[
     "Lan",
@@ -278,162 +417,56 @@ const KR_FAMILY: &[(&str, f64)] = &[
     ("Yoo", 1.1),
     ("Hong", 1.1),
 ];
-const KR_GIVEN: &[&str] = &[
-    "Min-jun",
-    "Ji-hoon",
-    "Seo-yeon",
-    "Ji-woo",
-    "Ha-eun",
-    "Do-yun",
-    "Eun-ji",
-    "Hyun-woo",
-    "Soo-jin",
-    "Young-ho",
-    "Sung-min",
-    "Jae-won",
-    "Dong-hyun",
-    "Hye-jin",
-    "Yeon-woo",
-    "Ji-min",
-    "Seung-hyun",
-    "Min-seo",
-    "Jun-ho",
-    "Ye-jin",
-    "Tae-yang",
-    "Su-bin",
-    "Sang-woo",
-    "Ha-neul",
-    "Jin-young",
-    "Kyung-soo",
+const KR_SYLLABLE: &[&str] = &[
+    "min", "jun", "ji", "hoon", "seo", "yeon", "woo", "ha", "eun", "do", "yun", "hyun", "soo",
+    "jin", "young", "ho", "sung", "jae", "won", "dong", "hye", "seung", "ye", "tae", "yang", "su",
+    "bin", "sang", "neul", "kyung", "hee", "jung", "mi", "sook", "chul", "kwang", "myung", "hyo",
+    "na", "ra",
 ];
-const LA_FAMILY: &[&str] = &[
-    "Phommachanh",
-    "Sisavath",
-    "Keomany",
-    "Vongsa",
-    "Phongsavath",
-    "Souvannavong",
-    "Inthavong",
-    "Chanthavong",
-    "Sengdara",
-    "Xayavong",
-    "Douangmany",
-    "Manivong",
-    "Vilayvanh",
-    "Thammavong",
-    "Sayasith",
-    "Luangrath",
-    "Phimmasone",
-    "Keovongsa",
-    "Sithideth",
-    "Bounmy",
-    "Khounvilay",
+const LA_FAMILY_HEAD: &[&str] = &[
+    "Phom", "Sisa", "Keo", "Vong", "Phong", "Souvan", "Intha", "Chantha", "Seng", "Xaya", "Douang",
+    "Mani", "Vilay", "Thamma", "Saya", "Luang", "Phimma", "Sithi", "Boun", "Khoun", "Sou", "Phet",
 ];
-const LA_GIVEN: &[&str] = &[
-    "Somsak",
-    "Bounmy",
-    "Khamphet",
-    "Souksavanh",
-    "Phonesavanh",
-    "Vilay",
-    "Noy",
-    "Somchanh",
-    "Kham",
-    "Bouasone",
-    "Chanthala",
-    "Manivanh",
-    "Khamla",
-    "Somphone",
-    "Thongsavanh",
-    "Latsamy",
-    "Viengkham",
-    "Sengphet",
-    "Phetsamone",
-    "Daovone",
-    "Khamsone",
-    "Outhai",
-    "Sisouk",
-    "Vanhsy",
+const LA_FAMILY_TAIL: &[&str] = &[
+    "vong", "vath", "many", "sa", "chanh", "dara", "rath", "sone", "deth", "my", "lay", "savang",
+    "phone", "thong", "sack", "vilay", "khoune", "sith",
+];
+const LA_GIVEN_HEAD: &[&str] = &[
+    "Som", "Boun", "Kham", "Souk", "Phone", "Vi", "Noy", "Bua", "Chan", "Mani", "Thong", "Lat",
+    "Vieng", "Seng", "Phet", "Dao", "Ou", "Si", "Vanh", "Khan", "Nou", "Ket",
+];
+const LA_GIVEN_TAIL: &[&str] = &[
+    "sak", "my", "phet", "savanh", "lay", "chanh", "sone", "thala", "la", "phone", "kham", "samy",
+    "vone", "thai", "souk", "sy", "vanh", "douang",
 ];
 const KH_FAMILY: &[&str] = &[
     "Sok", "Chan", "Heng", "Kim", "Ly", "Meas", "Nuon", "Ouk", "Pen", "Prak", "Sam", "Seng", "Sin",
     "Sun", "Tep", "Touch", "Uy", "Chea", "Keo", "Hun", "Long", "Mao", "Nhem", "Pich", "Ros",
     "Chhun", "Yim", "Hem", "Lim", "Som",
 ];
-const KH_GIVEN: &[&str] = &[
-    "Dara",
-    "Sopheap",
-    "Sokha",
-    "Vannak",
-    "Bopha",
-    "Chenda",
-    "Kosal",
-    "Rithy",
-    "Sophal",
-    "Sreymom",
-    "Veasna",
-    "Pisey",
-    "Channary",
-    "Vuthy",
-    "Sovann",
-    "Kunthea",
-    "Rotha",
-    "Sothea",
-    "Piseth",
-    "Phalla",
-    "Sokun",
-    "Bunthoeun",
-    "Chantha",
-    "Makara",
+const KH_GIVEN_HEAD: &[&str] = &[
+    "So", "Va", "Bo", "Chen", "Ko", "Ri", "Srey", "Veas", "Pi", "Chan", "Vu", "Kun", "Ro", "Pha",
+    "Ma", "Sok", "Bun", "Da", "Pov", "Ly",
 ];
-const TH_GIVEN: &[&str] = &[
-    "Somchai",
-    "Somsak",
-    "Sompong",
-    "Wichai",
-    "Prasert",
-    "Suchart",
-    "Anan",
-    "Kittisak",
-    "Nattapong",
-    "Thanakorn",
-    "Siriporn",
-    "Suda",
-    "Malee",
-    "Pranee",
-    "Wanida",
-    "Kanya",
-    "Nittaya",
-    "Ratana",
-    "Sunee",
-    "Chalerm",
-    "Apinya",
-    "Pornthip",
-    "Surasak",
-    "Worawut",
+const KH_GIVEN_TAIL: &[&str] = &[
+    "pheap", "kha", "nnak", "pha", "da", "sal", "thy", "phal", "mom", "sna", "sey", "nary", "thy",
+    "vann", "thea", "tha", "seth", "lla", "kara", "ra", "rith", "chea",
 ];
-const TH_FAMILY: &[&str] = &[
-    "Saetang",
-    "Srisuk",
-    "Wongsawat",
-    "Chaiyaporn",
-    "Rattanakorn",
-    "Thongchai",
-    "Boonmee",
-    "Kaewmanee",
-    "Phromsuk",
-    "Sukprasert",
-    "Charoenkul",
-    "Jaidee",
-    "Intharasuk",
-    "Pongpanich",
-    "Sirisombat",
-    "Wattanapong",
-    "Thanasombat",
-    "Chantarasiri",
-    "Kongkaew",
-    "Phetcharat",
-    "Saelim",
+const TH_GIVEN_HEAD: &[&str] = &[
+    "Som", "Wi", "Pra", "Su", "A", "Kitti", "Natta", "Thana", "Siri", "Ma", "Pra", "Wani", "Kan",
+    "Nit", "Rat", "Cha", "Api", "Porn", "Sura", "Wora", "Pim", "Nop",
+];
+const TH_GIVEN_TAIL: &[&str] = &[
+    "chai", "sak", "pong", "sert", "chart", "nan", "korn", "porn", "da", "lee", "nee", "ya",
+    "taya", "tana", "lerm", "nya", "thip", "wut", "phan", "rat", "sri",
+];
+const TH_FAMILY_HEAD: &[&str] = &[
+    "Sae", "Sri", "Wong", "Chai", "Rattana", "Thong", "Boon", "Kaew", "Phrom", "Suk", "Charoen",
+    "Jai", "Intha", "Pong", "Siri", "Wattana", "Thana", "Chantara", "Kong", "Phet", "Sombat",
+];
+const TH_FAMILY_TAIL: &[&str] = &[
+    "tang", "suk", "sawat", "yaporn", "korn", "chai", "mee", "manee", "prasert", "kul", "dee",
+    "rasuk", "panich", "sombat", "pong", "siri", "kaew", "charat", "lim", "wong", "thong",
 ];
 const RU_GIVEN_M: &[&str] = &[
     "Александр",
@@ -680,6 +713,13 @@ impl Person {
     }
 }
 
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+        .unwrap_or_default()
+}
+
 fn ascii_upper(s: &str) -> String {
     crate::normalize::tokens(s).join(" ")
 }
@@ -720,8 +760,9 @@ impl Tables {
         Tables {
             vn_family: weighted_table(&VN_FAMILY.iter().map(|x| x.1).collect::<Vec<_>>()),
             kr_family: weighted_table(&KR_FAMILY.iter().map(|x| x.1).collect::<Vec<_>>()),
-            vn_given_m: zipf_table(VN_GIVEN_M.len(), 0.9),
-            vn_given_f: zipf_table(VN_GIVEN_F.len(), 0.9),
+            // The most common given name is borne by about one person in twenty.
+            vn_given_m: zipf_table(VN_GIVEN_M.len(), 0.6),
+            vn_given_f: zipf_table(VN_GIVEN_F.len(), 0.6),
             vn_middle_m: middle_m,
             vn_middle_f: middle_f,
             small: zipf_table(64, 0.8),
@@ -734,6 +775,7 @@ impl Tables {
 pub struct Generator {
     rng: Rng,
     tables: Tables,
+    issued: std::collections::HashSet<String>,
 }
 
 impl std::fmt::Debug for Generator {
@@ -753,7 +795,13 @@ impl Generator {
         Generator {
             rng: Rng::new(seed),
             tables: Tables::new(),
+            issued: Default::default(),
         }
+    }
+
+    /// A name made of two parts, as Lao, Khmer and Thai names are (`Souk` + `savanh`).
+    fn compound(&mut self, heads: &[&str], tails: &[&str]) -> String {
+        format!("{}{}", self.rng.pick_str(heads), self.rng.pick_str(tails))
     }
 
     fn small<'a>(&mut self, items: &'a [&'a str]) -> &'a str {
@@ -812,29 +860,29 @@ impl Generator {
                 }
                 Culture::Korean => {
                     let family = KR_FAMILY[self.rng.zipf(&self.tables.kr_family)].0;
-                    (
-                        vec![s(family)],
-                        Vec::new(),
-                        vec![self.rng.pick_string(KR_GIVEN)],
-                        "KOR",
-                    )
+                    let given = format!(
+                        "{}-{}",
+                        capitalised(self.rng.pick_str(KR_SYLLABLE)),
+                        self.rng.pick_str(KR_SYLLABLE)
+                    );
+                    (vec![s(family)], Vec::new(), vec![given], "KOR")
                 }
                 Culture::Lao => (
-                    vec![self.rng.pick_string(LA_FAMILY)],
+                    vec![self.compound(LA_FAMILY_HEAD, LA_FAMILY_TAIL)],
                     Vec::new(),
-                    vec![self.rng.pick_string(LA_GIVEN)],
+                    vec![self.compound(LA_GIVEN_HEAD, LA_GIVEN_TAIL)],
                     "LAO",
                 ),
                 Culture::Khmer => (
                     vec![s(self.small(KH_FAMILY))],
                     Vec::new(),
-                    vec![self.rng.pick_string(KH_GIVEN)],
+                    vec![self.compound(KH_GIVEN_HEAD, KH_GIVEN_TAIL)],
                     "KHM",
                 ),
                 Culture::Thai => (
-                    vec![self.rng.pick_string(TH_FAMILY)],
+                    vec![self.compound(TH_FAMILY_HEAD, TH_FAMILY_TAIL)],
                     Vec::new(),
-                    vec![self.rng.pick_string(TH_GIVEN)],
+                    vec![self.compound(TH_GIVEN_HEAD, TH_GIVEN_TAIL)],
                     "THA",
                 ),
                 Culture::Russian => {
@@ -893,6 +941,8 @@ impl Generator {
         }
     }
 
+    /// A document number of the state's usual shape, never issued before: a number names one
+    /// document.
     fn document_number(&mut self, nationality: Country) -> String {
         let (prefix, digits) = match nationality.as_str() {
             "VNM" => ("C", 7),
@@ -901,19 +951,23 @@ impl Generator {
             "RUS" => ("", 9),
             _ => ("P", 7),
         };
-        let mut n = prefix.to_string();
-        for _ in 0..digits {
-            n.push(char::from(b'0' + self.rng.below(10) as u8));
+        loop {
+            let mut n = prefix.to_string();
+            for _ in 0..digits {
+                n.push(char::from(b'0' + self.rng.below(10) as u8));
+            }
+            if self.issued.insert(format!("{nationality}{n}")) {
+                return n;
+            }
         }
-        n
     }
 
     /// A listing of `person` under `id`: what the list knows (the date of birth may be only a
     /// year, or unknown), with aliases now and then.
     pub fn entry(&mut self, id: String, person: &Person) -> Entry {
         let dob = match self.rng.below(100) {
-            0..88 => Some(Dob::Full(person.dob)),
-            88..96 => Some(Dob::Year(person.dob.year())),
+            0..96 => Some(Dob::Full(person.dob)),
+            96..99 => Some(Dob::Year(person.dob.year())),
             _ => None,
         };
         let mut aliases = Vec::new();
@@ -1041,8 +1095,10 @@ impl Generator {
             (b'A', b'R'),
             (b'T', b'I'),
         ];
-        match self.rng.below(4) {
-            0 => {
+        // A reader misreads letters in place (the MRZ has fixed positions); a person typing
+        // also drops, doubles and swaps them.
+        match self.rng.below(20) {
+            0..12 => {
                 let c = t[at];
                 t[at] = CONFUSABLE
                     .iter()
@@ -1057,10 +1113,10 @@ impl Generator {
                     })
                     .unwrap_or(b'A' + self.rng.below(26) as u8);
             }
-            1 => {
+            12..15 => {
                 t.remove(at);
             }
-            2 => {
+            15..17 => {
                 let c = t[at];
                 t.insert(at, c);
             }
@@ -1079,14 +1135,19 @@ impl Generator {
             .join(" ")
     }
 
-    /// A date misread in one digit (still a real date), or with day and month swapped.
+    /// A date slipped in one place: the day or the month one digit off, day and month swapped,
+    /// or the year one off (still a real date).
     fn misread_date(&mut self, d: time::Date) -> time::Date {
+        let (y, m, day) = (d.year(), u8::from(d.month()), d.day());
         for _ in 0..20 {
-            let s = Dob::Full(d).to_string();
-            let mut b = s.into_bytes();
-            let pos = *self.rng.pick(&[2usize, 3, 5, 6, 8, 9]);
-            b[pos] = b'0' + self.rng.below(10) as u8;
-            if let Ok(Dob::Full(x)) = Dob::parse(&String::from_utf8_lossy(&b))
+            let (y2, m2, d2) = match self.rng.below(4) {
+                0 => (y, m, (day / 10) * 10 + self.rng.below(10) as u8),
+                1 => (y, (m / 10) * 10 + self.rng.below(10) as u8, day),
+                2 => (y, day, m),
+                _ => (if self.rng.chance(0.5) { y + 1 } else { y - 1 }, m, day),
+            };
+            if let Ok(month) = time::Month::try_from(m2)
+                && let Ok(x) = time::Date::from_calendar_date(y2, month, d2)
                 && x != d
             {
                 return x;
@@ -1129,15 +1190,15 @@ pub struct EvalSet {
 
 /// Kinds of positive queries with their shares.
 pub const POSITIVE_KINDS: &[(&str, usize)] = &[
-    ("mrz", 18),
+    ("mrz", 24),
     ("reordered", 8),
-    ("missing_middle", 12),
+    ("missing_middle", 6),
     ("typo", 18),
     ("joined_split", 10),
     ("transliteration", 10),
     ("alias", 8),
     ("truncated", 4),
-    ("typo_and_misread_dob", 6),
+    ("misread_dob", 2),
     ("other_nationality", 3),
     ("shared_document", 3),
 ];
@@ -1254,7 +1315,7 @@ fn positive(g: &mut Generator, p: &Person, e: &Entry, kind: &'static str) -> Lab
             format!("{rest} {family}")
         }
         "missing_middle" if !p.middle.is_empty() => p.mrz(39, false),
-        "typo" | "typo_and_misread_dob" => g.typo(&mrz),
+        "typo" => g.typo(&mrz),
         "joined_split" => joined_or_split(p).unwrap_or_else(|| g.typo(&mrz)),
         "transliteration" => {
             let v = g.transliteration_variant(&mrz.replace('<', " "));
@@ -1268,7 +1329,7 @@ fn positive(g: &mut Generator, p: &Person, e: &Entry, kind: &'static str) -> Lab
         "truncated" => p.mrz(30, true),
         _ => mrz,
     };
-    if kind == "typo_and_misread_dob" {
+    if kind == "misread_dob" {
         q.dob = Some(Dob::Full(g.misread_date(p.dob)));
     }
     if kind == "other_nationality" {

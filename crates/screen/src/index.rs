@@ -1,6 +1,7 @@
 //! The in-memory index: tokens of every name and alias with their posting lists, a deletion
-//! neighbourhood for one-edit lookups, and exact document numbers. A query touches only the
-//! posting lists of its own tokens and their near spellings, never the whole list.
+//! neighbourhood for one-edit lookups, and exact document numbers and dates of birth. A query
+//! touches only the posting lists of its own tokens and their near spellings, never the whole
+//! list.
 
 use std::cell::RefCell;
 use std::fmt::Write as _;
@@ -10,39 +11,53 @@ use rustc_hash::FxHashMap;
 use crate::model::{Country, Dob, DocumentNumber, Entry, FieldError, Hit, Query, Sex};
 use crate::normalize::{osa_distance, skeleton, tokens};
 use crate::score::{
-    Evidence, SUBSTITUTION_FACTOR, UNMATCHED_QUERY_WEIGHT, least_name_score, prefix_similarity,
-    token_similarity,
+    DOB_BEST_BUT_SAME, DobVerdict, EXTRA_CAP, EXTRA_SHARE, INITIAL_EVIDENCE, MIN_NAME_EVIDENCE,
+    NEAR_FLOOR, OMISSION_CAP, OMISSION_SHARE, PATRONYMIC_SHARE, PREFIX_COST, RESPELLING_COST,
+    SUBSTITUTION, TRUNCATION_LENGTH, TYPO_RATE, UNMATCHED_QUERY_WEIGHT, compare_dob,
+    evidence_needed, nationality_evidence, score, sex_evidence,
 };
 
 type TokenId = u32;
 type Slot = u32;
 
 /// Posting lists longer than this are not walked when a rarer token of the query can find the
-/// candidates; their weight is counted as if present, so no candidate is lost.
+/// candidates; their evidence is counted as if present, so no candidate is lost.
 const LONG_POSTINGS: usize = 50_000;
 /// Tokens of a query beyond this are ignored: no real name has more.
 const MAX_QUERY_TOKENS: usize = 12;
+/// Name parts of a listed name beyond this are not aligned.
+const MAX_NAME_TOKENS: usize = 16;
+/// Nats the candidate bound gives away so as not to lose a candidate.
+const BOUND_SLACK: f32 = 1.0;
+/// Query tokens, after splitting, that candidate search tracks per slot.
+const MAX_GROUPS: usize = 15;
 
 /// The watchlist, ready to be screened against. Add, change and remove entries while serving.
 #[derive(Debug, Default)]
 pub struct Index {
     vocab: FxHashMap<Box<str>, TokenId>,
     tokens: Vec<Token>,
-    /// Each token's skeleton with one letter deleted → the tokens it came from.
-    deletions: FxHashMap<Box<str>, Vec<TokenId>>,
+    /// Each token's skeleton and spellings, whole and with one letter deleted → the tokens.
+    neighbours: FxHashMap<Box<str>, Vec<TokenId>>,
     entries: Vec<Option<Stored>>,
     by_id: FxHashMap<Box<str>, Slot>,
     by_document: FxHashMap<DocumentNumber, Vec<Slot>>,
+    by_dob: FxHashMap<time::Date, Vec<Slot>>,
+    /// Live entries per nationality (`None`: not known).
+    nationalities: FxHashMap<Option<Country>, u32>,
     live: usize,
 }
 
 #[derive(Debug)]
 struct Token {
-    /// The first spelling seen with this skeleton, for reasons.
-    spelling: Box<str>,
+    /// The spellings seen with this skeleton; the first one names the token in reasons.
+    spellings: Vec<Box<str>>,
     skeleton: Box<str>,
     /// Slots holding the token, ascending, each once.
     postings: Vec<Slot>,
+    /// How many of those per nationality: names cluster by culture, so a token's rarity is
+    /// reckoned among the listed people of the same nationality.
+    by_nationality: Vec<(Option<Country>, u32)>,
 }
 
 #[derive(Debug)]
@@ -85,13 +100,14 @@ struct QueryToken {
     skeleton: String,
 }
 
-/// The near spellings on the list of one query token.
+/// The spellings on the list that one query token may stand for, with the evidence each gives.
 #[derive(Debug)]
 struct Group {
     variants: Vec<(TokenId, f32)>,
-    /// The highest weight among the variants, or the unmatched weight.
+    /// The token with the query token's own skeleton, and what a respelling costs.
+    exact: Option<(TokenId, f32)>,
+    /// What the token costs when nothing on the listed name matches it.
     weight: f32,
-    postings: usize,
 }
 
 /// A candidate's best score under one reading of the query.
@@ -155,10 +171,23 @@ impl Index {
         distinct.dedup();
         for t in distinct {
             // Slots only grow, so pushing keeps each list ascending.
-            self.tokens[t as usize].postings.push(slot);
+            let token = &mut self.tokens[t as usize];
+            token.postings.push(slot);
+            match token
+                .by_nationality
+                .iter_mut()
+                .find(|c| c.0 == entry.nationality)
+            {
+                Some(c) => c.1 += 1,
+                None => token.by_nationality.push((entry.nationality, 1)),
+            }
         }
+        *self.nationalities.entry(entry.nationality).or_default() += 1;
         if let Some(doc) = &entry.document_number {
             self.by_document.entry(doc.clone()).or_default().push(slot);
+        }
+        if let Some(Dob::Full(d)) = entry.dob {
+            self.by_dob.entry(d).or_default().push(slot);
         }
         self.by_id.insert(entry.id.as_str().into(), slot);
         self.entries.push(Some(Stored {
@@ -189,18 +218,26 @@ impl Index {
         distinct.sort_unstable();
         distinct.dedup();
         for t in distinct {
-            let postings = &mut self.tokens[t as usize].postings;
-            if let Ok(at) = postings.binary_search(&slot) {
-                postings.remove(at);
+            let token = &mut self.tokens[t as usize];
+            if let Ok(at) = token.postings.binary_search(&slot) {
+                token.postings.remove(at);
+            }
+            if let Some(c) = token
+                .by_nationality
+                .iter_mut()
+                .find(|c| c.0 == stored.nationality)
+            {
+                c.1 = c.1.saturating_sub(1);
             }
         }
-        if let Some(doc) = &stored.document
-            && let Some(slots) = self.by_document.get_mut(doc)
-        {
-            slots.retain(|&s| s != slot);
-            if slots.is_empty() {
-                self.by_document.remove(doc);
-            }
+        if let Some(c) = self.nationalities.get_mut(&stored.nationality) {
+            *c = c.saturating_sub(1);
+        }
+        if let Some(doc) = &stored.document {
+            remove_slot(&mut self.by_document, doc, slot);
+        }
+        if let Some(Dob::Full(d)) = stored.dob {
+            remove_slot(&mut self.by_dob, &d, slot);
         }
         self.live -= 1;
         true
@@ -208,139 +245,226 @@ impl Index {
 
     fn intern(&mut self, raw: &str) -> TokenId {
         let skel = skeleton(raw);
-        if let Some(&id) = self.vocab.get(skel.as_str()) {
-            return id;
-        }
-        let id = TokenId::try_from(self.tokens.len()).unwrap_or(TokenId::MAX);
-        if skel.len() >= 3 {
-            for i in 0..skel.len() {
-                let mut d = skel.clone();
-                d.remove(i);
-                self.deletions.entry(d.into()).or_default().push(id);
+        let id = match self.vocab.get(skel.as_str()) {
+            Some(&id) => {
+                if self.tokens[id as usize]
+                    .spellings
+                    .iter()
+                    .any(|s| &**s == raw)
+                {
+                    return id;
+                }
+                self.tokens[id as usize].spellings.push(raw.into());
+                id
             }
+            None => {
+                let id = TokenId::try_from(self.tokens.len()).unwrap_or(TokenId::MAX);
+                self.vocab.insert(skel.as_str().into(), id);
+                self.tokens.push(Token {
+                    spellings: vec![raw.into()],
+                    skeleton: skel.as_str().into(),
+                    postings: Vec::new(),
+                    by_nationality: Vec::new(),
+                });
+                self.add_neighbours(&skel, id);
+                id
+            }
+        };
+        if raw != skel {
+            self.add_neighbours(raw, id);
         }
-        self.vocab.insert(skel.as_str().into(), id);
-        self.tokens.push(Token {
-            spelling: raw.into(),
-            skeleton: skel.into(),
-            postings: Vec::new(),
-        });
         id
     }
 
-    fn weight(&self, t: TokenId) -> f32 {
-        let df = self.tokens[t as usize].postings.len().max(1) as f32;
-        (1.0 + self.live as f32 / df).ln()
+    /// Files `form` and its one-letter deletions under `id`, for one-edit lookups.
+    fn add_neighbours(&mut self, form: &str, id: TokenId) {
+        let mut add = |key: &str| {
+            let ids = self.neighbours.entry(key.into()).or_default();
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        };
+        add(form);
+        if form.len() >= 2 {
+            let mut d = String::with_capacity(form.len());
+            for i in 0..form.len() {
+                d.clear();
+                d.push_str(&form[..i]);
+                d.push_str(&form[i + 1..]);
+                add(&d);
+            }
+        }
     }
 
-    /// Tokens on the list within one edit of `skel` (two for long tokens), with similarity.
-    fn variants(&self, skel: &str) -> Vec<(TokenId, f32)> {
+    fn df(&self, t: TokenId) -> usize {
+        self.tokens[t as usize].postings.len()
+    }
+
+    /// The evidence of an exact match on a token: how rare it is on the list, in nats.
+    fn weight(&self, t: TokenId) -> f32 {
+        rarity(self.live, self.df(t))
+    }
+
+    fn nationality_count(&self, c: Option<Country>) -> usize {
+        self.nationalities.get(&c).copied().unwrap_or(0) as usize
+    }
+
+    /// The evidence of a match on a token for a listed person of nationality `c`: its rarity
+    /// among the listed people of that nationality.
+    fn weight_in(&self, t: TokenId, c: Option<Country>) -> f32 {
+        let df = self.tokens[t as usize]
+            .by_nationality
+            .iter()
+            .find(|x| x.0 == c)
+            .map_or(0, |x| x.1);
+        rarity(self.nationality_count(c), df as usize)
+    }
+
+    /// The spellings on the list within one edit of `skel` (two for long tokens), with the
+    /// evidence each gives: an exact match its rarity; a near one the odds that a misread of that
+    /// token explains `skel` better than somebody else's name does.
+    fn group(&self, q: &QueryToken) -> Group {
+        let skel = q.skeleton.as_str();
+        let exact = self.vocab.get(skel).copied().filter(|&t| self.df(t) > 0);
         let mut found: Vec<TokenId> = Vec::new();
-        if let Some(&id) = self.vocab.get(skel) {
-            found.push(id);
-        }
-        if skel.len() >= 3 {
-            if let Some(ids) = self.deletions.get(skel) {
+        let mut d = String::with_capacity(q.raw.len());
+        for form in [skel, q.raw.as_str()] {
+            if let Some(ids) = self.neighbours.get(form) {
                 found.extend(ids);
             }
-            let mut d = String::with_capacity(skel.len());
-            for i in 0..skel.len() {
-                d.clear();
-                d.push_str(&skel[..i]);
-                d.push_str(&skel[i + 1..]);
-                if let Some(&id) = self.vocab.get(d.as_str()) {
-                    found.push(id);
-                }
-                if let Some(ids) = self.deletions.get(d.as_str()) {
-                    found.extend(ids);
+            if form.len() >= 2 {
+                for i in 0..form.len() {
+                    d.clear();
+                    d.push_str(&form[..i]);
+                    d.push_str(&form[i + 1..]);
+                    if let Some(ids) = self.neighbours.get(d.as_str()) {
+                        found.extend(ids);
+                    }
                 }
             }
         }
         found.sort_unstable();
         found.dedup();
         let max = if skel.len() >= 7 { 2 } else { 1 };
-        found
+        let near: Vec<TokenId> = found
             .into_iter()
-            .filter_map(|id| {
-                let listed = &self.tokens[id as usize];
-                if listed.postings.is_empty() {
-                    return None;
-                }
-                let d = osa_distance(skel.as_bytes(), listed.skeleton.as_bytes(), max);
-                let sim = token_similarity(d, skel.len().min(listed.skeleton.len()));
-                (d <= max && sim > 0.0).then_some((id, sim))
+            .filter(|&id| {
+                let t = &self.tokens[id as usize];
+                Some(id) != exact
+                    && self.df(id) > 0
+                    && (osa_distance(skel.as_bytes(), t.skeleton.as_bytes(), max) <= max
+                        || t.spellings
+                            .iter()
+                            .any(|s| osa_distance(q.raw.as_bytes(), s.as_bytes(), max) <= max))
             })
-            .collect()
+            .collect();
+        let n = self.live.max(1) as f32;
+        // Only the very spelling read counts against a misread; a respelling is itself a variant.
+        let spelt = exact.filter(|&t| {
+            self.tokens[t as usize]
+                .spellings
+                .iter()
+                .any(|s| **s == *q.raw)
+        });
+        let spelt_df = spelt.map_or(0, |t| self.df(t)) as f32;
+        let variant_df: f32 = near
+            .iter()
+            .chain(exact.iter().filter(|&&t| Some(t) != spelt))
+            .map(|&t| self.df(t) as f32)
+            .sum();
+        let near_evidence = (TYPO_RATE * n / (spelt_df + TYPO_RATE * variant_df).max(1e-9)).ln();
+        let mut variants: Vec<(TokenId, f32)> = Vec::with_capacity(near.len() + 1);
+        let exact = exact.map(|t| {
+            (
+                t,
+                if spelt.is_some() {
+                    0.0
+                } else {
+                    RESPELLING_COST
+                },
+            )
+        });
+        if let Some((t, cost)) = exact {
+            variants.push((t, self.weight(t) - cost));
+        }
+        for t in near {
+            variants.push((t, near_evidence.min(self.weight(t)).max(NEAR_FLOOR)));
+        }
+        let weight = exact.map_or(UNMATCHED_QUERY_WEIGHT, |(t, _)| self.weight(t));
+        Group {
+            variants,
+            exact,
+            weight,
+        }
     }
 
-    /// The readings of a query's tokens: as typed, with joined syllables split where the list has
-    /// the parts, and with neighbours joined where the list has them joined.
+    /// The readings of a query's tokens: as typed; with one token split in two where the list
+    /// has both parts (`NGOCANH` → `NGOC ANH`), its two likeliest splits; with two neighbours
+    /// joined where the list has them joined (`XIAO MING` → `XIAOMING`).
     fn alternatives(&self, base: Vec<QueryToken>) -> Vec<Vec<QueryToken>> {
-        let df = |skel: &str| {
-            self.vocab
-                .get(skel)
-                .map_or(0, |&t| self.tokens[t as usize].postings.len())
-        };
-        let mut split = Vec::with_capacity(base.len() + 2);
-        let mut any_split = false;
-        for t in &base {
+        const MAX_ALTERNATIVES: usize = 6;
+        let df = |skel: &str| self.vocab.get(skel).map_or(0, |&t| self.df(t));
+        let mut alts = vec![base.clone()];
+        for (i, t) in base.iter().enumerate().filter(|(_, t)| t.raw.len() >= 4) {
             let whole = df(&t.skeleton);
-            let best = (2..t.raw.len().saturating_sub(1))
+            let mut splits: Vec<(usize, usize)> = (2..t.raw.len() - 1)
                 .filter_map(|k| {
-                    let (a, b) = t.raw.split_at(k);
-                    let (sa, sb) = (skeleton(a), skeleton(b));
-                    let m = df(&sa).min(df(&sb));
-                    (m > whole).then_some((m, a, b, sa, sb))
+                    let m = df(&skeleton(&t.raw[..k])).min(df(&skeleton(&t.raw[k..])));
+                    (m > whole).then_some((m, k))
                 })
-                .max_by_key(|x| x.0);
-            match best {
-                Some((_, a, b, sa, sb)) if t.raw.len() >= 4 => {
-                    any_split = true;
-                    split.push(QueryToken {
-                        raw: a.to_string(),
-                        skeleton: sa,
-                    });
-                    split.push(QueryToken {
-                        raw: b.to_string(),
-                        skeleton: sb,
-                    });
-                }
-                _ => split.push(t.clone()),
+                .collect();
+            splits.sort_unstable_by(|a, b| b.cmp(a));
+            for &(_, k) in splits.iter().take(2) {
+                let mut alt = base.clone();
+                let (a, b) = t.raw.split_at(k);
+                alt.splice(
+                    i..=i,
+                    [
+                        QueryToken {
+                            raw: a.to_string(),
+                            skeleton: skeleton(a),
+                        },
+                        QueryToken {
+                            raw: b.to_string(),
+                            skeleton: skeleton(b),
+                        },
+                    ],
+                );
+                alts.push(alt);
             }
         }
-        let mut joined = Vec::with_capacity(base.len());
-        let mut any_join = false;
-        let mut i = 0;
-        while i < base.len() {
-            if i + 1 < base.len() {
-                let raw = format!("{}{}", base[i].raw, base[i + 1].raw);
-                let skel = skeleton(&raw);
-                if df(&skel) > 0 {
-                    joined.push(QueryToken {
+        for i in 0..base.len().saturating_sub(1) {
+            let raw = format!("{}{}", base[i].raw, base[i + 1].raw);
+            let skel = skeleton(&raw);
+            let joined = QueryToken {
+                raw: raw.clone(),
+                skeleton: skel.clone(),
+            };
+            if df(&skel) > 0 || !self.group(&joined).variants.is_empty() {
+                let mut alt = base.clone();
+                alt.splice(
+                    i..=i + 1,
+                    [QueryToken {
                         raw,
                         skeleton: skel,
-                    });
-                    any_join = true;
-                    i += 2;
-                    continue;
-                }
+                    }],
+                );
+                alts.push(alt);
             }
-            joined.push(base[i].clone());
-            i += 1;
         }
-        let mut alts = vec![base];
-        if any_split {
-            alts.push(split);
-        }
-        if any_join {
-            alts.push(joined);
-        }
+        alts.truncate(MAX_ALTERNATIVES);
         alts
+    }
+
+    /// All the evidence but the name's.
+    fn other_evidence(&self, query: &Query, e: &Stored) -> f32 {
+        compare_dob(query.dob, e.dob).evidence()
+            + nationality_evidence(query.nationality.zip(e.nationality).map(|(a, b)| a == b))
+            + sex_evidence(query.sex.zip(e.sex).map(|(a, b)| a == b))
     }
 
     /// Screens one query. Hits come best first, at most `limit`, none below `threshold`.
     pub fn search(&self, query: &Query, options: SearchOptions) -> Vec<Hit> {
-        let mut best: FxHashMap<Slot, Scored> = FxHashMap::default();
         let mut document_hits: Vec<Slot> = Vec::new();
         if let Some(doc) = &query.document_number
             && let Some(slots) = self.by_document.get(doc)
@@ -370,38 +494,56 @@ impl Index {
         } else {
             self.alternatives(base)
         };
-        let groups: Vec<Vec<Group>> = alternatives.iter().map(|alt| self.groups(alt)).collect();
-        let least = least_name_score(
-            options.threshold,
-            matches!(query.dob, Some(Dob::Full(_)) | Some(Dob::Year(_))),
-            query.nationality.is_some(),
-        );
+        let groups: Vec<Vec<Group>> = alternatives
+            .iter()
+            .map(|alt| alt.iter().map(|t| self.group(t)).collect())
+            .collect();
+
+        // What the name must bring when the date of birth is not the same day: the most the
+        // other fields can add is a close date, the nationality and the sex.
+        let needed = evidence_needed(options.threshold, self.live);
+        let others_best = if query.dob.is_some() {
+            DOB_BEST_BUT_SAME
+        } else {
+            0.0
+        };
+        let same_day: &[Slot] = match query.dob {
+            Some(Dob::Full(d)) => self.by_dob.get(&d).map_or(&[], Vec::as_slice),
+            _ => &[],
+        };
+
+        let mut best: FxHashMap<Slot, Scored> = FxHashMap::default();
         SCRATCH.with(|scratch| {
             let mut scratch = scratch.borrow_mut();
             for (a, (alt, groups)) in alternatives.iter().zip(&groups).enumerate() {
-                let candidates = self.candidates(groups, least, &mut scratch);
+                // The bound weighs tokens over the whole list; weighed within a nationality they
+                // can come out a little higher, hence the slack.
+                let name_needed = (needed - others_best).max(MIN_NAME_EVIDENCE) - BOUND_SLACK;
+                let candidates = self.candidates(groups, name_needed, same_day, &mut scratch);
                 for slot in candidates {
                     let Some(e) = self.stored(slot) else { continue };
-                    let (name_score, name) = e
+                    let (name_evidence, name) = e
                         .names
                         .iter()
                         .enumerate()
-                        .map(|(i, n)| (self.align(alt, groups, n).score, i))
-                        .fold((0.0f32, 0usize), |acc, x| if x.0 > acc.0 { x } else { acc });
-                    let evidence = Evidence::of(
-                        (query.dob, query.nationality, query.sex),
-                        (e.dob, e.nationality, e.sex),
-                    );
-                    let score = evidence.combine(name_score);
-                    if score >= options.threshold {
-                        let slot_best = best.entry(slot).or_insert(Scored {
-                            score,
+                        .map(|(i, n)| (self.align(alt, groups, n, e.nationality).evidence, i))
+                        .fold(
+                            (f32::MIN, 0usize),
+                            |acc, x| if x.0 > acc.0 { x } else { acc },
+                        );
+                    if name_evidence < MIN_NAME_EVIDENCE {
+                        continue;
+                    }
+                    let s = score(name_evidence + self.other_evidence(query, e), self.live);
+                    if s >= options.threshold {
+                        let entry = best.entry(slot).or_insert(Scored {
+                            score: s,
                             name,
                             alternative: a,
                         });
-                        if score > slot_best.score {
-                            *slot_best = Scored {
-                                score,
+                        if s > entry.score {
+                            *entry = Scored {
+                                score: s,
                                 name,
                                 alternative: a,
                             };
@@ -448,119 +590,154 @@ impl Index {
         self.entries.get(slot as usize).and_then(Option::as_ref)
     }
 
-    fn groups(&self, alt: &[QueryToken]) -> Vec<Group> {
-        alt.iter()
-            .map(|t| {
-                let variants = self.variants(&t.skeleton);
-                let weight = variants
-                    .iter()
-                    .map(|&(id, _)| self.weight(id))
-                    .fold(None, |m: Option<f32>, w| Some(m.map_or(w, |m| m.max(w))))
-                    .unwrap_or(UNMATCHED_QUERY_WEIGHT);
-                let postings = variants
-                    .iter()
-                    .map(|&(id, _)| self.tokens[id as usize].postings.len())
-                    .sum();
-                Group {
-                    variants,
-                    weight,
-                    postings,
-                }
-            })
-            .collect()
-    }
-
-    /// Slots whose matched query tokens weigh enough that the name could reach `least`.
-    fn candidates(&self, groups: &[Group], least: f32, scratch: &mut Scratch) -> Vec<Slot> {
-        let matched: Vec<usize> = (0..groups.len())
-            .filter(|&g| !groups[g].variants.is_empty())
-            .collect();
-        if matched.is_empty() {
-            return Vec::new();
-        }
-        // Best case for a candidate: it has nothing but the matched tokens, each exact.
-        let query_weight: f32 = groups.iter().map(|g| g.weight).sum();
-        let needed = least * query_weight / (2.0 - least);
-        let mut by_size = matched;
-        by_size.sort_by_key(|&g| groups[g].postings);
-        let (mut walk, mut skip) = (Vec::new(), Vec::new());
-        for (rank, &g) in by_size.iter().enumerate() {
-            if rank == 0 || groups[g].postings <= LONG_POSTINGS {
-                walk.push(g);
-            } else {
-                skip.push(g);
-            }
-        }
-        let assumed: f32 = skip.iter().map(|&g| groups[g].weight).sum();
+    /// Slots whose names could bring `needed` nats of evidence, plus those born the same day
+    /// (the date then brings most of it).
+    ///
+    /// Each spelling of each query token is a posting list to walk. Lists too long to walk
+    /// cheaply (`NGUYEN`, `VAN`) are counted as present in every slot instead, with the most
+    /// evidence they could give: the bound stays an upper bound, so no candidate is lost.
+    fn candidates(
+        &self,
+        groups: &[Group],
+        needed: f32,
+        same_day: &[Slot],
+        scratch: &mut Scratch,
+    ) -> Vec<Slot> {
         scratch.begin(self.entries.len());
         let mut out = Vec::new();
-        for (order, &g) in walk.iter().enumerate() {
-            let tag = u8::try_from(order + 1).unwrap_or(u8::MAX);
-            let w = groups[g].weight;
-            for &(t, _) in &groups[g].variants {
-                for &slot in &self.tokens[t as usize].postings {
-                    scratch.add(slot, tag, w, assumed, needed, &mut out);
-                }
+        for &slot in same_day {
+            scratch.force(slot, &mut out);
+        }
+        let mut units: Vec<(usize, TokenId, usize)> = groups
+            .iter()
+            .enumerate()
+            .take(MAX_GROUPS)
+            .flat_map(|(g, group)| group.variants.iter().map(move |&(t, _)| (g, t, 0)))
+            .map(|(g, t, _)| (g, t, self.df(t)))
+            .collect();
+        if units.is_empty() {
+            return out;
+        }
+        units.sort_by_key(|u| u.2);
+        let smallest = units[0].2;
+        let walked = |u: &(usize, TokenId, usize)| u.2 <= LONG_POSTINGS || u.2 == smallest;
+        let evidence_of = |g: usize, t: TokenId| {
+            groups[g]
+                .variants
+                .iter()
+                .find(|v| v.0 == t)
+                .map_or(0.0, |v| v.1.max(0.0))
+        };
+        let mut assumed_best = [0.0f32; MAX_GROUPS];
+        for u in units.iter().filter(|u| !walked(u)) {
+            assumed_best[u.0] = assumed_best[u.0].max(evidence_of(u.0, u.1));
+        }
+        let needed = needed - assumed_best.iter().sum::<f32>();
+        // Within a query token, the strongest spellings first: a slot is credited once per
+        // token, with the most that token can give it.
+        let mut walk: Vec<(usize, TokenId, f32)> = units
+            .iter()
+            .filter(|u| walked(u))
+            .map(|u| (u.0, u.1, evidence_of(u.0, u.1)))
+            .collect();
+        walk.sort_by(|a, b| a.0.cmp(&b.0).then(b.2.total_cmp(&a.2)));
+        for (g, t, w) in walk {
+            for &slot in &self.tokens[t as usize].postings {
+                scratch.add(slot, g, w, needed, &mut out);
             }
         }
         out
     }
 
-    /// Aligns the query's tokens with a listed name's, each used once, best pairs first.
-    fn align(&self, alt: &[QueryToken], groups: &[Group], name: &StoredName) -> Alignment {
-        let mut pairs: Vec<(f32, f32, usize, usize)> =
-            Vec::with_capacity(alt.len() * name.tokens.len());
-        for (j, &t) in name.tokens.iter().enumerate() {
-            let w = self.weight(t);
+    /// Aligns the query's tokens with a listed name's, each used once, strongest pairs first,
+    /// and sums the evidence.
+    fn align(
+        &self,
+        alt: &[QueryToken],
+        groups: &[Group],
+        name: &StoredName,
+        nat: Option<Country>,
+    ) -> Alignment {
+        let listed = &name.tokens[..name.tokens.len().min(MAX_NAME_TOKENS)];
+        // Only a name long enough to have been cut to fit an MRZ can match on a prefix.
+        let length: usize = alt.iter().map(|q| q.raw.len() + 1).sum();
+        let maybe_truncated = length > TRUNCATION_LENGTH;
+        let mut pairs: Vec<(f32, u8, u8)> = Vec::with_capacity(alt.len() * listed.len());
+        for (j, &t) in listed.iter().enumerate() {
             for (i, q) in alt.iter().enumerate() {
-                let sim = groups[i]
-                    .variants
-                    .iter()
-                    .find(|v| v.0 == t)
-                    .map(|v| v.1)
-                    .unwrap_or_else(|| {
-                        prefix_similarity(&q.skeleton, &self.tokens[t as usize].skeleton)
-                    });
-                if sim > 0.0 {
-                    pairs.push((sim * w, sim, i, j));
+                let e = match groups[i].variants.iter().find(|v| v.0 == t) {
+                    Some(_) if groups[i].exact.is_some_and(|x| x.0 == t) => {
+                        Some(self.weight_in(t, nat) - groups[i].exact.map_or(0.0, |x| x.1))
+                    }
+                    Some(v) => Some(v.1.min(self.weight_in(t, nat)).max(NEAR_FLOOR)),
+                    None => {
+                        let listed_skel = &self.tokens[t as usize].skeleton;
+                        if q.skeleton.len() == 1 && listed_skel.starts_with(q.skeleton.as_str()) {
+                            Some(INITIAL_EVIDENCE)
+                        } else if maybe_truncated
+                            && q.skeleton.len() >= 2
+                            && listed_skel.len() > q.skeleton.len()
+                            && listed_skel.starts_with(q.skeleton.as_str())
+                        {
+                            Some(self.weight_in(t, nat) - PREFIX_COST)
+                        } else {
+                            None
+                        }
+                    }
+                };
+                if let Some(e) = e {
+                    pairs.push((e, i as u8, j as u8));
                 }
             }
         }
-        pairs.sort_by(|a, b| b.0.total_cmp(&a.0));
-        let mut query_used = vec![false; alt.len()];
-        let mut listed_used = vec![false; name.tokens.len()];
+        pairs.sort_unstable_by(|a, b| b.0.total_cmp(&a.0));
+        let mut query_used = [false; MAX_QUERY_TOKENS];
+        let mut listed_used = [false; MAX_NAME_TOKENS];
         let mut matched = Vec::new();
-        let mut matched_weight = 0.0;
-        for (sw, sim, i, j) in pairs {
+        let mut evidence = 0.0;
+        for (e, i, j) in pairs {
+            let (i, j) = (usize::from(i), usize::from(j));
             if !query_used[i] && !listed_used[j] {
                 query_used[i] = true;
                 listed_used[j] = true;
-                matched_weight += sw;
-                matched.push((i, j, sim));
+                evidence += e;
+                matched.push((i, j, e));
             }
         }
-        let listed_total: f32 = name.tokens.iter().map(|&t| self.weight(t)).sum();
-        let query_total: f32 = (0..alt.len())
-            .map(|i| match matched.iter().find(|m| m.0 == i) {
-                Some(&(_, j, _)) => self.weight(name.tokens[j]),
-                None => groups[i].weight,
-            })
-            .sum();
-        let mut score = if listed_total + query_total > 0.0 {
-            2.0 * matched_weight / (listed_total + query_total)
-        } else {
-            0.0
-        };
-        let query_left = query_used.iter().any(|u| !u);
-        let listed_left = listed_used.iter().any(|u| !u);
+        let mut query_left = false;
+        for i in 0..alt.len() {
+            if !query_used[i] {
+                evidence -= (EXTRA_SHARE * groups[i].weight).min(EXTRA_CAP);
+                query_left = true;
+            }
+        }
+        let mut listed_left = false;
+        for (j, &t) in listed.iter().enumerate() {
+            if !listed_used[j] {
+                let share = if is_patronymic(&self.tokens[t as usize].skeleton) {
+                    PATRONYMIC_SHARE
+                } else {
+                    OMISSION_SHARE
+                };
+                evidence -= (share * self.weight_in(t, nat)).min(OMISSION_CAP);
+                listed_left = true;
+            }
+        }
         if query_left && listed_left {
-            score *= SUBSTITUTION_FACTOR;
+            evidence -= SUBSTITUTION;
+        }
+        if matched.is_empty() {
+            evidence = f32::MIN / 4.0;
+        } else {
+            // The culture's own rarity, counted once: the name parts were weighed within it.
+            evidence += rarity(self.live, self.nationality_count(nat));
         }
         Alignment {
-            score,
+            evidence,
             matched,
-            query_left: query_used,
-            listed_left: listed_used,
+            query_used,
+            listed_used,
+            listed_len: listed.len(),
         }
     }
 
@@ -590,7 +767,7 @@ impl Index {
         s: Scored,
     ) -> Hit {
         let name = &e.names[s.name];
-        let a = self.align(alt, groups, name);
+        let a = self.align(alt, groups, name, e.nationality);
         let mut parts = a.matched.clone();
         parts.sort_by_key(|m| m.1);
         let mut line = format!(
@@ -598,40 +775,45 @@ impl Index {
             if s.name == 0 { "name" } else { "alias" },
             &*name.display
         );
-        for (k, &(i, j, sim)) in parts.iter().enumerate() {
+        let mut matched_weight = 0.0;
+        for (k, &(i, j, _)) in parts.iter().enumerate() {
             if k > 0 {
                 line.push_str(", ");
             }
-            let listed = &self.tokens[name.tokens[j] as usize].spelling;
-            let q = &alt[i].raw;
-            if sim >= 1.0 {
-                let _ = write!(line, "{q}");
+            let t = name.tokens[j];
+            let listed = &self.tokens[t as usize];
+            let q = &alt[i];
+            matched_weight += self.weight_in(t, e.nationality);
+            if q.skeleton.as_str() == &*listed.skeleton {
+                let _ = write!(line, "{}", q.raw);
             } else {
-                let _ = write!(line, "{q} ≈ {listed}");
+                let _ = write!(line, "{} ≈ {}", q.raw, listed.spellings[0]);
             }
         }
-        let missing: Vec<&str> = a
-            .listed_left
-            .iter()
-            .enumerate()
-            .filter(|(_, used)| !**used)
-            .map(|(j, _)| &*self.tokens[name.tokens[j] as usize].spelling)
+        let missing: Vec<&str> = (0..a.listed_len)
+            .filter(|&j| !a.listed_used[j])
+            .map(|j| &*self.tokens[name.tokens[j] as usize].spellings[0])
             .collect();
         if !missing.is_empty() {
             let _ = write!(line, "; not in the query: {}", missing.join(" "));
         }
-        let extra: Vec<&str> = a
-            .query_left
-            .iter()
-            .enumerate()
-            .filter(|(_, used)| !**used)
-            .map(|(i, _)| alt[i].raw.as_str())
+        let extra: Vec<&str> = (0..alt.len())
+            .filter(|&i| !a.query_used[i])
+            .map(|i| alt[i].raw.as_str())
             .collect();
         if !extra.is_empty() {
             let _ = write!(line, "; not on the list: {}", extra.join(" "));
         }
-        let _ = write!(line, " (name similarity {:.2})", a.score);
         let mut reasons = vec![line];
+        // How many listed people such a name would fit by chance: what makes a name common.
+        let sharing =
+            self.nationality_count(e.nationality) as f64 * (-f64::from(matched_weight)).exp();
+        if sharing >= 2.0 {
+            reasons.push(format!(
+                "a common name: about {} listed people share it",
+                sharing.round()
+            ));
+        }
         reasons.extend(evidence_reasons(query, e));
         Hit {
             id: e.id.to_string(),
@@ -642,21 +824,42 @@ impl Index {
     }
 }
 
+/// `ln(n / count)`: the evidence of sharing something that `count` of `n` entries have.
+fn rarity(n: usize, count: usize) -> f32 {
+    ((n.max(1) as f32) / (count.max(1) as f32)).ln().max(0.0)
+}
+
+/// A Russian patronymic (`IVANOVICH`, `PETROVNA`): on the list, never in a passport's MRZ.
+fn is_patronymic(skeleton: &str) -> bool {
+    ["OVICH", "EVICH", "OVNA", "EVNA", "ICHNA"]
+        .iter()
+        .any(|s| skeleton.ends_with(s))
+}
+
+fn remove_slot<K: std::hash::Hash + Eq>(map: &mut FxHashMap<K, Vec<Slot>>, key: &K, slot: Slot) {
+    if let Some(slots) = map.get_mut(key) {
+        slots.retain(|&s| s != slot);
+        if slots.is_empty() {
+            map.remove(key);
+        }
+    }
+}
+
 struct Alignment {
-    score: f32,
-    /// (query token, listed token, similarity)
+    evidence: f32,
+    /// (query token, listed token, evidence)
     matched: Vec<(usize, usize, f32)>,
-    query_left: Vec<bool>,
-    listed_left: Vec<bool>,
+    query_used: [bool; MAX_QUERY_TOKENS],
+    listed_used: [bool; MAX_NAME_TOKENS],
+    listed_len: usize,
 }
 
 fn evidence_reasons(query: &Query, e: &Stored) -> Vec<String> {
-    use crate::score::{DobVerdict, compare_dob};
     let mut out = Vec::new();
     match (compare_dob(query.dob, e.dob), query.dob, e.dob) {
         (DobVerdict::Same, _, Some(d)) => out.push(format!("date of birth {d} matches")),
         (DobVerdict::SameYear, _, Some(d)) => out.push(format!("year of birth matches ({d})")),
-        (DobVerdict::Close, Some(q), Some(d)) => {
+        (DobVerdict::Close | DobVerdict::YearClose, Some(q), Some(d)) => {
             out.push(format!("date of birth close: {q} against {d} listed"))
         }
         (DobVerdict::Differs, Some(q), Some(d)) => {
@@ -677,22 +880,24 @@ fn evidence_reasons(query: &Query, e: &Stored) -> Vec<String> {
     out
 }
 
-/// Per-thread counters over slots, reused across queries: which group last added to a slot,
-/// the weight gathered, and whether it is already a candidate.
+/// Per-thread counters over slots, reused across queries: which query tokens a slot has shown,
+/// the evidence gathered, and whether it is already a candidate.
 #[derive(Debug, Default)]
 struct Scratch {
     epoch: Vec<u32>,
-    weight: Vec<f32>,
-    mark: Vec<u8>,
+    gathered: Vec<f32>,
+    seen: Vec<u16>,
     now: u32,
 }
+
+const CANDIDATE: u16 = 1 << 15;
 
 impl Scratch {
     fn begin(&mut self, slots: usize) {
         if self.epoch.len() < slots {
             self.epoch.resize(slots, 0);
-            self.weight.resize(slots, 0.0);
-            self.mark.resize(slots, 0);
+            self.gathered.resize(slots, 0.0);
+            self.seen.resize(slots, 0);
         }
         self.now = self.now.wrapping_add(1);
         if self.now == 0 {
@@ -701,24 +906,40 @@ impl Scratch {
         }
     }
 
-    /// Counts group `tag`'s weight for `slot` once, and makes it a candidate when enough.
     #[inline]
-    fn add(&mut self, slot: Slot, tag: u8, w: f32, assumed: f32, needed: f32, out: &mut Vec<Slot>) {
-        let s = slot as usize;
+    fn touch(&mut self, s: usize) {
         if self.epoch[s] != self.now {
             self.epoch[s] = self.now;
-            self.weight[s] = 0.0;
-            self.mark[s] = 0;
+            self.gathered[s] = 0.0;
+            self.seen[s] = 0;
         }
-        const CANDIDATE: u8 = 0x80;
-        if (self.mark[s] & 0x7f) == tag {
+    }
+
+    fn force(&mut self, slot: Slot, out: &mut Vec<Slot>) {
+        let s = slot as usize;
+        if s >= self.epoch.len() {
             return;
         }
-        self.weight[s] += w;
-        let already = self.mark[s] & CANDIDATE;
-        self.mark[s] = tag | already;
-        if already == 0 && self.weight[s] + assumed + 1e-4 >= needed {
-            self.mark[s] |= CANDIDATE;
+        self.touch(s);
+        if self.seen[s] & CANDIDATE == 0 {
+            self.seen[s] |= CANDIDATE;
+            out.push(slot);
+        }
+    }
+
+    /// Counts query token `g`'s evidence for `slot` once, and makes it a candidate when enough.
+    #[inline]
+    fn add(&mut self, slot: Slot, g: usize, w: f32, needed: f32, out: &mut Vec<Slot>) {
+        let s = slot as usize;
+        self.touch(s);
+        let bit = 1u16 << g;
+        if self.seen[s] & bit != 0 {
+            return;
+        }
+        self.seen[s] |= bit;
+        self.gathered[s] += w;
+        if self.seen[s] & CANDIDATE == 0 && self.gathered[s] + 1e-4 >= needed {
+            self.seen[s] |= CANDIDATE;
             out.push(slot);
         }
     }

@@ -3,14 +3,17 @@
 
 /// Splits a name as written (any script, diacritics, MRZ `<` separators, punctuation) into
 /// upper-case ASCII tokens. `Đ` becomes `D`; other scripts are romanised (Chinese characters to
-/// pinyin syllables, Cyrillic by sound); apostrophes vanish (`O'Connor` → `OCONNOR`).
+/// pinyin syllables, Cyrillic by sound); apostrophes and hyphens join (`O'Connor` → `OCONNOR`,
+/// `Ji-hoon` → `JIHOON`).
 pub fn tokens(name: &str) -> Vec<String> {
-    let cleaned: String = name
+    let ascii = deunicode::deunicode_with_tofu(name, " ");
+    // Romanisation writes the Cyrillic soft sign as an apostrophe: it joins, like any apostrophe,
+    // and so does a hyphen (`Soo-jin` is one given name, whose halves always come together).
+    let joined: String = ascii
         .chars()
-        .filter(|c| !matches!(c, '\'' | '’' | 'ʼ' | '‘' | '`' | 'ʻ'))
+        .filter(|c| !matches!(c, '\'' | '’' | 'ʼ' | '‘' | '`' | 'ʻ' | '-' | '‐'))
         .collect();
-    let ascii = deunicode::deunicode_with_tofu(&cleaned, " ");
-    ascii
+    joined
         .split(|c: char| !c.is_ascii_alphabetic())
         .filter(|t| !t.is_empty())
         .map(str::to_ascii_uppercase)
@@ -22,7 +25,8 @@ pub fn tokens(name: &str) -> Vec<String> {
 /// `ZHENYA` and `JENIA` share one key.
 ///
 /// Rules, in order: `Y`→`I`, `W`→`V`; `KS`→`X`, `PH`→`F`, `ZH`/`DJ`→`J`, `CK`→`K`, `TZ`→`TS`;
-/// `AE`/`OE`/`UE` before a consonant → `A`/`O`/`U` (German umlauts written out); then doubled
+/// `AE`/`OE`/`UE` before a consonant → `A`/`O`/`U` (German umlauts written out); `IO` between
+/// consonants → `E` (Cyrillic `Ё`: `FIODOROV`, `FEDOROV`); then doubled
 /// letters collapse. Vietnamese initials (`KH`, `TH`, `NG`, `GI`) are left alone: they tell
 /// different names apart (`KHOA`, `HOA`).
 pub fn skeleton(token: &str) -> String {
@@ -49,6 +53,13 @@ pub fn skeleton(token: &str) -> String {
             (b'A', Some(b'E')) if after.is_some_and(is_consonant) => (b"A", 2),
             (b'O', Some(b'E')) if after.is_some_and(is_consonant) => (b"O", 2),
             (b'U', Some(b'E')) if after.is_some_and(is_consonant) => (b"U", 2),
+            // Cyrillic Ё: `Fiodorov`, `Fyodorov` and ICAO's `Fedorov`.
+            (b'I', Some(b'O'))
+                if out.last().copied().is_some_and(is_consonant)
+                    && after.is_some_and(is_consonant) =>
+            {
+                (b"E", 2)
+            }
             _ => (std::slice::from_ref(&b[i]), 1),
         };
         out.extend_from_slice(write);
@@ -101,7 +112,9 @@ mod tests {
     fn folds_vietnamese_mrz_and_other_scripts() {
         assert_eq!(tokens("Nguyễn Văn Đức"), ["NGUYEN", "VAN", "DUC"]);
         assert_eq!(tokens("NGUYEN<<VAN<DUC"), ["NGUYEN", "VAN", "DUC"]);
-        assert_eq!(tokens("Đặng Thị Ngọc-Ánh"), ["DANG", "THI", "NGOC", "ANH"]);
+        assert_eq!(tokens("Đặng Thị Ngọc-Ánh"), ["DANG", "THI", "NGOCANH"]);
+        assert_eq!(tokens("Park Ji-hoon"), ["PARK", "JIHOON"]);
+        assert_eq!(tokens("Наталья"), ["NATALIA"]);
         assert_eq!(tokens("O'Connor, Seán"), ["OCONNOR", "SEAN"]);
         assert_eq!(tokens("Юрий Щербаков"), ["IURII", "SHCHERBAKOV"]);
         assert_eq!(tokens("王小明"), ["WANG", "XIAO", "MING"]);
@@ -121,6 +134,8 @@ mod tests {
             ("ANNA", "ANA"),
             ("VALENTINA", "WALENTINA"),
             ("LY", "LI"),
+            ("FIODOROVA", "FEDOROVA"),
+            ("ARTIOM", "ARTEM"),
         ];
         for (a, b) in same {
             assert_eq!(skeleton(a), skeleton(b), "{a} {b}");
