@@ -1002,7 +1002,10 @@ impl Generator {
                 other.given = fresh.given;
             }
             // Another spelling.
-            1 => return self.transliteration_variant(&ascii_upper(&person.written())),
+            1 => {
+                return self
+                    .transliteration_variant(&ascii_upper(&person.written()), person.culture);
+            }
             // Without diacritics, family name last.
             _ => {
                 let t = crate::normalize::tokens(&person.written());
@@ -1025,10 +1028,12 @@ impl Generator {
         self.person()
     }
 
-    /// A plausible other romanisation: Russian `-iy/-y/-i`, `ks/x`, `ya/ia`, `yu/iu`, `e/ye`;
-    /// Korean and Lao spellings (`Park/Pak`, `Choi/Choe`, `Sou/Su`, `X/S`).
-    pub fn transliteration_variant(&mut self, name: &str) -> String {
-        const RULES: &[(&str, &str)] = &[
+    /// A plausible other romanisation of a name of `culture`: Russian `-iy/-y/-i`, `ks/x`,
+    /// `ya/ia`, `yu/iu`, `kh/h`; Korean `Park/Pak`, `Choi/Choe`, `Yoon/Yun`, `Eun/Un`; Lao, Khmer
+    /// and Thai `Sou/Su`, `X/S`, `Ph/P`, `V/W`; German umlauts written out or dropped. Names
+    /// whose romanisation is fixed (Vietnamese in the MRZ, Chinese pinyin) come back unchanged.
+    pub fn transliteration_variant(&mut self, name: &str, culture: Culture) -> String {
+        const RUSSIAN: &[(&str, &str)] = &[
             ("IY ", "Y "),
             ("IY ", "I "),
             ("IY ", "II "),
@@ -1041,17 +1046,38 @@ impl Generator {
             ("EY", "EI"),
             ("AY", "AI"),
             ("YE", "E"),
+            ("KH", "H"),
+            ("II ", "Y "),
+        ];
+        const KOREAN: &[(&str, &str)] = &[
             ("PARK", "PAK"),
             ("CHOI", "CHOE"),
+            ("YOON", "YUN"),
+            ("EUN", "UN"),
+            ("SEO", "SUH"),
+            ("HYUN", "HYEON"),
+            ("OO", "U"),
+            ("SHIN", "SIN"),
+        ];
+        const SOUTHEAST: &[(&str, &str)] = &[
             ("SOU", "SU"),
             ("X", "S"),
-            ("OO", "U"),
-            ("EU", "OE"),
             ("PH", "P"),
             ("V", "W"),
+            ("OU", "U"),
+            ("EE", "I"),
+            ("CH", "J"),
         ];
+        const WESTERN: &[(&str, &str)] = &[("UE", "U"), ("OE", "O"), ("AE", "A"), ("PH", "F")];
+        let rules = match culture {
+            Culture::Russian => RUSSIAN,
+            Culture::Korean => KOREAN,
+            Culture::Lao | Culture::Khmer | Culture::Thai => SOUTHEAST,
+            Culture::Western => WESTERN,
+            Culture::Vietnamese | Culture::Chinese => &[],
+        };
         let padded = format!("{name} ");
-        let applicable: Vec<&(&str, &str)> = RULES
+        let applicable: Vec<&(&str, &str)> = rules
             .iter()
             .filter(|(from, _)| padded.contains(from))
             .collect();
@@ -1224,9 +1250,18 @@ impl EvalSet {
         let pos_total: usize = POSITIVE_KINDS.iter().map(|k| k.1).sum();
         for n in 0..positives {
             let kind = pick_kind(POSITIVE_KINDS, n, positives, pos_total);
-            let i = g.rng.below(entries.max(1));
             if entries == 0 {
                 break;
+            }
+            let mut i = g.rng.below(entries);
+            // Only names romanised in more than one way have transliteration variants.
+            for _ in 0..1000 {
+                if kind != "transliteration"
+                    || !matches!(people[i].culture, Culture::Vietnamese | Culture::Chinese)
+                {
+                    break;
+                }
+                i = g.rng.below(entries);
             }
             queries.push(positive(&mut g, &people[i], &list[i], kind));
         }
@@ -1318,7 +1353,7 @@ fn positive(g: &mut Generator, p: &Person, e: &Entry, kind: &'static str) -> Lab
         "typo" => g.typo(&mrz),
         "joined_split" => joined_or_split(p).unwrap_or_else(|| g.typo(&mrz)),
         "transliteration" => {
-            let v = g.transliteration_variant(&mrz.replace('<', " "));
+            let v = g.transliteration_variant(&mrz.replace('<', " "), p.culture);
             if v == mrz.replace('<', " ") {
                 g.typo(&mrz)
             } else {

@@ -22,11 +22,13 @@ type Slot = u32;
 
 /// Posting lists longer than this are not walked when a rarer token of the query can find the
 /// candidates; their evidence is counted as if present, so no candidate is lost.
-const LONG_POSTINGS: usize = 50_000;
+const LONG_POSTINGS: usize = 150_000;
 /// Tokens of a query beyond this are ignored: no real name has more.
 const MAX_QUERY_TOKENS: usize = 12;
 /// Name parts of a listed name beyond this are not aligned.
 const MAX_NAME_TOKENS: usize = 16;
+/// Tokens this long may match two edits away.
+const LONG_TOKEN: usize = 7;
 /// Nats the candidate bound gives away so as not to lose a candidate.
 const BOUND_SLACK: f32 = 1.0;
 /// Query tokens, after splitting, that candidate search tracks per slot.
@@ -342,20 +344,38 @@ impl Index {
                     }
                 }
             }
+            // Long tokens may be two edits away: two deletions here meet one there.
+            if form.len() >= LONG_TOKEN {
+                for i in 0..form.len() {
+                    for j in i + 1..form.len() {
+                        d.clear();
+                        d.push_str(&form[..i]);
+                        d.push_str(&form[i + 1..j]);
+                        d.push_str(&form[j + 1..]);
+                        if let Some(ids) = self.neighbours.get(d.as_str()) {
+                            found.extend(ids);
+                        }
+                    }
+                }
+            }
         }
         found.sort_unstable();
         found.dedup();
-        let max = if skel.len() >= 7 { 2 } else { 1 };
-        let near: Vec<TokenId> = found
+        let max = if skel.len() >= LONG_TOKEN { 2 } else { 1 };
+        let near: Vec<(TokenId, usize)> = found
             .into_iter()
-            .filter(|&id| {
+            .filter(|&id| Some(id) != exact && self.df(id) > 0)
+            .filter_map(|id| {
                 let t = &self.tokens[id as usize];
-                Some(id) != exact
-                    && self.df(id) > 0
-                    && (osa_distance(skel.as_bytes(), t.skeleton.as_bytes(), max) <= max
-                        || t.spellings
-                            .iter()
-                            .any(|s| osa_distance(q.raw.as_bytes(), s.as_bytes(), max) <= max))
+                let by_skeleton = osa_distance(skel.as_bytes(), t.skeleton.as_bytes(), max);
+                let by_spelling = t
+                    .spellings
+                    .iter()
+                    .map(|s| osa_distance(q.raw.as_bytes(), s.as_bytes(), max))
+                    .min()
+                    .unwrap_or(max + 1);
+                let d = by_skeleton.min(by_spelling);
+                (d <= max).then_some((id, d))
             })
             .collect();
         let n = self.live.max(1) as f32;
@@ -369,8 +389,9 @@ impl Index {
         let spelt_df = spelt.map_or(0, |t| self.df(t)) as f32;
         let variant_df: f32 = near
             .iter()
-            .chain(exact.iter().filter(|&&t| Some(t) != spelt))
-            .map(|&t| self.df(t) as f32)
+            .map(|&(t, _)| t)
+            .chain(exact.iter().copied().filter(|&t| Some(t) != spelt))
+            .map(|t| self.df(t) as f32)
             .sum();
         let near_evidence = (TYPO_RATE * n / (spelt_df + TYPO_RATE * variant_df).max(1e-9)).ln();
         let mut variants: Vec<(TokenId, f32)> = Vec::with_capacity(near.len() + 1);
@@ -387,8 +408,10 @@ impl Index {
         if let Some((t, cost)) = exact {
             variants.push((t, self.weight(t) - cost));
         }
-        for t in near {
-            variants.push((t, near_evidence.min(self.weight(t)).max(NEAR_FLOOR)));
+        for (t, d) in near {
+            // Each further edit is one more misread to explain.
+            let e = near_evidence - (d as f32 - 1.0) * (1.0 / TYPO_RATE).ln();
+            variants.push((t, e.min(self.weight(t)).max(NEAR_FLOOR)));
         }
         let weight = exact.map_or(UNMATCHED_QUERY_WEIGHT, |(t, _)| self.weight(t));
         Group {
@@ -452,6 +475,8 @@ impl Index {
                 alts.push(alt);
             }
         }
+        // A split can push a reading past the tokens alignment tracks.
+        alts.retain(|a| a.len() <= MAX_QUERY_TOKENS);
         alts.truncate(MAX_ALTERNATIVES);
         alts
     }
@@ -608,12 +633,19 @@ impl Index {
         for &slot in same_day {
             scratch.force(slot, &mut out);
         }
+        // Spellings that count against a match cannot raise the bound: they are not walked.
         let mut units: Vec<(usize, TokenId, usize)> = groups
             .iter()
             .enumerate()
             .take(MAX_GROUPS)
-            .flat_map(|(g, group)| group.variants.iter().map(move |&(t, _)| (g, t, 0)))
-            .map(|(g, t, _)| (g, t, self.df(t)))
+            .flat_map(|(g, group)| {
+                group
+                    .variants
+                    .iter()
+                    .filter(|v| v.1 > 0.0)
+                    .map(move |&(t, _)| (g, t))
+            })
+            .map(|(g, t)| (g, t, self.df(t)))
             .collect();
         if units.is_empty() {
             return out;
@@ -662,50 +694,61 @@ impl Index {
         // Only a name long enough to have been cut to fit an MRZ can match on a prefix.
         let length: usize = alt.iter().map(|q| q.raw.len() + 1).sum();
         let maybe_truncated = length > TRUNCATION_LENGTH;
-        let mut pairs: Vec<(f32, u8, u8)> = Vec::with_capacity(alt.len() * listed.len());
+        // Each listed token's weight among its nationality, worked out once: this runs for every
+        // candidate, so it allocates nothing.
+        let mut weights = [0.0f32; MAX_NAME_TOKENS];
         for (j, &t) in listed.iter().enumerate() {
-            for (i, q) in alt.iter().enumerate() {
-                let e = match groups[i].variants.iter().find(|v| v.0 == t) {
-                    Some(_) if groups[i].exact.is_some_and(|x| x.0 == t) => {
-                        Some(self.weight_in(t, nat) - groups[i].exact.map_or(0.0, |x| x.1))
-                    }
-                    Some(v) => Some(v.1.min(self.weight_in(t, nat)).max(NEAR_FLOOR)),
-                    None => {
-                        let listed_skel = &self.tokens[t as usize].skeleton;
-                        if q.skeleton.len() == 1 && listed_skel.starts_with(q.skeleton.as_str()) {
-                            Some(INITIAL_EVIDENCE)
-                        } else if maybe_truncated
-                            && q.skeleton.len() >= 2
-                            && listed_skel.len() > q.skeleton.len()
-                            && listed_skel.starts_with(q.skeleton.as_str())
-                        {
-                            Some(self.weight_in(t, nat) - PREFIX_COST)
-                        } else {
-                            None
-                        }
+            weights[j] = self.weight_in(t, nat);
+        }
+        let mut pairs = [(0.0f32, 0u8, 0u8); MAX_QUERY_TOKENS * MAX_NAME_TOKENS];
+        let mut n = 0;
+        for (j, &t) in listed.iter().enumerate() {
+            let w = weights[j];
+            for (i, q) in alt.iter().enumerate().take(MAX_QUERY_TOKENS) {
+                let group = &groups[i];
+                let e = if let Some(&(_, cost)) = group.exact.as_ref().filter(|x| x.0 == t) {
+                    Some(w - cost)
+                } else if let Some(v) = group.variants.iter().find(|v| v.0 == t) {
+                    Some(v.1.min(w).max(NEAR_FLOOR))
+                } else {
+                    let listed_skel = &self.tokens[t as usize].skeleton;
+                    if q.skeleton.len() == 1 && listed_skel.starts_with(q.skeleton.as_str()) {
+                        Some(INITIAL_EVIDENCE)
+                    } else if maybe_truncated
+                        && q.skeleton.len() >= 2
+                        && listed_skel.len() > q.skeleton.len()
+                        && listed_skel.starts_with(q.skeleton.as_str())
+                    {
+                        Some(w - PREFIX_COST)
+                    } else {
+                        None
                     }
                 };
                 if let Some(e) = e {
-                    pairs.push((e, i as u8, j as u8));
+                    pairs[n] = (e, i as u8, j as u8);
+                    n += 1;
                 }
             }
         }
+        let pairs = &mut pairs[..n];
         pairs.sort_unstable_by(|a, b| b.0.total_cmp(&a.0));
         let mut query_used = [false; MAX_QUERY_TOKENS];
         let mut listed_used = [false; MAX_NAME_TOKENS];
-        let mut matched = Vec::new();
+        let mut matched = [(0u8, 0u8); MAX_QUERY_TOKENS];
+        let mut matched_len = 0;
         let mut evidence = 0.0;
-        for (e, i, j) in pairs {
-            let (i, j) = (usize::from(i), usize::from(j));
-            if !query_used[i] && !listed_used[j] {
-                query_used[i] = true;
-                listed_used[j] = true;
+        for &mut (e, i, j) in pairs {
+            let (iu, ju) = (usize::from(i), usize::from(j));
+            if !query_used[iu] && !listed_used[ju] {
+                query_used[iu] = true;
+                listed_used[ju] = true;
                 evidence += e;
-                matched.push((i, j, e));
+                matched[matched_len] = (i, j);
+                matched_len += 1;
             }
         }
         let mut query_left = false;
-        for i in 0..alt.len() {
+        for i in 0..alt.len().min(MAX_QUERY_TOKENS) {
             if !query_used[i] {
                 evidence -= (EXTRA_SHARE * groups[i].weight).min(EXTRA_CAP);
                 query_left = true;
@@ -719,14 +762,14 @@ impl Index {
                 } else {
                     OMISSION_SHARE
                 };
-                evidence -= (share * self.weight_in(t, nat)).min(OMISSION_CAP);
+                evidence -= (share * weights[j]).min(OMISSION_CAP);
                 listed_left = true;
             }
         }
         if query_left && listed_left {
             evidence -= SUBSTITUTION;
         }
-        if matched.is_empty() {
+        if matched_len == 0 {
             evidence = f32::MIN / 4.0;
         } else {
             // The culture's own rarity, counted once: the name parts were weighed within it.
@@ -735,6 +778,7 @@ impl Index {
         Alignment {
             evidence,
             matched,
+            matched_len,
             query_used,
             listed_used,
             listed_len: listed.len(),
@@ -768,7 +812,10 @@ impl Index {
     ) -> Hit {
         let name = &e.names[s.name];
         let a = self.align(alt, groups, name, e.nationality);
-        let mut parts = a.matched.clone();
+        let mut parts: Vec<(usize, usize)> = a.matched[..a.matched_len]
+            .iter()
+            .map(|&(i, j)| (usize::from(i), usize::from(j)))
+            .collect();
         parts.sort_by_key(|m| m.1);
         let mut line = format!(
             "{} {:?}: ",
@@ -776,7 +823,7 @@ impl Index {
             &*name.display
         );
         let mut matched_weight = 0.0;
-        for (k, &(i, j, _)) in parts.iter().enumerate() {
+        for (k, &(i, j)) in parts.iter().enumerate() {
             if k > 0 {
                 line.push_str(", ");
             }
@@ -847,8 +894,9 @@ fn remove_slot<K: std::hash::Hash + Eq>(map: &mut FxHashMap<K, Vec<Slot>>, key: 
 
 struct Alignment {
     evidence: f32,
-    /// (query token, listed token, evidence)
-    matched: Vec<(usize, usize, f32)>,
+    /// (query token, listed token) pairs, strongest first.
+    matched: [(u8, u8); MAX_QUERY_TOKENS],
+    matched_len: usize,
     query_used: [bool; MAX_QUERY_TOKENS],
     listed_used: [bool; MAX_NAME_TOKENS],
     listed_len: usize,

@@ -24,7 +24,7 @@ pub fn tokens(name: &str) -> Vec<String> {
 /// together, so that `ALEKSANDR` and `ALEXANDR`, `YURIY` and `IURII`, `MUELLER` and `MULLER`,
 /// `ZHENYA` and `JENIA` share one key.
 ///
-/// Rules, in order: `Y`→`I`, `W`→`V`; `KS`→`X`, `PH`→`F`, `ZH`/`DJ`→`J`, `CK`→`K`, `TZ`→`TS`;
+/// Rules, in order: `Y`→`I`, `W`→`V`; `KS`→`X`, `PH`→`F`, `ZH`/`DJ`/`CH`→`J`, `CK`→`K`, `TZ`→`TS`;
 /// `AE`/`OE`/`UE` before a consonant → `A`/`O`/`U` (German umlauts written out); `IO` between
 /// consonants → `E` (Cyrillic `Ё`: `FIODOROV`, `FEDOROV`); then doubled
 /// letters collapse. Vietnamese initials (`KH`, `TH`, `NG`, `GI`) are left alone: they tell
@@ -47,7 +47,8 @@ pub fn skeleton(token: &str) -> String {
         let (write, step): (&[u8], usize) = match (c, next) {
             (b'K', Some(b'S')) => (b"X", 2),
             (b'P', Some(b'H')) => (b"F", 2),
-            (b'Z', Some(b'H')) | (b'D', Some(b'J')) => (b"J", 2),
+            // `CH` and `J` swap in Thai, Khmer and Korean romanisation (`Charoen`, `Jaroen`).
+            (b'Z', Some(b'H')) | (b'D', Some(b'J')) | (b'C', Some(b'H')) => (b"J", 2),
             (b'C', Some(b'K')) => (b"K", 2),
             (b'T', Some(b'Z')) => (b"TS", 2),
             (b'A', Some(b'E')) if after.is_some_and(is_consonant) => (b"A", 2),
@@ -136,6 +137,7 @@ mod tests {
             ("LY", "LI"),
             ("FIODOROVA", "FEDOROVA"),
             ("ARTIOM", "ARTEM"),
+            ("CHAROEN", "JAROEN"),
         ];
         for (a, b) in same {
             assert_eq!(skeleton(a), skeleton(b), "{a} {b}");
