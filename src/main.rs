@@ -4,7 +4,6 @@
 
 mod cmd;
 mod jsonl;
-mod watchlist_csv;
 
 use std::process::ExitCode;
 

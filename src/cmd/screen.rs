@@ -38,7 +38,7 @@ pub fn unit_interval(s: &str) -> Result<f32, String> {
 /// Reads and indexes the watchlist file; a bad row stops everything with its line number.
 pub fn load(path: &PathBuf) -> anyhow::Result<Index> {
     let file = File::open(path).with_context(|| format!("opening {}", path.display()))?;
-    let rows = crate::watchlist_csv::read(io::BufReader::with_capacity(1 << 20, file))
+    let rows = bienphong::watchlist_csv::read(io::BufReader::with_capacity(1 << 20, file))
         .with_context(|| format!("reading {}", path.display()))?;
     let mut index = Index::new();
     for (line, entry) in rows {

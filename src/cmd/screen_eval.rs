@@ -80,7 +80,7 @@ fn generate(
     let set = EvalSet::generate(seed, entries, positives, negatives);
     let list = out.join("watchlist.csv");
     let file = File::create(&list).with_context(|| format!("creating {}", list.display()))?;
-    crate::watchlist_csv::write(&set.entries, BufWriter::new(file))
+    bienphong::watchlist_csv::write(&set.entries, BufWriter::new(file))
         .with_context(|| format!("writing {}", list.display()))?;
     let queries = out.join("queries.jsonl");
     let file = File::create(&queries).with_context(|| format!("creating {}", queries.display()))?;

@@ -4,3 +4,4 @@
 
 mod helpers;
 mod mrz_cli;
+mod screen_cli;

@@ -1,0 +1,222 @@
+//! `bienphong screen --watchlist FILE.csv`: the command-line contract of issue 3.
+
+use std::io::Write;
+
+use serde_json::{Value, json};
+
+use crate::helpers::{Conversation, bienphong};
+
+const HEADER: &str = "id,name,aliases,dob,nationality,sex,document_number\n";
+
+fn watchlist(rows: &str) -> tempfile::NamedTempFile {
+    let mut f = tempfile::Builder::new().suffix(".csv").tempfile().unwrap();
+    f.write_all(HEADER.as_bytes()).unwrap();
+    f.write_all(rows.as_bytes()).unwrap();
+    f.flush().unwrap();
+    f
+}
+
+/// A list whose common name parts weigh what they weigh on a real one.
+fn list() -> tempfile::NamedTempFile {
+    let mut rows = String::from(
+        "P1,Nguyễn Văn Đức,Đức Nguyễn|NGUYEN DUC,1985-03-12,VNM,M,C1234567\n\
+         P2,Алексей Смирнов,,1979-11-30,RUS,M,\n\
+         P3,\"Trần Thị Ngọc Ánh\",,1990,VNM,F,\n",
+    );
+    let families = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ"];
+    let middles = ["Văn", "Thị", "Minh", "Văn"];
+    let givens = [
+        "Hùng", "Lan", "Tuấn", "Hương", "Dũng", "Mai", "Sơn", "Hà", "Nam", "Linh",
+    ];
+    let mut n = 0;
+    for f in families {
+        for m in middles {
+            for g in givens {
+                n += 1;
+                rows.push_str(&format!(
+                    "F{n},{f} {m} {g},,1960-01-{:02},VNM,,\n",
+                    1 + n % 28
+                ));
+            }
+        }
+    }
+    watchlist(&rows)
+}
+
+fn screen(
+    list: &tempfile::NamedTempFile,
+    extra: &[&str],
+    input: &str,
+) -> (Vec<Value>, std::process::Output) {
+    let mut args = vec!["screen", "--watchlist", list.path().to_str().unwrap()];
+    args.extend_from_slice(extra);
+    let mut child = bienphong()
+        .args(&args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The command may stop before reading anything (a bad watchlist): a closed pipe is fine.
+    let _ = child.stdin.take().unwrap().write_all(input.as_bytes());
+    let out = child.wait_with_output().unwrap();
+    let lines = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l}: {e}")))
+        .collect();
+    (lines, out)
+}
+
+fn ids(answer: &Value) -> Vec<&str> {
+    answer["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["id"].as_str().unwrap())
+        .collect()
+}
+
+#[test]
+fn answers_each_query_with_hits_best_first() {
+    let list = list();
+    let queries = [
+        json!({"name": "NGUYEN<<VAN<DUC", "dob": "1985-03-12", "nationality": "VNM", "sex": "M"}),
+        json!({"name": "SMIRNOV<<ALEKSEY", "dob": "1979-11-30"}),
+        json!({"name": "TRAN THI NGOCANH", "dob": "1990"}),
+        json!({"name": "NGUYEN<<VAN<DUC", "dob": "1999-09-09", "nationality": "VNM", "sex": "M"}),
+        json!({"name": "Someone Unlisted", "dob": "1970-01-01"}),
+    ];
+    let input: String = queries.iter().map(|q| format!("{q}\n")).collect();
+    let (out, status) = screen(&list, &[], &input);
+    assert!(status.status.success());
+    assert_eq!(out.len(), 5);
+    assert_eq!(ids(&out[0])[0], "P1");
+    let hit = &out[0]["hits"][0];
+    let score = hit["score"].as_f64().unwrap();
+    assert!((0.65..=1.0).contains(&score), "{hit}");
+    assert_eq!(hit["matched_name"], "Nguyễn Văn Đức");
+    let reasons: Vec<&str> = hit["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap())
+        .collect();
+    assert!(
+        reasons.contains(&"date of birth 1985-03-12 matches"),
+        "{reasons:?}"
+    );
+    assert_eq!(ids(&out[1]), ["P2"]);
+    assert_eq!(ids(&out[2]), ["P3"]);
+    // The same name born another day is someone else; nobody matches a stranger.
+    assert!(ids(&out[3]).is_empty(), "{}", out[3]);
+    assert!(ids(&out[4]).is_empty(), "{}", out[4]);
+    assert!(out.iter().all(|o| o.get("error").is_none()));
+}
+
+#[test]
+fn a_document_number_decides_and_limit_and_threshold_apply() {
+    let list = list();
+    let q = json!({"name": "ANYONE", "document_number": "C1234567", "nationality": "VNM"});
+    let (out, _) = screen(&list, &[], &format!("{q}\n"));
+    assert_eq!(ids(&out[0]), ["P1"]);
+    assert_eq!(out[0]["hits"][0]["score"], 1.0);
+
+    let q = format!("{}\n", json!({"name": "NGUYEN VAN HUNG"}));
+    let (all, _) = screen(&list, &["--threshold", "0"], &q);
+    let scores: Vec<f64> = all[0]["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["score"].as_f64().unwrap())
+        .collect();
+    assert!(scores.len() >= 2, "{}", all[0]);
+    assert!(scores.windows(2).all(|w| w[0] >= w[1]), "{scores:?}");
+    let (one, _) = screen(&list, &["--threshold", "0", "--limit", "1"], &q);
+    assert_eq!(one[0]["hits"].as_array().unwrap().len(), 1);
+    assert_eq!(one[0]["hits"][0], all[0]["hits"][0]);
+    // Above every score, nothing.
+    let (none, _) = screen(&list, &["--threshold", "1"], &q);
+    assert_eq!(none[0]["hits"], json!([]));
+    let (_, bad) = screen(&list, &["--threshold", "2"], &q);
+    assert!(!bad.status.success());
+}
+
+#[test]
+fn a_malformed_query_gets_an_error_and_the_command_goes_on() {
+    let list = list();
+    let input = [
+        "not json".to_string(),
+        json!({"dob": "1985"}).to_string(),
+        json!({"name": "NGUYEN VAN DUC", "dob": "12/03/1985"}).to_string(),
+        json!({"name": "NGUYEN VAN DUC", "sex": "Q"}).to_string(),
+        json!({"name": "NGUYEN VAN DUC", "nationality": "VIETNAM"}).to_string(),
+        json!({"name": "<<< 123"}).to_string(),
+        json!({"name": "NGUYEN VAN DUC", "dob": "1985-03-12", "nationality": null}).to_string(),
+    ]
+    .join("\n")
+        + "\n";
+    let (out, status) = screen(&list, &[], &input);
+    assert!(status.status.success());
+    assert_eq!(out.len(), 7);
+    let codes: Vec<&str> = out[..6]
+        .iter()
+        .map(|o| o["error"]["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            "invalid_json",
+            "invalid_input",
+            "invalid_dob",
+            "invalid_sex",
+            "invalid_nationality",
+            "invalid_name"
+        ]
+    );
+    for o in &out[..6] {
+        assert_eq!(o["hits"], json!([]));
+        assert!(!o["error"]["message"].as_str().unwrap().is_empty());
+    }
+    assert_eq!(ids(&out[6])[0], "P1");
+}
+
+#[test]
+fn a_bad_row_stops_the_command_before_any_answer() {
+    let cases = [
+        ("P1,Nguyễn Văn Đức,,1985-13-12,VNM,M,\n", "line 2:"),
+        (
+            "P1,A B,,,VNM,M,\nP1,C D,,,VNM,F,\n",
+            "line 3: the id `P1` is already on line 2",
+        ),
+        ("P1,A B,,,VIETNAM,M,\n", "line 2:"),
+        ("P1,A B,,,VNM,Q,\n", "line 2:"),
+        ("P1,,,,VNM,M,\n", "line 2:"),
+        ("P1,A B,,,VNM\n", "line 2: the row has 5 fields"),
+    ];
+    for (rows, expected) in cases {
+        let list = watchlist(rows);
+        let (out, status) = screen(&list, &[], "{\"name\": \"A B\"}\n");
+        assert!(!status.status.success(), "{rows}");
+        assert!(out.is_empty(), "{rows}: answered {out:?}");
+        let err = String::from_utf8_lossy(&status.stderr);
+        assert!(err.contains(expected), "{rows}: {err}");
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+    }
+    let mut wrong_header = tempfile::Builder::new().suffix(".csv").tempfile().unwrap();
+    wrong_header.write_all(b"id,name,dob\nP1,A,\n").unwrap();
+    let (_, status) = screen(&wrong_header, &[], "");
+    assert!(
+        String::from_utf8_lossy(&status.stderr)
+            .contains("line 1: the header has no `aliases` column")
+    );
+}
+
+#[test]
+fn answers_each_line_before_the_next_arrives() {
+    let list = list();
+    let mut talk = Conversation::start(&["screen", "--watchlist", list.path().to_str().unwrap()]);
+    for _ in 0..3 {
+        let out = talk.ask(&json!({"name": "NGUYEN VAN DUC", "dob": "1985-03-12"}).to_string());
+        assert_eq!(out["hits"][0]["id"], "P1");
+    }
+}
