@@ -5,3 +5,4 @@
 mod helpers;
 mod mrz_cli;
 mod screen_cli;
+mod screen_quality;
