@@ -8,7 +8,7 @@ queries from `bienphong screen-eval generate`; the script prints queries per sec
 listed person and the share of queries about people not on the list that get any hit, for both,
 and the ratio of speeds.
 
-    pip install rapidfuzz==3.14.6
+    pip install rapidfuzz==3.14.6 unidecode==1.4.0
     cargo build --release
     target/release/bienphong screen-eval generate --out /tmp/screen-eval
     python3 bench/screen_vs_rapidfuzz.py --dir /tmp/screen-eval --sample 400
@@ -20,17 +20,16 @@ import json
 import random
 import subprocess
 import time
-import unicodedata
 
 from rapidfuzz import process
 from rapidfuzz.distance import JaroWinkler
+from unidecode import unidecode
 
 
 def fold(name: str) -> str:
-    """ASCII upper case, diacritics dropped, Đ to D, anything else a single space."""
-    name = name.replace("Đ", "D").replace("đ", "d")
-    name = unicodedata.normalize("NFKD", name)
-    name = "".join(c for c in name if not unicodedata.combining(c))
+    """ASCII upper case: diacritics dropped, other scripts romanised (Cyrillic, Chinese), anything
+    but a letter a single space."""
+    name = unidecode(name.replace("'", ""))
     out = "".join(c.upper() if c.isascii() and c.isalpha() else " " for c in name)
     return " ".join(out.split())
 
