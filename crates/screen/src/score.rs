@@ -10,7 +10,7 @@ use crate::model::Dob;
 
 /// The score threshold of a hit: on the evaluation set (1,000,000 entries) the one with the best
 /// recall while at most 2 % of the queries about people not listed get any hit.
-pub const DEFAULT_THRESHOLD: f32 = 0.65;
+pub const DEFAULT_THRESHOLD: f32 = 0.6;
 
 /// Evidence, beyond `ln N`, at which the score is one half.
 const OFFSET: f32 = -1.0;
@@ -42,9 +42,9 @@ pub(crate) const INITIAL_EVIDENCE: f32 = 1.0;
 /// The same skeleton spelt otherwise (`ALEXEI`, `ALEKSEY`) proves a little less than the same
 /// spelling.
 pub(crate) const RESPELLING_COST: f32 = 0.3;
-/// A near spelling that is itself a common name is weak or negative evidence, but never worse
-/// than this: a misread is still likelier than two unrelated names.
-pub(crate) const NEAR_FLOOR: f32 = -1.0;
+/// A near spelling that is itself a common name (`VU` for `VO`, `NINH` for `MINH`) counts against
+/// the match, down to about what two different name parts cost.
+pub(crate) const NEAR_FLOOR: f32 = -4.0;
 
 const DOB_SAME: f32 = 9.9;
 const DOB_SAME_YEAR: f32 = 4.0;
