@@ -16,10 +16,7 @@ pub struct LineError {
 
 impl LineError {
     pub fn new(code: &'static str, message: impl Into<String>) -> LineError {
-        LineError {
-            code,
-            message: message.into(),
-        }
+        LineError { code, message: message.into() }
     }
 }
 
@@ -38,9 +35,7 @@ where
     let mut buf = Vec::new();
     loop {
         buf.clear();
-        let n = input
-            .read_until(b'\n', &mut buf)
-            .context("reading standard input")?;
+        let n = input.read_until(b'\n', &mut buf).context("reading standard input")?;
         if n == 0 {
             return Ok(());
         }

@@ -7,15 +7,8 @@ use std::io::Read;
 
 use screen::{Country, Dob, DocumentNumber, Entry, Sex};
 
-const COLUMNS: [&str; 7] = [
-    "id",
-    "name",
-    "aliases",
-    "dob",
-    "nationality",
-    "sex",
-    "document_number",
-];
+const COLUMNS: [&str; 7] =
+    ["id", "name", "aliases", "dob", "nationality", "sex", "document_number"];
 
 /// A row that cannot be read, with its line number in the file.
 #[derive(Debug)]
@@ -34,24 +27,14 @@ impl std::error::Error for RowError {}
 
 /// Every entry with the line it came from, or the first bad row.
 pub fn read(input: impl Read) -> Result<Vec<(u64, Entry)>, RowError> {
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(false)
-        .from_reader(input);
+    let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(false).from_reader(input);
     let header_error = |reason: String| RowError { line: 1, reason };
-    let headers = reader
-        .headers()
-        .map_err(|e| header_error(csv_reason(&e)))?
-        .clone();
+    let headers = reader.headers().map_err(|e| header_error(csv_reason(&e)))?.clone();
     let mut at = [0usize; 7];
     for (k, column) in COLUMNS.iter().enumerate() {
         at[k] = headers
             .iter()
-            .position(|h| {
-                h.trim()
-                    .trim_start_matches('\u{feff}')
-                    .eq_ignore_ascii_case(column)
-            })
+            .position(|h| h.trim().trim_start_matches('\u{feff}').eq_ignore_ascii_case(column))
             .ok_or_else(|| {
                 header_error(format!(
                     "the header has no `{column}` column (expected {})",
@@ -87,14 +70,9 @@ pub fn read(input: impl Read) -> Result<Vec<(u64, Entry)>, RowError> {
             .map(String::from)
             .collect();
         let optional = |k: usize| Some(field(k)).filter(|v| !v.is_empty());
-        let dob = optional(3)
-            .map(Dob::parse)
-            .transpose()
-            .map_err(|e| bad(e.to_string()))?;
-        let nationality = optional(4)
-            .map(Country::parse)
-            .transpose()
-            .map_err(|e| bad(e.to_string()))?;
+        let dob = optional(3).map(Dob::parse).transpose().map_err(|e| bad(e.to_string()))?;
+        let nationality =
+            optional(4).map(Country::parse).transpose().map_err(|e| bad(e.to_string()))?;
         let sex = Sex::parse(field(5)).map_err(|e| bad(e.to_string()))?;
         let document_number = optional(6).and_then(DocumentNumber::parse);
         out.push((
@@ -116,9 +94,7 @@ pub fn read(input: impl Read) -> Result<Vec<(u64, Entry)>, RowError> {
 fn csv_reason(e: &csv::Error) -> String {
     match e.kind() {
         csv::ErrorKind::Utf8 { .. } => "the row is not UTF-8".into(),
-        csv::ErrorKind::UnequalLengths {
-            expected_len, len, ..
-        } => {
+        csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
             format!("the row has {len} fields, the header {expected_len}")
         }
         _ => e.to_string(),
@@ -137,19 +113,8 @@ pub fn write(entries: &[Entry], out: impl std::io::Write) -> csv::Result<()> {
             Some(Sex::Female) => "F",
             None => "",
         };
-        let doc = e
-            .document_number
-            .as_ref()
-            .map_or("", DocumentNumber::as_str);
-        w.write_record([
-            e.id.as_str(),
-            &e.name,
-            &e.aliases.join("|"),
-            &dob,
-            &nat,
-            sex,
-            doc,
-        ])?;
+        let doc = e.document_number.as_ref().map_or("", DocumentNumber::as_str);
+        w.write_record([e.id.as_str(), &e.name, &e.aliases.join("|"), &dob, &nat, sex, doc])?;
     }
     w.flush()?;
     Ok(())

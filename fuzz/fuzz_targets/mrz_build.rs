@@ -46,18 +46,12 @@ fuzz_target!(|input: Input| {
             .problems
             .iter()
             .filter(|p| {
-                !matches!(
-                    p,
-                    mrz::Problem::InvalidBirthDate(_) | mrz::Problem::InvalidExpiryDate(_)
-                )
+                !matches!(p, mrz::Problem::InvalidBirthDate(_) | mrz::Problem::InvalidExpiryDate(_))
             })
             .collect();
         // Dates outside the reading window can come back as another century or not at all;
         // everything else must read back clean.
         assert!(check_problems.is_empty(), "{check_problems:?} in {text}");
-        assert_eq!(
-            read.document_number,
-            fields.document_number.trim().to_ascii_uppercase()
-        );
+        assert_eq!(read.document_number, fields.document_number.trim().to_ascii_uppercase());
     }
 });

@@ -11,11 +11,8 @@ fuzz_target!(|input: (u16, u8, u8, &str)| {
         assert_eq!(mrz.lines().count(), mrz.format.lines());
         assert!(mrz.lines().all(|l| l.len() == width));
         let failed_checks = mrz.checks.iter().filter(|(_, ok)| !ok).count();
-        let check_problems = mrz
-            .problems
-            .iter()
-            .filter(|p| matches!(p, mrz::Problem::CheckDigit { .. }))
-            .count();
+        let check_problems =
+            mrz.problems.iter().filter(|p| matches!(p, mrz::Problem::CheckDigit { .. })).count();
         // A number check without a check digit (a broken long number) is reported as the number.
         assert!(check_problems <= failed_checks);
         if mrz.is_valid() {

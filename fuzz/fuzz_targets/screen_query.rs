@@ -7,36 +7,16 @@ use libfuzzer_sys::fuzz_target;
 
 #[derive(Debug, Arbitrary)]
 enum Op {
-    Upsert {
-        id: u8,
-        name: String,
-        aliases: Vec<String>,
-        year: Option<u16>,
-        doc: Option<String>,
-    },
-    Remove {
-        id: u8,
-    },
-    Search {
-        name: String,
-        year: Option<u16>,
-        limit: u8,
-        threshold: u8,
-        doc: Option<String>,
-    },
+    Upsert { id: u8, name: String, aliases: Vec<String>, year: Option<u16>, doc: Option<String> },
+    Remove { id: u8 },
+    Search { name: String, year: Option<u16>, limit: u8, threshold: u8, doc: Option<String> },
 }
 
 fuzz_target!(|ops: Vec<Op>| {
     let mut index = screen::Index::new();
     for op in ops.into_iter().take(64) {
         match op {
-            Op::Upsert {
-                id,
-                name,
-                aliases,
-                year,
-                doc,
-            } => {
+            Op::Upsert { id, name, aliases, year, doc } => {
                 let entry = screen::Entry {
                     id: format!("E{id}"),
                     name,
@@ -52,13 +32,7 @@ fuzz_target!(|ops: Vec<Op>| {
             Op::Remove { id } => {
                 index.remove(&format!("E{id}"));
             }
-            Op::Search {
-                name,
-                year,
-                limit,
-                threshold,
-                doc,
-            } => {
+            Op::Search { name, year, limit, threshold, doc } => {
                 let query = screen::Query {
                     name,
                     dob: year
@@ -73,10 +47,7 @@ fuzz_target!(|ops: Vec<Op>| {
                 };
                 let hits = index.search(&query, options);
                 assert!(hits.len() <= options.limit);
-                assert!(
-                    hits.iter()
-                        .all(|h| h.score >= options.threshold && h.score <= 1.0)
-                );
+                assert!(hits.iter().all(|h| h.score >= options.threshold && h.score <= 1.0));
                 assert!(hits.iter().all(|h| index.contains(&h.id)));
             }
         }

@@ -93,10 +93,7 @@ struct ChecksOut {
 }
 
 fn failed(error: LineError) -> ParseResponse {
-    ParseResponse::Failed {
-        valid: false,
-        errors: vec![error],
-    }
+    ParseResponse::Failed { valid: false, errors: vec![error] }
 }
 
 fn parse_line(req: Result<ParseRequest, LineError>, today: Date) -> ParseResponse {
@@ -119,11 +116,7 @@ fn reading(m: Mrz) -> Reading {
     Reading {
         valid: m.is_valid(),
         format: m.format.name(),
-        errors: m
-            .problems
-            .iter()
-            .map(|p| LineError::new(p.code(), p.to_string()))
-            .collect(),
+        errors: m.problems.iter().map(|p| LineError::new(p.code(), p.to_string())).collect(),
         checks: ChecksOut {
             document_number: m.checks.document_number,
             birth_date: m.checks.birth_date,
@@ -190,10 +183,7 @@ fn fields(req: BuildRequest) -> Result<mrz::Fields, LineError> {
         .ok_or_else(|| {
             LineError::new(
                 "invalid_format",
-                format!(
-                    "`{}` is not a layout: TD1, TD2, TD3, MRV-A or MRV-B",
-                    req.format
-                ),
+                format!("`{}` is not a layout: TD1, TD2, TD3, MRV-A or MRV-B", req.format),
             )
         })?;
     let date = |field: &str, value: Option<String>| -> Result<Option<Date>, LineError> {

@@ -28,11 +28,7 @@ pub struct ScreenArgs {
 
 pub fn unit_interval(s: &str) -> Result<f32, String> {
     let t: f32 = s.parse().map_err(|_| format!("`{s}` is not a number"))?;
-    if (0.0..=1.0).contains(&t) {
-        Ok(t)
-    } else {
-        Err(format!("{t} is not between 0 and 1"))
-    }
+    if (0.0..=1.0).contains(&t) { Ok(t) } else { Err(format!("{t} is not between 0 and 1")) }
 }
 
 /// Reads and indexes the watchlist file; a bad row stops everything with its line number.
@@ -42,37 +38,23 @@ pub fn load(path: &PathBuf) -> anyhow::Result<Index> {
         .with_context(|| format!("reading {}", path.display()))?;
     let mut index = Index::new();
     for (line, entry) in rows {
-        index
-            .upsert(entry)
-            .with_context(|| format!("reading {}: line {line}", path.display()))?;
+        index.upsert(entry).with_context(|| format!("reading {}: line {line}", path.display()))?;
     }
     Ok(index)
 }
 
 pub fn run(args: ScreenArgs) -> anyhow::Result<()> {
     let index = load(&args.watchlist)?;
-    let options = SearchOptions {
-        limit: args.limit,
-        threshold: args.threshold,
-    };
-    jsonl::filter(
-        io::stdin().lock(),
-        io::stdout().lock(),
-        |req: Result<QueryLine, LineError>| match req.and_then(QueryLine::into_query) {
+    let options = SearchOptions { limit: args.limit, threshold: args.threshold };
+    jsonl::filter(io::stdin().lock(), io::stdout().lock(), |req: Result<QueryLine, LineError>| {
+        match req.and_then(QueryLine::into_query) {
             Ok(q) => Answer {
-                hits: index
-                    .search(&q, options)
-                    .into_iter()
-                    .map(HitOut::from)
-                    .collect(),
+                hits: index.search(&q, options).into_iter().map(HitOut::from).collect(),
                 error: None,
             },
-            Err(e) => Answer {
-                hits: Vec::new(),
-                error: Some(e),
-            },
-        },
-    )
+            Err(e) => Answer { hits: Vec::new(), error: Some(e) },
+        }
+    })
 }
 
 /// One query line. Fields other than `name` may be absent, null or empty.
@@ -105,17 +87,12 @@ impl QueryLine {
                 Value::String(s) => Ok(Some(s.clone())),
                 // A year given as a number.
                 Value::Number(n) if field == "dob" => Ok(Some(n.to_string())),
-                _ => Err(LineError::new(
-                    "invalid_input",
-                    format!("`{field}` must be a string"),
-                )),
+                _ => Err(LineError::new("invalid_input", format!("`{field}` must be a string"))),
             }
         };
         let field_error = |e: screen::FieldError| LineError::new(e.code(), e.to_string());
-        let dob = text("dob", &self.dob)?
-            .map(|d| Dob::parse(&d))
-            .transpose()
-            .map_err(field_error)?;
+        let dob =
+            text("dob", &self.dob)?.map(|d| Dob::parse(&d)).transpose().map_err(field_error)?;
         let nationality = text("nationality", &self.nationality)?
             .map(|n| Country::parse(&n))
             .transpose()
@@ -126,13 +103,7 @@ impl QueryLine {
         };
         let document_number =
             text("document_number", &self.document_number)?.and_then(|d| DocumentNumber::parse(&d));
-        Ok(Query {
-            name,
-            dob,
-            nationality,
-            sex,
-            document_number,
-        })
+        Ok(Query { name, dob, nationality, sex, document_number })
     }
 }
 
@@ -155,11 +126,6 @@ impl From<Hit> for HitOut {
     fn from(h: Hit) -> HitOut {
         // Three decimals: more would be noise to an officer, and f32 digits beyond that are.
         let score = (f64::from(h.score) * 1000.0).round() / 1000.0;
-        HitOut {
-            id: h.id,
-            score,
-            matched_name: h.matched_name,
-            reasons: h.reasons,
-        }
+        HitOut { id: h.id, score, matched_name: h.matched_name, reasons: h.reasons }
     }
 }

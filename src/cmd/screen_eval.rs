@@ -35,11 +35,7 @@ pub enum EvalCommand {
         #[arg(long)]
         dir: PathBuf,
         /// Thresholds to report recall and false alarms at.
-        #[arg(
-            long,
-            value_delimiter = ',',
-            default_value = "0.6,0.65,0.7,0.75,0.8,0.85,0.9"
-        )]
+        #[arg(long, value_delimiter = ',', default_value = "0.6,0.65,0.7,0.75,0.8,0.85,0.9")]
         thresholds: Vec<f32>,
     },
 }
@@ -58,13 +54,9 @@ struct LabelledLine {
 
 pub fn run(command: EvalCommand) -> anyhow::Result<()> {
     match command {
-        EvalCommand::Generate {
-            entries,
-            positives,
-            negatives,
-            seed,
-            out,
-        } => generate(entries, positives, negatives, seed, &out),
+        EvalCommand::Generate { entries, positives, negatives, seed, out } => {
+            generate(entries, positives, negatives, seed, &out)
+        }
         EvalCommand::Run { dir, thresholds } => evaluate(&dir, &thresholds),
     }
 }
@@ -91,13 +83,7 @@ fn generate(
             name: q.name.clone(),
             dob: q.dob.map(|d| d.to_string()),
             nationality: q.nationality.map(|n| n.to_string()),
-            sex: q.sex.map(|s| {
-                if s == Sex::Male {
-                    "M".into()
-                } else {
-                    "F".into()
-                }
-            }),
+            sex: q.sex.map(|s| if s == Sex::Male { "M".into() } else { "F".into() }),
             document_number: q
                 .document_number
                 .as_ref()
@@ -188,11 +174,8 @@ fn evaluate(dir: &Path, thresholds: &[f32]) -> anyhow::Result<()> {
         times.len() as f64 / total
     );
 
-    let names: Vec<String> = slowest
-        .iter()
-        .take(5)
-        .map(|(ms, n)| format!("{n} ({ms:.1} ms)"))
-        .collect();
+    let names: Vec<String> =
+        slowest.iter().take(5).map(|(ms, n)| format!("{n} ({ms:.1} ms)")).collect();
     println!("slowest: {}", names.join(", "));
 
     // Quality across thresholds, from one pass at the lowest.
@@ -200,18 +183,8 @@ fn evaluate(dir: &Path, thresholds: &[f32]) -> anyhow::Result<()> {
     let scored: Vec<Outcome<'_>> = queries
         .iter()
         .map(|(q, expect, kind)| {
-            let hits = index.search(
-                q,
-                SearchOptions {
-                    limit: 10,
-                    threshold: lowest,
-                },
-            );
-            (
-                hits.into_iter().map(|h| (h.id, h.score)).collect(),
-                expect,
-                kind.as_str(),
-            )
+            let hits = index.search(q, SearchOptions { limit: 10, threshold: lowest });
+            (hits.into_iter().map(|h| (h.id, h.score)).collect(), expect, kind.as_str())
         })
         .collect();
     println!("threshold  recall  false-alarm share (queries about people not listed with any hit)");

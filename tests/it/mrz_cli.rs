@@ -40,19 +40,10 @@ fn reports_each_failed_check_and_stays_readable() {
     assert_eq!(out["checks"]["birth_date"], false);
     assert_eq!(out["checks"]["document_number"], true);
     assert_eq!(out["checks"]["composite"], false);
-    let codes: Vec<&str> = out["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["code"].as_str().unwrap())
-        .collect();
+    let codes: Vec<&str> =
+        out["errors"].as_array().unwrap().iter().map(|e| e["code"].as_str().unwrap()).collect();
     assert_eq!(codes, ["birth_date_check_digit", "composite_check_digit"]);
-    assert!(
-        out["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("birth date")
-    );
+    assert!(out["errors"][0]["message"].as_str().unwrap().contains("birth date"));
 }
 
 #[test]
@@ -107,12 +98,7 @@ fn survives_bytes_that_are_not_utf8() {
         .spawn()
         .unwrap();
     use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"{\"mrz\": \"\xff\xfe\"}\n\x00\x01\n")
-        .unwrap();
+    child.stdin.take().unwrap().write_all(b"{\"mrz\": \"\xff\xfe\"}\n\x00\x01\n").unwrap();
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
@@ -139,10 +125,7 @@ fn builds_what_it_parses() {
     });
     let out = filter(&["mrz", "build"], &format!("{request}\n"));
     let text = out[0]["mrz"].as_str().unwrap();
-    assert_eq!(
-        text.lines().last().unwrap(),
-        "DANG<<THI<NGOC<ANH<<<<<<<<<<<<"
-    );
+    assert_eq!(text.lines().last().unwrap(), "DANG<<THI<NGOC<ANH<<<<<<<<<<<<");
     let parsed = parse_one(json!({"mrz": text, "reading_date": "2026-11-25"}));
     assert_eq!(parsed["valid"], true, "{parsed}");
     assert_eq!(parsed["document_number"], "079190001234");
@@ -161,12 +144,6 @@ fn build_errors_say_which_field() {
     ];
     let input: String = lines.iter().map(|l| format!("{l}\n")).collect();
     let out = filter(&["mrz", "build"], &input);
-    let codes: Vec<&str> = out
-        .iter()
-        .map(|o| o["error"]["code"].as_str().unwrap())
-        .collect();
-    assert_eq!(
-        codes,
-        ["untransliterable_name", "invalid_format", "invalid_date"]
-    );
+    let codes: Vec<&str> = out.iter().map(|o| o["error"]["code"].as_str().unwrap()).collect();
+    assert_eq!(codes, ["untransliterable_name", "invalid_format", "invalid_date"]);
 }

@@ -25,18 +25,13 @@ fn list() -> tempfile::NamedTempFile {
     );
     let families = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ"];
     let middles = ["Văn", "Thị", "Minh", "Văn"];
-    let givens = [
-        "Hùng", "Lan", "Tuấn", "Hương", "Dũng", "Mai", "Sơn", "Hà", "Nam", "Linh",
-    ];
+    let givens = ["Hùng", "Lan", "Tuấn", "Hương", "Dũng", "Mai", "Sơn", "Hà", "Nam", "Linh"];
     let mut n = 0;
     for f in families {
         for m in middles {
             for g in givens {
                 n += 1;
-                rows.push_str(&format!(
-                    "F{n},{f} {m} {g},,1960-01-{:02},VNM,,\n",
-                    1 + n % 28
-                ));
+                rows.push_str(&format!("F{n},{f} {m} {g},,1960-01-{:02},VNM,,\n", 1 + n % 28));
             }
         }
     }
@@ -68,12 +63,7 @@ fn screen(
 }
 
 fn ids(answer: &Value) -> Vec<&str> {
-    answer["hits"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|h| h["id"].as_str().unwrap())
-        .collect()
+    answer["hits"].as_array().unwrap().iter().map(|h| h["id"].as_str().unwrap()).collect()
 }
 
 #[test]
@@ -95,16 +85,9 @@ fn answers_each_query_with_hits_best_first() {
     let score = hit["score"].as_f64().unwrap();
     assert!((0.6..=1.0).contains(&score), "{hit}");
     assert_eq!(hit["matched_name"], "Nguyễn Văn Đức");
-    let reasons: Vec<&str> = hit["reasons"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r.as_str().unwrap())
-        .collect();
-    assert!(
-        reasons.contains(&"date of birth 1985-03-12 matches"),
-        "{reasons:?}"
-    );
+    let reasons: Vec<&str> =
+        hit["reasons"].as_array().unwrap().iter().map(|r| r.as_str().unwrap()).collect();
+    assert!(reasons.contains(&"date of birth 1985-03-12 matches"), "{reasons:?}");
     assert_eq!(ids(&out[1]), ["P2"]);
     assert_eq!(ids(&out[2]), ["P3"]);
     // The same name born another day is someone else; nobody matches a stranger.
@@ -123,12 +106,8 @@ fn a_document_number_decides_and_limit_and_threshold_apply() {
 
     let q = format!("{}\n", json!({"name": "NGUYEN VAN HUNG"}));
     let (all, _) = screen(&list, &["--threshold", "0"], &q);
-    let scores: Vec<f64> = all[0]["hits"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|h| h["score"].as_f64().unwrap())
-        .collect();
+    let scores: Vec<f64> =
+        all[0]["hits"].as_array().unwrap().iter().map(|h| h["score"].as_f64().unwrap()).collect();
     assert!(scores.len() >= 2, "{}", all[0]);
     assert!(scores.windows(2).all(|w| w[0] >= w[1]), "{scores:?}");
     let (one, _) = screen(&list, &["--threshold", "0", "--limit", "1"], &q);
@@ -158,10 +137,7 @@ fn a_malformed_query_gets_an_error_and_the_command_goes_on() {
     let (out, status) = screen(&list, &[], &input);
     assert!(status.status.success());
     assert_eq!(out.len(), 7);
-    let codes: Vec<&str> = out[..6]
-        .iter()
-        .map(|o| o["error"]["code"].as_str().unwrap())
-        .collect();
+    let codes: Vec<&str> = out[..6].iter().map(|o| o["error"]["code"].as_str().unwrap()).collect();
     assert_eq!(
         codes,
         [
@@ -184,10 +160,7 @@ fn a_malformed_query_gets_an_error_and_the_command_goes_on() {
 fn a_bad_row_stops_the_command_before_any_answer() {
     let cases = [
         ("P1,Nguyễn Văn Đức,,1985-13-12,VNM,M,\n", "line 2:"),
-        (
-            "P1,A B,,,VNM,M,\nP1,C D,,,VNM,F,\n",
-            "line 3: the id `P1` is already on line 2",
-        ),
+        ("P1,A B,,,VNM,M,\nP1,C D,,,VNM,F,\n", "line 3: the id `P1` is already on line 2"),
         ("P1,A B,,,VIETNAM,M,\n", "line 2:"),
         ("P1,A B,,,VNM,Q,\n", "line 2:"),
         ("P1,,,,VNM,M,\n", "line 2:"),

@@ -37,12 +37,7 @@ fn the_same_seed_gives_the_same_set() {
     let a = EvalSet::generate(7, 200, 20, 20);
     let b = EvalSet::generate(7, 200, 20, 20);
     assert_eq!(a.entries, b.entries);
-    let names = |s: &EvalSet| {
-        s.queries
-            .iter()
-            .map(|q| q.query.name.clone())
-            .collect::<Vec<_>>()
-    };
+    let names = |s: &EvalSet| s.queries.iter().map(|q| q.query.name.clone()).collect::<Vec<_>>();
     assert_eq!(names(&a), names(&b));
     assert_ne!(a.entries, EvalSet::generate(8, 200, 20, 20).entries);
 }

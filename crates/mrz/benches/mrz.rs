@@ -14,12 +14,8 @@ fn benches(c: &mut Criterion) {
     let reading = Date::new(2026, 11, 25).expect("a real date");
     let mut group = c.benchmark_group("mrz");
     group.throughput(Throughput::Elements(1));
-    group.bench_function("parse_td3", |b| {
-        b.iter(|| mrz::parse(black_box(TD3), reading))
-    });
-    group.bench_function("parse_td1", |b| {
-        b.iter(|| mrz::parse(black_box(TD1), reading))
-    });
+    group.bench_function("parse_td3", |b| b.iter(|| mrz::parse(black_box(TD3), reading)));
+    group.bench_function("parse_td1", |b| b.iter(|| mrz::parse(black_box(TD1), reading)));
     let fields = Fields {
         format: Format::Td3,
         document_code: "P".into(),

@@ -47,19 +47,11 @@ pub enum BuildError {
     #[error("the document number `{0}` must be one or more letters and digits")]
     DocumentNumber(String),
     #[error("the document number has {len} characters; {format} holds at most {max}")]
-    DocumentNumberTooLong {
-        len: usize,
-        max: usize,
-        format: Format,
-    },
+    DocumentNumberTooLong { len: usize, max: usize, format: Format },
     #[error("the {field} `{value}` may hold only letters, digits, spaces and <")]
     OptionalCharacters { field: &'static str, value: String },
     #[error("the {field} has {len} characters; {max} fit here")]
-    OptionalTooLong {
-        field: &'static str,
-        len: usize,
-        max: usize,
-    },
+    OptionalTooLong { field: &'static str, len: usize, max: usize },
 }
 
 impl BuildError {
@@ -68,10 +60,7 @@ impl BuildError {
         match self {
             BuildError::DocumentCode(_) => "invalid_document_code",
             BuildError::CodeLayoutMismatch { .. } => "document_code_layout_mismatch",
-            BuildError::Country {
-                field: "nationality",
-                ..
-            } => "invalid_nationality",
+            BuildError::Country { field: "nationality", .. } => "invalid_nationality",
             BuildError::Country { .. } => "invalid_issuing_state",
             BuildError::EmptyName => "empty_name",
             BuildError::Name(NameError::Digit(_)) => "digit_in_name",
@@ -136,11 +125,7 @@ pub fn build(fields: &Fields) -> Result<String, BuildError> {
         Format::MrvB => 8,
     };
     let long_allowed = matches!(format, Format::Td1 | Format::Td2);
-    let max_number = if long_allowed {
-        9 + optional_width - 1
-    } else {
-        9
-    };
+    let max_number = if long_allowed { 9 + optional_width - 1 } else { 9 };
     if number.len() > max_number {
         return Err(BuildError::DocumentNumberTooLong {
             len: number.len(),
@@ -193,10 +178,8 @@ pub fn build(fields: &Fields) -> Result<String, BuildError> {
                 "{}{state}{number_field}{number_check_char}{optional_field}",
                 pad(&code, 2)
             );
-            let middle_head = format!(
-                "{birth_part}{sex}{expiry_part}{nationality}{}",
-                pad(&optional_2, 11)
-            );
+            let middle_head =
+                format!("{birth_part}{sex}{expiry_part}{nationality}{}", pad(&optional_2, 11));
             let composite = digit_over([
                 &upper.as_bytes()[5..30],
                 &middle_head.as_bytes()[0..7],
@@ -246,10 +229,7 @@ fn country(field: &'static str, value: &str) -> Result<String, BuildError> {
     if (1..=3).contains(&code.len()) && code.bytes().all(|c| c.is_ascii_uppercase()) {
         Ok(pad(&code, 3))
     } else {
-        Err(BuildError::Country {
-            field,
-            value: value.to_string(),
-        })
+        Err(BuildError::Country { field, value: value.to_string() })
     }
 }
 
@@ -258,10 +238,7 @@ fn optional_chars(field: &'static str, value: &str) -> Result<String, BuildError
     if v.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'<') {
         Ok(v.trim_end_matches('<').to_string())
     } else {
-        Err(BuildError::OptionalCharacters {
-            field,
-            value: value.to_string(),
-        })
+        Err(BuildError::OptionalCharacters { field, value: value.to_string() })
     }
 }
 

@@ -39,9 +39,5 @@ pub(crate) fn digit_over<'a>(parts: impl IntoIterator<Item = &'a [u8]>) -> u8 {
 /// ```
 pub fn check_digit(text: &str) -> Option<u8> {
     let bytes = text.as_bytes();
-    if bytes.iter().all(|&c| char_value(c).is_some()) {
-        Some(digit_over([bytes]))
-    } else {
-        None
-    }
+    if bytes.iter().all(|&c| char_value(c).is_some()) { Some(digit_over([bytes])) } else { None }
 }

@@ -98,11 +98,7 @@ impl ShortDate {
             return None;
         }
         let two = |i: usize| (raw[i] - b'0') * 10 + (raw[i + 1] - b'0');
-        Some(ShortDate {
-            yy: two(0),
-            mm: two(2),
-            dd: two(4),
-        })
+        Some(ShortDate { yy: two(0), mm: two(2), dd: two(4) })
     }
 
     fn in_century_of(self, reading: Date) -> i32 {
@@ -110,9 +106,7 @@ impl ShortDate {
     }
 
     fn with_year(self, year: i32) -> Option<Date> {
-        u16::try_from(year)
-            .ok()
-            .and_then(|y| Date::new(y, self.mm, self.dd))
+        u16::try_from(year).ok().and_then(|y| Date::new(y, self.mm, self.dd))
     }
 
     /// A birth date is never after the reading date.
@@ -159,14 +153,7 @@ mod tests {
     #[test]
     fn parses_and_prints_iso_dates() {
         assert_eq!(d("2026-11-25").to_string(), "2026-11-25");
-        for bad in [
-            "2026-1-25",
-            "2026/11/25",
-            "2026-02-30",
-            "20261125",
-            "２026-11-25",
-            "",
-        ] {
+        for bad in ["2026-1-25", "2026/11/25", "2026-02-30", "20261125", "２026-11-25", ""] {
             assert!(bad.parse::<Date>().is_err(), "{bad}");
         }
     }
@@ -190,13 +177,7 @@ mod tests {
         assert_eq!(sd("120415").as_expiry_date(reading), Some(d("2012-04-15")));
         assert_eq!(sd("760101").as_expiry_date(reading), Some(d("2076-01-01")));
         assert_eq!(sd("770101").as_expiry_date(reading), Some(d("1977-01-01")));
-        assert_eq!(
-            sd("990101").as_expiry_date(d("2001-06-01")),
-            Some(d("1999-01-01"))
-        );
-        assert_eq!(
-            sd("050101").as_expiry_date(d("1998-06-01")),
-            Some(d("2005-01-01"))
-        );
+        assert_eq!(sd("990101").as_expiry_date(d("2001-06-01")), Some(d("1999-01-01")));
+        assert_eq!(sd("050101").as_expiry_date(d("1998-06-01")), Some(d("2005-01-01")));
     }
 }

@@ -40,13 +40,8 @@ pub enum Format {
 }
 
 impl Format {
-    pub const ALL: [Format; 5] = [
-        Format::Td1,
-        Format::Td2,
-        Format::Td3,
-        Format::MrvA,
-        Format::MrvB,
-    ];
+    pub const ALL: [Format; 5] =
+        [Format::Td1, Format::Td2, Format::Td3, Format::MrvA, Format::MrvB];
 
     /// The name used on the wire: `TD1`, `TD2`, `TD3`, `MRV-A`, `MRV-B`.
     pub const fn name(self) -> &'static str {
@@ -167,8 +162,7 @@ impl Checks {
             Some((CheckedField::DocumentNumber, self.document_number)),
             Some((CheckedField::BirthDate, self.birth_date)),
             Some((CheckedField::ExpiryDate, self.expiry_date)),
-            self.optional_data
-                .map(|ok| (CheckedField::OptionalData, ok)),
+            self.optional_data.map(|ok| (CheckedField::OptionalData, ok)),
             self.composite.map(|ok| (CheckedField::Composite, ok)),
         ]
         .into_iter()
@@ -223,11 +217,7 @@ impl Problem {
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Problem::CheckDigit {
-                field,
-                expected,
-                found,
-            } => {
+            Problem::CheckDigit { field, expected, found } => {
                 let what = match field {
                     CheckedField::DocumentNumber => "document number",
                     CheckedField::BirthDate => "birth date",
@@ -235,25 +225,16 @@ impl fmt::Display for Problem {
                     CheckedField::OptionalData => "optional data",
                     CheckedField::Composite => "composite",
                 };
-                write!(
-                    f,
-                    "the {what} check digit is `{found}` but the field gives {expected}"
-                )
+                write!(f, "the {what} check digit is `{found}` but the field gives {expected}")
             }
             Problem::InvalidDocumentCode(raw) => {
-                write!(
-                    f,
-                    "`{raw}` is not a document code (a letter, then a letter or <)"
-                )
+                write!(f, "`{raw}` is not a document code (a letter, then a letter or <)")
             }
             Problem::InvalidIssuingState(raw) => {
                 write!(f, "`{raw}` is not a state code (letters, then < fillers)")
             }
             Problem::InvalidNationality(raw) => {
-                write!(
-                    f,
-                    "`{raw}` is not a nationality code (letters, then < fillers)"
-                )
+                write!(f, "`{raw}` is not a nationality code (letters, then < fillers)")
             }
             Problem::InvalidName(raw) => write!(f, "the name field `{raw}` holds a digit"),
             Problem::InvalidDocumentNumber(raw) => {

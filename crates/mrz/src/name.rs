@@ -178,12 +178,7 @@ fn fit(parts: &[String], budget: usize, fill: bool) -> String {
     let mut lens: Vec<usize> = parts.iter().map(String::len).collect();
     let total = |lens: &[usize]| lens.iter().sum::<usize>() + lens.len().saturating_sub(1);
     let take = |lens: &[usize]| {
-        parts
-            .iter()
-            .zip(lens)
-            .map(|(p, &n)| &p[..n])
-            .collect::<Vec<_>>()
-            .join("<")
+        parts.iter().zip(lens).map(|(p, &n)| &p[..n]).collect::<Vec<_>>().join("<")
     };
     for i in (1..parts.len()).rev() {
         lens[i] = 1;
@@ -253,15 +248,9 @@ mod tests {
 
     #[test]
     fn refuses_what_it_cannot_write() {
-        assert_eq!(
-            transliterate("王小明"),
-            Err(NameError::Untransliterable('王'))
-        );
+        assert_eq!(transliterate("王小明"), Err(NameError::Untransliterable('王')));
         assert_eq!(transliterate("Louis 14"), Err(NameError::Digit('1')));
-        assert_eq!(
-            transliterate("Ann😀"),
-            Err(NameError::Untransliterable('😀'))
-        );
+        assert_eq!(transliterate("Ann😀"), Err(NameError::Untransliterable('😀')));
     }
 
     #[test]
@@ -270,10 +259,7 @@ mod tests {
             name_field("Eriksson", "Anna Maria", 39).unwrap(),
             "ERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<"
         );
-        assert_eq!(
-            name_field("Arkfreith", "", 30).unwrap(),
-            "ARKFREITH<<<<<<<<<<<<<<<<<<<<<"
-        );
+        assert_eq!(name_field("Arkfreith", "", 30).unwrap(), "ARKFREITH<<<<<<<<<<<<<<<<<<<<<");
         assert_eq!(
             name_field("Papandropoulous", "Jonathon Warren Trevor", 39).unwrap(),
             "PAPANDROPOULOUS<<JONATHON<WARREN<TREVOR"
@@ -283,18 +269,9 @@ mod tests {
     #[test]
     fn truncates_secondary_identifier_like_the_icao_examples() {
         let (p, s) = ("NILAVADHANANANDA", "CHAYAPA DEJTHAMRONG KRASUANG");
-        assert_eq!(
-            name_field(p, s, 39).unwrap(),
-            "NILAVADHANANANDA<<CHAYAPA<DEJTHAMRONG<K"
-        );
-        assert_eq!(
-            name_field(p, s, 31).unwrap(),
-            "NILAVADHANANANDA<<CHAYAPA<DEJ<K"
-        );
-        assert_eq!(
-            name_field(p, s, 30).unwrap(),
-            "NILAVADHANANANDA<<CHAYAPA<DE<K"
-        );
+        assert_eq!(name_field(p, s, 39).unwrap(), "NILAVADHANANANDA<<CHAYAPA<DEJTHAMRONG<K");
+        assert_eq!(name_field(p, s, 31).unwrap(), "NILAVADHANANANDA<<CHAYAPA<DEJ<K");
+        assert_eq!(name_field(p, s, 30).unwrap(), "NILAVADHANANANDA<<CHAYAPA<DE<K");
         assert_eq!(
             name_field(p, "ARNPOL PETCH CHARONGUANG", 39).unwrap(),
             "NILAVADHANANANDA<<ARNPOL<PETCH<CHARONGU"
@@ -313,9 +290,6 @@ mod tests {
         assert!(f.contains("<<D"), "{f}");
         assert!(f.ends_with(|c: char| c.is_ascii_uppercase()), "{f}");
         let long = "A".repeat(60);
-        assert_eq!(
-            name_field(&long, "B", 30).unwrap(),
-            format!("{}<<B", "A".repeat(27))
-        );
+        assert_eq!(name_field(&long, "B", 30).unwrap(), format!("{}<<B", "A".repeat(27)));
     }
 }

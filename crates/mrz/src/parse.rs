@@ -15,11 +15,7 @@ pub enum ParseError {
     #[error("the input holds no MRZ characters")]
     Empty,
     #[error("line {line}, column {column}: `{found}` is not an MRZ character (A-Z, 0-9, <)")]
-    InvalidCharacter {
-        line: usize,
-        column: usize,
-        found: char,
-    },
+    InvalidCharacter { line: usize, column: usize, found: char },
     #[error(
         "{0}: no MRZ layout has that shape (TD1 3×30, TD2 2×36, TD3 2×44, MRV-A 2×44, MRV-B 2×36)"
     )]
@@ -246,11 +242,7 @@ impl RawFields<'_> {
         // The long-number rule: `<` in the check-digit position, the rest of the number and its
         // check digit at the start of the optional data, then a filler.
         let (number, number_check, optional) = if self.long_number && self.number_check == b'<' {
-            let end = self
-                .optional
-                .iter()
-                .position(|&c| c == b'<')
-                .unwrap_or(self.optional.len());
+            let end = self.optional.iter().position(|&c| c == b'<').unwrap_or(self.optional.len());
             if end == 0 {
                 (String::new(), None, self.optional)
             } else {
@@ -260,11 +252,7 @@ impl RawFields<'_> {
                 (n, Some(self.optional[end - 1]), rest)
             }
         } else {
-            (
-                text(trim(self.number)),
-                Some(self.number_check),
-                self.optional,
-            )
+            (text(trim(self.number)), Some(self.number_check), self.optional)
         };
         let number_ok = match number_check {
             Some(found) => {
@@ -345,28 +333,14 @@ impl RawFields<'_> {
             if found == b'<' && self.optional.iter().all(|&c| c == b'<') {
                 true
             } else {
-                check(
-                    &mut problems,
-                    CheckedField::OptionalData,
-                    digit_over([self.optional]),
-                    found,
-                )
+                check(&mut problems, CheckedField::OptionalData, digit_over([self.optional]), found)
             }
         });
         let composite_ok = self.composite.map(|(found, parts)| {
-            check(
-                &mut problems,
-                CheckedField::Composite,
-                digit_over(parts),
-                found,
-            )
+            check(&mut problems, CheckedField::Composite, digit_over(parts), found)
         });
 
-        if !self
-            .name
-            .iter()
-            .all(|&c| c.is_ascii_uppercase() || c == b'<')
-        {
+        if !self.name.iter().all(|&c| c.is_ascii_uppercase() || c == b'<') {
             problems.push(Problem::InvalidName(text(self.name)));
         }
         let (surname, given_names) = split_name(trim(self.name));
@@ -410,11 +384,7 @@ impl RawFields<'_> {
 fn check(problems: &mut Vec<Problem>, field: CheckedField, computed: u8, found: u8) -> bool {
     let ok = found.is_ascii_digit() && found - b'0' == computed;
     if !ok {
-        problems.push(Problem::CheckDigit {
-            field,
-            expected: computed,
-            found: char::from(found),
-        });
+        problems.push(Problem::CheckDigit { field, expected: computed, found: char::from(found) });
     }
     ok
 }

@@ -70,15 +70,9 @@ fn td1_card_specimen() {
     let m = mrz::parse(TD1, reading()).unwrap();
     assert!(m.is_valid(), "{:?}", m.problems);
     assert_eq!(m.format, Format::Td1);
-    assert_eq!(
-        (m.document_code.as_str(), m.issuing_state.as_str()),
-        ("I", "UTO")
-    );
+    assert_eq!((m.document_code.as_str(), m.issuing_state.as_str()), ("I", "UTO"));
     assert_eq!(m.document_number, "D23145890");
-    assert_eq!(
-        (m.surname.as_str(), m.given_names.as_str()),
-        ("ERIKSSON", "ANNA MARIA")
-    );
+    assert_eq!((m.surname.as_str(), m.given_names.as_str()), ("ERIKSSON", "ANNA MARIA"));
     assert_eq!(m.birth_date, Some(date("1974-08-12")));
     assert_eq!(m.expiry_date, Some(date("2012-04-15")));
     assert_eq!(m.nationality, "UTO");
@@ -94,10 +88,7 @@ fn td1_long_document_number() {
     assert!(m.is_valid(), "{:?}", m.problems);
     assert_eq!(m.document_number, "D23145890734");
     assert_eq!(m.optional_data, "");
-    assert_eq!(
-        (m.surname.as_str(), m.given_names.as_str()),
-        ("STEVENSON", "PETER JOHN")
-    );
+    assert_eq!((m.surname.as_str(), m.given_names.as_str()), ("STEVENSON", "PETER JOHN"));
     assert_eq!(m.sex, Some(Sex::Male));
     assert_eq!(m.birth_date, Some(date("1934-07-12")));
     assert_eq!(m.expiry_date, Some(date("1995-07-12")));
@@ -112,10 +103,7 @@ fn td1_long_number_with_optional_data_after_it() {
         ..td1_fields()
     };
     let text = mrz::build(&fields).unwrap();
-    assert!(
-        text.starts_with("I<UTOD23145890<7349<XY12<<<<<<\n"),
-        "{text}"
-    );
+    assert!(text.starts_with("I<UTOD23145890<7349<XY12<<<<<<\n"), "{text}");
     let m = mrz::parse(&text, reading()).unwrap();
     assert!(m.is_valid(), "{:?}", m.problems);
     assert_eq!(m.document_number, "D23145890734");
@@ -128,13 +116,7 @@ fn td1_long_number_without_its_continuation_is_a_problem() {
     let text = TD1.replacen("D231458907<", "D23145890<<", 1);
     let m = mrz::parse(&text, reading()).unwrap();
     assert!(!m.checks.document_number);
-    assert!(
-        m.problems
-            .iter()
-            .any(|p| p.code() == "invalid_document_number"),
-        "{:?}",
-        m.problems
-    );
+    assert!(m.problems.iter().any(|p| p.code() == "invalid_document_number"), "{:?}", m.problems);
 }
 
 #[test]
@@ -191,22 +173,16 @@ fn check_positions(format: Format) -> Vec<(CheckedField, usize, usize)> {
             (OptionalData, 1, 42),
             (Composite, 1, 43),
         ],
-        Format::MrvA | Format::MrvB => vec![
-            (DocumentNumber, 1, 9),
-            (BirthDate, 1, 19),
-            (ExpiryDate, 1, 27),
-        ],
+        Format::MrvA | Format::MrvB => {
+            vec![(DocumentNumber, 1, 9), (BirthDate, 1, 19), (ExpiryDate, 1, 27)]
+        }
     }
 }
 
 fn set_char(text: &str, line: usize, col: usize, c: char) -> String {
     let mut lines: Vec<Vec<u8>> = text.lines().map(|l| l.as_bytes().to_vec()).collect();
     lines[line][col] = c as u8;
-    lines
-        .iter()
-        .map(|l| String::from_utf8(l.clone()).unwrap())
-        .collect::<Vec<_>>()
-        .join("\n")
+    lines.iter().map(|l| String::from_utf8(l.clone()).unwrap()).collect::<Vec<_>>().join("\n")
 }
 
 /// Restores the composite check digit so that only the altered check fails.
@@ -224,26 +200,12 @@ fn fix_composite(text: &str, format: Format) -> String {
             1,
             29,
         ),
-        Format::Td2 => (
-            format!(
-                "{}{}{}",
-                &lines[1][0..10],
-                &lines[1][13..20],
-                &lines[1][21..35]
-            ),
-            1,
-            35,
-        ),
-        Format::Td3 => (
-            format!(
-                "{}{}{}",
-                &lines[1][0..10],
-                &lines[1][13..20],
-                &lines[1][21..43]
-            ),
-            1,
-            43,
-        ),
+        Format::Td2 => {
+            (format!("{}{}{}", &lines[1][0..10], &lines[1][13..20], &lines[1][21..35]), 1, 35)
+        }
+        Format::Td3 => {
+            (format!("{}{}{}", &lines[1][0..10], &lines[1][13..20], &lines[1][21..43]), 1, 43)
+        }
         _ => return text.to_string(),
     };
     let d = mrz::check_digit(&composite_input).unwrap();
@@ -256,22 +218,14 @@ fn every_check_digit_fails_on_its_own() {
         let format = mrz::parse(specimen, reading()).unwrap().format;
         for (field, line, col) in check_positions(format) {
             let original = specimen.lines().nth(line).unwrap().as_bytes()[col];
-            let wrong = if original == b'<' {
-                '1'
-            } else {
-                char::from(b'0' + (original - b'0' + 1) % 10)
-            };
+            let wrong =
+                if original == b'<' { '1' } else { char::from(b'0' + (original - b'0' + 1) % 10) };
             let mut text = set_char(specimen, line, col, wrong);
             if field != CheckedField::Composite {
                 text = fix_composite(&text, format);
             }
             let m = mrz::parse(&text, reading()).unwrap();
-            let failed: Vec<_> = m
-                .checks
-                .iter()
-                .filter(|(_, ok)| !ok)
-                .map(|(f, _)| f)
-                .collect();
+            let failed: Vec<_> = m.checks.iter().filter(|(_, ok)| !ok).map(|(f, _)| f).collect();
             assert_eq!(failed, [field], "{format} {field:?}: {text}");
             assert_eq!(m.problems.len(), 1, "{:?}", m.problems);
             assert!(matches!(m.problems[0], Problem::CheckDigit { field: f, .. } if f == field));
@@ -290,10 +244,7 @@ fn a_misread_field_fails_its_check_and_the_composite() {
     assert_eq!(m.checks.composite, Some(false));
     assert!(m.checks.birth_date && m.checks.expiry_date);
     let codes: Vec<_> = m.problems.iter().map(Problem::code).collect();
-    assert_eq!(
-        codes,
-        ["document_number_check_digit", "composite_check_digit"]
-    );
+    assert_eq!(codes, ["document_number_check_digit", "composite_check_digit"]);
     assert_eq!(
         m.problems[0].to_string(),
         "the document number check digit is `6` but the field gives 2"
@@ -333,23 +284,12 @@ fn refuses_what_is_no_mrz() {
         "2 lines of 5 and 5 characters: no MRZ layout has that shape (TD1 3×30, TD2 2×36, TD3 2×44, MRV-A 2×44, MRV-B 2×36)"
     );
     let short = &TD3[..TD3.len() - 1];
-    assert_eq!(
-        mrz::parse(short, reading()).unwrap_err().code(),
-        "unknown_layout"
-    );
+    assert_eq!(mrz::parse(short, reading()).unwrap_err().code(), "unknown_layout");
     // The right total but lines of the wrong lengths.
     let td3: String = TD3.lines().collect();
     let skewed = format!("{}\n{}", &td3[..40], &td3[40..]);
-    assert_eq!(
-        mrz::parse(&skewed, reading()).unwrap_err().code(),
-        "unknown_layout"
-    );
-    assert_eq!(
-        mrz::parse(&format!("{TD3}<"), reading())
-            .unwrap_err()
-            .code(),
-        "unknown_layout"
-    );
+    assert_eq!(mrz::parse(&skewed, reading()).unwrap_err().code(), "unknown_layout");
+    assert_eq!(mrz::parse(&format!("{TD3}<"), reading()).unwrap_err().code(), "unknown_layout");
     assert!(
         mrz::parse(&"<".repeat(10_000), reading())
             .unwrap_err()
@@ -357,18 +297,8 @@ fn refuses_what_is_no_mrz() {
             .contains("more than 90")
     );
     let e = mrz::parse(&TD3.replacen("ERIKSSON", "ERIKSSÖN", 1), reading()).unwrap_err();
-    assert_eq!(
-        e,
-        ParseError::InvalidCharacter {
-            line: 1,
-            column: 12,
-            found: 'Ö'
-        }
-    );
-    assert_eq!(
-        e.to_string(),
-        "line 1, column 12: `Ö` is not an MRZ character (A-Z, 0-9, <)"
-    );
+    assert_eq!(e, ParseError::InvalidCharacter { line: 1, column: 12, found: 'Ö' });
+    assert_eq!(e.to_string(), "line 1, column 12: `Ö` is not an MRZ character (A-Z, 0-9, <)");
 }
 
 #[test]
@@ -380,12 +310,7 @@ fn reports_malformed_fields() {
         .replacen("P<UTO", "P<U1O", 1);
     let m = mrz::parse(&text, reading()).unwrap();
     let codes: Vec<_> = m.problems.iter().map(Problem::code).collect();
-    for code in [
-        "invalid_issuing_state",
-        "invalid_birth_date",
-        "invalid_sex",
-        "invalid_name",
-    ] {
+    for code in ["invalid_issuing_state", "invalid_birth_date", "invalid_sex", "invalid_name"] {
         assert!(codes.contains(&code), "{code} missing from {codes:?}");
     }
     assert_eq!(m.birth_date, None);
@@ -394,10 +319,7 @@ fn reports_malformed_fields() {
 
 #[test]
 fn unknown_birth_date_parts_are_well_formed() {
-    let fields = Fields {
-        birth_date: None,
-        ..td3_fields()
-    };
+    let fields = Fields { birth_date: None, ..td3_fields() };
     let text = mrz::build(&fields).unwrap();
     assert!(text.contains("<<<<<<0"), "{text}");
     let m = mrz::parse(&text, reading()).unwrap();
@@ -406,12 +328,7 @@ fn unknown_birth_date_parts_are_well_formed() {
 
     let year_only = TD3.replacen("7408122", "74<<<<2", 1);
     let year_only = fix_composite(
-        &set_char(
-            &year_only,
-            1,
-            19,
-            char::from(b'0' + mrz::check_digit("74<<<<").unwrap()),
-        ),
+        &set_char(&year_only, 1, 19, char::from(b'0' + mrz::check_digit("74<<<<").unwrap())),
         Format::Td3,
     );
     let m = mrz::parse(&year_only, reading()).unwrap();
@@ -458,98 +375,19 @@ fn builds_vietnamese_names_with_truncation() {
 #[test]
 fn build_refuses_what_cannot_be_written() {
     let cases: Vec<(Fields, &str)> = vec![
-        (
-            Fields {
-                document_code: "P1".into(),
-                ..td3_fields()
-            },
-            "document code",
-        ),
-        (
-            Fields {
-                document_code: "V".into(),
-                ..td3_fields()
-            },
-            "visa codes",
-        ),
-        (
-            Fields {
-                format: Format::MrvA,
-                ..td3_fields()
-            },
-            "visa codes",
-        ),
-        (
-            Fields {
-                issuing_state: "VN M".into(),
-                ..td3_fields()
-            },
-            "issuing state",
-        ),
-        (
-            Fields {
-                nationality: "VIET".into(),
-                ..td3_fields()
-            },
-            "nationality",
-        ),
-        (
-            Fields {
-                surname: "王".into(),
-                ..td3_fields()
-            },
-            "transliteration",
-        ),
-        (
-            Fields {
-                surname: " ".into(),
-                given_names: "-".into(),
-                ..td3_fields()
-            },
-            "no letter",
-        ),
-        (
-            Fields {
-                document_number: "C123456789".into(),
-                ..td3_fields()
-            },
-            "at most 9",
-        ),
-        (
-            Fields {
-                document_number: "C-1".into(),
-                ..td3_fields()
-            },
-            "letters and digits",
-        ),
-        (
-            Fields {
-                optional_data: "X".repeat(15),
-                ..td3_fields()
-            },
-            "14 fit",
-        ),
-        (
-            Fields {
-                optional_data: "a/b".into(),
-                ..td3_fields()
-            },
-            "only letters",
-        ),
-        (
-            Fields {
-                optional_data_2: "X".into(),
-                ..td3_fields()
-            },
-            "0 fit",
-        ),
-        (
-            Fields {
-                document_number: "A".repeat(24),
-                ..td1_fields()
-            },
-            "at most 23",
-        ),
+        (Fields { document_code: "P1".into(), ..td3_fields() }, "document code"),
+        (Fields { document_code: "V".into(), ..td3_fields() }, "visa codes"),
+        (Fields { format: Format::MrvA, ..td3_fields() }, "visa codes"),
+        (Fields { issuing_state: "VN M".into(), ..td3_fields() }, "issuing state"),
+        (Fields { nationality: "VIET".into(), ..td3_fields() }, "nationality"),
+        (Fields { surname: "王".into(), ..td3_fields() }, "transliteration"),
+        (Fields { surname: " ".into(), given_names: "-".into(), ..td3_fields() }, "no letter"),
+        (Fields { document_number: "C123456789".into(), ..td3_fields() }, "at most 9"),
+        (Fields { document_number: "C-1".into(), ..td3_fields() }, "letters and digits"),
+        (Fields { optional_data: "X".repeat(15), ..td3_fields() }, "14 fit"),
+        (Fields { optional_data: "a/b".into(), ..td3_fields() }, "only letters"),
+        (Fields { optional_data_2: "X".into(), ..td3_fields() }, "0 fit"),
+        (Fields { document_number: "A".repeat(24), ..td1_fields() }, "at most 23"),
     ];
     for (fields, message) in cases {
         let err = mrz::build(&fields).unwrap_err().to_string();
@@ -619,11 +457,7 @@ fn arb_fields() -> impl Strategy<Value = Fields> {
                     _ => 9,
                 };
                 let number: String = number.chars().take(max_number).collect();
-                let spill = if number.len() > 9 {
-                    number.len() - 9 + 2
-                } else {
-                    0
-                };
+                let spill = if number.len() > 9 { number.len() - 9 + 2 } else { 0 };
                 let opt_width: usize = match format {
                     Format::Td1 => 15,
                     Format::Td2 => 7,
@@ -644,11 +478,7 @@ fn arb_fields() -> impl Strategy<Value = Fields> {
                     sex,
                     expiry_date: e.and_then(|e| Date::new(e.0, e.1, e.2)),
                     optional_data: opt,
-                    optional_data_2: if format == Format::Td1 {
-                        opt2
-                    } else {
-                        String::new()
-                    },
+                    optional_data_2: if format == Format::Td1 { opt2 } else { String::new() },
                 }
             },
         )

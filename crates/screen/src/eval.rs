@@ -55,9 +55,7 @@ impl Rng {
     fn zipf(&mut self, cumulative: &[f64]) -> usize {
         let total = cumulative.last().copied().unwrap_or(1.0);
         let x = (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64 * total;
-        cumulative
-            .partition_point(|&c| c < x)
-            .min(cumulative.len().saturating_sub(1))
+        cumulative.partition_point(|&c| c < x).min(cumulative.len().saturating_sub(1))
     }
 }
 
@@ -661,19 +659,10 @@ impl Person {
     /// The name as written on the list, in the culture's order.
     pub fn written(&self) -> String {
         let family = self.family.join(" ");
-        let rest: Vec<&str> = self
-            .middle
-            .iter()
-            .chain(&self.given)
-            .map(String::as_str)
-            .collect();
+        let rest: Vec<&str> = self.middle.iter().chain(&self.given).map(String::as_str).collect();
         match self.culture {
             Culture::Vietnamese | Culture::Chinese | Culture::Korean | Culture::Khmer => {
-                [family.as_str()]
-                    .into_iter()
-                    .chain(rest)
-                    .collect::<Vec<_>>()
-                    .join(" ")
+                [family.as_str()].into_iter().chain(rest).collect::<Vec<_>>().join(" ")
             }
             Culture::Russian => {
                 // Given, patronymic, family: how a Russian name is written in full.
@@ -685,11 +674,7 @@ impl Person {
                     .collect::<Vec<_>>()
                     .join(" ")
             }
-            _ => rest
-                .into_iter()
-                .chain([family.as_str()])
-                .collect::<Vec<_>>()
-                .join(" "),
+            _ => rest.into_iter().chain([family.as_str()]).collect::<Vec<_>>().join(" "),
         }
     }
 
@@ -701,12 +686,8 @@ impl Person {
         } else {
             Vec::new()
         };
-        let rest = middle
-            .iter()
-            .chain(&self.given)
-            .map(String::as_str)
-            .collect::<Vec<_>>()
-            .join(" ");
+        let rest =
+            middle.iter().chain(&self.given).map(String::as_str).collect::<Vec<_>>().join(" ");
         mrz::name_field(&family, &rest, width)
             .map(|f| f.trim_end_matches('<').to_string())
             .unwrap_or_else(|_| ascii_upper(&self.written()))
@@ -715,9 +696,7 @@ impl Person {
 
 fn capitalised(s: &str) -> String {
     let mut c = s.chars();
-    c.next()
-        .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
-        .unwrap_or_default()
+    c.next().map(|f| f.to_ascii_uppercase().to_string() + c.as_str()).unwrap_or_default()
 }
 
 fn ascii_upper(s: &str) -> String {
@@ -780,9 +759,7 @@ pub struct Generator {
 
 impl std::fmt::Debug for Generator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Generator")
-            .field("rng", &self.rng)
-            .finish_non_exhaustive()
+        f.debug_struct("Generator").field("rng", &self.rng).finish_non_exhaustive()
     }
 }
 
@@ -792,11 +769,7 @@ fn country(code: &str) -> Country {
 
 impl Generator {
     pub fn new(seed: u64) -> Generator {
-        Generator {
-            rng: Rng::new(seed),
-            tables: Tables::new(),
-            issued: Default::default(),
-        }
+        Generator { rng: Rng::new(seed), tables: Tables::new(), issued: Default::default() }
     }
 
     /// A name made of two parts, as Lao, Khmer and Thai names are (`Souk` + `savanh`).
@@ -811,11 +784,7 @@ impl Generator {
 
     pub fn person(&mut self) -> Person {
         let culture = CULTURES[self.rng.zipf(&self.tables.cultures)].0;
-        let sex = if self.rng.chance(0.55) {
-            Sex::Male
-        } else {
-            Sex::Female
-        };
+        let sex = if self.rng.chance(0.55) { Sex::Male } else { Sex::Female };
         let male = sex == Sex::Male;
         let year = 1950 + self.rng.below(56) as i32;
         let day_of_year = 1 + self.rng.below(365) as u16;
@@ -829,19 +798,9 @@ impl Generator {
                 Culture::Vietnamese => {
                     let family = VN_FAMILY[self.rng.zipf(&self.tables.vn_family)].0;
                     let (mids, mid_table, givens, given_table) = if male {
-                        (
-                            VN_MIDDLE_M,
-                            &self.tables.vn_middle_m,
-                            VN_GIVEN_M,
-                            &self.tables.vn_given_m,
-                        )
+                        (VN_MIDDLE_M, &self.tables.vn_middle_m, VN_GIVEN_M, &self.tables.vn_given_m)
                     } else {
-                        (
-                            VN_MIDDLE_F,
-                            &self.tables.vn_middle_f,
-                            VN_GIVEN_F,
-                            &self.tables.vn_given_f,
-                        )
+                        (VN_MIDDLE_F, &self.tables.vn_middle_f, VN_GIVEN_F, &self.tables.vn_given_f)
                     };
                     let mut middle = vec![s(mids[self.rng.zipf(mid_table)])];
                     if self.rng.chance(0.12) {
@@ -886,34 +845,21 @@ impl Generator {
                     "THA",
                 ),
                 Culture::Russian => {
-                    let given = if male {
-                        *self.rng.pick(RU_GIVEN_M)
-                    } else {
-                        *self.rng.pick(RU_GIVEN_F)
-                    };
+                    let given =
+                        if male { *self.rng.pick(RU_GIVEN_M) } else { *self.rng.pick(RU_GIVEN_F) };
                     let mut family = self.rng.pick_string(RU_FAMILY_M);
                     let root = *self.rng.pick(RU_PATRONYMIC_ROOT);
-                    let patronymic = if male {
-                        format!("{root}ич")
-                    } else {
-                        format!("{root}на")
-                    };
+                    let patronymic =
+                        if male { format!("{root}ич") } else { format!("{root}на") };
                     if !male {
                         family.push('а');
                     }
-                    let middle = if self.rng.chance(0.5) {
-                        vec![patronymic]
-                    } else {
-                        Vec::new()
-                    };
+                    let middle = if self.rng.chance(0.5) { vec![patronymic] } else { Vec::new() };
                     (vec![family], middle, vec![s(given)], "RUS")
                 }
                 Culture::Western => {
-                    let given = if male {
-                        *self.rng.pick(WE_GIVEN_M)
-                    } else {
-                        *self.rng.pick(WE_GIVEN_F)
-                    };
+                    let given =
+                        if male { *self.rng.pick(WE_GIVEN_M) } else { *self.rng.pick(WE_GIVEN_F) };
                     let mut given = vec![s(given)];
                     if self.rng.chance(0.3) {
                         let pool = if male { WE_GIVEN_M } else { WE_GIVEN_F };
@@ -922,23 +868,10 @@ impl Generator {
                     let nat = *self.rng.pick(&[
                         "USA", "GBR", "FRA", "DEU", "AUS", "ESP", "NLD", "DNK", "POL", "ITA",
                     ]);
-                    (
-                        vec![self.rng.pick_string(WE_FAMILY)],
-                        Vec::new(),
-                        given,
-                        nat,
-                    )
+                    (vec![self.rng.pick_string(WE_FAMILY)], Vec::new(), given, nat)
                 }
             };
-        Person {
-            culture,
-            family,
-            middle,
-            given,
-            sex,
-            dob,
-            nationality: country(nat),
-        }
+        Person { culture, family, middle, given, sex, dob, nationality: country(nat) }
     }
 
     /// A document number of the state's usual shape, never issued before: a number names one
@@ -1077,10 +1010,8 @@ impl Generator {
             Culture::Vietnamese | Culture::Chinese => &[],
         };
         let padded = format!("{name} ");
-        let applicable: Vec<&(&str, &str)> = rules
-            .iter()
-            .filter(|(from, _)| padded.contains(from))
-            .collect();
+        let applicable: Vec<&(&str, &str)> =
+            rules.iter().filter(|(from, _)| padded.contains(from)).collect();
         if applicable.is_empty() {
             return name.to_string();
         }
@@ -1095,14 +1026,8 @@ impl Generator {
             .filter(|t| !t.is_empty())
             .map(|t| t.as_bytes().to_vec())
             .collect();
-        let long: Vec<usize> = (0..tokens.len())
-            .filter(|&i| tokens[i].len() >= 4)
-            .collect();
-        let Some(&i) = (if long.is_empty() {
-            None
-        } else {
-            Some(self.rng.pick(&long))
-        }) else {
+        let long: Vec<usize> = (0..tokens.len()).filter(|&i| tokens[i].len() >= 4).collect();
+        let Some(&i) = (if long.is_empty() { None } else { Some(self.rng.pick(&long)) }) else {
             return name.to_string();
         };
         let t = &mut tokens[i];
@@ -1154,11 +1079,7 @@ impl Generator {
                 }
             }
         }
-        tokens
-            .iter()
-            .map(|t| String::from_utf8_lossy(t).into_owned())
-            .collect::<Vec<_>>()
-            .join(" ")
+        tokens.iter().map(|t| String::from_utf8_lossy(t).into_owned()).collect::<Vec<_>>().join(" ")
     }
 
     /// A date slipped in one place: the day or the month one digit off, day and month swapped,
@@ -1229,11 +1150,8 @@ pub const POSITIVE_KINDS: &[(&str, usize)] = &[
     ("shared_document", 3),
 ];
 
-pub const NEGATIVE_KINDS: &[(&str, usize)] = &[
-    ("stranger", 60),
-    ("same_family_and_middle", 20),
-    ("same_name_other_dob", 20),
-];
+pub const NEGATIVE_KINDS: &[(&str, usize)] =
+    &[("stranger", 60), ("same_family_and_middle", 20), ("same_name_other_dob", 20)];
 
 impl EvalSet {
     /// `entries` listed people; `positives` queries about them and `negatives` about others.
@@ -1290,16 +1208,9 @@ impl EvalSet {
                     document_query(&mut g, &p)
                 }
             };
-            queries.push(Labelled {
-                query: q,
-                expect: None,
-                kind,
-            });
+            queries.push(Labelled { query: q, expect: None, kind });
         }
-        EvalSet {
-            entries: list,
-            queries,
-        }
+        EvalSet { entries: list, queries }
     }
 }
 
@@ -1340,12 +1251,7 @@ fn positive(g: &mut Generator, p: &Person, e: &Entry, kind: &'static str) -> Lab
         "reordered" => {
             let family = ascii_upper(&p.family.join(" "));
             let rest = ascii_upper(
-                &p.middle
-                    .iter()
-                    .chain(&p.given)
-                    .cloned()
-                    .collect::<Vec<_>>()
-                    .join(" "),
+                &p.middle.iter().chain(&p.given).cloned().collect::<Vec<_>>().join(" "),
             );
             format!("{rest} {family}")
         }
@@ -1354,11 +1260,7 @@ fn positive(g: &mut Generator, p: &Person, e: &Entry, kind: &'static str) -> Lab
         "joined_split" => joined_or_split(p).unwrap_or_else(|| g.typo(&mrz)),
         "transliteration" => {
             let v = g.transliteration_variant(&mrz.replace('<', " "), p.culture);
-            if v == mrz.replace('<', " ") {
-                g.typo(&mrz)
-            } else {
-                v
-            }
+            if v == mrz.replace('<', " ") { g.typo(&mrz) } else { v }
         }
         "alias" if !e.aliases.is_empty() => ascii_upper(g.rng.pick(&e.aliases).as_str()),
         "truncated" => p.mrz(30, true),
@@ -1368,20 +1270,12 @@ fn positive(g: &mut Generator, p: &Person, e: &Entry, kind: &'static str) -> Lab
         q.dob = Some(Dob::Full(g.misread_date(p.dob)));
     }
     if kind == "other_nationality" {
-        q.nationality = Some(country(if p.nationality.as_str() == "VNM" {
-            "KHM"
-        } else {
-            "VNM"
-        }));
+        q.nationality = Some(country(if p.nationality.as_str() == "VNM" { "KHM" } else { "VNM" }));
     }
     if kind == "shared_document" {
         q.document_number = e.document_number.clone().or(q.document_number);
     }
-    Labelled {
-        query: q,
-        expect: Some(e.id.clone()),
-        kind,
-    }
+    Labelled { query: q, expect: Some(e.id.clone()), kind }
 }
 
 /// The given name with its syllables joined (`NGOC ANH` → `NGOCANH`, `JI-HOON` → `JIHOON`) or a
@@ -1389,24 +1283,14 @@ fn positive(g: &mut Generator, p: &Person, e: &Entry, kind: &'static str) -> Lab
 fn joined_or_split(p: &Person) -> Option<String> {
     let family = ascii_upper(&p.family.join(" "));
     let rest: Vec<String> = crate::normalize::tokens(
-        &p.middle
-            .iter()
-            .chain(&p.given)
-            .cloned()
-            .collect::<Vec<_>>()
-            .join(" "),
+        &p.middle.iter().chain(&p.given).cloned().collect::<Vec<_>>().join(" "),
     );
     match p.culture {
         Culture::Vietnamese if rest.len() >= 2 => {
             let n = rest.len();
             Some(
-                format!(
-                    "{family} {} {}{}",
-                    rest[..n - 2].join(" "),
-                    rest[n - 2],
-                    rest[n - 1]
-                )
-                .replace("  ", " "),
+                format!("{family} {} {}{}", rest[..n - 2].join(" "), rest[n - 2], rest[n - 1])
+                    .replace("  ", " "),
             )
         }
         Culture::Korean | Culture::Khmer | Culture::Lao | Culture::Thai | Culture::Western

@@ -88,10 +88,7 @@ pub struct SearchOptions {
 
 impl Default for SearchOptions {
     fn default() -> Self {
-        SearchOptions {
-            limit: 10,
-            threshold: crate::score::DEFAULT_THRESHOLD,
-        }
+        SearchOptions { limit: 10, threshold: crate::score::DEFAULT_THRESHOLD }
     }
 }
 
@@ -144,10 +141,7 @@ impl Index {
             return Err(FieldError::EmptyId);
         }
         let mut names = Vec::with_capacity(1 + entry.aliases.len());
-        for (i, name) in std::iter::once(&entry.name)
-            .chain(&entry.aliases)
-            .enumerate()
-        {
+        for (i, name) in std::iter::once(&entry.name).chain(&entry.aliases).enumerate() {
             let toks = tokens(name);
             if toks.is_empty() {
                 if i == 0 {
@@ -164,10 +158,7 @@ impl Index {
         for (display, toks) in names {
             let ids: Box<[TokenId]> = toks.iter().map(|t| self.intern(t)).collect();
             distinct.extend(ids.iter().copied());
-            stored_names.push(StoredName {
-                display: display.into(),
-                tokens: ids,
-            });
+            stored_names.push(StoredName { display: display.into(), tokens: ids });
         }
         distinct.sort_unstable();
         distinct.dedup();
@@ -175,11 +166,7 @@ impl Index {
             // Slots only grow, so pushing keeps each list ascending.
             let token = &mut self.tokens[t as usize];
             token.postings.push(slot);
-            match token
-                .by_nationality
-                .iter_mut()
-                .find(|c| c.0 == entry.nationality)
-            {
+            match token.by_nationality.iter_mut().find(|c| c.0 == entry.nationality) {
                 Some(c) => c.1 += 1,
                 None => token.by_nationality.push((entry.nationality, 1)),
             }
@@ -212,11 +199,8 @@ impl Index {
         let Some(stored) = self.entries.get_mut(slot as usize).and_then(Option::take) else {
             return false;
         };
-        let mut distinct: Vec<TokenId> = stored
-            .names
-            .iter()
-            .flat_map(|n| n.tokens.iter().copied())
-            .collect();
+        let mut distinct: Vec<TokenId> =
+            stored.names.iter().flat_map(|n| n.tokens.iter().copied()).collect();
         distinct.sort_unstable();
         distinct.dedup();
         for t in distinct {
@@ -224,11 +208,7 @@ impl Index {
             if let Ok(at) = token.postings.binary_search(&slot) {
                 token.postings.remove(at);
             }
-            if let Some(c) = token
-                .by_nationality
-                .iter_mut()
-                .find(|c| c.0 == stored.nationality)
-            {
+            if let Some(c) = token.by_nationality.iter_mut().find(|c| c.0 == stored.nationality) {
                 c.1 = c.1.saturating_sub(1);
             }
         }
@@ -249,11 +229,7 @@ impl Index {
         let skel = skeleton(raw);
         let id = match self.vocab.get(skel.as_str()) {
             Some(&id) => {
-                if self.tokens[id as usize]
-                    .spellings
-                    .iter()
-                    .any(|s| &**s == raw)
-                {
+                if self.tokens[id as usize].spellings.iter().any(|s| &**s == raw) {
                     return id;
                 }
                 self.tokens[id as usize].spellings.push(raw.into());
@@ -314,11 +290,8 @@ impl Index {
     /// The evidence of a match on a token for a listed person of nationality `c`: its rarity
     /// among the listed people of that nationality.
     fn weight_in(&self, t: TokenId, c: Option<Country>) -> f32 {
-        let df = self.tokens[t as usize]
-            .by_nationality
-            .iter()
-            .find(|x| x.0 == c)
-            .map_or(0, |x| x.1);
+        let df =
+            self.tokens[t as usize].by_nationality.iter().find(|x| x.0 == c).map_or(0, |x| x.1);
         rarity(self.nationality_count(c), df as usize)
     }
 
@@ -380,12 +353,8 @@ impl Index {
             .collect();
         let n = self.live.max(1) as f32;
         // Only the very spelling read counts against a misread; a respelling is itself a variant.
-        let spelt = exact.filter(|&t| {
-            self.tokens[t as usize]
-                .spellings
-                .iter()
-                .any(|s| **s == *q.raw)
-        });
+        let spelt =
+            exact.filter(|&t| self.tokens[t as usize].spellings.iter().any(|s| **s == *q.raw));
         let spelt_df = spelt.map_or(0, |t| self.df(t)) as f32;
         let variant_df: f32 = near
             .iter()
@@ -395,16 +364,7 @@ impl Index {
             .sum();
         let near_evidence = (TYPO_RATE * n / (spelt_df + TYPO_RATE * variant_df).max(1e-9)).ln();
         let mut variants: Vec<(TokenId, f32)> = Vec::with_capacity(near.len() + 1);
-        let exact = exact.map(|t| {
-            (
-                t,
-                if spelt.is_some() {
-                    0.0
-                } else {
-                    RESPELLING_COST
-                },
-            )
-        });
+        let exact = exact.map(|t| (t, if spelt.is_some() { 0.0 } else { RESPELLING_COST }));
         if let Some((t, cost)) = exact {
             variants.push((t, self.weight(t) - cost));
         }
@@ -414,11 +374,7 @@ impl Index {
             variants.push((t, e.min(self.weight(t)).max(NEAR_FLOOR)));
         }
         let weight = exact.map_or(UNMATCHED_QUERY_WEIGHT, |(t, _)| self.weight(t));
-        Group {
-            variants,
-            exact,
-            weight,
-        }
+        Group { variants, exact, weight }
     }
 
     /// The readings of a query's tokens: as typed; with one token split in two where the list
@@ -443,14 +399,8 @@ impl Index {
                 alt.splice(
                     i..=i,
                     [
-                        QueryToken {
-                            raw: a.to_string(),
-                            skeleton: skeleton(a),
-                        },
-                        QueryToken {
-                            raw: b.to_string(),
-                            skeleton: skeleton(b),
-                        },
+                        QueryToken { raw: a.to_string(), skeleton: skeleton(a) },
+                        QueryToken { raw: b.to_string(), skeleton: skeleton(b) },
                     ],
                 );
                 alts.push(alt);
@@ -459,19 +409,10 @@ impl Index {
         for i in 0..base.len().saturating_sub(1) {
             let raw = format!("{}{}", base[i].raw, base[i + 1].raw);
             let skel = skeleton(&raw);
-            let joined = QueryToken {
-                raw: raw.clone(),
-                skeleton: skel.clone(),
-            };
+            let joined = QueryToken { raw: raw.clone(), skeleton: skel.clone() };
             if df(&skel) > 0 || !self.group(&joined).variants.is_empty() {
                 let mut alt = base.clone();
-                alt.splice(
-                    i..=i + 1,
-                    [QueryToken {
-                        raw,
-                        skeleton: skel,
-                    }],
-                );
+                alt.splice(i..=i + 1, [QueryToken { raw, skeleton: skel }]);
                 alts.push(alt);
             }
         }
@@ -509,29 +450,16 @@ impl Index {
         let base: Vec<QueryToken> = tokens(&query.name)
             .into_iter()
             .take(MAX_QUERY_TOKENS)
-            .map(|raw| QueryToken {
-                skeleton: skeleton(&raw),
-                raw,
-            })
+            .map(|raw| QueryToken { skeleton: skeleton(&raw), raw })
             .collect();
-        let alternatives = if base.is_empty() {
-            Vec::new()
-        } else {
-            self.alternatives(base)
-        };
-        let groups: Vec<Vec<Group>> = alternatives
-            .iter()
-            .map(|alt| alt.iter().map(|t| self.group(t)).collect())
-            .collect();
+        let alternatives = if base.is_empty() { Vec::new() } else { self.alternatives(base) };
+        let groups: Vec<Vec<Group>> =
+            alternatives.iter().map(|alt| alt.iter().map(|t| self.group(t)).collect()).collect();
 
         // What the name must bring when the date of birth is not the same day: the most the
         // other fields can add is a close date, the nationality and the sex.
         let needed = evidence_needed(options.threshold, self.live);
-        let others_best = if query.dob.is_some() {
-            DOB_BEST_BUT_SAME
-        } else {
-            0.0
-        };
+        let others_best = if query.dob.is_some() { DOB_BEST_BUT_SAME } else { 0.0 };
         let same_day: &[Slot] = match query.dob {
             Some(Dob::Full(d)) => self.by_dob.get(&d).map_or(&[], Vec::as_slice),
             _ => &[],
@@ -552,26 +480,16 @@ impl Index {
                         .iter()
                         .enumerate()
                         .map(|(i, n)| (self.align(alt, groups, n, e.nationality).evidence, i))
-                        .fold(
-                            (f32::MIN, 0usize),
-                            |acc, x| if x.0 > acc.0 { x } else { acc },
-                        );
+                        .fold((f32::MIN, 0usize), |acc, x| if x.0 > acc.0 { x } else { acc });
                     if name_evidence < MIN_NAME_EVIDENCE {
                         continue;
                     }
                     let s = score(name_evidence + self.other_evidence(query, e), self.live);
                     if s >= options.threshold {
-                        let entry = best.entry(slot).or_insert(Scored {
-                            score: s,
-                            name,
-                            alternative: a,
-                        });
+                        let entry =
+                            best.entry(slot).or_insert(Scored { score: s, name, alternative: a });
                         if s > entry.score {
-                            *entry = Scored {
-                                score: s,
-                                name,
-                                alternative: a,
-                            };
+                            *entry = Scored { score: s, name, alternative: a };
                         }
                     }
                 }
@@ -581,16 +499,12 @@ impl Index {
         let mut ranked: Vec<(Slot, Option<Scored>)> =
             document_hits.iter().map(|&s| (s, None)).collect();
         ranked.extend(
-            best.into_iter()
-                .filter(|(s, _)| !document_hits.contains(s))
-                .map(|(s, b)| (s, Some(b))),
+            best.into_iter().filter(|(s, _)| !document_hits.contains(s)).map(|(s, b)| (s, Some(b))),
         );
         let id_of = |s: Slot| self.stored(s).map_or("", |e| &*e.id);
         ranked.sort_by(|a, b| {
             let score = |x: &Option<Scored>| x.map_or(1.0, |s| s.score);
-            score(&b.1)
-                .total_cmp(&score(&a.1))
-                .then_with(|| id_of(a.0).cmp(id_of(b.0)))
+            score(&b.1).total_cmp(&score(&a.1)).then_with(|| id_of(a.0).cmp(id_of(b.0)))
         });
         ranked.truncate(options.limit);
         ranked
@@ -639,11 +553,7 @@ impl Index {
             .enumerate()
             .take(MAX_GROUPS)
             .flat_map(|(g, group)| {
-                group
-                    .variants
-                    .iter()
-                    .filter(|v| v.1 > 0.0)
-                    .map(move |&(t, _)| (g, t))
+                group.variants.iter().filter(|v| v.1 > 0.0).map(move |&(t, _)| (g, t))
             })
             .map(|(g, t)| (g, t, self.df(t)))
             .collect();
@@ -654,11 +564,7 @@ impl Index {
         let smallest = units[0].2;
         let walked = |u: &(usize, TokenId, usize)| u.2 <= LONG_POSTINGS || u.2 == smallest;
         let evidence_of = |g: usize, t: TokenId| {
-            groups[g]
-                .variants
-                .iter()
-                .find(|v| v.0 == t)
-                .map_or(0.0, |v| v.1.max(0.0))
+            groups[g].variants.iter().find(|v| v.0 == t).map_or(0.0, |v| v.1.max(0.0))
         };
         let mut assumed_best = [0.0f32; MAX_GROUPS];
         for u in units.iter().filter(|u| !walked(u)) {
@@ -667,11 +573,8 @@ impl Index {
         let needed = needed - assumed_best.iter().sum::<f32>();
         // Within a query token, the strongest spellings first: a slot is credited once per
         // token, with the most that token can give it.
-        let mut walk: Vec<(usize, TokenId, f32)> = units
-            .iter()
-            .filter(|u| walked(u))
-            .map(|u| (u.0, u.1, evidence_of(u.0, u.1)))
-            .collect();
+        let mut walk: Vec<(usize, TokenId, f32)> =
+            units.iter().filter(|u| walked(u)).map(|u| (u.0, u.1, evidence_of(u.0, u.1))).collect();
         walk.sort_by(|a, b| a.0.cmp(&b.0).then(b.2.total_cmp(&a.2)));
         for (g, t, w) in walk {
             for &slot in &self.tokens[t as usize].postings {
@@ -789,9 +692,7 @@ impl Index {
         let mut reasons = vec![format!(
             "document number {} matches{}",
             e.document.as_ref().map_or("", DocumentNumber::as_str),
-            e.nationality
-                .map(|n| format!(" (issued by {n})"))
-                .unwrap_or_default()
+            e.nationality.map(|n| format!(" (issued by {n})")).unwrap_or_default()
         )];
         reasons.extend(evidence_reasons(query, e));
         Hit {
@@ -817,11 +718,8 @@ impl Index {
             .map(|&(i, j)| (usize::from(i), usize::from(j)))
             .collect();
         parts.sort_by_key(|m| m.1);
-        let mut line = format!(
-            "{} {:?}: ",
-            if s.name == 0 { "name" } else { "alias" },
-            &*name.display
-        );
+        let mut line =
+            format!("{} {:?}: ", if s.name == 0 { "name" } else { "alias" }, &*name.display);
         let mut matched_weight = 0.0;
         for (k, &(i, j)) in parts.iter().enumerate() {
             if k > 0 {
@@ -844,10 +742,8 @@ impl Index {
         if !missing.is_empty() {
             let _ = write!(line, "; not in the query: {}", missing.join(" "));
         }
-        let extra: Vec<&str> = (0..alt.len())
-            .filter(|&i| !a.query_used[i])
-            .map(|i| alt[i].raw.as_str())
-            .collect();
+        let extra: Vec<&str> =
+            (0..alt.len()).filter(|&i| !a.query_used[i]).map(|i| alt[i].raw.as_str()).collect();
         if !extra.is_empty() {
             let _ = write!(line, "; not on the list: {}", extra.join(" "));
         }
@@ -856,10 +752,8 @@ impl Index {
         let sharing =
             self.nationality_count(e.nationality) as f64 * (-f64::from(matched_weight)).exp();
         if sharing >= 2.0 {
-            reasons.push(format!(
-                "a common name: about {} listed people share it",
-                sharing.round()
-            ));
+            reasons
+                .push(format!("a common name: about {} listed people share it", sharing.round()));
         }
         reasons.extend(evidence_reasons(query, e));
         Hit {
@@ -878,9 +772,7 @@ fn rarity(n: usize, count: usize) -> f32 {
 
 /// A Russian patronymic (`IVANOVICH`, `PETROVNA`): on the list, never in a passport's MRZ.
 fn is_patronymic(skeleton: &str) -> bool {
-    ["OVICH", "EVICH", "OVNA", "EVNA", "ICHNA"]
-        .iter()
-        .any(|s| skeleton.ends_with(s))
+    ["OVICH", "EVICH", "OVNA", "EVNA", "ICHNA"].iter().any(|s| skeleton.ends_with(s))
 }
 
 fn remove_slot<K: std::hash::Hash + Eq>(map: &mut FxHashMap<K, Vec<Slot>>, key: &K, slot: Slot) {

@@ -17,11 +17,7 @@ impl Dob {
         let digits = |s: &str| s.len() == s.bytes().filter(u8::is_ascii_digit).count();
         if t.len() == 4 && digits(t) {
             let year: i32 = t.parse().map_err(|_| bad())?;
-            return if (1..=9999).contains(&year) {
-                Ok(Dob::Year(year))
-            } else {
-                Err(bad())
-            };
+            return if (1..=9999).contains(&year) { Ok(Dob::Year(year)) } else { Err(bad()) };
         }
         let parts: Vec<&str> = t.split('-').collect();
         let [y, m, d] = parts[..] else {
@@ -36,9 +32,7 @@ impl Dob {
             d.parse().map_err(|_| bad())?,
         );
         let month = time::Month::try_from(m).map_err(|_| bad())?;
-        time::Date::from_calendar_date(y, month, d)
-            .map(Dob::Full)
-            .map_err(|_| bad())
+        time::Date::from_calendar_date(y, month, d).map(Dob::Full).map_err(|_| bad())
     }
 
     pub fn year(self) -> i32 {
@@ -52,13 +46,7 @@ impl Dob {
 impl fmt::Display for Dob {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Dob::Full(d) => write!(
-                f,
-                "{:04}-{:02}-{:02}",
-                d.year(),
-                u8::from(d.month()),
-                d.day()
-            ),
+            Dob::Full(d) => write!(f, "{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day()),
             Dob::Year(y) => write!(f, "{y:04}"),
         }
     }
@@ -181,13 +169,7 @@ pub struct Query {
 
 impl Query {
     pub fn name(name: impl Into<String>) -> Query {
-        Query {
-            name: name.into(),
-            dob: None,
-            nationality: None,
-            sex: None,
-            document_number: None,
-        }
+        Query { name: name.into(), dob: None, nationality: None, sex: None, document_number: None }
     }
 }
 
@@ -210,15 +192,7 @@ mod tests {
     fn dates_of_birth() {
         assert_eq!(Dob::parse("1985").unwrap(), Dob::Year(1985));
         assert_eq!(Dob::parse("1985-03-12").unwrap().to_string(), "1985-03-12");
-        for bad in [
-            "85",
-            "1985-3-12",
-            "1985-02-30",
-            "12/03/1985",
-            "abcd",
-            "0000",
-            "",
-        ] {
+        for bad in ["85", "1985-3-12", "1985-02-30", "12/03/1985", "abcd", "0000", ""] {
             assert!(Dob::parse(bad).is_err(), "{bad}");
         }
     }
@@ -231,10 +205,7 @@ mod tests {
         assert!(Country::parse("V1").is_err());
         assert_eq!(Sex::parse("X").unwrap(), None);
         assert!(Sex::parse("Q").is_err());
-        assert_eq!(
-            DocumentNumber::parse(" c-123 456 ").unwrap().as_str(),
-            "C123456"
-        );
+        assert_eq!(DocumentNumber::parse(" c-123 456 ").unwrap().as_str(), "C123456");
         assert_eq!(DocumentNumber::parse("<<< "), None);
     }
 }

@@ -142,13 +142,8 @@ mod tests {
         for (a, b) in same {
             assert_eq!(skeleton(a), skeleton(b), "{a} {b}");
         }
-        let different = [
-            ("KHOA", "HOA"),
-            ("THU", "TU"),
-            ("ANH", "AN"),
-            ("HUE", "HU"),
-            ("NGOC", "NGO"),
-        ];
+        let different =
+            [("KHOA", "HOA"), ("THU", "TU"), ("ANH", "AN"), ("HUE", "HU"), ("NGOC", "NGO")];
         for (a, b) in different {
             assert_ne!(skeleton(a), skeleton(b), "{a} {b}");
         }

@@ -55,11 +55,8 @@ const NATIONALITY_DIFFERS: f32 = -3.0;
 const SEX_DIFFERS: f32 = -6.0;
 
 /// The highest date-of-birth evidence short of the same full date.
-pub(crate) const DOB_BEST_BUT_SAME: f32 = if DOB_CLOSE > DOB_SAME_YEAR {
-    DOB_CLOSE
-} else {
-    DOB_SAME_YEAR
-};
+pub(crate) const DOB_BEST_BUT_SAME: f32 =
+    if DOB_CLOSE > DOB_SAME_YEAR { DOB_CLOSE } else { DOB_SAME_YEAR };
 /// A name this long (letters and separators) may have been cut to fit an MRZ name field.
 pub(crate) const TRUNCATION_LENGTH: usize = 28;
 
@@ -119,11 +116,7 @@ pub(crate) fn compare_dob(query: Option<Dob>, listed: Option<Dob>) -> DobVerdict
                 || (same_year && a.day() == b.day() && digits(am, bm) == 1)
                 || (same_year && am == b.day() && a.day() == bm)
                 || (a.year().abs_diff(b.year()) == 1 && am == bm && a.day() == b.day());
-            if close {
-                DobVerdict::Close
-            } else {
-                DobVerdict::Differs
-            }
+            if close { DobVerdict::Close } else { DobVerdict::Differs }
         }
         _ => match q.year().abs_diff(l.year()) {
             0 => DobVerdict::SameYear,
@@ -136,20 +129,12 @@ pub(crate) fn compare_dob(query: Option<Dob>, listed: Option<Dob>) -> DobVerdict
 /// A differing nationality counts against. A matching one adds nothing: the name has already
 /// said it (`POPOVA` is Russian), and counting it twice makes common names look rare.
 pub(crate) fn nationality_evidence(same: Option<bool>) -> f32 {
-    if same == Some(false) {
-        NATIONALITY_DIFFERS
-    } else {
-        0.0
-    }
+    if same == Some(false) { NATIONALITY_DIFFERS } else { 0.0 }
 }
 
 /// Likewise a matching sex, which `VAN`, `THI` and `-OVA` have already told.
 pub(crate) fn sex_evidence(same: Option<bool>) -> f32 {
-    if same == Some(false) {
-        SEX_DIFFERS
-    } else {
-        0.0
-    }
+    if same == Some(false) { SEX_DIFFERS } else { 0.0 }
 }
 
 #[cfg(test)]
@@ -162,35 +147,21 @@ mod tests {
 
     #[test]
     fn dates_of_birth_compare() {
-        assert_eq!(
-            compare_dob(dob("1985-03-12"), dob("1985-03-12")),
-            DobVerdict::Same
-        );
-        assert_eq!(
-            compare_dob(dob("1985-03-12"), dob("1985-12-03")),
-            DobVerdict::Close
-        );
-        assert_eq!(
-            compare_dob(dob("1985-03-12"), dob("1985-03-13")),
-            DobVerdict::Close
-        );
-        assert_eq!(
-            compare_dob(dob("1985-03-12"), dob("1986-03-12")),
-            DobVerdict::Close
-        );
-        assert_eq!(
-            compare_dob(dob("1985-03-12"), dob("1990-07-01")),
-            DobVerdict::Differs
-        );
-        assert_eq!(
-            compare_dob(dob("1985-03-12"), dob("1985")),
-            DobVerdict::SameYear
-        );
-        assert_eq!(
-            compare_dob(dob("1985"), dob("1984-01-01")),
-            DobVerdict::YearClose
-        );
-        assert_eq!(compare_dob(dob("1985"), dob("1975")), DobVerdict::Differs);
+        let cases = [
+            ("1985-03-12", "1985-03-12", DobVerdict::Same),
+            ("1985-03-12", "1985-12-03", DobVerdict::Close),
+            ("1985-03-12", "1985-03-13", DobVerdict::Close),
+            ("1985-03-12", "1985-08-12", DobVerdict::Close),
+            ("1985-03-12", "1986-03-12", DobVerdict::Close),
+            ("1985-03-12", "1995-03-12", DobVerdict::Differs),
+            ("1985-03-12", "1990-07-01", DobVerdict::Differs),
+            ("1985-03-12", "1985", DobVerdict::SameYear),
+            ("1985", "1984-01-01", DobVerdict::YearClose),
+            ("1985", "1975", DobVerdict::Differs),
+        ];
+        for (q, l, verdict) in cases {
+            assert_eq!(compare_dob(dob(q), dob(l)), verdict, "{q} against {l}");
+        }
         assert_eq!(compare_dob(None, dob("1975")), DobVerdict::Unknown);
     }
 

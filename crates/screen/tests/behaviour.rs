@@ -93,13 +93,8 @@ fn finds_the_listed_person_through_document_variants() {
         ("ZHANG<<XIAOMIN", "W6"),
     ];
     for (name, want) in variants {
-        let listed = ix.search(
-            &query(name, "", "", ""),
-            SearchOptions {
-                limit: 10,
-                threshold: 0.0,
-            },
-        );
+        let listed =
+            ix.search(&query(name, "", "", ""), SearchOptions { limit: 10, threshold: 0.0 });
         let dob = match want {
             "W1" => "1985-03-12",
             "W2" => "1990-07-01",
@@ -125,11 +120,8 @@ fn a_name_cut_to_fit_the_mrz_still_matches() {
     ))
     .unwrap();
     // TD2: 31 characters; the given names cut to `DEJ` and an initial.
-    let hit = first(
-        &ix,
-        query("NILAVADHANANANDA<<CHAYAPA<DEJ<K", "1968-02-29", "THA", "F"),
-    )
-    .unwrap();
+    let hit =
+        first(&ix, query("NILAVADHANANANDA<<CHAYAPA<DEJ<K", "1968-02-29", "THA", "F")).unwrap();
     assert_eq!(hit.id, "W9");
     assert_eq!(
         hit.reasons[0],
@@ -142,31 +134,14 @@ fn a_name_cut_to_fit_the_mrz_still_matches() {
 #[test]
 fn common_name_parts_alone_do_not_match() {
     let ix = index();
-    for name in [
-        "NGUYEN VAN",
-        "NGUYEN",
-        "TRAN THI",
-        "NGUYEN THI DUC",
-        "LE VAN LONG",
-    ] {
-        let hits = ix.search(
-            &query(name, "1985-03-12", "VNM", ""),
-            SearchOptions::default(),
-        );
-        assert!(
-            hits.iter().all(|h| !h.id.starts_with('F')),
-            "{name}: {hits:?}"
-        );
-        assert!(
-            !ids(&hits).contains(&"W1") || name == "NGUYEN THI DUC",
-            "{name}: {hits:?}"
-        );
+    for name in ["NGUYEN VAN", "NGUYEN", "TRAN THI", "NGUYEN THI DUC", "LE VAN LONG"] {
+        let hits = ix.search(&query(name, "1985-03-12", "VNM", ""), SearchOptions::default());
+        assert!(hits.iter().all(|h| !h.id.starts_with('F')), "{name}: {hits:?}");
+        assert!(!ids(&hits).contains(&"W1") || name == "NGUYEN THI DUC", "{name}: {hits:?}");
     }
     // Same family and middle name, another given name.
-    let hits = ix.search(
-        &query("NGUYEN VAN DUNG", "1985-03-12", "VNM", "M"),
-        SearchOptions::default(),
-    );
+    let hits =
+        ix.search(&query("NGUYEN VAN DUNG", "1985-03-12", "VNM", "M"), SearchOptions::default());
     assert!(!ids(&hits).contains(&"W1"), "{hits:?}");
 }
 
@@ -175,19 +150,9 @@ fn the_same_name_born_another_day_is_someone_else() {
     let ix = index();
     assert!(first(&ix, query("NGUYEN VAN DUC", "1992-08-25", "VNM", "M")).is_none());
     // A misread digit is still the same person.
-    assert_eq!(
-        first(&ix, query("NGUYEN VAN DUC", "1985-03-13", "VNM", "M"))
-            .unwrap()
-            .id,
-        "W1"
-    );
+    assert_eq!(first(&ix, query("NGUYEN VAN DUC", "1985-03-13", "VNM", "M")).unwrap().id, "W1");
     // Only the year is listed for W4; a year one off is close, ten off is not.
-    assert_eq!(
-        first(&ix, query("PARK JI HOON", "1988-06-01", "KOR", "M"))
-            .unwrap()
-            .id,
-        "W4"
-    );
+    assert_eq!(first(&ix, query("PARK JI HOON", "1988-06-01", "KOR", "M")).unwrap().id, "W4");
     assert!(first(&ix, query("PARK JI HOON", "1998-06-01", "KOR", "M")).is_none());
 }
 
@@ -196,12 +161,7 @@ fn no_date_of_birth_on_the_list_leaves_the_name_to_decide() {
     let ix = index();
     let hit = first(&ix, query("LE HOANG LONG", "1980-01-01", "VNM", "M")).unwrap();
     assert_eq!(hit.id, "W5");
-    assert!(
-        hit.reasons
-            .iter()
-            .any(|r| r == "no date of birth to compare"),
-        "{hit:?}"
-    );
+    assert!(hit.reasons.iter().any(|r| r == "no date of birth to compare"), "{hit:?}");
 }
 
 #[test]
@@ -218,21 +178,14 @@ fn hits_say_which_name_matched_and_why() {
         "{:?}",
         hit.reasons
     );
-    assert!(
-        hit.reasons
-            .contains(&"date of birth 1993-09-09 matches".to_string())
-    );
+    assert!(hit.reasons.contains(&"date of birth 1993-09-09 matches".to_string()));
     assert!(hit.reasons.contains(&"nationality VNM matches".to_string()));
     assert!(hit.score > 0.95 && hit.score <= 1.0);
 
     let typo = first(&ix, query("NGUYEN VAN DUX", "1985-03-12", "", "")).unwrap();
     assert!(typo.reasons[0].contains("DUX ≈ DUC"), "{:?}", typo.reasons);
     let short = first(&ix, query("NGUYEN DUC", "1985-03-12", "", "")).unwrap();
-    assert!(
-        short.reasons[0].contains("not in the query: VAN"),
-        "{:?}",
-        short.reasons
-    );
+    assert!(short.reasons[0].contains("not in the query: VAN"), "{:?}", short.reasons);
 }
 
 #[test]
@@ -255,16 +208,10 @@ fn an_exact_document_number_decides_on_its_own() {
 fn changes_and_removals_take_effect_at_once() {
     let mut ix = index();
     let before = ix.len();
-    ix.upsert(entry("W1", "Đỗ Minh Khôi", "1985-03-12", "VNM", "M"))
-        .unwrap();
+    ix.upsert(entry("W1", "Đỗ Minh Khôi", "1985-03-12", "VNM", "M")).unwrap();
     assert_eq!(ix.len(), before);
     assert!(first(&ix, query("NGUYEN VAN DUC", "1985-03-12", "VNM", "M")).is_none());
-    assert_eq!(
-        first(&ix, query("DO MINH KHOI", "1985-03-12", "VNM", "M"))
-            .unwrap()
-            .id,
-        "W1"
-    );
+    assert_eq!(first(&ix, query("DO MINH KHOI", "1985-03-12", "VNM", "M")).unwrap().id, "W1");
     assert!(ix.remove("W1"));
     assert!(!ix.remove("W1"));
     assert_eq!(ix.len(), before - 1);
@@ -274,27 +221,16 @@ fn changes_and_removals_take_effect_at_once() {
 #[test]
 fn refuses_entries_without_a_name_or_id() {
     let mut ix = Index::new();
-    assert_eq!(
-        ix.upsert(entry("X", " - ", "", "", "")).unwrap_err().code(),
-        "invalid_name"
-    );
-    assert_eq!(
-        ix.upsert(entry(" ", "A B", "", "", "")).unwrap_err().code(),
-        "invalid_id"
-    );
+    assert_eq!(ix.upsert(entry("X", " - ", "", "", "")).unwrap_err().code(), "invalid_name");
+    assert_eq!(ix.upsert(entry(" ", "A B", "", "", "")).unwrap_err().code(), "invalid_id");
     assert!(ix.is_empty());
 }
 
 #[test]
 fn limit_and_order() {
     let ix = index();
-    let hits = ix.search(
-        &query("NGUYEN VAN HUNG", "", "", ""),
-        SearchOptions {
-            limit: 3,
-            threshold: 0.0,
-        },
-    );
+    let hits = ix
+        .search(&query("NGUYEN VAN HUNG", "", "", ""), SearchOptions { limit: 3, threshold: 0.0 });
     assert!(hits.len() <= 3);
     assert!(hits.windows(2).all(|w| w[0].score >= w[1].score));
 }
