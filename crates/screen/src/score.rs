@@ -26,8 +26,8 @@ pub(crate) const TYPO_RATE: f32 = 0.003;
 /// The weight of a query token found nowhere on the list.
 pub(crate) const UNMATCHED_QUERY_WEIGHT: f32 = 3.0;
 /// A listed name part the query lacks: documents drop middle names now and then.
-pub(crate) const OMISSION_SHARE: f32 = 0.5;
-pub(crate) const OMISSION_CAP: f32 = 3.0;
+pub(crate) const OMISSION_SHARE: f32 = 0.4;
+pub(crate) const OMISSION_CAP: f32 = 2.0;
 /// A patronymic is on the list but never in the MRZ: missing, it costs almost nothing.
 pub(crate) const PATRONYMIC_SHARE: f32 = 0.05;
 /// A query name part the listed name lacks: the traveller has a name the listed person has
