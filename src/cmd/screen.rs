@@ -3,7 +3,7 @@
 
 use std::fs::File;
 use std::io;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::Args;
@@ -32,7 +32,7 @@ pub fn unit_interval(s: &str) -> Result<f32, String> {
 }
 
 /// Reads and indexes the watchlist file; a bad row stops everything with its line number.
-pub fn load(path: &PathBuf) -> anyhow::Result<Index> {
+pub fn load(path: &Path) -> anyhow::Result<Index> {
     let file = File::open(path).with_context(|| format!("opening {}", path.display()))?;
     let rows = bienphong::watchlist_csv::read(io::BufReader::with_capacity(1 << 20, file))
         .with_context(|| format!("reading {}", path.display()))?;

@@ -99,8 +99,11 @@ struct QueryToken {
     skeleton: String,
 }
 
+/// Groups by the token as read (the skeleton follows from it).
+type GroupCache = FxHashMap<String, Group>;
+
 /// The spellings on the list that one query token may stand for, with the evidence each gives.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 struct Group {
     variants: Vec<(TokenId, f32)>,
     /// The token with the query token's own skeleton, and what a respelling costs.
@@ -298,6 +301,11 @@ impl Index {
     /// The spellings on the list within one edit of `skel` (two for long tokens), with the
     /// evidence each gives: an exact match its rarity; a near one the odds that a misread of that
     /// token explains `skel` better than somebody else's name does.
+    /// A token's group, worked out once per query: the readings share most of their tokens.
+    fn cached_group<'c>(&self, q: &QueryToken, cache: &'c mut GroupCache) -> &'c Group {
+        cache.entry(q.raw.clone()).or_insert_with(|| self.group(q))
+    }
+
     fn group(&self, q: &QueryToken) -> Group {
         let skel = q.skeleton.as_str();
         let exact = self.vocab.get(skel).copied().filter(|&t| self.df(t) > 0);
@@ -380,7 +388,7 @@ impl Index {
     /// The readings of a query's tokens: as typed; with one token split in two where the list
     /// has both parts (`NGOCANH` → `NGOC ANH`), its two likeliest splits; with two neighbours
     /// joined where the list has them joined (`XIAO MING` → `XIAOMING`).
-    fn alternatives(&self, base: Vec<QueryToken>) -> Vec<Vec<QueryToken>> {
+    fn alternatives(&self, base: Vec<QueryToken>, cache: &mut GroupCache) -> Vec<Vec<QueryToken>> {
         const MAX_ALTERNATIVES: usize = 6;
         let df = |skel: &str| self.vocab.get(skel).map_or(0, |&t| self.df(t));
         let mut alts = vec![base.clone()];
@@ -410,7 +418,7 @@ impl Index {
             let raw = format!("{}{}", base[i].raw, base[i + 1].raw);
             let skel = skeleton(&raw);
             let joined = QueryToken { raw: raw.clone(), skeleton: skel.clone() };
-            if df(&skel) > 0 || !self.group(&joined).variants.is_empty() {
+            if df(&skel) > 0 || !self.cached_group(&joined, cache).variants.is_empty() {
                 let mut alt = base.clone();
                 alt.splice(i..=i + 1, [QueryToken { raw, skeleton: skel }]);
                 alts.push(alt);
@@ -452,9 +460,13 @@ impl Index {
             .take(MAX_QUERY_TOKENS)
             .map(|raw| QueryToken { skeleton: skeleton(&raw), raw })
             .collect();
-        let alternatives = if base.is_empty() { Vec::new() } else { self.alternatives(base) };
-        let groups: Vec<Vec<Group>> =
-            alternatives.iter().map(|alt| alt.iter().map(|t| self.group(t)).collect()).collect();
+        let mut cache = GroupCache::default();
+        let alternatives =
+            if base.is_empty() { Vec::new() } else { self.alternatives(base, &mut cache) };
+        let groups: Vec<Vec<Group>> = alternatives
+            .iter()
+            .map(|alt| alt.iter().map(|t| self.cached_group(t, &mut cache).clone()).collect())
+            .collect();
 
         // What the name must bring when the date of birth is not the same day: the most the
         // other fields can add is a close date, the nationality and the sex.
