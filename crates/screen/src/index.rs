@@ -11,10 +11,10 @@ use rustc_hash::FxHashMap;
 use crate::model::{Country, Dob, DocumentNumber, Entry, FieldError, Hit, Query, Sex};
 use crate::normalize::{osa_distance, skeleton, tokens};
 use crate::score::{
-    DOB_BEST_BUT_SAME, DobVerdict, EXTRA_CAP, EXTRA_SHARE, INITIAL_EVIDENCE, MIN_NAME_EVIDENCE,
-    NEAR_FLOOR, OMISSION_CAP, OMISSION_SHARE, PATRONYMIC_SHARE, PREFIX_COST, RESPELLING_COST,
-    SUBSTITUTION, TRUNCATION_LENGTH, TYPO_RATE, UNMATCHED_QUERY_WEIGHT, compare_dob,
-    evidence_needed, nationality_evidence, score, sex_evidence,
+    DOB_BEST_BUT_SAME, DobVerdict, END_OMISSION_SHARE, EXTRA_CAP, EXTRA_SHARE, INITIAL_EVIDENCE,
+    MIN_NAME_EVIDENCE, NEAR_FLOOR, OMISSION_CAP, OMISSION_SHARE, PATRONYMIC_SHARE, PREFIX_COST,
+    RESPELLING_COST, SUBSTITUTION, TRUNCATION_LENGTH, TYPO_RATE, UNMATCHED_QUERY_WEIGHT,
+    compare_dob, evidence_needed, nationality_evidence, score, sex_evidence,
 };
 
 type TokenId = u32;
@@ -672,12 +672,14 @@ impl Index {
         let mut listed_left = false;
         for (j, &t) in listed.iter().enumerate() {
             if !listed_used[j] {
-                let share = if is_patronymic(&self.tokens[t as usize].skeleton) {
-                    PATRONYMIC_SHARE
+                let (share, cap) = if is_patronymic(&self.tokens[t as usize].skeleton) {
+                    (PATRONYMIC_SHARE, OMISSION_CAP)
+                } else if j == 0 || j + 1 == listed.len() {
+                    (END_OMISSION_SHARE, EXTRA_CAP)
                 } else {
-                    OMISSION_SHARE
+                    (OMISSION_SHARE, OMISSION_CAP)
                 };
-                evidence -= (share * weights[j]).min(OMISSION_CAP);
+                evidence -= (share * weights[j]).min(cap);
                 listed_left = true;
             }
         }

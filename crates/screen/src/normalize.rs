@@ -51,6 +51,8 @@ pub fn skeleton(token: &str) -> String {
             (b'Z', Some(b'H')) | (b'D', Some(b'J')) | (b'C', Some(b'H')) => (b"J", 2),
             (b'C', Some(b'K')) => (b"K", 2),
             (b'T', Some(b'Z')) => (b"TS", 2),
+            // Korean `ㅓ` in the older romanisation: `Suh` for `Seo`.
+            (b'U', Some(b'H')) if after.is_none_or(is_consonant) && !out.is_empty() => (b"EO", 2),
             (b'A', Some(b'E')) if after.is_some_and(is_consonant) => (b"A", 2),
             (b'O', Some(b'E')) if after.is_some_and(is_consonant) => (b"O", 2),
             (b'U', Some(b'E')) if after.is_some_and(is_consonant) => (b"U", 2),
@@ -138,6 +140,8 @@ mod tests {
             ("FIODOROVA", "FEDOROVA"),
             ("ARTIOM", "ARTEM"),
             ("CHAROEN", "JAROEN"),
+            ("SUH", "SEO"),
+            ("SUHMIN", "SEOMIN"),
         ];
         for (a, b) in same {
             assert_eq!(skeleton(a), skeleton(b), "{a} {b}");

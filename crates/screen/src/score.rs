@@ -28,6 +28,8 @@ pub(crate) const UNMATCHED_QUERY_WEIGHT: f32 = 3.0;
 /// A listed name part the query lacks: documents drop middle names now and then.
 pub(crate) const OMISSION_SHARE: f32 = 0.4;
 pub(crate) const OMISSION_CAP: f32 = 2.0;
+/// A listed name's first or last part is its family or its given name, which documents keep.
+pub(crate) const END_OMISSION_SHARE: f32 = 1.0;
 /// A patronymic is on the list but never in the MRZ: missing, it costs almost nothing.
 pub(crate) const PATRONYMIC_SHARE: f32 = 0.05;
 /// A query name part the listed name lacks: the traveller has a name the listed person has

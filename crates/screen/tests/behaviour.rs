@@ -234,3 +234,26 @@ fn limit_and_order() {
     assert!(hits.len() <= 3);
     assert!(hits.windows(2).all(|w| w[0].score >= w[1].score));
 }
+
+#[test]
+fn a_missing_family_or_given_name_costs_more_than_a_missing_middle_name() {
+    let mut ix = index();
+    ix.upsert(entry("W10", "Zhou Lehai Bao", "1972-11-12", "CHN", "M")).unwrap();
+    let score = |name: &str| {
+        let q = query(name, "1972-11-12", "CHN", "M");
+        let hits = ix.search(&q, SearchOptions { limit: 10, threshold: 0.0 });
+        hits.iter().find(|h| h.id == "W10").map_or(0.0, |h| h.score)
+    };
+    let middle_missing = score("ZHOU BAO");
+    let family_missing = score("LEHAI BAO");
+    assert!(middle_missing > family_missing, "{middle_missing} {family_missing}");
+}
+
+#[test]
+fn older_korean_romanisation_matches() {
+    let mut ix = index();
+    ix.upsert(entry("W11", "Seo Tae-jun", "1984-01-07", "KOR", "M")).unwrap();
+    ix.upsert(entry("W12", "Lee Neul-seo", "1952-04-11", "KOR", "M")).unwrap();
+    assert_eq!(first(&ix, query("SUH  TAE JUN", "1984-01-07", "KOR", "M")).unwrap().id, "W11");
+    assert_eq!(first(&ix, query("LEE  NEUL SUH", "1952-04-11", "KOR", "M")).unwrap().id, "W12");
+}
