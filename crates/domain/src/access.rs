@@ -1,0 +1,197 @@
+//! Who may do what. A handler gets a right only from these checks, and the operations that need
+//! one take it as an argument, so an unchecked path does not compile.
+
+use serde::Serialize;
+
+use crate::values::{CheckpointCode, InvalidValue, Username, word_enum};
+
+word_enum!(Role, "role", {
+    Admin => "admin",
+    Analyst => "analyst",
+    Commander => "commander",
+    Officer => "officer",
+    Agent => "agent",
+});
+
+impl Role {
+    /// Commanders and officers work at one checkpoint.
+    pub fn needs_checkpoint(self) -> bool {
+        matches!(self, Role::Commander | Role::Officer)
+    }
+
+    /// Checks that an account of this role may be bound to `checkpoint` (or must not be).
+    pub fn check_binding(self, checkpoint: Option<&CheckpointCode>) -> Result<(), InvalidValue> {
+        match (self.needs_checkpoint(), checkpoint) {
+            (true, None) => Err(InvalidValue::new(
+                "checkpoint",
+                format!("a {self} works at one checkpoint: give --checkpoint"),
+            )),
+            (false, Some(_)) => Err(InvalidValue::new(
+                "checkpoint",
+                format!("a {self} is not bound to a checkpoint"),
+            )),
+            _ => Ok(()),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ActorKind {
+    User { id: i64, username: Username, role: Role },
+    Device { id: i64, name: String },
+}
+
+/// Someone or something authenticated.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Actor {
+    #[serde(flatten)]
+    pub kind: ActorKind,
+    pub checkpoint: Option<CheckpointCode>,
+}
+
+/// Refused: the actor may not do this (or not here).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Forbidden(pub String);
+
+/// May check travellers and record crossings at this checkpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordRight {
+    checkpoint: CheckpointCode,
+}
+
+impl RecordRight {
+    pub fn checkpoint(&self) -> &CheckpointCode {
+        &self.checkpoint
+    }
+}
+
+/// May read travellers' histories nationwide.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HistoryRight(());
+
+/// May add, change and remove watchlist entries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WatchlistRight(());
+
+/// Which alerts an actor sees and handles.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AlertScope {
+    All,
+    Checkpoint(CheckpointCode),
+}
+
+impl Actor {
+    pub fn role(&self) -> Option<Role> {
+        match &self.kind {
+            ActorKind::User { role, .. } => Some(*role),
+            ActorKind::Device { .. } => None,
+        }
+    }
+
+    /// A short label for the audit trail: `user:officer.mc`, `device:3`.
+    pub fn label(&self) -> String {
+        match &self.kind {
+            ActorKind::User { username, .. } => format!("user:{username}"),
+            ActorKind::Device { id, .. } => format!("device:{id}"),
+        }
+    }
+
+    pub fn act_at(&self, checkpoint: &CheckpointCode) -> Result<RecordRight, Forbidden> {
+        let operator = match &self.kind {
+            ActorKind::Device { .. } => true,
+            ActorKind::User { role, .. } => matches!(role, Role::Officer | Role::Commander),
+        };
+        if !operator {
+            return Err(Forbidden(
+                "only officers, commanders and devices control travellers".into(),
+            ));
+        }
+        if self.checkpoint.as_ref() != Some(checkpoint) {
+            return Err(Forbidden(format!(
+                "you may act only at your own checkpoint, not at {checkpoint}"
+            )));
+        }
+        Ok(RecordRight { checkpoint: checkpoint.clone() })
+    }
+
+    pub fn read_history(&self) -> Result<HistoryRight, Forbidden> {
+        match self.role() {
+            Some(Role::Analyst | Role::Officer | Role::Commander) => Ok(HistoryRight(())),
+            _ => Err(Forbidden(
+                "only analysts, officers and commanders read travel histories".into(),
+            )),
+        }
+    }
+
+    pub fn manage_watchlist(&self) -> Result<WatchlistRight, Forbidden> {
+        match self.role() {
+            Some(Role::Analyst | Role::Admin) => Ok(WatchlistRight(())),
+            _ => Err(Forbidden("only analysts and administrators manage the watchlist".into())),
+        }
+    }
+
+    pub fn alerts(&self) -> Result<AlertScope, Forbidden> {
+        match (self.role(), &self.checkpoint) {
+            (Some(Role::Analyst), _) => Ok(AlertScope::All),
+            (Some(Role::Commander), Some(cp)) => Ok(AlertScope::Checkpoint(cp.clone())),
+            _ => Err(Forbidden("only commanders and analysts see alerts".into())),
+        }
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.role() == Some(Role::Admin)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(role: Role, cp: Option<&str>) -> Actor {
+        Actor {
+            kind: ActorKind::User { id: 1, username: Username::parse("someone").unwrap(), role },
+            checkpoint: cp.map(|c| CheckpointCode::parse(c).unwrap()),
+        }
+    }
+
+    #[test]
+    fn rights_follow_role_and_checkpoint() {
+        let mc = CheckpointCode::parse("MONG-CAI").unwrap();
+        let hn = CheckpointCode::parse("HUU-NGHI").unwrap();
+        let officer = user(Role::Officer, Some("MONG-CAI"));
+        assert!(officer.act_at(&mc).is_ok());
+        assert!(officer.act_at(&hn).is_err());
+        assert!(officer.read_history().is_ok());
+        assert!(officer.manage_watchlist().is_err());
+        assert!(officer.alerts().is_err());
+        let analyst = user(Role::Analyst, None);
+        assert!(analyst.act_at(&mc).is_err());
+        assert!(analyst.read_history().is_ok());
+        assert_eq!(analyst.alerts().unwrap(), AlertScope::All);
+        let commander = user(Role::Commander, Some("HUU-NGHI"));
+        assert_eq!(commander.alerts().unwrap(), AlertScope::Checkpoint(hn.clone()));
+        let admin = user(Role::Admin, None);
+        assert!(admin.manage_watchlist().is_ok());
+        assert!(admin.read_history().is_err());
+        assert!(admin.act_at(&mc).is_err());
+        let device = Actor {
+            kind: ActorKind::Device { id: 3, name: "gate 1".into() },
+            checkpoint: Some(hn.clone()),
+        };
+        assert!(device.act_at(&hn).is_ok());
+        assert!(device.act_at(&mc).is_err());
+        assert!(device.read_history().is_err());
+        assert_eq!(device.label(), "device:3");
+    }
+
+    #[test]
+    fn only_checkpoint_roles_are_bound() {
+        let mc = CheckpointCode::parse("MONG-CAI").unwrap();
+        assert!(Role::Officer.check_binding(Some(&mc)).is_ok());
+        assert!(Role::Officer.check_binding(None).is_err());
+        assert!(Role::Analyst.check_binding(Some(&mc)).is_err());
+        assert!(Role::Agent.check_binding(None).is_ok());
+    }
+}

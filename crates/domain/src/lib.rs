@@ -1,0 +1,19 @@
+//! The border guard's domain: checkpoints, travel documents, crossings, accounts and the rules of
+//! a control decision. No I/O and no clock: the time of day is always a parameter.
+
+#![forbid(unsafe_code)]
+
+mod access;
+mod control;
+mod document;
+mod values;
+
+pub use access::{
+    Actor, ActorKind, AlertScope, Forbidden, HistoryRight, RecordRight, Role, WatchlistRight,
+};
+pub use control::{ControlFacts, LastCrossing, Reason, Verdict, WatchAction, WatchHit, decide};
+pub use document::{DocumentInput, DocumentType, Sex, TravelDocument};
+pub use values::{
+    Channel, Checkpoint, CheckpointCode, CheckpointKind, Country, Decision, Direction,
+    DocumentNumber, InvalidValue, Username,
+};

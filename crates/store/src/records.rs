@@ -1,0 +1,301 @@
+//! What goes in and comes out of the store.
+
+use domain::{
+    Actor, Channel, Checkpoint, CheckpointCode, CheckpointKind, Country, Decision, Direction,
+    DocumentNumber, Role, Sex, TravelDocument, Username, WatchAction,
+};
+use serde::Serialize;
+use time::{Date, OffsetDateTime};
+
+use crate::{Result, StoreError};
+
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub username: Username,
+    pub role: Role,
+    pub checkpoint: Option<CheckpointCode>,
+    /// An Argon2id PHC string: never the password.
+    pub password_hash: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct UserRecord {
+    pub id: i64,
+    pub username: Username,
+    pub role: Role,
+    pub checkpoint: Option<CheckpointCode>,
+    pub password_hash: String,
+}
+
+impl UserRecord {
+    pub fn actor(&self) -> Actor {
+        Actor {
+            kind: domain::ActorKind::User {
+                id: self.id,
+                username: self.username.clone(),
+                role: self.role,
+            },
+            checkpoint: self.checkpoint.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKind {
+    /// `Authorization: Bearer` for API clients.
+    Api,
+    /// A web session (cookie), with its CSRF token.
+    Session,
+    Device,
+}
+
+impl TokenKind {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            TokenKind::Api => "api",
+            TokenKind::Session => "session",
+            TokenKind::Device => "device",
+        }
+    }
+
+    pub(crate) fn parse(s: &str) -> Result<Self> {
+        match s {
+            "api" => Ok(TokenKind::Api),
+            "session" => Ok(TokenKind::Session),
+            "device" => Ok(TokenKind::Device),
+            other => Err(StoreError::Corrupt(format!("token kind {other:?}"))),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenOwner {
+    User(i64),
+    Device(i64),
+}
+
+#[derive(Debug, Clone)]
+pub struct NewToken {
+    /// SHA-256 of the secret, hex: the secret itself is never stored.
+    pub hash: String,
+    pub kind: TokenKind,
+    pub owner: TokenOwner,
+    pub csrf: Option<String>,
+    pub expires_at: Option<OffsetDateTime>,
+}
+
+#[derive(Debug, Clone)]
+pub struct TokenRecord {
+    pub kind: TokenKind,
+    pub actor: Actor,
+    pub csrf: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TravellerRecord {
+    pub id: i64,
+    #[serde(flatten)]
+    pub document: TravelDocument,
+}
+
+/// A crossing to store, with the traveller's document as read.
+#[derive(Debug, Clone)]
+pub struct NewCrossing {
+    pub id: String,
+    pub document: TravelDocument,
+    /// The holder's name folded for lookup by name (see the server's `name_key`).
+    pub name_key: String,
+    pub checkpoint: CheckpointCode,
+    pub direction: Direction,
+    pub channel: Channel,
+    pub at: OffsetDateTime,
+    pub decision: Decision,
+    pub actor: String,
+    /// A digest of what the client sent: the same id with another body is a conflict.
+    pub body_hash: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CrossingRecord {
+    pub id: String,
+    pub traveller_id: i64,
+    pub checkpoint: CheckpointCode,
+    pub direction: Direction,
+    pub channel: Channel,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    pub decision: Decision,
+    pub actor: String,
+    #[serde(skip)]
+    pub body_hash: String,
+}
+
+#[derive(Debug, Clone)]
+pub enum RecordOutcome {
+    Created(CrossingRecord),
+    /// Stored before with the same body: a retry.
+    Existing(CrossingRecord),
+    /// Stored before with another body.
+    Conflict(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct HourCount {
+    /// Hours since 1970 UTC.
+    pub hour: i64,
+    pub direction: Direction,
+    pub count: i64,
+}
+
+/// A date of birth on the watchlist: a full date or a year.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WatchDob {
+    Date(Date),
+    Year(i32),
+}
+
+impl WatchDob {
+    pub fn parse(s: &str) -> Option<Self> {
+        let s = s.trim();
+        if s.len() == 4 {
+            return s.parse().ok().filter(|y| (1800..=2200).contains(y)).map(WatchDob::Year);
+        }
+        let fmt = time::macros::format_description!("[year]-[month]-[day]");
+        Date::parse(s, &fmt).ok().map(WatchDob::Date)
+    }
+}
+
+impl std::fmt::Display for WatchDob {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            WatchDob::Date(d) => {
+                write!(f, "{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+            }
+            WatchDob::Year(y) => write!(f, "{y:04}"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WatchDocument {
+    pub issuing_state: Option<Country>,
+    pub number: DocumentNumber,
+}
+
+/// A person of interest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WatchEntry {
+    pub id: String,
+    pub name: String,
+    pub aliases: Vec<String>,
+    pub birth_date: Option<WatchDob>,
+    pub nationality: Option<Country>,
+    pub sex: Option<Sex>,
+    pub documents: Vec<WatchDocument>,
+    pub action: WatchAction,
+    pub reason: String,
+    pub valid_until: Option<Date>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertStatus {
+    Open,
+    Confirmed,
+    Dismissed,
+}
+
+impl AlertStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AlertStatus::Open => "open",
+            AlertStatus::Confirmed => "confirmed",
+            AlertStatus::Dismissed => "dismissed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "open" => Some(AlertStatus::Open),
+            "confirmed" => Some(AlertStatus::Confirmed),
+            "dismissed" => Some(AlertStatus::Dismissed),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct NewAlert {
+    pub entry_id: String,
+    pub traveller_id: i64,
+    pub checkpoint: CheckpointCode,
+    pub score: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AlertRecord {
+    pub id: i64,
+    pub entry_id: String,
+    pub entry_name: String,
+    pub action: WatchAction,
+    pub traveller_id: i64,
+    pub traveller_name: String,
+    pub traveller_document: String,
+    pub checkpoint: CheckpointCode,
+    pub score: f64,
+    pub status: AlertStatus,
+    #[serde(with = "time::serde::rfc3339")]
+    pub raised_at: OffsetDateTime,
+    pub decided_by: Option<String>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub decided_at: Option<OffsetDateTime>,
+}
+
+pub(crate) fn parse_checkpoints(text: &str) -> Result<Vec<Checkpoint>> {
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let mut out = Vec::new();
+    for (i, row) in reader.records().enumerate() {
+        let bad =
+            |what: String| StoreError::Corrupt(format!("checkpoints.csv line {}: {what}", i + 2));
+        let row = row.map_err(|e| bad(e.to_string()))?;
+        let field = |n: usize| row.get(n).unwrap_or("").trim();
+        let optional = |n: usize| Some(field(n)).filter(|s| !s.is_empty());
+        out.push(Checkpoint {
+            code: CheckpointCode::parse(field(0)).map_err(|e| bad(e.to_string()))?,
+            name_vi: field(1).to_string(),
+            name_ascii: field(2).to_string(),
+            kind: CheckpointKind::parse(field(3)).map_err(|e| bad(e.to_string()))?,
+            province: field(4).to_string(),
+            neighbour: optional(5)
+                .map(Country::parse)
+                .transpose()
+                .map_err(|e| bad(e.to_string()))?,
+            counterpart: optional(6).map(str::to_string),
+        });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shipped_checkpoints_parse() {
+        let list = crate::reference_checkpoints().unwrap();
+        assert!(list.len() >= 40);
+        let mc = list.iter().find(|c| c.code.as_str() == "MONG-CAI").unwrap();
+        assert_eq!(mc.name_vi, "Móng Cái");
+        assert_eq!(mc.neighbour.map(|n| n.to_string()).as_deref(), Some("CHN"));
+        let hp = list.iter().find(|c| c.code.as_str() == "CANG-HAI-PHONG").unwrap();
+        assert_eq!((hp.kind, hp.neighbour), (CheckpointKind::Seaport, None));
+    }
+
+    #[test]
+    fn watch_dates_are_a_date_or_a_year() {
+        assert_eq!(WatchDob::parse("1975").unwrap().to_string(), "1975");
+        assert_eq!(WatchDob::parse("1975-03-09").unwrap().to_string(), "1975-03-09");
+        assert!(WatchDob::parse("1975-13-01").is_none());
+        assert!(WatchDob::parse("75").is_none());
+    }
+}

@@ -1,0 +1,930 @@
+//! The two implementations. The SQL is portable (`$N` placeholders, `RETURNING`,
+//! `ON CONFLICT`, times as BIGINT milliseconds, lists as JSON text), so it is written once in
+//! `store_impl!` and compiled against each driver with its native types; where the databases
+//! differ (identity columns, triggers) the migrations differ.
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use domain::{
+    ActorKind, AlertScope, Channel, Checkpoint, CheckpointCode, CheckpointKind, Country, Decision,
+    Direction, DocumentNumber, DocumentType, Role, Sex, TravelDocument, Username, WatchAction,
+};
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use time::{Date, OffsetDateTime};
+
+use crate::audit::{AuditEvent, AuditRecord, link_hash, millis};
+use crate::records::*;
+use crate::{Result, Store, StoreError};
+
+/// The embedded default: one SQLite file.
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    pool: sqlx::SqlitePool,
+}
+
+/// Headquarters: PostgreSQL.
+#[derive(Debug, Clone)]
+pub struct PgStore {
+    pool: sqlx::PgPool,
+}
+
+impl SqliteStore {
+    /// Opens (creating if need be) the database file and applies the migrations.
+    pub async fn open(path: &Path) -> Result<Self> {
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // With WAL, NORMAL loses nothing a process crash could take; a power cut may lose
+            // the last transactions, FULL would cost a sync per commit.
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
+        let store = Self { pool };
+        store.migrate().await?;
+        Ok(store)
+    }
+}
+
+impl PgStore {
+    /// Connects; migrations are applied by `migrate` (`bienphong migrate`).
+    pub async fn connect(url: &str) -> Result<Self> {
+        let options = PgConnectOptions::from_str(url)?;
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options)
+            .await?;
+        Ok(Self { pool })
+    }
+}
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static PG_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+fn corrupt(what: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(what.to_string())
+}
+
+fn from_ms(ms: i64) -> Result<OffsetDateTime> {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .map_err(|_| corrupt(format!("time {ms}")))
+}
+
+fn date_text(d: Option<Date>) -> Option<String> {
+    d.map(|d| format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day()))
+}
+
+fn parse_date(s: Option<String>) -> Result<Option<Date>> {
+    let fmt = time::macros::format_description!("[year]-[month]-[day]");
+    s.map(|s| Date::parse(&s, &fmt).map_err(|_| corrupt(format!("date {s:?}")))).transpose()
+}
+
+fn parse_country(s: Option<String>) -> Result<Option<Country>> {
+    s.map(|s| Country::parse(&s).map_err(corrupt)).transpose()
+}
+
+fn unique_violation(e: &sqlx::Error) -> bool {
+    e.as_database_error().is_some_and(|d| d.is_unique_violation())
+}
+
+#[derive(Serialize, Deserialize)]
+struct DocJson {
+    issuing_state: Option<String>,
+    number: String,
+}
+
+struct WatchRow {
+    id: String,
+    name: String,
+    aliases: String,
+    birth_date: Option<String>,
+    nationality: Option<String>,
+    sex: Option<String>,
+    documents: String,
+    action: String,
+    reason: String,
+    valid_until: Option<String>,
+}
+
+impl WatchRow {
+    fn entry(self) -> Result<WatchEntry> {
+        let aliases: Vec<String> = serde_json::from_str(&self.aliases).map_err(corrupt)?;
+        let docs: Vec<DocJson> = serde_json::from_str(&self.documents).map_err(corrupt)?;
+        let documents = docs
+            .into_iter()
+            .map(|d| {
+                Ok(WatchDocument {
+                    issuing_state: parse_country(d.issuing_state)?,
+                    number: DocumentNumber::parse(&d.number).map_err(corrupt)?,
+                })
+            })
+            .collect::<Result<_>>()?;
+        Ok(WatchEntry {
+            id: self.id,
+            name: self.name,
+            aliases,
+            birth_date: self
+                .birth_date
+                .map(|s| WatchDob::parse(&s).ok_or_else(|| corrupt(format!("birth date {s:?}"))))
+                .transpose()?,
+            nationality: parse_country(self.nationality)?,
+            sex: self.sex.map(|s| Sex::parse(&s).map_err(corrupt)).transpose()?,
+            documents,
+            action: WatchAction::parse(&self.action).map_err(corrupt)?,
+            reason: self.reason,
+            valid_until: parse_date(self.valid_until)?,
+        })
+    }
+}
+
+fn watch_params(e: &WatchEntry) -> Result<(String, String)> {
+    let aliases = serde_json::to_string(&e.aliases).map_err(corrupt)?;
+    let docs: Vec<DocJson> = e
+        .documents
+        .iter()
+        .map(|d| DocJson {
+            issuing_state: d.issuing_state.map(|c| c.to_string()),
+            number: d.number.to_string(),
+        })
+        .collect();
+    Ok((aliases, serde_json::to_string(&docs).map_err(corrupt)?))
+}
+
+const TRAVELLER_COLUMNS: &str = "id, issuing_state, number, doc_type, surname, given_names, \
+     nationality, birth_date, sex, expiry_date, issuing_area";
+const CROSSING_COLUMNS: &str =
+    "id, traveller_id, checkpoint, direction, channel, at, decision, actor, body_hash";
+const WATCH_COLUMNS: &str = "id, name, aliases, birth_date, nationality, sex, documents, action, \
+     reason, valid_until";
+
+macro_rules! store_impl {
+    ($store:ident, $db:ty, $row:ty, $migrator:ident, $backend:literal) => {
+        impl $store {
+            fn traveller_from(row: &$row) -> Result<TravellerRecord> {
+                let s = |c: &str| row.try_get::<String, _>(c).map_err(StoreError::from);
+                let o = |c: &str| row.try_get::<Option<String>, _>(c).map_err(StoreError::from);
+                Ok(TravellerRecord {
+                    id: row.try_get("id")?,
+                    document: TravelDocument {
+                        doc_type: DocumentType::parse(&s("doc_type")?).map_err(corrupt)?,
+                        number: DocumentNumber::parse(&s("number")?).map_err(corrupt)?,
+                        issuing_state: Country::parse(&s("issuing_state")?).map_err(corrupt)?,
+                        surname: s("surname")?,
+                        given_names: s("given_names")?,
+                        nationality: parse_country(o("nationality")?)?,
+                        birth_date: parse_date(o("birth_date")?)?,
+                        sex: o("sex")?.map(|x| Sex::parse(&x).map_err(corrupt)).transpose()?,
+                        expiry_date: parse_date(o("expiry_date")?)?,
+                        issuing_area: o("issuing_area")?,
+                    },
+                })
+            }
+
+            fn crossing_from(row: &$row) -> Result<CrossingRecord> {
+                let s = |c: &str| row.try_get::<String, _>(c).map_err(StoreError::from);
+                Ok(CrossingRecord {
+                    id: s("id")?,
+                    traveller_id: row.try_get("traveller_id")?,
+                    checkpoint: CheckpointCode::parse(&s("checkpoint")?).map_err(corrupt)?,
+                    direction: Direction::parse(&s("direction")?).map_err(corrupt)?,
+                    channel: Channel::parse(&s("channel")?).map_err(corrupt)?,
+                    at: from_ms(row.try_get("at")?)?,
+                    decision: Decision::parse(&s("decision")?).map_err(corrupt)?,
+                    actor: s("actor")?,
+                    body_hash: s("body_hash")?,
+                })
+            }
+
+            fn watch_from(row: &$row) -> Result<WatchEntry> {
+                WatchRow {
+                    id: row.try_get("id")?,
+                    name: row.try_get("name")?,
+                    aliases: row.try_get("aliases")?,
+                    birth_date: row.try_get("birth_date")?,
+                    nationality: row.try_get("nationality")?,
+                    sex: row.try_get("sex")?,
+                    documents: row.try_get("documents")?,
+                    action: row.try_get("action")?,
+                    reason: row.try_get("reason")?,
+                    valid_until: row.try_get("valid_until")?,
+                }
+                .entry()
+            }
+
+            fn alert_from(row: &$row) -> Result<AlertRecord> {
+                let s = |c: &str| row.try_get::<String, _>(c).map_err(StoreError::from);
+                let surname = s("surname")?;
+                let given = s("given_names")?;
+                Ok(AlertRecord {
+                    id: row.try_get("id")?,
+                    entry_id: s("entry_id")?,
+                    entry_name: s("entry_name")?,
+                    action: WatchAction::parse(&s("action")?).map_err(corrupt)?,
+                    traveller_id: row.try_get("traveller_id")?,
+                    traveller_name: if given.is_empty() { surname } else { format!("{surname} {given}") },
+                    traveller_document: format!("{}/{}", s("issuing_state")?, s("number")?),
+                    checkpoint: CheckpointCode::parse(&s("checkpoint")?).map_err(corrupt)?,
+                    score: row.try_get("score")?,
+                    status: AlertStatus::parse(&s("status")?)
+                        .ok_or_else(|| corrupt("alert status"))?,
+                    raised_at: from_ms(row.try_get("raised_at")?)?,
+                    decided_by: row.try_get("decided_by")?,
+                    decided_at: row
+                        .try_get::<Option<i64>, _>("decided_at")?
+                        .map(from_ms)
+                        .transpose()?,
+                })
+            }
+
+            async fn put_watch_in(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                e: &WatchEntry,
+                by: &str,
+                now: i64,
+            ) -> Result<()> {
+                let (aliases, documents) = watch_params(e)?;
+                sqlx::query(
+                    "INSERT INTO watchlist (id, name, aliases, birth_date, nationality, sex, \
+                     documents, action, reason, valid_until, updated_by, updated_at, removed_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, NULL) \
+                     ON CONFLICT (id) DO UPDATE SET name = excluded.name, \
+                     aliases = excluded.aliases, birth_date = excluded.birth_date, \
+                     nationality = excluded.nationality, sex = excluded.sex, \
+                     documents = excluded.documents, action = excluded.action, \
+                     reason = excluded.reason, valid_until = excluded.valid_until, \
+                     updated_by = excluded.updated_by, updated_at = excluded.updated_at, \
+                     removed_at = NULL",
+                )
+                .bind(&e.id)
+                .bind(&e.name)
+                .bind(aliases)
+                .bind(e.birth_date.map(|d| d.to_string()))
+                .bind(e.nationality.map(|c| c.to_string()))
+                .bind(e.sex.map(|s| s.as_str()))
+                .bind(documents)
+                .bind(e.action.as_str())
+                .bind(&e.reason)
+                .bind(date_text(e.valid_until))
+                .bind(by)
+                .bind(now)
+                .execute(&mut **tx)
+                .await?;
+                sqlx::query("INSERT INTO watchlist_log (entry_id, at) VALUES ($1, $2)")
+                    .bind(&e.id)
+                    .bind(now)
+                    .execute(&mut **tx)
+                    .await?;
+                Ok(())
+            }
+        }
+
+        impl Store for $store {
+            fn backend(&self) -> &'static str {
+                $backend
+            }
+
+            async fn migrate(&self) -> Result<()> {
+                $migrator.run(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn seed_checkpoints(&self, list: &[Checkpoint]) -> Result<usize> {
+                let mut tx = self.pool.begin().await?;
+                let mut added = 0;
+                for c in list {
+                    let r = sqlx::query(
+                        "INSERT INTO checkpoints (code, name_vi, name_ascii, kind, province, \
+                         neighbour, counterpart) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+                         ON CONFLICT (code) DO NOTHING",
+                    )
+                    .bind(c.code.as_str())
+                    .bind(&c.name_vi)
+                    .bind(&c.name_ascii)
+                    .bind(c.kind.as_str())
+                    .bind(&c.province)
+                    .bind(c.neighbour.map(|n| n.to_string()))
+                    .bind(&c.counterpart)
+                    .execute(&mut *tx)
+                    .await?;
+                    added += r.rows_affected() as usize;
+                }
+                tx.commit().await?;
+                Ok(added)
+            }
+
+            async fn checkpoints(&self) -> Result<Vec<Checkpoint>> {
+                let rows = sqlx::query(
+                    "SELECT code, name_vi, name_ascii, kind, province, neighbour, counterpart \
+                     FROM checkpoints ORDER BY code",
+                )
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(Checkpoint {
+                            code: CheckpointCode::parse(&r.try_get::<String, _>("code")?)
+                                .map_err(corrupt)?,
+                            name_vi: r.try_get("name_vi")?,
+                            name_ascii: r.try_get("name_ascii")?,
+                            kind: CheckpointKind::parse(&r.try_get::<String, _>("kind")?)
+                                .map_err(corrupt)?,
+                            province: r.try_get("province")?,
+                            neighbour: parse_country(r.try_get("neighbour")?)?,
+                            counterpart: r.try_get("counterpart")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn add_user(&self, u: &NewUser, now: OffsetDateTime) -> Result<i64> {
+                let r = sqlx::query(
+                    "INSERT INTO users (username, role, checkpoint, password_hash, created_at) \
+                     VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                )
+                .bind(u.username.as_str())
+                .bind(u.role.as_str())
+                .bind(u.checkpoint.as_ref().map(|c| c.as_str()))
+                .bind(&u.password_hash)
+                .bind(millis(now))
+                .fetch_one(&self.pool)
+                .await;
+                match r {
+                    Ok(row) => Ok(row.try_get("id")?),
+                    Err(e) if unique_violation(&e) => {
+                        Err(StoreError::Duplicate(format!("user {}", u.username)))
+                    }
+                    Err(e) if e.as_database_error().is_some_and(|d| d.is_foreign_key_violation()) => {
+                        Err(StoreError::NotFound(format!(
+                            "checkpoint {}",
+                            u.checkpoint.as_ref().map_or("", |c| c.as_str())
+                        )))
+                    }
+                    Err(e) => Err(e.into()),
+                }
+            }
+
+            async fn user_by_name(&self, username: &str) -> Result<Option<UserRecord>> {
+                let row = sqlx::query(
+                    "SELECT id, username, role, checkpoint, password_hash FROM users \
+                     WHERE username = $1",
+                )
+                .bind(username)
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map(|r| {
+                    Ok(UserRecord {
+                        id: r.try_get("id")?,
+                        username: Username::parse(&r.try_get::<String, _>("username")?)
+                            .map_err(corrupt)?,
+                        role: Role::parse(&r.try_get::<String, _>("role")?).map_err(corrupt)?,
+                        checkpoint: r
+                            .try_get::<Option<String>, _>("checkpoint")?
+                            .map(|c| CheckpointCode::parse(&c).map_err(corrupt))
+                            .transpose()?,
+                        password_hash: r.try_get("password_hash")?,
+                    })
+                })
+                .transpose()
+            }
+
+            async fn add_device(
+                &self,
+                checkpoint: &CheckpointCode,
+                name: &str,
+                now: OffsetDateTime,
+            ) -> Result<i64> {
+                let r = sqlx::query(
+                    "INSERT INTO devices (checkpoint, name, created_at) VALUES ($1, $2, $3) \
+                     RETURNING id",
+                )
+                .bind(checkpoint.as_str())
+                .bind(name)
+                .bind(millis(now))
+                .fetch_one(&self.pool)
+                .await;
+                match r {
+                    Ok(row) => Ok(row.try_get("id")?),
+                    Err(e) if e.as_database_error().is_some_and(|d| d.is_foreign_key_violation()) => {
+                        Err(StoreError::NotFound(format!("checkpoint {checkpoint}")))
+                    }
+                    Err(e) => Err(e.into()),
+                }
+            }
+
+            async fn put_token(&self, t: &NewToken, now: OffsetDateTime) -> Result<()> {
+                let (user, device) = match t.owner {
+                    TokenOwner::User(id) => (Some(id), None),
+                    TokenOwner::Device(id) => (None, Some(id)),
+                };
+                sqlx::query(
+                    "INSERT INTO tokens (hash, kind, user_id, device_id, csrf, created_at, \
+                     expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(&t.hash)
+                .bind(t.kind.as_str())
+                .bind(user)
+                .bind(device)
+                .bind(&t.csrf)
+                .bind(millis(now))
+                .bind(t.expires_at.map(millis))
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn token(&self, hash: &str, now: OffsetDateTime) -> Result<Option<TokenRecord>> {
+                let row = sqlx::query(
+                    "SELECT t.kind, t.csrf, t.user_id, t.device_id, u.username, u.role, \
+                     u.checkpoint AS user_checkpoint, d.name AS device_name, \
+                     d.checkpoint AS device_checkpoint FROM tokens t \
+                     LEFT JOIN users u ON u.id = t.user_id \
+                     LEFT JOIN devices d ON d.id = t.device_id \
+                     WHERE t.hash = $1 AND (t.expires_at IS NULL OR t.expires_at > $2)",
+                )
+                .bind(hash)
+                .bind(millis(now))
+                .fetch_optional(&self.pool)
+                .await?;
+                let Some(r) = row else { return Ok(None) };
+                let cp = |c: &str| -> Result<Option<CheckpointCode>> {
+                    r.try_get::<Option<String>, _>(c)?
+                        .map(|c| CheckpointCode::parse(&c).map_err(corrupt))
+                        .transpose()
+                };
+                let actor = match (
+                    r.try_get::<Option<i64>, _>("user_id")?,
+                    r.try_get::<Option<i64>, _>("device_id")?,
+                ) {
+                    (Some(id), _) => domain::Actor {
+                        kind: ActorKind::User {
+                            id,
+                            username: Username::parse(&r.try_get::<String, _>("username")?)
+                                .map_err(corrupt)?,
+                            role: Role::parse(&r.try_get::<String, _>("role")?)
+                                .map_err(corrupt)?,
+                        },
+                        checkpoint: cp("user_checkpoint")?,
+                    },
+                    (None, Some(id)) => domain::Actor {
+                        kind: ActorKind::Device { id, name: r.try_get("device_name")? },
+                        checkpoint: cp("device_checkpoint")?,
+                    },
+                    (None, None) => return Err(corrupt("a token without an owner")),
+                };
+                Ok(Some(TokenRecord {
+                    kind: TokenKind::parse(&r.try_get::<String, _>("kind")?)?,
+                    actor,
+                    csrf: r.try_get("csrf")?,
+                }))
+            }
+
+            async fn delete_token(&self, hash: &str) -> Result<()> {
+                sqlx::query("DELETE FROM tokens WHERE hash = $1")
+                    .bind(hash)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn traveller(
+                &self,
+                issuing_state: Country,
+                number: &DocumentNumber,
+            ) -> Result<Option<TravellerRecord>> {
+                let sql = format!(
+                    "SELECT {TRAVELLER_COLUMNS} FROM travellers \
+                     WHERE issuing_state = $1 AND number = $2"
+                );
+                let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(issuing_state.as_str())
+                    .bind(number.as_str())
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.as_ref().map(Self::traveller_from).transpose()
+            }
+
+            async fn travellers_by_name(
+                &self,
+                name_key: &str,
+                birth_date: Option<&str>,
+                limit: u32,
+            ) -> Result<Vec<TravellerRecord>> {
+                let sql = format!(
+                    "SELECT {TRAVELLER_COLUMNS} FROM travellers WHERE name_key = $1 \
+                     AND ($2 = '' OR birth_date = $2) ORDER BY updated_at DESC LIMIT $3"
+                );
+                let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(name_key)
+                    .bind(birth_date.unwrap_or(""))
+                    .bind(i64::from(limit))
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.iter().map(Self::traveller_from).collect()
+            }
+
+            async fn crossings_of(&self, traveller_id: i64, limit: u32) -> Result<Vec<CrossingRecord>> {
+                let sql = format!(
+                    "SELECT {CROSSING_COLUMNS} FROM crossings WHERE traveller_id = $1 \
+                     ORDER BY at DESC, id DESC LIMIT $2"
+                );
+                let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(traveller_id)
+                    .bind(i64::from(limit))
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.iter().map(Self::crossing_from).collect()
+            }
+
+            async fn record_crossings(
+                &self,
+                batch: &[NewCrossing],
+                now: OffsetDateTime,
+            ) -> Result<Vec<RecordOutcome>> {
+                let now = millis(now);
+                let select = format!("SELECT {CROSSING_COLUMNS} FROM crossings WHERE id = $1");
+                let mut tx = self.pool.begin().await?;
+                let mut out = Vec::with_capacity(batch.len());
+                for c in batch {
+                    let d = &c.document;
+                    let traveller_id: i64 = sqlx::query(
+                        "INSERT INTO travellers (issuing_state, number, doc_type, surname, \
+                         given_names, nationality, birth_date, sex, expiry_date, issuing_area, \
+                         name_key, updated_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+                         ON CONFLICT (issuing_state, number) DO UPDATE SET \
+                         doc_type = excluded.doc_type, surname = excluded.surname, \
+                         given_names = excluded.given_names, nationality = excluded.nationality, \
+                         birth_date = excluded.birth_date, sex = excluded.sex, \
+                         expiry_date = excluded.expiry_date, issuing_area = excluded.issuing_area, \
+                         name_key = excluded.name_key, updated_at = excluded.updated_at \
+                         RETURNING id",
+                    )
+                    .bind(d.issuing_state.as_str())
+                    .bind(d.number.as_str())
+                    .bind(d.doc_type.as_str())
+                    .bind(&d.surname)
+                    .bind(&d.given_names)
+                    .bind(d.nationality.map(|c| c.to_string()))
+                    .bind(date_text(d.birth_date))
+                    .bind(d.sex.map(|s| s.as_str()))
+                    .bind(date_text(d.expiry_date))
+                    .bind(&d.issuing_area)
+                    .bind(&c.name_key)
+                    .bind(now)
+                    .fetch_one(&mut *tx)
+                    .await?
+                    .try_get("id")?;
+                    let inserted = sqlx::query(
+                        "INSERT INTO crossings (id, traveller_id, checkpoint, direction, channel, \
+                         at, decision, actor, body_hash, recorded_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+                         ON CONFLICT (id) DO NOTHING",
+                    )
+                    .bind(&c.id)
+                    .bind(traveller_id)
+                    .bind(c.checkpoint.as_str())
+                    .bind(c.direction.as_str())
+                    .bind(c.channel.as_str())
+                    .bind(millis(c.at))
+                    .bind(c.decision.as_str())
+                    .bind(&c.actor)
+                    .bind(&c.body_hash)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                    let row = sqlx::query(sqlx::AssertSqlSafe(select.clone()))
+                        .bind(&c.id)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                    let record = Self::crossing_from(&row)?;
+                    out.push(if inserted == 1 {
+                        RecordOutcome::Created(record)
+                    } else if record.body_hash == c.body_hash {
+                        RecordOutcome::Existing(record)
+                    } else {
+                        RecordOutcome::Conflict(c.id.clone())
+                    });
+                }
+                tx.commit().await?;
+                Ok(out)
+            }
+
+            async fn crossing(&self, id: &str) -> Result<Option<CrossingRecord>> {
+                let sql = format!("SELECT {CROSSING_COLUMNS} FROM crossings WHERE id = $1");
+                let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.as_ref().map(Self::crossing_from).transpose()
+            }
+
+            async fn crossings_by_hour(
+                &self,
+                checkpoint: &CheckpointCode,
+                from: OffsetDateTime,
+                to: OffsetDateTime,
+            ) -> Result<Vec<HourCount>> {
+                let rows = sqlx::query(
+                    "SELECT at / 3600000 AS hour, direction, COUNT(*) AS n FROM crossings \
+                     WHERE checkpoint = $1 AND at >= $2 AND at < $3 \
+                     GROUP BY at / 3600000, direction ORDER BY hour, direction",
+                )
+                .bind(checkpoint.as_str())
+                .bind(millis(from))
+                .bind(millis(to))
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(HourCount {
+                            hour: r.try_get("hour")?,
+                            direction: Direction::parse(&r.try_get::<String, _>("direction")?)
+                                .map_err(corrupt)?,
+                            count: r.try_get("n")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn put_watch_entry(&self, e: &WatchEntry, by: &str, now: OffsetDateTime) -> Result<()> {
+                let mut tx = self.pool.begin().await?;
+                Self::put_watch_in(&mut tx, e, by, millis(now)).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn put_watch_entries(
+                &self,
+                entries: &[WatchEntry],
+                by: &str,
+                now: OffsetDateTime,
+            ) -> Result<()> {
+                let mut tx = self.pool.begin().await?;
+                for e in entries {
+                    Self::put_watch_in(&mut tx, e, by, millis(now)).await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn remove_watch_entry(&self, id: &str, now: OffsetDateTime) -> Result<bool> {
+                let mut tx = self.pool.begin().await?;
+                let n = sqlx::query(
+                    "UPDATE watchlist SET removed_at = $2 WHERE id = $1 AND removed_at IS NULL",
+                )
+                .bind(id)
+                .bind(millis(now))
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if n > 0 {
+                    sqlx::query("INSERT INTO watchlist_log (entry_id, at) VALUES ($1, $2)")
+                        .bind(id)
+                        .bind(millis(now))
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+                Ok(n > 0)
+            }
+
+            async fn watch_entry(&self, id: &str) -> Result<Option<WatchEntry>> {
+                let sql = format!(
+                    "SELECT {WATCH_COLUMNS} FROM watchlist WHERE id = $1 AND removed_at IS NULL"
+                );
+                let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.as_ref().map(Self::watch_from).transpose()
+            }
+
+            async fn watch_entries(&self, after: Option<&str>, limit: u32) -> Result<Vec<WatchEntry>> {
+                let sql = format!(
+                    "SELECT {WATCH_COLUMNS} FROM watchlist WHERE removed_at IS NULL AND id > $1 \
+                     ORDER BY id LIMIT $2"
+                );
+                let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(after.unwrap_or(""))
+                    .bind(i64::from(limit))
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.iter().map(Self::watch_from).collect()
+            }
+
+            async fn watch_entry_count(&self) -> Result<u64> {
+                let n: i64 = sqlx::query("SELECT COUNT(*) AS n FROM watchlist WHERE removed_at IS NULL")
+                    .fetch_one(&self.pool)
+                    .await?
+                    .try_get("n")?;
+                Ok(n.max(0) as u64)
+            }
+
+            async fn watch_changes(&self, after_seq: i64, limit: u32) -> Result<Vec<(i64, String)>> {
+                let rows = sqlx::query(
+                    "SELECT seq, entry_id FROM watchlist_log WHERE seq > $1 ORDER BY seq LIMIT $2",
+                )
+                .bind(after_seq)
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter().map(|r| Ok((r.try_get("seq")?, r.try_get("entry_id")?))).collect()
+            }
+
+            async fn raise_alert(&self, a: &NewAlert, now: OffsetDateTime) -> Result<Option<i64>> {
+                let mut tx = self.pool.begin().await?;
+                let known = sqlx::query(
+                    "SELECT id FROM alerts WHERE traveller_id = $1 AND entry_id = $2 \
+                     AND status IN ('open', 'dismissed') LIMIT 1",
+                )
+                .bind(a.traveller_id)
+                .bind(&a.entry_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+                if known.is_some() {
+                    return Ok(None);
+                }
+                let r = sqlx::query(
+                    "INSERT INTO alerts (entry_id, traveller_id, checkpoint, score, status, \
+                     raised_at) VALUES ($1, $2, $3, $4, 'open', $5) RETURNING id",
+                )
+                .bind(&a.entry_id)
+                .bind(a.traveller_id)
+                .bind(a.checkpoint.as_str())
+                .bind(a.score)
+                .bind(millis(now))
+                .fetch_one(&mut *tx)
+                .await;
+                match r {
+                    Ok(row) => {
+                        let id = row.try_get("id")?;
+                        tx.commit().await?;
+                        Ok(Some(id))
+                    }
+                    // Raised at the same moment by another request.
+                    Err(e) if unique_violation(&e) => Ok(None),
+                    Err(e) => Err(e.into()),
+                }
+            }
+
+            async fn dismissed_entries(&self, traveller_id: i64) -> Result<Vec<String>> {
+                let rows = sqlx::query(
+                    "SELECT DISTINCT entry_id FROM alerts WHERE traveller_id = $1 \
+                     AND status = 'dismissed'",
+                )
+                .bind(traveller_id)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter().map(|r| Ok(r.try_get("entry_id")?)).collect()
+            }
+
+            async fn alerts(
+                &self,
+                scope: &AlertScope,
+                status: Option<AlertStatus>,
+                limit: u32,
+            ) -> Result<Vec<AlertRecord>> {
+                let checkpoint = match scope {
+                    AlertScope::All => "",
+                    AlertScope::Checkpoint(c) => c.as_str(),
+                };
+                let rows = sqlx::query(
+                    "SELECT a.id, a.entry_id, w.name AS entry_name, w.action, a.traveller_id, \
+                     t.surname, t.given_names, t.issuing_state, t.number, a.checkpoint, a.score, \
+                     a.status, a.raised_at, a.decided_by, a.decided_at FROM alerts a \
+                     JOIN watchlist w ON w.id = a.entry_id \
+                     JOIN travellers t ON t.id = a.traveller_id \
+                     WHERE ($1 = '' OR a.checkpoint = $1) AND ($2 = '' OR a.status = $2) \
+                     ORDER BY a.raised_at DESC, a.id DESC LIMIT $3",
+                )
+                .bind(checkpoint)
+                .bind(status.map_or("", AlertStatus::as_str))
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter().map(Self::alert_from).collect()
+            }
+
+            async fn alert(&self, id: i64) -> Result<Option<AlertRecord>> {
+                let row = sqlx::query(
+                    "SELECT a.id, a.entry_id, w.name AS entry_name, w.action, a.traveller_id, \
+                     t.surname, t.given_names, t.issuing_state, t.number, a.checkpoint, a.score, \
+                     a.status, a.raised_at, a.decided_by, a.decided_at FROM alerts a \
+                     JOIN watchlist w ON w.id = a.entry_id \
+                     JOIN travellers t ON t.id = a.traveller_id WHERE a.id = $1",
+                )
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+                row.as_ref().map(Self::alert_from).transpose()
+            }
+
+            async fn decide_alert(
+                &self,
+                id: i64,
+                status: AlertStatus,
+                by: &str,
+                now: OffsetDateTime,
+            ) -> Result<bool> {
+                let n = sqlx::query(
+                    "UPDATE alerts SET status = $2, decided_by = $3, decided_at = $4 \
+                     WHERE id = $1 AND status = 'open'",
+                )
+                .bind(id)
+                .bind(status.as_str())
+                .bind(by)
+                .bind(millis(now))
+                .execute(&self.pool)
+                .await?
+                .rows_affected();
+                Ok(n > 0)
+            }
+
+            async fn append_audit(&self, e: &AuditEvent, now: OffsetDateTime) -> Result<()> {
+                let at = millis(now);
+                let mut tx = self.pool.begin().await?;
+                // Taking the head row first makes concurrent writers wait their turn.
+                let head = sqlx::query(
+                    "UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash",
+                )
+                .fetch_one(&mut *tx)
+                .await?;
+                let seq: i64 = head.try_get("seq")?;
+                let prev: String = head.try_get("hash")?;
+                let hash = link_hash(&prev, seq, at, e);
+                sqlx::query(
+                    "INSERT INTO audit (seq, at, actor, ip, action, subject, detail, prev_hash, \
+                     hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                )
+                .bind(seq)
+                .bind(at)
+                .bind(&e.actor)
+                .bind(&e.ip)
+                .bind(&e.action)
+                .bind(&e.subject)
+                .bind(&e.detail)
+                .bind(&prev)
+                .bind(&hash)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
+                    .bind(&hash)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn audit_records(&self, after_seq: i64, limit: u32) -> Result<Vec<AuditRecord>> {
+                let rows = sqlx::query(
+                    "SELECT seq, at, actor, ip, action, subject, detail, prev_hash, hash \
+                     FROM audit WHERE seq > $1 ORDER BY seq LIMIT $2",
+                )
+                .bind(after_seq)
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(AuditRecord {
+                            seq: r.try_get("seq")?,
+                            at_ms: r.try_get("at")?,
+                            actor: r.try_get("actor")?,
+                            ip: r.try_get("ip")?,
+                            action: r.try_get("action")?,
+                            subject: r.try_get("subject")?,
+                            detail: r.try_get("detail")?,
+                            prev_hash: r.try_get("prev_hash")?,
+                            hash: r.try_get("hash")?,
+                        })
+                    })
+                    .collect()
+            }
+        }
+    };
+}
+
+store_impl!(SqliteStore, sqlx::Sqlite, sqlx::sqlite::SqliteRow, SQLITE_MIGRATIONS, "sqlite");
+store_impl!(PgStore, sqlx::Postgres, sqlx::postgres::PgRow, PG_MIGRATIONS, "postgres");
+
+impl SqliteStore {
+    /// For tests and tools: the pool, to reach past the trait (e.g. to tamper with the audit
+    /// trail in a test of its verification).
+    pub fn pool(&self) -> &sqlx::SqlitePool {
+        &self.pool
+    }
+}
+
+impl PgStore {
+    pub fn pool(&self) -> &sqlx::PgPool {
+        &self.pool
+    }
+}

@@ -1,0 +1,428 @@
+//! One scenario per behaviour, run against SQLite (a fresh file) and PostgreSQL (a fresh
+//! database on 127.0.0.1:5432, or `BIENPHONG_TEST_PG`).
+
+#![allow(clippy::unwrap_used)] // A failed unwrap is a failed test.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use domain::{
+    AlertScope, Channel, CheckpointCode, Country, Decision, Direction, DocumentInput,
+    DocumentNumber, Role, Sex, TravelDocument, Username, WatchAction,
+};
+use store::*;
+use time::OffsetDateTime;
+use time::macros::datetime;
+
+const T0: OffsetDateTime = datetime!(2026-11-25 03:00 UTC);
+
+async fn sqlite() -> (SqliteStore, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("test.db")).await.unwrap();
+    (store, dir)
+}
+
+fn pg_base() -> String {
+    std::env::var("BIENPHONG_TEST_PG")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".to_string())
+}
+
+/// A database of its own for each test.
+async fn postgres() -> (PgStore, String) {
+    static N: AtomicU32 = AtomicU32::new(0);
+    let base = pg_base();
+    let admin = PgStore::connect(&format!("{base}/test")).await.unwrap();
+    let name = format!(
+        "bp_store_{}_{}_{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed),
+        OffsetDateTime::now_utc().unix_timestamp_nanos() % 1_000_000_000
+    );
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(admin.pool())
+        .await
+        .unwrap();
+    let store = PgStore::connect(&format!("{base}/{name}")).await.unwrap();
+    store.migrate().await.unwrap();
+    (store, name)
+}
+
+async fn drop_pg(store: PgStore, name: String) {
+    store.pool().close().await;
+    let admin = PgStore::connect(&format!("{}/test", pg_base())).await.unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE {name} WITH (FORCE)")))
+        .execute(admin.pool())
+        .await
+        .unwrap();
+}
+
+macro_rules! both {
+    ($($scenario:ident),+ $(,)?) => {
+        mod on_sqlite {
+            $(
+                #[tokio::test]
+                async fn $scenario() {
+                    let (store, _dir) = super::sqlite().await;
+                    super::$scenario(store).await;
+                }
+            )+
+        }
+        mod on_postgres {
+            $(
+                #[tokio::test]
+                async fn $scenario() {
+                    let (store, name) = super::postgres().await;
+                    super::$scenario(store.clone()).await;
+                    super::drop_pg(store, name).await;
+                }
+            )+
+        }
+    };
+}
+
+both!(
+    checkpoints_are_seeded_once,
+    accounts_and_tokens,
+    crossings_are_stored_once_per_id,
+    history_by_document_and_by_name,
+    watchlist_changes_are_logged,
+    alerts_are_not_raised_again_once_dismissed,
+    audit_records_chain,
+);
+
+fn cp(code: &str) -> CheckpointCode {
+    CheckpointCode::parse(code).unwrap()
+}
+
+async fn seeded<S: Store>(store: &S) {
+    store.seed_checkpoints(&reference_checkpoints().unwrap()).await.unwrap();
+}
+
+fn passport(number: &str, surname: &str, given: &str) -> TravelDocument {
+    DocumentInput {
+        doc_type: Some("passport".into()),
+        number: Some(number.into()),
+        issuing_state: Some("VNM".into()),
+        surname: Some(surname.into()),
+        given_names: Some(given.into()),
+        nationality: Some("VNM".into()),
+        birth_date: Some("1985-03-12".into()),
+        sex: Some("M".into()),
+        expiry_date: Some("2031-01-01".into()),
+        issuing_area: None,
+    }
+    .validate()
+    .unwrap()
+}
+
+fn crossing(
+    id: &str,
+    doc: &TravelDocument,
+    direction: Direction,
+    at: OffsetDateTime,
+) -> NewCrossing {
+    NewCrossing {
+        id: id.into(),
+        document: doc.clone(),
+        name_key: doc.full_name(),
+        checkpoint: cp("MONG-CAI"),
+        direction,
+        channel: Channel::Manual,
+        at,
+        decision: Decision::Clear,
+        actor: "user:officer".into(),
+        body_hash: format!("body-of-{id}"),
+    }
+}
+
+async fn checkpoints_are_seeded_once<S: Store>(store: S) {
+    let list = reference_checkpoints().unwrap();
+    assert_eq!(store.seed_checkpoints(&list).await.unwrap(), list.len());
+    assert_eq!(store.seed_checkpoints(&list).await.unwrap(), 0);
+    let stored = store.checkpoints().await.unwrap();
+    assert_eq!(stored.len(), list.len());
+    let mc = stored.iter().find(|c| c.code.as_str() == "MONG-CAI").unwrap();
+    assert_eq!(mc, list.iter().find(|c| c.code.as_str() == "MONG-CAI").unwrap());
+}
+
+async fn accounts_and_tokens<S: Store>(store: S) {
+    seeded(&store).await;
+    let user = NewUser {
+        username: Username::parse("officer.mc").unwrap(),
+        role: Role::Officer,
+        checkpoint: Some(cp("MONG-CAI")),
+        password_hash: "$argon2id$stand-in".into(),
+    };
+    let id = store.add_user(&user, T0).await.unwrap();
+    assert!(matches!(store.add_user(&user, T0).await, Err(StoreError::Duplicate(_))));
+    let lost = NewUser {
+        username: Username::parse("lost").unwrap(),
+        checkpoint: Some(cp("NOWHERE")),
+        ..user.clone()
+    };
+    assert!(matches!(store.add_user(&lost, T0).await, Err(StoreError::NotFound(_))));
+    let found = store.user_by_name("officer.mc").await.unwrap().unwrap();
+    assert_eq!(
+        (found.id, found.role, found.checkpoint.clone()),
+        (id, Role::Officer, Some(cp("MONG-CAI")))
+    );
+    assert!(store.user_by_name("nobody").await.unwrap().is_none());
+
+    let token = NewToken {
+        hash: "h1".into(),
+        kind: TokenKind::Session,
+        owner: TokenOwner::User(id),
+        csrf: Some("c1".into()),
+        expires_at: Some(T0 + time::Duration::hours(12)),
+    };
+    store.put_token(&token, T0).await.unwrap();
+    let t = store.token("h1", T0 + time::Duration::hours(1)).await.unwrap().unwrap();
+    assert_eq!((t.kind, t.csrf.as_deref()), (TokenKind::Session, Some("c1")));
+    assert_eq!(t.actor, found.actor());
+    assert!(store.token("h1", T0 + time::Duration::hours(12)).await.unwrap().is_none());
+    store.delete_token("h1").await.unwrap();
+    assert!(store.token("h1", T0).await.unwrap().is_none());
+
+    let device = store.add_device(&cp("HUU-NGHI"), "e-gate 1", T0).await.unwrap();
+    let token = NewToken {
+        hash: "d1".into(),
+        kind: TokenKind::Device,
+        owner: TokenOwner::Device(device),
+        csrf: None,
+        expires_at: None,
+    };
+    store.put_token(&token, T0).await.unwrap();
+    let t = store.token("d1", T0 + time::Duration::days(900)).await.unwrap().unwrap();
+    assert_eq!(t.actor.checkpoint, Some(cp("HUU-NGHI")));
+    assert_eq!(t.actor.label(), format!("device:{device}"));
+    assert!(matches!(
+        store.add_device(&cp("NOWHERE"), "x", T0).await,
+        Err(StoreError::NotFound(_))
+    ));
+}
+
+async fn crossings_are_stored_once_per_id<S: Store>(store: S) {
+    seeded(&store).await;
+    let doc = passport("C1234567", "NGUYEN", "VAN DUC");
+    let first = crossing("a1", &doc, Direction::Exit, T0);
+    let out = store.record_crossings(std::slice::from_ref(&first), T0).await.unwrap();
+    let RecordOutcome::Created(created) = &out[0] else { panic!("{out:?}") };
+    assert_eq!((created.direction, created.at), (Direction::Exit, T0));
+
+    let again = store.record_crossings(std::slice::from_ref(&first), T0).await.unwrap();
+    let RecordOutcome::Existing(existing) = &again[0] else { panic!("{again:?}") };
+    assert_eq!(existing.id, created.id);
+
+    let other_body = NewCrossing { body_hash: "changed".into(), ..first.clone() };
+    let out = store.record_crossings(&[other_body], T0).await.unwrap();
+    assert!(matches!(&out[0], RecordOutcome::Conflict(id) if id == "a1"), "{out:?}");
+
+    // A batch answers per item, a repeated id inside it included.
+    let b1 = crossing("b1", &doc, Direction::Entry, T0 + time::Duration::hours(5));
+    let b2 = crossing("b2", &passport("C7654321", "TRAN", "THI MAI"), Direction::Entry, T0);
+    let out = store.record_crossings(&[b1.clone(), b2, b1, first], T0).await.unwrap();
+    let kinds: Vec<&str> = out
+        .iter()
+        .map(|o| match o {
+            RecordOutcome::Created(_) => "created",
+            RecordOutcome::Existing(_) => "existing",
+            RecordOutcome::Conflict(_) => "conflict",
+        })
+        .collect();
+    assert_eq!(kinds, ["created", "created", "existing", "existing"]);
+    assert_eq!(store.crossing("b2").await.unwrap().unwrap().channel, Channel::Manual);
+    assert!(store.crossing("zz").await.unwrap().is_none());
+
+    let hours =
+        store.crossings_by_hour(&cp("MONG-CAI"), T0, T0 + time::Duration::days(1)).await.unwrap();
+    let h0 = T0.unix_timestamp() / 3600;
+    assert_eq!(
+        hours,
+        vec![
+            HourCount { hour: h0, direction: Direction::Entry, count: 1 },
+            HourCount { hour: h0, direction: Direction::Exit, count: 1 },
+            HourCount { hour: h0 + 5, direction: Direction::Entry, count: 1 },
+        ]
+    );
+}
+
+async fn history_by_document_and_by_name<S: Store>(store: S) {
+    seeded(&store).await;
+    let doc = passport("C1234567", "NGUYEN", "VAN DUC");
+    let batch: Vec<NewCrossing> = (0..5)
+        .map(|i| {
+            let dir = if i % 2 == 0 { Direction::Exit } else { Direction::Entry };
+            crossing(&format!("h{i}"), &doc, dir, T0 + time::Duration::days(i))
+        })
+        .collect();
+    store.record_crossings(&batch, T0).await.unwrap();
+    let t = store
+        .traveller(Country::VNM, &DocumentNumber::parse("C1234567").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(t.document, doc);
+    let ids: Vec<String> =
+        store.crossings_of(t.id, 10).await.unwrap().into_iter().map(|c| c.id).collect();
+    assert_eq!(ids, ["h4", "h3", "h2", "h1", "h0"]);
+    assert_eq!(store.crossings_of(t.id, 2).await.unwrap().len(), 2);
+
+    let by_name = store.travellers_by_name("NGUYEN VAN DUC", Some("1985-03-12"), 10).await.unwrap();
+    assert_eq!(by_name.len(), 1);
+    assert!(
+        store
+            .travellers_by_name("NGUYEN VAN DUC", Some("1985-03-13"), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(store.travellers_by_name("NGUYEN VAN DUC", None, 10).await.unwrap().len(), 1);
+    assert!(
+        store
+            .traveller(Country::VNM, &DocumentNumber::parse("X1").unwrap())
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+fn entry(id: &str, name: &str) -> WatchEntry {
+    WatchEntry {
+        id: id.into(),
+        name: name.into(),
+        aliases: vec!["Nguyen Van Duc".into(), "Đức \"Béo\"".into()],
+        birth_date: WatchDob::parse("1985"),
+        nationality: Some(Country::VNM),
+        sex: Some(Sex::Male),
+        documents: vec![WatchDocument {
+            issuing_state: Some(Country::VNM),
+            number: DocumentNumber::parse("C1234567").unwrap(),
+        }],
+        action: WatchAction::Refer,
+        reason: "smuggling".into(),
+        valid_until: Some(time::macros::date!(2030 - 01 - 01)),
+    }
+}
+
+async fn watchlist_changes_are_logged<S: Store>(store: S) {
+    let e = entry("W1", "Nguyễn Văn Đức");
+    store.put_watch_entry(&e, "user:analyst", T0).await.unwrap();
+    assert_eq!(store.watch_entry("W1").await.unwrap().unwrap(), e);
+    let changed = WatchEntry { action: WatchAction::Deny, ..e.clone() };
+    store.put_watch_entry(&changed, "user:analyst", T0).await.unwrap();
+    assert_eq!(store.watch_entry("W1").await.unwrap().unwrap().action, WatchAction::Deny);
+    store
+        .put_watch_entries(&[entry("W2", "Trần Thị Mai"), entry("W3", "Lê Văn Nam")], "system", T0)
+        .await
+        .unwrap();
+    assert_eq!(store.watch_entry_count().await.unwrap(), 3);
+    assert!(store.remove_watch_entry("W2", T0).await.unwrap());
+    assert!(!store.remove_watch_entry("W2", T0).await.unwrap());
+    assert!(store.watch_entry("W2").await.unwrap().is_none());
+    let page: Vec<String> =
+        store.watch_entries(None, 1).await.unwrap().into_iter().map(|e| e.id).collect();
+    assert_eq!(page, ["W1"]);
+    let page: Vec<String> =
+        store.watch_entries(Some("W1"), 10).await.unwrap().into_iter().map(|e| e.id).collect();
+    assert_eq!(page, ["W3"]);
+    let log: Vec<String> =
+        store.watch_changes(0, 100).await.unwrap().into_iter().map(|c| c.1).collect();
+    assert_eq!(log, ["W1", "W1", "W2", "W3", "W2"]);
+    let seq = store.watch_changes(0, 100).await.unwrap()[2].0;
+    assert_eq!(store.watch_changes(seq, 100).await.unwrap().len(), 2);
+}
+
+async fn alerts_are_not_raised_again_once_dismissed<S: Store>(store: S) {
+    seeded(&store).await;
+    store.put_watch_entry(&entry("W1", "Nguyễn Văn Đức"), "system", T0).await.unwrap();
+    let doc = passport("C1234567", "NGUYEN", "VAN DUC");
+    store.record_crossings(&[crossing("x", &doc, Direction::Exit, T0)], T0).await.unwrap();
+    let traveller = store.traveller(Country::VNM, &doc.number).await.unwrap().unwrap();
+    let alert = NewAlert {
+        entry_id: "W1".into(),
+        traveller_id: traveller.id,
+        checkpoint: cp("MONG-CAI"),
+        score: 0.91,
+    };
+    let id = store.raise_alert(&alert, T0).await.unwrap().unwrap();
+    assert_eq!(store.raise_alert(&alert, T0).await.unwrap(), None, "one open alert per pair");
+
+    let mine = store
+        .alerts(&AlertScope::Checkpoint(cp("MONG-CAI")), Some(AlertStatus::Open), 10)
+        .await
+        .unwrap();
+    assert_eq!(mine.len(), 1);
+    assert_eq!(
+        (mine[0].entry_name.as_str(), mine[0].traveller_name.as_str()),
+        ("Nguyễn Văn Đức", "NGUYEN VAN DUC")
+    );
+    assert!(
+        store.alerts(&AlertScope::Checkpoint(cp("HUU-NGHI")), None, 10).await.unwrap().is_empty()
+    );
+    assert_eq!(store.alerts(&AlertScope::All, None, 10).await.unwrap().len(), 1);
+
+    assert!(store.decide_alert(id, AlertStatus::Dismissed, "user:commander", T0).await.unwrap());
+    assert!(!store.decide_alert(id, AlertStatus::Confirmed, "user:commander", T0).await.unwrap());
+    let a = store.alert(id).await.unwrap().unwrap();
+    assert_eq!(
+        (a.status, a.decided_by.as_deref()),
+        (AlertStatus::Dismissed, Some("user:commander"))
+    );
+    assert_eq!(store.dismissed_entries(traveller.id).await.unwrap(), ["W1"]);
+    assert_eq!(store.raise_alert(&alert, T0).await.unwrap(), None, "dismissed pairs stay quiet");
+    assert!(store.alerts(&AlertScope::All, Some(AlertStatus::Open), 10).await.unwrap().is_empty());
+
+    // A confirmed alert does not silence the next crossing.
+    store.put_watch_entry(&entry("W2", "Nguyễn Văn Đức"), "system", T0).await.unwrap();
+    let other = NewAlert { entry_id: "W2".into(), ..alert };
+    let id2 = store.raise_alert(&other, T0).await.unwrap().unwrap();
+    assert!(store.decide_alert(id2, AlertStatus::Confirmed, "user:analyst", T0).await.unwrap());
+    assert!(store.raise_alert(&other, T0).await.unwrap().is_some());
+}
+
+async fn audit_records_chain<S: Store>(store: S) {
+    for i in 0..3 {
+        let e = AuditEvent {
+            actor: "user:analyst".into(),
+            ip: Some("10.0.0.1".into()),
+            action: "history.read".into(),
+            subject: format!("traveller:VNM/C{i}"),
+            detail: "{}".into(),
+        };
+        store.append_audit(&e, T0).await.unwrap();
+    }
+    assert_eq!(verify_audit(&store).await.unwrap(), Ok(3));
+    let records = store.audit_records(0, 10).await.unwrap();
+    assert_eq!(records[0].prev_hash, GENESIS);
+    assert_eq!(records[1].prev_hash, records[0].hash);
+}
+
+// Tampering needs a way round the store; each backend has its own.
+
+#[tokio::test]
+async fn audit_tampering_is_refused_or_found_on_sqlite() {
+    let (store, _dir) = sqlite().await;
+    audit_records_chain(store.clone()).await;
+    let update = "UPDATE audit SET subject = 'traveller:VNM/OTHER' WHERE seq = 2";
+    assert!(sqlx::query(update).execute(store.pool()).await.is_err(), "append-only");
+    sqlx::query("DROP TRIGGER audit_no_update").execute(store.pool()).await.unwrap();
+    sqlx::query(update).execute(store.pool()).await.unwrap();
+    let broken = verify_audit(&store).await.unwrap().unwrap_err();
+    assert_eq!(broken.seq, 2);
+}
+
+#[tokio::test]
+async fn audit_tampering_is_refused_or_found_on_postgres() {
+    let (store, name) = postgres().await;
+    audit_records_chain(store.clone()).await;
+    let delete = "DELETE FROM audit WHERE seq = 2";
+    assert!(sqlx::query(delete).execute(store.pool()).await.is_err(), "append-only");
+    sqlx::query("ALTER TABLE audit DISABLE TRIGGER audit_no_change")
+        .execute(store.pool())
+        .await
+        .unwrap();
+    sqlx::query(delete).execute(store.pool()).await.unwrap();
+    let broken = verify_audit(&store).await.unwrap().unwrap_err();
+    assert_eq!(broken.seq, 2);
+    assert!(broken.reason.starts_with("missing"), "{broken}");
+    drop_pg(store, name).await;
+}
