@@ -30,6 +30,36 @@ enum Command {
     /// Generate the screening evaluation set, and measure recall, false alarms and speed.
     #[command(subcommand, name = "screen-eval")]
     ScreenEval(cmd::screen_eval::EvalCommand),
+    /// Run the server: the API under /api/v1 and the web pages.
+    Serve(cmd::server::ServeArgs),
+    /// Start a demonstration: a fresh database with realistic data, and the server.
+    Demo(cmd::demo::DemoArgs),
+    /// Create or bring the database schema up to date.
+    Migrate(cmd::server::MigrateArgs),
+    /// Manage accounts.
+    #[command(subcommand)]
+    User(cmd::server::UserCommand),
+    /// Manage devices (e-gates, scanners, cameras).
+    #[command(subcommand)]
+    Device(cmd::server::DeviceCommand),
+    /// Manage the watchlist.
+    #[command(subcommand)]
+    Watchlist(cmd::server::WatchlistCommand),
+    /// Check the audit trail.
+    #[command(subcommand)]
+    Audit(cmd::server::AuditCommand),
+}
+
+/// The commands that talk to a database or serve run on an async runtime.
+fn block_on(f: impl std::future::Future<Output = anyhow::Result<()>>) -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(f)
 }
 
 fn main() -> ExitCode {
@@ -38,6 +68,13 @@ fn main() -> ExitCode {
         Command::Mrz(c) => cmd::mrz::run(c),
         Command::Screen(a) => cmd::screen::run(a),
         Command::ScreenEval(c) => cmd::screen_eval::run(c),
+        Command::Serve(a) => block_on(cmd::server::serve(a)),
+        Command::Demo(a) => block_on(cmd::demo::run(a)),
+        Command::Migrate(a) => block_on(cmd::server::migrate(a)),
+        Command::User(c) => block_on(cmd::server::user(c)),
+        Command::Device(c) => block_on(cmd::server::device(c)),
+        Command::Watchlist(c) => block_on(cmd::server::watchlist(c)),
+        Command::Audit(c) => block_on(cmd::server::audit(c)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,3 +1,5 @@
+pub mod demo;
 pub mod mrz;
 pub mod screen;
 pub mod screen_eval;
+pub mod server;

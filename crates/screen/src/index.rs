@@ -12,9 +12,9 @@ use crate::model::{Country, Dob, DocumentNumber, Entry, FieldError, Hit, Query, 
 use crate::normalize::{osa_distance, skeleton, tokens};
 use crate::score::{
     DOB_BEST_BUT_SAME, DobVerdict, END_OMISSION_SHARE, EXTRA_CAP, EXTRA_SHARE, INITIAL_EVIDENCE,
-    MIN_NAME_EVIDENCE, NEAR_FLOOR, OMISSION_CAP, OMISSION_SHARE, PATRONYMIC_SHARE, PREFIX_COST,
-    RESPELLING_COST, SUBSTITUTION, TRUNCATION_LENGTH, TYPO_RATE, UNMATCHED_QUERY_WEIGHT,
-    compare_dob, evidence_needed, nationality_evidence, score, sex_evidence,
+    NEAR_FLOOR, OMISSION_CAP, OMISSION_SHARE, PATRONYMIC_SHARE, PREFIX_COST, RESPELLING_COST,
+    SUBSTITUTION, TRUNCATION_LENGTH, TYPO_RATE, UNMATCHED_QUERY_WEIGHT, compare_dob,
+    evidence_needed, min_name_evidence, nationality_evidence, score, sex_evidence,
 };
 
 type TokenId = u32;
@@ -471,6 +471,7 @@ impl Index {
         // What the name must bring when the date of birth is not the same day: the most the
         // other fields can add is a close date, the nationality and the sex.
         let needed = evidence_needed(options.threshold, self.live);
+        let min_name = min_name_evidence(self.live);
         let others_best = if query.dob.is_some() { DOB_BEST_BUT_SAME } else { 0.0 };
         let same_day: &[Slot] = match query.dob {
             Some(Dob::Full(d)) => self.by_dob.get(&d).map_or(&[], Vec::as_slice),
@@ -483,7 +484,7 @@ impl Index {
             for (a, (alt, groups)) in alternatives.iter().zip(&groups).enumerate() {
                 // The bound weighs tokens over the whole list; weighed within a nationality they
                 // can come out a little higher, hence the slack.
-                let name_needed = (needed - others_best).max(MIN_NAME_EVIDENCE) - BOUND_SLACK;
+                let name_needed = (needed - others_best).max(min_name) - BOUND_SLACK;
                 let candidates = self.candidates(groups, name_needed, same_day, &mut scratch);
                 for slot in candidates {
                     let Some(e) = self.stored(slot) else { continue };
@@ -493,7 +494,7 @@ impl Index {
                         .enumerate()
                         .map(|(i, n)| (self.align(alt, groups, n, e.nationality).evidence, i))
                         .fold((f32::MIN, 0usize), |acc, x| if x.0 > acc.0 { x } else { acc });
-                    if name_evidence < MIN_NAME_EVIDENCE {
+                    if name_evidence < min_name {
                         continue;
                     }
                     let s = score(name_evidence + self.other_evidence(query, e), self.live);

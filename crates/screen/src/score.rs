@@ -21,6 +21,13 @@ const SCALE: f32 = 1.5;
 /// (`NGUYEN VAN`) never make a hit, even beside the same date of birth.
 pub(crate) const MIN_NAME_EVIDENCE: f32 = 4.0;
 
+/// On a short list every name part is rare, so no part weighs much: there the name need say
+/// no more than a share of what a coincidence costs (`ln N`). Without this a list of a few
+/// entries would never hit, not even on the same name and date of birth.
+pub(crate) fn min_name_evidence(n: usize) -> f32 {
+    MIN_NAME_EVIDENCE.min(0.3 * (n.max(1) as f32).ln())
+}
+
 /// The chance that a name part is misread or misspelt, on the document or on the list.
 pub(crate) const TYPO_RATE: f32 = 0.003;
 /// The weight of a query token found nowhere on the list.

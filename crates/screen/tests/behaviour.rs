@@ -257,3 +257,14 @@ fn older_korean_romanisation_matches() {
     assert_eq!(first(&ix, query("SUH  TAE JUN", "1984-01-07", "KOR", "M")).unwrap().id, "W11");
     assert_eq!(first(&ix, query("LEE  NEUL SUH", "1952-04-11", "KOR", "M")).unwrap().id, "W12");
 }
+
+#[test]
+fn a_short_list_still_hits_on_the_same_name_and_date_of_birth() {
+    let mut ix = Index::new();
+    ix.upsert(entry("W1", "Nguyễn Văn Đức", "1985-03-12", "VNM", "M")).unwrap();
+    let hit = first(&ix, query("NGUYEN<<VAN<DUC", "1985-03-12", "VNM", "M")).unwrap();
+    assert_eq!(hit.id, "W1");
+    // Sharing one part is still not a match, however short the list.
+    assert!(first(&ix, query("NGUYEN<<THI<LAN", "1985-03-12", "VNM", "F")).is_none());
+    assert!(first(&ix, query("NGUYEN<<VAN<DUC", "1990-01-01", "VNM", "M")).is_none());
+}

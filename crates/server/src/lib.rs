@@ -1,1 +1,131 @@
+//! The server: the JSON API under `/api/v1` and the web pages, over one [`store::Store`].
 
+#![forbid(unsafe_code)]
+
+pub mod api;
+pub mod auth;
+pub mod control;
+pub mod error;
+pub mod extract;
+pub mod state;
+pub mod watch;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use axum::Router;
+use axum::routing::{get, post};
+use store::Store;
+use tokio::net::TcpListener;
+
+pub use state::{App, Clock, Inner};
+use watch::Watchlist;
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub secure_cookies: bool,
+    /// How often to apply the watchlist changes other processes made.
+    pub follow_every: Duration,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { secure_cookies: false, follow_every: Duration::from_secs(2) }
+    }
+}
+
+/// Builds the shared state: the checkpoints and the watchlist index are read once here.
+pub async fn build<S: Store>(store: S, options: &Options, clock: Clock) -> store::Result<App<S>> {
+    let checkpoints: HashMap<_, _> =
+        store.checkpoints().await?.into_iter().map(|c| (c.code.clone(), c)).collect();
+    let watch = Watchlist::load(&store).await?;
+    Ok(App(Arc::new(Inner {
+        store,
+        watch: RwLock::new(watch),
+        checkpoints,
+        throttle: auth::Throttle::default(),
+        clock,
+        secure_cookies: options.secure_cookies,
+    })))
+}
+
+pub fn system_clock() -> Clock {
+    Arc::new(time::OffsetDateTime::now_utc)
+}
+
+pub fn router<S: Store>(app: App<S>) -> Router {
+    let api = Router::new()
+        .route("/auth/token", post(api::token::<S>))
+        .route("/me", get(api::me))
+        .route("/checkpoints", get(api::checkpoints::<S>))
+        .route("/control/check", post(api::check::<S>))
+        .route("/crossings", post(api::record::<S>))
+        .route("/crossings/batch", post(api::record_batch::<S>))
+        .route("/travellers/history", get(api::history::<S>))
+        .route("/watchlist", post(api::watch_create::<S>))
+        .route(
+            "/watchlist/{id}",
+            get(api::watch_get::<S>).put(api::watch_update::<S>).delete(api::watch_delete::<S>),
+        )
+        .route("/alerts", get(api::alerts::<S>))
+        .route("/alerts/{id}/confirm", post(api::alert_confirm::<S>))
+        .route("/alerts/{id}/dismiss", post(api::alert_dismiss::<S>))
+        .route("/openapi.json", get(api::openapi))
+        .fallback(api::not_found);
+    Router::new().route("/healthz", get(|| async { "ok" })).nest("/api/v1", api).with_state(app)
+}
+
+/// Applies, every `every`, the watchlist changes made since the index was last brought up to
+/// date (by this process or another).
+pub fn follow_watchlist<S: Store>(app: App<S>, every: Duration) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(every).await;
+            if let Err(e) = catch_up(&app).await {
+                tracing::warn!(error = %e, "following the watchlist");
+            }
+        }
+    })
+}
+
+pub async fn catch_up<S: Store>(app: &App<S>) -> store::Result<usize> {
+    let mut total = 0;
+    loop {
+        let after = app.watchlist().applied_seq;
+        let (ids, seq) = Watchlist::pending(&app.store, after).await?;
+        if seq == after {
+            return Ok(total);
+        }
+        let mut fresh = Vec::with_capacity(ids.len());
+        for id in &ids {
+            fresh.push((id.clone(), app.store.watch_entry(id).await?));
+        }
+        let mut list = app.watchlist_mut();
+        for (id, entry) in fresh {
+            match entry {
+                Some(e) => {
+                    if let Err(err) = list.put(&e) {
+                        tracing::warn!(entry = %id, error = %err, "watchlist entry not indexed");
+                    }
+                }
+                None => {
+                    list.remove(&id);
+                }
+            }
+        }
+        list.applied_seq = list.applied_seq.max(seq);
+        total += ids.len();
+    }
+}
+
+/// Serves until the process ends.
+pub async fn serve<S: Store>(
+    app: App<S>,
+    listener: TcpListener,
+    options: &Options,
+) -> std::io::Result<()> {
+    follow_watchlist(app.clone(), options.follow_every);
+    axum::serve(listener, router(app).into_make_service_with_connect_info::<SocketAddr>()).await
+}

@@ -134,6 +134,8 @@ pub trait Store: Clone + Send + Sync + 'static {
         limit: u32,
     ) -> impl Future<Output = Result<Vec<WatchEntry>>> + Send;
     fn watch_entry_count(&self) -> impl Future<Output = Result<u64>> + Send;
+    /// The latest change's sequence number (0 when none).
+    fn watch_log_head(&self) -> impl Future<Output = Result<i64>> + Send;
     /// Changes after `seq`: (seq, entry id), oldest first.
     fn watch_changes(
         &self,

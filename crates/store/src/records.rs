@@ -130,6 +130,17 @@ pub struct CrossingRecord {
     pub body_hash: String,
 }
 
+impl CrossingRecord {
+    /// The crossing as the control rules see it.
+    pub fn last_crossing(&self) -> domain::LastCrossing {
+        domain::LastCrossing {
+            direction: self.direction,
+            checkpoint: self.checkpoint.clone(),
+            at: self.at,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub enum RecordOutcome {
     Created(CrossingRecord),

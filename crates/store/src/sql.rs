@@ -728,6 +728,13 @@ macro_rules! store_impl {
                 Ok(n.max(0) as u64)
             }
 
+            async fn watch_log_head(&self) -> Result<i64> {
+                let row = sqlx::query("SELECT COALESCE(MAX(seq), 0) AS s FROM watchlist_log")
+                    .fetch_one(&self.pool)
+                    .await?;
+                Ok(row.try_get::<i64, _>("s")?)
+            }
+
             async fn watch_changes(&self, after_seq: i64, limit: u32) -> Result<Vec<(i64, String)>> {
                 let rows = sqlx::query(
                     "SELECT seq, entry_id FROM watchlist_log WHERE seq > $1 ORDER BY seq LIMIT $2",

@@ -328,6 +328,10 @@ async fn watchlist_changes_are_logged<S: Store>(store: S) {
         store.watch_changes(0, 100).await.unwrap().into_iter().map(|c| c.1).collect();
     assert_eq!(log, ["W1", "W1", "W2", "W3", "W2"]);
     let seq = store.watch_changes(0, 100).await.unwrap()[2].0;
+    assert_eq!(
+        store.watch_log_head().await.unwrap(),
+        store.watch_changes(0, 100).await.unwrap()[4].0
+    );
     assert_eq!(store.watch_changes(seq, 100).await.unwrap().len(), 2);
 }
 

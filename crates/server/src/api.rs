@@ -1,0 +1,687 @@
+//! The JSON API under `/api/v1`.
+
+use std::time::Instant;
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use domain::{
+    Channel, CheckpointCode, Country, Decision, Direction, DocumentNumber, Sex, WatchAction,
+};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use store::{
+    AlertStatus, NewAlert, NewCrossing, NewToken, RecordOutcome, Store, TokenKind, TokenOwner,
+    WatchDob, WatchDocument, WatchEntry,
+};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::auth::{Password, Secret, dummy_hash, verify_password};
+use crate::control::{self, Outcome, name_key, read_document};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Authed, ClientIp};
+use crate::state::App;
+
+/// How long an API token lives.
+const TOKEN_HOURS: i64 = 12;
+/// The most crossings one batch may carry.
+pub const BATCH_LIMIT: usize = 1_000;
+
+fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> ApiResult<T> {
+    serde_json::from_slice(body).map_err(|e| ApiError::bad_request("invalid_json", e.to_string()))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Credentials {
+    username: String,
+    password: String,
+}
+
+/// Checks a user's password, with the throttle; the user's record on success.
+pub async fn sign_in<S: Store>(
+    app: &App<S>,
+    username: &str,
+    password: &Password,
+    ip: Option<std::net::IpAddr>,
+) -> ApiResult<store::UserRecord> {
+    let name = username.trim().to_lowercase();
+    if let Some(wait) = app.throttle.blocked(&name, ip, Instant::now()) {
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_attempts",
+            format!("too many failed sign-ins: try again in {} s", wait.as_secs().max(1)),
+        ));
+    }
+    let user = app.store.user_by_name(&name).await?;
+    let hash = user.as_ref().map_or(dummy_hash(), |u| u.password_hash.as_str()).to_string();
+    let pw = Password::new(password.expose().to_string());
+    let ok = tokio::task::spawn_blocking(move || verify_password(&pw, &hash))
+        .await
+        .map_err(|e| ApiError::internal(&e))?;
+    let event = |action: &str| store::AuditEvent {
+        actor: format!("user:{name}"),
+        ip: ip.map(|i| i.to_string()),
+        action: action.into(),
+        subject: format!("user:{name}"),
+        detail: "{}".into(),
+    };
+    match user {
+        Some(u) if ok => {
+            app.throttle.succeeded(&name);
+            app.store.append_audit(&event("auth.sign_in"), app.now()).await?;
+            Ok(u)
+        }
+        _ => {
+            app.throttle.failed(&name, ip, Instant::now());
+            app.store.append_audit(&event("auth.sign_in_failed"), app.now()).await?;
+            Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "bad_credentials",
+                "wrong user name or password",
+            ))
+        }
+    }
+}
+
+pub async fn token<S: Store>(
+    State(app): State<App<S>>,
+    ClientIp(ip): ClientIp,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<Value>> {
+    let c: Credentials = json_body(&body)?;
+    let user = sign_in(&app, &c.username, &Password::new(c.password), ip).await?;
+    let secret = Secret::generate();
+    let now = app.now();
+    app.store
+        .put_token(
+            &NewToken {
+                hash: secret.digest(),
+                kind: TokenKind::Api,
+                owner: TokenOwner::User(user.id),
+                csrf: None,
+                expires_at: Some(now + time::Duration::hours(TOKEN_HOURS)),
+            },
+            now,
+        )
+        .await?;
+    Ok(Json(json!({"token": secret.expose(), "expires_in": TOKEN_HOURS * 3600})))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CheckRequest {
+    checkpoint: String,
+    direction: String,
+    document: Value,
+}
+
+pub async fn check<S: Store>(
+    State(app): State<App<S>>,
+    who: Authed,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<Outcome>> {
+    let req: CheckRequest = json_body(&body)?;
+    let checkpoint = CheckpointCode::parse(&req.checkpoint)?;
+    let direction = Direction::parse(&req.direction)?;
+    let right = who.actor.act_at(&checkpoint)?;
+    let reading = read_document(&req.document, app.today())?;
+    let outcome = control::check(&app, &right, direction, &reading).await?;
+    let d = &outcome.traveller;
+    app.store
+        .append_audit(
+            &who.audit(
+                "control.check",
+                format!("traveller:{}/{}", d.issuing_state, d.number),
+                json!({"checkpoint": checkpoint, "direction": direction, "decision": outcome.decision()}),
+            ),
+            app.now(),
+        )
+        .await?;
+    Ok(Json(outcome))
+}
+
+/// One crossing as a client sends it.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CrossingRequest {
+    id: String,
+    checkpoint: String,
+    direction: String,
+    document: Value,
+    channel: String,
+    at: Option<String>,
+    /// The decision already made where the traveller stood (an e-gate, a post working
+    /// offline). Without it the platform decides, screens and raises alerts itself.
+    decision: Option<String>,
+}
+
+enum ItemResult {
+    Stored { created: bool, record: store::CrossingRecord },
+    Failed(ApiError),
+}
+
+/// Parses and authorises one crossing; the outcome of a check when the platform decides.
+async fn prepare<S: Store>(
+    app: &App<S>,
+    who: &Authed,
+    raw: &Value,
+    now: OffsetDateTime,
+) -> ApiResult<(NewCrossing, Option<Outcome>)> {
+    let req: CrossingRequest = serde_json::from_value(raw.clone())
+        .map_err(|e| ApiError::bad_request("invalid_json", e.to_string()))?;
+    let id = uuid::Uuid::parse_str(&req.id)
+        .map_err(|_| ApiError::bad_request("invalid_id", format!("{:?} is not a UUID", req.id)))?;
+    let checkpoint = CheckpointCode::parse(&req.checkpoint)?;
+    let direction = Direction::parse(&req.direction)?;
+    let channel = Channel::parse(&req.channel)?;
+    let at = match &req.at {
+        Some(s) => OffsetDateTime::parse(s, &Rfc3339).map_err(|_| {
+            ApiError::bad_request("invalid_field", format!("at: {s:?} is not an RFC 3339 time"))
+        })?,
+        None => now,
+    };
+    let right = who.actor.act_at(&checkpoint)?;
+    let reading = read_document(&req.document, app.today())?;
+    let (decision, outcome) = match &req.decision {
+        Some(d) => (Decision::parse(d)?, None),
+        None => {
+            let o = control::check(app, &right, direction, &reading).await?;
+            (o.decision(), Some(o))
+        }
+    };
+    // Serialised from a map, the body's keys come in one order, whatever the client's.
+    let body_hash = hex::encode(Sha256::digest(raw.to_string().as_bytes()));
+    let doc = reading.document;
+    Ok((
+        NewCrossing {
+            id: id.hyphenated().to_string(),
+            name_key: name_key(&doc.surname, &doc.given_names),
+            document: doc,
+            checkpoint,
+            direction,
+            channel,
+            at,
+            decision,
+            actor: who.actor.label(),
+            body_hash,
+        },
+        outcome,
+    ))
+}
+
+async fn raise_alerts<S: Store>(
+    app: &App<S>,
+    record: &store::CrossingRecord,
+    outcome: &Outcome,
+) -> ApiResult<()> {
+    for hit in outcome.watchlist_hits.iter().filter(|h| !h.dismissed) {
+        let alert = NewAlert {
+            entry_id: hit.entry_id.clone(),
+            traveller_id: record.traveller_id,
+            checkpoint: record.checkpoint.clone(),
+            score: f64::from(hit.score),
+        };
+        app.store.raise_alert(&alert, app.now()).await?;
+    }
+    Ok(())
+}
+
+async fn record_many<S: Store>(
+    app: &App<S>,
+    who: &Authed,
+    items: &[Value],
+) -> ApiResult<Vec<ItemResult>> {
+    let now = app.now();
+    let mut results: Vec<Option<ItemResult>> = Vec::with_capacity(items.len());
+    let mut batch = Vec::new();
+    let mut outcomes = Vec::new();
+    for raw in items {
+        match prepare(app, who, raw, now).await {
+            Ok((c, o)) => {
+                results.push(None);
+                batch.push(c);
+                outcomes.push(o);
+            }
+            Err(e) => results.push(Some(ItemResult::Failed(e))),
+        }
+    }
+    let stored = app.store.record_crossings(&batch, now).await?;
+    let mut stored = stored.into_iter().zip(outcomes);
+    for slot in results.iter_mut().filter(|r| r.is_none()) {
+        let Some((outcome, check)) = stored.next() else { break };
+        *slot = Some(match outcome {
+            RecordOutcome::Created(record) => {
+                if let Some(check) = &check {
+                    raise_alerts(app, &record, check).await?;
+                }
+                ItemResult::Stored { created: true, record }
+            }
+            RecordOutcome::Existing(record) => ItemResult::Stored { created: false, record },
+            RecordOutcome::Conflict(id) => ItemResult::Failed(ApiError::new(
+                StatusCode::CONFLICT,
+                "id_conflict",
+                format!("crossing {id} was recorded with another body"),
+            )),
+        });
+    }
+    let created: Vec<&str> = results
+        .iter()
+        .filter_map(|r| match r {
+            Some(ItemResult::Stored { created: true, record }) => Some(record.id.as_str()),
+            _ => None,
+        })
+        .collect();
+    if !created.is_empty() {
+        app.store
+            .append_audit(
+                &who.audit(
+                    "crossing.record",
+                    format!("crossings:{}", created.len()),
+                    json!({"ids": created}),
+                ),
+                app.now(),
+            )
+            .await?;
+    }
+    Ok(results.into_iter().flatten().collect())
+}
+
+pub async fn record<S: Store>(
+    State(app): State<App<S>>,
+    who: Authed,
+    body: axum::body::Bytes,
+) -> ApiResult<Response> {
+    let raw: Value = json_body(&body)?;
+    let mut results = record_many(&app, &who, std::slice::from_ref(&raw)).await?;
+    match results.pop() {
+        Some(ItemResult::Stored { created, record }) => {
+            let status = if created { StatusCode::CREATED } else { StatusCode::OK };
+            Ok((status, Json(record)).into_response())
+        }
+        Some(ItemResult::Failed(e)) => Err(e),
+        None => Err(ApiError::internal(&std::io::Error::other("no result for the crossing"))),
+    }
+}
+
+pub async fn record_batch<S: Store>(
+    State(app): State<App<S>>,
+    who: Authed,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<Value>> {
+    let raw: Value = json_body(&body)?;
+    let items = match raw {
+        Value::Array(items) => items,
+        Value::Object(mut map) => match map.remove("crossings") {
+            Some(Value::Array(items)) => items,
+            _ => {
+                return Err(ApiError::bad_request(
+                    "invalid_json",
+                    "send an array of crossings, or {\"crossings\": [...]}",
+                ));
+            }
+        },
+        _ => return Err(ApiError::bad_request("invalid_json", "send an array of crossings")),
+    };
+    if items.len() > BATCH_LIMIT {
+        return Err(ApiError::bad_request(
+            "batch_too_large",
+            format!("at most {BATCH_LIMIT} crossings per batch, not {}", items.len()),
+        ));
+    }
+    let results = record_many(&app, &who, &items).await?;
+    let answers: Vec<Value> = results
+        .into_iter()
+        .map(|r| match r {
+            ItemResult::Stored { created, record } => json!({
+                "status": if created { 201 } else { 200 },
+                "record": record,
+            }),
+            ItemResult::Failed(e) => json!({
+                "status": e.status.as_u16(),
+                "error": {"code": e.code, "message": e.message},
+            }),
+        })
+        .collect();
+    Ok(Json(json!({"results": answers})))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct HistoryQuery {
+    issuing_state: Option<String>,
+    number: Option<String>,
+    name: Option<String>,
+    birth_date: Option<String>,
+    limit: Option<u32>,
+}
+
+pub async fn history<S: Store>(
+    State(app): State<App<S>>,
+    who: Authed,
+    Query(q): Query<HistoryQuery>,
+) -> ApiResult<Json<Value>> {
+    who.actor.read_history()?;
+    let limit = q.limit.unwrap_or(100).clamp(1, 1_000);
+    let (subject, travellers) = match (&q.issuing_state, &q.number, &q.name) {
+        (Some(state), Some(number), _) => {
+            let state = Country::parse_field("issuing_state", state)?;
+            let number = DocumentNumber::parse(number)?;
+            let found = app.store.traveller(state, &number).await?;
+            (format!("traveller:{state}/{number}"), found.into_iter().collect::<Vec<_>>())
+        }
+        (None, None, Some(name)) => {
+            let key = screen::normalize::tokens(name).join(" ");
+            if key.is_empty() {
+                return Err(ApiError::bad_request("invalid_field", "name: give a name"));
+            }
+            let dob = q.birth_date.as_deref().map(str::trim).filter(|s| !s.is_empty());
+            if let Some(d) = dob {
+                let fmt = time::macros::format_description!("[year]-[month]-[day]");
+                time::Date::parse(d, &fmt).map_err(|_| {
+                    ApiError::bad_request(
+                        "invalid_field",
+                        format!("birth_date: {d:?} is not YYYY-MM-DD"),
+                    )
+                })?;
+            }
+            let found = app.store.travellers_by_name(&key, dob, 50).await?;
+            (format!("name:{key}/{}", dob.unwrap_or("")), found)
+        }
+        _ => {
+            return Err(ApiError::bad_request(
+                "invalid_query",
+                "give issuing_state and number, or name (and birth_date)",
+            ));
+        }
+    };
+    app.store
+        .append_audit(
+            &who.audit("history.read", subject, json!({"found": travellers.len()})),
+            app.now(),
+        )
+        .await?;
+    let mut matches = Vec::new();
+    for t in &travellers {
+        let crossings = app.store.crossings_of(t.id, limit).await?;
+        matches.push(json!({"traveller": t.document, "crossings": crossings}));
+    }
+    if q.name.is_some() {
+        return Ok(Json(json!({"matches": matches})));
+    }
+    matches
+        .pop()
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found("no traveller with this document has crossed"))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WatchDocumentRequest {
+    issuing_state: Option<String>,
+    number: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WatchRequest {
+    name: String,
+    #[serde(default)]
+    aliases: Vec<String>,
+    birth_date: Option<String>,
+    nationality: Option<String>,
+    sex: Option<String>,
+    #[serde(default)]
+    documents: Vec<WatchDocumentRequest>,
+    action: String,
+    #[serde(default)]
+    reason: String,
+    valid_until: Option<String>,
+}
+
+fn watch_entry(id: String, body: &[u8]) -> ApiResult<WatchEntry> {
+    let r: WatchRequest = json_body(body)?;
+    let field =
+        |f: &'static str, m: String| ApiError::bad_request("invalid_field", format!("{f}: {m}"));
+    let name = r.name.trim().to_string();
+    if screen::normalize::tokens(&name).is_empty() {
+        return Err(field("name", "a name has letters".into()));
+    }
+    let nonblank = |s: &Option<String>| {
+        s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string)
+    };
+    let birth_date = nonblank(&r.birth_date)
+        .map(|s| {
+            WatchDob::parse(&s)
+                .ok_or_else(|| field("birth_date", format!("{s:?} is not YYYY-MM-DD or YYYY")))
+        })
+        .transpose()?;
+    let valid_until = nonblank(&r.valid_until)
+        .map(|s| {
+            let fmt = time::macros::format_description!("[year]-[month]-[day]");
+            time::Date::parse(&s, &fmt)
+                .map_err(|_| field("valid_until", format!("{s:?} is not YYYY-MM-DD")))
+        })
+        .transpose()?;
+    let documents = r
+        .documents
+        .iter()
+        .map(|d| {
+            Ok(WatchDocument {
+                issuing_state: nonblank(&d.issuing_state)
+                    .map(|s| Country::parse_field("issuing_state", &s))
+                    .transpose()?,
+                number: DocumentNumber::parse(&d.number)?,
+            })
+        })
+        .collect::<ApiResult<Vec<_>>>()?;
+    Ok(WatchEntry {
+        id,
+        name,
+        aliases: r.aliases.iter().map(|a| a.trim().to_string()).filter(|a| !a.is_empty()).collect(),
+        birth_date,
+        nationality: nonblank(&r.nationality)
+            .map(|s| Country::parse_field("nationality", &s))
+            .transpose()?,
+        sex: nonblank(&r.sex).map(|s| Sex::parse(&s.to_ascii_uppercase())).transpose()?,
+        documents,
+        action: WatchAction::parse(&r.action)?,
+        reason: r.reason.trim().to_string(),
+        valid_until,
+    })
+}
+
+/// Stores an entry and updates this process's index at once (others follow the change log).
+pub async fn save_watch_entry<S: Store>(
+    app: &App<S>,
+    who: &Authed,
+    entry: &WatchEntry,
+) -> ApiResult<()> {
+    app.store.put_watch_entry(entry, &who.actor.label(), app.now()).await?;
+    if let Err(e) = app.watchlist_mut().put(entry) {
+        tracing::warn!(entry = %entry.id, error = %e, "watchlist entry not indexed");
+    }
+    app.store
+        .append_audit(
+            &who.audit("watchlist.put", format!("watch:{}", entry.id), json!({})),
+            app.now(),
+        )
+        .await?;
+    Ok(())
+}
+
+pub fn new_watch_id() -> String {
+    format!("W{}", &uuid::Uuid::new_v4().simple().to_string()[..12].to_uppercase())
+}
+
+pub async fn watch_create<S: Store>(
+    State(app): State<App<S>>,
+    who: Authed,
+    body: axum::body::Bytes,
+) -> ApiResult<Response> {
+    who.actor.manage_watchlist()?;
+    let entry = watch_entry(new_watch_id(), &body)?;
+    save_watch_entry(&app, &who, &entry).await?;
+    Ok((StatusCode::CREATED, Json(json!({"id": entry.id}))).into_response())
+}
+
+pub async fn watch_update<S: Store>(
+    State(app): State<App<S>>,
+    who: Authed,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<Value>> {
+    who.actor.manage_watchlist()?;
+    if app.store.watch_entry(&id).await?.is_none() {
+        return Err(ApiError::not_found(format!("watchlist entry {id}")));
+    }
+    let entry = watch_entry(id, &body)?;
+    save_watch_entry(&app, &who, &entry).await?;
+    Ok(Json(json!({"id": entry.id})))
+}
+
+pub async fn watch_delete<S: Store>(
+    State(app): State<App<S>>,
+    who: Authed,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    who.actor.manage_watchlist()?;
+    if !app.store.remove_watch_entry(&id, app.now()).await? {
+        return Err(ApiError::not_found(format!("watchlist entry {id}")));
+    }
+    app.watchlist_mut().remove(&id);
+    app.store
+        .append_audit(&who.audit("watchlist.remove", format!("watch:{id}"), json!({})), app.now())
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub fn watch_json(e: &WatchEntry) -> Value {
+    json!({
+        "id": e.id,
+        "name": e.name,
+        "aliases": e.aliases,
+        "birth_date": e.birth_date.map(|d| d.to_string()),
+        "nationality": e.nationality,
+        "sex": e.sex,
+        "documents": e.documents.iter().map(|d| json!({"issuing_state": d.issuing_state, "number": d.number})).collect::<Vec<_>>(),
+        "action": e.action,
+        "reason": e.reason,
+        "valid_until": e.valid_until.map(|d| d.to_string()),
+    })
+}
+
+pub async fn watch_get<S: Store>(
+    State(app): State<App<S>>,
+    who: Authed,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    who.actor.manage_watchlist()?;
+    let e = app
+        .store
+        .watch_entry(&id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("watchlist entry {id}")))?;
+    app.store
+        .append_audit(&who.audit("watchlist.read", format!("watch:{id}"), json!({})), app.now())
+        .await?;
+    Ok(Json(watch_json(&e)))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AlertQuery {
+    status: Option<String>,
+    limit: Option<u32>,
+}
+
+pub async fn alerts<S: Store>(
+    State(app): State<App<S>>,
+    who: Authed,
+    Query(q): Query<AlertQuery>,
+) -> ApiResult<Json<Value>> {
+    let scope = who.actor.alerts()?;
+    let status = match q.status.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None | Some("all") => None,
+        Some(s) => Some(AlertStatus::parse(s).ok_or_else(|| {
+            ApiError::bad_request(
+                "invalid_field",
+                format!("status: {s:?} is not open, confirmed, dismissed or all"),
+            )
+        })?),
+    };
+    let list = app.store.alerts(&scope, status, q.limit.unwrap_or(100).clamp(1, 1_000)).await?;
+    app.store
+        .append_audit(
+            &who.audit("alerts.read", "alerts".into(), json!({"count": list.len()})),
+            app.now(),
+        )
+        .await?;
+    Ok(Json(json!({"alerts": list})))
+}
+
+pub async fn decide_alert<S: Store>(
+    app: &App<S>,
+    who: &Authed,
+    id: i64,
+    status: AlertStatus,
+) -> ApiResult<store::AlertRecord> {
+    let scope = who.actor.alerts()?;
+    let alert =
+        app.store.alert(id).await?.ok_or_else(|| ApiError::not_found(format!("alert {id}")))?;
+    if let domain::AlertScope::Checkpoint(cp) = &scope
+        && &alert.checkpoint != cp
+    {
+        return Err(domain::Forbidden(format!("alert {id} belongs to {}", alert.checkpoint)).into());
+    }
+    if !app.store.decide_alert(id, status, &who.actor.label(), app.now()).await? {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "alert_closed",
+            format!("alert {id} is already {}", alert.status.as_str()),
+        ));
+    }
+    app.store
+        .append_audit(
+            &who.audit("alert.decide", format!("alert:{id}"), json!({"status": status})),
+            app.now(),
+        )
+        .await?;
+    app.store.alert(id).await?.ok_or_else(|| ApiError::not_found(format!("alert {id}")))
+}
+
+pub async fn alert_confirm<S: Store>(
+    State(app): State<App<S>>,
+    who: Authed,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<store::AlertRecord>> {
+    decide_alert(&app, &who, id, AlertStatus::Confirmed).await.map(Json)
+}
+
+pub async fn alert_dismiss<S: Store>(
+    State(app): State<App<S>>,
+    who: Authed,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<store::AlertRecord>> {
+    decide_alert(&app, &who, id, AlertStatus::Dismissed).await.map(Json)
+}
+
+pub async fn me(who: Authed) -> Json<Value> {
+    Json(json!({"actor": who.actor}))
+}
+
+pub async fn checkpoints<S: Store>(State(app): State<App<S>>) -> Json<Value> {
+    let mut list: Vec<&domain::Checkpoint> = app.checkpoints.values().collect();
+    list.sort_by(|a, b| a.code.cmp(&b.code));
+    Json(json!({"checkpoints": list}))
+}
+
+pub async fn openapi() -> Response {
+    ([(axum::http::header::CONTENT_TYPE, "application/json")], include_str!("../openapi.json"))
+        .into_response()
+}
+
+pub async fn not_found() -> ApiError {
+    ApiError::not_found("no such endpoint")
+}

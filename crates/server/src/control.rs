@@ -1,0 +1,166 @@
+//! A control check: read the document, gather the facts (screening, last crossing), let the
+//! domain rules decide.
+
+use domain::{
+    ControlFacts, Country, Decision, Direction, DocumentInput, DocumentNumber, DocumentType,
+    Reason, RecordRight, Sex, TravelDocument, Verdict, WatchHit, decide,
+};
+use serde::Serialize;
+use serde_json::Value;
+use store::{CrossingRecord, Store};
+use time::Date;
+
+use crate::error::{ApiError, ApiResult};
+use crate::state::App;
+
+/// A document as read, with what the reader found wrong with it.
+#[derive(Debug, Clone)]
+pub struct Reading {
+    pub document: TravelDocument,
+    pub problems: Vec<Reason>,
+}
+
+/// `{"mrz": "..."}` or the fields typed by hand.
+pub fn read_document(value: &Value, today: Date) -> ApiResult<Reading> {
+    let Value::Object(map) = value else {
+        return Err(ApiError::bad_request("invalid_document", "the document is a JSON object"));
+    };
+    if let Some(mrz) = map.get("mrz") {
+        let Some(text) = mrz.as_str() else {
+            return Err(ApiError::bad_request("invalid_document", "mrz is the MRZ as text"));
+        };
+        if map.len() > 1 {
+            return Err(ApiError::bad_request(
+                "invalid_document",
+                "send either the MRZ or the fields, not both",
+            ));
+        }
+        return read_mrz(text, today);
+    }
+    let input: DocumentInput = serde_json::from_value(value.clone())
+        .map_err(|e| ApiError::bad_request("invalid_document", e.to_string()))?;
+    let document =
+        input.validate().map_err(|e| ApiError::bad_request("invalid_document", e.to_string()))?;
+    Ok(Reading { document, problems: Vec::new() })
+}
+
+fn to_time(d: mrz::Date) -> Option<Date> {
+    let month = time::Month::try_from(d.month()).ok()?;
+    Date::from_calendar_date(i32::from(d.year()), month, d.day()).ok()
+}
+
+pub fn read_mrz(text: &str, today: Date) -> ApiResult<Reading> {
+    let reading_date = u16::try_from(today.year())
+        .ok()
+        .and_then(|y| mrz::Date::new(y, u8::from(today.month()), today.day()))
+        .ok_or_else(|| {
+            ApiError::internal(&std::io::Error::other("today is out of the MRZ's range"))
+        })?;
+    let m = mrz::parse(text, reading_date)
+        .map_err(|e| ApiError::bad_request("unreadable_document", e.to_string()))?;
+    let unreadable = |what: &str| {
+        ApiError::bad_request(
+            "unreadable_document",
+            format!("the MRZ has no usable {what}: the traveller cannot be identified"),
+        )
+    };
+    let doc_type = match m.document_code.as_bytes().first() {
+        Some(b'P') => DocumentType::Passport,
+        Some(b'V') => DocumentType::Visa,
+        _ => DocumentType::IdCard,
+    };
+    let document = TravelDocument {
+        doc_type,
+        number: DocumentNumber::parse(&m.document_number)
+            .map_err(|_| unreadable("document number"))?,
+        issuing_state: Country::parse(&m.issuing_state).map_err(|_| unreadable("issuing state"))?,
+        surname: m.surname.clone(),
+        given_names: m.given_names.clone(),
+        nationality: Country::parse(&m.nationality).ok(),
+        birth_date: m.birth_date.and_then(to_time),
+        sex: m.sex.map(|s| match s {
+            mrz::Sex::Male => Sex::Male,
+            mrz::Sex::Female => Sex::Female,
+            mrz::Sex::Unspecified => Sex::Unspecified,
+        }),
+        expiry_date: m.expiry_date.and_then(to_time),
+        issuing_area: None,
+    };
+    let problems = m.problems.iter().map(|p| Reason::new(p.code(), p.to_string())).collect();
+    Ok(Reading { document, problems })
+}
+
+/// The holder's name folded for lookups: upper-case ASCII words, family name first.
+pub fn name_key(surname: &str, given_names: &str) -> String {
+    screen::normalize::tokens(&format!("{surname} {given_names}")).join(" ")
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Outcome {
+    #[serde(flatten)]
+    pub verdict: Verdict,
+    pub traveller: TravelDocument,
+    pub watchlist_hits: Vec<WatchHit>,
+    pub recent_crossings: Vec<CrossingRecord>,
+    #[serde(skip)]
+    pub traveller_id: Option<i64>,
+}
+
+impl Outcome {
+    pub fn decision(&self) -> Decision {
+        self.verdict.decision
+    }
+}
+
+/// The decision for this reading at this checkpoint, now. Writes nothing.
+pub async fn check<S: Store>(
+    app: &App<S>,
+    right: &RecordRight,
+    direction: Direction,
+    reading: &Reading,
+) -> ApiResult<Outcome> {
+    let checkpoint = app
+        .checkpoints
+        .get(right.checkpoint())
+        .ok_or_else(|| ApiError::not_found(format!("checkpoint {}", right.checkpoint())))?;
+    let doc = &reading.document;
+    let today = app.today();
+    let traveller = app.store.traveller(doc.issuing_state, &doc.number).await?;
+    let recent = match &traveller {
+        Some(t) => app.store.crossings_of(t.id, 5).await?,
+        None => Vec::new(),
+    };
+    let matches = app.watchlist().screen(doc, today, 5);
+    let dismissed = match (&traveller, matches.is_empty()) {
+        (Some(t), false) => app.store.dismissed_entries(t.id).await?,
+        _ => Vec::new(),
+    };
+    let hits: Vec<WatchHit> = matches
+        .into_iter()
+        .map(|m| WatchHit {
+            dismissed: dismissed.contains(&m.entry_id),
+            entry_id: m.entry_id,
+            score: m.score,
+            action: m.action,
+            matched_name: m.matched_name,
+            reasons: m.reasons,
+        })
+        .collect();
+    let last = recent.first().map(|c| c.last_crossing());
+    let verdict = decide(&ControlFacts {
+        checkpoint,
+        direction,
+        document: doc,
+        reading_problems: &reading.problems,
+        today,
+        watch_hits: &hits,
+        last_crossing: last.as_ref(),
+    });
+    Ok(Outcome {
+        verdict,
+        traveller: doc.clone(),
+        watchlist_hits: hits,
+        recent_crossings: recent,
+        traveller_id: traveller.map(|t| t.id),
+    })
+}

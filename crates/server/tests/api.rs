@@ -1,0 +1,628 @@
+//! The API contract, through the router, against SQLite and PostgreSQL. Each test gets its
+//! own database and a clock it sets.
+
+#![allow(clippy::unwrap_used)] // A failed unwrap is a failed test.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use domain::{CheckpointCode, Role, Username};
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use server::auth::{Password, hash_password};
+use store::{NewUser, PgStore, SqliteStore, Store};
+use time::OffsetDateTime;
+use time::macros::datetime;
+use tower::ServiceExt;
+
+const NOW: OffsetDateTime = datetime!(2026-11-25 03:00 UTC);
+const PASSWORD: &str = "correct horse battery";
+
+struct TestApp<S> {
+    app: server::App<S>,
+    router: Router,
+    now: Arc<Mutex<OffsetDateTime>>,
+    _guard: Option<tempfile::TempDir>,
+}
+
+async fn spawn<S: Store>(store: S, guard: Option<tempfile::TempDir>) -> TestApp<S> {
+    store.seed_checkpoints(&store::reference_checkpoints().unwrap()).await.unwrap();
+    let hash = hash_password(&Password::new(PASSWORD.into())).unwrap();
+    for (name, role, cp) in [
+        ("officer.mc", Role::Officer, Some("MONG-CAI")),
+        ("commander.mc", Role::Commander, Some("MONG-CAI")),
+        ("officer.hn", Role::Officer, Some("HUU-NGHI")),
+        ("analyst", Role::Analyst, None),
+        ("admin", Role::Admin, None),
+    ] {
+        let user = NewUser {
+            username: Username::parse(name).unwrap(),
+            role,
+            checkpoint: cp.map(|c| CheckpointCode::parse(c).unwrap()),
+            password_hash: hash.clone(),
+        };
+        store.add_user(&user, NOW).await.unwrap();
+    }
+    let now = Arc::new(Mutex::new(NOW));
+    let clock_now = now.clone();
+    let clock: server::Clock = Arc::new(move || *clock_now.lock().unwrap());
+    let app = server::build(store, &server::Options::default(), clock).await.unwrap();
+    TestApp { router: server::router(app.clone()), app, now, _guard: guard }
+}
+
+async fn sqlite_app() -> TestApp<SqliteStore> {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("t.db")).await.unwrap();
+    spawn(store, Some(dir)).await
+}
+
+async fn pg_app() -> TestApp<PgStore> {
+    static N: AtomicU32 = AtomicU32::new(0);
+    let base = std::env::var("BIENPHONG_TEST_PG")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".to_string());
+    let admin = PgStore::connect(&format!("{base}/test")).await.unwrap();
+    let name = format!(
+        "bp_api_{}_{}_{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed),
+        OffsetDateTime::now_utc().unix_timestamp_nanos() % 1_000_000_000
+    );
+    // Databases of earlier runs that ended abruptly go first.
+    let old = sqlx::query_scalar::<_, String>(
+        "SELECT datname FROM pg_database WHERE datname LIKE 'bp_api_%'",
+    )
+    .fetch_all(admin.pool())
+    .await
+    .unwrap();
+    for db in old {
+        if !db.starts_with(&format!("bp_api_{}_", std::process::id())) {
+            let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS {db} WITH (FORCE)"
+            )))
+            .execute(admin.pool())
+            .await;
+        }
+    }
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(admin.pool())
+        .await
+        .unwrap();
+    let store = PgStore::connect(&format!("{base}/{name}")).await.unwrap();
+    store.migrate().await.unwrap();
+    spawn(store, None).await
+}
+
+impl<S: Store> TestApp<S> {
+    async fn call(
+        &self,
+        method: &str,
+        uri: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut req = Request::builder().method(method).uri(uri);
+        if let Some(t) = token {
+            req = req.header("authorization", format!("Bearer {t}"));
+        }
+        let body = match body {
+            Some(b) => {
+                req = req.header("content-type", "application/json");
+                Body::from(b.to_string())
+            }
+            None => Body::empty(),
+        };
+        let res = self.router.clone().oneshot(req.body(body).unwrap()).await.unwrap();
+        let status = res.status();
+        let bytes = res.into_body().collect().await.unwrap().to_bytes();
+        let value = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
+        };
+        (status, value)
+    }
+
+    async fn token(&self, username: &str) -> String {
+        let (status, body) = self
+            .call(
+                "POST",
+                "/api/v1/auth/token",
+                None,
+                Some(json!({"username": username, "password": PASSWORD})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body["token"].as_str().unwrap().to_string()
+    }
+
+    fn advance(&self, d: time::Duration) {
+        *self.now.lock().unwrap() += d;
+    }
+}
+
+macro_rules! both {
+    ($($scenario:ident),+ $(,)?) => {
+        mod on_sqlite {
+            $(
+                #[tokio::test]
+                async fn $scenario() {
+                    super::$scenario(super::sqlite_app().await).await;
+                }
+            )+
+        }
+        mod on_postgres {
+            $(
+                #[tokio::test]
+                async fn $scenario() {
+                    super::$scenario(super::pg_app().await).await;
+                }
+            )+
+        }
+    };
+}
+
+both!(
+    tokens_are_given_for_good_credentials_only,
+    a_check_decides_by_the_rules,
+    crossings_are_recorded_once,
+    history_is_nationwide_newest_first_and_audited,
+    watchlist_hits_decide_alert_and_can_be_dismissed,
+    roles_and_checkpoints_are_enforced,
+);
+
+/// A TD3 passport MRZ for tests, valid unless changed.
+fn passport(
+    surname: &str,
+    given: &str,
+    number: &str,
+    birth: (u16, u8, u8),
+    expiry: (u16, u8, u8),
+) -> String {
+    mrz::build(&mrz::Fields {
+        format: mrz::Format::Td3,
+        document_code: "P".into(),
+        issuing_state: "VNM".into(),
+        surname: surname.into(),
+        given_names: given.into(),
+        document_number: number.into(),
+        nationality: "VNM".into(),
+        birth_date: mrz::Date::new(birth.0, birth.1, birth.2),
+        sex: mrz::Sex::Male,
+        expiry_date: mrz::Date::new(expiry.0, expiry.1, expiry.2),
+        optional_data: String::new(),
+        optional_data_2: String::new(),
+    })
+    .unwrap()
+}
+
+fn duc() -> String {
+    passport("NGUYEN", "VAN DUC", "C1234567", (1985, 3, 12), (2031, 1, 1))
+}
+
+fn check_body(checkpoint: &str, direction: &str, mrz: &str) -> Value {
+    json!({"checkpoint": checkpoint, "direction": direction, "document": {"mrz": mrz}})
+}
+
+fn crossing(id: &str, direction: &str, mrz: &str) -> Value {
+    json!({"id": id, "checkpoint": "MONG-CAI", "direction": direction, "document": {"mrz": mrz}, "channel": "manual"})
+}
+
+fn codes(v: &Value) -> Vec<String> {
+    v["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["code"].as_str().unwrap().to_string())
+        .collect()
+}
+
+async fn tokens_are_given_for_good_credentials_only<S: Store>(t: TestApp<S>) {
+    let token = t.token("officer.mc").await;
+    let (status, me) = t.call("GET", "/api/v1/me", Some(&token), None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(me["actor"]["username"], "officer.mc");
+    assert_eq!(me["actor"]["checkpoint"], "MONG-CAI");
+
+    let bad = json!({"username": "officer.mc", "password": "wrong password!"});
+    let (status, body) = t.call("POST", "/api/v1/auth/token", None, Some(bad.clone())).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(body["error"]["code"], "bad_credentials");
+    for _ in 0..4 {
+        t.call("POST", "/api/v1/auth/token", None, Some(bad.clone())).await;
+    }
+    let good = json!({"username": "officer.mc", "password": PASSWORD});
+    let (status, body) = t.call("POST", "/api/v1/auth/token", None, Some(good)).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    assert_eq!(body["error"]["code"], "too_many_attempts");
+
+    let (status, body) = t.call("GET", "/api/v1/me", None, None).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("unauthorized"))
+    );
+    let (status, _) = t.call("GET", "/api/v1/me", Some("forged"), None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, body) =
+        t.call("POST", "/api/v1/auth/token", None, Some(json!({"user": "x"}))).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_json"))
+    );
+    // Tokens expire.
+    t.advance(time::Duration::hours(13));
+    let (status, _) = t.call("GET", "/api/v1/me", Some(&token), None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+async fn a_check_decides_by_the_rules<S: Store>(t: TestApp<S>) {
+    let officer = t.token("officer.mc").await;
+    let (status, v) = t
+        .call(
+            "POST",
+            "/api/v1/control/check",
+            Some(&officer),
+            Some(check_body("MONG-CAI", "exit", &duc())),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(v["decision"], "clear");
+    assert_eq!(v["traveller"]["surname"], "NGUYEN");
+    assert_eq!(v["traveller"]["birth_date"], "1985-03-12");
+    assert_eq!(v["recent_crossings"], json!([]));
+
+    let expired = passport("NGUYEN", "VAN DUC", "C1234567", (1985, 3, 12), (2026, 11, 24));
+    let (_, v) = t
+        .call(
+            "POST",
+            "/api/v1/control/check",
+            Some(&officer),
+            Some(check_body("MONG-CAI", "exit", &expired)),
+        )
+        .await;
+    assert_eq!(
+        (v["decision"].as_str(), codes(&v)),
+        (Some("deny"), vec!["document_expired".to_string()])
+    );
+
+    // One check digit wrong: the document is read, and referred.
+    let mut lines: Vec<String> = duc().lines().map(str::to_string).collect();
+    let mut line2: Vec<char> = lines[1].chars().collect();
+    line2[19] = if line2[19] == '1' { '2' } else { '1' };
+    lines[1] = line2.into_iter().collect();
+    let (_, v) = t
+        .call(
+            "POST",
+            "/api/v1/control/check",
+            Some(&officer),
+            Some(check_body("MONG-CAI", "exit", &lines.join("\n"))),
+        )
+        .await;
+    assert_eq!(v["decision"], "refer", "{v}");
+    assert!(codes(&v).iter().any(|c| c.ends_with("check_digit")), "{v}");
+
+    let (status, v) = t
+        .call(
+            "POST",
+            "/api/v1/control/check",
+            Some(&officer),
+            Some(check_body("MONG-CAI", "exit", "HELLO")),
+        )
+        .await;
+    assert_eq!(
+        (status, v["error"]["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("unreadable_document")),
+        "{v}"
+    );
+
+    // Fields typed by hand; a border pass of another province.
+    let pass = json!({"checkpoint": "MONG-CAI", "direction": "entry", "document": {
+        "type": "border_pass", "number": "BP123456", "issuing_state": "VNM", "surname": "Lò",
+        "given_names": "Văn Pá", "birth_date": "1970-01-01", "sex": "M", "expiry_date": "2027-01-01",
+        "issuing_area": "Lào Cai"}});
+    let (status, v) = t.call("POST", "/api/v1/control/check", Some(&officer), Some(pass)).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(
+        (v["decision"].as_str(), codes(&v)),
+        (Some("deny"), vec!["border_pass_wrong_area".to_string()])
+    );
+    let bad = json!({"checkpoint": "MONG-CAI", "direction": "entry", "document": {"type": "passport", "number": "X1"}});
+    let (status, v) = t.call("POST", "/api/v1/control/check", Some(&officer), Some(bad)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(v["error"]["message"].as_str().unwrap().contains("issuing_state"), "{v}");
+    let (status, v) = t
+        .call(
+            "POST",
+            "/api/v1/control/check",
+            Some(&officer),
+            Some(check_body("MONG-CAI", "sideways", &duc())),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{v}");
+}
+
+async fn crossings_are_recorded_once<S: Store>(t: TestApp<S>) {
+    let officer = t.token("officer.mc").await;
+    let id = "0b7e3f0e-5a53-4c53-9a8e-2f3d6c1b9a01";
+    let body = crossing(id, "exit", &duc());
+    let (status, first) =
+        t.call("POST", "/api/v1/crossings", Some(&officer), Some(body.clone())).await;
+    assert_eq!(status, StatusCode::CREATED, "{first}");
+    assert_eq!((first["id"].as_str(), first["decision"].as_str()), (Some(id), Some("clear")));
+    assert_eq!(first["channel"], "manual");
+    let (status, again) = t.call("POST", "/api/v1/crossings", Some(&officer), Some(body)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(again, first);
+    let other = crossing(id, "entry", &duc());
+    let (status, v) = t.call("POST", "/api/v1/crossings", Some(&officer), Some(other)).await;
+    assert_eq!((status, v["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("id_conflict")));
+    let (status, v) = t
+        .call(
+            "POST",
+            "/api/v1/crossings",
+            Some(&officer),
+            Some(crossing("not-a-uuid", "exit", &duc())),
+        )
+        .await;
+    assert_eq!(
+        (status, v["error"]["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_id"))
+    );
+
+    // A second exit with no entry between is referred.
+    let (_, v) = t
+        .call(
+            "POST",
+            "/api/v1/control/check",
+            Some(&officer),
+            Some(check_body("MONG-CAI", "exit", &duc())),
+        )
+        .await;
+    assert_eq!(
+        (v["decision"].as_str(), codes(&v)),
+        (Some("refer"), vec!["exit_without_entry".to_string()])
+    );
+    assert_eq!(v["recent_crossings"][0]["id"], id);
+
+    // A batch answers per item.
+    let mai = passport("TRAN", "THI MAI", "C7654321", (1990, 7, 1), (2030, 1, 1));
+    let items = json!([
+        crossing("1b7e3f0e-5a53-4c53-9a8e-2f3d6c1b9a02", "entry", &mai),
+        crossing(id, "exit", &duc()),
+        crossing(id, "entry", &duc()),
+        {"id": "2b7e3f0e-5a53-4c53-9a8e-2f3d6c1b9a03"},
+        json!({"id": "3b7e3f0e-5a53-4c53-9a8e-2f3d6c1b9a04", "checkpoint": "HUU-NGHI", "direction": "entry", "document": {"mrz": mai}, "channel": "egate"}),
+        json!({"id": "4b7e3f0e-5a53-4c53-9a8e-2f3d6c1b9a05", "checkpoint": "MONG-CAI", "direction": "exit", "document": {"mrz": mai}, "channel": "egate", "decision": "clear", "at": "2026-11-25T10:00:00+07:00"}),
+    ]);
+    let (status, v) = t.call("POST", "/api/v1/crossings/batch", Some(&officer), Some(items)).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    let statuses: Vec<u64> =
+        v["results"].as_array().unwrap().iter().map(|r| r["status"].as_u64().unwrap()).collect();
+    assert_eq!(statuses, [201, 200, 409, 400, 403, 201]);
+    assert_eq!(v["results"][5]["record"]["at"], "2026-11-25T03:00:00Z");
+    let too_many: Vec<Value> = (0..1001).map(|_| json!({})).collect();
+    let (status, v) = t
+        .call("POST", "/api/v1/crossings/batch", Some(&officer), Some(Value::Array(too_many)))
+        .await;
+    assert_eq!(
+        (status, v["error"]["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("batch_too_large"))
+    );
+}
+
+async fn history_is_nationwide_newest_first_and_audited<S: Store>(t: TestApp<S>) {
+    let mc = t.token("officer.mc").await;
+
+    let ids = [
+        "10000000-0000-4000-8000-000000000001",
+        "10000000-0000-4000-8000-000000000002",
+        "10000000-0000-4000-8000-000000000003",
+    ];
+    t.call("POST", "/api/v1/crossings", Some(&mc), Some(crossing(ids[0], "exit", &duc()))).await;
+    t.advance(time::Duration::days(2));
+    let hn = t.token("officer.hn").await;
+    let mut back = crossing(ids[1], "entry", &duc());
+    back["checkpoint"] = json!("HUU-NGHI");
+    let (status, _) = t.call("POST", "/api/v1/crossings", Some(&hn), Some(back)).await;
+    assert_eq!(status, StatusCode::CREATED);
+    t.advance(time::Duration::days(1));
+    let mc = t.token("officer.mc").await;
+    let (status, _) = t
+        .call("POST", "/api/v1/crossings", Some(&mc), Some(crossing(ids[2], "exit", &duc())))
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+
+    let analyst = t.token("analyst").await;
+    let (status, v) = t
+        .call(
+            "GET",
+            "/api/v1/travellers/history?issuing_state=VNM&number=C1234567",
+            Some(&analyst),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    let got: Vec<&str> =
+        v["crossings"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
+    assert_eq!(got, [ids[2], ids[1], ids[0]]);
+    assert_eq!(v["crossings"][1]["checkpoint"], "HUU-NGHI");
+    assert_eq!(v["traveller"]["given_names"], "VAN DUC");
+    let (status, v) = t.call("GET", "/api/v1/travellers/history?name=Nguy%E1%BB%85n%20V%C4%83n%20%C4%90%E1%BB%A9c&birth_date=1985-03-12", Some(&analyst), None).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(v["matches"][0]["crossings"].as_array().unwrap().len(), 3);
+    let (status, _) = t
+        .call(
+            "GET",
+            "/api/v1/travellers/history?issuing_state=VNM&number=NOBODY1",
+            Some(&analyst),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = t.call("GET", "/api/v1/travellers/history", Some(&analyst), None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    let audit = t.app.store.audit_records(0, 1000).await.unwrap();
+    assert!(
+        audit.iter().any(|r| r.action == "history.read"
+            && r.actor == "user:analyst"
+            && r.subject == "traveller:VNM/C1234567"),
+        "{audit:?}"
+    );
+    assert_eq!(store::verify_audit(&t.app.store).await.unwrap(), Ok(audit.len() as u64));
+}
+
+async fn watchlist_hits_decide_alert_and_can_be_dismissed<S: Store>(t: TestApp<S>) {
+    let analyst = t.token("analyst").await;
+    let officer = t.token("officer.mc").await;
+    let commander = t.token("commander.mc").await;
+    let entry = json!({"name": "Nguyễn Văn Đức", "aliases": ["Đức Béo"], "birth_date": "1985-03-12",
+        "nationality": "VNM", "sex": "M", "documents": [], "action": "deny", "reason": "wanted", "valid_until": null});
+    let (status, v) =
+        t.call("POST", "/api/v1/watchlist", Some(&officer), Some(entry.clone())).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{v}");
+    let (status, v) =
+        t.call("POST", "/api/v1/watchlist", Some(&analyst), Some(entry.clone())).await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    let entry_id = v["id"].as_str().unwrap().to_string();
+
+    let (_, v) = t
+        .call(
+            "POST",
+            "/api/v1/control/check",
+            Some(&officer),
+            Some(check_body("MONG-CAI", "exit", &duc())),
+        )
+        .await;
+    assert_eq!(v["decision"], "deny", "{v}");
+    assert_eq!(v["watchlist_hits"][0]["entry_id"], entry_id.as_str());
+    assert_eq!(v["watchlist_hits"][0]["action"], "deny");
+    // The check alone raises nothing.
+    let (_, v) = t.call("GET", "/api/v1/alerts?status=open", Some(&commander), None).await;
+    assert_eq!(v["alerts"], json!([]));
+
+    let (status, _) = t
+        .call(
+            "POST",
+            "/api/v1/crossings",
+            Some(&officer),
+            Some(crossing("20000000-0000-4000-8000-000000000001", "exit", &duc())),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, v) = t.call("GET", "/api/v1/alerts?status=open", Some(&commander), None).await;
+    assert_eq!(status, StatusCode::OK);
+    let alerts = v["alerts"].as_array().unwrap();
+    assert_eq!(alerts.len(), 1, "{v}");
+    assert_eq!(alerts[0]["entry_id"], entry_id.as_str());
+    let alert_id = alerts[0]["id"].as_i64().unwrap();
+    let (status, _) = t.call("GET", "/api/v1/alerts?status=open", Some(&officer), None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (_, v) = t.call("GET", "/api/v1/alerts", Some(&analyst), None).await;
+    assert_eq!(v["alerts"].as_array().unwrap().len(), 1);
+
+    let (status, v) =
+        t.call("POST", &format!("/api/v1/alerts/{alert_id}/dismiss"), Some(&commander), None).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(v["status"], "dismissed");
+    let (status, _) =
+        t.call("POST", &format!("/api/v1/alerts/{alert_id}/confirm"), Some(&commander), None).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+
+    // Dismissed for this traveller: shown, no longer deciding, no new alert.
+    let (_, v) = t
+        .call(
+            "POST",
+            "/api/v1/control/check",
+            Some(&officer),
+            Some(check_body("MONG-CAI", "entry", &duc())),
+        )
+        .await;
+    assert_eq!(v["decision"], "clear", "{v}");
+    assert_eq!(v["watchlist_hits"][0]["dismissed"], true);
+    t.call(
+        "POST",
+        "/api/v1/crossings",
+        Some(&officer),
+        Some(crossing("20000000-0000-4000-8000-000000000002", "entry", &duc())),
+    )
+    .await;
+    let (_, v) = t.call("GET", "/api/v1/alerts?status=open", Some(&commander), None).await;
+    assert_eq!(v["alerts"], json!([]));
+
+    // Changing the entry takes effect at once; removing it too.
+    let mut refer = entry.clone();
+    refer["name"] = json!("Trần Thị Mai");
+    let (status, _) =
+        t.call("PUT", &format!("/api/v1/watchlist/{entry_id}"), Some(&analyst), Some(refer)).await;
+    assert_eq!(status, StatusCode::OK);
+    let mai = passport("TRAN", "THI MAI", "C7654321", (1985, 3, 12), (2030, 1, 1));
+    let (_, v) = t
+        .call(
+            "POST",
+            "/api/v1/control/check",
+            Some(&officer),
+            Some(check_body("MONG-CAI", "exit", &mai)),
+        )
+        .await;
+    assert_eq!(v["decision"], "deny", "{v}");
+    let (status, _) =
+        t.call("DELETE", &format!("/api/v1/watchlist/{entry_id}"), Some(&analyst), None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, v) = t
+        .call(
+            "POST",
+            "/api/v1/control/check",
+            Some(&officer),
+            Some(check_body("MONG-CAI", "exit", &mai)),
+        )
+        .await;
+    assert_eq!(v["decision"], "clear", "{v}");
+    let (status, v) = t
+        .call(
+            "POST",
+            "/api/v1/watchlist",
+            Some(&analyst),
+            Some(json!({"name": "X Y", "action": "shoot"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{v}");
+}
+
+async fn roles_and_checkpoints_are_enforced<S: Store>(t: TestApp<S>) {
+    let analyst = t.token("analyst").await;
+    let admin = t.token("admin").await;
+    let hn = t.token("officer.hn").await;
+    for token in [&analyst, &admin, &hn] {
+        let (status, v) = t
+            .call(
+                "POST",
+                "/api/v1/control/check",
+                Some(token),
+                Some(check_body("MONG-CAI", "exit", &duc())),
+            )
+            .await;
+        assert_eq!(
+            (status, v["error"]["code"].as_str()),
+            (StatusCode::FORBIDDEN, Some("forbidden")),
+            "{v}"
+        );
+    }
+    let (status, _) = t
+        .call("GET", "/api/v1/travellers/history?issuing_state=VNM&number=C1", Some(&admin), None)
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, v) = t.call("GET", "/api/v1/nothing-here", Some(&admin), None).await;
+    assert_eq!((status, v["error"]["code"].as_str()), (StatusCode::NOT_FOUND, Some("not_found")));
+    let (status, v) = t.call("GET", "/api/v1/openapi.json", None, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        v["paths"]["/control/check"].is_object() || v["paths"]["/api/v1/control/check"].is_object(),
+        "{v}"
+    );
+    let (status, _) = t.call("GET", "/healthz", None, None).await;
+    assert_eq!(status, StatusCode::OK);
+}

@@ -1,0 +1,428 @@
+//! The commands that touch stored data: `serve`, `migrate`, `user add`, `device add`,
+//! `watchlist import`, `audit verify`. The backend is chosen here, once.
+
+use std::io::Read;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use clap::{Args, Subcommand, ValueEnum};
+use domain::{CheckpointCode, Country, DocumentNumber, Role, Sex, Username, WatchAction};
+use server::auth::{Password, Secret, hash_password};
+use store::{
+    NewToken, NewUser, PgStore, SqliteStore, Store, TokenKind, TokenOwner, WatchDob, WatchDocument,
+    WatchEntry,
+};
+
+/// Where the data lives: a SQLite file under `--data-dir` unless `--database-url` names a
+/// PostgreSQL database.
+#[derive(Debug, Clone, Args)]
+pub struct StoreArgs {
+    /// Folder of the embedded SQLite database.
+    #[arg(long, env = "BIENPHONG_DATA_DIR", default_value = "data")]
+    pub data_dir: PathBuf,
+    /// `postgres://…` to use PostgreSQL instead.
+    #[arg(long, env = "BIENPHONG_DATABASE_URL")]
+    pub database_url: Option<String>,
+}
+
+pub enum Backend {
+    Sqlite(SqliteStore),
+    Postgres(PgStore),
+}
+
+/// Runs `$body` with `$s` bound to the concrete store: one monomorphic path per backend.
+macro_rules! with_store {
+    ($backend:expr, |$s:ident| $body:expr) => {
+        match $backend {
+            $crate::cmd::server::Backend::Sqlite($s) => $body,
+            $crate::cmd::server::Backend::Postgres($s) => $body,
+        }
+    };
+}
+
+pub const SQLITE_FILE: &str = "bienphong.db";
+
+impl StoreArgs {
+    /// Opens the store. SQLite is created and migrated on the spot; PostgreSQL is migrated by
+    /// `bienphong migrate` (or when `migrate` is true).
+    pub async fn open(&self, migrate: bool) -> anyhow::Result<Backend> {
+        match &self.database_url {
+            Some(url) => {
+                if !url.starts_with("postgres://") && !url.starts_with("postgresql://") {
+                    bail!("--database-url must be a postgres:// URL");
+                }
+                let store = PgStore::connect(url)
+                    .await
+                    .with_context(|| format!("connecting to {}", redact(url)))?;
+                if migrate {
+                    store.migrate().await.context("migrating the PostgreSQL database")?;
+                }
+                Ok(Backend::Postgres(store))
+            }
+            None => {
+                std::fs::create_dir_all(&self.data_dir)
+                    .with_context(|| format!("creating {}", self.data_dir.display()))?;
+                let path = self.data_dir.join(SQLITE_FILE);
+                let store = SqliteStore::open(&path)
+                    .await
+                    .with_context(|| format!("opening {}", path.display()))?;
+                Ok(Backend::Sqlite(store))
+            }
+        }
+    }
+}
+
+/// The URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            let user = creds.split(':').next().unwrap_or("");
+            format!("{}://{user}@{}", &url[..s], &url[at + 1..])
+        }
+        _ => url.to_string(),
+    }
+}
+
+pub async fn seed<S: Store>(store: &S) -> anyhow::Result<()> {
+    let list = store::reference_checkpoints().context("reading the shipped checkpoints")?;
+    store.seed_checkpoints(&list).await.context(
+        "adding the checkpoints (if this is PostgreSQL, has `bienphong migrate` been run?)",
+    )?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum NodeRole {
+    /// Headquarters: the nationwide database.
+    Hq,
+    /// A checkpoint's own node.
+    Checkpoint,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    #[command(flatten)]
+    pub store: StoreArgs,
+    #[arg(long, value_enum, default_value = "hq")]
+    pub role: NodeRole,
+    /// Mark cookies `Secure` (when served behind TLS).
+    #[arg(long)]
+    pub secure_cookies: bool,
+}
+
+pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    if matches!(args.role, NodeRole::Checkpoint) {
+        bail!(
+            "--role checkpoint (a checkpoint's own node, syncing with headquarters) is not built yet"
+        );
+    }
+    let backend = args.store.open(false).await?;
+    let options = server::Options { secure_cookies: args.secure_cookies, ..Default::default() };
+    with_store!(backend, |s| run(s, args.listen, &options, |_| ()).await)
+}
+
+/// Starts the server on `listen`; `ready` runs once it accepts connections.
+pub async fn run<S: Store>(
+    store: S,
+    listen: SocketAddr,
+    options: &server::Options,
+    ready: impl FnOnce(SocketAddr),
+) -> anyhow::Result<()> {
+    seed(&store).await?;
+    let app = server::build(store, options, server::system_clock())
+        .await
+        .context("loading the checkpoints and the watchlist")?;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("listening on {listen}"))?;
+    let addr = listener.local_addr().context("reading the listening address")?;
+    tracing::info!(%addr, watchlist = app.watchlist().len(), "serving");
+    ready(addr);
+    server::serve(app, listener, options).await.context("serving")
+}
+
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+pub async fn migrate(args: MigrateArgs) -> anyhow::Result<()> {
+    let backend = args.store.open(true).await?;
+    with_store!(backend, |s| seed(&s).await)?;
+    println!("database up to date");
+    Ok(())
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add an account; its password is read from standard input.
+    Add(UserAddArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct UserAddArgs {
+    #[arg(long)]
+    pub username: String,
+    /// admin, analyst, commander, officer or agent.
+    #[arg(long)]
+    pub role: String,
+    /// The checkpoint of a commander or an officer (a code such as MONG-CAI).
+    #[arg(long)]
+    pub checkpoint: Option<String>,
+    /// Read the password from standard input (its first line).
+    #[arg(long, required = true)]
+    pub password_stdin: bool,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+pub async fn user(command: UserCommand) -> anyhow::Result<()> {
+    let UserCommand::Add(args) = command;
+    let username = Username::parse(&args.username)?;
+    let role = Role::parse(&args.role)?;
+    let checkpoint = args.checkpoint.as_deref().map(CheckpointCode::parse).transpose()?;
+    role.check_binding(checkpoint.as_ref())?;
+    let mut input = String::new();
+    std::io::stdin()
+        .read_to_string(&mut input)
+        .context("reading the password from standard input")?;
+    let password = Password::new(input.lines().next().unwrap_or("").to_string());
+    let password_hash = hash_password(&password)?;
+    let backend = args.store.open(false).await?;
+    let user = NewUser { username: username.clone(), role, checkpoint, password_hash };
+    let id = with_store!(backend, |s| add_user(&s, &user).await)?;
+    println!("added {role} {username} (id {id})");
+    Ok(())
+}
+
+pub async fn add_user<S: Store>(store: &S, user: &NewUser) -> anyhow::Result<i64> {
+    seed(store).await?;
+    let now = time::OffsetDateTime::now_utc();
+    let id = store.add_user(user, now).await?;
+    store
+        .append_audit(
+            &store::AuditEvent {
+                actor: "system".into(),
+                ip: None,
+                action: "user.add".into(),
+                subject: format!("user:{}", user.username),
+                detail: serde_json::json!({"role": user.role, "checkpoint": user.checkpoint})
+                    .to_string(),
+            },
+            now,
+        )
+        .await?;
+    Ok(id)
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DeviceCommand {
+    /// Register a device at a checkpoint and print its token (shown once).
+    Add(DeviceAddArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DeviceAddArgs {
+    #[arg(long)]
+    pub checkpoint: String,
+    #[arg(long)]
+    pub name: String,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+pub async fn device(command: DeviceCommand) -> anyhow::Result<()> {
+    let DeviceCommand::Add(args) = command;
+    let checkpoint = CheckpointCode::parse(&args.checkpoint)?;
+    let name = args.name.trim().to_string();
+    if name.is_empty() || name.chars().count() > 100 {
+        bail!("--name: a device's name has 1 to 100 characters");
+    }
+    let backend = args.store.open(false).await?;
+    let secret = with_store!(backend, |s| add_device(&s, &checkpoint, &name).await)?;
+    println!("{}", secret.expose());
+    Ok(())
+}
+
+pub async fn add_device<S: Store>(
+    store: &S,
+    checkpoint: &CheckpointCode,
+    name: &str,
+) -> anyhow::Result<Secret> {
+    seed(store).await?;
+    let now = time::OffsetDateTime::now_utc();
+    let id = store.add_device(checkpoint, name, now).await?;
+    let secret = Secret::generate();
+    store
+        .put_token(
+            &NewToken {
+                hash: secret.digest(),
+                kind: TokenKind::Device,
+                owner: TokenOwner::Device(id),
+                csrf: None,
+                expires_at: None,
+            },
+            now,
+        )
+        .await?;
+    store
+        .append_audit(
+            &store::AuditEvent {
+                actor: "system".into(),
+                ip: None,
+                action: "device.add".into(),
+                subject: format!("device:{id}"),
+                detail: serde_json::json!({"checkpoint": checkpoint, "name": name}).to_string(),
+            },
+            now,
+        )
+        .await?;
+    Ok(secret)
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WatchlistCommand {
+    /// Import a watchlist file (the `screen` command's CSV); entries with a known id are replaced.
+    Import(ImportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    pub file: PathBuf,
+    /// What a hit on the imported entries does: deny, refer or notify.
+    #[arg(long, default_value = "refer")]
+    pub action: String,
+    /// Why these people are listed.
+    #[arg(long, default_value = "")]
+    pub reason: String,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+/// A row of the screening CSV as a stored entry.
+pub fn entry_from_row(
+    e: screen::Entry,
+    action: WatchAction,
+    reason: &str,
+) -> anyhow::Result<WatchEntry> {
+    let nationality =
+        e.nationality.map(|c| Country::parse(&format!("{:<<3}", c.as_str()))).transpose()?;
+    Ok(WatchEntry {
+        documents: e
+            .document_number
+            .map(|n| -> anyhow::Result<_> {
+                Ok(WatchDocument {
+                    issuing_state: nationality,
+                    number: DocumentNumber::parse(n.as_str())?,
+                })
+            })
+            .transpose()?
+            .into_iter()
+            .collect(),
+        id: e.id,
+        name: e.name,
+        aliases: e.aliases,
+        birth_date: e.dob.map(|d| match d {
+            screen::Dob::Full(d) => WatchDob::Date(d),
+            screen::Dob::Year(y) => WatchDob::Year(y),
+        }),
+        nationality,
+        sex: e.sex.map(|s| match s {
+            screen::Sex::Male => Sex::Male,
+            screen::Sex::Female => Sex::Female,
+        }),
+        action,
+        reason: reason.to_string(),
+        valid_until: None,
+    })
+}
+
+pub async fn watchlist(command: WatchlistCommand) -> anyhow::Result<()> {
+    let WatchlistCommand::Import(args) = command;
+    let action = WatchAction::parse(&args.action)?;
+    let entries = read_watchlist(&args.file, action, &args.reason)?;
+    let backend = args.store.open(false).await?;
+    let n = with_store!(backend, |s| import(&s, &entries, true).await)?;
+    println!("imported {n} entries from {}", args.file.display());
+    Ok(())
+}
+
+pub fn read_watchlist(
+    path: &Path,
+    action: WatchAction,
+    reason: &str,
+) -> anyhow::Result<Vec<WatchEntry>> {
+    let file = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
+    let rows = bienphong::watchlist_csv::read(std::io::BufReader::with_capacity(1 << 20, file))
+        .with_context(|| format!("reading {}", path.display()))?;
+    rows.into_iter()
+        .map(|(line, e)| {
+            entry_from_row(e, action, reason)
+                .with_context(|| format!("reading {}: line {line}", path.display()))
+        })
+        .collect()
+}
+
+/// Stores entries in transactions of a few thousand, with a progress bar on a terminal.
+pub async fn import<S: Store>(
+    store: &S,
+    entries: &[WatchEntry],
+    progress: bool,
+) -> anyhow::Result<usize> {
+    seed(store).await?;
+    let bar = if progress {
+        indicatif::ProgressBar::new(entries.len() as u64)
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} entries ({eta} left)")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let now = time::OffsetDateTime::now_utc();
+    for chunk in entries.chunks(5_000) {
+        store
+            .put_watch_entries(chunk, "system:import", now)
+            .await
+            .context("storing the entries")?;
+        bar.inc(chunk.len() as u64);
+    }
+    bar.finish_and_clear();
+    store
+        .append_audit(
+            &store::AuditEvent {
+                actor: "system".into(),
+                ip: None,
+                action: "watchlist.import".into(),
+                subject: "watchlist".into(),
+                detail: serde_json::json!({"entries": entries.len()}).to_string(),
+            },
+            now,
+        )
+        .await?;
+    Ok(entries.len())
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Walk the audit trail and report the first broken link.
+    Verify(MigrateArgs),
+}
+
+pub async fn audit(command: AuditCommand) -> anyhow::Result<()> {
+    let AuditCommand::Verify(args) = command;
+    let backend = args.store.open(false).await?;
+    let result = with_store!(backend, |s| store::verify_audit(&s).await)?;
+    match result {
+        Ok(n) => {
+            println!("audit trail intact: {n} records");
+            Ok(())
+        }
+        Err(broken) => bail!("audit trail broken at record {}: {}", broken.seq, broken.reason),
+    }
+}
