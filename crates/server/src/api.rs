@@ -159,7 +159,8 @@ struct CrossingRequest {
     decision: Option<String>,
 }
 
-enum ItemResult {
+#[derive(Debug)]
+pub enum ItemResult {
     Stored { created: bool, record: store::CrossingRecord },
     Failed(ApiError),
 }
@@ -230,7 +231,7 @@ async fn raise_alerts<S: Store>(
     Ok(())
 }
 
-async fn record_many<S: Store>(
+pub async fn record_many<S: Store>(
     app: &App<S>,
     who: &Authed,
     items: &[Value],
@@ -351,11 +352,11 @@ pub async fn record_batch<S: Store>(
 
 #[derive(Debug, Deserialize)]
 pub struct HistoryQuery {
-    issuing_state: Option<String>,
-    number: Option<String>,
-    name: Option<String>,
-    birth_date: Option<String>,
-    limit: Option<u32>,
+    pub issuing_state: Option<String>,
+    pub number: Option<String>,
+    pub name: Option<String>,
+    pub birth_date: Option<String>,
+    pub limit: Option<u32>,
 }
 
 pub async fn history<S: Store>(
@@ -441,7 +442,7 @@ struct WatchRequest {
     valid_until: Option<String>,
 }
 
-fn watch_entry(id: String, body: &[u8]) -> ApiResult<WatchEntry> {
+pub fn parse_watch_entry(id: String, body: &[u8]) -> ApiResult<WatchEntry> {
     let r: WatchRequest = json_body(body)?;
     let field =
         |f: &'static str, m: String| ApiError::bad_request("invalid_field", format!("{f}: {m}"));
@@ -522,7 +523,7 @@ pub async fn watch_create<S: Store>(
     body: axum::body::Bytes,
 ) -> ApiResult<Response> {
     who.actor.manage_watchlist()?;
-    let entry = watch_entry(new_watch_id(), &body)?;
+    let entry = parse_watch_entry(new_watch_id(), &body)?;
     save_watch_entry(&app, &who, &entry).await?;
     Ok((StatusCode::CREATED, Json(json!({"id": entry.id}))).into_response())
 }
@@ -537,7 +538,7 @@ pub async fn watch_update<S: Store>(
     if app.store.watch_entry(&id).await?.is_none() {
         return Err(ApiError::not_found(format!("watchlist entry {id}")));
     }
-    let entry = watch_entry(id, &body)?;
+    let entry = parse_watch_entry(id, &body)?;
     save_watch_entry(&app, &who, &entry).await?;
     Ok(Json(json!({"id": entry.id})))
 }

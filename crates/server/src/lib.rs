@@ -7,6 +7,8 @@ pub mod auth;
 pub mod control;
 pub mod error;
 pub mod extract;
+pub mod i18n;
+pub mod pages;
 pub mod state;
 pub mod watch;
 
@@ -74,7 +76,25 @@ pub fn router<S: Store>(app: App<S>) -> Router {
         .route("/alerts/{id}/dismiss", post(api::alert_dismiss::<S>))
         .route("/openapi.json", get(api::openapi))
         .fallback(api::not_found);
-    Router::new().route("/healthz", get(|| async { "ok" })).nest("/api/v1", api).with_state(app)
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/", get(pages::root::<S>))
+        .route("/login", get(pages::login_form).post(pages::login::<S>))
+        .route("/logout", post(pages::logout::<S>))
+        .route("/lang/{lang}", get(pages::set_lang))
+        .route("/account", get(pages::account))
+        .route("/desk", get(pages::desk))
+        .route("/desk/check", post(pages::desk_check::<S>))
+        .route("/desk/record", post(pages::desk_record::<S>))
+        .route("/history", get(pages::history::<S>))
+        .route("/watchlist", get(pages::watchlist::<S>).post(pages::watchlist_add::<S>))
+        .route("/alerts", get(pages::alerts::<S>))
+        .route("/alerts/{id}/{verb}", post(pages::alert_decide::<S>))
+        .route("/board", get(pages::board::<S>))
+        .route("/static/app.css", get(pages::css))
+        .route("/static/app.js", get(pages::js))
+        .nest("/api/v1", api)
+        .with_state(app)
 }
 
 /// Applies, every `every`, the watchlist changes made since the index was last brought up to

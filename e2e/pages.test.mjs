@@ -1,0 +1,215 @@
+// The pages end to end: the built `bienphong demo` on a free port, Debian's Chromium headless.
+// Screenshots go to e2e/screenshots/ for a person to look at.
+
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const binary = process.env.BIENPHONG_BIN || join(here, "..", "target", "debug", "bienphong");
+const shots = join(here, "screenshots");
+mkdirSync(shots, { recursive: true });
+
+let server, base, accounts = {}, browser, dataDir;
+
+// ICAO 9303 check digit: weights 7, 3, 1; digits, A–Z as 10–35, `<` as 0.
+function checkDigit(s) {
+  const w = [7, 3, 1];
+  let sum = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i];
+    const v = c === "<" ? 0 : c >= "0" && c <= "9" ? c.charCodeAt(0) - 48 : c.charCodeAt(0) - 55;
+    sum += v * w[i % 3];
+  }
+  return String(sum % 10);
+}
+
+// A TD3 passport MRZ of a traveller the demo has never seen.
+function passport({ surname, given, number, state = "VNM", birth, sex, expiry }) {
+  const name = (surname + "<<" + given.replace(/ /g, "<")).padEnd(39, "<").slice(0, 39);
+  const line1 = "P<" + state + name;
+  const num = number.padEnd(9, "<");
+  const part = num + checkDigit(num) + state + birth + checkDigit(birth) + sex + expiry + checkDigit(expiry);
+  const optional = "<".repeat(14) + checkDigit("<".repeat(14));
+  const composite = num + checkDigit(num) + birth + checkDigit(birth) + expiry + checkDigit(expiry) + optional;
+  const line2 = part + optional + checkDigit(composite);
+  assert.equal(line1.length, 44);
+  assert.equal(line2.length, 44);
+  return [line1, line2];
+}
+
+before(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), "bienphong-e2e-"));
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  server = spawn(binary, ["demo", "--listen", `127.0.0.1:${port}`, "--data-dir", dataDir,
+    "--travellers", "3000", "--watchlist", "2000"], { stdio: ["ignore", "pipe", "inherit"] });
+  let out = "";
+  await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("the demo did not start in 60 s:\n" + out)), 60000);
+    server.stdout.on("data", (d) => {
+      out += d;
+      if (out.includes("documents to try")) { clearTimeout(timer); setTimeout(resolve, 300); }
+    });
+    server.on("exit", (code) => reject(new Error(`the demo exited (${code}):\n${out}`)));
+  });
+  base = out.match(/http:\/\/[^/\s]+/)[0];
+  for (const m of out.matchAll(/^\s+(\S+)\s+(\S+-demo-2026)\s+(\S+)/gm)) accounts[m[1]] = m[2];
+  browser = await chromium.launch({ executablePath: process.env.CHROMIUM || "/usr/bin/chromium" });
+});
+
+after(async () => {
+  if (browser) await browser.close();
+  if (server) server.kill("SIGTERM");
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function signIn(user, { lang = "vi", width = 1280, height = 900 } = {}) {
+  const context = await browser.newContext({ viewport: { width, height } });
+  if (lang === "en") {
+    await context.addCookies([{ name: "bp_lang", value: "en", url: base }]);
+  }
+  const page = await context.newPage();
+  await page.goto(base + "/");
+  assert.match(page.url(), /\/login/);
+  await page.fill("#username", user);
+  await page.fill("#password", accounts[user]);
+  await page.click("button[type=submit]");
+  return page;
+}
+
+// A document reader types like a keyboard: each line, then Enter.
+async function readDocument(page, lines) {
+  await page.focus("#mrz");
+  for (const line of lines) {
+    await page.keyboard.type(line);
+    await page.keyboard.press("Enter");
+  }
+  await page.waitForSelector(".verdict .band, .error");
+}
+
+test("a wrong password is refused with a readable message", async () => {
+  const page = await browser.newPage();
+  await page.goto(base + "/login");
+  assert.equal(await page.getAttribute("html", "lang"), "vi");
+  await page.fill("#username", "officer.mongcai");
+  await page.fill("#password", "not the password");
+  await page.click("button[type=submit]");
+  assert.match(await page.textContent(".error"), /Sai tên đăng nhập hoặc mật khẩu/);
+  assert.equal(await page.inputValue("#username"), "officer.mongcai");
+  await page.screenshot({ path: join(shots, "login-error.png") });
+  await page.close();
+});
+
+test("the desk: read, decide, record with one key, see the history, refer a second entry", async () => {
+  const page = await signIn("officer.mongcai");
+  assert.match(page.url(), /\/desk$/);
+  assert.equal(await page.evaluate(() => document.activeElement.id), "mrz");
+  await page.check('input[name=direction][value=entry]');
+  const doc = passport({ surname: "HOANG", given: "THI THU TRANG", number: "E2E12345",
+    birth: "900214", sex: "F", expiry: "320101" });
+  await readDocument(page, doc);
+  assert.equal(await page.textContent(".verdict .band"), "THÔNG QUA");
+  assert.equal(await page.getAttribute(".verdict .band", "data-decision"), "clear");
+  assert.match(await page.textContent(".traveller .name"), /HOANG THI THU TRANG/);
+  assert.equal(await page.evaluate(() => document.activeElement.id), "mrz");
+  await page.screenshot({ path: join(shots, "desk-clear.png"), fullPage: true });
+
+  await page.keyboard.press("F9");
+  await page.waitForSelector(".notice");
+  assert.match(await page.textContent(".notice"), /Đã ghi nhận: Nhập cảnh — THÔNG QUA/);
+  assert.equal(await page.locator(".recent tbody tr").count(), 1);
+  assert.equal(await page.inputValue("#mrz"), "");
+  assert.equal(await page.evaluate(() => document.activeElement.id), "mrz");
+
+  // The same person entering again, with no exit between.
+  await readDocument(page, doc);
+  assert.equal(await page.textContent(".verdict .band"), "KIỂM TRA THÊM");
+  assert.match(await page.textContent(".reasons"), /chưa có lần xuất cảnh/);
+  await page.screenshot({ path: join(shots, "desk-refer.png"), fullPage: true });
+
+  // Esc clears for the next traveller.
+  await page.keyboard.press("Escape");
+  assert.equal(await page.locator(".verdict").count(), 0);
+  assert.equal(await page.inputValue("#mrz"), "");
+
+  const expired = passport({ surname: "PHAM", given: "VAN BINH", number: "E2E99999",
+    birth: "800101", sex: "M", expiry: "240101" });
+  await readDocument(page, expired);
+  assert.equal(await page.textContent(".verdict .band"), "TỪ CHỐI");
+  await page.screenshot({ path: join(shots, "desk-deny.png"), fullPage: true });
+
+  await page.context().close();
+});
+
+test("the desk in English on a phone", async () => {
+  const page = await signIn("officer.mongcai", { lang: "en", width: 360, height: 740 });
+  assert.equal(await page.getAttribute("html", "lang"), "en");
+  const doc = passport({ surname: "LE", given: "MINH KHOA", number: "E2E55555",
+    birth: "851120", sex: "M", expiry: "300101" });
+  await readDocument(page, doc);
+  assert.equal(await page.textContent(".verdict .band"), "CLEAR");
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(width <= 360, `the page is ${width} px wide on a 360 px screen`);
+  await page.screenshot({ path: join(shots, "desk-phone-en.png"), fullPage: true });
+  // The switch goes back to Vietnamese and stays.
+  await Promise.all([page.waitForURL(/\/desk$/), page.click('header a[lang="vi"]')]);
+  assert.equal(await page.getAttribute("html", "lang"), "vi");
+  await page.context().close();
+});
+
+test("history, watchlist and the board for an analyst", async () => {
+  const page = await signIn("analyst");
+  assert.match(page.url(), /\/history/);
+  await page.fill("input[name=issuing_state]", "VNM");
+  await page.fill("input[name=number]", "E2E12345");
+  await page.click("form.search button[type=submit]");
+  await page.waitForSelector(".result");
+  assert.match(await page.textContent(".result h2"), /HOANG THI THU TRANG/);
+  assert.equal(await page.locator(".result tbody tr").count(), 1);
+  await page.screenshot({ path: join(shots, "history.png"), fullPage: true });
+
+  await page.goto(base + "/watchlist");
+  const before = await page.textContent("h1 small");
+  await page.click("details summary");
+  await page.fill("form.entry input[name=name]", "Trịnh Văn Bảo");
+  await page.fill("form.entry input[name=birth_date]", "1979");
+  await page.fill("form.entry input[name=nationality]", "VNM");
+  await page.selectOption("form.entry select[name=action]", "deny");
+  await page.click("form.entry button[type=submit]");
+  assert.match(await page.textContent(".notice"), /Đã lưu: Trịnh Văn Bảo/);
+  assert.notEqual(await page.textContent("h1 small"), before);
+  // A bad date keeps what was typed and says what is wrong.
+  await page.click("details summary");
+  await page.fill("form.entry input[name=name]", "Đỗ Thị Hoa");
+  await page.fill("form.entry input[name=birth_date]", "12/05/1980");
+  await page.click("form.entry button[type=submit]");
+  assert.match(await page.textContent(".error"), /birth_date/);
+  assert.equal(await page.inputValue("form.entry input[name=name]"), "Đỗ Thị Hoa");
+  await page.screenshot({ path: join(shots, "watchlist.png"), fullPage: true });
+
+  await page.goto(base + "/board?checkpoint=MONG-CAI");
+  assert.match(await page.textContent("h1"), /Móng Cái/);
+  assert.ok(await page.locator(".chart rect").count() >= 48);
+  await page.screenshot({ path: join(shots, "board.png"), fullPage: true });
+  await page.context().close();
+});
+
+test("the commander's alerts: dismiss one as a false positive", async () => {
+  const page = await signIn("commander.mongcai");
+  await page.goto(base + "/alerts");
+  const rows = page.locator("table.alerts tbody tr");
+  const n = await rows.count();
+  assert.ok(n > 0, "the demo raises alerts at Móng Cái");
+  await page.screenshot({ path: join(shots, "alerts.png"), fullPage: true });
+  await rows.first().locator("form[action$=dismiss] button").click();
+  await page.waitForLoadState();
+  assert.equal(await page.locator("table.alerts tbody tr").count(), n - 1);
+  await page.goto(base + "/alerts?status=dismissed");
+  assert.equal(await page.locator("table.alerts tbody tr").count(), 1);
+  await page.context().close();
+});
