@@ -6,3 +6,4 @@ mod helpers;
 mod mrz_cli;
 mod screen_cli;
 mod screen_quality;
+mod server_cli;
