@@ -45,6 +45,9 @@ enum Command {
     /// Manage the watchlist.
     #[command(subcommand)]
     Watchlist(cmd::server::WatchlistCommand),
+    /// Measure the exit-entry targets: fill a store, then load the server.
+    #[command(subcommand)]
+    Bench(cmd::bench::BenchCommand),
     /// Check the audit trail.
     #[command(subcommand)]
     Audit(cmd::server::AuditCommand),
@@ -75,6 +78,7 @@ fn main() -> ExitCode {
         Command::Device(c) => block_on(cmd::server::device(c)),
         Command::Watchlist(c) => block_on(cmd::server::watchlist(c)),
         Command::Audit(c) => block_on(cmd::server::audit(c)),
+        Command::Bench(c) => block_on(cmd::bench::run(c)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

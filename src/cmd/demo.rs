@@ -79,17 +79,17 @@ const ACCOUNTS: &[Account] = &[
 ];
 
 /// A traveller of the demo: a person and their document.
-struct Traveller {
-    person: Person,
-    document: TravelDocument,
-    mrz: String,
+pub(crate) struct Traveller {
+    pub(crate) person: Person,
+    pub(crate) document: TravelDocument,
+    pub(crate) mrz: String,
 }
 
 fn country(c: &str) -> Country {
     Country::parse(&format!("{c:<<3}")).unwrap_or(Country::VNM)
 }
 
-fn traveller(
+pub(crate) fn traveller(
     g: &mut Generator,
     rng: &mut Rng,
     i: usize,
@@ -157,7 +157,7 @@ fn traveller(
 }
 
 /// Where a traveller of this culture crosses: the border of their country, or a port.
-fn checkpoints_for(culture: Culture) -> &'static [&'static str] {
+pub(crate) fn checkpoints_for(culture: Culture) -> &'static [&'static str] {
     match culture {
         Culture::Chinese => &["MONG-CAI", "HUU-NGHI", "LAO-CAI", "TA-LUNG", "THANH-THUY"],
         Culture::Lao | Culture::Thai => &["LAO-BAO", "CAU-TREO", "NAM-CAN", "TAY-TRANG", "BO-Y"],
@@ -361,7 +361,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     .await
 }
 
-fn uuid_from(rng: &mut Rng) -> String {
+pub(crate) fn uuid_from(rng: &mut Rng) -> String {
     let a = rng.next_u64();
     let b = rng.next_u64();
     // Version 4, variant 1: a random UUID drawn from the demo's seeded generator.

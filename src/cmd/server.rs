@@ -41,6 +41,8 @@ macro_rules! with_store {
     };
 }
 
+pub(crate) use with_store;
+
 pub const SQLITE_FILE: &str = "bienphong.db";
 
 impl StoreArgs {

@@ -44,7 +44,10 @@ impl SqliteStore {
             // the last transactions, FULL would cost a sync per commit.
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10));
+            .busy_timeout(Duration::from_secs(10))
+            // Random ids make index pages hot all over: a larger cache saves the reads.
+            .pragma("cache_size", "-65536")
+            .pragma("temp_store", "memory");
         let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
         let store = Self { pool };
         store.migrate().await?;
@@ -551,36 +554,47 @@ macro_rules! store_impl {
                 let select = format!("SELECT {CROSSING_COLUMNS} FROM crossings WHERE id = $1");
                 let mut tx = self.pool.begin().await?;
                 let mut out = Vec::with_capacity(batch.len());
+                // A batch often carries one traveller several times (a post catching up).
+                let mut known: std::collections::HashMap<(Country, &DocumentNumber), (i64, &TravelDocument, &str)> =
+                    std::collections::HashMap::new();
                 for c in batch {
                     let d = &c.document;
-                    let traveller_id: i64 = sqlx::query(
-                        "INSERT INTO travellers (issuing_state, number, doc_type, surname, \
-                         given_names, nationality, birth_date, sex, expiry_date, issuing_area, \
-                         name_key, updated_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
-                         ON CONFLICT (issuing_state, number) DO UPDATE SET \
-                         doc_type = excluded.doc_type, surname = excluded.surname, \
-                         given_names = excluded.given_names, nationality = excluded.nationality, \
-                         birth_date = excluded.birth_date, sex = excluded.sex, \
-                         expiry_date = excluded.expiry_date, issuing_area = excluded.issuing_area, \
-                         name_key = excluded.name_key, updated_at = excluded.updated_at \
-                         RETURNING id",
-                    )
-                    .bind(d.issuing_state.as_str())
-                    .bind(d.number.as_str())
-                    .bind(d.doc_type.as_str())
-                    .bind(&d.surname)
-                    .bind(&d.given_names)
-                    .bind(d.nationality.map(|c| c.to_string()))
-                    .bind(date_text(d.birth_date))
-                    .bind(d.sex.map(|s| s.as_str()))
-                    .bind(date_text(d.expiry_date))
-                    .bind(&d.issuing_area)
-                    .bind(&c.name_key)
-                    .bind(now)
-                    .fetch_one(&mut *tx)
-                    .await?
-                    .try_get("id")?;
+                    let key = (d.issuing_state, &d.number);
+                    let traveller_id = match known.get(&key) {
+                        Some(&(id, doc, name_key)) if doc == d && name_key == c.name_key => id,
+                        _ => {
+                            let id: i64 = sqlx::query(
+                                "INSERT INTO travellers (issuing_state, number, doc_type, surname, \
+                                 given_names, nationality, birth_date, sex, expiry_date, issuing_area, \
+                                 name_key, updated_at) \
+                                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+                                 ON CONFLICT (issuing_state, number) DO UPDATE SET \
+                                 doc_type = excluded.doc_type, surname = excluded.surname, \
+                                 given_names = excluded.given_names, nationality = excluded.nationality, \
+                                 birth_date = excluded.birth_date, sex = excluded.sex, \
+                                 expiry_date = excluded.expiry_date, issuing_area = excluded.issuing_area, \
+                                 name_key = excluded.name_key, updated_at = excluded.updated_at \
+                                 RETURNING id",
+                            )
+                            .bind(d.issuing_state.as_str())
+                            .bind(d.number.as_str())
+                            .bind(d.doc_type.as_str())
+                            .bind(&d.surname)
+                            .bind(&d.given_names)
+                            .bind(d.nationality.map(|c| c.to_string()))
+                            .bind(date_text(d.birth_date))
+                            .bind(d.sex.map(|s| s.as_str()))
+                            .bind(date_text(d.expiry_date))
+                            .bind(&d.issuing_area)
+                            .bind(&c.name_key)
+                            .bind(now)
+                            .fetch_one(&mut *tx)
+                            .await?
+                            .try_get("id")?;
+                            known.insert(key, (id, d, &c.name_key));
+                            id
+                        }
+                    };
                     let inserted = sqlx::query(
                         "INSERT INTO crossings (id, traveller_id, checkpoint, direction, channel, \
                          at, decision, actor, body_hash, recorded_at) \
@@ -600,14 +614,27 @@ macro_rules! store_impl {
                     .execute(&mut *tx)
                     .await?
                     .rows_affected();
+                    if inserted == 1 {
+                        // What was stored is what was sent, to the millisecond.
+                        out.push(RecordOutcome::Created(CrossingRecord {
+                            id: c.id.clone(),
+                            traveller_id,
+                            checkpoint: c.checkpoint.clone(),
+                            direction: c.direction,
+                            channel: c.channel,
+                            at: from_ms(millis(c.at))?,
+                            decision: c.decision,
+                            actor: c.actor.clone(),
+                            body_hash: c.body_hash.clone(),
+                        }));
+                        continue;
+                    }
                     let row = sqlx::query(sqlx::AssertSqlSafe(select.clone()))
                         .bind(&c.id)
                         .fetch_one(&mut *tx)
                         .await?;
                     let record = Self::crossing_from(&row)?;
-                    out.push(if inserted == 1 {
-                        RecordOutcome::Created(record)
-                    } else if record.body_hash == c.body_hash {
+                    out.push(if record.body_hash == c.body_hash {
                         RecordOutcome::Existing(record)
                     } else {
                         RecordOutcome::Conflict(c.id.clone())
