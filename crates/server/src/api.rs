@@ -72,12 +72,12 @@ pub async fn sign_in<S: Store>(
     match user {
         Some(u) if ok => {
             app.throttle.succeeded(&name);
-            app.store.append_audit(&event("auth.sign_in"), app.now()).await?;
+            app.audit(event("auth.sign_in")).await?;
             Ok(u)
         }
         _ => {
             app.throttle.failed(&name, ip, Instant::now());
-            app.store.append_audit(&event("auth.sign_in_failed"), app.now()).await?;
+            app.audit(event("auth.sign_in_failed")).await?;
             Err(ApiError::new(
                 StatusCode::UNAUTHORIZED,
                 "bad_credentials",
@@ -131,16 +131,12 @@ pub async fn check<S: Store>(
     let reading = read_document(&req.document, app.today())?;
     let outcome = control::check(&app, &right, direction, &reading).await?;
     let d = &outcome.traveller;
-    app.store
-        .append_audit(
-            &who.audit(
-                "control.check",
-                format!("traveller:{}/{}", d.issuing_state, d.number),
-                json!({"checkpoint": checkpoint, "direction": direction, "decision": outcome.decision()}),
-            ),
-            app.now(),
-        )
-        .await?;
+    app.audit(who.audit(
+        "control.check",
+        format!("traveller:{}/{}", d.issuing_state, d.number),
+        json!({"checkpoint": checkpoint, "direction": direction, "decision": outcome.decision()}),
+    ))
+    .await?;
     Ok(Json(outcome))
 }
 
@@ -277,16 +273,12 @@ pub async fn record_many<S: Store>(
         })
         .collect();
     if !created.is_empty() {
-        app.store
-            .append_audit(
-                &who.audit(
-                    "crossing.record",
-                    format!("crossings:{}", created.len()),
-                    json!({"ids": created}),
-                ),
-                app.now(),
-            )
-            .await?;
+        app.audit(who.audit(
+            "crossing.record",
+            format!("crossings:{}", created.len()),
+            json!({"ids": created}),
+        ))
+        .await?;
     }
     Ok(results.into_iter().flatten().collect())
 }
@@ -398,12 +390,7 @@ pub async fn history<S: Store>(
             ));
         }
     };
-    app.store
-        .append_audit(
-            &who.audit("history.read", subject, json!({"found": travellers.len()})),
-            app.now(),
-        )
-        .await?;
+    app.audit(who.audit("history.read", subject, json!({"found": travellers.len()}))).await?;
     let mut matches = Vec::new();
     for t in &travellers {
         let crossings = app.store.crossings_of(t.id, limit).await?;
@@ -504,12 +491,7 @@ pub async fn save_watch_entry<S: Store>(
     if let Err(e) = app.watchlist_mut().put(entry) {
         tracing::warn!(entry = %entry.id, error = %e, "watchlist entry not indexed");
     }
-    app.store
-        .append_audit(
-            &who.audit("watchlist.put", format!("watch:{}", entry.id), json!({})),
-            app.now(),
-        )
-        .await?;
+    app.audit(who.audit("watchlist.put", format!("watch:{}", entry.id), json!({}))).await?;
     Ok(())
 }
 
@@ -553,9 +535,7 @@ pub async fn watch_delete<S: Store>(
         return Err(ApiError::not_found(format!("watchlist entry {id}")));
     }
     app.watchlist_mut().remove(&id);
-    app.store
-        .append_audit(&who.audit("watchlist.remove", format!("watch:{id}"), json!({})), app.now())
-        .await?;
+    app.audit(who.audit("watchlist.remove", format!("watch:{id}"), json!({}))).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -585,9 +565,7 @@ pub async fn watch_get<S: Store>(
         .watch_entry(&id)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("watchlist entry {id}")))?;
-    app.store
-        .append_audit(&who.audit("watchlist.read", format!("watch:{id}"), json!({})), app.now())
-        .await?;
+    app.audit(who.audit("watchlist.read", format!("watch:{id}"), json!({}))).await?;
     Ok(Json(watch_json(&e)))
 }
 
@@ -613,12 +591,7 @@ pub async fn alerts<S: Store>(
         })?),
     };
     let list = app.store.alerts(&scope, status, q.limit.unwrap_or(100).clamp(1, 1_000)).await?;
-    app.store
-        .append_audit(
-            &who.audit("alerts.read", "alerts".into(), json!({"count": list.len()})),
-            app.now(),
-        )
-        .await?;
+    app.audit(who.audit("alerts.read", "alerts".into(), json!({"count": list.len()}))).await?;
     Ok(Json(json!({"alerts": list})))
 }
 
@@ -643,12 +616,7 @@ pub async fn decide_alert<S: Store>(
             format!("alert {id} is already {}", alert.status.as_str()),
         ));
     }
-    app.store
-        .append_audit(
-            &who.audit("alert.decide", format!("alert:{id}"), json!({"status": status})),
-            app.now(),
-        )
-        .await?;
+    app.audit(who.audit("alert.decide", format!("alert:{id}"), json!({"status": status}))).await?;
     app.store.alert(id).await?.ok_or_else(|| ApiError::not_found(format!("alert {id}")))
 }
 

@@ -43,7 +43,10 @@ pub async fn build<S: Store>(store: S, options: &Options, clock: Clock) -> store
     let checkpoints: HashMap<_, _> =
         store.checkpoints().await?.into_iter().map(|c| (c.code.clone(), c)).collect();
     let watch = Watchlist::load(&store).await?;
+    let (audit_tx, audit_rx) = tokio::sync::mpsc::channel(4_096);
+    tokio::spawn(audit_writer(store.clone(), audit_rx));
     Ok(App(Arc::new(Inner {
+        audit_tx,
         store,
         watch: RwLock::new(watch),
         checkpoints,
@@ -51,6 +54,25 @@ pub async fn build<S: Store>(store: S, options: &Options, clock: Clock) -> store
         clock,
         secure_cookies: options.secure_cookies,
     })))
+}
+
+/// Group commit: whatever records are waiting go in one transaction, so that requests do not
+/// queue one by one behind the chain's head row.
+async fn audit_writer<S: Store>(store: S, mut rx: tokio::sync::mpsc::Receiver<state::AuditJob>) {
+    let mut jobs = Vec::with_capacity(256);
+    while rx.recv_many(&mut jobs, 256).await > 0 {
+        let events: Vec<_> = jobs.iter().map(|(e, at, _)| (e.clone(), *at)).collect();
+        let ok = match store.append_audits(&events).await {
+            Ok(()) => true,
+            Err(e) => {
+                tracing::error!(error = %e, records = events.len(), "writing the audit trail");
+                false
+            }
+        };
+        for (_, _, done) in jobs.drain(..) {
+            let _ = done.send(ok);
+        }
+    }
 }
 
 pub fn system_clock() -> Clock {

@@ -487,8 +487,8 @@ pub async fn desk_check<S: Store>(
         format!("traveller:{}/{}", d.issuing_state, d.number),
         json!({"checkpoint": cp, "direction": direction, "decision": outcome.decision()}),
     );
-    if let Err(e) = app.store.append_audit(&audit, app.now()).await {
-        return ApiError::from(e).into_response();
+    if let Err(e) = app.audit(audit).await {
+        return e.into_response();
     }
     view.crossings = crossing_views(t, &outcome.recent_crossings);
     view.verdict = Some(verdict_view(t, &outcome));
@@ -843,12 +843,7 @@ async fn alerts_page<S: Store>(
     let scope = page.who.actor.alerts()?;
     let filter = AlertStatus::parse(status);
     let list = app.store.alerts(&scope, filter, 200).await?;
-    app.store
-        .append_audit(
-            &page.who.audit("alerts.read", "alerts".into(), json!({"count": list.len()})),
-            app.now(),
-        )
-        .await?;
+    app.audit(page.who.audit("alerts.read", "alerts".into(), json!({"count": list.len()}))).await?;
     Ok(AlertsPage {
         ctx: page.ctx.clone(),
         status: status.to_string(),

@@ -18,8 +18,13 @@ pub const VIETNAM: UtcOffset = match UtcOffset::from_hms(7, 0, 0) {
 
 pub type Clock = Arc<dyn Fn() -> OffsetDateTime + Send + Sync>;
 
+/// One audit record on its way, and where to say it is stored.
+pub type AuditJob = (store::AuditEvent, OffsetDateTime, tokio::sync::oneshot::Sender<bool>);
+
 pub struct Inner<S> {
     pub store: S,
+    /// Audit records are written by one task, many to a transaction (see `audit_writer`).
+    pub audit_tx: tokio::sync::mpsc::Sender<AuditJob>,
     pub watch: RwLock<Watchlist>,
     pub checkpoints: HashMap<CheckpointCode, Checkpoint>,
     pub throttle: Throttle,
@@ -65,6 +70,22 @@ impl<S> Inner<S> {
     /// Today at the border: the date in Việt Nam.
     pub fn today(&self) -> Date {
         self.now().to_offset(VIETNAM).date()
+    }
+
+    /// Stores an audit record; returns once it is committed, so that nothing is answered whose
+    /// audit record could still be lost.
+    pub async fn audit(&self, event: store::AuditEvent) -> Result<(), crate::error::ApiError> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let failed = || {
+            crate::error::ApiError::internal(&std::io::Error::other(
+                "the audit trail could not be written",
+            ))
+        };
+        self.audit_tx.send((event, self.now(), tx)).await.map_err(|_| failed())?;
+        match rx.await {
+            Ok(true) => Ok(()),
+            _ => Err(failed()),
+        }
     }
 
     pub fn watchlist(&self) -> std::sync::RwLockReadGuard<'_, Watchlist> {

@@ -176,6 +176,11 @@ pub trait Store: Clone + Send + Sync + 'static {
         event: &AuditEvent,
         now: OffsetDateTime,
     ) -> impl Future<Output = Result<()>> + Send;
+    /// Several records in one transaction, chained in the order given.
+    fn append_audits(
+        &self,
+        events: &[(AuditEvent, OffsetDateTime)],
+    ) -> impl Future<Output = Result<()>> + Send;
     fn audit_records(
         &self,
         after_seq: i64,

@@ -554,47 +554,51 @@ macro_rules! store_impl {
                 let select = format!("SELECT {CROSSING_COLUMNS} FROM crossings WHERE id = $1");
                 let mut tx = self.pool.begin().await?;
                 let mut out = Vec::with_capacity(batch.len());
-                // A batch often carries one traveller several times (a post catching up).
-                let mut known: std::collections::HashMap<(Country, &DocumentNumber), (i64, &TravelDocument, &str)> =
-                    std::collections::HashMap::new();
+                // Travellers first, each once and in one order whatever the batch's: two
+                // batches sharing travellers then never wait on each other in a cycle.
+                let mut docs: std::collections::BTreeMap<(&str, &str), &NewCrossing> =
+                    std::collections::BTreeMap::new();
                 for c in batch {
+                    docs.insert((c.document.issuing_state.as_str(), c.document.number.as_str()), c);
+                }
+                let mut ids: std::collections::HashMap<(&str, &str), i64> =
+                    std::collections::HashMap::with_capacity(docs.len());
+                for (key, c) in docs {
                     let d = &c.document;
-                    let key = (d.issuing_state, &d.number);
-                    let traveller_id = match known.get(&key) {
-                        Some(&(id, doc, name_key)) if doc == d && name_key == c.name_key => id,
-                        _ => {
-                            let id: i64 = sqlx::query(
-                                "INSERT INTO travellers (issuing_state, number, doc_type, surname, \
-                                 given_names, nationality, birth_date, sex, expiry_date, issuing_area, \
-                                 name_key, updated_at) \
-                                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
-                                 ON CONFLICT (issuing_state, number) DO UPDATE SET \
-                                 doc_type = excluded.doc_type, surname = excluded.surname, \
-                                 given_names = excluded.given_names, nationality = excluded.nationality, \
-                                 birth_date = excluded.birth_date, sex = excluded.sex, \
-                                 expiry_date = excluded.expiry_date, issuing_area = excluded.issuing_area, \
-                                 name_key = excluded.name_key, updated_at = excluded.updated_at \
-                                 RETURNING id",
-                            )
-                            .bind(d.issuing_state.as_str())
-                            .bind(d.number.as_str())
-                            .bind(d.doc_type.as_str())
-                            .bind(&d.surname)
-                            .bind(&d.given_names)
-                            .bind(d.nationality.map(|c| c.to_string()))
-                            .bind(date_text(d.birth_date))
-                            .bind(d.sex.map(|s| s.as_str()))
-                            .bind(date_text(d.expiry_date))
-                            .bind(&d.issuing_area)
-                            .bind(&c.name_key)
-                            .bind(now)
-                            .fetch_one(&mut *tx)
-                            .await?
-                            .try_get("id")?;
-                            known.insert(key, (id, d, &c.name_key));
-                            id
-                        }
-                    };
+                    let id: i64 = sqlx::query(
+                        "INSERT INTO travellers (issuing_state, number, doc_type, surname, \
+                         given_names, nationality, birth_date, sex, expiry_date, issuing_area, \
+                         name_key, updated_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+                         ON CONFLICT (issuing_state, number) DO UPDATE SET \
+                         doc_type = excluded.doc_type, surname = excluded.surname, \
+                         given_names = excluded.given_names, nationality = excluded.nationality, \
+                         birth_date = excluded.birth_date, sex = excluded.sex, \
+                         expiry_date = excluded.expiry_date, issuing_area = excluded.issuing_area, \
+                         name_key = excluded.name_key, updated_at = excluded.updated_at \
+                         RETURNING id",
+                    )
+                    .bind(d.issuing_state.as_str())
+                    .bind(d.number.as_str())
+                    .bind(d.doc_type.as_str())
+                    .bind(&d.surname)
+                    .bind(&d.given_names)
+                    .bind(d.nationality.map(|c| c.to_string()))
+                    .bind(date_text(d.birth_date))
+                    .bind(d.sex.map(|s| s.as_str()))
+                    .bind(date_text(d.expiry_date))
+                    .bind(&d.issuing_area)
+                    .bind(&c.name_key)
+                    .bind(now)
+                    .fetch_one(&mut *tx)
+                    .await?
+                    .try_get("id")?;
+                    ids.insert(key, id);
+                }
+                for c in batch {
+                    let key = (c.document.issuing_state.as_str(), c.document.number.as_str());
+                    let traveller_id =
+                        *ids.get(&key).ok_or_else(|| corrupt("a traveller of the batch went missing"))?;
                     let inserted = sqlx::query(
                         "INSERT INTO crossings (id, traveller_id, checkpoint, direction, channel, \
                          at, decision, actor, body_hash, recorded_at) \
@@ -883,34 +887,47 @@ macro_rules! store_impl {
             }
 
             async fn append_audit(&self, e: &AuditEvent, now: OffsetDateTime) -> Result<()> {
-                let at = millis(now);
+                self.append_audits(&[(e.clone(), now)]).await
+            }
+
+            async fn append_audits(&self, events: &[(AuditEvent, OffsetDateTime)]) -> Result<()> {
+                if events.is_empty() {
+                    return Ok(());
+                }
                 let mut tx = self.pool.begin().await?;
                 // Taking the head row first makes concurrent writers wait their turn.
                 let head = sqlx::query(
-                    "UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash",
+                    "UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash",
                 )
+                .bind(events.len() as i64)
                 .fetch_one(&mut *tx)
                 .await?;
-                let seq: i64 = head.try_get("seq")?;
-                let prev: String = head.try_get("hash")?;
-                let hash = link_hash(&prev, seq, at, e);
-                sqlx::query(
-                    "INSERT INTO audit (seq, at, actor, ip, action, subject, detail, prev_hash, \
-                     hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                )
-                .bind(seq)
-                .bind(at)
-                .bind(&e.actor)
-                .bind(&e.ip)
-                .bind(&e.action)
-                .bind(&e.subject)
-                .bind(&e.detail)
-                .bind(&prev)
-                .bind(&hash)
-                .execute(&mut *tx)
-                .await?;
-                sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
+                let last: i64 = head.try_get("seq")?;
+                let mut prev: String = head.try_get("hash")?;
+                let mut seq = last - events.len() as i64;
+                for (e, now) in events {
+                    seq += 1;
+                    let at = millis(*now);
+                    let hash = link_hash(&prev, seq, at, e);
+                    sqlx::query(
+                        "INSERT INTO audit (seq, at, actor, ip, action, subject, detail, \
+                         prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                    )
+                    .bind(seq)
+                    .bind(at)
+                    .bind(&e.actor)
+                    .bind(&e.ip)
+                    .bind(&e.action)
+                    .bind(&e.subject)
+                    .bind(&e.detail)
+                    .bind(&prev)
                     .bind(&hash)
+                    .execute(&mut *tx)
+                    .await?;
+                    prev = hash;
+                }
+                sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
+                    .bind(&prev)
                     .execute(&mut *tx)
                     .await?;
                 tx.commit().await?;

@@ -87,6 +87,7 @@ both!(
     watchlist_changes_are_logged,
     alerts_are_not_raised_again_once_dismissed,
     audit_records_chain,
+    concurrent_batches_sharing_travellers_do_not_deadlock,
 );
 
 fn cp(code: &str) -> CheckpointCode {
@@ -395,6 +396,21 @@ async fn audit_records_chain<S: Store>(store: S) {
         store.append_audit(&e, T0).await.unwrap();
     }
     assert_eq!(verify_audit(&store).await.unwrap(), Ok(3));
+    let many: Vec<(AuditEvent, OffsetDateTime)> = (0..4)
+        .map(|i| {
+            let e = AuditEvent {
+                actor: "device:1".into(),
+                ip: None,
+                action: "control.check".into(),
+                subject: format!("traveller:VNM/D{i}"),
+                detail: "{}".into(),
+            };
+            (e, T0 + time::Duration::seconds(i))
+        })
+        .collect();
+    store.append_audits(&many).await.unwrap();
+    store.append_audits(&[]).await.unwrap();
+    assert_eq!(verify_audit(&store).await.unwrap(), Ok(7));
     let records = store.audit_records(0, 10).await.unwrap();
     assert_eq!(records[0].prev_hash, GENESIS);
     assert_eq!(records[1].prev_hash, records[0].hash);
@@ -429,4 +445,29 @@ async fn audit_tampering_is_refused_or_found_on_postgres() {
     assert_eq!(broken.seq, 2);
     assert!(broken.reason.starts_with("missing"), "{broken}");
     drop_pg(store, name).await;
+}
+
+async fn concurrent_batches_sharing_travellers_do_not_deadlock<S: Store>(store: S) {
+    seeded(&store).await;
+    let docs: Vec<TravelDocument> =
+        (0..50).map(|i| passport(&format!("C{i:07}"), "NGUYEN", "VAN DUC")).collect();
+    for round in 0..10 {
+        let forward: Vec<NewCrossing> = docs
+            .iter()
+            .enumerate()
+            .map(|(i, d)| crossing(&format!("f{round}-{i}"), d, Direction::Exit, T0))
+            .collect();
+        let backward: Vec<NewCrossing> = docs
+            .iter()
+            .rev()
+            .enumerate()
+            .map(|(i, d)| crossing(&format!("b{round}-{i}"), d, Direction::Entry, T0))
+            .collect();
+        let (a, b) = tokio::join!(
+            store.record_crossings(&forward, T0),
+            store.record_crossings(&backward, T0)
+        );
+        assert_eq!(a.unwrap().len(), 50);
+        assert_eq!(b.unwrap().len(), 50);
+    }
 }
