@@ -143,6 +143,27 @@ test("the desk: read, decide, record with one key, see the history, refer a seco
   assert.equal(await page.textContent(".verdict .band"), "TỪ CHỐI");
   await page.screenshot({ path: join(shots, "desk-deny.png"), fullPage: true });
 
+  // A border pass typed by hand, issued in another province.
+  await page.keyboard.press("Escape");
+  await page.click("details.manual summary");
+  await page.selectOption("select[name=doc_type]", "border_pass");
+  await page.fill("input[name=number]", "GT0012345");
+  await page.fill("input[name=issuing_state]", "VNM");
+  await page.fill("input[name=surname]", "Lò");
+  await page.fill("input[name=given_names]", "Văn Pá");
+  await page.fill("input[name=birth_date]", "02/03/1970");
+  await page.fill("input[name=expiry_date]", "31/12/2027");
+  await page.fill("input[name=issuing_area]", "Lào Cai");
+  await page.click("#check button[type=submit]");
+  await page.waitForSelector(".verdict .band");
+  assert.equal(await page.textContent(".verdict .band"), "TỪ CHỐI");
+  assert.match(await page.textContent(".reasons"), /Giấy thông hành không có giá trị tại cửa khẩu này/);
+  assert.match(await page.textContent(".traveller"), /Giấy thông hành VNM\/GT0012345/);
+  await page.screenshot({ path: join(shots, "desk-border-pass.png"), fullPage: true });
+  await page.keyboard.press("F9");
+  await page.waitForSelector(".notice");
+  assert.match(await page.textContent(".notice"), /TỪ CHỐI/);
+
   await page.context().close();
 });
 

@@ -106,6 +106,17 @@ pub struct Texts {
     pub action_refer: &'static str,
     pub action_notify: &'static str,
     pub dob_hint: &'static str,
+    pub manual_entry: &'static str,
+    pub doc_type: &'static str,
+    pub passport: &'static str,
+    pub id_card: &'static str,
+    pub border_pass: &'static str,
+    pub visa: &'static str,
+    pub given_names: &'static str,
+    pub surname: &'static str,
+    pub issuing_area: &'static str,
+    pub date_hint: &'static str,
+    pub dismissed_tab: &'static str,
 }
 
 pub static VI: Texts = Texts {
@@ -187,6 +198,17 @@ pub static VI: Texts = Texts {
     action_refer: "kiểm tra thêm",
     action_notify: "thông báo",
     dob_hint: "YYYY-MM-DD hoặc YYYY",
+    manual_entry: "Nhập tay (giấy tờ không có MRZ)",
+    doc_type: "Loại giấy tờ",
+    passport: "Hộ chiếu",
+    id_card: "Thẻ căn cước / CMND",
+    border_pass: "Giấy thông hành",
+    visa: "Thị thực",
+    given_names: "Tên đệm và tên",
+    surname: "Họ",
+    issuing_area: "Tỉnh cấp (giấy thông hành)",
+    date_hint: "dd/mm/yyyy",
+    dismissed_tab: "Đã loại trừ",
 };
 
 pub static EN: Texts = Texts {
@@ -268,6 +290,17 @@ pub static EN: Texts = Texts {
     action_refer: "refer",
     action_notify: "notify",
     dob_hint: "YYYY-MM-DD or YYYY",
+    manual_entry: "Type by hand (no MRZ)",
+    doc_type: "Document type",
+    passport: "Passport",
+    id_card: "Identity card",
+    border_pass: "Border pass",
+    visa: "Visa",
+    given_names: "Given names",
+    surname: "Surname",
+    issuing_area: "Issuing province (border pass)",
+    date_hint: "dd/mm/yyyy",
+    dismissed_tab: "Dismissed",
 };
 
 impl Texts {
@@ -276,6 +309,15 @@ impl Texts {
             Decision::Clear => self.verdict_clear,
             Decision::Refer => self.verdict_refer,
             Decision::Deny => self.verdict_deny,
+        }
+    }
+
+    pub fn doc_type_word(&self, d: domain::DocumentType) -> &'static str {
+        match d {
+            domain::DocumentType::Passport => self.passport,
+            domain::DocumentType::IdCard => self.id_card,
+            domain::DocumentType::BorderPass => self.border_pass,
+            domain::DocumentType::Visa => self.visa,
         }
     }
 

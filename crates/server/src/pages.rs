@@ -16,7 +16,7 @@ use time::{Date, OffsetDateTime};
 
 use crate::api;
 use crate::auth::{Password, Secret};
-use crate::control::{self, Outcome, read_mrz};
+use crate::control::{self, Outcome, read_document};
 use crate::error::ApiError;
 use crate::extract::{Authed, ClientIp, SESSION_COOKIE, cookie};
 use crate::i18n::{Lang, Texts, thousands};
@@ -376,7 +376,7 @@ fn verdict_view(t: &Texts, o: &Outcome) -> VerdictView {
         word: t.verdict(o.decision()),
         reasons: o.verdict.reasons.iter().map(|r| t.reason(&r.code, &r.message)).collect(),
         name: d.full_name(),
-        document: format!("{} {}/{}", d.doc_type, d.issuing_state, d.number),
+        document: format!("{} {}/{}", t.doc_type_word(d.doc_type), d.issuing_state, d.number),
         nationality: d.nationality.map(|c| c.to_string()).unwrap_or_default(),
         birth_date: vn_date(d.birth_date),
         sex: d.sex.map(|s| s.as_str().to_string()).unwrap_or_default(),
@@ -405,6 +405,8 @@ pub struct DeskPage {
     verdict: Option<VerdictView>,
     crossings: Vec<CrossingView>,
     crossing_id: String,
+    document: String,
+    manual: ManualFields,
     notice: Option<String>,
     error: Option<String>,
 }
@@ -418,6 +420,8 @@ impl DeskPage {
             verdict: None,
             crossings: Vec::new(),
             crossing_id: String::new(),
+            document: String::new(),
+            manual: ManualFields::default(),
             notice: None,
             error: None,
         }
@@ -448,6 +452,68 @@ pub struct DeskForm {
     mrz: String,
     #[serde(default)]
     crossing_id: String,
+    /// The document the check read, as JSON, carried to the record.
+    #[serde(default)]
+    document: String,
+    #[serde(flatten)]
+    manual: ManualFields,
+}
+
+/// A document typed by hand at the desk (a border pass without an MRZ, a damaged one).
+#[derive(Debug, Default, Clone, Deserialize)]
+pub struct ManualFields {
+    #[serde(default)]
+    doc_type: String,
+    #[serde(default)]
+    number: String,
+    #[serde(default)]
+    issuing_state: String,
+    #[serde(default)]
+    surname: String,
+    #[serde(default)]
+    given_names: String,
+    #[serde(default)]
+    nationality: String,
+    #[serde(default)]
+    birth_date: String,
+    #[serde(default)]
+    sex: String,
+    #[serde(default)]
+    expiry_date: String,
+    #[serde(default)]
+    issuing_area: String,
+}
+
+/// `dd/mm/yyyy` as the pages show dates, or `YYYY-MM-DD`.
+fn iso_date(s: &str) -> String {
+    let t = s.trim();
+    let parts: Vec<&str> = t.split('/').collect();
+    match parts[..] {
+        [d, m, y] if y.len() == 4 => format!("{y}-{m:0>2}-{d:0>2}"),
+        _ => t.to_string(),
+    }
+}
+
+impl ManualFields {
+    fn is_empty(&self) -> bool {
+        self.number.trim().is_empty() && self.surname.trim().is_empty()
+    }
+
+    fn document(&self) -> serde_json::Value {
+        let opt = |s: &str| Some(s.trim()).filter(|s| !s.is_empty()).map(str::to_string);
+        json!({
+            "type": opt(&self.doc_type).unwrap_or_else(|| "passport".into()),
+            "number": self.number.trim(),
+            "issuing_state": self.issuing_state.trim(),
+            "surname": self.surname.trim(),
+            "given_names": opt(&self.given_names),
+            "nationality": opt(&self.nationality),
+            "birth_date": opt(&self.birth_date).map(|d| iso_date(&d)),
+            "sex": opt(&self.sex),
+            "expiry_date": opt(&self.expiry_date).map(|d| iso_date(&d)),
+            "issuing_area": opt(&self.issuing_area),
+        })
+    }
 }
 
 pub async fn desk_check<S: Store>(
@@ -466,7 +532,14 @@ pub async fn desk_check<S: Store>(
     let t = page.ctx.t;
     let mut view = DeskPage::new(page.ctx.clone(), direction);
     view.mrz = f.mrz.clone();
-    let reading = match read_mrz(&f.mrz, app.today()) {
+    view.manual = f.manual.clone();
+    let document = if f.mrz.trim().is_empty() && !f.manual.is_empty() {
+        f.manual.document()
+    } else {
+        json!({"mrz": f.mrz})
+    };
+    view.document = document.to_string();
+    let reading = match read_document(&document, app.today()) {
         Ok(r) => r,
         Err(e) => {
             view.error = Some(e.message);
@@ -511,9 +584,11 @@ pub async fn desk_record<S: Store>(
     };
     let direction = Direction::parse(&f.direction).unwrap_or(Direction::Exit);
     let t = page.ctx.t;
+    let document: serde_json::Value =
+        serde_json::from_str(&f.document).unwrap_or_else(|_| json!({"mrz": f.mrz}));
     let item = json!({
         "id": f.crossing_id, "checkpoint": cp, "direction": direction,
-        "document": {"mrz": f.mrz}, "channel": "manual",
+        "document": document, "channel": "manual",
     });
     let mut view = DeskPage::new(page.ctx.clone(), direction);
     match api::record_many(&app, &page.who, std::slice::from_ref(&item)).await {
@@ -716,6 +791,12 @@ async fn watchlist_page<S: Store>(
     let t = page.ctx.t;
     let list = app.store.watch_entries(after, 50).await?;
     let total = app.store.watch_entry_count().await?;
+    app.audit(page.who.audit(
+        "watchlist.list",
+        format!("watchlist:after:{}", after.unwrap_or("")),
+        json!({"count": list.len()}),
+    ))
+    .await?;
     let next_after = (list.len() == 50).then(|| list.last().map(|e| e.id.clone())).flatten();
     Ok(WatchlistPage {
         ctx: page.ctx.clone(),
