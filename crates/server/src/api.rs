@@ -48,7 +48,8 @@ pub async fn sign_in<S: Store>(
     password: &Password,
     ip: Option<std::net::IpAddr>,
 ) -> ApiResult<store::UserRecord> {
-    let name = username.trim().to_lowercase();
+    // Whatever was typed goes into the throttle and the audit trail: bounded.
+    let name: String = username.trim().to_lowercase().chars().take(64).collect();
     if let Some(wait) = app.throttle.blocked(&name, ip, Instant::now()) {
         return Err(ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
