@@ -46,7 +46,8 @@ impl SqliteStore {
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10))
             // Random ids make index pages hot all over: a larger cache saves the reads.
-            .pragma("cache_size", "-65536")
+            .pragma("cache_size", "-262144")
+            .pragma("mmap_size", "8589934592")
             .pragma("temp_store", "memory");
         let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
         let store = Self { pool };
@@ -160,6 +161,9 @@ fn watch_params(e: &WatchEntry) -> Result<(String, String)> {
     Ok((aliases, serde_json::to_string(&docs).map_err(corrupt)?))
 }
 
+/// Rows per INSERT of crossings: 10 parameters each, well inside both databases' limits.
+const CROSSINGS_PER_STATEMENT: usize = 100;
+
 const TRAVELLER_COLUMNS: &str = "id, issuing_state, number, doc_type, surname, given_names, \
      nationality, birth_date, sex, expiry_date, issuing_area";
 const CROSSING_COLUMNS: &str =
@@ -168,7 +172,7 @@ const WATCH_COLUMNS: &str = "id, name, aliases, birth_date, nationality, sex, do
      reason, valid_until";
 
 macro_rules! store_impl {
-    ($store:ident, $db:ty, $row:ty, $migrator:ident, $backend:literal) => {
+    ($store:ident, $db:ty, $row:ty, $migrator:ident, $backend:literal, $begin:literal) => {
         impl $store {
             fn traveller_from(row: &$row) -> Result<TravellerRecord> {
                 let s = |c: &str| row.try_get::<String, _>(c).map_err(StoreError::from);
@@ -299,7 +303,7 @@ macro_rules! store_impl {
             }
 
             async fn seed_checkpoints(&self, list: &[Checkpoint]) -> Result<usize> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.pool.begin_with($begin).await?;
                 let mut added = 0;
                 for c in list {
                     let r = sqlx::query(
@@ -552,7 +556,7 @@ macro_rules! store_impl {
             ) -> Result<Vec<RecordOutcome>> {
                 let now = millis(now);
                 let select = format!("SELECT {CROSSING_COLUMNS} FROM crossings WHERE id = $1");
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.pool.begin_with($begin).await?;
                 let mut out = Vec::with_capacity(batch.len());
                 // Travellers first, each once and in one order whatever the batch's: two
                 // batches sharing travellers then never wait on each other in a cycle.
@@ -563,8 +567,27 @@ macro_rules! store_impl {
                 }
                 let mut ids: std::collections::HashMap<(&str, &str), i64> =
                     std::collections::HashMap::with_capacity(docs.len());
+                let find = format!(
+                    "SELECT {TRAVELLER_COLUMNS}, name_key FROM travellers \
+                     WHERE issuing_state = $1 AND number = $2"
+                );
                 for (key, c) in docs {
                     let d = &c.document;
+                    // Most travellers have crossed before with the same document: a read then
+                    // saves rewriting the row and its indexes.
+                    let known = sqlx::query(sqlx::AssertSqlSafe(find.clone()))
+                        .bind(d.issuing_state.as_str())
+                        .bind(d.number.as_str())
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                    if let Some(row) = known {
+                        let stored = Self::traveller_from(&row)?;
+                        let name_key: String = row.try_get("name_key")?;
+                        if &stored.document == d && name_key == c.name_key {
+                            ids.insert(key, stored.id);
+                            continue;
+                        }
+                    }
                     let id: i64 = sqlx::query(
                         "INSERT INTO travellers (issuing_state, number, doc_type, surname, \
                          given_names, nationality, birth_date, sex, expiry_date, issuing_area, \
@@ -595,54 +618,84 @@ macro_rules! store_impl {
                     .try_get("id")?;
                     ids.insert(key, id);
                 }
-                for c in batch {
-                    let key = (c.document.issuing_state.as_str(), c.document.number.as_str());
-                    let traveller_id =
-                        *ids.get(&key).ok_or_else(|| corrupt("a traveller of the batch went missing"))?;
-                    let inserted = sqlx::query(
+                // Crossings many to a statement: each statement costs more than its rows.
+                let mut created: std::collections::HashMap<&str, &str> = std::collections::HashMap::new();
+                for chunk in batch.chunks(CROSSINGS_PER_STATEMENT) {
+                    let mut sql = String::from(
                         "INSERT INTO crossings (id, traveller_id, checkpoint, direction, channel, \
-                         at, decision, actor, body_hash, recorded_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
-                         ON CONFLICT (id) DO NOTHING",
-                    )
-                    .bind(&c.id)
-                    .bind(traveller_id)
-                    .bind(c.checkpoint.as_str())
-                    .bind(c.direction.as_str())
-                    .bind(c.channel.as_str())
-                    .bind(millis(c.at))
-                    .bind(c.decision.as_str())
-                    .bind(&c.actor)
-                    .bind(&c.body_hash)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                    if inserted == 1 {
-                        // What was stored is what was sent, to the millisecond.
-                        out.push(RecordOutcome::Created(CrossingRecord {
-                            id: c.id.clone(),
-                            traveller_id,
-                            checkpoint: c.checkpoint.clone(),
-                            direction: c.direction,
-                            channel: c.channel,
-                            at: from_ms(millis(c.at))?,
-                            decision: c.decision,
-                            actor: c.actor.clone(),
-                            body_hash: c.body_hash.clone(),
-                        }));
-                        continue;
+                         at, decision, actor, body_hash, recorded_at) VALUES ",
+                    );
+                    for i in 0..chunk.len() {
+                        let p = i * 10;
+                        if i > 0 {
+                            sql.push_str(", ");
+                        }
+                        sql.push_str(&format!(
+                            "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                            p + 1, p + 2, p + 3, p + 4, p + 5, p + 6, p + 7, p + 8, p + 9, p + 10
+                        ));
                     }
-                    let row = sqlx::query(sqlx::AssertSqlSafe(select.clone()))
-                        .bind(&c.id)
-                        .fetch_one(&mut *tx)
-                        .await?;
-                    let record = Self::crossing_from(&row)?;
-                    out.push(if record.body_hash == c.body_hash {
-                        RecordOutcome::Existing(record)
-                    } else {
-                        RecordOutcome::Conflict(c.id.clone())
-                    });
+                    sql.push_str(" ON CONFLICT (id) DO NOTHING RETURNING id");
+                    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+                    let mut travellers = Vec::with_capacity(chunk.len());
+                    for c in chunk {
+                        let key = (c.document.issuing_state.as_str(), c.document.number.as_str());
+                        let traveller_id = *ids
+                            .get(&key)
+                            .ok_or_else(|| corrupt("a traveller of the batch went missing"))?;
+                        travellers.push(traveller_id);
+                        q = q
+                            .bind(&c.id)
+                            .bind(traveller_id)
+                            .bind(c.checkpoint.as_str())
+                            .bind(c.direction.as_str())
+                            .bind(c.channel.as_str())
+                            .bind(millis(c.at))
+                            .bind(c.decision.as_str())
+                            .bind(&c.actor)
+                            .bind(&c.body_hash)
+                            .bind(now);
+                    }
+                    let rows = q.fetch_all(&mut *tx).await?;
+                    let mut inserted = std::collections::HashSet::with_capacity(rows.len());
+                    for r in &rows {
+                        inserted.insert(r.try_get::<String, _>("id")?);
+                    }
+                    for (c, traveller_id) in chunk.iter().zip(travellers) {
+                        // The first of an id stored now; a repeat of it in the batch is a retry
+                        // or a conflict, like one from before.
+                        if inserted.remove(&c.id) {
+                            created.insert(&c.id, &c.body_hash);
+                            out.push(RecordOutcome::Created(CrossingRecord {
+                                id: c.id.clone(),
+                                traveller_id,
+                                checkpoint: c.checkpoint.clone(),
+                                direction: c.direction,
+                                channel: c.channel,
+                                at: from_ms(millis(c.at))?,
+                                decision: c.decision,
+                                actor: c.actor.clone(),
+                                body_hash: c.body_hash.clone(),
+                            }));
+                            continue;
+                        }
+                        if let Some(&hash) = created.get(c.id.as_str())
+                            && hash != c.body_hash
+                        {
+                            out.push(RecordOutcome::Conflict(c.id.clone()));
+                            continue;
+                        }
+                        let row = sqlx::query(sqlx::AssertSqlSafe(select.clone()))
+                            .bind(&c.id)
+                            .fetch_one(&mut *tx)
+                            .await?;
+                        let record = Self::crossing_from(&row)?;
+                        out.push(if record.body_hash == c.body_hash {
+                            RecordOutcome::Existing(record)
+                        } else {
+                            RecordOutcome::Conflict(c.id.clone())
+                        });
+                    }
                 }
                 tx.commit().await?;
                 Ok(out)
@@ -686,7 +739,7 @@ macro_rules! store_impl {
             }
 
             async fn put_watch_entry(&self, e: &WatchEntry, by: &str, now: OffsetDateTime) -> Result<()> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.pool.begin_with($begin).await?;
                 Self::put_watch_in(&mut tx, e, by, millis(now)).await?;
                 tx.commit().await?;
                 Ok(())
@@ -698,7 +751,7 @@ macro_rules! store_impl {
                 by: &str,
                 now: OffsetDateTime,
             ) -> Result<()> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.pool.begin_with($begin).await?;
                 for e in entries {
                     Self::put_watch_in(&mut tx, e, by, millis(now)).await?;
                 }
@@ -707,7 +760,7 @@ macro_rules! store_impl {
             }
 
             async fn remove_watch_entry(&self, id: &str, now: OffsetDateTime) -> Result<bool> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.pool.begin_with($begin).await?;
                 let n = sqlx::query(
                     "UPDATE watchlist SET removed_at = $2 WHERE id = $1 AND removed_at IS NULL",
                 )
@@ -778,7 +831,7 @@ macro_rules! store_impl {
             }
 
             async fn raise_alert(&self, a: &NewAlert, now: OffsetDateTime) -> Result<Option<i64>> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.pool.begin_with($begin).await?;
                 let known = sqlx::query(
                     "SELECT id FROM alerts WHERE traveller_id = $1 AND entry_id = $2 \
                      AND status IN ('open', 'dismissed') LIMIT 1",
@@ -894,7 +947,7 @@ macro_rules! store_impl {
                 if events.is_empty() {
                     return Ok(());
                 }
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.pool.begin_with($begin).await?;
                 // Taking the head row first makes concurrent writers wait their turn.
                 let head = sqlx::query(
                     "UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash",
@@ -963,8 +1016,17 @@ macro_rules! store_impl {
     };
 }
 
-store_impl!(SqliteStore, sqlx::Sqlite, sqlx::sqlite::SqliteRow, SQLITE_MIGRATIONS, "sqlite");
-store_impl!(PgStore, sqlx::Postgres, sqlx::postgres::PgRow, PG_MIGRATIONS, "postgres");
+// SQLite: a transaction that reads first and writes later could not take the write lock while
+// another writes (SQLITE_BUSY at once); taking it at BEGIN makes writers wait their turn.
+store_impl!(
+    SqliteStore,
+    sqlx::Sqlite,
+    sqlx::sqlite::SqliteRow,
+    SQLITE_MIGRATIONS,
+    "sqlite",
+    "BEGIN IMMEDIATE"
+);
+store_impl!(PgStore, sqlx::Postgres, sqlx::postgres::PgRow, PG_MIGRATIONS, "postgres", "BEGIN");
 
 impl SqliteStore {
     /// For tests and tools: the pool, to reach past the trait (e.g. to tamper with the audit
