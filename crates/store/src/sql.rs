@@ -958,27 +958,41 @@ macro_rules! store_impl {
                 let last: i64 = head.try_get("seq")?;
                 let mut prev: String = head.try_get("hash")?;
                 let mut seq = last - events.len() as i64;
-                for (e, now) in events {
+                // One statement for the lot: the head row stays locked for as short a time as
+                // can be.
+                let mut sql = String::from(
+                    "INSERT INTO audit (seq, at, actor, ip, action, subject, detail, prev_hash, \
+                     hash) VALUES ",
+                );
+                let mut rows = Vec::with_capacity(events.len());
+                for (i, (e, now)) in events.iter().enumerate() {
                     seq += 1;
                     let at = millis(*now);
                     let hash = link_hash(&prev, seq, at, e);
-                    sqlx::query(
-                        "INSERT INTO audit (seq, at, actor, ip, action, subject, detail, \
-                         prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                    )
-                    .bind(seq)
-                    .bind(at)
-                    .bind(&e.actor)
-                    .bind(&e.ip)
-                    .bind(&e.action)
-                    .bind(&e.subject)
-                    .bind(&e.detail)
-                    .bind(&prev)
-                    .bind(&hash)
-                    .execute(&mut *tx)
-                    .await?;
-                    prev = hash;
+                    let p = i * 9;
+                    if i > 0 {
+                        sql.push_str(", ");
+                    }
+                    sql.push_str(&format!(
+                        "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                        p + 1, p + 2, p + 3, p + 4, p + 5, p + 6, p + 7, p + 8, p + 9
+                    ));
+                    rows.push((seq, at, e, std::mem::replace(&mut prev, hash.clone()), hash));
                 }
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+                for (seq, at, e, prev_hash, hash) in rows {
+                    q = q
+                        .bind(seq)
+                        .bind(at)
+                        .bind(&e.actor)
+                        .bind(&e.ip)
+                        .bind(&e.action)
+                        .bind(&e.subject)
+                        .bind(&e.detail)
+                        .bind(prev_hash)
+                        .bind(hash);
+                }
+                q.execute(&mut *tx).await?;
                 sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
                     .bind(&prev)
                     .execute(&mut *tx)
