@@ -516,19 +516,22 @@ impl ManualFields {
     }
 }
 
+/// A desk form's own checks: its CSRF token, the user's checkpoint, the direction.
+fn desk_form(page: &Page, f: &DeskForm) -> Result<(CheckpointCode, Direction), ApiError> {
+    check_csrf(page, &f.csrf)?;
+    let cp = may_use_desk(page)?;
+    Ok((cp, Direction::parse(&f.direction)?))
+}
+
 pub async fn desk_check<S: Store>(
     State(app): State<App<S>>,
     page: Page,
     Form(f): Form<DeskForm>,
 ) -> Response {
-    if let Err(r) = check_csrf(&page, &f.csrf) {
-        return r.into_response();
-    }
-    let cp = match may_use_desk(&page) {
-        Ok(cp) => cp,
-        Err(r) => return r.into_response(),
+    let (cp, direction) = match desk_form(&page, &f) {
+        Ok(x) => x,
+        Err(e) => return e.into_response(),
     };
-    let direction = Direction::parse(&f.direction).unwrap_or(Direction::Exit);
     let t = page.ctx.t;
     let mut view = DeskPage::new(page.ctx.clone(), direction);
     view.mrz = f.mrz.clone();
@@ -575,14 +578,10 @@ pub async fn desk_record<S: Store>(
     page: Page,
     Form(f): Form<DeskForm>,
 ) -> Response {
-    if let Err(r) = check_csrf(&page, &f.csrf) {
-        return r.into_response();
-    }
-    let cp = match may_use_desk(&page) {
-        Ok(cp) => cp,
-        Err(r) => return r.into_response(),
+    let (cp, direction) = match desk_form(&page, &f) {
+        Ok(x) => x,
+        Err(e) => return e.into_response(),
     };
-    let direction = Direction::parse(&f.direction).unwrap_or(Direction::Exit);
     let t = page.ctx.t;
     let document: serde_json::Value =
         serde_json::from_str(&f.document).unwrap_or_else(|_| json!({"mrz": f.mrz}));
