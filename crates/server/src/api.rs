@@ -352,11 +352,12 @@ pub struct HistoryQuery {
     pub limit: Option<u32>,
 }
 
-pub async fn history<S: Store>(
-    State(app): State<App<S>>,
-    who: Authed,
-    Query(q): Query<HistoryQuery>,
-) -> ApiResult<Json<Value>> {
+/// Travellers' histories for a query by document or by name, the look audited.
+pub async fn find_history<S: Store>(
+    app: &App<S>,
+    who: &Authed,
+    q: &HistoryQuery,
+) -> ApiResult<Vec<(store::TravellerRecord, Vec<store::CrossingRecord>)>> {
     who.actor.read_history()?;
     let limit = q.limit.unwrap_or(100).clamp(1, 1_000);
     let (subject, travellers) = match (&q.issuing_state, &q.number, &q.name) {
@@ -392,11 +393,24 @@ pub async fn history<S: Store>(
         }
     };
     app.audit(who.audit("history.read", subject, json!({"found": travellers.len()}))).await?;
-    let mut matches = Vec::new();
-    for t in &travellers {
+    let mut found = Vec::with_capacity(travellers.len());
+    for t in travellers {
         let crossings = app.store.crossings_of(t.id, limit).await?;
-        matches.push(json!({"traveller": t.document, "crossings": crossings}));
+        found.push((t, crossings));
     }
+    Ok(found)
+}
+
+pub async fn history<S: Store>(
+    State(app): State<App<S>>,
+    who: Authed,
+    Query(q): Query<HistoryQuery>,
+) -> ApiResult<Json<Value>> {
+    let found = find_history(&app, &who, &q).await?;
+    let mut matches: Vec<Value> = found
+        .iter()
+        .map(|(t, crossings)| json!({"traveller": t.document, "crossings": crossings}))
+        .collect();
     if q.name.is_some() {
         return Ok(Json(json!({"matches": matches})));
     }

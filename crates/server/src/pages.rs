@@ -668,64 +668,25 @@ pub async fn history<S: Store>(
             birth_date: Some(q.birth_date.trim().to_string()).filter(|s| !s.is_empty()),
             limit: Some(50),
         };
-        match api::history(State(app.clone()), page.who.clone(), Query(query)).await {
-            Ok(axum::Json(v)) => {
-                let one = if v.get("matches").is_some() {
-                    v["matches"].as_array().cloned().unwrap_or_default()
-                } else {
-                    vec![v]
-                };
-                for m in one {
-                    let tr = &m["traveller"];
-                    let name = format!(
-                        "{} {}",
-                        tr["surname"].as_str().unwrap_or(""),
-                        tr["given_names"].as_str().unwrap_or("")
-                    );
+        match api::find_history(&app, &page.who, &query).await {
+            Ok(found) => {
+                for (tr, crossings) in found {
+                    let d = &tr.document;
                     let doc = format!(
                         "{}/{} · {} {}",
-                        tr["issuing_state"].as_str().unwrap_or(""),
-                        tr["number"].as_str().unwrap_or(""),
+                        d.issuing_state,
+                        d.number,
                         t.birth_date,
-                        tr["birth_date"]
-                            .as_str()
-                            .map(|d| vn_date(parse_date(d)))
-                            .unwrap_or_default()
+                        vn_date(d.birth_date)
                     );
-                    let views = m["crossings"]
-                        .as_array()
-                        .into_iter()
-                        .flatten()
-                        .map(|c| crossing_from_json(t, c))
-                        .collect();
-                    view.results.push((name, doc, views));
+                    view.results.push((d.full_name(), doc, crossing_views(t, &crossings)));
                 }
             }
-            Err(e) if e.status == StatusCode::NOT_FOUND => {}
             Err(e) => view.error = Some(e.message),
         }
     }
     view.q = q;
     view.into_response()
-}
-
-fn parse_date(s: &str) -> Option<Date> {
-    let fmt = time::macros::format_description!("[year]-[month]-[day]");
-    Date::parse(s, &fmt).ok()
-}
-
-fn crossing_from_json(t: &Texts, c: &serde_json::Value) -> CrossingView {
-    let s = |k: &str| c[k].as_str().unwrap_or("").to_string();
-    let at = OffsetDateTime::parse(&s("at"), &time::format_description::well_known::Rfc3339).ok();
-    let decision = Decision::parse(&s("decision")).unwrap_or(Decision::Clear);
-    CrossingView {
-        when: at.map(vn_time).unwrap_or_default(),
-        checkpoint: s("checkpoint"),
-        direction: Direction::parse(&s("direction")).map(|d| t.direction_word(d)).unwrap_or(""),
-        channel: s("channel"),
-        decision: t.verdict(decision),
-        decision_class: decision_class(decision),
-    }
 }
 
 // ---------------------------------------------------------------- watchlist
@@ -863,22 +824,25 @@ pub async fn watchlist_add<S: Store>(
         "reason": f.reason,
     });
     let result = api::parse_watch_entry(api::new_watch_id(), body.to_string().as_bytes());
-    let mut view = match watchlist_page(&app, &page, None).await {
-        Ok(v) => v,
-        Err(e) => return e.into_response(),
-    };
-    match result {
+    // Saved first, so that the page shown after counts the new entry.
+    let (notice, error) = match result {
         Ok(entry) => {
             if let Err(e) = api::save_watch_entry(&app, &page.who, &entry).await {
                 return e.into_response();
             }
-            view.notice = Some(format!("{}: {} ({})", page.ctx.t.saved, entry.name, entry.id));
-            view.total =
-                thousands(app.store.watch_entry_count().await.unwrap_or(0) as i64, page.ctx.t.lang);
-            view.into_response()
+            (Some(format!("{}: {} ({})", page.ctx.t.saved, entry.name, entry.id)), None)
         }
-        Err(e) => {
-            view.errors.push(e.message);
+        Err(e) => (None, Some(e.message)),
+    };
+    let mut view = match watchlist_page(&app, &page, None).await {
+        Ok(v) => v,
+        Err(e) => return e.into_response(),
+    };
+    view.notice = notice;
+    match error {
+        None => view.into_response(),
+        Some(message) => {
+            view.errors.push(message);
             view.form = f;
             (StatusCode::BAD_REQUEST, view).into_response()
         }
