@@ -836,48 +836,54 @@ fn evidence_reasons(query: &Query, e: &Stored) -> Vec<String> {
 }
 
 /// Per-thread counters over slots, reused across queries: which query tokens a slot has shown,
-/// the evidence gathered, and whether it is already a candidate.
+/// the evidence gathered, and whether it is already a candidate. One record per slot, so that
+/// a posting costs one cache miss, not three: the walk over posting lists is bound by memory.
 #[derive(Debug, Default)]
 struct Scratch {
-    epoch: Vec<u32>,
-    gathered: Vec<f32>,
-    seen: Vec<u16>,
+    slots: Vec<Counter>,
     now: u32,
+}
+
+#[derive(Debug, Default, Clone, Copy)]
+struct Counter {
+    epoch: u32,
+    gathered: f32,
+    seen: u16,
 }
 
 const CANDIDATE: u16 = 1 << 15;
 
 impl Scratch {
     fn begin(&mut self, slots: usize) {
-        if self.epoch.len() < slots {
-            self.epoch.resize(slots, 0);
-            self.gathered.resize(slots, 0.0);
-            self.seen.resize(slots, 0);
+        if self.slots.len() < slots {
+            self.slots.resize(slots, Counter::default());
         }
         self.now = self.now.wrapping_add(1);
         if self.now == 0 {
-            self.epoch.fill(0);
+            self.slots.fill(Counter::default());
             self.now = 1;
         }
     }
 
+    /// The slot's counter, cleared if it was last used by another query.
     #[inline]
-    fn touch(&mut self, s: usize) {
-        if self.epoch[s] != self.now {
-            self.epoch[s] = self.now;
-            self.gathered[s] = 0.0;
-            self.seen[s] = 0;
+    fn touch(&mut self, s: usize) -> &mut Counter {
+        let now = self.now;
+        let c = &mut self.slots[s];
+        if c.epoch != now {
+            *c = Counter { epoch: now, gathered: 0.0, seen: 0 };
         }
+        c
     }
 
     fn force(&mut self, slot: Slot, out: &mut Vec<Slot>) {
         let s = slot as usize;
-        if s >= self.epoch.len() {
+        if s >= self.slots.len() {
             return;
         }
-        self.touch(s);
-        if self.seen[s] & CANDIDATE == 0 {
-            self.seen[s] |= CANDIDATE;
+        let c = self.touch(s);
+        if c.seen & CANDIDATE == 0 {
+            c.seen |= CANDIDATE;
             out.push(slot);
         }
     }
@@ -885,16 +891,15 @@ impl Scratch {
     /// Counts query token `g`'s evidence for `slot` once, and makes it a candidate when enough.
     #[inline]
     fn add(&mut self, slot: Slot, g: usize, w: f32, needed: f32, out: &mut Vec<Slot>) {
-        let s = slot as usize;
-        self.touch(s);
+        let c = self.touch(slot as usize);
         let bit = 1u16 << g;
-        if self.seen[s] & bit != 0 {
+        if c.seen & bit != 0 {
             return;
         }
-        self.seen[s] |= bit;
-        self.gathered[s] += w;
-        if self.seen[s] & CANDIDATE == 0 && self.gathered[s] + 1e-4 >= needed {
-            self.seen[s] |= CANDIDATE;
+        c.seen |= bit;
+        c.gathered += w;
+        if c.seen & CANDIDATE == 0 && c.gathered + 1e-4 >= needed {
+            c.seen |= CANDIDATE;
             out.push(slot);
         }
     }
