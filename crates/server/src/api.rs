@@ -360,11 +360,11 @@ pub async fn find_history<S: Store>(
 ) -> ApiResult<Vec<(store::TravellerRecord, Vec<store::CrossingRecord>)>> {
     who.actor.read_history()?;
     let limit = q.limit.unwrap_or(100).clamp(1, 1_000);
-    let (subject, travellers) = match (&q.issuing_state, &q.number, &q.name) {
+    let (subject, found) = match (&q.issuing_state, &q.number, &q.name) {
         (Some(state), Some(number), _) => {
             let state = Country::parse_field("issuing_state", state)?;
             let number = DocumentNumber::parse(number)?;
-            let found = app.store.traveller(state, &number).await?;
+            let found = app.store.traveller_with_crossings(state, &number, limit).await?;
             (format!("traveller:{state}/{number}"), found.into_iter().collect::<Vec<_>>())
         }
         (None, None, Some(name)) => {
@@ -382,7 +382,12 @@ pub async fn find_history<S: Store>(
                     )
                 })?;
             }
-            let found = app.store.travellers_by_name(&key, dob, 50).await?;
+            let travellers = app.store.travellers_by_name(&key, dob, 50).await?;
+            let mut found = Vec::with_capacity(travellers.len());
+            for t in travellers {
+                let crossings = app.store.crossings_of(t.id, limit).await?;
+                found.push((t, crossings));
+            }
             (format!("name:{key}/{}", dob.unwrap_or("")), found)
         }
         _ => {
@@ -392,12 +397,7 @@ pub async fn find_history<S: Store>(
             ));
         }
     };
-    app.audit(who.audit("history.read", subject, json!({"found": travellers.len()}))).await?;
-    let mut found = Vec::with_capacity(travellers.len());
-    for t in travellers {
-        let crossings = app.store.crossings_of(t.id, limit).await?;
-        found.push((t, crossings));
-    }
+    app.audit(who.audit("history.read", subject, json!({"found": found.len()}))).await?;
     Ok(found)
 }
 

@@ -125,11 +125,11 @@ pub async fn check<S: Store>(
         .ok_or_else(|| ApiError::not_found(format!("checkpoint {}", right.checkpoint())))?;
     let doc = &reading.document;
     let today = app.today();
-    let traveller = app.store.traveller(doc.issuing_state, &doc.number).await?;
-    let recent = match &traveller {
-        Some(t) => app.store.crossings_of(t.id, 5).await?,
-        None => Vec::new(),
-    };
+    let (traveller, recent) =
+        match app.store.traveller_with_crossings(doc.issuing_state, &doc.number, 5).await? {
+            Some((t, recent)) => (Some(t), recent),
+            None => (None, Vec::new()),
+        };
     let matches = app.watchlist().screen(doc, today, 5);
     let dismissed = match (&traveller, matches.is_empty()) {
         (Some(t), false) => app.store.dismissed_entries(t.id).await?,

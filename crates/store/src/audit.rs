@@ -62,6 +62,33 @@ pub(crate) fn link_hash(prev: &str, seq: i64, at_ms: i64, e: &AuditEvent) -> Str
     hex::encode(h.finalize())
 }
 
+/// The records `events` become when appended after the record `head_seq` whose hash is
+/// `head_hash`.
+pub(crate) fn chain(
+    head_seq: i64,
+    head_hash: &str,
+    events: &[(AuditEvent, OffsetDateTime)],
+) -> Vec<AuditRecord> {
+    let mut prev = head_hash.to_owned();
+    let mut out = Vec::with_capacity(events.len());
+    for (seq, (e, at)) in (head_seq + 1..).zip(events) {
+        let at_ms = millis(*at);
+        let hash = link_hash(&prev, seq, at_ms, e);
+        out.push(AuditRecord {
+            seq,
+            at_ms,
+            actor: e.actor.clone(),
+            ip: e.ip.clone(),
+            action: e.action.clone(),
+            subject: e.subject.clone(),
+            detail: e.detail.clone(),
+            prev_hash: std::mem::replace(&mut prev, hash.clone()),
+            hash,
+        });
+    }
+    out
+}
+
 pub(crate) fn millis(t: OffsetDateTime) -> i64 {
     (t.unix_timestamp_nanos() / 1_000_000) as i64
 }

@@ -79,6 +79,14 @@ pub trait Store: Clone + Send + Sync + 'static {
         issuing_state: Country,
         number: &DocumentNumber,
     ) -> impl Future<Output = Result<Option<TravellerRecord>>> + Send;
+    /// A traveller found by document, with their latest `limit` crossings, newest first: what a
+    /// control check needs, in one query.
+    fn traveller_with_crossings(
+        &self,
+        issuing_state: Country,
+        number: &DocumentNumber,
+        limit: u32,
+    ) -> impl Future<Output = Result<Option<(TravellerRecord, Vec<CrossingRecord>)>>> + Send;
     fn travellers_by_name(
         &self,
         name_key: &str,

@@ -1,10 +1,12 @@
 //! The two implementations. The SQL is portable (`$N` placeholders, `RETURNING`,
 //! `ON CONFLICT`, times as BIGINT milliseconds, lists as JSON text), so it is written once in
 //! `store_impl!` and compiled against each driver with its native types; where the databases
-//! differ (identity columns, triggers) the migrations differ.
+//! differ (identity columns, triggers) the migrations differ, and the audit trail is appended
+//! in a way that suits each (one transaction in SQLite, one statement in PostgreSQL).
 
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use domain::{
@@ -17,7 +19,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use time::{Date, OffsetDateTime};
 
-use crate::audit::{AuditEvent, AuditRecord, link_hash, millis};
+use crate::audit::{AuditEvent, AuditRecord, chain, millis};
 use crate::records::*;
 use crate::{Result, Store, StoreError};
 
@@ -31,6 +33,10 @@ pub struct SqliteStore {
 #[derive(Debug, Clone)]
 pub struct PgStore {
     pool: sqlx::PgPool,
+    /// The audit chain's head as this process last wrote it: with it a group of records goes
+    /// in as one statement, which fails harmlessly (and is retried) if another process has
+    /// moved the head since.
+    audit_head: Arc<Mutex<Option<(i64, String)>>>,
 }
 
 impl SqliteStore {
@@ -65,7 +71,7 @@ impl PgStore {
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(options)
             .await?;
-        Ok(Self { pool })
+        Ok(Self { pool, audit_head: Arc::default() })
     }
 }
 
@@ -168,6 +174,19 @@ const TRAVELLER_COLUMNS: &str = "id, issuing_state, number, doc_type, surname, g
      nationality, birth_date, sex, expiry_date, issuing_area";
 const CROSSING_COLUMNS: &str =
     "id, traveller_id, checkpoint, direction, channel, at, decision, actor, body_hash";
+/// A traveller joined with their latest crossings: the traveller's columns under their own
+/// names, the crossing's prefixed `c_`. The crossings are picked by a subquery that does not
+/// depend on the outer row, so each database reads the traveller's latest few from the index
+/// once, however many crossings the traveller has.
+const TRAVELLER_WITH_CROSSINGS: &str = "SELECT t.id, t.issuing_state, t.number, t.doc_type, \
+     t.surname, t.given_names, t.nationality, t.birth_date, t.sex, t.expiry_date, \
+     t.issuing_area, c.id AS c_id, c.traveller_id AS c_traveller_id, c.checkpoint AS c_checkpoint, \
+     c.direction AS c_direction, c.channel AS c_channel, c.at AS c_at, c.decision AS c_decision, \
+     c.actor AS c_actor, c.body_hash AS c_body_hash \
+     FROM travellers t LEFT JOIN (SELECT * FROM crossings WHERE traveller_id = \
+     (SELECT id FROM travellers WHERE issuing_state = $1 AND number = $2) \
+     ORDER BY at DESC, id DESC LIMIT $3) c ON TRUE \
+     WHERE t.issuing_state = $1 AND t.number = $2 ORDER BY c.at DESC, c.id DESC";
 const WATCH_COLUMNS: &str = "id, name, aliases, birth_date, nationality, sex, documents, action, \
      reason, valid_until";
 
@@ -195,14 +214,20 @@ macro_rules! store_impl {
             }
 
             fn crossing_from(row: &$row) -> Result<CrossingRecord> {
-                let s = |c: &str| row.try_get::<String, _>(c).map_err(StoreError::from);
+                Self::crossing_prefixed(row, "")
+            }
+
+            /// A crossing from columns named with `prefix`.
+            fn crossing_prefixed(row: &$row, prefix: &str) -> Result<CrossingRecord> {
+                let col = |c: &str| format!("{prefix}{c}");
+                let s = |c: &str| row.try_get::<String, _>(col(c).as_str()).map_err(StoreError::from);
                 Ok(CrossingRecord {
                     id: s("id")?,
-                    traveller_id: row.try_get("traveller_id")?,
+                    traveller_id: row.try_get(col("traveller_id").as_str())?,
                     checkpoint: CheckpointCode::parse(&s("checkpoint")?).map_err(corrupt)?,
                     direction: Direction::parse(&s("direction")?).map_err(corrupt)?,
                     channel: Channel::parse(&s("channel")?).map_err(corrupt)?,
-                    at: from_ms(row.try_get("at")?)?,
+                    at: from_ms(row.try_get(col("at").as_str())?)?,
                     decision: Decision::parse(&s("decision")?).map_err(corrupt)?,
                     actor: s("actor")?,
                     body_hash: s("body_hash")?,
@@ -515,6 +540,29 @@ macro_rules! store_impl {
                     .fetch_optional(&self.pool)
                     .await?;
                 row.as_ref().map(Self::traveller_from).transpose()
+            }
+
+            async fn traveller_with_crossings(
+                &self,
+                issuing_state: Country,
+                number: &DocumentNumber,
+                limit: u32,
+            ) -> Result<Option<(TravellerRecord, Vec<CrossingRecord>)>> {
+                let rows = sqlx::query(TRAVELLER_WITH_CROSSINGS)
+                    .bind(issuing_state.as_str())
+                    .bind(number.as_str())
+                    .bind(i64::from(limit))
+                    .fetch_all(&self.pool)
+                    .await?;
+                let Some(first) = rows.first() else { return Ok(None) };
+                let traveller = Self::traveller_from(first)?;
+                let mut crossings = Vec::with_capacity(rows.len());
+                for row in &rows {
+                    if row.try_get::<Option<String>, _>("c_id")?.is_some() {
+                        crossings.push(Self::crossing_prefixed(row, "c_")?);
+                    }
+                }
+                Ok(Some((traveller, crossings)))
             }
 
             async fn travellers_by_name(
@@ -947,58 +995,7 @@ macro_rules! store_impl {
                 if events.is_empty() {
                     return Ok(());
                 }
-                let mut tx = self.pool.begin_with($begin).await?;
-                // Taking the head row first makes concurrent writers wait their turn.
-                let head = sqlx::query(
-                    "UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash",
-                )
-                .bind(events.len() as i64)
-                .fetch_one(&mut *tx)
-                .await?;
-                let last: i64 = head.try_get("seq")?;
-                let mut prev: String = head.try_get("hash")?;
-                let mut seq = last - events.len() as i64;
-                // One statement for the lot: the head row stays locked for as short a time as
-                // can be.
-                let mut sql = String::from(
-                    "INSERT INTO audit (seq, at, actor, ip, action, subject, detail, prev_hash, \
-                     hash) VALUES ",
-                );
-                let mut rows = Vec::with_capacity(events.len());
-                for (i, (e, now)) in events.iter().enumerate() {
-                    seq += 1;
-                    let at = millis(*now);
-                    let hash = link_hash(&prev, seq, at, e);
-                    let p = i * 9;
-                    if i > 0 {
-                        sql.push_str(", ");
-                    }
-                    sql.push_str(&format!(
-                        "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
-                        p + 1, p + 2, p + 3, p + 4, p + 5, p + 6, p + 7, p + 8, p + 9
-                    ));
-                    rows.push((seq, at, e, std::mem::replace(&mut prev, hash.clone()), hash));
-                }
-                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-                for (seq, at, e, prev_hash, hash) in rows {
-                    q = q
-                        .bind(seq)
-                        .bind(at)
-                        .bind(&e.actor)
-                        .bind(&e.ip)
-                        .bind(&e.action)
-                        .bind(&e.subject)
-                        .bind(&e.detail)
-                        .bind(prev_hash)
-                        .bind(hash);
-                }
-                q.execute(&mut *tx).await?;
-                sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
-                    .bind(&prev)
-                    .execute(&mut *tx)
-                    .await?;
-                tx.commit().await?;
-                Ok(())
+                self.append_audit_links(events).await
             }
 
             async fn audit_records(&self, after_seq: i64, limit: u32) -> Result<Vec<AuditRecord>> {
@@ -1043,6 +1040,56 @@ store_impl!(
 store_impl!(PgStore, sqlx::Postgres, sqlx::postgres::PgRow, PG_MIGRATIONS, "postgres", "BEGIN");
 
 impl SqliteStore {
+    /// One transaction: SQLite has a single writer at a time, and a statement costs no round
+    /// trip.
+    async fn append_audit_links(&self, events: &[(AuditEvent, OffsetDateTime)]) -> Result<()> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
+            .fetch_one(&mut *tx)
+            .await?;
+        let records = chain(head.try_get("seq")?, &head.try_get::<String, _>("hash")?, events);
+        let Some(last) = records.last() else { return Ok(()) };
+        sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
+            .bind(last.seq)
+            .bind(&last.hash)
+            .execute(&mut *tx)
+            .await?;
+        let mut sql = String::from(
+            "INSERT INTO audit (seq, at, actor, ip, action, subject, detail, prev_hash, hash) \
+             VALUES ",
+        );
+        for i in 0..records.len() {
+            let p = i * 9;
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push('(');
+            for k in 1..=9 {
+                if k > 1 {
+                    sql.push_str(", ");
+                }
+                sql.push_str(&format!("${}", p + k));
+            }
+            sql.push(')');
+        }
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for r in &records {
+            q = q
+                .bind(r.seq)
+                .bind(r.at_ms)
+                .bind(&r.actor)
+                .bind(&r.ip)
+                .bind(&r.action)
+                .bind(&r.subject)
+                .bind(&r.detail)
+                .bind(&r.prev_hash)
+                .bind(&r.hash);
+        }
+        q.execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// For tests and tools: the pool, to reach past the trait (e.g. to tamper with the audit
     /// trail in a test of its verification).
     pub fn pool(&self) -> &sqlx::SqlitePool {
@@ -1051,6 +1098,64 @@ impl SqliteStore {
 }
 
 impl PgStore {
+    /// One statement, so one round trip: it moves the head only if it is still where this
+    /// process left it, and inserts the records only if it moved it. Another writer in between
+    /// makes it insert nothing; then the head is read again and the records relinked.
+    async fn append_audit_links(&self, events: &[(AuditEvent, OffsetDateTime)]) -> Result<()> {
+        const ATTEMPTS: usize = 50;
+        for _ in 0..ATTEMPTS {
+            let known = self.audit_head.lock().map_err(|_| corrupt("audit head lock"))?.clone();
+            let (seq, hash) = match known {
+                Some(head) => head,
+                None => {
+                    let row = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
+                        .fetch_one(&self.pool)
+                        .await?;
+                    (row.try_get("seq")?, row.try_get("hash")?)
+                }
+            };
+            let records = chain(seq, &hash, events);
+            let Some(last) = records.last() else { return Ok(()) };
+            let col = |f: fn(&AuditRecord) -> String| records.iter().map(f).collect::<Vec<_>>();
+            let written = sqlx::query(
+                "WITH head AS (UPDATE audit_head SET seq = $1, hash = $2 \
+                 WHERE id = 1 AND seq = $3 AND hash = $4 RETURNING 1) \
+                 INSERT INTO audit (seq, at, actor, ip, action, subject, detail, prev_hash, hash) \
+                 SELECT * FROM UNNEST($5::BIGINT[], $6::BIGINT[], $7::TEXT[], $8::TEXT[], \
+                 $9::TEXT[], $10::TEXT[], $11::TEXT[], $12::TEXT[], $13::TEXT[]) \
+                 WHERE EXISTS (SELECT 1 FROM head)",
+            )
+            .bind(last.seq)
+            .bind(&last.hash)
+            .bind(seq)
+            .bind(&hash)
+            .bind(records.iter().map(|r| r.seq).collect::<Vec<_>>())
+            .bind(records.iter().map(|r| r.at_ms).collect::<Vec<_>>())
+            .bind(col(|r| r.actor.clone()))
+            .bind(records.iter().map(|r| r.ip.clone()).collect::<Vec<_>>())
+            .bind(col(|r| r.action.clone()))
+            .bind(col(|r| r.subject.clone()))
+            .bind(col(|r| r.detail.clone()))
+            .bind(col(|r| r.prev_hash.clone()))
+            .bind(col(|r| r.hash.clone()))
+            .execute(&self.pool)
+            .await;
+            let mut head = self.audit_head.lock().map_err(|_| corrupt("audit head lock"))?;
+            match written {
+                Ok(done) if done.rows_affected() == records.len() as u64 => {
+                    *head = Some((last.seq, last.hash.clone()));
+                    return Ok(());
+                }
+                Ok(_) => *head = None,
+                Err(e) => {
+                    *head = None;
+                    return Err(e.into());
+                }
+            }
+        }
+        Err(corrupt(format!("the audit head moved under {ATTEMPTS} attempts in a row")))
+    }
+
     pub fn pool(&self) -> &sqlx::PgPool {
         &self.pool
     }

@@ -266,6 +266,14 @@ async fn history_by_document_and_by_name<S: Store>(store: S) {
         store.crossings_of(t.id, 10).await.unwrap().into_iter().map(|c| c.id).collect();
     assert_eq!(ids, ["h4", "h3", "h2", "h1", "h0"]);
     assert_eq!(store.crossings_of(t.id, 2).await.unwrap().len(), 2);
+    let number = DocumentNumber::parse("C1234567").unwrap();
+    let (t2, latest) =
+        store.traveller_with_crossings(Country::VNM, &number, 3).await.unwrap().unwrap();
+    assert_eq!((t2.id, &t2.document), (t.id, &t.document));
+    let ids: Vec<String> = latest.into_iter().map(|c| c.id).collect();
+    assert_eq!(ids, ["h4", "h3", "h2"]);
+    let unknown = DocumentNumber::parse("X1").unwrap();
+    assert!(store.traveller_with_crossings(Country::VNM, &unknown, 3).await.unwrap().is_none());
 
     let by_name = store.travellers_by_name("NGUYEN VAN DUC", Some("1985-03-12"), 10).await.unwrap();
     assert_eq!(by_name.len(), 1);
@@ -414,6 +422,47 @@ async fn audit_records_chain<S: Store>(store: S) {
     let records = store.audit_records(0, 10).await.unwrap();
     assert_eq!(records[0].prev_hash, GENESIS);
     assert_eq!(records[1].prev_hash, records[0].hash);
+}
+
+/// Two server processes share one database: each keeps its own idea of where the chain ends,
+/// and neither may break it or lose a record when the other has written in between.
+async fn audit_from_two_writers<S: Store>(a: S, b: S) {
+    let event = |who: &str, i: usize| {
+        let e = AuditEvent {
+            actor: format!("device:{who}"),
+            ip: None,
+            action: "control.check".into(),
+            subject: format!("traveller:VNM/{who}{i}"),
+            detail: "{}".into(),
+        };
+        (e, T0)
+    };
+    a.append_audits(&[event("a", 0)]).await.unwrap();
+    b.append_audits(&[event("b", 0), event("b", 1)]).await.unwrap();
+    a.append_audits(&[event("a", 1)]).await.unwrap();
+    let write = |store: S, who: &'static str| async move {
+        for i in 2..40 {
+            store.append_audits(&[event(who, i), event(who, i + 100)]).await.unwrap();
+        }
+    };
+    tokio::join!(write(a.clone(), "a"), write(b.clone(), "b"));
+    assert_eq!(verify_audit(&a).await.unwrap(), Ok(4 + 2 * 2 * 38));
+}
+
+#[tokio::test]
+async fn audit_from_two_writers_on_sqlite() {
+    let (a, dir) = sqlite().await;
+    let b = SqliteStore::open(&dir.path().join("test.db")).await.unwrap();
+    audit_from_two_writers(a, b).await;
+}
+
+#[tokio::test]
+async fn audit_from_two_writers_on_postgres() {
+    let (a, name) = postgres().await;
+    let b = PgStore::connect(&format!("{}/{name}", pg_base())).await.unwrap();
+    audit_from_two_writers(a.clone(), b.clone()).await;
+    b.pool().close().await;
+    drop_pg(a, name).await;
 }
 
 // Tampering needs a way round the store; each backend has its own.
