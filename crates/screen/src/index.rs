@@ -488,13 +488,24 @@ impl Index {
                 let candidates = self.candidates(groups, name_needed, same_day, &mut scratch);
                 for slot in candidates {
                     let Some(e) = self.stored(slot) else { continue };
-                    let (name_evidence, name) = e
+                    let (name_evidence, floor_evidence, name) = e
                         .names
                         .iter()
                         .enumerate()
-                        .map(|(i, n)| (self.align(alt, groups, n, e.nationality).evidence, i))
-                        .fold((f32::MIN, 0usize), |acc, x| if x.0 > acc.0 { x } else { acc });
-                    if name_evidence < min_name {
+                        .map(|(i, n)| {
+                            let a = self.align(alt, groups, n, e.nationality);
+                            (a.evidence, a.floor_evidence, i)
+                        })
+                        .fold(
+                            (f32::MIN, f32::MIN, 0usize),
+                            |acc, x| {
+                                if x.0 > acc.0 { x } else { acc }
+                            },
+                        );
+                    // A middle name left out (`NGUYEN HAI` for `NGUYEN HUU HAI`) costs in the
+                    // score, but does not make the parts that agree say less; a family or
+                    // given name left out does (`NGUYEN VAN` for `NGUYEN VAN DUC`).
+                    if floor_evidence < min_name {
                         continue;
                     }
                     let s = score(name_evidence + self.other_evidence(query, e), self.live);
@@ -671,6 +682,7 @@ impl Index {
             }
         }
         let mut listed_left = false;
+        let mut middle_omitted = 0.0;
         for (j, &t) in listed.iter().enumerate() {
             if !listed_used[j] {
                 let (share, cap) = if is_patronymic(&self.tokens[t as usize].skeleton) {
@@ -680,7 +692,11 @@ impl Index {
                 } else {
                     (OMISSION_SHARE, OMISSION_CAP)
                 };
-                evidence -= (share * weights[j]).min(cap);
+                let cost = (share * weights[j]).min(cap);
+                evidence -= cost;
+                if share == OMISSION_SHARE {
+                    middle_omitted += cost;
+                }
                 listed_left = true;
             }
         }
@@ -695,6 +711,7 @@ impl Index {
         }
         Alignment {
             evidence,
+            floor_evidence: evidence + middle_omitted,
             matched,
             matched_len,
             query_used,
@@ -801,6 +818,9 @@ fn remove_slot<K: std::hash::Hash + Eq>(map: &mut FxHashMap<K, Vec<Slot>>, key: 
 
 struct Alignment {
     evidence: f32,
+    /// The evidence without what dropped middle names cost: what the floor on a name's
+    /// evidence is checked against.
+    floor_evidence: f32,
     /// (query token, listed token) pairs, strongest first.
     matched: [(u8, u8); MAX_QUERY_TOKENS],
     matched_len: usize,

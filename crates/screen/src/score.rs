@@ -58,7 +58,9 @@ pub(crate) const NEAR_FLOOR: f32 = -4.0;
 const DOB_SAME: f32 = 9.9;
 const DOB_SAME_YEAR: f32 = 4.0;
 const DOB_CLOSE: f32 = 3.0;
-const DOB_YEAR_CLOSE: f32 = 2.0;
+/// A listed year one off the query's: a stranger's year is that close twice in about 56 times,
+/// the listed person's seldom (a year is known, or it is not), so it says little either way.
+const DOB_YEAR_CLOSE: f32 = 0.5;
 const DOB_DIFFERS: f32 = -15.0;
 const NATIONALITY_DIFFERS: f32 = -3.0;
 const SEX_DIFFERS: f32 = -6.0;

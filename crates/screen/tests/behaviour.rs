@@ -268,3 +268,19 @@ fn a_short_list_still_hits_on_the_same_name_and_date_of_birth() {
     assert!(first(&ix, query("NGUYEN<<THI<LAN", "1985-03-12", "VNM", "F")).is_none());
     assert!(first(&ix, query("NGUYEN<<VAN<DUC", "1990-01-01", "VNM", "M")).is_none());
 }
+
+#[test]
+fn a_dropped_middle_name_is_forgiven_more_than_a_dropped_given_name() {
+    let mut ix = index();
+    ix.upsert(entry("W8", "Nguyễn Hữu Hải", "1980-01-02", "VNM", "M")).unwrap();
+    // Documents often leave out middle names: the family and given names and the day of
+    // birth still find the listed person.
+    assert_eq!(first(&ix, query("NGUYEN<<HAI", "1980-01-02", "VNM", "M")).unwrap().id, "W8");
+    // Without the given name the match is weaker, however the date agrees.
+    let middle_dropped = first(&ix, query("NGUYEN<<HAI", "1980-01-02", "VNM", "M")).unwrap();
+    let given_dropped = first(&ix, query("NGUYEN<<HUU", "1980-01-02", "VNM", "M"));
+    assert!(
+        given_dropped.as_ref().is_none_or(|h| h.score < middle_dropped.score),
+        "{given_dropped:?}"
+    );
+}
