@@ -131,13 +131,7 @@ pub async fn check<S: Store>(
     let right = who.actor.act_at(&checkpoint)?;
     let reading = read_document(&req.document, app.today())?;
     let outcome = control::check(&app, &right, direction, &reading).await?;
-    let d = &outcome.traveller;
-    app.audit(who.audit(
-        "control.check",
-        format!("traveller:{}/{}", d.issuing_state, d.number),
-        json!({"checkpoint": checkpoint, "direction": direction, "decision": outcome.decision()}),
-    ))
-    .await?;
+    app.audit(outcome.audit(&who, &checkpoint, direction)).await?;
     Ok(Json(outcome))
 }
 

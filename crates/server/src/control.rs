@@ -110,6 +110,23 @@ impl Outcome {
     pub fn decision(&self) -> Decision {
         self.verdict.decision
     }
+
+    /// The audit record of the check that gave this outcome, the same from the API and the desk.
+    pub fn audit(
+        &self,
+        who: &crate::extract::Authed,
+        checkpoint: &domain::CheckpointCode,
+        direction: domain::Direction,
+    ) -> store::AuditEvent {
+        let d = &self.traveller;
+        who.audit(
+            "control.check",
+            format!("traveller:{}/{}", d.issuing_state, d.number),
+            serde_json::json!({
+                "checkpoint": checkpoint, "direction": direction, "decision": self.decision()
+            }),
+        )
+    }
 }
 
 /// The decision for this reading at this checkpoint, now. Writes nothing.

@@ -557,13 +557,7 @@ pub async fn desk_check<S: Store>(
         Ok(o) => o,
         Err(e) => return e.into_response(),
     };
-    let d = &outcome.traveller;
-    let audit = page.who.audit(
-        "control.check",
-        format!("traveller:{}/{}", d.issuing_state, d.number),
-        json!({"checkpoint": cp, "direction": direction, "decision": outcome.decision()}),
-    );
-    if let Err(e) = app.audit(audit).await {
+    if let Err(e) = app.audit(outcome.audit(&page.who, &cp, direction)).await {
         return e.into_response();
     }
     view.crossings = crossing_views(t, &outcome.recent_crossings);
