@@ -36,7 +36,7 @@ const BOUND_SLACK: f32 = 1.0;
 /// Query tokens, after splitting, that candidate search tracks per slot.
 const MAX_GROUPS: usize = 15;
 /// Counter bits for candidate search: the query tokens' and the shared spellings'.
-const MAX_BITS: usize = 31;
+const MAX_BITS: usize = 15;
 
 /// The watchlist, ready to be screened against. Add, change and remove entries while serving.
 #[derive(Debug, Default)]
@@ -957,20 +957,23 @@ fn evidence_reasons(query: &Query, e: &Stored) -> Vec<String> {
 /// Per-thread counters over slots, reused across queries: which query tokens a slot has shown,
 /// the evidence gathered, and whether it is already a candidate. One record per slot, so that
 /// a posting costs one cache miss, not three: the walk over posting lists is bound by memory.
+/// Eight bytes a slot, for the same reason: the epoch wraps every 65,535 queries, when the
+/// counters are cleared whole.
 #[derive(Debug, Default)]
 struct Scratch {
     slots: Vec<Counter>,
-    now: u32,
+    now: u16,
 }
 
 #[derive(Debug, Default, Clone, Copy)]
 struct Counter {
-    epoch: u32,
+    epoch: u16,
     gathered: f32,
-    seen: u32,
+    seen: u16,
 }
 
-const CANDIDATE: u32 = 1 << 31;
+const CANDIDATE: u16 = 1 << 15;
+const _: () = assert!(std::mem::size_of::<Counter>() == 8);
 
 impl Scratch {
     fn begin(&mut self, slots: usize) {
@@ -1011,7 +1014,7 @@ impl Scratch {
     #[inline]
     fn add(&mut self, slot: Slot, bit: usize, w: f32, needed: f32, out: &mut Vec<Slot>) {
         let c = self.touch(slot as usize);
-        let bit = 1u32 << bit;
+        let bit = 1u16 << bit;
         if c.seen & bit != 0 {
             return;
         }
