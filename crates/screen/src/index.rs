@@ -20,8 +20,8 @@ use crate::score::{
 type TokenId = u32;
 type Slot = u32;
 
-/// Posting lists longer than this are not walked when a shorter list can find the
-/// candidates; their evidence is counted as if present, so no candidate is lost.
+/// Posting lists longer than this may be counted as present in every slot instead of walked,
+/// as long as together they cannot make a candidate: no candidate is lost.
 const LONG_POSTINGS: usize = 150_000;
 /// Rounding room in the candidate bound.
 const BOUND_EPSILON: f32 = 1e-4;
