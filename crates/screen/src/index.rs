@@ -633,7 +633,8 @@ impl Index {
                 units.push(Unit { bit: next_bit + 1, weight: rest, slots: &token.repeats });
                 next_bit += 2;
             } else {
-                // Out of bits: counted for each query token, which only loosens the bound.
+                // One query token's spelling; or, out of bits, a shared one counted for each of
+                // its query tokens, which only loosens the bound.
                 units.extend(members.map(|g| Unit {
                     bit: g,
                     weight: weight_for(g, t),
@@ -1105,6 +1106,22 @@ mod tests {
                     dob: dob(&mut rng),
                     nationality: None,
                     sex: if rng.below(2) == 0 { Some(Sex::Male) } else { None },
+                    document_number: None,
+                })
+                .unwrap();
+            }
+            // Changes and removals keep the lists, the repeated parts' included, in step.
+            for i in (0..1500).step_by(7) {
+                ix.remove(&format!("E{i}"));
+            }
+            for i in (0..1500).step_by(5) {
+                ix.upsert(Entry {
+                    id: format!("E{i}"),
+                    name: name(&mut rng),
+                    aliases: Vec::new(),
+                    dob: dob(&mut rng),
+                    nationality: None,
+                    sex: None,
                     document_number: None,
                 })
                 .unwrap();
