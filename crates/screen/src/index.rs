@@ -62,11 +62,11 @@ struct Token {
     spellings: Vec<Box<str>>,
     skeleton: Box<str>,
     /// Slots holding the token, ascending, each once.
-    postings: Vec<Slot>,
+    postings: Vec<Posting>,
     /// Slots with a name that holds the token twice or more (`LE VAN XUAN XUAN`), ascending:
     /// a query with the token twice walks these for its second one, since a name holding it
     /// once can match only one of the two.
-    repeats: Vec<Slot>,
+    repeats: Vec<Posting>,
     /// How many of those per nationality: names cluster by culture, so a token's rarity is
     /// reckoned among the listed people of the same nationality.
     by_nationality: Vec<(Option<Country>, u32)>,
@@ -173,15 +173,16 @@ impl Index {
             distinct.extend(ids.iter().copied());
             stored_names.push(StoredName { display: display.into(), tokens: ids });
         }
+        let posting = Posting { slot, dob: DobKey::new(entry.dob) };
         for t in repeated(&stored_names) {
-            self.tokens[t as usize].repeats.push(slot);
+            self.tokens[t as usize].repeats.push(posting);
         }
         distinct.sort_unstable();
         distinct.dedup();
         for t in distinct {
             // Slots only grow, so pushing keeps each list ascending.
             let token = &mut self.tokens[t as usize];
-            token.postings.push(slot);
+            token.postings.push(posting);
             match token.by_nationality.iter_mut().find(|c| c.0 == entry.nationality) {
                 Some(c) => c.1 += 1,
                 None => token.by_nationality.push((entry.nationality, 1)),
@@ -219,7 +220,7 @@ impl Index {
             stored.names.iter().flat_map(|n| n.tokens.iter().copied()).collect();
         for t in repeated(&stored.names) {
             let repeats = &mut self.tokens[t as usize].repeats;
-            if let Ok(at) = repeats.binary_search(&slot) {
+            if let Ok(at) = repeats.binary_search_by_key(&slot, |p| p.slot) {
                 repeats.remove(at);
             }
         }
@@ -227,7 +228,7 @@ impl Index {
         distinct.dedup();
         for t in distinct {
             let token = &mut self.tokens[t as usize];
-            if let Ok(at) = token.postings.binary_search(&slot) {
+            if let Ok(at) = token.postings.binary_search_by_key(&slot, |p| p.slot) {
                 token.postings.remove(at);
             }
             if let Some(c) = token.by_nationality.iter_mut().find(|c| c.0 == stored.nationality) {
@@ -492,11 +493,11 @@ impl Index {
             .map(|alt| alt.iter().map(|t| self.cached_group(t, &mut cache).clone()).collect())
             .collect();
 
-        // What the name must bring when the date of birth is not the same day: the most the
-        // other fields can add is a close date, the nationality and the sex.
-        let needed = evidence_needed(options.threshold, self.live);
-        let min_name = min_name_evidence(self.live);
-        let others_best = if query.dob.is_some() { DOB_BEST_BUT_SAME } else { 0.0 };
+        let bound = Bound {
+            needed: evidence_needed(options.threshold, self.live),
+            min_name: min_name_evidence(self.live),
+            dob: DobBound::new(query.dob),
+        };
         let same_day: &[Slot] = match query.dob {
             Some(Dob::Full(d)) => self.by_dob.get(&d).map_or(&[], Vec::as_slice),
             _ => &[],
@@ -506,13 +507,8 @@ impl Index {
         SCRATCH.with(|scratch| {
             let mut scratch = scratch.borrow_mut();
             for (a, (alt, groups)) in alternatives.iter().zip(&groups).enumerate() {
-                // The bound weighs tokens over the whole list; weighed within a nationality they
-                // can come out a little higher, hence the slack.
-                let name_needed = (needed - others_best).max(min_name) - BOUND_SLACK;
                 let candidates = match among {
-                    Among::Candidates => {
-                        self.candidates(groups, name_needed, same_day, &mut scratch)
-                    }
+                    Among::Candidates => self.candidates(groups, &bound, same_day, &mut scratch),
                     Among::Everyone => {
                         (0..self.entries.len()).filter_map(|s| Slot::try_from(s).ok()).collect()
                     }
@@ -536,7 +532,7 @@ impl Index {
                     // A middle name left out (`NGUYEN HAI` for `NGUYEN HUU HAI`) costs in the
                     // score, but does not make the parts that agree say less; a family or
                     // given name left out does (`NGUYEN VAN` for `NGUYEN VAN DUC`).
-                    if floor_evidence < min_name {
+                    if floor_evidence < bound.min_name {
                         continue;
                     }
                     let s = score(name_evidence + self.other_evidence(query, e), self.live);
@@ -584,16 +580,19 @@ impl Index {
         self.entries.get(slot as usize).and_then(Option::as_ref)
     }
 
-    /// Slots whose names could bring `needed` nats of evidence, plus those born the same day
-    /// (the date then brings most of it).
+    /// Slots whose names, with what their dates of birth add, could reach the evidence of a
+    /// hit, plus those born the same day (the date then brings most of it).
     ///
     /// Each spelling of each query token is a posting list to walk. Lists too long to walk
     /// cheaply (`NGUYEN`, `VAN`) are counted as present in every slot instead, with the most
-    /// evidence they could give: the bound stays an upper bound, so no candidate is lost.
+    /// evidence they could give: the bound stays an upper bound, so no candidate is lost. Each
+    /// posting carries its entry's date of birth, so a slot whose date rules it out (a listed
+    /// person born in another year) is passed over without touching its counter, unless the
+    /// query's name could outweigh even that.
     fn candidates(
         &self,
         groups: &[Group],
-        needed: f32,
+        bound: &Bound,
         same_day: &[Slot],
         scratch: &mut Scratch,
     ) -> Vec<Slot> {
@@ -629,8 +628,8 @@ impl Index {
                 let mut weights: Vec<f32> = members.map(|g| weight_for(g, t)).collect();
                 weights.sort_by(|a, b| b.total_cmp(a));
                 let rest = weights[1..].iter().sum();
-                units.push(Unit { bit: next_bit, weight: weights[0], slots: &token.postings });
-                units.push(Unit { bit: next_bit + 1, weight: rest, slots: &token.repeats });
+                units.push(Unit { bit: next_bit, weight: weights[0], postings: &token.postings });
+                units.push(Unit { bit: next_bit + 1, weight: rest, postings: &token.repeats });
                 next_bit += 2;
             } else {
                 // One query token's spelling; or, out of bits, a shared one counted for each of
@@ -638,7 +637,7 @@ impl Index {
                 units.extend(members.map(|g| Unit {
                     bit: g,
                     weight: weight_for(g, t),
-                    slots: &token.postings,
+                    postings: &token.postings,
                 }));
             }
         }
@@ -646,32 +645,60 @@ impl Index {
             return out;
         }
         // Lists too long to walk cheaply are counted as present in every slot, longest first,
-        // for as long as together they fall short of `needed`: a candidate must then be on one
-        // of the lists walked.
+        // for as long as together they fall short of what the most promising slot not born the
+        // same day needs: a candidate must then be on one of the lists walked. (Those born the
+        // same day are candidates already.)
+        let lenient = bound.name_needed(bound.dob.best_but_same());
         let long = self.long_postings.unwrap_or(LONG_POSTINGS);
         let mut by_length: Vec<usize> =
-            (0..units.len()).filter(|&i| units[i].slots.len() > long).collect();
-        by_length.sort_by_key(|&i| std::cmp::Reverse(units[i].slots.len()));
+            (0..units.len()).filter(|&i| units[i].postings.len() > long).collect();
+        by_length.sort_by_key(|&i| std::cmp::Reverse(units[i].postings.len()));
         let mut assumed_best = [0.0f32; MAX_BITS];
         let mut assumed = vec![false; units.len()];
         for i in by_length {
             let u = &units[i];
             let mut trial = assumed_best;
             trial[u.bit] = trial[u.bit].max(u.weight);
-            if trial.iter().sum::<f32>() + BOUND_EPSILON < needed {
+            if trial.iter().sum::<f32>() + BOUND_EPSILON < lenient {
                 assumed_best = trial;
                 assumed[i] = true;
             }
         }
-        let needed = needed - assumed_best.iter().sum::<f32>();
+        let assumed_sum: f32 = assumed_best.iter().sum();
         let mut assumed = assumed.into_iter();
         units.retain(|_| !assumed.next().unwrap_or(false));
+        // The most the walked lists can bring a slot together.
+        let mut walked_best = [0.0f32; MAX_BITS];
+        for u in &units {
+            walked_best[u.bit] = walked_best[u.bit].max(u.weight);
+        }
+        let walked_sum: f32 = walked_best.iter().sum();
+        // What the walked lists must bring a slot, by what its date of birth adds; none of the
+        // slots a date rules out can get there when `passed_over` is below zero.
+        let needed = |dob: f32| bound.name_needed(dob) - assumed_sum;
+        let needed_other_year = needed(DobVerdict::Differs.evidence());
+        let other_year_hopeless = walked_sum + BOUND_EPSILON < needed_other_year;
         // Within a bit, the strongest spellings first: a slot is credited once per bit, with
         // the most it can give.
         units.sort_by(|a, b| a.bit.cmp(&b.bit).then(b.weight.total_cmp(&a.weight)));
         for u in units {
-            for &slot in u.slots {
-                scratch.add(slot, u.bit, u.weight, needed, &mut out);
+            for p in u.postings {
+                let need = if bound.dob.other_year(p.dob) {
+                    if other_year_hopeless {
+                        continue;
+                    }
+                    needed_other_year
+                } else {
+                    match bound.dob.evidence(p.dob) {
+                        // Born the same day: a candidate already.
+                        None => continue,
+                        Some(dob) => needed(dob),
+                    }
+                };
+                if walked_sum + BOUND_EPSILON < need {
+                    continue;
+                }
+                scratch.add(p.slot, u.bit, u.weight, need, &mut out);
             }
         }
         out
@@ -913,7 +940,110 @@ struct Unit<'a> {
     /// The counter bit a slot is credited under, once.
     bit: usize,
     weight: f32,
-    slots: &'a [Slot],
+    postings: &'a [Posting],
+}
+
+/// One slot on a posting list, with its entry's date of birth, so the walk can tell what the
+/// date adds without visiting the entry.
+#[derive(Clone, Copy, Debug)]
+struct Posting {
+    slot: Slot,
+    dob: DobKey,
+}
+
+/// A date of birth packed in four bytes: a presence bit, the year (clamped to ±9,999, which only
+/// brings far-off years closer: the bound stays an upper bound), the month (zero when only the
+/// year is known) and the day. Zero when no date is known.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct DobKey(u32);
+
+const YEAR_LIMIT: i32 = 9_999;
+
+impl DobKey {
+    const PRESENT: u32 = 1 << 31;
+
+    fn new(dob: Option<Dob>) -> DobKey {
+        let pack = |year: i32, month: u8, day: u8| {
+            // In range after the clamp and the offset, so the cast loses nothing.
+            let y = (year.clamp(-YEAR_LIMIT, YEAR_LIMIT) + YEAR_LIMIT) as u32;
+            DobKey(Self::PRESENT | y << 9 | u32::from(month) << 5 | u32::from(day))
+        };
+        match dob {
+            None => DobKey(0),
+            Some(Dob::Year(y)) => pack(y, 0, 0),
+            Some(Dob::Full(d)) => pack(d.year(), u8::from(d.month()), d.day()),
+        }
+    }
+
+    fn year(self) -> Option<i32> {
+        (self.0 & Self::PRESENT != 0).then(|| ((self.0 >> 9) & 0x7FFF) as i32 - YEAR_LIMIT)
+    }
+
+    /// The date as stored, or `Err` for one that no longer makes a date after the clamp.
+    fn get(self) -> Result<Option<Dob>, ()> {
+        let Some(year) = self.year() else { return Ok(None) };
+        let (month, day) = (((self.0 >> 5) & 0xF) as u8, (self.0 & 0x1F) as u8);
+        if month == 0 {
+            return Ok(Some(Dob::Year(year)));
+        }
+        let month = time::Month::try_from(month).map_err(|_| ())?;
+        time::Date::from_calendar_date(year, month, day).map(|d| Some(Dob::Full(d))).map_err(|_| ())
+    }
+}
+
+/// What a query's date of birth makes of a listed one, read off a posting.
+#[derive(Clone, Copy, Debug)]
+struct DobBound {
+    /// The query's date, clamped as the keys are.
+    query: Option<Dob>,
+    year: Option<i32>,
+}
+
+impl DobBound {
+    fn new(query: Option<Dob>) -> DobBound {
+        let key = DobKey::new(query);
+        DobBound { query: key.get().ok().flatten(), year: key.year() }
+    }
+
+    /// The listed person was born two or more years from the query's year: the date then
+    /// counts as differing, whatever the month and day.
+    #[inline]
+    fn other_year(&self, key: DobKey) -> bool {
+        match (self.year, key.year()) {
+            (Some(a), Some(b)) => a.abs_diff(b) > 1,
+            _ => false,
+        }
+    }
+
+    /// The evidence of a listed date, or `None` when it is the query's own full date.
+    fn evidence(&self, key: DobKey) -> Option<f32> {
+        let Ok(listed) = key.get() else { return Some(DOB_BEST_BUT_SAME) };
+        match compare_dob(self.query, listed) {
+            DobVerdict::Same => None,
+            v => Some(v.evidence()),
+        }
+    }
+
+    /// The most a listed date short of the query's own can add.
+    fn best_but_same(&self) -> f32 {
+        if self.query.is_some() { DOB_BEST_BUT_SAME } else { 0.0 }
+    }
+}
+
+/// The evidence a hit needs, and what the name must bring of it.
+struct Bound {
+    needed: f32,
+    min_name: f32,
+    dob: DobBound,
+}
+
+impl Bound {
+    /// What a slot's name must bring when its date of birth adds `dob`: nationality and sex
+    /// add nothing at best. The bound weighs tokens over the whole list; weighed within a
+    /// nationality they can come out a little higher, hence the slack.
+    fn name_needed(&self, dob: f32) -> f32 {
+        (self.needed - dob).max(self.min_name) - BOUND_SLACK
+    }
 }
 
 struct Alignment {
@@ -1058,10 +1188,22 @@ mod tests {
         "DUC", "DUNG",
     ];
 
+    /// Halves of rare name parts: two of them make one of 144, seldom on the list, so a name
+    /// of several can outweigh even a differing date of birth.
+    const RARE: [&str; 12] =
+        ["BO", "CU", "DA", "GI", "KHE", "LO", "MAU", "PHI", "QUE", "RO", "SA", "TO"];
+
     fn name(rng: &mut Lcg) -> String {
         let n = 2 + rng.below(4);
-        let mut parts: Vec<String> =
-            (0..n).map(|_| PARTS[rng.below(PARTS.len())].to_string()).collect();
+        let mut parts: Vec<String> = (0..n)
+            .map(|_| {
+                if rng.below(3) == 0 {
+                    format!("{}{}", RARE[rng.below(RARE.len())], RARE[rng.below(RARE.len())])
+                } else {
+                    PARTS[rng.below(PARTS.len())].to_string()
+                }
+            })
+            .collect();
         // A letter dropped now and then, as a misread would.
         if rng.below(4) == 0 {
             let i = rng.below(parts.len());
@@ -1076,11 +1218,11 @@ mod tests {
     fn dob(rng: &mut Lcg) -> Option<Dob> {
         match rng.below(3) {
             0 => None,
-            1 => Some(Dob::parse(&format!("{}", 1980 + rng.below(3))).unwrap()),
+            1 => Some(Dob::parse(&format!("{}", 1978 + rng.below(7))).unwrap()),
             _ => Some(
                 Dob::parse(&format!(
                     "{}-0{}-1{}",
-                    1980 + rng.below(3),
+                    1978 + rng.below(7),
                     1 + rng.below(2),
                     rng.below(3)
                 ))
@@ -1097,11 +1239,13 @@ mod tests {
         for long in [None, Some(40)] {
             let mut ix = Index::new();
             ix.long_postings = long;
+            let mut listed = Vec::new();
             for i in 0..1500 {
                 let aliases = if rng.below(5) == 0 { vec![name(&mut rng)] } else { Vec::new() };
+                listed.push(name(&mut rng));
                 ix.upsert(Entry {
                     id: format!("E{i}"),
-                    name: name(&mut rng),
+                    name: listed[i].clone(),
                     aliases,
                     dob: dob(&mut rng),
                     nationality: None,
@@ -1128,8 +1272,13 @@ mod tests {
             }
             let mut hits = 0;
             for _ in 0..1500 {
+                // A listed name now and then, to be found under another date of birth or none.
                 let q = Query {
-                    name: name(&mut rng),
+                    name: if rng.below(3) == 0 {
+                        listed[rng.below(listed.len())].clone()
+                    } else {
+                        name(&mut rng)
+                    },
                     dob: dob(&mut rng),
                     nationality: None,
                     sex: None,
