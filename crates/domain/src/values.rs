@@ -102,12 +102,27 @@ impl Serialize for Country {
     }
 }
 
+/// Read back only as valid: stored lists are parsed as strictly as input.
+impl<'de> serde::Deserialize<'de> for Country {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Country::parse(&s).map_err(serde::de::Error::custom)
+    }
+}
+
 /// A travel document's number as the MRZ holds it: upper-case letters and digits, at most 20
 /// (the long numbers of TD1 cards included).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(transparent)]
 pub struct DocumentNumber(String);
 string_value!(DocumentNumber);
+
+impl<'de> serde::Deserialize<'de> for DocumentNumber {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        DocumentNumber::parse(&s).map_err(serde::de::Error::custom)
+    }
+}
 
 impl DocumentNumber {
     pub fn parse(s: &str) -> Result<Self, InvalidValue> {

@@ -1,0 +1,422 @@
+//! Spreadsheets in: the first row names the columns (in Vietnamese as the portal's templates do,
+//! or in English, or by the wire names), each further row is a person. Rows are numbered as the
+//! spreadsheet shows them, the header being row 1.
+
+use std::io::Cursor;
+use std::sync::Arc;
+
+use calamine::{Data, Reader, Xlsx};
+
+use crate::{ListKind, PersonInput, Problem, Refused, Row, fold};
+
+/// The most people one list may hold.
+pub const MAX_ROWS: usize = 5_000;
+
+/// Headers by column, folded (lower case, no diacritics).
+const HEADERS: &[(&str, &[&str])] = &[
+    ("family_name", &["family_name", "family name", "ho", "surname", "ho (family name)"]),
+    (
+        "given_names",
+        &["given_names", "given names", "given name", "ten", "first name", "ten dem va ten"],
+    ),
+    ("rank", &["rank", "rank or rating", "chuc danh", "chuc vu"]),
+    ("nationality", &["nationality", "quoc tich"]),
+    ("birth_date", &["birth_date", "date of birth", "ngay sinh", "dob"]),
+    ("place_of_birth", &["place_of_birth", "place of birth", "noi sinh"]),
+    ("sex", &["sex", "gender", "gioi tinh"]),
+    ("document_type", &["document_type", "type of identity document", "loai giay to"]),
+    (
+        "document_number",
+        &[
+            "document_number",
+            "number of identity document",
+            "document number",
+            "passport number",
+            "so giay to",
+            "so ho chieu",
+        ],
+    ),
+    (
+        "document_issuing_state",
+        &[
+            "document_issuing_state",
+            "issuing state of identity document",
+            "issuing state",
+            "quoc gia cap",
+            "noi cap",
+        ],
+    ),
+    (
+        "document_expiry",
+        &[
+            "document_expiry",
+            "expiry date of identity document",
+            "expiry date",
+            "ngay het han",
+            "han giay to",
+        ],
+    ),
+    ("shore_leave", &["shore_leave", "shore leave", "di bo"]),
+    ("transit", &["transit", "qua canh"]),
+    ("visa_number", &["visa_number", "visa number", "so thi thuc"]),
+];
+
+/// Columns a template may carry that hold nothing to check.
+const IGNORED: &[&str] = &["stt", "no", "no.", "#", "ghi chu", "remarks", "note"];
+
+const REQUIRED: &[&str] = &[
+    "family_name",
+    "nationality",
+    "birth_date",
+    "sex",
+    "document_number",
+    "document_issuing_state",
+    "document_expiry",
+];
+
+/// Reads a CSV list (UTF-8, comma or semicolon separated).
+pub fn read_csv(kind: ListKind, bytes: &[u8]) -> Result<Vec<Row>, Refused> {
+    let whole = |message: String| {
+        Refused(vec![Problem { list: kind, row: 1, column: "file".into(), message }])
+    };
+    let text = std::str::from_utf8(bytes)
+        .map_err(|e| whole(format!("the file is not UTF-8 text (byte {})", e.valid_up_to())))?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let first_line = text.lines().next().unwrap_or("");
+    let delimiter =
+        if first_line.matches(';').count() > first_line.matches(',').count() { b';' } else { b',' };
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(text.as_bytes());
+    let mut grid = Vec::new();
+    for (i, record) in reader.records().enumerate() {
+        let record = record.map_err(|e| whole(format!("row {}: {e}", i + 1)))?;
+        grid.push(record.iter().map(str::to_string).collect::<Vec<_>>());
+        if grid.len() > MAX_ROWS + 1 {
+            return Err(whole(format!("more than {MAX_ROWS} people in one list")));
+        }
+    }
+    rows(kind, grid, |_, header| header.to_string())
+}
+
+/// Reads the first sheet of an XLSX workbook.
+pub fn read_xlsx(kind: ListKind, bytes: &[u8]) -> Result<Vec<Row>, Refused> {
+    let whole = |message: String| {
+        Refused(vec![Problem { list: kind, row: 1, column: "file".into(), message }])
+    };
+    let mut book: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(bytes))
+        .map_err(|e| whole(format!("not a readable XLSX workbook: {e}")))?;
+    let range = book
+        .worksheet_range_at(0)
+        .ok_or_else(|| whole("the workbook has no sheet".into()))?
+        .map_err(|e| whole(format!("the first sheet cannot be read: {e}")))?;
+    let (top, left) = range.start().unwrap_or((0, 0));
+    if range.height() > MAX_ROWS + 1 {
+        return Err(whole(format!("more than {MAX_ROWS} people in one list")));
+    }
+    let mut grid = Vec::with_capacity(range.height());
+    let mut problems = Vec::new();
+    for (i, row) in range.rows().enumerate() {
+        let mut cells = Vec::with_capacity(row.len());
+        for (j, cell) in row.iter().enumerate() {
+            cells.push(match cell {
+                Data::Empty => String::new(),
+                Data::String(s) => s.clone(),
+                Data::Int(n) => n.to_string(),
+                Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{f:.0}"),
+                Data::Float(f) => f.to_string(),
+                Data::Bool(b) => if *b { "1" } else { "0" }.to_string(),
+                Data::DateTime(dt) => {
+                    let (y, m, d, ..) = dt.to_ymd_hms_milli();
+                    format!("{y:04}-{m:02}-{d:02}")
+                }
+                Data::DateTimeIso(s) => s.chars().take(10).collect(),
+                Data::DurationIso(s) => s.clone(),
+                Data::Error(e) => {
+                    problems.push(Problem {
+                        list: kind,
+                        row: top as usize + i + 1,
+                        column: column_letters(left as usize + j),
+                        message: format!("the cell holds a spreadsheet error ({e})"),
+                    });
+                    String::new()
+                }
+            });
+        }
+        grid.push(cells);
+    }
+    if !problems.is_empty() {
+        return Err(Refused(problems));
+    }
+    let offset = top as usize;
+    rows(kind, grid, |j, header| format!("{} ({header})", column_letters(left as usize + j)))
+        .map(|mut rs| {
+            for r in &mut rs {
+                r.row += offset;
+            }
+            rs
+        })
+        .map_err(|Refused(mut ps)| {
+            for p in &mut ps {
+                p.row += offset;
+            }
+            Refused(ps)
+        })
+}
+
+/// `A`, …, `Z`, `AA`, … for a column index from 0.
+fn column_letters(mut j: usize) -> String {
+    let mut s = Vec::new();
+    loop {
+        s.push(b'A' + (j % 26) as u8);
+        if j < 26 {
+            break;
+        }
+        j = j / 26 - 1;
+    }
+    s.reverse();
+    String::from_utf8(s).unwrap_or_default()
+}
+
+/// The header row maps columns; each further non-blank row becomes a person.
+fn rows(
+    kind: ListKind,
+    grid: Vec<Vec<String>>,
+    label: impl Fn(usize, &str) -> String,
+) -> Result<Vec<Row>, Refused> {
+    let mut problems = Vec::new();
+    let mut lines =
+        grid.into_iter().enumerate().skip_while(|(_, r)| r.iter().all(|c| c.trim().is_empty()));
+    let Some((header_at, header)) = lines.next() else {
+        return Err(Refused(vec![Problem {
+            list: kind,
+            row: 1,
+            column: "file".into(),
+            message: "the file is empty: a header row and a row per person are expected".into(),
+        }]));
+    };
+    let header_row = header_at + 1;
+    // `None` for a column without a header; `Some(None)` for one whose values are not checked.
+    let mut columns: Vec<Option<Option<&'static str>>> = Vec::with_capacity(header.len());
+    let mut labels = Vec::new();
+    for (j, h) in header.iter().enumerate() {
+        let f = fold(h);
+        let column = HEADERS.iter().find(|(_, names)| names.contains(&f.as_str())).map(|(c, _)| *c);
+        match column {
+            Some(c) if labels.iter().any(|(k, _): &(String, String)| k == c) => {
+                problems.push(Problem {
+                    list: kind,
+                    row: header_row,
+                    column: label(j, h.trim()),
+                    message: format!("a second {c} column"),
+                });
+            }
+            Some(c) => labels.push((c.to_string(), label(j, h.trim()))),
+            None if f.is_empty() || IGNORED.contains(&f.as_str()) => {}
+            None => problems.push(Problem {
+                list: kind,
+                row: header_row,
+                column: label(j, h.trim()),
+                message: format!("{:?} is not a column of the list", h.trim()),
+            }),
+        }
+        columns.push(if f.is_empty() { None } else { Some(column) });
+    }
+    let mut required: Vec<&str> = REQUIRED.to_vec();
+    required.push(match kind {
+        ListKind::Crew => "rank",
+        ListKind::Passengers => "transit",
+    });
+    for c in required {
+        if !columns.contains(&Some(Some(c))) {
+            problems.push(Problem {
+                list: kind,
+                row: header_row,
+                column: c.into(),
+                message: format!("the {c} column is missing"),
+            });
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Refused(problems));
+    }
+    let labels: Arc<[(String, String)]> = labels.into();
+    let mut out = Vec::new();
+    for (i, cells) in lines {
+        let mut input = PersonInput::default();
+        for (j, value) in cells.into_iter().enumerate() {
+            match columns.get(j) {
+                Some(Some(Some(c))) => input.set(c, value),
+                Some(Some(None)) => {}
+                _ if value.trim().is_empty() => {}
+                _ => problems.push(Problem {
+                    list: kind,
+                    row: i + 1,
+                    column: label(j, &format!("column {}", j + 1)),
+                    message: "a value in a column without a header".into(),
+                }),
+            }
+        }
+        if !input.is_blank() {
+            out.push(Row { row: i + 1, labels: labels.clone(), input });
+        }
+    }
+    if problems.is_empty() { Ok(out) } else { Err(Refused(problems)) }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use std::io::Write;
+
+    use time::macros::date;
+
+    use super::*;
+    use crate::{DateStyle, check_list};
+
+    const CREW_CSV: &str = "STT,Họ,Tên,Chức danh,Quốc tịch,Ngày sinh,Giới tính,Loại giấy tờ,Số giấy tờ,Quốc gia cấp,Ngày hết hạn,Đi bờ\n\
+        1,IVANOV,PETR,Thuyền trưởng,RUS,01/03/1970,M,seafarer_book,RUS1234567,RUS,01/01/2030,0\n\
+        2,SANTOS,JOSE,Cook,Philippines,15/12/1988,M,passport,P1234567A,PHL,31/05/2029,1\n";
+
+    #[test]
+    fn a_portal_csv_reads_into_people() {
+        let rows = read_csv(ListKind::Crew, CREW_CSV.as_bytes()).unwrap();
+        assert_eq!(rows.iter().map(|r| r.row).collect::<Vec<_>>(), [2, 3]);
+        let people =
+            check_list(ListKind::Crew, &rows, DateStyle::DayMonthYear, date!(2026 - 11 - 25))
+                .unwrap();
+        assert_eq!(people[1].birth_date, date!(1988 - 12 - 15));
+        assert!(people[1].shore_leave);
+    }
+
+    #[test]
+    fn csv_problems_name_the_row_and_the_header() {
+        let bad = CREW_CSV.replace("15/12/1988", "1988-13-15").replace("SANTOS", "Santos");
+        let rows = read_csv(ListKind::Crew, bad.as_bytes()).unwrap();
+        let Err(Refused(ps)) =
+            check_list(ListKind::Crew, &rows, DateStyle::DayMonthYear, date!(2026 - 11 - 25))
+        else {
+            panic!("accepted")
+        };
+        let at: Vec<(usize, &str)> = ps.iter().map(|p| (p.row, p.column.as_str())).collect();
+        assert_eq!(at, [(3, "Họ"), (3, "Ngày sinh")]);
+        let missing = read_csv(ListKind::Crew, "Họ,Tên\nA,B\n".as_bytes()).unwrap_err();
+        assert!(missing.0.iter().any(|p| p.message == "the birth_date column is missing"));
+        let odd = read_csv(ListKind::Crew, "Họ,Shoe size\n".as_bytes()).unwrap_err();
+        assert!(odd.0.iter().any(|p| p.column == "Shoe size"));
+        assert!(read_csv(ListKind::Crew, b"\xff\xfe").is_err());
+        assert!(read_csv(ListKind::Crew, b"").is_err());
+    }
+
+    #[test]
+    fn semicolons_are_taken_too() {
+        let rows = read_csv(ListKind::Crew, CREW_CSV.replace(',', ";").as_bytes()).unwrap();
+        assert_eq!(rows.len(), 2);
+    }
+
+    #[test]
+    fn column_letters_run_like_a_spreadsheet() {
+        assert_eq!(column_letters(0), "A");
+        assert_eq!(column_letters(25), "Z");
+        assert_eq!(column_letters(26), "AA");
+        assert_eq!(column_letters(27 * 26), "AAA");
+    }
+
+    /// A minimal workbook with inline strings and one real date cell.
+    pub(crate) fn xlsx(rows: &[Vec<&str>]) -> Vec<u8> {
+        let mut sheet = String::from(
+            r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>"#,
+        );
+        for (i, row) in rows.iter().enumerate() {
+            sheet.push_str(&format!(r#"<row r="{}">"#, i + 1));
+            for (j, v) in row.iter().enumerate() {
+                let r = format!("{}{}", column_letters(j), i + 1);
+                if let Some(serial) = v.strip_prefix("serial:") {
+                    sheet.push_str(&format!(r#"<c r="{r}" s="1"><v>{serial}</v></c>"#));
+                } else {
+                    sheet.push_str(&format!(r#"<c r="{r}" t="inlineStr"><is><t>{v}</t></is></c>"#));
+                }
+            }
+            sheet.push_str("</row>");
+        }
+        sheet.push_str("</sheetData></worksheet>");
+        let files = [
+            ("[Content_Types].xml", r#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/><Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/></Types>"#.to_string()),
+            ("_rels/.rels", r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#.to_string()),
+            ("xl/workbook.xml", r#"<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Crew" sheetId="1" r:id="rId1"/></sheets></workbook>"#.to_string()),
+            ("xl/_rels/workbook.xml.rels", r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/></Relationships>"#.to_string()),
+            ("xl/styles.xml", r#"<?xml version="1.0" encoding="UTF-8"?><styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><cellXfs count="2"><xf numFmtId="0"/><xf numFmtId="14" applyNumberFormat="1"/></cellXfs></styleSheet>"#.to_string()),
+            ("xl/worksheets/sheet1.xml", sheet),
+        ];
+        let mut out = Cursor::new(Vec::new());
+        let mut zip = zip::ZipWriter::new(&mut out);
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored);
+        for (name, body) in files {
+            zip.start_file(name, options).unwrap();
+            zip.write_all(body.as_bytes()).unwrap();
+        }
+        zip.finish().unwrap();
+        out.into_inner()
+    }
+
+    #[test]
+    fn an_xlsx_list_reads_with_real_dates_and_letters() {
+        let header = vec![
+            "Họ",
+            "Tên",
+            "Chức danh",
+            "Quốc tịch",
+            "Ngày sinh",
+            "Giới tính",
+            "Số giấy tờ",
+            "Quốc gia cấp",
+            "Ngày hết hạn",
+            "Đi bờ",
+        ];
+        // 25569 is 1970-01-01 in Excel's 1900 system.
+        let master = vec![
+            "IVANOV",
+            "PETR",
+            "Thuyền trưởng",
+            "RUS",
+            "serial:25569",
+            "M",
+            "RUS1234567",
+            "RUS",
+            "01/01/2030",
+            "0",
+        ];
+        let cook = vec![
+            "SANTOS",
+            "JOSE",
+            "Cook",
+            "PHL",
+            "31/02/1988",
+            "M",
+            "P1234567A",
+            "PHL",
+            "01/01/2030",
+            "1",
+        ];
+        let book = xlsx(&[header.clone(), master.clone()]);
+        let rows = read_xlsx(ListKind::Crew, &book).unwrap();
+        let people =
+            check_list(ListKind::Crew, &rows, DateStyle::DayMonthYear, date!(2026 - 11 - 25))
+                .unwrap();
+        assert_eq!(people[0].birth_date, date!(1970 - 01 - 01));
+        let book = xlsx(&[header, master, cook]);
+        let rows = read_xlsx(ListKind::Crew, &book).unwrap();
+        let Err(Refused(ps)) =
+            check_list(ListKind::Crew, &rows, DateStyle::DayMonthYear, date!(2026 - 11 - 25))
+        else {
+            panic!("accepted")
+        };
+        assert_eq!((ps[0].row, ps[0].column.as_str()), (3, "E (Ngày sinh)"));
+        assert!(read_xlsx(ListKind::Crew, b"PK\x03\x04 not really").is_err());
+        assert!(read_xlsx(ListKind::Crew, CREW_CSV.as_bytes()).is_err());
+    }
+}
