@@ -234,6 +234,7 @@ async fn control<S: Store>(store: S, a: &ControlArgs) -> anyhow::Result<()> {
                 username: Username::parse(&name)?,
                 role: Role::Analyst,
                 checkpoint: None,
+                agency: None,
                 password_hash: "!".into(),
             },
             now,

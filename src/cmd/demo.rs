@@ -308,6 +308,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
             username: Username::parse(a.username)?,
             role: a.role,
             checkpoint: a.checkpoint.map(CheckpointCode::parse).transpose()?,
+            agency: None,
             password_hash: hash,
         };
         crate::cmd::server::add_user(&store, &user).await?;

@@ -196,7 +196,8 @@ pub async fn user(command: UserCommand) -> anyhow::Result<()> {
     let password = Password::new(input.lines().next().unwrap_or("").to_string());
     let password_hash = hash_password(&password)?;
     let backend = args.store.open(false).await?;
-    let user = NewUser { username: username.clone(), role, checkpoint, password_hash };
+    let user =
+        NewUser { username: username.clone(), role, checkpoint, agency: None, password_hash };
     let id = with_store!(backend, |s| add_user(&s, &user).await)?;
     println!("added {role} {username} (id {id})");
     Ok(())

@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use crate::port::DossierParty;
 use crate::values::{CheckpointCode, InvalidValue, Username, word_enum};
 
 word_enum!(Role, "role", {
@@ -38,8 +39,17 @@ impl Role {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ActorKind {
-    User { id: i64, username: Username, role: Role },
-    Device { id: i64, name: String },
+    /// `agency`: the shipping agency an agent works for.
+    User {
+        id: i64,
+        username: Username,
+        role: Role,
+        agency: Option<i64>,
+    },
+    Device {
+        id: i64,
+        name: String,
+    },
 }
 
 /// Someone or something authenticated.
@@ -74,6 +84,44 @@ pub struct HistoryRight(());
 /// May add, change and remove watchlist entries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WatchlistRight(());
+
+/// May file and follow the dossiers of one shipping agency.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AgencyRight {
+    agency: i64,
+}
+
+impl AgencyRight {
+    pub fn agency(&self) -> i64 {
+        self.agency
+    }
+}
+
+/// May work the dossier queue of one port checkpoint: officers review and ask for supplements,
+/// the commander also decides.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReviewRight {
+    checkpoint: CheckpointCode,
+    party: DossierParty,
+}
+
+impl ReviewRight {
+    pub fn checkpoint(&self) -> &CheckpointCode {
+        &self.checkpoint
+    }
+
+    pub fn party(&self) -> DossierParty {
+        self.party
+    }
+}
+
+/// Which dossiers an actor may read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DossierScope {
+    All,
+    Checkpoint(CheckpointCode),
+    Agency(i64),
+}
 
 /// Which alerts an actor sees and handles.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -140,6 +188,48 @@ impl Actor {
         }
     }
 
+    /// The agency an agent works for.
+    pub fn agency(&self) -> Option<i64> {
+        match &self.kind {
+            ActorKind::User { role: Role::Agent, agency, .. } => *agency,
+            _ => None,
+        }
+    }
+
+    pub fn file_dossiers(&self) -> Result<AgencyRight, Forbidden> {
+        self.agency()
+            .map(|agency| AgencyRight { agency })
+            .ok_or_else(|| Forbidden("only a shipping agency's staff file dossiers".into()))
+    }
+
+    pub fn review_dossiers_at(
+        &self,
+        checkpoint: &CheckpointCode,
+    ) -> Result<ReviewRight, Forbidden> {
+        let party = match self.role() {
+            Some(Role::Officer) => DossierParty::Officer,
+            Some(Role::Commander) => DossierParty::Commander,
+            _ => return Err(Forbidden("only officers and commanders review dossiers".into())),
+        };
+        if self.checkpoint.as_ref() != Some(checkpoint) {
+            return Err(Forbidden(format!(
+                "you review dossiers only at your own checkpoint, not at {checkpoint}"
+            )));
+        }
+        Ok(ReviewRight { checkpoint: checkpoint.clone(), party })
+    }
+
+    pub fn dossiers(&self) -> Result<DossierScope, Forbidden> {
+        match (self.role(), &self.checkpoint, self.agency()) {
+            (Some(Role::Analyst | Role::Admin), _, _) => Ok(DossierScope::All),
+            (Some(Role::Officer | Role::Commander), Some(cp), _) => {
+                Ok(DossierScope::Checkpoint(cp.clone()))
+            }
+            (Some(Role::Agent), _, Some(a)) => Ok(DossierScope::Agency(a)),
+            _ => Err(Forbidden("you may not read dossiers".into())),
+        }
+    }
+
     pub fn is_admin(&self) -> bool {
         self.role() == Some(Role::Admin)
     }
@@ -151,7 +241,12 @@ mod tests {
 
     fn user(role: Role, cp: Option<&str>) -> Actor {
         Actor {
-            kind: ActorKind::User { id: 1, username: Username::parse("someone").unwrap(), role },
+            kind: ActorKind::User {
+                id: 1,
+                username: Username::parse("someone").unwrap(),
+                role,
+                agency: (role == Role::Agent).then_some(7),
+            },
             checkpoint: cp.map(|c| CheckpointCode::parse(c).unwrap()),
         }
     }
@@ -184,6 +279,24 @@ mod tests {
         assert!(device.act_at(&mc).is_err());
         assert!(device.read_history().is_err());
         assert_eq!(device.label(), "device:3");
+    }
+
+    #[test]
+    fn dossier_rights_follow_agency_and_checkpoint() {
+        let hp = CheckpointCode::parse("CANG-HAI-PHONG").unwrap();
+        let dn = CheckpointCode::parse("CANG-DA-NANG").unwrap();
+        let agent = user(Role::Agent, None);
+        assert_eq!(agent.file_dossiers().unwrap().agency(), 7);
+        assert_eq!(agent.dossiers().unwrap(), DossierScope::Agency(7));
+        assert!(agent.review_dossiers_at(&hp).is_err());
+        let officer = user(Role::Officer, Some("CANG-HAI-PHONG"));
+        assert_eq!(officer.review_dossiers_at(&hp).unwrap().party(), DossierParty::Officer);
+        assert!(officer.review_dossiers_at(&dn).is_err());
+        assert!(officer.file_dossiers().is_err());
+        assert_eq!(officer.dossiers().unwrap(), DossierScope::Checkpoint(hp.clone()));
+        let commander = user(Role::Commander, Some("CANG-HAI-PHONG"));
+        assert_eq!(commander.review_dossiers_at(&hp).unwrap().party(), DossierParty::Commander);
+        assert_eq!(user(Role::Analyst, None).dossiers().unwrap(), DossierScope::All);
     }
 
     #[test]

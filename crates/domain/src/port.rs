@@ -489,6 +489,26 @@ impl Clock {
         Clock { deadline, used: Duration::ZERO, running_since: None, resolved: None }
     }
 
+    /// A clock as it was stored: the running time used before the current run, and when the
+    /// current run started.
+    pub fn restore(
+        deadline: Duration,
+        used: Duration,
+        running_since: Option<OffsetDateTime>,
+    ) -> Self {
+        Clock { deadline, used, running_since, resolved: None }
+    }
+
+    /// When the current run started, if the clock runs.
+    pub fn running_since(&self) -> Option<OffsetDateTime> {
+        self.running_since
+    }
+
+    /// Running time before the current run.
+    pub fn used_before(&self) -> Duration {
+        self.used
+    }
+
     /// Moves the clock along with a change of status at `at`.
     pub fn enter(&mut self, status: DossierStatus, at: OffsetDateTime) {
         if let Some(since) = self.running_since.take() {

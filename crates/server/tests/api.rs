@@ -42,6 +42,7 @@ async fn spawn<S: Store>(store: S, guard: Option<tempfile::TempDir>) -> TestApp<
             username: Username::parse(name).unwrap(),
             role,
             checkpoint: cp.map(|c| CheckpointCode::parse(c).unwrap()),
+            agency: None,
             password_hash: hash.clone(),
         };
         store.add_user(&user, NOW).await.unwrap();

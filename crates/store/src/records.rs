@@ -14,6 +14,8 @@ pub struct NewUser {
     pub username: Username,
     pub role: Role,
     pub checkpoint: Option<CheckpointCode>,
+    /// The shipping agency an agent works for.
+    pub agency: Option<i64>,
     /// An Argon2id PHC string: never the password.
     pub password_hash: String,
 }
@@ -24,6 +26,7 @@ pub struct UserRecord {
     pub username: Username,
     pub role: Role,
     pub checkpoint: Option<CheckpointCode>,
+    pub agency: Option<i64>,
     pub password_hash: String,
 }
 
@@ -34,6 +37,7 @@ impl UserRecord {
                 id: self.id,
                 username: self.username.clone(),
                 role: self.role,
+                agency: self.agency,
             },
             checkpoint: self.checkpoint.clone(),
         }

@@ -20,6 +20,8 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use time::{Date, OffsetDateTime};
 
 use crate::audit::{AuditEvent, AuditRecord, chain, millis};
+
+mod port;
 use crate::records::*;
 use crate::{Result, Store, StoreError};
 
@@ -377,12 +379,13 @@ macro_rules! store_impl {
 
             async fn add_user(&self, u: &NewUser, now: OffsetDateTime) -> Result<i64> {
                 let r = sqlx::query(
-                    "INSERT INTO users (username, role, checkpoint, password_hash, created_at) \
-                     VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                    "INSERT INTO users (username, role, checkpoint, agency_id, password_hash, \
+                     created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
                 )
                 .bind(u.username.as_str())
                 .bind(u.role.as_str())
                 .bind(u.checkpoint.as_ref().map(|c| c.as_str()))
+                .bind(u.agency)
                 .bind(&u.password_hash)
                 .bind(millis(now))
                 .fetch_one(&self.pool)
@@ -404,8 +407,8 @@ macro_rules! store_impl {
 
             async fn user_by_name(&self, username: &str) -> Result<Option<UserRecord>> {
                 let row = sqlx::query(
-                    "SELECT id, username, role, checkpoint, password_hash FROM users \
-                     WHERE username = $1",
+                    "SELECT id, username, role, checkpoint, agency_id, password_hash FROM users \
+                     WHERE username = $1 AND disabled_at IS NULL",
                 )
                 .bind(username)
                 .fetch_optional(&self.pool)
@@ -420,6 +423,7 @@ macro_rules! store_impl {
                             .try_get::<Option<String>, _>("checkpoint")?
                             .map(|c| CheckpointCode::parse(&c).map_err(corrupt))
                             .transpose()?,
+                        agency: r.try_get("agency_id")?,
                         password_hash: r.try_get("password_hash")?,
                     })
                 })
@@ -474,11 +478,12 @@ macro_rules! store_impl {
             async fn token(&self, hash: &str, now: OffsetDateTime) -> Result<Option<TokenRecord>> {
                 let row = sqlx::query(
                     "SELECT t.kind, t.csrf, t.user_id, t.device_id, u.username, u.role, \
-                     u.checkpoint AS user_checkpoint, d.name AS device_name, \
+                     u.checkpoint AS user_checkpoint, u.agency_id, d.name AS device_name, \
                      d.checkpoint AS device_checkpoint FROM tokens t \
                      LEFT JOIN users u ON u.id = t.user_id \
                      LEFT JOIN devices d ON d.id = t.device_id \
-                     WHERE t.hash = $1 AND (t.expires_at IS NULL OR t.expires_at > $2)",
+                     WHERE t.hash = $1 AND (t.expires_at IS NULL OR t.expires_at > $2) \
+                     AND u.disabled_at IS NULL",
                 )
                 .bind(hash)
                 .bind(millis(now))
@@ -501,6 +506,7 @@ macro_rules! store_impl {
                                 .map_err(corrupt)?,
                             role: Role::parse(&r.try_get::<String, _>("role")?)
                                 .map_err(corrupt)?,
+                            agency: r.try_get("agency_id")?,
                         },
                         checkpoint: cp("user_checkpoint")?,
                     },

@@ -88,6 +88,8 @@ both!(
     alerts_are_not_raised_again_once_dismissed,
     audit_records_chain,
     concurrent_batches_sharing_travellers_do_not_deadlock,
+    agencies_and_their_accounts,
+    dossiers_move_and_keep_their_history,
 );
 
 fn cp(code: &str) -> CheckpointCode {
@@ -151,6 +153,7 @@ async fn accounts_and_tokens<S: Store>(store: S) {
         username: Username::parse("officer.mc").unwrap(),
         role: Role::Officer,
         checkpoint: Some(cp("MONG-CAI")),
+        agency: None,
         password_hash: "$argon2id$stand-in".into(),
     };
     let id = store.add_user(&user, T0).await.unwrap();
@@ -519,4 +522,238 @@ async fn concurrent_batches_sharing_travellers_do_not_deadlock<S: Store>(store: 
         assert_eq!(a.unwrap().len(), 50);
         assert_eq!(b.unwrap().len(), 50);
     }
+}
+
+fn agent_user(name: &str) -> NewUser {
+    NewUser {
+        username: Username::parse(name).unwrap(),
+        role: Role::Agent,
+        checkpoint: None,
+        agency: None,
+        password_hash: "$argon2id$stand-in".into(),
+    }
+}
+
+fn new_agency(tax: &str) -> port::NewAgency {
+    port::NewAgency {
+        tax_code: domain::port::TaxCode::parse(tax).unwrap(),
+        name: "Vosco Agency".into(),
+        address: "Hải Phòng".into(),
+        email: "ops@example.vn".into(),
+        phone: "+84 225 000 000".into(),
+    }
+}
+
+async fn agencies_and_their_accounts<S: Store>(store: S) {
+    seeded(&store).await;
+    let (agency, user) =
+        store.add_agency(&new_agency("0100109106"), &agent_user("agent.vosco"), T0).await.unwrap();
+    let found = store.user_by_name("agent.vosco").await.unwrap().unwrap();
+    assert_eq!((found.id, found.agency), (user, Some(agency)));
+    assert_eq!(found.actor().agency(), Some(agency));
+    // A second registration of the same tax code, or the same username, stores nothing.
+    let again = store.add_agency(&new_agency("0100109106"), &agent_user("agent.other"), T0).await;
+    assert!(matches!(again, Err(StoreError::Duplicate(_))));
+    assert!(store.user_by_name("agent.other").await.unwrap().is_none());
+    let taken = store.add_agency(&new_agency("0301442379"), &agent_user("agent.vosco"), T0).await;
+    assert!(matches!(taken, Err(StoreError::Duplicate(_))));
+    store
+        .put_token(
+            &NewToken {
+                hash: "h-agent".into(),
+                kind: TokenKind::Api,
+                owner: TokenOwner::User(user),
+                csrf: None,
+                expires_at: None,
+            },
+            T0,
+        )
+        .await
+        .unwrap();
+    assert!(store.token("h-agent", T0).await.unwrap().is_some());
+    assert!(store.close_agency(agency, T0).await.unwrap());
+    assert!(!store.close_agency(agency, T0).await.unwrap());
+    assert!(store.agency(agency).await.unwrap().unwrap().closed_at.is_some());
+    assert!(store.user_by_name("agent.vosco").await.unwrap().is_none());
+    assert!(store.token("h-agent", T0).await.unwrap().is_none());
+}
+
+fn seafarer(family: &str, rank: &str) -> fal::PersonOnBoard {
+    fal::PersonOnBoard {
+        family_name: family.into(),
+        given_names: "PETR".into(),
+        rank: Some(rank.into()),
+        nationality: Country::parse("RUS").unwrap(),
+        birth_date: time::macros::date!(1970 - 03 - 01),
+        place_of_birth: None,
+        sex: fal::Gender::Male,
+        document_type: fal::IdDocType::SeafarerBook,
+        document_number: DocumentNumber::parse("RUS1234567").unwrap(),
+        document_issuing_state: Country::parse("RUS").unwrap(),
+        document_expiry: time::macros::date!(2030 - 01 - 01),
+        shore_leave: false,
+        transit: false,
+        visa_number: None,
+    }
+}
+
+async fn dossiers_move_and_keep_their_history<S: Store>(store: S) {
+    use domain::port::{Clock, DossierStatus, ImoNumber, ProcedureCode, UnLocode};
+    use port::*;
+    seeded(&store).await;
+    let (agency, _) =
+        store.add_agency(&new_agency("0100109106"), &agent_user("agent.vosco"), T0).await.unwrap();
+    let (other, _) =
+        store.add_agency(&new_agency("0301442379"), &agent_user("agent.other"), T0).await.unwrap();
+    let mut clock = Clock::new(time::Duration::hours(2));
+    clock.enter(DossierStatus::Submitted, T0);
+    let vessel = Vessel {
+        imo: ImoNumber::parse("9074729").unwrap(),
+        name: "VOSCO STAR".into(),
+        call_sign: None,
+        flag: Some(Country::parse("VNM").unwrap()),
+        vessel_type: Some("bulk carrier".into()),
+        gross_tonnage: Some(22_000),
+    };
+    let event = |action: &str, status, at| DossierEvent {
+        action: action.into(),
+        status,
+        actor: "user:agent.vosco".into(),
+        note: None,
+        at,
+    };
+    let new = NewDossier {
+        id: "d-1".into(),
+        agency,
+        procedure: ProcedureCode::VesselEntry,
+        checkpoint: cp("CANG-HAI-PHONG"),
+        vessel: Some(vessel.clone()),
+        port_call: PortCall {
+            eta: Some(T0),
+            etd: None,
+            berth: Some("Chùa Vẽ 3".into()),
+            last_port: Some(UnLocode::parse_field("last_port", "SGSIN").unwrap()),
+            next_port: None,
+        },
+        declaration: serde_json::json!({"voyage_number": "V123"}),
+        crew: vec![seafarer("IVANOV", "Master"), seafarer("PETROV", "Cook")],
+        passengers: vec![],
+        status: DossierStatus::Submitted,
+        clock,
+        submitted_at: Some(T0),
+        created_by: "user:agent.vosco".into(),
+        events: vec![event("submit", DossierStatus::Submitted, T0)],
+    };
+    store.create_dossier(&new, T0).await.unwrap();
+    assert!(matches!(store.create_dossier(&new, T0).await, Err(StoreError::Duplicate(_))));
+    let second = NewDossier { id: "d-2".into(), agency: other, vessel: None, ..new.clone() };
+    store.create_dossier(&second, T0).await.unwrap();
+    let d = store.dossier("d-1").await.unwrap().unwrap();
+    assert_eq!(d.vessel.as_ref(), Some(&vessel));
+    assert_eq!(d.crew.len(), 2);
+    assert_eq!(d.due_at, Some(T0 + time::Duration::hours(2)));
+    assert_eq!(d.port_call.last_port.unwrap().as_str(), "SGSIN");
+    assert_eq!(d.declaration["voyage_number"], "V123");
+
+    // The queue: this checkpoint's pending dossiers; an agency sees only its own.
+    let queue = |scope| DossierFilter {
+        scope,
+        checkpoint: None,
+        statuses: vec![DossierStatus::Submitted, DossierStatus::InReview],
+        by_due: true,
+        limit: 50,
+    };
+    let q = store
+        .dossiers(&queue(domain::DossierScope::Checkpoint(cp("CANG-HAI-PHONG"))))
+        .await
+        .unwrap();
+    assert_eq!(q.len(), 2);
+    assert_eq!(q[0].vessel_name.as_deref(), Some("VOSCO STAR"));
+    let mine = store.dossiers(&queue(domain::DossierScope::Agency(agency))).await.unwrap();
+    assert_eq!(mine.iter().map(|s| s.id.as_str()).collect::<Vec<_>>(), ["d-1"]);
+    assert!(
+        store
+            .dossiers(&queue(domain::DossierScope::Checkpoint(cp("CANG-DA-NANG"))))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // A supplement stops the clock; a stale version changes nothing.
+    let later = T0 + time::Duration::minutes(30);
+    let mut c = d.clock;
+    c.enter(DossierStatus::SupplementRequested, later);
+    let update = DossierUpdate {
+        id: "d-1".into(),
+        expected_version: d.version,
+        status: DossierStatus::SupplementRequested,
+        clock: c,
+        submitted_at: None,
+        resolved: None,
+        crew: None,
+        passengers: None,
+        event: DossierEvent {
+            note: Some("FAL 5 missing ranks".into()),
+            ..event("request_supplement", DossierStatus::SupplementRequested, later)
+        },
+    };
+    assert!(store.update_dossier(&update, later).await.unwrap());
+    assert!(!store.update_dossier(&update, later).await.unwrap());
+    let d = store.dossier("d-1").await.unwrap().unwrap();
+    assert_eq!((d.status, d.due_at, d.version), (DossierStatus::SupplementRequested, None, 2));
+    let back = later + time::Duration::hours(5);
+    let mut c = d.clock;
+    c.enter(DossierStatus::Submitted, back);
+    let resubmit = DossierUpdate {
+        id: "d-1".into(),
+        expected_version: 2,
+        status: DossierStatus::Submitted,
+        clock: c,
+        submitted_at: Some(back),
+        resolved: None,
+        crew: Some(vec![seafarer("IVANOV", "Master")]),
+        passengers: None,
+        event: event("submit", DossierStatus::Submitted, back),
+    };
+    assert!(store.update_dossier(&resubmit, back).await.unwrap());
+    let d = store.dossier("d-1").await.unwrap().unwrap();
+    assert_eq!(d.crew.len(), 1);
+    assert_eq!(d.submitted_at, Some(T0), "the first submission is kept");
+    assert_eq!(d.due_at, Some(back + time::Duration::minutes(90)));
+    let done = back + time::Duration::minutes(10);
+    let mut c = d.clock;
+    c.enter(DossierStatus::Approved, done);
+    let approve = DossierUpdate {
+        id: "d-1".into(),
+        expected_version: 3,
+        status: DossierStatus::Approved,
+        clock: c,
+        submitted_at: None,
+        resolved: c.resolved(),
+        crew: None,
+        passengers: None,
+        event: event("approve", DossierStatus::Approved, done),
+    };
+    assert!(store.update_dossier(&approve, done).await.unwrap());
+    let d = store.dossier("d-1").await.unwrap().unwrap();
+    assert_eq!(
+        (d.status, d.resolved_at, d.on_time),
+        (DossierStatus::Approved, Some(done), Some(true))
+    );
+    let history = store.dossier_events("d-1").await.unwrap();
+    let steps: Vec<&str> = history.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(steps, ["submit", "request_supplement", "submit", "approve"]);
+    assert_eq!(history[1].note.as_deref(), Some("FAL 5 missing ranks"));
+
+    let facts = store.dossier_facts(T0, T0 + time::Duration::days(1)).await.unwrap();
+    assert_eq!(facts.len(), 2);
+    let f = facts.iter().find(|f| f.on_time.is_some()).unwrap();
+    assert_eq!(f.handling, time::Duration::minutes(40));
+    assert!(
+        store
+            .dossier_facts(T0 + time::Duration::days(1), T0 + time::Duration::days(2))
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
