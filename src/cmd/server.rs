@@ -114,6 +114,23 @@ pub struct ServeArgs {
     /// Mark cookies `Secure` (when served behind TLS).
     #[arg(long)]
     pub secure_cookies: bool,
+    /// A procedure's processing deadline in minutes, other than the catalogue's
+    /// (`--deadline vessel_entry=90`); may be given for several procedures.
+    #[arg(long = "deadline", value_name = "PROCEDURE=MINUTES", value_parser = parse_deadline)]
+    pub deadlines: Vec<(domain::port::ProcedureCode, time::Duration)>,
+}
+
+fn parse_deadline(s: &str) -> Result<(domain::port::ProcedureCode, time::Duration), String> {
+    let (code, minutes) =
+        s.split_once('=').ok_or_else(|| format!("{s:?}: write PROCEDURE=MINUTES"))?;
+    let code = domain::port::ProcedureCode::parse(code).map_err(|e| e.to_string())?;
+    let minutes: u32 = minutes
+        .trim()
+        .parse()
+        .ok()
+        .filter(|m| (1..=10_080).contains(m))
+        .ok_or_else(|| format!("{minutes:?}: minutes from 1 to 10080"))?;
+    Ok((code, time::Duration::minutes(i64::from(minutes))))
 }
 
 pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
@@ -123,7 +140,11 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         );
     }
     let backend = args.store.open(false).await?;
-    let options = server::Options { secure_cookies: args.secure_cookies, ..Default::default() };
+    let options = server::Options {
+        secure_cookies: args.secure_cookies,
+        deadlines: args.deadlines,
+        ..Default::default()
+    };
     with_store!(backend, |s| run(s, args.listen, &options, |_| ()).await)
 }
 

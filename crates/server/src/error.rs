@@ -11,11 +11,25 @@ pub struct ApiError {
     pub status: StatusCode,
     pub code: &'static str,
     pub message: String,
+    /// Every problem found in a refused body (a crew list's rows), beside the message.
+    pub problems: Option<serde_json::Value>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into() }
+        Self { status, code, message: message.into(), problems: None }
+    }
+
+    /// Well-formed but refused by a rule (422), with every problem found.
+    pub fn unprocessable(
+        code: &'static str,
+        message: impl Into<String>,
+        problems: serde_json::Value,
+    ) -> Self {
+        Self {
+            problems: Some(problems),
+            ..Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
+        }
     }
 
     pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
@@ -46,7 +60,11 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = json!({"error": {"code": self.code, "message": self.message}});
+        let mut error = json!({"code": self.code, "message": self.message});
+        if let Some(p) = self.problems {
+            error["problems"] = p;
+        }
+        let body = json!({ "error": error });
         (self.status, Json(body)).into_response()
     }
 }

@@ -9,6 +9,7 @@ pub mod error;
 pub mod extract;
 pub mod i18n;
 pub mod pages;
+pub mod port;
 pub mod state;
 pub mod watch;
 
@@ -18,6 +19,7 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use store::Store;
 use tokio::net::TcpListener;
@@ -30,11 +32,17 @@ pub struct Options {
     pub secure_cookies: bool,
     /// How often to apply the watchlist changes other processes made.
     pub follow_every: Duration,
+    /// Deadlines that differ from the catalogue's defaults.
+    pub deadlines: Vec<(domain::port::ProcedureCode, time::Duration)>,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { secure_cookies: false, follow_every: Duration::from_secs(2) }
+        Options {
+            secure_cookies: false,
+            follow_every: Duration::from_secs(2),
+            deadlines: Vec::new(),
+        }
     }
 }
 
@@ -53,6 +61,15 @@ pub async fn build<S: Store>(store: S, options: &Options, clock: Clock) -> store
         throttle: auth::Throttle::default(),
         clock,
         secure_cookies: options.secure_cookies,
+        procedures: domain::port::catalogue()
+            .into_iter()
+            .map(|mut p| {
+                if let Some((_, d)) = options.deadlines.iter().find(|(c, _)| *c == p.code) {
+                    p.deadline = *d;
+                }
+                p
+            })
+            .collect(),
     })))
 }
 
@@ -97,6 +114,22 @@ pub fn router<S: Store>(app: App<S>) -> Router {
         .route("/alerts/{id}/confirm", post(api::alert_confirm::<S>))
         .route("/alerts/{id}/dismiss", post(api::alert_dismiss::<S>))
         .route("/openapi.json", get(api::openapi))
+        .route("/procedures", get(port::procedures::<S>))
+        .route("/agencies", post(port::register::<S>))
+        .route("/agencies/{id}", get(port::agency::<S>))
+        .route("/agencies/{id}/users", post(port::add_staff::<S>))
+        .route("/agencies/{id}/close", post(port::close::<S>))
+        .route("/dossiers", post(port::create::<S>).get(port::list::<S>))
+        .route("/dossiers/{id}", get(port::get_one::<S>))
+        .route("/dossiers/{id}/decision", post(port::decide::<S>))
+        // `submit` and `cancel` by POST; the `crew` and `passengers` lists by PUT.
+        .route(
+            "/dossiers/{id}/{part}",
+            post(port::agency_step::<S>)
+                .put(port::upload::<S>)
+                .layer(DefaultBodyLimit::max(port::UPLOAD_LIMIT)),
+        )
+        .route("/stats/dossiers", get(port::stats::<S>))
         .fallback(api::not_found);
     Router::new()
         .route("/healthz", get(|| async { "ok" }))

@@ -31,6 +31,8 @@ pub struct Inner<S> {
     pub clock: Clock,
     /// Cookies marked `Secure` (behind TLS); off for a plain-HTTP demo on localhost.
     pub secure_cookies: bool,
+    /// The procedure catalogue, with the deadlines this server was given.
+    pub procedures: Vec<domain::port::Procedure>,
 }
 
 pub struct App<S>(pub Arc<Inner<S>>);
@@ -86,6 +88,10 @@ impl<S> Inner<S> {
             Ok(true) => Ok(()),
             _ => Err(failed()),
         }
+    }
+
+    pub fn procedure(&self, code: domain::port::ProcedureCode) -> Option<&domain::port::Procedure> {
+        self.procedures.iter().find(|p| p.code == code)
     }
 
     pub fn watchlist(&self) -> std::sync::RwLockReadGuard<'_, Watchlist> {

@@ -35,6 +35,8 @@ async fn spawn<S: Store>(store: S, guard: Option<tempfile::TempDir>) -> TestApp<
         ("officer.mc", Role::Officer, Some("MONG-CAI")),
         ("commander.mc", Role::Commander, Some("MONG-CAI")),
         ("officer.hn", Role::Officer, Some("HUU-NGHI")),
+        ("officer.hp", Role::Officer, Some("CANG-HAI-PHONG")),
+        ("commander.hp", Role::Commander, Some("CANG-HAI-PHONG")),
         ("analyst", Role::Analyst, None),
         ("admin", Role::Admin, None),
     ] {
@@ -140,6 +142,28 @@ impl<S: Store> TestApp<S> {
         body["token"].as_str().unwrap().to_string()
     }
 
+    /// A request with a body that is not JSON (a spreadsheet).
+    async fn send_raw(
+        &self,
+        method: &str,
+        uri: &str,
+        token: &str,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> (StatusCode, Value) {
+        let req = Request::builder()
+            .method(method)
+            .uri(uri)
+            .header("authorization", format!("Bearer {token}"))
+            .header("content-type", content_type)
+            .body(Body::from(body))
+            .unwrap();
+        let res = self.router.clone().oneshot(req).await.unwrap();
+        let status = res.status();
+        let bytes = res.into_body().collect().await.unwrap().to_bytes();
+        (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+    }
+
     fn advance(&self, d: time::Duration) {
         *self.now.lock().unwrap() += d;
     }
@@ -173,6 +197,8 @@ both!(
     history_is_nationwide_newest_first_and_audited,
     watchlist_hits_decide_alert_and_can_be_dismissed,
     roles_and_checkpoints_are_enforced,
+    procedures_are_public_and_agencies_register,
+    a_dossier_goes_from_filing_to_decision,
 );
 
 /// A TD3 passport MRZ for tests, valid unless changed.
@@ -626,4 +652,242 @@ async fn roles_and_checkpoints_are_enforced<S: Store>(t: TestApp<S>) {
     );
     let (status, _) = t.call("GET", "/healthz", None, None).await;
     assert_eq!(status, StatusCode::OK);
+}
+
+fn registration(tax_code: &str, username: &str) -> Value {
+    json!({
+        "tax_code": tax_code, "name": "Đại lý tàu biển Vosco", "address": "Hải Phòng",
+        "email": "ops@vosco.vn", "phone": "+84 225 3731 090",
+        "username": username, "password": PASSWORD,
+    })
+}
+
+async fn procedures_are_public_and_agencies_register<S: Store>(t: TestApp<S>) {
+    let (status, body) = t.call("GET", "/api/v1/procedures", None, None).await;
+    assert_eq!(status, StatusCode::OK);
+    let list = body["procedures"].as_array().unwrap();
+    for code in ["vessel_entry", "vessel_exit", "vessel_transit", "vessel_port_shift"] {
+        let p = list.iter().find(|p| p["code"] == code).unwrap();
+        assert_eq!(p["deadline_minutes"], 120, "{code}");
+        assert!(p["name_vi"].as_str().unwrap().starts_with("Thủ tục"));
+    }
+    let (_, spec) = t.call("GET", "/api/v1/openapi.json", None, None).await;
+    for path in
+        ["/procedures", "/agencies", "/dossiers", "/dossiers/{id}/decision", "/stats/dossiers"]
+    {
+        assert!(spec["paths"][path].is_object(), "{path} is not described");
+    }
+
+    // A wrong check digit is refused and nothing is stored.
+    let (status, body) = t
+        .call("POST", "/api/v1/agencies", None, Some(registration("0100109107", "agent.vosco")))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("check digit"));
+    let (status, body) = t
+        .call("POST", "/api/v1/agencies", None, Some(registration("0100109106", "agent.vosco")))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let agency = body["id"].as_i64().unwrap();
+    assert_eq!(body["tax_code"], "0100109106");
+    let (status, _) =
+        t.call("POST", "/api/v1/agencies", None, Some(registration("0100109106", "agent.x"))).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    // Active at once: the account gets a token and adds its staff.
+    let token = t.token("agent.vosco").await;
+    let (status, body) = t
+        .call(
+            "POST",
+            &format!("/api/v1/agencies/{agency}/users"),
+            Some(&token),
+            Some(json!({"username": "agent.vosco2", "password": PASSWORD})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let staff = t.token("agent.vosco2").await;
+    // Another agency's account is not this one's to touch.
+    let (status, body) = t
+        .call("POST", "/api/v1/agencies", None, Some(registration("0301442379-001", "agent.fpt")))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let other = t.token("agent.fpt").await;
+    let (status, _) =
+        t.call("POST", &format!("/api/v1/agencies/{agency}/close"), Some(&other), None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) =
+        t.call("POST", &format!("/api/v1/agencies/{agency}/close"), Some(&token), None).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = t.call("GET", "/api/v1/dossiers", Some(&staff), None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "a closed agency's staff are signed out");
+    let (status, _) = t
+        .call(
+            "POST",
+            "/api/v1/auth/token",
+            None,
+            Some(json!({"username": "agent.vosco", "password": PASSWORD})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+fn seafarer(family: &str, rank: &str, shore_leave: u8) -> Value {
+    json!({
+        "family_name": family, "given_names": "PETR", "rank": rank, "nationality": "RUS",
+        "birth_date": "1970-03-01", "sex": "M", "document_type": "seafarer_book",
+        "document_number": format!("RUS{}", family.len() * 1_000_003), "document_issuing_state": "RUS",
+        "document_expiry": "2030-01-01", "shore_leave": shore_leave,
+    })
+}
+
+fn entry_dossier(crew: Vec<Value>) -> Value {
+    json!({
+        "procedure": "vessel_entry", "checkpoint": "CANG-HAI-PHONG",
+        "vessel": {"imo": "9074729", "name": "Vosco Star", "call_sign": "3WKZ", "flag": "VNM",
+                   "gross_tonnage": 22000},
+        "eta": "2026-11-25T12:00:00+07:00", "last_port": "SGSIN",
+        "crew": crew, "passengers": [],
+    })
+}
+
+async fn a_dossier_goes_from_filing_to_decision<S: Store>(t: TestApp<S>) {
+    let (status, _) = t
+        .call("POST", "/api/v1/agencies", None, Some(registration("0100109106", "agent.vosco")))
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, _) = t
+        .call("POST", "/api/v1/agencies", None, Some(registration("0301442379", "agent.fpt")))
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let agent = t.token("agent.vosco").await;
+    let other = t.token("agent.fpt").await;
+    let officer = t.token("officer.hp").await;
+    let commander = t.token("commander.hp").await;
+    let analyst = t.token("analyst").await;
+
+    // Every problem of both lists comes back at once, and nothing is filed.
+    let mut bad =
+        entry_dossier(vec![seafarer("PETROV", "Cook", 0), seafarer("Ivanov", "Master", 2)]);
+    bad["passengers"] = json!([{"family_name": "DOE"}]);
+    let (status, body) = t.call("POST", "/api/v1/dossiers", Some(&agent), Some(bad)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let problems = body["error"]["problems"].as_array().unwrap();
+    let at = |list: &str, row: u64, column: &str| {
+        problems.iter().any(|p| p["list"] == list && p["row"] == row && p["column"] == column)
+    };
+    assert!(at("crew", 1, "rank"), "{problems:?}");
+    assert!(at("crew", 2, "family_name"));
+    assert!(at("crew", 2, "shore_leave"));
+    assert!(at("passengers", 1, "birth_date"));
+    let (_, list) = t.call("GET", "/api/v1/dossiers", Some(&agent), None).await;
+    assert_eq!(list["dossiers"].as_array().unwrap().len(), 0);
+    // Only port checkpoints take vessel dossiers.
+    let mut land = entry_dossier(vec![seafarer("IVANOV", "Thuyền trưởng", 0)]);
+    land["checkpoint"] = json!("MONG-CAI");
+    let (status, _) = t.call("POST", "/api/v1/dossiers", Some(&agent), Some(land)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, _) =
+        t.call("POST", "/api/v1/dossiers", Some(&officer), Some(entry_dossier(vec![]))).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    let id = "7b0e6d8e-2f4c-4c43-9d1e-6f0f3b1f2a10";
+    let mut good =
+        entry_dossier(vec![seafarer("IVANOV", "Thuyền trưởng", 0), seafarer("SANTOS", "Cook", 1)]);
+    good["id"] = json!(id);
+    let (status, body) = t.call("POST", "/api/v1/dossiers", Some(&agent), Some(good.clone())).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["status"], "submitted");
+    assert_eq!(body["due_at"], "2026-11-25T05:00:00Z");
+    // A retry files nothing twice.
+    let (status, again) =
+        t.call("POST", "/api/v1/dossiers", Some(&agent), Some(good.clone())).await;
+    assert_eq!((status, &again["id"]), (StatusCode::OK, &json!(id)));
+    let (status, _) = t.call("POST", "/api/v1/dossiers", Some(&other), Some(good)).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+
+    let path = format!("/api/v1/dossiers/{id}");
+    let (status, _) = t.call("GET", &path, Some(&other), None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "another agency's dossier is not found");
+    let (status, _) = t.call("GET", &path, Some(&t.token("officer.mc").await), None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (_, queue) =
+        t.call("GET", "/api/v1/dossiers?status=submitted,in_review", Some(&officer), None).await;
+    let queue = queue["dossiers"].as_array().unwrap();
+    assert_eq!(queue.len(), 1);
+    assert_eq!(queue[0]["vessel_name"], "VOSCO STAR");
+    let (_, d) = t.call("GET", &path, Some(&officer), None).await;
+    assert_eq!(d["flags"]["shore_leave_requested"], 1);
+    assert_eq!(d["crew"][1]["family_name"], "SANTOS");
+
+    // The officer may not decide, only ask for a supplement, with a reason.
+    let decide = |decision: &str, note: Option<&str>| json!({"decision": decision, "note": note});
+    let dpath = format!("{path}/decision");
+    let (status, _) = t.call("POST", &dpath, Some(&officer), Some(decide("approve", None))).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) =
+        t.call("POST", &dpath, Some(&officer), Some(decide("request_supplement", None))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    t.advance(time::Duration::minutes(30));
+    let (status, d) = t
+        .call(
+            "POST",
+            &dpath,
+            Some(&officer),
+            Some(decide("request_supplement", Some("passport numbers"))),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{d}");
+    assert_eq!((d["status"].as_str(), d["due_at"].is_null()), (Some("supplement_requested"), true));
+
+    // The agency amends by spreadsheet: errors are listed by row and column, nothing changes.
+    let csv = "Họ,Tên,Chức danh,Quốc tịch,Ngày sinh,Giới tính,Số giấy tờ,Quốc gia cấp,Ngày hết hạn,Đi bờ\n\
+               IVANOV,PETR,Thuyền trưởng,RUS,01/03/1970,M,RUS7000001,RUS,01/01/2030,0\n\
+               SANTOS,JOSE,Cook,Philippines,15/12/1988,M,P1234567A,PHL,31/05/2029,1\n\
+               REYES,ANA,Steward,PHL,30/02/1990,F,P7654321B,PHL,31/05/2029,0\n";
+    let upload = format!("{path}/crew");
+    let (status, body) =
+        t.send_raw("PUT", &upload, &agent, "text/csv", csv.as_bytes().to_vec()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["problems"][0]["row"], 4);
+    assert_eq!(body["error"]["problems"][0]["column"], "Ngày sinh");
+    let (_, d) = t.call("GET", &path, Some(&agent), None).await;
+    assert_eq!(d["crew"].as_array().unwrap().len(), 2);
+    let fixed = csv.replace("30/02/1990", "28/02/1990");
+    let (status, d) =
+        t.send_raw("PUT", &upload, &other, "text/csv", fixed.clone().into_bytes()).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{d}");
+    let (status, d) = t.send_raw("PUT", &upload, &agent, "text/csv", fixed.into_bytes()).await;
+    assert_eq!(status, StatusCode::OK, "{d}");
+    assert_eq!(d["crew"].as_array().unwrap().len(), 3);
+    assert_eq!(d["crew"][2]["birth_date"], "1990-02-28");
+
+    // Back after five hours with the agency: ninety minutes of the two hours are left.
+    t.advance(time::Duration::hours(5));
+    let (status, d) = t.call("POST", &format!("{path}/submit"), Some(&agent), None).await;
+    assert_eq!(status, StatusCode::OK, "{d}");
+    assert_eq!(d["due_at"], "2026-11-25T10:00:00Z");
+    let (status, _) = t.call("POST", &dpath, Some(&commander), Some(decide("reject", None))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "a rejection needs its reason");
+    t.advance(time::Duration::minutes(20));
+    let (status, d) = t.call("POST", &dpath, Some(&commander), Some(decide("approve", None))).await;
+    assert_eq!(status, StatusCode::OK, "{d}");
+    assert_eq!((d["status"].as_str(), d["on_time"].as_bool()), (Some("approved"), Some(true)));
+    let (status, _) = t.call("POST", &format!("{path}/cancel"), Some(&agent), None).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "decided: too late to cancel");
+
+    // The agency sees the result and the whole history.
+    let (_, d) = t.call("GET", &path, Some(&agent), None).await;
+    let steps: Vec<&str> =
+        d["history"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(steps, ["submit", "request_supplement", "replace_crew", "submit", "approve"]);
+
+    let (status, stats) =
+        t.call("GET", "/api/v1/stats/dossiers?period=day", Some(&analyst), None).await;
+    assert_eq!(status, StatusCode::OK, "{stats}");
+    let row = &stats["rows"][0];
+    assert_eq!((row["received"].as_u64(), row["resolved"].as_u64()), (Some(1), Some(1)));
+    assert_eq!(row["on_time_share"], 1.0);
+    assert_eq!(row["median_handling_minutes"], 50.0);
+    assert_eq!(row["period"], "2026-11-25");
+    let (status, _) = t.call("GET", "/api/v1/stats/dossiers", Some(&agent), None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
 }

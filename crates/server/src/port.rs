@@ -1,0 +1,880 @@
+//! Port procedures over the API: the public catalogue, agencies registering themselves,
+//! dossiers filed, amended and decided, and their statistics.
+
+use std::collections::BTreeMap;
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use domain::port::{
+    CallSign, Clock, DossierAction, DossierParty, DossierStatus, ImoNumber, Procedure,
+    ProcedureCode, TaxCode, UnLocode, step,
+};
+use domain::{Actor, CheckpointCode, CheckpointKind, Country, DossierScope, Role, Username};
+use fal::{DateStyle, ListKind, PersonInput, PersonOnBoard, Refused};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use store::port::{
+    DossierEvent, DossierFilter, DossierRecord, DossierUpdate, NewAgency, NewDossier, PortCall,
+    Vessel,
+};
+use store::{NewUser, Store};
+use time::format_description::well_known::Rfc3339;
+use time::{Duration, OffsetDateTime};
+
+use crate::auth::{Password, hash_password};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Authed, ClientIp};
+use crate::state::App;
+
+fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> ApiResult<T> {
+    serde_json::from_slice(body).map_err(|e| ApiError::bad_request("invalid_json", e.to_string()))
+}
+
+fn procedure_json(p: &Procedure) -> Value {
+    json!({
+        "code": p.code,
+        "name_vi": p.name_vi,
+        "name_en": p.name_en,
+        "documents": p.documents.iter().map(|d| {
+            let (vi, en) = d.names();
+            json!({"code": d, "name_vi": vi, "name_en": en})
+        }).collect::<Vec<_>>(),
+        "deadline_minutes": p.deadline.whole_minutes(),
+        "decided_by": p.decided_by,
+        "vessel_dossier": p.vessel_dossier,
+    })
+}
+
+/// `GET /api/v1/procedures`: the checkpoint's public listing, no sign-in.
+pub async fn procedures<S: Store>(State(app): State<App<S>>) -> Json<Value> {
+    Json(json!({"procedures": app.procedures.iter().map(procedure_json).collect::<Vec<_>>()}))
+}
+
+fn text(field: &'static str, s: &str, max: usize) -> ApiResult<String> {
+    let t = s.trim();
+    if t.is_empty() {
+        return Err(ApiError::bad_request("invalid_field", format!("{field}: missing")));
+    }
+    if t.chars().count() > max {
+        return Err(ApiError::bad_request(
+            "invalid_field",
+            format!("{field}: at most {max} characters"),
+        ));
+    }
+    Ok(t.to_string())
+}
+
+fn email(s: &str) -> ApiResult<String> {
+    let t = text("email", s, 200)?;
+    let ok = t.split_once('@').is_some_and(|(user, host)| {
+        !user.is_empty() && host.contains('.') && !host.starts_with('.') && !host.ends_with('.')
+    }) && !t.contains(char::is_whitespace);
+    if ok {
+        Ok(t)
+    } else {
+        Err(ApiError::bad_request(
+            "invalid_field",
+            format!("email: {t:?} is not an e-mail address"),
+        ))
+    }
+}
+
+fn phone(s: &str) -> ApiResult<String> {
+    let t = text("phone", s, 30)?;
+    let digits = t.chars().filter(char::is_ascii_digit).count();
+    if (6..=15).contains(&digits)
+        && t.chars().all(|c| c.is_ascii_digit() || matches!(c, '+' | ' ' | '-' | '(' | ')' | '.'))
+    {
+        Ok(t)
+    } else {
+        Err(ApiError::bad_request("invalid_field", format!("phone: {t:?} is not a phone number")))
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Registration {
+    tax_code: String,
+    name: String,
+    address: String,
+    email: String,
+    phone: String,
+    username: String,
+    password: String,
+}
+
+/// `POST /api/v1/agencies`: a shipping agency registers itself; the account is active at once.
+pub async fn register<S: Store>(
+    State(app): State<App<S>>,
+    ClientIp(ip): ClientIp,
+    body: axum::body::Bytes,
+) -> ApiResult<Response> {
+    let r: Registration = json_body(&body)?;
+    let agency = NewAgency {
+        tax_code: TaxCode::parse(&r.tax_code)?,
+        name: text("name", &r.name, 200)?,
+        address: text("address", &r.address, 300)?,
+        email: email(&r.email)?,
+        phone: phone(&r.phone)?,
+    };
+    let username = Username::parse(&r.username)?;
+    let password_hash = hashed(r.password).await?;
+    let user = NewUser {
+        username: username.clone(),
+        role: Role::Agent,
+        checkpoint: None,
+        agency: None,
+        password_hash,
+    };
+    let (id, user_id) = app.store.add_agency(&agency, &user, app.now()).await?;
+    app.audit(store::AuditEvent {
+        actor: format!("user:{username}"),
+        ip: ip.map(|i| i.to_string()),
+        action: "agency.register".into(),
+        subject: format!("agency:{id}"),
+        detail: json!({"tax_code": agency.tax_code.to_string(), "user": user_id}).to_string(),
+    })
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({
+            "id": id,
+            "tax_code": agency.tax_code.to_string(),
+            "name": agency.name,
+            "username": username,
+        })),
+    )
+        .into_response())
+}
+
+async fn hashed(password: String) -> ApiResult<String> {
+    let pw = Password::new(password);
+    tokio::task::spawn_blocking(move || hash_password(&pw))
+        .await
+        .map_err(|e| ApiError::internal(&e))?
+        .map_err(|e| ApiError::bad_request("invalid_field", format!("password: {e}")))
+}
+
+/// The agency's own staff only.
+fn own_agency(who: &Authed, id: i64) -> ApiResult<()> {
+    let right = who.actor.file_dossiers()?;
+    if right.agency() == id {
+        Ok(())
+    } else {
+        Err(ApiError::not_found(format!("agency {id} not found")))
+    }
+}
+
+pub async fn agency<S: Store>(
+    State(app): State<App<S>>,
+    who: Authed,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Value>> {
+    if !who.actor.is_admin() {
+        own_agency(&who, id)?;
+    }
+    let a = app.store.agency(id).await?.ok_or_else(|| ApiError::not_found("agency not found"))?;
+    Ok(Json(json!(a)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StaffRequest {
+    username: String,
+    password: String,
+}
+
+/// `POST /api/v1/agencies/{id}/users`: the agency adds one of its staff.
+pub async fn add_staff<S: Store>(
+    State(app): State<App<S>>,
+    who: Authed,
+    Path(id): Path<i64>,
+    body: axum::body::Bytes,
+) -> ApiResult<Response> {
+    own_agency(&who, id)?;
+    let r: StaffRequest = json_body(&body)?;
+    let username = Username::parse(&r.username)?;
+    let user = NewUser {
+        username: username.clone(),
+        role: Role::Agent,
+        checkpoint: None,
+        agency: Some(id),
+        password_hash: hashed(r.password).await?,
+    };
+    let user_id = app.store.add_user(&user, app.now()).await?;
+    app.audit(who.audit("agency.add_user", format!("agency:{id}"), json!({"user": user_id})))
+        .await?;
+    Ok((StatusCode::CREATED, Json(json!({"id": user_id, "username": username}))).into_response())
+}
+
+/// `POST /api/v1/agencies/{id}/close`: the agency closes its account; its staff are signed out.
+pub async fn close<S: Store>(
+    State(app): State<App<S>>,
+    who: Authed,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Value>> {
+    if !who.actor.is_admin() {
+        own_agency(&who, id)?;
+    }
+    let closed = app.store.close_agency(id, app.now()).await?;
+    if !closed {
+        return Err(ApiError::new(StatusCode::CONFLICT, "already_closed", "the account is closed"));
+    }
+    app.audit(who.audit("agency.close", format!("agency:{id}"), json!({}))).await?;
+    Ok(Json(json!({"id": id, "closed": true})))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VesselInput {
+    imo: String,
+    name: String,
+    call_sign: Option<String>,
+    flag: Option<String>,
+    #[serde(rename = "type")]
+    vessel_type: Option<String>,
+    gross_tonnage: Option<u32>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DossierRequest {
+    /// A client-made id, so that a retry never files twice.
+    id: Option<String>,
+    procedure: String,
+    checkpoint: String,
+    vessel: Option<VesselInput>,
+    eta: Option<String>,
+    etd: Option<String>,
+    berth: Option<String>,
+    last_port: Option<String>,
+    next_port: Option<String>,
+    #[serde(default)]
+    crew: Vec<PersonInput>,
+    #[serde(default)]
+    passengers: Vec<PersonInput>,
+    /// The general declaration's other fields, kept as given.
+    #[serde(default)]
+    declaration: Option<serde_json::Map<String, Value>>,
+    /// Keep it as a draft instead of submitting it.
+    #[serde(default)]
+    draft: bool,
+}
+
+fn when(field: &'static str, s: &Option<String>) -> ApiResult<Option<OffsetDateTime>> {
+    s.as_deref()
+        .map(|t| {
+            OffsetDateTime::parse(t.trim(), &Rfc3339).map_err(|_| {
+                ApiError::bad_request(
+                    "invalid_field",
+                    format!("{field}: {t:?} is not an RFC 3339 time with its offset"),
+                )
+            })
+        })
+        .transpose()
+}
+
+fn refused(Refused(problems): Refused) -> ApiError {
+    let message = match problems.first() {
+        Some(p) if problems.len() == 1 => format!("the list was refused: {p}"),
+        Some(p) => format!("the list was refused: {} problems; the first: {p}", problems.len()),
+        None => "the list was refused".to_string(),
+    };
+    ApiError::unprocessable("invalid_list", message, json!(problems))
+}
+
+fn checked_list(
+    kind: ListKind,
+    rows: &[fal::Row],
+    dates: DateStyle,
+    today: time::Date,
+) -> Result<Vec<PersonOnBoard>, Refused> {
+    fal::check_list(kind, rows, dates, today)
+}
+
+fn rule(code: &'static str, message: impl Into<String>) -> ApiError {
+    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
+}
+
+fn event(
+    who: &Authed,
+    action: &str,
+    status: DossierStatus,
+    note: Option<String>,
+    at: OffsetDateTime,
+) -> DossierEvent {
+    DossierEvent { action: action.into(), status, actor: who.actor.label(), note, at }
+}
+
+/// `POST /api/v1/dossiers`: an agency files a dossier (submitted at once unless `draft`).
+pub async fn create<S: Store>(
+    State(app): State<App<S>>,
+    who: Authed,
+    body: axum::body::Bytes,
+) -> ApiResult<Response> {
+    let right = who.actor.file_dossiers()?;
+    let r: DossierRequest = json_body(&body)?;
+    let code = ProcedureCode::parse(&r.procedure)?;
+    let procedure = app.procedure(code).filter(|p| p.vessel_dossier).ok_or_else(|| {
+        rule("not_a_vessel_procedure", format!("{code} is not filed as a vessel dossier"))
+    })?;
+    let checkpoint = CheckpointCode::parse(&r.checkpoint)?;
+    match app.checkpoints.get(&checkpoint) {
+        None => return Err(ApiError::not_found(format!("checkpoint {checkpoint} not found"))),
+        Some(c) if c.kind != CheckpointKind::Seaport => {
+            return Err(rule("not_a_port", format!("{checkpoint} is not a port checkpoint")));
+        }
+        Some(_) => {}
+    }
+    let vessel = match r.vessel {
+        None => return Err(ApiError::bad_request("invalid_field", "vessel: missing")),
+        Some(v) => Vessel {
+            imo: ImoNumber::parse(&v.imo)?,
+            name: text("vessel.name", &v.name, 100)?.to_uppercase(),
+            call_sign: v.call_sign.as_deref().map(CallSign::parse).transpose()?,
+            flag: v.flag.as_deref().map(|f| Country::parse_field("vessel.flag", f)).transpose()?,
+            vessel_type: v.vessel_type.map(|t| t.trim().chars().take(60).collect()),
+            gross_tonnage: v.gross_tonnage,
+        },
+    };
+    let port_call = PortCall {
+        eta: when("eta", &r.eta)?,
+        etd: when("etd", &r.etd)?,
+        berth: r.berth.map(|b| b.trim().chars().take(60).collect()),
+        last_port: r
+            .last_port
+            .as_deref()
+            .map(|p| UnLocode::parse_field("last_port", p))
+            .transpose()?,
+        next_port: r
+            .next_port
+            .as_deref()
+            .map(|p| UnLocode::parse_field("next_port", p))
+            .transpose()?,
+    };
+    let id = match &r.id {
+        Some(id) => uuid::Uuid::parse_str(id.trim())
+            .map_err(|_| ApiError::bad_request("invalid_field", "id: not a UUID"))?,
+        None => uuid::Uuid::new_v4(),
+    }
+    .hyphenated()
+    .to_string();
+    // Both lists are checked whole before anything is stored; all their problems are told.
+    let today = app.today();
+    let needs_crew = procedure.documents.contains(&domain::port::DocumentKind::CrewList);
+    let crew = if r.crew.is_empty() && (r.draft || !needs_crew) {
+        Ok(Vec::new())
+    } else {
+        checked_list(ListKind::Crew, &fal::json_rows(r.crew), DateStyle::Iso, today)
+    };
+    let passengers =
+        checked_list(ListKind::Passengers, &fal::json_rows(r.passengers), DateStyle::Iso, today);
+    let (crew, passengers) = match (crew, passengers) {
+        (Ok(c), Ok(p)) => (c, p),
+        (c, p) => {
+            let mut all = Vec::new();
+            for e in [c.err(), p.err()].into_iter().flatten() {
+                all.extend(e.0);
+            }
+            return Err(refused(Refused(all)));
+        }
+    };
+    let now = app.now();
+    let mut clock = Clock::new(procedure.deadline);
+    let (status, submitted_at, events) = if r.draft {
+        (DossierStatus::Draft, None, vec![event(&who, "create", DossierStatus::Draft, None, now)])
+    } else {
+        clock.enter(DossierStatus::Submitted, now);
+        (
+            DossierStatus::Submitted,
+            Some(now),
+            vec![event(&who, "submit", DossierStatus::Submitted, None, now)],
+        )
+    };
+    let dossier = NewDossier {
+        id: id.clone(),
+        agency: right.agency(),
+        procedure: code,
+        checkpoint: checkpoint.clone(),
+        vessel: Some(vessel),
+        port_call,
+        declaration: Value::Object(r.declaration.unwrap_or_default()),
+        crew,
+        passengers,
+        status,
+        clock,
+        submitted_at,
+        created_by: who.actor.label(),
+        events,
+    };
+    match app.store.create_dossier(&dossier, now).await {
+        Ok(()) => {}
+        Err(store::StoreError::Duplicate(_)) => {
+            // A retry of the same filing answers with what was stored; another agency's id is
+            // someone else's.
+            let existing = app.store.dossier(&id).await?;
+            return match existing {
+                Some(d) if d.agency_id == right.agency() => {
+                    Ok((StatusCode::OK, Json(created_json(&d))).into_response())
+                }
+                _ => Err(ApiError::new(
+                    StatusCode::CONFLICT,
+                    "id_conflict",
+                    "that dossier id is taken",
+                )),
+            };
+        }
+        Err(e) => return Err(e.into()),
+    }
+    app.audit(who.audit(
+        "dossier.file",
+        format!("dossier:{id}"),
+        json!({"procedure": code, "checkpoint": checkpoint, "crew": dossier.crew.len(), "passengers": dossier.passengers.len()}),
+    ))
+    .await?;
+    let stored = app.store.dossier(&id).await?.ok_or_else(|| ApiError::not_found("dossier"))?;
+    Ok((StatusCode::CREATED, Json(created_json(&stored))).into_response())
+}
+
+fn created_json(d: &DossierRecord) -> Value {
+    json!({"id": d.id, "status": d.status, "due_at": rfc3339(d.due_at)})
+}
+
+fn rfc3339(t: Option<OffsetDateTime>) -> Option<String> {
+    t.and_then(|t| t.format(&Rfc3339).ok())
+}
+
+/// A dossier the actor may see, or 404 (another agency's dossier is not theirs to know of).
+async fn visible<S: Store>(app: &App<S>, actor: &Actor, id: &str) -> ApiResult<DossierRecord> {
+    let scope = actor.dossiers()?;
+    let d = app.store.dossier(id).await?;
+    match d {
+        Some(d)
+            if match &scope {
+                DossierScope::All => true,
+                DossierScope::Checkpoint(c) => *c == d.checkpoint,
+                DossierScope::Agency(a) => *a == d.agency_id,
+            } =>
+        {
+            Ok(d)
+        }
+        _ => Err(ApiError::not_found(format!("dossier {id} not found"))),
+    }
+}
+
+/// The dossier as the API shows it, with its history and the flags an officer looks for.
+pub fn dossier_json(d: &DossierRecord, history: &[DossierEvent], today: time::Date) -> Value {
+    let mut v = json!(d);
+    v["due_at"] = json!(rfc3339(d.due_at));
+    v["history"] = json!(history);
+    v["deadline_minutes"] = json!(d.clock.deadline().whole_minutes());
+    let expired = |p: &PersonOnBoard| p.document_expiry < today;
+    v["flags"] = json!({
+        "expired_documents": d.crew.iter().chain(&d.passengers).filter(|p| expired(p)).count(),
+        "shore_leave_requested": d.crew.iter().filter(|p| p.shore_leave).count(),
+    });
+    v
+}
+
+pub async fn get_one<S: Store>(
+    State(app): State<App<S>>,
+    who: Authed,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let d = visible(&app, &who.actor, &id).await?;
+    let history = app.store.dossier_events(&id).await?;
+    app.audit(who.audit(
+        "dossier.read",
+        format!("dossier:{id}"),
+        json!({"people": d.crew.len() + d.passengers.len()}),
+    ))
+    .await?;
+    Ok(Json(dossier_json(&d, &history, app.today())))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ListQuery {
+    checkpoint: Option<String>,
+    status: Option<String>,
+    limit: Option<u32>,
+}
+
+/// `GET /api/v1/dossiers?checkpoint=&status=`: an agency's own, a checkpoint's queue (soonest
+/// due first), or everything for headquarters.
+pub async fn list<S: Store>(
+    State(app): State<App<S>>,
+    who: Authed,
+    Query(q): Query<ListQuery>,
+) -> ApiResult<Json<Value>> {
+    let scope = who.actor.dossiers()?;
+    let checkpoint = q.checkpoint.as_deref().map(CheckpointCode::parse).transpose()?;
+    let statuses = q
+        .status
+        .as_deref()
+        .map(|s| s.split(',').map(DossierStatus::parse).collect::<Result<Vec<_>, _>>())
+        .transpose()?
+        .unwrap_or_default();
+    let by_due = !matches!(scope, DossierScope::Agency(_));
+    let filter = DossierFilter {
+        scope,
+        checkpoint,
+        statuses,
+        by_due,
+        limit: q.limit.unwrap_or(200).clamp(1, 1000),
+    };
+    let list = app.store.dossiers(&filter).await?;
+    let now = app.now();
+    let rows: Vec<Value> = list
+        .iter()
+        .map(|s| {
+            let mut v = json!(s);
+            v["due_at"] = json!(rfc3339(s.due_at));
+            v["overdue"] = json!(s.due_at.is_some_and(|d| d < now));
+            v
+        })
+        .collect();
+    Ok(Json(json!({"dossiers": rows})))
+}
+
+/// Applies one step to a dossier: checked against its rules, the clock moved, stored only if
+/// nobody changed it meanwhile.
+pub async fn apply_step<S: Store>(
+    app: &App<S>,
+    who: &Authed,
+    d: &DossierRecord,
+    action: DossierAction,
+    party: DossierParty,
+    note: Option<String>,
+) -> ApiResult<DossierRecord> {
+    let note =
+        note.map(|n| n.trim().chars().take(1000).collect::<String>()).filter(|n| !n.is_empty());
+    let status = step(d.status, action, party, note.as_deref()).map_err(|e| match e {
+        domain::port::StepRefused::NotYours(why) => domain::Forbidden(why.into()).into(),
+        other => rule("step_refused", other.to_string()),
+    })?;
+    let now = app.now();
+    let mut clock = d.clock;
+    clock.enter(status, now);
+    let update = DossierUpdate {
+        id: d.id.clone(),
+        expected_version: d.version,
+        status,
+        clock,
+        submitted_at: (status == DossierStatus::Submitted).then_some(now),
+        resolved: clock.resolved(),
+        crew: None,
+        passengers: None,
+        event: event(who, action.as_str(), status, note, now),
+    };
+    if !app.store.update_dossier(&update, now).await? {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "changed_meanwhile",
+            "the dossier changed meanwhile: reload it and try again",
+        ));
+    }
+    app.audit(who.audit(
+        &format!("dossier.{}", action.as_str()),
+        format!("dossier:{}", d.id),
+        json!({"status": status}),
+    ))
+    .await?;
+    app.store.dossier(&d.id).await?.ok_or_else(|| ApiError::not_found("dossier"))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DecisionRequest {
+    decision: String,
+    note: Option<String>,
+}
+
+/// `POST /api/v1/dossiers/{id}/decision`: the border guard's step (commanders decide; officers
+/// take a dossier into review or ask for a supplement).
+pub async fn decide<S: Store>(
+    State(app): State<App<S>>,
+    who: Authed,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<Value>> {
+    let r: DecisionRequest = json_body(&body)?;
+    let action = DossierAction::parse(&r.decision)?;
+    if matches!(action, DossierAction::Submit | DossierAction::Cancel) {
+        return Err(ApiError::bad_request(
+            "invalid_field",
+            "decision: approve, reject, request_supplement or review",
+        ));
+    }
+    let d = visible(&app, &who.actor, &id).await?;
+    let right = who.actor.review_dossiers_at(&d.checkpoint)?;
+    let d = apply_step(&app, &who, &d, action, right.party(), r.note).await?;
+    let history = app.store.dossier_events(&id).await?;
+    Ok(Json(dossier_json(&d, &history, app.today())))
+}
+
+/// `POST /api/v1/dossiers/{id}/submit` and `/cancel`: the agency's own steps.
+pub async fn agency_step<S: Store>(
+    State(app): State<App<S>>,
+    who: Authed,
+    Path((id, verb)): Path<(String, String)>,
+) -> ApiResult<Json<Value>> {
+    let action = match verb.as_str() {
+        "submit" => DossierAction::Submit,
+        "cancel" => DossierAction::Cancel,
+        _ => return Err(ApiError::not_found("no such step")),
+    };
+    who.actor.file_dossiers()?;
+    let d = visible(&app, &who.actor, &id).await?;
+    if action == DossierAction::Submit
+        && d.crew.is_empty()
+        && app
+            .procedure(d.procedure)
+            .is_some_and(|p| p.documents.contains(&domain::port::DocumentKind::CrewList))
+    {
+        return Err(rule("crew_list_missing", "the crew list (FAL 5) is needed before submitting"));
+    }
+    let d = apply_step(&app, &who, &d, action, DossierParty::Agent, None).await?;
+    let history = app.store.dossier_events(&id).await?;
+    Ok(Json(dossier_json(&d, &history, app.today())))
+}
+
+/// The most a spreadsheet upload may weigh.
+pub const UPLOAD_LIMIT: usize = 10 * 1024 * 1024;
+
+/// Reads a list from a request body: XLSX (by its content type or its zip signature) or CSV.
+pub fn read_upload(
+    kind: ListKind,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Vec<fal::Row>, Refused> {
+    let content_type =
+        headers.get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    if content_type.contains("spreadsheetml") || body.starts_with(b"PK\x03\x04") {
+        fal::read_xlsx(kind, body)
+    } else {
+        fal::read_csv(kind, body)
+    }
+}
+
+/// Replaces a list of a dossier the agency may still change.
+pub async fn replace_list<S: Store>(
+    app: &App<S>,
+    who: &Authed,
+    id: &str,
+    kind: ListKind,
+    rows: Result<Vec<fal::Row>, Refused>,
+    dates: DateStyle,
+) -> ApiResult<DossierRecord> {
+    who.actor.file_dossiers()?;
+    let d = visible(app, &who.actor, id).await?;
+    if !matches!(
+        d.status,
+        DossierStatus::Draft | DossierStatus::Submitted | DossierStatus::SupplementRequested
+    ) {
+        return Err(rule(
+            "dossier_locked",
+            format!("the dossier is {}: its lists can no longer be changed", d.status),
+        ));
+    }
+    let people =
+        rows.and_then(|rows| checked_list(kind, &rows, dates, app.today())).map_err(refused)?;
+    let now = app.now();
+    let count = people.len();
+    let (crew, passengers) = match kind {
+        ListKind::Crew => (Some(people), None),
+        ListKind::Passengers => (None, Some(people)),
+    };
+    let update = DossierUpdate {
+        id: d.id.clone(),
+        expected_version: d.version,
+        status: d.status,
+        clock: d.clock,
+        submitted_at: None,
+        resolved: None,
+        crew,
+        passengers,
+        event: event(
+            who,
+            &format!("replace_{}", kind.as_str()),
+            d.status,
+            Some(format!("{count} people")),
+            now,
+        ),
+    };
+    if !app.store.update_dossier(&update, now).await? {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "changed_meanwhile",
+            "the dossier changed meanwhile: reload it and try again",
+        ));
+    }
+    app.audit(who.audit(
+        &format!("dossier.replace_{}", kind.as_str()),
+        format!("dossier:{id}"),
+        json!({"people": count}),
+    ))
+    .await?;
+    app.store.dossier(id).await?.ok_or_else(|| ApiError::not_found("dossier"))
+}
+
+/// `PUT /api/v1/dossiers/{id}/crew` (and `/passengers`) with a CSV or XLSX body.
+pub async fn upload<S: Store>(
+    State(app): State<App<S>>,
+    who: Authed,
+    Path((id, list)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<Value>> {
+    let kind = match list.as_str() {
+        "crew" => ListKind::Crew,
+        "passengers" => ListKind::Passengers,
+        _ => return Err(ApiError::not_found("no such list")),
+    };
+    let rows = read_upload(kind, &headers, &body);
+    let d = replace_list(&app, &who, &id, kind, rows, DateStyle::DayMonthYear).await?;
+    let history = app.store.dossier_events(&id).await?;
+    Ok(Json(dossier_json(&d, &history, app.today())))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct StatsQuery {
+    from: Option<String>,
+    to: Option<String>,
+    /// `day`, `month` (the default) or `year`.
+    period: Option<String>,
+}
+
+/// `GET /api/v1/stats/dossiers`: received, resolved, on-time share and median handling time
+/// per procedure, checkpoint and period (Việt Nam time).
+pub async fn stats<S: Store>(
+    State(app): State<App<S>>,
+    who: Authed,
+    Query(q): Query<StatsQuery>,
+) -> ApiResult<Json<Value>> {
+    let scope = match who.actor.dossiers()? {
+        DossierScope::Agency(_) => {
+            return Err(domain::Forbidden("the statistics are the border guard's".into()).into());
+        }
+        s => s,
+    };
+    let now = app.now();
+    let day = |field: &'static str, s: &Option<String>| -> ApiResult<Option<OffsetDateTime>> {
+        s.as_deref()
+            .map(|t| {
+                let fmt = time::macros::format_description!("[year]-[month]-[day]");
+                time::Date::parse(t.trim(), &fmt)
+                    .map(|d| d.midnight().assume_offset(crate::state::VIETNAM))
+                    .map_err(|_| {
+                        ApiError::bad_request(
+                            "invalid_field",
+                            format!("{field}: {t:?} is not a date (YYYY-MM-DD)"),
+                        )
+                    })
+            })
+            .transpose()
+    };
+    let to = day("to", &q.to)?.map_or(now, |t| t + Duration::days(1));
+    let from = day("from", &q.from)?.unwrap_or(to - Duration::days(30));
+    if from >= to {
+        return Err(ApiError::bad_request("invalid_field", "from: must come before to"));
+    }
+    let period = q.period.as_deref().unwrap_or("month");
+    let key = |t: OffsetDateTime| -> String {
+        let d = t.to_offset(crate::state::VIETNAM).date();
+        match period {
+            "day" => format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day()),
+            "year" => format!("{:04}", d.year()),
+            _ => format!("{:04}-{:02}", d.year(), u8::from(d.month())),
+        }
+    };
+    if !matches!(period, "day" | "month" | "year") {
+        return Err(ApiError::bad_request("invalid_field", "period: day, month or year"));
+    }
+    let facts = app.store.dossier_facts(from, to).await?;
+    #[derive(Default)]
+    struct Group {
+        received: u64,
+        resolved: u64,
+        on_time: u64,
+        handling_ms: Vec<i64>,
+    }
+    let mut groups: BTreeMap<(String, String, String), Group> = BTreeMap::new();
+    for f in facts {
+        if let DossierScope::Checkpoint(c) = &scope
+            && *c != f.checkpoint
+        {
+            continue;
+        }
+        let g = groups
+            .entry((
+                f.procedure.as_str().to_string(),
+                f.checkpoint.to_string(),
+                key(f.submitted_at),
+            ))
+            .or_default();
+        g.received += 1;
+        if f.resolved_at.is_some() {
+            g.resolved += 1;
+            g.on_time += u64::from(f.on_time == Some(true));
+            g.handling_ms.push(f.handling.whole_milliseconds() as i64);
+        }
+    }
+    let rows: Vec<Value> = groups
+        .into_iter()
+        .map(|((procedure, checkpoint, period), mut g)| {
+            g.handling_ms.sort_unstable();
+            let median = median_ms(&g.handling_ms);
+            json!({
+                "procedure": procedure,
+                "checkpoint": checkpoint,
+                "period": period,
+                "received": g.received,
+                "resolved": g.resolved,
+                "on_time": g.on_time,
+                "on_time_share": (g.resolved > 0).then(|| g.on_time as f64 / g.resolved as f64),
+                "median_handling_minutes": median.map(|m| (m as f64 / 60_000.0 * 10.0).round() / 10.0),
+            })
+        })
+        .collect();
+    app.audit(who.audit("stats.dossiers", "dossiers".into(), json!({"rows": rows.len()}))).await?;
+    Ok(Json(json!({
+        "from": from.format(&Rfc3339).ok(),
+        "to": to.format(&Rfc3339).ok(),
+        "period": period,
+        "rows": rows,
+    })))
+}
+
+/// The median of sorted values: the middle one, or the mean of the two middle ones.
+fn median_ms(sorted: &[i64]) -> Option<i64> {
+    let n = sorted.len();
+    match n {
+        0 => None,
+        _ if n % 2 == 1 => Some(sorted[n / 2]),
+        _ => Some((sorted[n / 2 - 1] + sorted[n / 2]) / 2),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn medians() {
+        assert_eq!(median_ms(&[]), None);
+        assert_eq!(median_ms(&[5]), Some(5));
+        assert_eq!(median_ms(&[1, 3, 10]), Some(3));
+        assert_eq!(median_ms(&[1, 3, 5, 10]), Some(4));
+    }
+
+    #[test]
+    fn contacts_are_checked() {
+        assert!(email("ops@vosco.vn").is_ok());
+        assert!(email("ops@vosco").is_err());
+        assert!(email("a b@x.vn").is_err());
+        assert!(phone("+84 225 3731 090").is_ok());
+        assert!(phone("call me").is_err());
+    }
+}
