@@ -11,7 +11,10 @@ use domain::port::{
     CallSign, Clock, DossierAction, DossierParty, DossierStatus, ImoNumber, Procedure,
     ProcedureCode, TaxCode, UnLocode, step,
 };
-use domain::{Actor, CheckpointCode, CheckpointKind, Country, DossierScope, Role, Username};
+use domain::{
+    Actor, CheckpointCode, CheckpointKind, Country, DocumentType, DossierScope, Role,
+    TravelDocument, Username,
+};
 use fal::{DateStyle, ListKind, PersonInput, PersonOnBoard, Refused};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -27,6 +30,7 @@ use crate::auth::{Password, hash_password};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Authed, ClientIp};
 use crate::state::App;
+use crate::watch::Match;
 
 fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> ApiResult<T> {
     serde_json::from_slice(body).map_err(|e| ApiError::bad_request("invalid_json", e.to_string()))
@@ -464,18 +468,87 @@ async fn visible<S: Store>(app: &App<S>, actor: &Actor, id: &str) -> ApiResult<D
     }
 }
 
-/// The dossier as the API shows it, with its history and the flags an officer looks for.
-pub fn dossier_json(d: &DossierRecord, history: &[DossierEvent], today: time::Date) -> Value {
+/// The watchlist's hits for each person on board, crew then passengers: what the border guard
+/// sees beside the lists (an agency never does).
+pub fn screen_people<S: Store>(app: &App<S>, d: &DossierRecord) -> Vec<Vec<Match>> {
+    let today = app.today();
+    let list = app.watchlist();
+    d.crew
+        .iter()
+        .chain(&d.passengers)
+        .map(|p| {
+            let doc = TravelDocument {
+                doc_type: if p.document_type == fal::IdDocType::Passport {
+                    DocumentType::Passport
+                } else {
+                    DocumentType::IdCard
+                },
+                number: p.document_number.clone(),
+                issuing_state: p.document_issuing_state,
+                surname: p.family_name.clone(),
+                given_names: p.given_names.clone(),
+                nationality: Some(p.nationality),
+                birth_date: Some(p.birth_date),
+                sex: Some(match p.sex {
+                    fal::Gender::Male => domain::Sex::Male,
+                    fal::Gender::Female => domain::Sex::Female,
+                }),
+                expiry_date: Some(p.document_expiry),
+                issuing_area: None,
+            };
+            list.screen(&doc, today, 3)
+        })
+        .collect()
+}
+
+/// The dossier as the API shows it, with its history and the flags an officer looks for;
+/// `hits` (the border guard's view only) beside each person.
+pub fn dossier_json(
+    d: &DossierRecord,
+    history: &[DossierEvent],
+    today: time::Date,
+    hits: Option<&[Vec<Match>]>,
+) -> Value {
     let mut v = json!(d);
     v["due_at"] = json!(rfc3339(d.due_at));
     v["history"] = json!(history);
     v["deadline_minutes"] = json!(d.clock.deadline().whole_minutes());
     let expired = |p: &PersonOnBoard| p.document_expiry < today;
+    for (list, people) in [("crew", &d.crew), ("passengers", &d.passengers)] {
+        for (i, p) in people.iter().enumerate() {
+            v[list][i]["document_expired"] = json!(expired(p));
+        }
+    }
     v["flags"] = json!({
         "expired_documents": d.crew.iter().chain(&d.passengers).filter(|p| expired(p)).count(),
         "shore_leave_requested": d.crew.iter().filter(|p| p.shore_leave).count(),
     });
+    if let Some(hits) = hits {
+        let as_json = |m: &Match| {
+            json!({"entry_id": m.entry_id, "score": m.score, "action": m.action,
+                   "matched_name": m.matched_name, "reasons": m.reasons})
+        };
+        let mut all = hits.iter();
+        for (list, people) in [("crew", &d.crew), ("passengers", &d.passengers)] {
+            for i in 0..people.len() {
+                let found = all.next().map(|h| h.iter().map(as_json).collect::<Vec<_>>());
+                v[list][i]["watchlist_hits"] = json!(found.unwrap_or_default());
+            }
+        }
+        v["flags"]["watchlist_hits"] = json!(hits.iter().filter(|h| !h.is_empty()).count());
+    }
     v
+}
+
+/// The dossier for this actor: with the watchlist's hits for the border guard.
+pub fn dossier_view<S: Store>(
+    app: &App<S>,
+    actor: &Actor,
+    d: &DossierRecord,
+    history: &[DossierEvent],
+) -> Value {
+    let hits = (actor.agency().is_none()).then(|| screen_people(app, d));
+    dossier_json(d, history, app.today(), hits.as_deref())
 }
 
 pub async fn get_one<S: Store>(
@@ -491,7 +564,7 @@ pub async fn get_one<S: Store>(
         json!({"people": d.crew.len() + d.passengers.len()}),
     ))
     .await?;
-    Ok(Json(dossier_json(&d, &history, app.today())))
+    Ok(Json(dossier_view(&app, &who.actor, &d, &history)))
 }
 
 #[derive(Debug, Deserialize)]
@@ -611,7 +684,7 @@ pub async fn decide<S: Store>(
     let right = who.actor.review_dossiers_at(&d.checkpoint)?;
     let d = apply_step(&app, &who, &d, action, right.party(), r.note).await?;
     let history = app.store.dossier_events(&id).await?;
-    Ok(Json(dossier_json(&d, &history, app.today())))
+    Ok(Json(dossier_view(&app, &who.actor, &d, &history)))
 }
 
 /// `POST /api/v1/dossiers/{id}/submit` and `/cancel`: the agency's own steps.
@@ -637,7 +710,7 @@ pub async fn agency_step<S: Store>(
     }
     let d = apply_step(&app, &who, &d, action, DossierParty::Agent, None).await?;
     let history = app.store.dossier_events(&id).await?;
-    Ok(Json(dossier_json(&d, &history, app.today())))
+    Ok(Json(dossier_view(&app, &who.actor, &d, &history)))
 }
 
 /// The most a spreadsheet upload may weigh.
@@ -735,7 +808,7 @@ pub async fn upload<S: Store>(
     let rows = read_upload(kind, &headers, &body);
     let d = replace_list(&app, &who, &id, kind, rows, DateStyle::DayMonthYear).await?;
     let history = app.store.dossier_events(&id).await?;
-    Ok(Json(dossier_json(&d, &history, app.today())))
+    Ok(Json(dossier_view(&app, &who.actor, &d, &history)))
 }
 
 #[derive(Debug, Deserialize)]

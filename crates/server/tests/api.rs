@@ -814,9 +814,23 @@ async fn a_dossier_goes_from_filing_to_decision<S: Store>(t: TestApp<S>) {
     let queue = queue["dossiers"].as_array().unwrap();
     assert_eq!(queue.len(), 1);
     assert_eq!(queue[0]["vessel_name"], "VOSCO STAR");
+    // The border guard sees the watchlist's hits beside each person; the agency never does.
+    let wanted = json!({"name": "Santos Petr", "aliases": [], "birth_date": "1970-03-01",
+        "nationality": "RUS", "sex": "M", "documents": [], "action": "refer", "reason": "smuggling",
+        "valid_until": null});
+    let (status, v) = t.call("POST", "/api/v1/watchlist", Some(&analyst), Some(wanted)).await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
     let (_, d) = t.call("GET", &path, Some(&officer), None).await;
     assert_eq!(d["flags"]["shore_leave_requested"], 1);
+    assert_eq!(d["flags"]["watchlist_hits"], 1, "{d}");
     assert_eq!(d["crew"][1]["family_name"], "SANTOS");
+    assert_eq!(d["crew"][1]["watchlist_hits"][0]["action"], "refer");
+    assert_eq!(d["crew"][0]["watchlist_hits"].as_array().map(Vec::len), Some(0));
+    let (_, mine) = t.call("GET", &path, Some(&agent), None).await;
+    assert!(
+        mine["crew"][1].get("watchlist_hits").is_none()
+            && mine["flags"].get("watchlist_hits").is_none()
+    );
 
     // The officer may not decide, only ask for a supplement, with a reason.
     let decide = |decision: &str, note: Option<&str>| json!({"decision": decision, "note": note});
