@@ -71,6 +71,12 @@ const ACCOUNTS: &[Account] = &[
         password: "officer-demo-2026",
     },
     Account {
+        username: "commander.haiphong",
+        role: Role::Commander,
+        checkpoint: Some("CANG-HAI-PHONG"),
+        password: "commander-demo-2026",
+    },
+    Account {
         username: "agent.vosco",
         role: Role::Agent,
         checkpoint: None,
@@ -303,6 +309,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     }
 
     let hashed = hashing.await.context("hashing the demo passwords")??;
+    let mut dossiers = 0;
     for (a, hash) in hashed {
         let user = NewUser {
             username: Username::parse(a.username)?,
@@ -311,7 +318,11 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
             agency: None,
             password_hash: hash,
         };
-        crate::cmd::server::add_user(&store, &user).await?;
+        if a.role == Role::Agent {
+            dossiers = crate::cmd::demo_port::seed(&store, &user, now, today).await?;
+        } else {
+            crate::cmd::server::add_user(&store, &user).await?;
+        }
     }
     let gate = add_device(&store, &CheckpointCode::parse("MONG-CAI")?, "Cổng tự động 1 / e-gate 1")
         .await?;
@@ -338,8 +349,12 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         println!("bienphong demo: http://{addr}/ (ready in {:.1} s)", elapsed.as_secs_f64());
         println!("data: {} (made afresh on every start)", path.display());
         println!(
-            "{} travellers, {} crossings over the last week, {} watchlist entries",
-            counts.0, counts.1, counts.2
+            "{} travellers, {} crossings over the last week, {} watchlist entries, \
+             {dossiers} vessel dossiers of the agency {} (agent.vosco)",
+            counts.0,
+            counts.1,
+            counts.2,
+            crate::cmd::demo_port::DEMO_TAX_CODE,
         );
         println!("accounts (user name / password / role / checkpoint):");
         for a in ACCOUNTS {

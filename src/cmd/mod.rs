@@ -1,5 +1,6 @@
 pub mod bench;
 pub mod demo;
+pub mod demo_port;
 pub mod mrz;
 pub mod screen;
 pub mod screen_eval;

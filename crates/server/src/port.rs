@@ -410,6 +410,7 @@ pub async fn create<S: Store>(
         status,
         clock,
         submitted_at,
+        resolved: None,
         created_by: who.actor.label(),
         events,
     };

@@ -84,6 +84,8 @@ pub struct NewDossier {
     pub status: DossierStatus,
     pub clock: Clock,
     pub submitted_at: Option<OffsetDateTime>,
+    /// Set when the dossier is stored decided (imports, the demo's history).
+    pub resolved: Option<(OffsetDateTime, bool)>,
     pub created_by: String,
     pub events: Vec<DossierEvent>,
 }

@@ -641,6 +641,7 @@ async fn dossiers_move_and_keep_their_history<S: Store>(store: S) {
         status: DossierStatus::Submitted,
         clock,
         submitted_at: Some(T0),
+        resolved: None,
         created_by: "user:agent.vosco".into(),
         events: vec![event("submit", DossierStatus::Submitted, T0)],
     };

@@ -263,7 +263,7 @@ macro_rules! port_impl {
                      status, declaration, crew, passengers, deadline_ms, clock_used_ms, \
                      running_since, due_at, submitted_at, resolved_at, on_time, created_by, \
                      created_at, updated_at, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, \
-                     $9, $10, $11, $12, $13, $14, NULL, NULL, $15, $16, $16, 1)",
+                     $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18, 1)",
                 )
                 .bind(&d.id)
                 .bind(d.agency)
@@ -279,6 +279,8 @@ macro_rules! port_impl {
                 .bind(d.clock.running_since().map(millis))
                 .bind(d.clock.due_at().map(millis))
                 .bind(d.submitted_at.map(millis))
+                .bind(d.resolved.map(|r| millis(r.0)))
+                .bind(d.resolved.map(|r| i64::from(r.1)))
                 .bind(&d.created_by)
                 .bind(millis(now))
                 .execute(&mut *tx)
