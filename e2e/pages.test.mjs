@@ -234,3 +234,76 @@ test("the commander's alerts: dismiss one as a false positive", async () => {
   assert.equal(await page.locator("table.alerts tbody tr").count(), 1);
   await page.context().close();
 });
+
+test("a port dossier: the agency files with an uploaded crew list, the officer reviews, the commander approves, the agency sees the result", async () => {
+  const header = "STT,Họ,Tên,Chức danh,Quốc tịch,Ngày sinh,Giới tính,Loại giấy tờ,Số giấy tờ,Quốc gia cấp,Ngày hết hạn,Đi bờ\n";
+  const rows = [
+    "1,NGUYEN,VAN HAI,Thuyền trưởng,VNM,12/04/1975,M,seafarer_book,B1234567,VNM,01/01/2030,0",
+    "2,SANTOS,JOSE,Cook,Philippines,15/12/1988,M,passport,P1234567A,PHL,31/05/2029,1",
+    "3,REYES,ANA,Steward,PHL,30/02/1990,F,passport,P7654321B,PHL,31/05/2029,0",
+  ];
+  const csv = (lines) => Buffer.from(header + lines.join("\n") + "\n");
+
+  const agent = await signIn("agent.vosco");
+  assert.match(agent.url(), /\/dossiers$/);
+  await agent.click("a[href='/dossiers/new']");
+  await agent.selectOption("#procedure", "vessel_entry");
+  await agent.selectOption("#checkpoint", "CANG-HAI-PHONG");
+  await agent.fill("#imo", "9244491");
+  await agent.fill("#vessel_name", "E2E Trader");
+  await agent.fill("#flag", "SGP");
+  await agent.fill("#last_port", "SGSIN");
+  // A list with a date that does not exist: refused whole, the row and column named.
+  await agent.setInputFiles("#crew", { name: "crew.csv", mimeType: "text/csv", buffer: csv(rows) });
+  await agent.click("form.filing button[type=submit]");
+  await agent.waitForSelector(".error table.problems");
+  const problem = await agent.textContent(".error table.problems tbody tr");
+  assert.match(problem, /4/);
+  assert.match(problem, /Ngày sinh/);
+  assert.equal(await agent.inputValue("#vessel_name"), "E2E Trader", "the form keeps what was typed");
+  await agent.screenshot({ path: join(shots, "dossier-refused-list.png"), fullPage: true });
+  await agent.setInputFiles("#crew", { name: "crew.csv", mimeType: "text/csv", buffer: csv([rows[0], rows[1], rows[2].replace("30/02/1990", "28/02/1990")]) });
+  await agent.click("form.filing button[type=submit]");
+  await agent.waitForURL(/\/dossiers\/[0-9a-f-]{36}$/);
+  const dossierUrl = agent.url();
+  assert.match(await agent.textContent("#status"), /Đã nộp/);
+  assert.equal(await agent.locator("#crew-table tbody tr").count(), 3);
+  await agent.screenshot({ path: join(shots, "dossier-filed.png"), fullPage: true });
+
+  const officer = await signIn("officer.haiphong");
+  await officer.goto(base + "/dossiers");
+  const row = officer.locator("table.dossiers tbody tr", { hasText: "E2E TRADER" });
+  assert.equal(await row.count(), 1, "the new dossier is in the Hải Phòng queue");
+  await officer.screenshot({ path: join(shots, "dossier-queue.png"), fullPage: true });
+  await row.locator("a").click();
+  assert.equal(officer.url(), dossierUrl);
+  assert.equal(await officer.locator("#approve").count(), 0, "an officer does not decide");
+  await officer.click("button[value=review]");
+  await officer.waitForLoadState();
+  assert.match(await officer.textContent("#status"), /Đang xem xét/);
+  await officer.screenshot({ path: join(shots, "dossier-review.png"), fullPage: true });
+
+  const commander = await signIn("commander.haiphong", { lang: "en" });
+  await commander.goto(dossierUrl);
+  await commander.click("#approve");
+  await commander.waitForLoadState();
+  assert.match(await commander.textContent("#status"), /Approved/);
+  assert.match(await commander.textContent(".status"), /On time/);
+
+  await agent.reload();
+  assert.match(await agent.textContent("#status"), /Đã phê duyệt/);
+  const history = await agent.textContent("#history");
+  assert.match(history, /commander\.haiphong/);
+  await agent.screenshot({ path: join(shots, "dossier-approved.png"), fullPage: true });
+  for (const p of [agent, officer, commander]) await p.context().close();
+});
+
+test("the procedures are listed publicly, without signing in", async () => {
+  const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+  await page.goto(base + "/procedures");
+  assert.match(page.url(), /\/procedures$/);
+  assert.equal(await page.locator("tr#vessel_entry").count(), 1);
+  assert.match(await page.textContent("tr#vessel_entry"), /120/);
+  await page.screenshot({ path: join(shots, "procedures-phone.png"), fullPage: true });
+  await page.close();
+});

@@ -10,6 +10,7 @@ pub mod extract;
 pub mod i18n;
 pub mod pages;
 pub mod port;
+pub mod port_pages;
 pub mod state;
 pub mod watch;
 
@@ -146,6 +147,20 @@ pub fn router<S: Store>(app: App<S>) -> Router {
         .route("/alerts", get(pages::alerts::<S>))
         .route("/alerts/{id}/{verb}", post(pages::alert_decide::<S>))
         .route("/board", get(pages::board::<S>))
+        .route("/procedures", get(port_pages::procedures::<S>))
+        .route("/dossiers", get(port_pages::dossiers::<S>))
+        .route(
+            "/dossiers/new",
+            get(port_pages::new_form::<S>)
+                .post(port_pages::new_submit::<S>)
+                .layer(DefaultBodyLimit::max(port::UPLOAD_LIMIT * 2)),
+        )
+        .route("/dossiers/{id}", get(port_pages::dossier::<S>))
+        .route("/dossiers/{id}/step", post(port_pages::step::<S>))
+        .route(
+            "/dossiers/{id}/crew",
+            post(port_pages::upload_crew::<S>).layer(DefaultBodyLimit::max(port::UPLOAD_LIMIT)),
+        )
         .route("/static/app.css", get(pages::css))
         .route("/static/app.js", get(pages::js))
         .nest("/api/v1", api)

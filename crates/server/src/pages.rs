@@ -77,6 +77,10 @@ fn nav(actor: &Actor, t: &'static Texts, path: &str) -> Vec<(&'static str, &'sta
     if matches!(role, Some(Role::Officer | Role::Commander | Role::Analyst)) {
         items.push(("/board", t.board));
     }
+    if crate::port_pages::sees_dossiers(role) {
+        let pt = if t.lang == "en" { crate::i18n::Lang::En } else { crate::i18n::Lang::Vi }.port();
+        items.push(("/dossiers", pt.dossiers));
+    }
     items.into_iter().map(|(href, label)| (href, label, path.starts_with(href))).collect()
 }
 
@@ -146,6 +150,7 @@ fn home(actor: &Actor) -> &'static str {
         Some(Role::Officer | Role::Commander) => "/desk",
         Some(Role::Analyst) => "/history",
         Some(Role::Admin) => "/watchlist",
+        Some(Role::Agent) => "/dossiers",
         _ => "/account",
     }
 }

@@ -230,16 +230,16 @@ pub async fn close<S: Store>(
     Ok(Json(json!({"id": id, "closed": true})))
 }
 
-#[derive(Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct VesselInput {
-    imo: String,
-    name: String,
-    call_sign: Option<String>,
-    flag: Option<String>,
+pub struct VesselInput {
+    pub imo: String,
+    pub name: String,
+    pub call_sign: Option<String>,
+    pub flag: Option<String>,
     #[serde(rename = "type")]
-    vessel_type: Option<String>,
-    gross_tonnage: Option<u32>,
+    pub vessel_type: Option<String>,
+    pub gross_tonnage: Option<u32>,
 }
 
 #[derive(Deserialize)]
@@ -312,14 +312,62 @@ fn event(
     DossierEvent { action: action.into(), status, actor: who.actor.label(), note, at }
 }
 
+/// A dossier as filed, from the API's JSON or the filing page's form.
+#[derive(Debug)]
+pub struct Filing {
+    pub id: Option<String>,
+    pub procedure: String,
+    pub checkpoint: String,
+    pub vessel: Option<VesselInput>,
+    pub eta: Option<String>,
+    pub etd: Option<String>,
+    pub berth: Option<String>,
+    pub last_port: Option<String>,
+    pub next_port: Option<String>,
+    /// The lists as read; `Ok` with no rows when none was sent.
+    pub crew: Result<Vec<fal::Row>, Refused>,
+    pub passengers: Result<Vec<fal::Row>, Refused>,
+    pub dates: DateStyle,
+    pub declaration: serde_json::Map<String, Value>,
+    pub draft: bool,
+}
+
 /// `POST /api/v1/dossiers`: an agency files a dossier (submitted at once unless `draft`).
 pub async fn create<S: Store>(
     State(app): State<App<S>>,
     who: Authed,
     body: axum::body::Bytes,
 ) -> ApiResult<Response> {
-    let right = who.actor.file_dossiers()?;
     let r: DossierRequest = json_body(&body)?;
+    let filing = Filing {
+        id: r.id,
+        procedure: r.procedure,
+        checkpoint: r.checkpoint,
+        vessel: r.vessel,
+        eta: r.eta,
+        etd: r.etd,
+        berth: r.berth,
+        last_port: r.last_port,
+        next_port: r.next_port,
+        crew: Ok(fal::json_rows(r.crew)),
+        passengers: Ok(fal::json_rows(r.passengers)),
+        dates: DateStyle::Iso,
+        declaration: r.declaration.unwrap_or_default(),
+        draft: r.draft,
+    };
+    let (created, d) = file(&app, &who, filing).await?;
+    let status = if created { StatusCode::CREATED } else { StatusCode::OK };
+    Ok((status, Json(created_json(&d))).into_response())
+}
+
+/// Files a dossier: everything checked, both lists whole, before anything is stored. The
+/// stored dossier, and whether it is new (false: the same id was filed before by this agency).
+pub async fn file<S: Store>(
+    app: &App<S>,
+    who: &Authed,
+    r: Filing,
+) -> ApiResult<(bool, DossierRecord)> {
+    let right = who.actor.file_dossiers()?;
     let code = ProcedureCode::parse(&r.procedure)?;
     let procedure = app.procedure(code).filter(|p| p.vessel_dossier).ok_or_else(|| {
         rule("not_a_vessel_procedure", format!("{code} is not filed as a vessel dossier"))
@@ -368,13 +416,13 @@ pub async fn create<S: Store>(
     // Both lists are checked whole before anything is stored; all their problems are told.
     let today = app.today();
     let needs_crew = procedure.documents.contains(&domain::port::DocumentKind::CrewList);
-    let crew = if r.crew.is_empty() && (r.draft || !needs_crew) {
-        Ok(Vec::new())
-    } else {
-        checked_list(ListKind::Crew, &fal::json_rows(r.crew), DateStyle::Iso, today)
+    let crew = match r.crew {
+        Ok(rows) if rows.is_empty() && (r.draft || !needs_crew) => Ok(Vec::new()),
+        Ok(rows) => checked_list(ListKind::Crew, &rows, r.dates, today),
+        Err(e) => Err(e),
     };
     let passengers =
-        checked_list(ListKind::Passengers, &fal::json_rows(r.passengers), DateStyle::Iso, today);
+        r.passengers.and_then(|rows| checked_list(ListKind::Passengers, &rows, r.dates, today));
     let (crew, passengers) = match (crew, passengers) {
         (Ok(c), Ok(p)) => (c, p),
         (c, p) => {
@@ -388,13 +436,13 @@ pub async fn create<S: Store>(
     let now = app.now();
     let mut clock = Clock::new(procedure.deadline);
     let (status, submitted_at, events) = if r.draft {
-        (DossierStatus::Draft, None, vec![event(&who, "create", DossierStatus::Draft, None, now)])
+        (DossierStatus::Draft, None, vec![event(who, "create", DossierStatus::Draft, None, now)])
     } else {
         clock.enter(DossierStatus::Submitted, now);
         (
             DossierStatus::Submitted,
             Some(now),
-            vec![event(&who, "submit", DossierStatus::Submitted, None, now)],
+            vec![event(who, "submit", DossierStatus::Submitted, None, now)],
         )
     };
     let dossier = NewDossier {
@@ -404,7 +452,7 @@ pub async fn create<S: Store>(
         checkpoint: checkpoint.clone(),
         vessel: Some(vessel),
         port_call,
-        declaration: Value::Object(r.declaration.unwrap_or_default()),
+        declaration: Value::Object(r.declaration),
         crew,
         passengers,
         status,
@@ -421,9 +469,7 @@ pub async fn create<S: Store>(
             // someone else's.
             let existing = app.store.dossier(&id).await?;
             return match existing {
-                Some(d) if d.agency_id == right.agency() => {
-                    Ok((StatusCode::OK, Json(created_json(&d))).into_response())
-                }
+                Some(d) if d.agency_id == right.agency() => Ok((false, d)),
                 _ => Err(ApiError::new(
                     StatusCode::CONFLICT,
                     "id_conflict",
@@ -440,7 +486,7 @@ pub async fn create<S: Store>(
     ))
     .await?;
     let stored = app.store.dossier(&id).await?.ok_or_else(|| ApiError::not_found("dossier"))?;
-    Ok((StatusCode::CREATED, Json(created_json(&stored))).into_response())
+    Ok((true, stored))
 }
 
 fn created_json(d: &DossierRecord) -> Value {
