@@ -28,6 +28,9 @@ pub enum BenchCommand {
     Fill(FillArgs),
     /// Serve that store here and measure checks, batch writes and history lookups.
     Control(ControlArgs),
+    /// The port procedures: a 1,000-person crew list uploaded, the officer's queue with many
+    /// dossiers stored (run on a fresh store).
+    Port(crate::cmd::bench_port::PortArgs),
 }
 
 #[derive(Debug, Args)]
@@ -68,6 +71,7 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
             let backend = a.store.open(true).await?;
             with_store!(backend, |s| fill(&s, &a).await)
         }
+        BenchCommand::Port(a) => crate::cmd::bench_port::run(a).await,
         BenchCommand::Control(a) => {
             let backend = a.store.open(false).await?;
             with_store!(backend, |s| control(s, &a).await)
@@ -156,31 +160,44 @@ async fn fill<S: Store>(store: &S, a: &FillArgs) -> anyhow::Result<()> {
 }
 
 /// A keep-alive HTTP/1.1 connection: enough of a client for a benchmark.
-struct Conn {
+pub(crate) struct Conn {
     reader: BufReader<TcpStream>,
     addr: SocketAddr,
 }
 
 impl Conn {
-    fn open(addr: SocketAddr) -> anyhow::Result<Conn> {
+    pub(crate) fn open(addr: SocketAddr) -> anyhow::Result<Conn> {
         let s = TcpStream::connect(addr).context("connecting to the server")?;
         s.set_nodelay(true)?;
         Ok(Conn { reader: BufReader::new(s), addr })
     }
 
-    fn call(
+    pub(crate) fn call(
         &mut self,
         method: &str,
         path: &str,
         token: &str,
         body: &str,
     ) -> anyhow::Result<(u16, Vec<u8>)> {
-        let req = format!(
-            "{method} {path} HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        self.call_bytes(method, path, token, "application/json", body.as_bytes())
+    }
+
+    pub(crate) fn call_bytes(
+        &mut self,
+        method: &str,
+        path: &str,
+        token: &str,
+        content_type: &str,
+        body: &[u8],
+    ) -> anyhow::Result<(u16, Vec<u8>)> {
+        let head = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {token}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\r\n",
             self.addr,
             body.len()
         );
-        self.reader.get_mut().write_all(req.as_bytes())?;
+        let stream = self.reader.get_mut();
+        stream.write_all(head.as_bytes())?;
+        stream.write_all(body)?;
         let mut line = String::new();
         self.reader.read_line(&mut line)?;
         let status: u16 =
@@ -204,7 +221,7 @@ impl Conn {
     }
 }
 
-fn percentile(sorted: &[f64], p: f64) -> f64 {
+pub(crate) fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
         return f64::NAN;
     }

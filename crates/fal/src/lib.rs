@@ -19,7 +19,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use time::Date;
 
 pub use country::country_by_name;
-pub use sheet::{MAX_ROWS, read_csv, read_xlsx};
+pub use sheet::{MAX_ROWS, read_csv, read_xlsx, write_xlsx};
 
 /// Which list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

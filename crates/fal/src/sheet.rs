@@ -2,7 +2,7 @@
 //! or in English, or by the wire names), each further row is a person. Rows are numbered as the
 //! spreadsheet shows them, the header being row 1.
 
-use std::io::Cursor;
+use std::io::{Cursor, Write};
 use std::sync::Arc;
 
 use calamine::{Data, Reader, Xlsx};
@@ -266,11 +266,60 @@ fn rows(
     if problems.is_empty() { Ok(out) } else { Err(Refused(problems)) }
 }
 
+/// A workbook of one sheet with these rows, as text cells; a cell written `serial:N` is a date
+/// cell holding Excel's serial day `N`. Enough for templates, tests and benchmarks.
+pub fn write_xlsx<S: AsRef<str>>(rows: &[Vec<S>]) -> Vec<u8> {
+    let mut sheet = String::from(
+        r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>"#,
+    );
+    for (i, row) in rows.iter().enumerate() {
+        sheet.push_str(&format!(r#"<row r="{}">"#, i + 1));
+        for (j, v) in row.iter().map(AsRef::as_ref).enumerate() {
+            let r = format!("{}{}", column_letters(j), i + 1);
+            if let Some(serial) = v.strip_prefix("serial:") {
+                sheet.push_str(&format!(r#"<c r="{r}" s="1"><v>{serial}</v></c>"#));
+            } else {
+                sheet.push_str(&format!(
+                    r#"<c r="{r}" t="inlineStr"><is><t>{}</t></is></c>"#,
+                    xml_escape(v)
+                ));
+            }
+        }
+        sheet.push_str("</row>");
+    }
+    sheet.push_str("</sheetData></worksheet>");
+    let files = [
+        ("[Content_Types].xml", r#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/><Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/></Types>"#.to_string()),
+        ("_rels/.rels", r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#.to_string()),
+        ("xl/workbook.xml", r#"<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Crew" sheetId="1" r:id="rId1"/></sheets></workbook>"#.to_string()),
+        ("xl/_rels/workbook.xml.rels", r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/></Relationships>"#.to_string()),
+        ("xl/styles.xml", r#"<?xml version="1.0" encoding="UTF-8"?><styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><cellXfs count="2"><xf numFmtId="0"/><xf numFmtId="14" applyNumberFormat="1"/></cellXfs></styleSheet>"#.to_string()),
+        ("xl/worksheets/sheet1.xml", sheet),
+    ];
+    let mut out = Cursor::new(Vec::new());
+    let mut zip = zip::ZipWriter::new(&mut out);
+    let options =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    for (name, body) in files {
+        // Writing to memory fails only when memory does.
+        if zip.start_file(name, options).is_err() || zip.write_all(body.as_bytes()).is_err() {
+            return Vec::new();
+        }
+    }
+    if zip.finish().is_err() {
+        return Vec::new();
+    }
+    out.into_inner()
+}
+
+/// Text as XML character data.
+fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
-
-    use std::io::Write;
 
     use time::macros::date;
 
@@ -325,44 +374,6 @@ mod tests {
         assert_eq!(column_letters(27 * 26), "AAA");
     }
 
-    /// A minimal workbook with inline strings and one real date cell.
-    pub(crate) fn xlsx(rows: &[Vec<&str>]) -> Vec<u8> {
-        let mut sheet = String::from(
-            r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>"#,
-        );
-        for (i, row) in rows.iter().enumerate() {
-            sheet.push_str(&format!(r#"<row r="{}">"#, i + 1));
-            for (j, v) in row.iter().enumerate() {
-                let r = format!("{}{}", column_letters(j), i + 1);
-                if let Some(serial) = v.strip_prefix("serial:") {
-                    sheet.push_str(&format!(r#"<c r="{r}" s="1"><v>{serial}</v></c>"#));
-                } else {
-                    sheet.push_str(&format!(r#"<c r="{r}" t="inlineStr"><is><t>{v}</t></is></c>"#));
-                }
-            }
-            sheet.push_str("</row>");
-        }
-        sheet.push_str("</sheetData></worksheet>");
-        let files = [
-            ("[Content_Types].xml", r#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/><Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/></Types>"#.to_string()),
-            ("_rels/.rels", r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#.to_string()),
-            ("xl/workbook.xml", r#"<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Crew" sheetId="1" r:id="rId1"/></sheets></workbook>"#.to_string()),
-            ("xl/_rels/workbook.xml.rels", r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/></Relationships>"#.to_string()),
-            ("xl/styles.xml", r#"<?xml version="1.0" encoding="UTF-8"?><styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><cellXfs count="2"><xf numFmtId="0"/><xf numFmtId="14" applyNumberFormat="1"/></cellXfs></styleSheet>"#.to_string()),
-            ("xl/worksheets/sheet1.xml", sheet),
-        ];
-        let mut out = Cursor::new(Vec::new());
-        let mut zip = zip::ZipWriter::new(&mut out);
-        let options = zip::write::SimpleFileOptions::default()
-            .compression_method(zip::CompressionMethod::Stored);
-        for (name, body) in files {
-            zip.start_file(name, options).unwrap();
-            zip.write_all(body.as_bytes()).unwrap();
-        }
-        zip.finish().unwrap();
-        out.into_inner()
-    }
-
     #[test]
     fn an_xlsx_list_reads_with_real_dates_and_letters() {
         let header = vec![
@@ -402,13 +413,13 @@ mod tests {
             "01/01/2030",
             "1",
         ];
-        let book = xlsx(&[header.clone(), master.clone()]);
+        let book = write_xlsx(&[header.clone(), master.clone()]);
         let rows = read_xlsx(ListKind::Crew, &book).unwrap();
         let people =
             check_list(ListKind::Crew, &rows, DateStyle::DayMonthYear, date!(2026 - 11 - 25))
                 .unwrap();
         assert_eq!(people[0].birth_date, date!(1970 - 01 - 01));
-        let book = xlsx(&[header, master, cook]);
+        let book = write_xlsx(&[header, master, cook]);
         let rows = read_xlsx(ListKind::Crew, &book).unwrap();
         let Err(Refused(ps)) =
             check_list(ListKind::Crew, &rows, DateStyle::DayMonthYear, date!(2026 - 11 - 25))
