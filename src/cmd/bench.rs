@@ -149,6 +149,7 @@ async fn fill<S: Store>(store: &S, a: &FillArgs) -> anyhow::Result<()> {
     }
     written += batch.len();
     store.record_crossings(&batch, now).await?;
+    store.analyze().await?;
     println!(
         "filled ({}): {} watchlist entries, {} travellers, {written} crossings in {:.0} s",
         store.backend(),

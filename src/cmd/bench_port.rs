@@ -120,6 +120,7 @@ async fn token_for<S: Store>(
 }
 
 async fn port<S: Store>(store: S, a: &PortArgs) -> anyhow::Result<()> {
+    crate::cmd::server::seed(&store).await?;
     let now = OffsetDateTime::now_utc();
     let tag = now.unix_timestamp_nanos() % 1_000_000_000;
     let agent_name = format!("bench.agent.{tag}");
@@ -197,6 +198,7 @@ async fn port<S: Store>(store: S, a: &PortArgs) -> anyhow::Result<()> {
             eprintln!("{} dossiers filed ({:.0} s)", i + 1, started.elapsed().as_secs_f64());
         }
     }
+    store.analyze().await?;
     println!(
         "filed {} dossiers ({}) in {:.1} s",
         a.dossiers,

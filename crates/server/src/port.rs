@@ -636,7 +636,8 @@ pub async fn list<S: Store>(
         .map(|s| s.split(',').map(DossierStatus::parse).collect::<Result<Vec<_>, _>>())
         .transpose()?
         .unwrap_or_default();
-    let by_due = !matches!(scope, DossierScope::Agency(_));
+    // Soonest due first is a queue's order, for dossiers still waiting; the rest, latest first.
+    let by_due = !statuses.is_empty() && statuses.iter().all(|s| s.is_pending());
     let filter = DossierFilter {
         scope,
         checkpoint,

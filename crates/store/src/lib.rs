@@ -43,6 +43,10 @@ pub trait Store: PortStore + Clone + Send + Sync + 'static {
 
     fn migrate(&self) -> impl Future<Output = Result<()>> + Send;
 
+    /// Refreshes the query planner's statistics: after a bulk load, before it reaches the
+    /// background's own schedule, plans would go by the sizes before it.
+    fn analyze(&self) -> impl Future<Output = Result<()>> + Send;
+
     /// Adds the checkpoints not yet stored; changes none.
     fn seed_checkpoints(&self, list: &[Checkpoint]) -> impl Future<Output = Result<usize>> + Send;
     fn checkpoints(&self) -> impl Future<Output = Result<Vec<Checkpoint>>> + Send;

@@ -338,6 +338,11 @@ macro_rules! store_impl {
                 Ok(())
             }
 
+            async fn analyze(&self) -> Result<()> {
+                sqlx::query("ANALYZE").execute(&self.pool).await?;
+                Ok(())
+            }
+
             async fn seed_checkpoints(&self, list: &[Checkpoint]) -> Result<usize> {
                 let mut tx = self.pool.begin_with($begin).await?;
                 let mut added = 0;

@@ -370,7 +370,7 @@ macro_rules! port_impl {
                 sql.push_str(if f.by_due {
                     " ORDER BY d.due_at IS NULL, d.due_at, d.updated_at"
                 } else {
-                    " ORDER BY d.updated_at DESC, d.id"
+                    " ORDER BY d.updated_at DESC, d.id DESC"
                 });
                 sql.push_str(&format!(" LIMIT {}", next()));
                 let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
