@@ -24,7 +24,11 @@ fuzz_target!(|data: &[u8]| {
                         assert!(people[0].is_master());
                     }
                     for p in &people {
-                        assert!(p.family_name.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b' '));
+                        assert!(
+                            p.family_name
+                                .bytes()
+                                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b' ')
+                        );
                         assert!(p.birth_date <= today);
                     }
                 }
