@@ -268,7 +268,25 @@ test("a port dossier: the agency files with an uploaded crew list, the officer r
   const dossierUrl = agent.url();
   assert.match(await agent.textContent("#status"), /Đã nộp/);
   assert.equal(await agent.locator("#crew-table tbody tr").count(), 3);
+  // The crew list editor: one more person, checked like an upload; then removed again.
+  await agent.click("details.crew-editor summary");
+  await agent.fill("#add-family", "lopez");
+  await agent.fill("#add-given", "maria");
+  await agent.fill("#add-rank", "Cook");
+  await agent.fill("#add-nationality", "Spain");
+  await agent.fill("#add-birth", "1991-07-04");
+  await agent.selectOption("#add-sex", "F");
+  await agent.fill("#add-number", "X1234567");
+  await agent.fill("#add-state", "ESP");
+  await agent.fill("#add-expiry", "2031-02-01");
+  await agent.click("#add-person");
+  await agent.waitForLoadState();
+  assert.equal(await agent.locator("#crew-table tbody tr").count(), 4);
+  assert.match(await agent.textContent("#crew-table tbody tr:nth-child(4)"), /LOPEZ.*MARIA.*ESP/s);
   await agent.screenshot({ path: join(shots, "dossier-filed.png"), fullPage: true });
+  await agent.click("#crew-table tbody tr:nth-child(4) button[name=remove]");
+  await agent.waitForLoadState();
+  assert.equal(await agent.locator("#crew-table tbody tr").count(), 3);
 
   const officer = await signIn("officer.haiphong");
   await officer.goto(base + "/dossiers");

@@ -157,6 +157,7 @@ pub fn router<S: Store>(app: App<S>) -> Router {
         )
         .route("/dossiers/{id}", get(port_pages::dossier::<S>))
         .route("/dossiers/{id}/step", post(port_pages::step::<S>))
+        .route("/dossiers/{id}/crew/edit", post(port_pages::crew_edit::<S>))
         .route(
             "/dossiers/{id}/crew",
             post(port_pages::upload_crew::<S>).layer(DefaultBodyLimit::max(port::UPLOAD_LIMIT)),

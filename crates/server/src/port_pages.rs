@@ -791,3 +791,121 @@ impl PageLang {
 pub fn sees_dossiers(role: Option<Role>) -> bool {
     matches!(role, Some(Role::Agent | Role::Officer | Role::Commander | Role::Analyst))
 }
+
+/// The people of a list as rows to check again, in their order.
+fn rows_of(people: &[fal::PersonOnBoard]) -> Result<Vec<fal::PersonInput>, ApiError> {
+    people
+        .iter()
+        .map(|p| {
+            serde_json::to_value(p)
+                .and_then(serde_json::from_value)
+                .map_err(|e| ApiError::internal(&e))
+        })
+        .collect()
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CrewMemberForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    family_name: String,
+    #[serde(default)]
+    given_names: String,
+    #[serde(default)]
+    rank: String,
+    #[serde(default)]
+    nationality: String,
+    #[serde(default)]
+    birth_date: String,
+    #[serde(default)]
+    sex: String,
+    #[serde(default)]
+    document_type: String,
+    #[serde(default)]
+    document_number: String,
+    #[serde(default)]
+    document_issuing_state: String,
+    #[serde(default)]
+    document_expiry: String,
+    #[serde(default)]
+    shore_leave: Option<String>,
+    /// The row to remove, from 1.
+    #[serde(default)]
+    remove: Option<usize>,
+}
+
+/// `POST /dossiers/{id}/crew/edit`: the crew list editor — one person added, or one removed —
+/// checked whole like an upload.
+pub async fn crew_edit<S: Store>(
+    State(app): State<App<S>>,
+    page: Page,
+    Path(id): Path<String>,
+    Form(f): Form<CrewMemberForm>,
+) -> Response {
+    if page.ctx.csrf.is_empty() || page.ctx.csrf != f.csrf {
+        return ApiError::new(
+            StatusCode::FORBIDDEN,
+            "csrf",
+            "the form has expired: reload the page",
+        )
+        .into_response();
+    }
+    let d = match visible(&app, &page, &id).await {
+        Ok(d) => d,
+        Err(e) => return e.into_response(),
+    };
+    let mut people = match rows_of(&d.crew) {
+        Ok(p) => p,
+        Err(e) => return e.into_response(),
+    };
+    match f.remove {
+        Some(n) if (1..=people.len()).contains(&n) => {
+            people.remove(n - 1);
+        }
+        Some(_) => return ApiError::not_found("no such row").into_response(),
+        None => {
+            let cell = |s: &str| (!s.trim().is_empty()).then(|| fal::Cell(s.trim().to_string()));
+            people.push(fal::PersonInput {
+                family_name: cell(&f.family_name.to_uppercase()),
+                given_names: cell(&f.given_names.to_uppercase()),
+                rank: cell(&f.rank),
+                nationality: cell(&f.nationality),
+                birth_date: cell(&f.birth_date),
+                sex: cell(&f.sex),
+                document_type: cell(&f.document_type),
+                document_number: cell(&f.document_number),
+                document_issuing_state: cell(&f.document_issuing_state),
+                document_expiry: cell(&f.document_expiry),
+                shore_leave: Some(fal::Cell(
+                    if f.shore_leave.is_some() { "1" } else { "0" }.into(),
+                )),
+                ..fal::PersonInput::default()
+            });
+        }
+    }
+    let rows = Ok(fal::json_rows(people));
+    let pt = PageLang::of(&page).port();
+    match port::replace_list(&app, &page.who, &id, ListKind::Crew, rows, DateStyle::Iso).await {
+        Ok(_) => Redirect::to(&format!("/dossiers/{id}#crew-table")).into_response(),
+        Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
+            let problems = e
+                .problems
+                .as_ref()
+                .and_then(|p| serde_json::from_value::<Vec<ProblemJson>>(p.clone()).ok())
+                .map(|ps| {
+                    problem_rows(
+                        pt,
+                        Refused(ps.into_iter().map(ProblemJson::into_problem).collect()),
+                    )
+                })
+                .unwrap_or_default();
+            let message = if problems.is_empty() { e.message } else { pt.list_refused.to_string() };
+            match dossier_page(&app, page, d, Some(message), problems).await {
+                Ok(p) => (StatusCode::UNPROCESSABLE_ENTITY, p).into_response(),
+                Err(e) => e.into_response(),
+            }
+        }
+        Err(e) => e.into_response(),
+    }
+}
