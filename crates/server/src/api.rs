@@ -30,7 +30,7 @@ const TOKEN_HOURS: i64 = 12;
 /// The most crossings one batch may carry.
 pub const BATCH_LIMIT: usize = 1_000;
 
-fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> ApiResult<T> {
+pub(crate) fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> ApiResult<T> {
     serde_json::from_slice(body).map_err(|e| ApiError::bad_request("invalid_json", e.to_string()))
 }
 

@@ -26,15 +26,12 @@ use store::{NewUser, Store};
 use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
 
+use crate::api::json_body;
 use crate::auth::{Password, hash_password};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Authed, ClientIp};
 use crate::state::App;
 use crate::watch::Match;
-
-fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> ApiResult<T> {
-    serde_json::from_slice(body).map_err(|e| ApiError::bad_request("invalid_json", e.to_string()))
-}
 
 fn procedure_json(p: &Procedure) -> Value {
     json!({
@@ -289,15 +286,6 @@ fn refused(Refused(problems): Refused) -> ApiError {
     ApiError::unprocessable("invalid_list", message, json!(problems))
 }
 
-fn checked_list(
-    kind: ListKind,
-    rows: &[fal::Row],
-    dates: DateStyle,
-    today: time::Date,
-) -> Result<Vec<PersonOnBoard>, Refused> {
-    fal::check_list(kind, rows, dates, today)
-}
-
 fn rule(code: &'static str, message: impl Into<String>) -> ApiError {
     ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
 }
@@ -418,11 +406,11 @@ pub async fn file<S: Store>(
     let needs_crew = procedure.documents.contains(&domain::port::DocumentKind::CrewList);
     let crew = match r.crew {
         Ok(rows) if rows.is_empty() && (r.draft || !needs_crew) => Ok(Vec::new()),
-        Ok(rows) => checked_list(ListKind::Crew, &rows, r.dates, today),
+        Ok(rows) => fal::check_list(ListKind::Crew, &rows, r.dates, today),
         Err(e) => Err(e),
     };
     let passengers =
-        r.passengers.and_then(|rows| checked_list(ListKind::Passengers, &rows, r.dates, today));
+        r.passengers.and_then(|rows| fal::check_list(ListKind::Passengers, &rows, r.dates, today));
     let (crew, passengers) = match (crew, passengers) {
         (Ok(c), Ok(p)) => (c, p),
         (c, p) => {
@@ -498,7 +486,7 @@ fn rfc3339(t: Option<OffsetDateTime>) -> Option<String> {
 }
 
 /// A dossier the actor may see, or 404 (another agency's dossier is not theirs to know of).
-async fn visible<S: Store>(app: &App<S>, actor: &Actor, id: &str) -> ApiResult<DossierRecord> {
+pub async fn visible<S: Store>(app: &App<S>, actor: &Actor, id: &str) -> ApiResult<DossierRecord> {
     let scope = actor.dossiers()?;
     let d = app.store.dossier(id).await?;
     match d {
@@ -800,7 +788,7 @@ pub async fn replace_list<S: Store>(
         ));
     }
     let people =
-        rows.and_then(|rows| checked_list(kind, &rows, dates, app.today())).map_err(refused)?;
+        rows.and_then(|rows| fal::check_list(kind, &rows, dates, app.today())).map_err(refused)?;
     let now = app.now();
     let count = people.len();
     let (crew, passengers) = match kind {

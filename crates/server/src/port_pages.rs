@@ -388,17 +388,7 @@ pub async fn new_submit<S: Store>(
     match port::file(&app, &who, filing).await {
         Ok((_, d)) => Redirect::to(&format!("/dossiers/{}", d.id)).into_response(),
         Err(e) if e.status.is_client_error() && e.status != StatusCode::FORBIDDEN => {
-            let problems = e
-                .problems
-                .as_ref()
-                .and_then(|p| serde_json::from_value::<Vec<ProblemJson>>(p.clone()).ok())
-                .map(|ps| {
-                    problem_rows(
-                        pt,
-                        Refused(ps.into_iter().map(ProblemJson::into_problem).collect()),
-                    )
-                })
-                .unwrap_or_default();
+            let problems = problems_of(&e, pt);
             let status = e.status;
             let mut p = new_page(&app, page, form);
             p.error =
@@ -408,6 +398,17 @@ pub async fn new_submit<S: Store>(
         }
         Err(e) => e.into_response(),
     }
+}
+
+/// The problems a refused list came back with, for the page's table.
+fn problems_of(e: &ApiError, pt: &PortTexts) -> Vec<ProblemRow> {
+    e.problems
+        .as_ref()
+        .and_then(|p| serde_json::from_value::<Vec<ProblemJson>>(p.clone()).ok())
+        .map(|ps| {
+            problem_rows(pt, Refused(ps.into_iter().map(ProblemJson::into_problem).collect()))
+        })
+        .unwrap_or_default()
 }
 
 /// A problem as the API error carries it.
@@ -639,19 +640,7 @@ async fn dossier_page<S: Store>(
 }
 
 async fn visible<S: Store>(app: &App<S>, page: &Page, id: &str) -> Result<DossierRecord, ApiError> {
-    let scope = page.who.actor.dossiers()?;
-    match app.store.dossier(id).await? {
-        Some(d)
-            if match &scope {
-                domain::DossierScope::All => true,
-                domain::DossierScope::Checkpoint(c) => *c == d.checkpoint,
-                domain::DossierScope::Agency(a) => *a == d.agency_id,
-            } =>
-        {
-            Ok(d)
-        }
-        _ => Err(ApiError::not_found(format!("dossier {id} not found"))),
-    }
+    port::visible(app, &page.who.actor, id).await
 }
 
 /// `GET /dossiers/{id}`.
@@ -756,17 +745,7 @@ pub async fn upload_crew<S: Store>(
     {
         Ok(_) => Redirect::to(&format!("/dossiers/{id}")).into_response(),
         Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
-            let problems = e
-                .problems
-                .as_ref()
-                .and_then(|p| serde_json::from_value::<Vec<ProblemJson>>(p.clone()).ok())
-                .map(|ps| {
-                    problem_rows(
-                        pt,
-                        Refused(ps.into_iter().map(ProblemJson::into_problem).collect()),
-                    )
-                })
-                .unwrap_or_default();
+            let problems = problems_of(&e, pt);
             let d = match visible(&app, &page, &id).await {
                 Ok(d) => d,
                 Err(e) => return e.into_response(),
@@ -889,17 +868,7 @@ pub async fn crew_edit<S: Store>(
     match port::replace_list(&app, &page.who, &id, ListKind::Crew, rows, DateStyle::Iso).await {
         Ok(_) => Redirect::to(&format!("/dossiers/{id}#crew-table")).into_response(),
         Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
-            let problems = e
-                .problems
-                .as_ref()
-                .and_then(|p| serde_json::from_value::<Vec<ProblemJson>>(p.clone()).ok())
-                .map(|ps| {
-                    problem_rows(
-                        pt,
-                        Refused(ps.into_iter().map(ProblemJson::into_problem).collect()),
-                    )
-                })
-                .unwrap_or_default();
+            let problems = problems_of(&e, pt);
             let message = if problems.is_empty() { e.message } else { pt.list_refused.to_string() };
             match dossier_page(&app, page, d, Some(message), problems).await {
                 Ok(p) => (StatusCode::UNPROCESSABLE_ENTITY, p).into_response(),
