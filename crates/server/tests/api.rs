@@ -873,6 +873,22 @@ async fn a_dossier_goes_from_filing_to_decision<S: Store>(t: TestApp<S>) {
     assert_eq!(status, StatusCode::OK, "{d}");
     assert_eq!(d["crew"].as_array().unwrap().len(), 3);
     assert_eq!(d["crew"][2]["birth_date"], "1990-02-28");
+    // The same list as a workbook, sniffed by its signature; a bad cell names its column letter.
+    let lines = fixed_rows(csv);
+    let grid: Vec<Vec<&str>> = lines.iter().map(|r| r.split(',').collect()).collect();
+    let mut bad_grid = grid.clone();
+    bad_grid[2][5] = "X";
+    let (status, body) = t
+        .send_raw("PUT", &upload, &agent, "application/octet-stream", fal::write_xlsx(&bad_grid))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["problems"][0]["column"], "F (Giới tính)");
+    assert_eq!(body["error"]["problems"][0]["row"], 3);
+    let (status, d) = t
+        .send_raw("PUT", &upload, &agent, "application/octet-stream", fal::write_xlsx(&grid))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{d}");
+    assert_eq!(d["crew"].as_array().unwrap().len(), 3);
 
     // Back after five hours with the agency: ninety minutes of the two hours are left.
     t.advance(time::Duration::hours(5));
@@ -892,7 +908,10 @@ async fn a_dossier_goes_from_filing_to_decision<S: Store>(t: TestApp<S>) {
     let (_, d) = t.call("GET", &path, Some(&agent), None).await;
     let steps: Vec<&str> =
         d["history"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
-    assert_eq!(steps, ["submit", "request_supplement", "replace_crew", "submit", "approve"]);
+    assert_eq!(
+        steps,
+        ["submit", "request_supplement", "replace_crew", "replace_crew", "submit", "approve"]
+    );
 
     let (status, stats) =
         t.call("GET", "/api/v1/stats/dossiers?period=day", Some(&analyst), None).await;
@@ -904,4 +923,9 @@ async fn a_dossier_goes_from_filing_to_decision<S: Store>(t: TestApp<S>) {
     assert_eq!(row["period"], "2026-11-25");
     let (status, _) = t.call("GET", "/api/v1/stats/dossiers", Some(&agent), None).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+/// A CSV list's lines with the impossible date mended.
+fn fixed_rows(csv: &str) -> Vec<String> {
+    csv.replace("30/02/1990", "28/02/1990").lines().map(str::to_string).collect()
 }
