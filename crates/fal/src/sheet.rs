@@ -5,7 +5,7 @@
 use std::io::{Cursor, Write};
 use std::sync::Arc;
 
-use calamine::{Data, Reader, Xlsx};
+use calamine::{DataRef, Reader, Xlsx};
 
 use crate::{ListKind, PersonInput, Problem, Refused, Row, fold};
 
@@ -101,69 +101,92 @@ pub fn read_csv(kind: ListKind, bytes: &[u8]) -> Result<Vec<Row>, Refused> {
     rows(kind, grid, |_, header| header.to_string())
 }
 
-/// Reads the first sheet of an XLSX workbook.
+/// Columns a list may use; cells beyond are refused.
+const MAX_COLUMNS: usize = 64;
+
+/// Reads the first sheet of an XLSX workbook. Cells are read one by one, never as the dense
+/// rectangle the sheet declares: a few hundred bytes naming cell `XFD1048576` must not make
+/// this allocate gigabytes. A workbook the reader cannot take apart is refused, also when the
+/// reader itself gives up with a panic.
 pub fn read_xlsx(kind: ListKind, bytes: &[u8]) -> Result<Vec<Row>, Refused> {
+    let whole = |message: String| {
+        Refused(vec![Problem { list: kind, row: 1, column: "file".into(), message }])
+    };
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| xlsx_grid(kind, bytes))) {
+        Ok(Ok(grid)) => rows(kind, grid, |j, header| format!("{} ({header})", column_letters(j))),
+        Ok(Err(refused)) => Err(refused),
+        Err(_) => Err(whole("not a readable XLSX workbook".into())),
+    }
+}
+
+fn xlsx_grid(kind: ListKind, bytes: &[u8]) -> Result<Vec<Vec<String>>, Refused> {
     let whole = |message: String| {
         Refused(vec![Problem { list: kind, row: 1, column: "file".into(), message }])
     };
     let mut book: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(bytes))
         .map_err(|e| whole(format!("not a readable XLSX workbook: {e}")))?;
-    let range = book
-        .worksheet_range_at(0)
-        .ok_or_else(|| whole("the workbook has no sheet".into()))?
+    let name = book
+        .sheet_names()
+        .first()
+        .cloned()
+        .ok_or_else(|| whole("the workbook has no sheet".into()))?;
+    let mut reader = book
+        .worksheet_cells_reader(&name)
         .map_err(|e| whole(format!("the first sheet cannot be read: {e}")))?;
-    let (top, left) = range.start().unwrap_or((0, 0));
-    if range.height() > MAX_ROWS + 1 {
-        return Err(whole(format!("more than {MAX_ROWS} people in one list")));
-    }
-    let mut grid = Vec::with_capacity(range.height());
+    let mut grid: Vec<Vec<String>> = Vec::new();
     let mut problems = Vec::new();
-    for (i, row) in range.rows().enumerate() {
-        let mut cells = Vec::with_capacity(row.len());
-        for (j, cell) in row.iter().enumerate() {
-            cells.push(match cell {
-                Data::Empty => String::new(),
-                Data::String(s) => s.clone(),
-                Data::Int(n) => n.to_string(),
-                Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{f:.0}"),
-                Data::Float(f) => f.to_string(),
-                Data::Bool(b) => if *b { "1" } else { "0" }.to_string(),
-                Data::DateTime(dt) => {
-                    let (y, m, d, ..) = dt.to_ymd_hms_milli();
-                    format!("{y:04}-{m:02}-{d:02}")
-                }
-                Data::DateTimeIso(s) => s.chars().take(10).collect(),
-                Data::DurationIso(s) => s.clone(),
-                Data::Error(e) => {
-                    problems.push(Problem {
-                        list: kind,
-                        row: top as usize + i + 1,
-                        column: column_letters(left as usize + j),
-                        message: format!("the cell holds a spreadsheet error ({e})"),
-                    });
-                    String::new()
-                }
-            });
+    while let Some(cell) =
+        reader.next_cell().map_err(|e| whole(format!("the first sheet cannot be read: {e}")))?
+    {
+        let (r, c) = cell.get_position();
+        let (r, c) = (r as usize, c as usize);
+        let text = match cell.get_value() {
+            DataRef::Empty => continue,
+            DataRef::String(s) => s.clone(),
+            DataRef::SharedString(s) => (*s).to_string(),
+            DataRef::Int(n) => n.to_string(),
+            DataRef::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{f:.0}"),
+            DataRef::Float(f) => f.to_string(),
+            DataRef::Bool(b) => if *b { "1" } else { "0" }.to_string(),
+            DataRef::DateTime(dt) => {
+                let (y, m, d, ..) = dt.to_ymd_hms_milli();
+                format!("{y:04}-{m:02}-{d:02}")
+            }
+            DataRef::DateTimeIso(s) => s.chars().take(10).collect(),
+            DataRef::DurationIso(s) => s.clone(),
+            DataRef::Error(e) => {
+                problems.push(Problem {
+                    list: kind,
+                    row: r + 1,
+                    column: column_letters(c),
+                    message: format!("the cell holds a spreadsheet error ({e})"),
+                });
+                continue;
+            }
+        };
+        if text.trim().is_empty() {
+            continue;
         }
-        grid.push(cells);
+        if r > MAX_ROWS + 1 {
+            return Err(whole(format!("more than {MAX_ROWS} people in one list")));
+        }
+        if c >= MAX_COLUMNS {
+            return Err(whole(format!(
+                "a value in column {} (row {}): a list has at most {MAX_COLUMNS} columns",
+                column_letters(c),
+                r + 1
+            )));
+        }
+        if grid.len() <= r {
+            grid.resize_with(r + 1, Vec::new);
+        }
+        let line = &mut grid[r];
+        if line.len() <= c {
+            line.resize(c + 1, String::new());
+        }
+        line[c] = text;
     }
-    if !problems.is_empty() {
-        return Err(Refused(problems));
-    }
-    let offset = top as usize;
-    rows(kind, grid, |j, header| format!("{} ({header})", column_letters(left as usize + j)))
-        .map(|mut rs| {
-            for r in &mut rs {
-                r.row += offset;
-            }
-            rs
-        })
-        .map_err(|Refused(mut ps)| {
-            for p in &mut ps {
-                p.row += offset;
-            }
-            Refused(ps)
-        })
+    if problems.is_empty() { Ok(grid) } else { Err(Refused(problems)) }
 }
 
 /// `A`, …, `Z`, `AA`, … for a column index from 0.
@@ -372,6 +395,18 @@ mod tests {
         assert_eq!(column_letters(25), "Z");
         assert_eq!(column_letters(26), "AA");
         assert_eq!(column_letters(27 * 26), "AAA");
+    }
+
+    #[test]
+    fn hostile_workbooks_are_refused_not_fatal() {
+        // Found by fuzzing: a cell reference whose column overflows the reader's arithmetic.
+        let overflow = include_bytes!("../tests/data/cell-reference-overflow.xlsx");
+        for kind in [ListKind::Crew, ListKind::Passengers] {
+            assert!(read_xlsx(kind, overflow).is_err());
+        }
+        let wide: Vec<Vec<String>> = vec![(0..70).map(|j| format!("c{j}")).collect()];
+        let refused = read_xlsx(ListKind::Crew, &write_xlsx(&wide)).unwrap_err();
+        assert!(refused.0[0].message.contains("at most 64 columns"), "{refused:?}");
     }
 
     #[test]
