@@ -156,7 +156,7 @@ fn home(actor: &Actor) -> &'static str {
 }
 
 /// A form's CSRF token must be the session's.
-fn check_csrf(page: &Page, sent: &str) -> Result<(), ApiError> {
+pub(crate) fn check_csrf(page: &Page, sent: &str) -> Result<(), ApiError> {
     if !page.ctx.csrf.is_empty() && page.ctx.csrf == sent {
         Ok(())
     } else {

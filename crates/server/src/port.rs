@@ -481,6 +481,15 @@ fn created_json(d: &DossierRecord) -> Value {
     json!({"id": d.id, "status": d.status, "due_at": rfc3339(d.due_at)})
 }
 
+/// Another change got to the dossier first.
+fn changed_meanwhile() -> ApiError {
+    ApiError::new(
+        StatusCode::CONFLICT,
+        "changed_meanwhile",
+        "the dossier changed meanwhile: reload it and try again",
+    )
+}
+
 fn rfc3339(t: Option<OffsetDateTime>) -> Option<String> {
     t.and_then(|t| t.format(&Rfc3339).ok())
 }
@@ -678,11 +687,7 @@ pub async fn apply_step<S: Store>(
         event: event(who, action.as_str(), status, note, now),
     };
     if !app.store.update_dossier(&update, now).await? {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "changed_meanwhile",
-            "the dossier changed meanwhile: reload it and try again",
-        ));
+        return Err(changed_meanwhile());
     }
     app.audit(who.audit(
         &format!("dossier.{}", action.as_str()),
@@ -813,11 +818,7 @@ pub async fn replace_list<S: Store>(
         ),
     };
     if !app.store.update_dossier(&update, now).await? {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "changed_meanwhile",
-            "the dossier changed meanwhile: reload it and try again",
-        ));
+        return Err(changed_meanwhile());
     }
     app.audit(who.audit(
         &format!("dossier.replace_{}", kind.as_str()),

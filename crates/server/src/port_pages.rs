@@ -20,7 +20,7 @@ use store::port::{DossierFilter, DossierRecord};
 
 use crate::error::ApiError;
 use crate::i18n::{PortTexts, Texts};
-use crate::pages::{Ctx, Page, PageLang, vn_date, vn_time};
+use crate::pages::{Ctx, Page, PageLang, check_csrf, vn_date, vn_time};
 use crate::port::{self, Filing, VesselInput};
 use crate::state::App;
 use crate::watch::Match;
@@ -338,13 +338,8 @@ pub async fn new_submit<S: Store>(
         Err(e) => return e.into_response(),
     };
     let field = |k: &str| parts.text.get(k).map(|s| s.trim().to_string()).unwrap_or_default();
-    if page.ctx.csrf.is_empty() || field("csrf") != page.ctx.csrf {
-        return ApiError::new(
-            StatusCode::FORBIDDEN,
-            "csrf",
-            "the form has expired: reload the page",
-        )
-        .into_response();
+    if let Err(e) = check_csrf(&page, &field("csrf")) {
+        return e.into_response();
     }
     let form = FilingForm {
         procedure: field("procedure"),
@@ -675,13 +670,8 @@ pub async fn step<S: Store>(
     Path(id): Path<String>,
     Form(f): Form<StepForm>,
 ) -> Response {
-    if page.ctx.csrf.is_empty() || page.ctx.csrf != f.csrf {
-        return ApiError::new(
-            StatusCode::FORBIDDEN,
-            "csrf",
-            "the form has expired: reload the page",
-        )
-        .into_response();
+    if let Err(e) = check_csrf(&page, &f.csrf) {
+        return e.into_response();
     }
     let d = match visible(&app, &page, &id).await {
         Ok(d) => d,
@@ -725,37 +715,41 @@ pub async fn upload_crew<S: Store>(
         Ok(p) => p,
         Err(e) => return e.into_response(),
     };
-    if page.ctx.csrf.is_empty()
-        || parts.text.get("csrf").map(String::as_str) != Some(page.ctx.csrf.as_str())
-    {
-        return ApiError::new(
-            StatusCode::FORBIDDEN,
-            "csrf",
-            "the form has expired: reload the page",
-        )
-        .into_response();
+    if let Err(e) = check_csrf(&page, parts.text.get("csrf").map_or("", String::as_str)) {
+        return e.into_response();
     }
     let rows = match parts.files.get("crew") {
         None => Ok(Vec::new()),
         some => list_from_file(ListKind::Crew, some),
     };
+    let changed =
+        port::replace_list(&app, &page.who, &id, ListKind::Crew, rows, DateStyle::DayMonthYear)
+            .await;
+    after_list_change(&app, page, &id, changed).await
+}
+
+/// Back to the dossier after a list changed; a refused list shows the dossier again with every
+/// problem.
+async fn after_list_change<S: Store>(
+    app: &App<S>,
+    page: Page,
+    id: &str,
+    changed: Result<DossierRecord, ApiError>,
+) -> Response {
+    let e = match changed {
+        Ok(_) => return Redirect::to(&format!("/dossiers/{id}#crew-table")).into_response(),
+        Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => e,
+        Err(e) => return e.into_response(),
+    };
     let pt = PageLang::of(&page).port();
-    match port::replace_list(&app, &page.who, &id, ListKind::Crew, rows, DateStyle::DayMonthYear)
-        .await
-    {
-        Ok(_) => Redirect::to(&format!("/dossiers/{id}")).into_response(),
-        Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
-            let problems = problems_of(&e, pt);
-            let d = match visible(&app, &page, &id).await {
-                Ok(d) => d,
-                Err(e) => return e.into_response(),
-            };
-            let message = if problems.is_empty() { e.message } else { pt.list_refused.to_string() };
-            match dossier_page(&app, page, d, Some(message), problems).await {
-                Ok(p) => (StatusCode::UNPROCESSABLE_ENTITY, p).into_response(),
-                Err(e) => e.into_response(),
-            }
-        }
+    let problems = problems_of(&e, pt);
+    let d = match visible(app, &page, id).await {
+        Ok(d) => d,
+        Err(e) => return e.into_response(),
+    };
+    let message = if problems.is_empty() { e.message } else { pt.list_refused.to_string() };
+    match dossier_page(app, page, d, Some(message), problems).await {
+        Ok(p) => (StatusCode::UNPROCESSABLE_ENTITY, p).into_response(),
         Err(e) => e.into_response(),
     }
 }
@@ -822,13 +816,8 @@ pub async fn crew_edit<S: Store>(
     Path(id): Path<String>,
     Form(f): Form<CrewMemberForm>,
 ) -> Response {
-    if page.ctx.csrf.is_empty() || page.ctx.csrf != f.csrf {
-        return ApiError::new(
-            StatusCode::FORBIDDEN,
-            "csrf",
-            "the form has expired: reload the page",
-        )
-        .into_response();
+    if let Err(e) = check_csrf(&page, &f.csrf) {
+        return e.into_response();
     }
     let d = match visible(&app, &page, &id).await {
         Ok(d) => d,
@@ -864,17 +853,7 @@ pub async fn crew_edit<S: Store>(
         }
     }
     let rows = Ok(fal::json_rows(people));
-    let pt = PageLang::of(&page).port();
-    match port::replace_list(&app, &page.who, &id, ListKind::Crew, rows, DateStyle::Iso).await {
-        Ok(_) => Redirect::to(&format!("/dossiers/{id}#crew-table")).into_response(),
-        Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
-            let problems = problems_of(&e, pt);
-            let message = if problems.is_empty() { e.message } else { pt.list_refused.to_string() };
-            match dossier_page(&app, page, d, Some(message), problems).await {
-                Ok(p) => (StatusCode::UNPROCESSABLE_ENTITY, p).into_response(),
-                Err(e) => e.into_response(),
-            }
-        }
-        Err(e) => e.into_response(),
-    }
+    let changed =
+        port::replace_list(&app, &page.who, &id, ListKind::Crew, rows, DateStyle::Iso).await;
+    after_list_change(&app, page, &id, changed).await
 }
