@@ -287,6 +287,13 @@ test("a port dossier: the agency files with an uploaded crew list, the officer r
   await agent.click("#crew-table tbody tr:nth-child(4) button[name=remove]");
   await agent.waitForLoadState();
   assert.equal(await agent.locator("#crew-table tbody tr").count(), 3);
+  // A passenger list, uploaded on the dossier's page.
+  const pax = "Họ,Tên,Quốc tịch,Ngày sinh,Giới tính,Số giấy tờ,Quốc gia cấp,Ngày hết hạn,Quá cảnh\n" +
+    "TRAN,THI MAI,VNM,02/09/1995,F,C7654321,VNM,01/01/2032,0\n";
+  await agent.setInputFiles("#passengers-file", { name: "pax.csv", mimeType: "text/csv", buffer: Buffer.from(pax) });
+  await agent.click("#upload-passengers");
+  await agent.waitForLoadState();
+  assert.equal(await agent.locator("#passenger-table tbody tr").count(), 1);
 
   const officer = await signIn("officer.haiphong");
   await officer.goto(base + "/dossiers");

@@ -162,6 +162,11 @@ pub fn router<S: Store>(app: App<S>) -> Router {
             "/dossiers/{id}/crew",
             post(port_pages::upload_crew::<S>).layer(DefaultBodyLimit::max(port::UPLOAD_LIMIT)),
         )
+        .route(
+            "/dossiers/{id}/passengers",
+            post(port_pages::upload_passengers::<S>)
+                .layer(DefaultBodyLimit::max(port::UPLOAD_LIMIT)),
+        )
         .route("/static/app.css", get(pages::css))
         .route("/static/app.js", get(pages::js))
         .nest("/api/v1", api)

@@ -711,6 +711,26 @@ pub async fn upload_crew<S: Store>(
     Path(id): Path<String>,
     multipart: Multipart,
 ) -> Response {
+    upload_list(&app, page, &id, ListKind::Crew, multipart).await
+}
+
+/// `POST /dossiers/{id}/passengers` (multipart): the agency replaces the passenger list.
+pub async fn upload_passengers<S: Store>(
+    State(app): State<App<S>>,
+    page: Page,
+    Path(id): Path<String>,
+    multipart: Multipart,
+) -> Response {
+    upload_list(&app, page, &id, ListKind::Passengers, multipart).await
+}
+
+async fn upload_list<S: Store>(
+    app: &App<S>,
+    page: Page,
+    id: &str,
+    kind: ListKind,
+    multipart: Multipart,
+) -> Response {
     let parts = match read_multipart(multipart).await {
         Ok(p) => p,
         Err(e) => return e.into_response(),
@@ -718,14 +738,9 @@ pub async fn upload_crew<S: Store>(
     if let Err(e) = check_csrf(&page, parts.text.get("csrf").map_or("", String::as_str)) {
         return e.into_response();
     }
-    let rows = match parts.files.get("crew") {
-        None => Ok(Vec::new()),
-        some => list_from_file(ListKind::Crew, some),
-    };
-    let changed =
-        port::replace_list(&app, &page.who, &id, ListKind::Crew, rows, DateStyle::DayMonthYear)
-            .await;
-    after_list_change(&app, page, &id, changed).await
+    let rows = list_from_file(kind, parts.files.get(kind.as_str()));
+    let changed = port::replace_list(app, &page.who, id, kind, rows, DateStyle::DayMonthYear).await;
+    after_list_change(app, page, id, changed).await
 }
 
 /// Back to the dossier after a list changed; a refused list shows the dossier again with every
