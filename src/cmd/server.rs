@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand, ValueEnum};
+use domain::port::TaxCode;
 use domain::{CheckpointCode, Country, DocumentNumber, Role, Sex, Username, WatchAction};
 use server::auth::{Password, Secret, hash_password};
 use store::{
@@ -197,6 +198,9 @@ pub struct UserAddArgs {
     /// The checkpoint of a commander or an officer (a code such as MONG-CAI).
     #[arg(long)]
     pub checkpoint: Option<String>,
+    /// The tax code of an agent's shipping agency (registered already).
+    #[arg(long)]
+    pub agency: Option<String>,
     /// Read the password from standard input (its first line).
     #[arg(long, required = true)]
     pub password_stdin: bool,
@@ -210,6 +214,14 @@ pub async fn user(command: UserCommand) -> anyhow::Result<()> {
     let role = Role::parse(&args.role)?;
     let checkpoint = args.checkpoint.as_deref().map(CheckpointCode::parse).transpose()?;
     role.check_binding(checkpoint.as_ref())?;
+    let tax_code = match (role, args.agency.as_deref()) {
+        (Role::Agent, Some(t)) => Some(TaxCode::parse(t)?),
+        (Role::Agent, None) => {
+            bail!("an agent works for one shipping agency: give --agency TAX_CODE")
+        }
+        (_, Some(_)) => bail!("only an agent works for an agency; drop --agency"),
+        (_, None) => None,
+    };
     let mut input = String::new();
     std::io::stdin()
         .read_to_string(&mut input)
@@ -217,11 +229,27 @@ pub async fn user(command: UserCommand) -> anyhow::Result<()> {
     let password = Password::new(input.lines().next().unwrap_or("").to_string());
     let password_hash = hash_password(&password)?;
     let backend = args.store.open(false).await?;
-    let user =
+    let mut user =
         NewUser { username: username.clone(), role, checkpoint, agency: None, password_hash };
-    let id = with_store!(backend, |s| add_user(&s, &user).await)?;
+    let id = with_store!(backend, |s| async {
+        if let Some(tax) = &tax_code {
+            user.agency = Some(open_agency(&s, tax).await?);
+        }
+        add_user(&s, &user).await
+    }
+    .await)?;
     println!("added {role} {username} (id {id})");
     Ok(())
+}
+
+/// The id of the open agency with this tax code.
+async fn open_agency<S: Store>(store: &S, tax: &TaxCode) -> anyhow::Result<i64> {
+    seed(store).await?;
+    match store.agency_by_tax_code(tax).await? {
+        None => bail!("no agency with tax code {tax} is registered"),
+        Some(a) if a.closed_at.is_some() => bail!("the agency with tax code {tax} is closed"),
+        Some(a) => Ok(a.id),
+    }
 }
 
 pub async fn add_user<S: Store>(store: &S, user: &NewUser) -> anyhow::Result<i64> {
@@ -235,8 +263,12 @@ pub async fn add_user<S: Store>(store: &S, user: &NewUser) -> anyhow::Result<i64
                 ip: None,
                 action: "user.add".into(),
                 subject: format!("user:{}", user.username),
-                detail: serde_json::json!({"role": user.role, "checkpoint": user.checkpoint})
-                    .to_string(),
+                detail: serde_json::json!({
+                    "role": user.role,
+                    "checkpoint": user.checkpoint,
+                    "agency": user.agency,
+                })
+                .to_string(),
             },
             now,
         )

@@ -44,6 +44,22 @@ fn accounts_are_added_and_bad_ones_refused_in_one_line() {
             PASSWORD,
             "not found",
         ),
+        (vec!["--username", "agent.x", "--role", "agent"], PASSWORD, "--agency"),
+        (
+            vec!["--username", "analyst.y", "--role", "analyst", "--agency", "0100109106"],
+            PASSWORD,
+            "only an agent",
+        ),
+        (
+            vec!["--username", "agent.y", "--role", "agent", "--agency", "0100109107"],
+            PASSWORD,
+            "check digit",
+        ),
+        (
+            vec!["--username", "agent.z", "--role", "agent", "--agency", "0100109106"],
+            PASSWORD,
+            "no agency with tax code 0100109106",
+        ),
     ] {
         let (ok, _, err) = add(&args, pw);
         assert!(!ok, "{args:?} was accepted");
@@ -59,6 +75,30 @@ fn accounts_are_added_and_bad_ones_refused_in_one_line() {
         None,
         Some(r#"{"username": "officer.mc", "password": "correct horse battery"}"#),
     );
+    assert_eq!(status, 200, "{body}");
+    // An agent is added to a registered agency, and files for it.
+    let registration = json!({
+        "tax_code": "0100109106", "name": "Vosco", "address": "Hải Phòng", "email": "ops@vosco.vn",
+        "phone": "+84 225 3731 090", "username": "agent.first", "password": "correct horse battery",
+    });
+    let (status, body) =
+        http(&server.addr, "POST", "/api/v1/agencies", None, Some(&registration.to_string()));
+    assert_eq!(status, 201, "{body}");
+    let (ok, out, err) =
+        add(&["--username", "agent.night", "--role", "agent", "--agency", "0100109106"], PASSWORD);
+    assert!(ok, "{err}");
+    assert!(out.starts_with("added agent agent.night"), "{out}");
+    let (status, body) = http(
+        &server.addr,
+        "POST",
+        "/api/v1/auth/token",
+        None,
+        Some(r#"{"username": "agent.night", "password": "correct horse battery"}"#),
+    );
+    assert_eq!(status, 200, "{body}");
+    let token =
+        serde_json::from_str::<Value>(&body).unwrap()["token"].as_str().unwrap().to_string();
+    let (status, body) = http(&server.addr, "GET", "/api/v1/dossiers", Some(&token), None);
     assert_eq!(status, 200, "{body}");
 }
 

@@ -34,6 +34,17 @@ pub struct AgencyRecord {
     pub closed_at: Option<OffsetDateTime>,
 }
 
+/// One of an agency's accounts.
+#[derive(Debug, Clone, Serialize)]
+pub struct StaffRecord {
+    pub id: i64,
+    pub username: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub disabled_at: Option<OffsetDateTime>,
+}
+
 /// A vessel's particulars, reused from one call to the next.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Vessel {
@@ -188,6 +199,12 @@ pub trait PortStore {
         now: OffsetDateTime,
     ) -> impl Future<Output = Result<(i64, i64)>> + Send;
     fn agency(&self, id: i64) -> impl Future<Output = Result<Option<AgencyRecord>>> + Send;
+    fn agency_by_tax_code(
+        &self,
+        tax_code: &TaxCode,
+    ) -> impl Future<Output = Result<Option<AgencyRecord>>> + Send;
+    /// The agency's accounts, by user name, closed ones too.
+    fn agency_staff(&self, agency: i64) -> impl Future<Output = Result<Vec<StaffRecord>>> + Send;
     /// Closes an agency and disables its accounts; false if it was closed already.
     fn close_agency(
         &self,

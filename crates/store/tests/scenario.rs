@@ -557,6 +557,20 @@ async fn agencies_and_their_accounts<S: Store>(store: S) {
     assert!(store.user_by_name("agent.other").await.unwrap().is_none());
     let taken = store.add_agency(&new_agency("0301442379"), &agent_user("agent.vosco"), T0).await;
     assert!(matches!(taken, Err(StoreError::Duplicate(_))));
+    let tax = domain::port::TaxCode::parse("0100109106").unwrap();
+    assert_eq!(store.agency_by_tax_code(&tax).await.unwrap().map(|a| a.id), Some(agency));
+    let other = domain::port::TaxCode::parse("0301442379").unwrap();
+    assert!(store.agency_by_tax_code(&other).await.unwrap().is_none());
+    let mut staff = agent_user("agent.b");
+    staff.agency = Some(agency);
+    store.add_user(&staff, T0).await.unwrap();
+    let names = |list: Vec<port::StaffRecord>| {
+        list.into_iter().map(|s| (s.username, s.disabled_at.is_some())).collect::<Vec<_>>()
+    };
+    assert_eq!(
+        names(store.agency_staff(agency).await.unwrap()),
+        [("agent.b".to_string(), false), ("agent.vosco".to_string(), false)]
+    );
     store
         .put_token(
             &NewToken {
@@ -576,6 +590,10 @@ async fn agencies_and_their_accounts<S: Store>(store: S) {
     assert!(store.agency(agency).await.unwrap().unwrap().closed_at.is_some());
     assert!(store.user_by_name("agent.vosco").await.unwrap().is_none());
     assert!(store.token("h-agent", T0).await.unwrap().is_none());
+    assert_eq!(
+        names(store.agency_staff(agency).await.unwrap()),
+        [("agent.b".to_string(), true), ("agent.vosco".to_string(), true)]
+    );
 }
 
 fn seafarer(family: &str, rank: &str) -> fal::PersonOnBoard {

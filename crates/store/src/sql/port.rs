@@ -1,6 +1,6 @@
 //! [`PortStore`] for both databases, written once like the rest of the SQL.
 
-use domain::port::{CallSign, Clock, DossierStatus, ImoNumber, ProcedureCode, UnLocode};
+use domain::port::{CallSign, Clock, DossierStatus, ImoNumber, ProcedureCode, TaxCode, UnLocode};
 use domain::{CheckpointCode, Country, DossierScope};
 use fal::PersonOnBoard;
 use sqlx::Row;
@@ -17,6 +17,15 @@ const DOSSIER_COLUMNS: &str = "d.id, d.agency_id, a.name AS agency_name, d.proce
      d.created_by, d.created_at, d.updated_at, d.version, p.eta, p.etd, p.berth, p.last_port, \
      p.next_port, v.imo, v.name AS vessel_name, v.call_sign, v.flag, v.vessel_type, \
      v.gross_tonnage";
+macro_rules! agency_select {
+    ($where:literal) => {
+        concat!(
+            "SELECT id, tax_code, name, address, email, phone, created_at, closed_at \
+             FROM agencies WHERE ",
+            $where
+        )
+    };
+}
 const DOSSIER_FROM: &str = "FROM dossiers d JOIN agencies a ON a.id = d.agency_id \
      LEFT JOIN port_calls p ON p.id = d.port_call_id LEFT JOIN vessels v ON v.imo = p.vessel_imo";
 
@@ -39,6 +48,19 @@ fn locode(s: Option<String>) -> Result<Option<UnLocode>> {
 macro_rules! port_impl {
     ($store:ident, $db:ty, $row:ty, $begin:literal) => {
         impl $store {
+            fn agency_from(r: &$row) -> Result<AgencyRecord> {
+                Ok(AgencyRecord {
+                    id: r.try_get("id")?,
+                    tax_code: r.try_get("tax_code")?,
+                    name: r.try_get("name")?,
+                    address: r.try_get("address")?,
+                    email: r.try_get("email")?,
+                    phone: r.try_get("phone")?,
+                    created_at: from_ms(r.try_get("created_at")?)?,
+                    closed_at: opt_time(r.try_get("closed_at")?)?,
+                })
+            }
+
             fn dossier_from(r: &$row) -> Result<DossierRecord> {
                 let s = |c: &str| r.try_get::<String, _>(c).map_err(StoreError::from);
                 let o = |c: &str| r.try_get::<Option<String>, _>(c).map_err(StoreError::from);
@@ -165,26 +187,39 @@ macro_rules! port_impl {
             }
 
             async fn agency(&self, id: i64) -> Result<Option<AgencyRecord>> {
-                let row = sqlx::query(
-                    "SELECT id, tax_code, name, address, email, phone, created_at, closed_at \
-                     FROM agencies WHERE id = $1",
+                let row = sqlx::query(agency_select!("id = $1"))
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.map(|r| Self::agency_from(&r)).transpose()
+            }
+
+            async fn agency_by_tax_code(&self, tax_code: &TaxCode) -> Result<Option<AgencyRecord>> {
+                let row = sqlx::query(agency_select!("tax_code = $1"))
+                    .bind(tax_code.to_string())
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.map(|r| Self::agency_from(&r)).transpose()
+            }
+
+            async fn agency_staff(&self, agency: i64) -> Result<Vec<StaffRecord>> {
+                let rows = sqlx::query(
+                    "SELECT id, username, created_at, disabled_at FROM users \
+                     WHERE agency_id = $1 ORDER BY username",
                 )
-                .bind(id)
-                .fetch_optional(&self.pool)
+                .bind(agency)
+                .fetch_all(&self.pool)
                 .await?;
-                row.map(|r| {
-                    Ok(AgencyRecord {
-                        id: r.try_get("id")?,
-                        tax_code: r.try_get("tax_code")?,
-                        name: r.try_get("name")?,
-                        address: r.try_get("address")?,
-                        email: r.try_get("email")?,
-                        phone: r.try_get("phone")?,
-                        created_at: from_ms(r.try_get("created_at")?)?,
-                        closed_at: opt_time(r.try_get("closed_at")?)?,
+                rows.iter()
+                    .map(|r| {
+                        Ok(StaffRecord {
+                            id: r.try_get("id")?,
+                            username: r.try_get("username")?,
+                            created_at: from_ms(r.try_get("created_at")?)?,
+                            disabled_at: opt_time(r.try_get("disabled_at")?)?,
+                        })
                     })
-                })
-                .transpose()
+                    .collect()
             }
 
             async fn close_agency(&self, id: i64, now: OffsetDateTime) -> Result<bool> {
