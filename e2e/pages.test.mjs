@@ -260,6 +260,7 @@ test("a port dossier: the agency files with an uploaded crew list, the officer r
   const problem = await agent.textContent(".error table.problems tbody tr");
   assert.match(problem, /4/);
   assert.match(problem, /Ngày sinh/);
+  assert.match(problem, /không phải ngày có thật/, "the problem is said in Vietnamese");
   assert.equal(await agent.inputValue("#vessel_name"), "E2E Trader", "the form keeps what was typed");
   await agent.screenshot({ path: join(shots, "dossier-refused-list.png"), fullPage: true });
   await agent.setInputFiles("#crew", { name: "crew.csv", mimeType: "text/csv", buffer: csv([rows[0], rows[1], rows[2].replace("30/02/1990", "28/02/1990")]) });
@@ -287,13 +288,6 @@ test("a port dossier: the agency files with an uploaded crew list, the officer r
   await agent.click("#crew-table tbody tr:nth-child(4) button[name=remove]");
   await agent.waitForLoadState();
   assert.equal(await agent.locator("#crew-table tbody tr").count(), 3);
-  // A passenger list, uploaded on the dossier's page.
-  const pax = "Họ,Tên,Quốc tịch,Ngày sinh,Giới tính,Số giấy tờ,Quốc gia cấp,Ngày hết hạn,Quá cảnh\n" +
-    "TRAN,THI MAI,VNM,02/09/1995,F,C7654321,VNM,01/01/2032,0\n";
-  await agent.setInputFiles("#passengers-file", { name: "pax.csv", mimeType: "text/csv", buffer: Buffer.from(pax) });
-  await agent.click("#upload-passengers");
-  await agent.waitForLoadState();
-  assert.equal(await agent.locator("#passenger-table tbody tr").count(), 1);
 
   const officer = await signIn("officer.haiphong");
   await officer.goto(base + "/dossiers");
@@ -307,6 +301,24 @@ test("a port dossier: the agency files with an uploaded crew list, the officer r
   await officer.waitForLoadState();
   assert.match(await officer.textContent("#status"), /Đang xem xét/);
   await officer.screenshot({ path: join(shots, "dossier-review.png"), fullPage: true });
+  // The officer asks for the passenger list; the agency sees why, adds it and files again.
+  await officer.fill("#note", "Bổ sung danh sách hành khách");
+  await officer.click("button[value=request_supplement]");
+  await officer.waitForLoadState();
+  assert.match(await officer.textContent("#status"), /Yêu cầu bổ sung/);
+  await agent.reload();
+  assert.match(await agent.textContent("#supplement"), /Bổ sung danh sách hành khách/);
+  await agent.screenshot({ path: join(shots, "dossier-supplement.png"), fullPage: true });
+  const pax = "Họ,Tên,Quốc tịch,Ngày sinh,Giới tính,Số giấy tờ,Quốc gia cấp,Ngày hết hạn,Quá cảnh\n" +
+    "TRAN,THI MAI,VNM,02/09/1995,F,C7654321,VNM,01/01/2032,0\n";
+  await agent.setInputFiles("#passengers-file", { name: "pax.csv", mimeType: "text/csv", buffer: Buffer.from(pax) });
+  await agent.click("#upload-passengers");
+  await agent.waitForLoadState();
+  assert.equal(await agent.locator("#passenger-table tbody tr").count(), 1);
+  await agent.click("button[value=submit]");
+  await agent.waitForLoadState();
+  assert.match(await agent.textContent("#status"), /Đã nộp/);
+  assert.equal(await agent.locator("#supplement").count(), 0);
 
   const commander = await signIn("commander.haiphong", { lang: "en" });
   await commander.goto(dossierUrl);
@@ -331,4 +343,78 @@ test("the procedures are listed publicly, without signing in", async () => {
   assert.match(await page.textContent("tr#vessel_entry"), /120/);
   await page.screenshot({ path: join(shots, "procedures-phone.png"), fullPage: true });
   await page.close();
+});
+
+test("a shipping agency registers itself, adds its staff and closes its account", async () => {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+  const page = await context.newPage();
+  await page.goto(base + "/login");
+  await page.click("#register-link");
+  assert.match(page.url(), /\/register$/);
+  const fill = async (tax) => {
+    await page.fill("#tax_code", tax);
+    await page.fill("#name", "Công ty TNHH Đại lý Hàng hải E2E");
+    await page.fill("#address", "Số 1 Lê Thánh Tông, Hải Phòng");
+    await page.fill("#email", "ops@e2e-agency.example");
+    await page.fill("#phone", "+84 225 3000 111");
+    await page.fill("#username", "agent.e2e");
+    await page.fill("#password", "e2e-agency-pass-2026");
+    await page.fill("#password_again", "e2e-agency-pass-2026");
+    await page.click("#register");
+    await page.waitForLoadState();
+  };
+  // A tax code with a wrong check digit: refused, said plainly, what was typed kept.
+  await fill("0101248142");
+  assert.match(await page.textContent("#error"), /Mã số thuế/);
+  assert.equal(await page.inputValue("#name"), "Công ty TNHH Đại lý Hàng hải E2E");
+  assert.equal(await page.inputValue("#password"), "", "a password is never sent back");
+  await page.screenshot({ path: join(shots, "register-refused-phone.png"), fullPage: true });
+  await fill("0101248141");
+  assert.match(page.url(), /\/agency$/, "signed in at once, on the agency's page");
+  assert.equal((await page.textContent("#tax-code")).trim(), "0101248141");
+  await page.click("details summary >> nth=0");
+  await page.fill("#staff-username", "agent.e2e.night");
+  await page.fill("#staff-password", "night-shift-pass-2026");
+  await page.click("#add-staff");
+  await page.waitForLoadState();
+  assert.equal(await page.locator("#staff tbody tr").count(), 2);
+  await page.screenshot({ path: join(shots, "agency-phone.png"), fullPage: true });
+  // Closing asks for the tax code again.
+  await page.click("details.danger-zone summary");
+  await page.fill("#close-confirm", "0100109106");
+  await page.click("#close-account");
+  await page.waitForLoadState();
+  assert.match(await page.textContent("#error"), /Mã số thuế không đúng/);
+  await page.click("details.danger-zone summary");
+  await page.fill("#close-confirm", "0101248141");
+  await page.click("#close-account");
+  await page.waitForURL(/\/login/);
+  await page.fill("#username", "agent.e2e.night");
+  await page.fill("#password", "night-shift-pass-2026");
+  await page.click("button[type=submit]");
+  await page.waitForLoadState();
+  assert.match(page.url(), /\/login/, "a closed agency's staff cannot sign in");
+  await context.close();
+});
+
+test("dossier statistics for the analyst and the commander", async () => {
+  const analyst = await signIn("analyst");
+  await analyst.click("nav a[href='/stats']");
+  await analyst.waitForSelector("#stats");
+  const total = await analyst.textContent("#total");
+  const received = Number(total.match(/\d+/)[0]);
+  assert.ok(received >= 40, `the demo's month of dossiers is counted (${received})`);
+  assert.match(await analyst.textContent("#stats tbody"), /CANG-HAI-PHONG/);
+  await analyst.screenshot({ path: join(shots, "stats.png"), fullPage: true });
+  await analyst.selectOption("#period", "day");
+  await analyst.click("form.search button[type=submit]");
+  await analyst.waitForSelector("#stats");
+  assert.ok(await analyst.locator("#stats tbody tr").count() > 5, "a line per day");
+  await analyst.goto(base + "/stats?from=2026-13-01");
+  assert.match(await analyst.textContent("#error"), /from/);
+  const commander = await signIn("commander.haiphong", { lang: "en" });
+  await commander.goto(base + "/stats");
+  const body = await commander.textContent("#stats tbody");
+  assert.doesNotMatch(body, /CANG-DA-NANG|CANG-SAI-GON|CAI-MEP/, "a commander sees the own checkpoint only");
+  for (const p of [analyst, commander]) await p.context().close();
 });

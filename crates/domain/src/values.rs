@@ -170,7 +170,7 @@ impl Username {
 
 macro_rules! word_enum {
     ($name:ident, $field:literal, { $($variant:ident => $word:literal),+ $(,)? }) => {
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum $name { $($variant),+ }
 
         impl ::serde::Serialize for $name {

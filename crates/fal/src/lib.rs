@@ -10,6 +10,7 @@
 #![forbid(unsafe_code)]
 
 mod country;
+mod fault;
 mod sheet;
 
 use std::fmt;
@@ -19,10 +20,11 @@ use serde::{Deserialize, Deserializer, Serialize};
 use time::Date;
 
 pub use country::country_by_name;
+pub use fault::Fault;
 pub use sheet::{MAX_ROWS, read_csv, read_xlsx, write_xlsx};
 
 /// Which list.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ListKind {
     Crew,
@@ -39,7 +41,8 @@ impl ListKind {
 }
 
 /// How dates are written in the input.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum DateStyle {
     /// `YYYY-MM-DD`, as on the wire.
     Iso,
@@ -255,12 +258,22 @@ impl PersonInput {
 
 /// Where a problem is: the row as the sender counts it (a spreadsheet's row number, the
 /// header being row 1; the position in a JSON list, from 1) and the column.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Problem {
     pub list: ListKind,
     pub row: usize,
     pub column: String,
+    /// What is wrong: a `code` and its particulars.
+    #[serde(flatten)]
+    pub fault: Fault,
+    /// The fault in English words.
     pub message: String,
+}
+
+impl Problem {
+    pub fn new(list: ListKind, row: usize, column: impl Into<String>, fault: Fault) -> Problem {
+        Problem { list, row, column: column.into(), message: fault.to_string(), fault }
+    }
 }
 
 impl fmt::Display for Problem {
@@ -312,19 +325,14 @@ pub fn check_list(
     }
     if kind == ListKind::Crew {
         match rows.first() {
-            None => problems.push(Problem {
-                list: kind,
-                row: 1,
-                column: "rank".into(),
-                message: "a crew list has at least the master".into(),
-            }),
+            None => problems.push(Problem::new(kind, 1, "rank", Fault::NoMaster)),
             Some(first) if !first.input.get("rank").is_some_and(is_master_rank) => {
-                problems.push(Problem {
-                    list: kind,
-                    row: first.row,
-                    column: label(first, "rank"),
-                    message: "the master comes first, with the rank Thuyền trưởng (Master)".into(),
-                });
+                problems.push(Problem::new(
+                    kind,
+                    first.row,
+                    label(first, "rank"),
+                    Fault::MasterNotFirst,
+                ));
             }
             Some(_) => {}
         }
@@ -347,13 +355,13 @@ fn check_person(
     problems: &mut Vec<Problem>,
 ) -> Option<PersonOnBoard> {
     let before = problems.len();
-    let mut fail = |column: &str, message: String| {
-        problems.push(Problem { list: kind, row: r.row, column: label(r, column), message });
+    let mut fail = |column: &str, fault: Fault| {
+        problems.push(Problem::new(kind, r.row, label(r, column), fault));
     };
     let input = &r.input;
     let family_name = match input.get("family_name") {
         None => {
-            fail("family_name", "the family name is missing".into());
+            fail("family_name", Fault::MissingFamilyName);
             None
         }
         Some(n) => check_name(n).map_err(|m| fail("family_name", m)).ok(),
@@ -364,18 +372,18 @@ fn check_person(
     };
     let rank = match (kind, input.get("rank")) {
         (ListKind::Crew, None) => {
-            fail("rank", "a crew member's rank or rating is missing".into());
+            fail("rank", Fault::MissingRank);
             None
         }
         (_, r) => r.map(|r| r.chars().take(60).collect::<String>()),
     };
     let mut country = |column: &str| match input.get(column) {
         None => {
-            fail(column, "missing".into());
+            fail(column, Fault::Missing);
             None
         }
         Some(s) => Country::parse(s).ok().or_else(|| country_by_name(s)).or_else(|| {
-            fail(column, format!("{s:?} is neither an ICAO country code nor a country we know"));
+            fail(column, Fault::UnknownCountry { value: s.to_string() });
             None
         }),
     };
@@ -383,7 +391,7 @@ fn check_person(
     let document_issuing_state = country("document_issuing_state");
     let mut date = |column: &str| match input.get(column) {
         None => {
-            fail(column, "missing".into());
+            fail(column, Fault::Missing);
             None
         }
         Some(s) => parse_date(s, dates).map_err(|m| fail(column, m)).ok(),
@@ -393,52 +401,51 @@ fn check_person(
     if let Some(b) = birth_date
         && b > today
     {
-        fail("birth_date", format!("{b} is in the future"));
+        fail("birth_date", Fault::BirthInFuture { date: b.to_string() });
     }
     let sex = match input.get("sex").map(str::to_ascii_uppercase).as_deref() {
         Some("M") => Some(Gender::Male),
         Some("F") => Some(Gender::Female),
         None => {
-            fail("sex", "missing (M or F)".into());
+            fail("sex", Fault::MissingSex);
             None
         }
         Some(other) => {
-            fail("sex", format!("{other:?} is not M or F"));
+            fail("sex", Fault::NotSex { value: other.to_string() });
             None
         }
     };
     let document_type = match input.get("document_type") {
         None => Some(IdDocType::Passport),
         Some(s) => IdDocType::parse(s).or_else(|| {
-            fail(
-                "document_type",
-                format!("{s:?} is not a document type (passport, seafarer_book, id_card, other)"),
-            );
+            fail("document_type", Fault::NotDocumentType { value: s.to_string() });
             None
         }),
     };
     let document_number = match input.get("document_number") {
         None => {
-            fail("document_number", "missing".into());
+            fail("document_number", Fault::Missing);
             None
         }
-        Some(s) => DocumentNumber::parse(s).map_err(|e| fail("document_number", e.message)).ok(),
+        Some(s) => DocumentNumber::parse(s)
+            .map_err(|e| fail("document_number", Fault::BadDocumentNumber { detail: e.message }))
+            .ok(),
     };
     let mut flag = |column: &str| match input.get(column) {
         None | Some("0") => Some(false),
         Some("1") => Some(true),
         Some(other) => {
-            fail(column, format!("{other:?} is not 0 or 1"));
+            fail(column, Fault::NotZeroOne { value: other.to_string() });
             None
         }
     };
     let shore_leave = flag("shore_leave");
     let transit = flag("transit");
     if kind == ListKind::Crew && transit == Some(true) {
-        fail("transit", "transit is for passengers; crew ask for shore leave".into());
+        fail("transit", Fault::TransitForCrew);
     }
     if kind == ListKind::Passengers && shore_leave == Some(true) {
-        fail("shore_leave", "shore leave is for crew".into());
+        fail("shore_leave", Fault::ShoreLeaveForPassenger);
     }
     if problems.len() > before {
         return None;
@@ -462,10 +469,10 @@ fn check_person(
 }
 
 /// Upper-case A–Z, 0–9 and single spaces, as the portal and the MRZ take names.
-fn check_name(s: &str) -> Result<String, String> {
+fn check_name(s: &str) -> Result<String, Fault> {
     let collapsed = s.split_whitespace().collect::<Vec<_>>().join(" ");
     if collapsed.len() > 80 {
-        return Err("longer than 80 characters".into());
+        return Err(Fault::NameTooLong);
     }
     if collapsed.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b' ') {
         return Ok(collapsed);
@@ -475,16 +482,11 @@ fn check_name(s: &str) -> Result<String, String> {
         .chars()
         .filter(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == ' ')
         .collect();
-    Err(format!(
-        "{collapsed:?}: names are written in upper-case A-Z and 0-9 without diacritics ({suggestion:?})"
-    ))
+    Err(Fault::NameNotAscii { value: collapsed, suggestion })
 }
 
-fn parse_date(s: &str, style: DateStyle) -> Result<Date, String> {
-    let bad = || match style {
-        DateStyle::Iso => format!("{s:?} is not a date (YYYY-MM-DD)"),
-        DateStyle::DayMonthYear => format!("{s:?} is not a date (dd/mm/yyyy)"),
-    };
+fn parse_date(s: &str, style: DateStyle) -> Result<Date, Fault> {
+    let bad = || Fault::NotDate { value: s.to_string(), style };
     let num = |t: &str| t.parse::<u16>().ok().filter(|_| t.bytes().all(|b| b.is_ascii_digit()));
     let (y, m, d) = if let [y, m, d] = s.split('-').collect::<Vec<_>>()[..]
         && y.len() == 4
@@ -505,7 +507,7 @@ fn parse_date(s: &str, style: DateStyle) -> Result<Date, String> {
     let (Some(y), Some(m), Some(d)) = (y, m, d) else { return Err(bad()) };
     let month = time::Month::try_from(u8::try_from(m).map_err(|_| bad())?).map_err(|_| bad())?;
     Date::from_calendar_date(i32::from(y), month, u8::try_from(d).map_err(|_| bad())?)
-        .map_err(|_| format!("{s:?} is not a real date"))
+        .map_err(|_| Fault::NotRealDate { value: s.to_string() })
 }
 
 /// Lower case, no diacritics, single spaces: how headers and ranks are compared.
@@ -611,7 +613,10 @@ mod tests {
         assert_eq!(parse_date("05/03/1980", DateStyle::DayMonthYear), Ok(date!(1980 - 03 - 05)));
         assert_eq!(parse_date("1980-03-05", DateStyle::DayMonthYear), Ok(date!(1980 - 03 - 05)));
         assert!(parse_date("05/03/1980", DateStyle::Iso).is_err());
-        assert!(parse_date("31/02/1980", DateStyle::DayMonthYear).unwrap_err().contains("real"));
+        assert!(matches!(
+            parse_date("31/02/1980", DateStyle::DayMonthYear),
+            Err(Fault::NotRealDate { .. })
+        ));
         assert!(parse_date("1/1/80", DateStyle::DayMonthYear).is_err());
         assert!(parse_date("+1/01/1980", DateStyle::DayMonthYear).is_err());
     }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use calamine::{DataRef, Reader, Xlsx};
 
-use crate::{ListKind, PersonInput, Problem, Refused, Row, fold};
+use crate::{Fault, ListKind, PersonInput, Problem, Refused, Row, fold};
 
 /// The most people one list may hold.
 pub const MAX_ROWS: usize = 5_000;
@@ -76,11 +76,9 @@ const REQUIRED: &[&str] = &[
 
 /// Reads a CSV list (UTF-8, comma or semicolon separated).
 pub fn read_csv(kind: ListKind, bytes: &[u8]) -> Result<Vec<Row>, Refused> {
-    let whole = |message: String| {
-        Refused(vec![Problem { list: kind, row: 1, column: "file".into(), message }])
-    };
-    let text = std::str::from_utf8(bytes)
-        .map_err(|e| whole(format!("the file is not UTF-8 text (byte {})", e.valid_up_to())))?;
+    let whole = |fault: Fault| Refused(vec![Problem::new(kind, 1, "file", fault)]);
+    let text =
+        std::str::from_utf8(bytes).map_err(|e| whole(Fault::NotUtf8 { byte: e.valid_up_to() }))?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let first_line = text.lines().next().unwrap_or("");
     let delimiter =
@@ -92,10 +90,11 @@ pub fn read_csv(kind: ListKind, bytes: &[u8]) -> Result<Vec<Row>, Refused> {
         .from_reader(text.as_bytes());
     let mut grid = Vec::new();
     for (i, record) in reader.records().enumerate() {
-        let record = record.map_err(|e| whole(format!("row {}: {e}", i + 1)))?;
+        let record = record
+            .map_err(|e| whole(Fault::UnreadableLine { line: i + 1, detail: e.to_string() }))?;
         grid.push(record.iter().map(str::to_string).collect::<Vec<_>>());
         if grid.len() > MAX_ROWS + 1 {
-            return Err(whole(format!("more than {MAX_ROWS} people in one list")));
+            return Err(whole(Fault::TooManyPeople { max: MAX_ROWS }));
         }
     }
     rows(kind, grid, |_, header| header.to_string())
@@ -109,34 +108,28 @@ const MAX_COLUMNS: usize = 64;
 /// this allocate gigabytes. A workbook the reader cannot take apart is refused, also when the
 /// reader itself gives up with a panic.
 pub fn read_xlsx(kind: ListKind, bytes: &[u8]) -> Result<Vec<Row>, Refused> {
-    let whole = |message: String| {
-        Refused(vec![Problem { list: kind, row: 1, column: "file".into(), message }])
-    };
+    let whole = |fault: Fault| Refused(vec![Problem::new(kind, 1, "file", fault)]);
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| xlsx_grid(kind, bytes))) {
         Ok(Ok(grid)) => rows(kind, grid, |j, header| format!("{} ({header})", column_letters(j))),
         Ok(Err(refused)) => Err(refused),
-        Err(_) => Err(whole("not a readable XLSX workbook".into())),
+        Err(_) => Err(whole(Fault::NotWorkbook { detail: None })),
     }
 }
 
 fn xlsx_grid(kind: ListKind, bytes: &[u8]) -> Result<Vec<Vec<String>>, Refused> {
-    let whole = |message: String| {
-        Refused(vec![Problem { list: kind, row: 1, column: "file".into(), message }])
-    };
-    let mut book: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(bytes))
-        .map_err(|e| whole(format!("not a readable XLSX workbook: {e}")))?;
-    let name = book
-        .sheet_names()
-        .first()
-        .cloned()
-        .ok_or_else(|| whole("the workbook has no sheet".into()))?;
+    let whole = |fault: Fault| Refused(vec![Problem::new(kind, 1, "file", fault)]);
+    let mut book: Xlsx<_> =
+        calamine::open_workbook_from_rs(Cursor::new(bytes)).map_err(|e: calamine::XlsxError| {
+            whole(Fault::NotWorkbook { detail: Some(e.to_string()) })
+        })?;
+    let name = book.sheet_names().first().cloned().ok_or_else(|| whole(Fault::NoSheet))?;
     let mut reader = book
         .worksheet_cells_reader(&name)
-        .map_err(|e| whole(format!("the first sheet cannot be read: {e}")))?;
+        .map_err(|e| whole(Fault::SheetUnreadable { detail: e.to_string() }))?;
     let mut grid: Vec<Vec<String>> = Vec::new();
     let mut problems = Vec::new();
     while let Some(cell) =
-        reader.next_cell().map_err(|e| whole(format!("the first sheet cannot be read: {e}")))?
+        reader.next_cell().map_err(|e| whole(Fault::SheetUnreadable { detail: e.to_string() }))?
     {
         let (r, c) = cell.get_position();
         let (r, c) = (r as usize, c as usize);
@@ -155,12 +148,12 @@ fn xlsx_grid(kind: ListKind, bytes: &[u8]) -> Result<Vec<Vec<String>>, Refused> 
             DataRef::DateTimeIso(s) => s.chars().take(10).collect(),
             DataRef::DurationIso(s) => s.clone(),
             DataRef::Error(e) => {
-                problems.push(Problem {
-                    list: kind,
-                    row: r + 1,
-                    column: column_letters(c),
-                    message: format!("the cell holds a spreadsheet error ({e})"),
-                });
+                problems.push(Problem::new(
+                    kind,
+                    r + 1,
+                    column_letters(c),
+                    Fault::CellError { detail: e.to_string() },
+                ));
                 continue;
             }
         };
@@ -168,14 +161,13 @@ fn xlsx_grid(kind: ListKind, bytes: &[u8]) -> Result<Vec<Vec<String>>, Refused> 
             continue;
         }
         if r > MAX_ROWS + 1 {
-            return Err(whole(format!("more than {MAX_ROWS} people in one list")));
+            return Err(whole(Fault::TooManyPeople { max: MAX_ROWS }));
         }
         if c >= MAX_COLUMNS {
-            return Err(whole(format!(
-                "a value in column {} (row {}): a list has at most {MAX_COLUMNS} columns",
-                column_letters(c),
-                r + 1
-            )));
+            return Err(whole(Fault::TooManyColumns {
+                cell: format!("{}{}", column_letters(c), r + 1),
+                max: MAX_COLUMNS,
+            }));
         }
         if grid.len() <= r {
             grid.resize_with(r + 1, Vec::new);
@@ -213,12 +205,7 @@ fn rows(
     let mut lines =
         grid.into_iter().enumerate().skip_while(|(_, r)| r.iter().all(|c| c.trim().is_empty()));
     let Some((header_at, header)) = lines.next() else {
-        return Err(Refused(vec![Problem {
-            list: kind,
-            row: 1,
-            column: "file".into(),
-            message: "the file is empty: a header row and a row per person are expected".into(),
-        }]));
+        return Err(Refused(vec![Problem::new(kind, 1, "file", Fault::EmptyFile)]));
     };
     let header_row = header_at + 1;
     // `None` for a column without a header; `Some(None)` for one whose values are not checked.
@@ -229,21 +216,21 @@ fn rows(
         let column = HEADERS.iter().find(|(_, names)| names.contains(&f.as_str())).map(|(c, _)| *c);
         match column {
             Some(c) if labels.iter().any(|(k, _): &(String, String)| k == c) => {
-                problems.push(Problem {
-                    list: kind,
-                    row: header_row,
-                    column: label(j, h.trim()),
-                    message: format!("a second {c} column"),
-                });
+                problems.push(Problem::new(
+                    kind,
+                    header_row,
+                    label(j, h.trim()),
+                    Fault::SecondColumn { name: c.to_string() },
+                ));
             }
             Some(c) => labels.push((c.to_string(), label(j, h.trim()))),
             None if f.is_empty() || IGNORED.contains(&f.as_str()) => {}
-            None => problems.push(Problem {
-                list: kind,
-                row: header_row,
-                column: label(j, h.trim()),
-                message: format!("{:?} is not a column of the list", h.trim()),
-            }),
+            None => problems.push(Problem::new(
+                kind,
+                header_row,
+                label(j, h.trim()),
+                Fault::UnknownColumn { header: h.trim().to_string() },
+            )),
         }
         columns.push(if f.is_empty() { None } else { Some(column) });
     }
@@ -254,12 +241,12 @@ fn rows(
     });
     for c in required {
         if !columns.contains(&Some(Some(c))) {
-            problems.push(Problem {
-                list: kind,
-                row: header_row,
-                column: c.into(),
-                message: format!("the {c} column is missing"),
-            });
+            problems.push(Problem::new(
+                kind,
+                header_row,
+                c,
+                Fault::MissingColumn { name: c.to_string() },
+            ));
         }
     }
     if !problems.is_empty() {
@@ -274,12 +261,12 @@ fn rows(
                 Some(Some(Some(c))) => input.set(c, value),
                 Some(Some(None)) => {}
                 _ if value.trim().is_empty() => {}
-                _ => problems.push(Problem {
-                    list: kind,
-                    row: i + 1,
-                    column: label(j, &format!("column {}", j + 1)),
-                    message: "a value in a column without a header".into(),
-                }),
+                _ => problems.push(Problem::new(
+                    kind,
+                    i + 1,
+                    label(j, &format!("column {}", j + 1)),
+                    Fault::ValueWithoutHeader,
+                )),
             }
         }
         if !input.is_blank() {

@@ -140,6 +140,48 @@ impl Throttle {
     }
 }
 
+/// Registrations of new agencies per address: a public form that creates accounts and hashes
+/// passwords must not be a way to fill the store or the CPU.
+#[derive(Debug)]
+pub struct Quota {
+    limit: usize,
+    window: Duration,
+    uses: Mutex<HashMap<Option<IpAddr>, Vec<Instant>>>,
+}
+
+impl Quota {
+    pub fn new(limit: usize, window: Duration) -> Self {
+        Quota { limit, window, uses: Mutex::default() }
+    }
+
+    /// Counts one use, or says how long to wait without counting it.
+    pub fn take(&self, ip: Option<IpAddr>, now: Instant) -> Result<(), Duration> {
+        let mut map = self.uses.lock().unwrap_or_else(|e| e.into_inner());
+        // Forget addresses whose uses have all passed, so the map stays small.
+        if map.len() > 10_000 {
+            map.retain(|_, v| v.last().is_some_and(|t| now.duration_since(*t) < self.window));
+        }
+        let v = map.entry(ip).or_default();
+        v.retain(|t| now.duration_since(*t) < self.window);
+        match v.first() {
+            Some(first) if v.len() >= self.limit => {
+                Err(self.window.saturating_sub(now.duration_since(*first)))
+            }
+            _ => {
+                v.push(now);
+                Ok(())
+            }
+        }
+    }
+}
+
+impl Default for Quota {
+    /// Ten registrations an hour from one address.
+    fn default() -> Self {
+        Quota::new(10, Duration::from_secs(3600))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -170,5 +212,19 @@ mod tests {
         assert!(t.blocked("officer", None, now).is_some());
         assert!(t.blocked("other", None, now).is_none());
         assert!(t.blocked("officer", None, now + WINDOW).is_none());
+    }
+
+    #[test]
+    fn the_quota_counts_per_address_and_forgets_after_its_window() {
+        let q = Quota::new(2, Duration::from_secs(60));
+        let now = Instant::now();
+        let a = Some(IpAddr::from([10, 0, 0, 1]));
+        let b = Some(IpAddr::from([10, 0, 0, 2]));
+        assert!(q.take(a, now).is_ok());
+        assert!(q.take(a, now + Duration::from_secs(10)).is_ok());
+        assert_eq!(q.take(a, now + Duration::from_secs(20)), Err(Duration::from_secs(40)));
+        assert!(q.take(b, now + Duration::from_secs(20)).is_ok());
+        // A refused attempt is not counted: the window runs from the first use.
+        assert!(q.take(a, now + Duration::from_secs(60)).is_ok());
     }
 }

@@ -2,6 +2,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod agency_pages;
 pub mod api;
 pub mod auth;
 pub mod control;
@@ -60,6 +61,7 @@ pub async fn build<S: Store>(store: S, options: &Options, clock: Clock) -> store
         watch: RwLock::new(watch),
         checkpoints,
         throttle: auth::Throttle::default(),
+        registrations: auth::Quota::default(),
         clock,
         secure_cookies: options.secure_cookies,
         procedures: domain::port::catalogue()
@@ -167,6 +169,11 @@ pub fn router<S: Store>(app: App<S>) -> Router {
             post(port_pages::upload_passengers::<S>)
                 .layer(DefaultBodyLimit::max(port::UPLOAD_LIMIT)),
         )
+        .route("/register", get(agency_pages::register_form).post(agency_pages::register::<S>))
+        .route("/agency", get(agency_pages::agency::<S>))
+        .route("/agency/staff", post(agency_pages::add_staff::<S>))
+        .route("/agency/close", post(agency_pages::close::<S>))
+        .route("/stats", get(agency_pages::stats::<S>))
         .route("/static/app.css", get(pages::css))
         .route("/static/app.js", get(pages::js))
         .nest("/api/v1", api)

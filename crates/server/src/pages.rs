@@ -59,6 +59,21 @@ pub struct Ctx {
     pub nav: Vec<(&'static str, &'static str, bool)>,
 }
 
+impl Ctx {
+    /// A page anyone may see, signed in or not.
+    pub fn public(t: &'static Texts, path: &str) -> Ctx {
+        Ctx {
+            t,
+            user: String::new(),
+            role: String::new(),
+            checkpoint: String::new(),
+            csrf: String::new(),
+            path: path.to_string(),
+            nav: Vec::new(),
+        }
+    }
+}
+
 fn nav(actor: &Actor, t: &'static Texts, path: &str) -> Vec<(&'static str, &'static str, bool)> {
     let mut items = Vec::new();
     let role = actor.role();
@@ -77,9 +92,15 @@ fn nav(actor: &Actor, t: &'static Texts, path: &str) -> Vec<(&'static str, &'sta
     if matches!(role, Some(Role::Officer | Role::Commander | Role::Analyst)) {
         items.push(("/board", t.board));
     }
+    let lang = if t.lang == "en" { crate::i18n::Lang::En } else { crate::i18n::Lang::Vi };
     if crate::port_pages::sees_dossiers(role) {
-        let pt = if t.lang == "en" { crate::i18n::Lang::En } else { crate::i18n::Lang::Vi }.port();
-        items.push(("/dossiers", pt.dossiers));
+        items.push(("/dossiers", lang.port().dossiers));
+    }
+    if crate::agency_pages::sees_stats(actor) {
+        items.push(("/stats", lang.agency().stats));
+    }
+    if actor.file_dossiers().is_ok() {
+        items.push(("/agency", lang.agency().account));
     }
     items.into_iter().map(|(href, label)| (href, label, path.starts_with(href))).collect()
 }
@@ -233,13 +254,19 @@ pub async fn login<S: Store>(
             return (e.status, page).into_response();
         }
     };
+    let to = local(Some(&form.next)).unwrap_or_else(|| home(&user.actor()).to_string());
+    open_session(&app, user.id, &to).await
+}
+
+/// Starts a web session for the user and sends the browser on to `to`.
+pub(crate) async fn open_session<S: Store>(app: &App<S>, user_id: i64, to: &str) -> Response {
     let secret = Secret::generate();
     let csrf = Secret::generate();
     let now = app.now();
     let token = NewToken {
         hash: secret.digest(),
         kind: TokenKind::Session,
-        owner: TokenOwner::User(user.id),
+        owner: TokenOwner::User(user_id),
         csrf: Some(csrf.expose().to_string()),
         expires_at: Some(now + time::Duration::hours(SESSION_HOURS)),
     };
@@ -252,8 +279,7 @@ pub async fn login<S: Store>(
         secret.expose(),
         SESSION_HOURS * 3600
     );
-    let to = local(Some(&form.next)).unwrap_or_else(|| home(&user.actor()).to_string());
-    let mut res = Redirect::to(&to).into_response();
+    let mut res = Redirect::to(to).into_response();
     if let Ok(v) = HeaderValue::from_str(&set) {
         res.headers_mut().insert(header::SET_COOKIE, v);
     }

@@ -16,7 +16,7 @@ use domain::{
     TravelDocument, Username,
 };
 use fal::{DateStyle, ListKind, PersonInput, PersonOnBoard, Refused};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use store::port::{
     DossierEvent, DossierFilter, DossierRecord, DossierUpdate, NewAgency, NewDossier, PortCall,
@@ -94,25 +94,45 @@ fn phone(s: &str) -> ApiResult<String> {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Registration {
-    tax_code: String,
-    name: String,
-    address: String,
-    email: String,
-    phone: String,
-    username: String,
-    password: String,
+pub struct Registration {
+    pub tax_code: String,
+    pub name: String,
+    pub address: String,
+    pub email: String,
+    pub phone: String,
+    pub username: String,
+    pub password: String,
 }
 
-/// `POST /api/v1/agencies`: a shipping agency registers itself; the account is active at once.
-pub async fn register<S: Store>(
-    State(app): State<App<S>>,
-    ClientIp(ip): ClientIp,
-    body: axum::body::Bytes,
-) -> ApiResult<Response> {
-    let r: Registration = json_body(&body)?;
+impl std::fmt::Debug for Registration {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Registration")
+            .field("tax_code", &self.tax_code)
+            .field("username", &self.username)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A registered agency, as its registration answers.
+#[derive(Debug, Serialize)]
+pub struct Registered {
+    pub id: i64,
+    /// The first account's.
+    #[serde(skip)]
+    pub user_id: i64,
+    pub tax_code: String,
+    pub name: String,
+    pub username: Username,
+}
+
+/// Registers an agency with its first account (the API's and the page's way alike).
+pub async fn register_agency<S: Store>(
+    app: &App<S>,
+    ip: Option<std::net::IpAddr>,
+    r: Registration,
+) -> ApiResult<Registered> {
     let agency = NewAgency {
         tax_code: TaxCode::parse(&r.tax_code)?,
         name: text("name", &r.name, 200)?,
@@ -121,6 +141,16 @@ pub async fn register<S: Store>(
         phone: phone(&r.phone)?,
     };
     let username = Username::parse(&r.username)?;
+    if let Err(wait) = app.registrations.take(ip, std::time::Instant::now()) {
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_registrations",
+            format!(
+                "too many registrations from this address: try again in {} min",
+                wait.as_secs().div_ceil(60).max(1)
+            ),
+        ));
+    }
     let password_hash = hashed(r.password).await?;
     let user = NewUser {
         username: username.clone(),
@@ -138,16 +168,24 @@ pub async fn register<S: Store>(
         detail: json!({"tax_code": agency.tax_code.to_string(), "user": user_id}).to_string(),
     })
     .await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(json!({
-            "id": id,
-            "tax_code": agency.tax_code.to_string(),
-            "name": agency.name,
-            "username": username,
-        })),
-    )
-        .into_response())
+    Ok(Registered {
+        id,
+        user_id,
+        tax_code: agency.tax_code.to_string(),
+        name: agency.name,
+        username,
+    })
+}
+
+/// `POST /api/v1/agencies`: a shipping agency registers itself; the account is active at once.
+pub async fn register<S: Store>(
+    State(app): State<App<S>>,
+    ClientIp(ip): ClientIp,
+    body: axum::body::Bytes,
+) -> ApiResult<Response> {
+    let r: Registration = json_body(&body)?;
+    let done = register_agency(&app, ip, r).await?;
+    Ok((StatusCode::CREATED, Json(json!(done))).into_response())
 }
 
 async fn hashed(password: String) -> ApiResult<String> {
@@ -159,7 +197,7 @@ async fn hashed(password: String) -> ApiResult<String> {
 }
 
 /// The agency's own staff only.
-fn own_agency(who: &Authed, id: i64) -> ApiResult<()> {
+pub fn own_agency(who: &Authed, id: i64) -> ApiResult<()> {
     let right = who.actor.file_dossiers()?;
     if right.agency() == id {
         Ok(())
@@ -177,7 +215,10 @@ pub async fn agency<S: Store>(
         own_agency(&who, id)?;
     }
     let a = app.store.agency(id).await?.ok_or_else(|| ApiError::not_found("agency not found"))?;
-    Ok(Json(json!(a)))
+    let staff = app.store.agency_staff(id).await?;
+    let mut v = json!(a);
+    v["staff"] = json!(staff);
+    Ok(Json(v))
 }
 
 #[derive(Deserialize)]
@@ -187,6 +228,29 @@ struct StaffRequest {
     password: String,
 }
 
+/// The agency adds one of its staff.
+pub async fn add_agency_staff<S: Store>(
+    app: &App<S>,
+    who: &Authed,
+    agency: i64,
+    username: &str,
+    password: String,
+) -> ApiResult<(i64, Username)> {
+    own_agency(who, agency)?;
+    let username = Username::parse(username)?;
+    let user = NewUser {
+        username: username.clone(),
+        role: Role::Agent,
+        checkpoint: None,
+        agency: Some(agency),
+        password_hash: hashed(password).await?,
+    };
+    let user_id = app.store.add_user(&user, app.now()).await?;
+    app.audit(who.audit("agency.add_user", format!("agency:{agency}"), json!({"user": user_id})))
+        .await?;
+    Ok((user_id, username))
+}
+
 /// `POST /api/v1/agencies/{id}/users`: the agency adds one of its staff.
 pub async fn add_staff<S: Store>(
     State(app): State<App<S>>,
@@ -194,36 +258,31 @@ pub async fn add_staff<S: Store>(
     Path(id): Path<i64>,
     body: axum::body::Bytes,
 ) -> ApiResult<Response> {
-    own_agency(&who, id)?;
     let r: StaffRequest = json_body(&body)?;
-    let username = Username::parse(&r.username)?;
-    let user = NewUser {
-        username: username.clone(),
-        role: Role::Agent,
-        checkpoint: None,
-        agency: Some(id),
-        password_hash: hashed(r.password).await?,
-    };
-    let user_id = app.store.add_user(&user, app.now()).await?;
-    app.audit(who.audit("agency.add_user", format!("agency:{id}"), json!({"user": user_id})))
-        .await?;
+    let (user_id, username) = add_agency_staff(&app, &who, id, &r.username, r.password).await?;
     Ok((StatusCode::CREATED, Json(json!({"id": user_id, "username": username}))).into_response())
 }
 
-/// `POST /api/v1/agencies/{id}/close`: the agency closes its account; its staff are signed out.
+/// The agency (or an admin) closes its account; its staff are signed out.
+pub async fn close_agency<S: Store>(app: &App<S>, who: &Authed, agency: i64) -> ApiResult<()> {
+    if !who.actor.is_admin() {
+        own_agency(who, agency)?;
+    }
+    let closed = app.store.close_agency(agency, app.now()).await?;
+    if !closed {
+        return Err(ApiError::new(StatusCode::CONFLICT, "already_closed", "the account is closed"));
+    }
+    app.audit(who.audit("agency.close", format!("agency:{agency}"), json!({}))).await?;
+    Ok(())
+}
+
+/// `POST /api/v1/agencies/{id}/close`.
 pub async fn close<S: Store>(
     State(app): State<App<S>>,
     who: Authed,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Value>> {
-    if !who.actor.is_admin() {
-        own_agency(&who, id)?;
-    }
-    let closed = app.store.close_agency(id, app.now()).await?;
-    if !closed {
-        return Err(ApiError::new(StatusCode::CONFLICT, "already_closed", "the account is closed"));
-    }
-    app.audit(who.audit("agency.close", format!("agency:{id}"), json!({}))).await?;
+    close_agency(&app, &who, id).await?;
     Ok(Json(json!({"id": id, "closed": true})))
 }
 
@@ -848,21 +907,43 @@ pub async fn upload<S: Store>(
     Ok(Json(dossier_view(&app, &who.actor, &d, &history)))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 pub struct StatsQuery {
-    from: Option<String>,
-    to: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
     /// `day`, `month` (the default) or `year`.
-    period: Option<String>,
+    pub period: Option<String>,
 }
 
-/// `GET /api/v1/stats/dossiers`: received, resolved, on-time share and median handling time
-/// per procedure, checkpoint and period (Việt Nam time).
-pub async fn stats<S: Store>(
-    State(app): State<App<S>>,
-    who: Authed,
-    Query(q): Query<StatsQuery>,
-) -> ApiResult<Json<Value>> {
+/// One procedure at one checkpoint in one period.
+#[derive(Debug, Clone, Serialize)]
+pub struct StatsRow {
+    pub procedure: ProcedureCode,
+    pub checkpoint: CheckpointCode,
+    pub period: String,
+    pub received: u64,
+    pub resolved: u64,
+    pub on_time: u64,
+    pub on_time_share: Option<f64>,
+    pub median_handling_minutes: Option<f64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Stats {
+    pub from: OffsetDateTime,
+    /// Exclusive.
+    pub to: OffsetDateTime,
+    pub period: &'static str,
+    pub rows: Vec<StatsRow>,
+}
+
+/// Counts the dossiers first submitted in the asked days that the actor may see, and audits
+/// the reading.
+pub async fn dossier_stats<S: Store>(
+    app: &App<S>,
+    who: &Authed,
+    q: &StatsQuery,
+) -> ApiResult<Stats> {
     let scope = match who.actor.dossiers()? {
         DossierScope::Agency(_) => {
             return Err(domain::Forbidden("the statistics are the border guard's".into()).into());
@@ -872,6 +953,7 @@ pub async fn stats<S: Store>(
     let now = app.now();
     let day = |field: &'static str, s: &Option<String>| -> ApiResult<Option<OffsetDateTime>> {
         s.as_deref()
+            .filter(|t| !t.trim().is_empty())
             .map(|t| {
                 let fmt = time::macros::format_description!("[year]-[month]-[day]");
                 time::Date::parse(t.trim(), &fmt)
@@ -890,7 +972,12 @@ pub async fn stats<S: Store>(
     if from >= to {
         return Err(ApiError::bad_request("invalid_field", "from: must come before to"));
     }
-    let period = q.period.as_deref().unwrap_or("month");
+    let period = match q.period.as_deref().unwrap_or("month") {
+        "day" => "day",
+        "month" | "" => "month",
+        "year" => "year",
+        _ => return Err(ApiError::bad_request("invalid_field", "period: day, month or year")),
+    };
     let key = |t: OffsetDateTime| -> String {
         let d = t.to_offset(crate::state::VIETNAM).date();
         match period {
@@ -899,9 +986,6 @@ pub async fn stats<S: Store>(
             _ => format!("{:04}-{:02}", d.year(), u8::from(d.month())),
         }
     };
-    if !matches!(period, "day" | "month" | "year") {
-        return Err(ApiError::bad_request("invalid_field", "period: day, month or year"));
-    }
     let facts = app.store.dossier_facts(from, to).await?;
     #[derive(Default)]
     struct Group {
@@ -910,20 +994,14 @@ pub async fn stats<S: Store>(
         on_time: u64,
         handling_ms: Vec<i64>,
     }
-    let mut groups: BTreeMap<(String, String, String), Group> = BTreeMap::new();
+    let mut groups: BTreeMap<(ProcedureCode, CheckpointCode, String), Group> = BTreeMap::new();
     for f in facts {
         if let DossierScope::Checkpoint(c) = &scope
             && *c != f.checkpoint
         {
             continue;
         }
-        let g = groups
-            .entry((
-                f.procedure.as_str().to_string(),
-                f.checkpoint.to_string(),
-                key(f.submitted_at),
-            ))
-            .or_default();
+        let g = groups.entry((f.procedure, f.checkpoint, key(f.submitted_at))).or_default();
         g.received += 1;
         if f.resolved_at.is_some() {
             g.resolved += 1;
@@ -931,29 +1009,41 @@ pub async fn stats<S: Store>(
             g.handling_ms.push(f.handling.whole_milliseconds() as i64);
         }
     }
-    let rows: Vec<Value> = groups
+    let rows: Vec<StatsRow> = groups
         .into_iter()
         .map(|((procedure, checkpoint, period), mut g)| {
             g.handling_ms.sort_unstable();
             let median = median_ms(&g.handling_ms);
-            json!({
-                "procedure": procedure,
-                "checkpoint": checkpoint,
-                "period": period,
-                "received": g.received,
-                "resolved": g.resolved,
-                "on_time": g.on_time,
-                "on_time_share": (g.resolved > 0).then(|| g.on_time as f64 / g.resolved as f64),
-                "median_handling_minutes": median.map(|m| (m as f64 / 60_000.0 * 10.0).round() / 10.0),
-            })
+            StatsRow {
+                procedure,
+                checkpoint,
+                period,
+                received: g.received,
+                resolved: g.resolved,
+                on_time: g.on_time,
+                on_time_share: (g.resolved > 0).then(|| g.on_time as f64 / g.resolved as f64),
+                median_handling_minutes: median
+                    .map(|m| (m as f64 / 60_000.0 * 10.0).round() / 10.0),
+            }
         })
         .collect();
     app.audit(who.audit("stats.dossiers", "dossiers".into(), json!({"rows": rows.len()}))).await?;
+    Ok(Stats { from, to, period, rows })
+}
+
+/// `GET /api/v1/stats/dossiers`: received, resolved, on-time share and median handling time
+/// per procedure, checkpoint and period (Việt Nam time).
+pub async fn stats<S: Store>(
+    State(app): State<App<S>>,
+    who: Authed,
+    Query(q): Query<StatsQuery>,
+) -> ApiResult<Json<Value>> {
+    let s = dossier_stats(&app, &who, &q).await?;
     Ok(Json(json!({
-        "from": from.format(&Rfc3339).ok(),
-        "to": to.format(&Rfc3339).ok(),
-        "period": period,
-        "rows": rows,
+        "from": s.from.format(&Rfc3339).ok(),
+        "to": s.to.format(&Rfc3339).ok(),
+        "period": s.period,
+        "rows": s.rows,
     })))
 }
 

@@ -49,6 +49,7 @@ pub struct ProcedureRow {
 pub struct ProceduresPage {
     ctx: Ctx,
     pt: &'static PortTexts,
+    at: &'static crate::i18n::AgencyTexts,
     rows: Vec<ProcedureRow>,
 }
 
@@ -75,16 +76,8 @@ pub async fn procedures<S: Store>(
             decided_by: p.decided_by.to_string(),
         })
         .collect();
-    let ctx = Ctx {
-        t,
-        user: String::new(),
-        role: String::new(),
-        checkpoint: String::new(),
-        csrf: String::new(),
-        path: parts.uri.path().to_string(),
-        nav: Vec::new(),
-    };
-    ProceduresPage { ctx, pt: lang.port(), rows }
+    let ctx = Ctx::public(t, parts.uri.path());
+    ProceduresPage { ctx, pt: lang.port(), at: lang.agency(), rows }
 }
 
 // ---------------------------------------------------------------- lists
@@ -224,7 +217,7 @@ fn problem_rows(pt: &PortTexts, Refused(problems): Refused) -> Vec<ProblemRow> {
             },
             row: p.row,
             column: p.column,
-            message: p.message,
+            message: if pt.lang_en { p.message } else { p.fault.vietnamese() },
         })
         .collect()
 }
@@ -399,31 +392,9 @@ pub async fn new_submit<S: Store>(
 fn problems_of(e: &ApiError, pt: &PortTexts) -> Vec<ProblemRow> {
     e.problems
         .as_ref()
-        .and_then(|p| serde_json::from_value::<Vec<ProblemJson>>(p.clone()).ok())
-        .map(|ps| {
-            problem_rows(pt, Refused(ps.into_iter().map(ProblemJson::into_problem).collect()))
-        })
+        .and_then(|p| serde_json::from_value::<Vec<fal::Problem>>(p.clone()).ok())
+        .map(|ps| problem_rows(pt, Refused(ps)))
         .unwrap_or_default()
-}
-
-/// A problem as the API error carries it.
-#[derive(Debug, Deserialize)]
-struct ProblemJson {
-    list: String,
-    row: usize,
-    column: String,
-    message: String,
-}
-
-impl ProblemJson {
-    fn into_problem(self) -> fal::Problem {
-        fal::Problem {
-            list: if self.list == "passengers" { ListKind::Passengers } else { ListKind::Crew },
-            row: self.row,
-            column: self.column,
-            message: self.message,
-        }
-    }
 }
 
 // ---------------------------------------------------------------- one dossier
@@ -457,6 +428,9 @@ pub struct EventRow {
 pub struct DossierPage {
     ctx: Ctx,
     pt: &'static PortTexts,
+    at: &'static crate::i18n::AgencyTexts,
+    /// The border guard's note, when it asks this agency for a supplement.
+    supplement: Option<String>,
     id: String,
     procedure: &'static str,
     checkpoint: String,
@@ -565,7 +539,18 @@ async fn dossier_page<S: Store>(
     ]
     .into_iter()
     .collect();
+    // What the agency is asked to mend, where it will look first.
+    let supplement = (agent && d.status == DossierStatus::SupplementRequested).then(|| {
+        history
+            .iter()
+            .rev()
+            .find(|e| e.action == "request_supplement")
+            .and_then(|e| e.note.clone())
+            .unwrap_or_default()
+    });
     Ok(DossierPage {
+        supplement,
+        at: PageLang::of(&page).agency(),
         id: d.id.clone(),
         procedure: app.procedure(d.procedure).map_or("", |p| procedure_name(en, p)),
         checkpoint: d.checkpoint.to_string(),
@@ -770,7 +755,7 @@ async fn after_list_change<S: Store>(
 }
 
 impl PageLang {
-    fn of(page: &Page) -> crate::i18n::Lang {
+    pub(crate) fn of(page: &Page) -> crate::i18n::Lang {
         if is_en(page.ctx.t) { crate::i18n::Lang::En } else { crate::i18n::Lang::Vi }
     }
 }

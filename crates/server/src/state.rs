@@ -7,7 +7,7 @@ use std::sync::{Arc, RwLock};
 use domain::{Checkpoint, CheckpointCode};
 use time::{Date, OffsetDateTime, UtcOffset};
 
-use crate::auth::Throttle;
+use crate::auth::{Quota, Throttle};
 use crate::watch::Watchlist;
 
 /// Việt Nam time, which has no daylight saving.
@@ -28,6 +28,8 @@ pub struct Inner<S> {
     pub watch: RwLock<Watchlist>,
     pub checkpoints: HashMap<CheckpointCode, Checkpoint>,
     pub throttle: Throttle,
+    /// Agencies registered per address.
+    pub registrations: Quota,
     pub clock: Clock,
     /// Cookies marked `Secure` (behind TLS); off for a plain-HTTP demo on localhost.
     pub secure_cookies: bool,

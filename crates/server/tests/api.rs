@@ -705,12 +705,22 @@ async fn procedures_are_public_and_agencies_register<S: Store>(t: TestApp<S>) {
         .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     let staff = t.token("agent.vosco2").await;
+    let (status, body) =
+        t.call("GET", &format!("/api/v1/agencies/{agency}"), Some(&staff), None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let names: Vec<&str> =
+        body["staff"].as_array().unwrap().iter().map(|s| s["username"].as_str().unwrap()).collect();
+    assert_eq!(names, ["agent.vosco", "agent.vosco2"]);
+    assert!(body["staff"][0].get("password_hash").is_none());
     // Another agency's account is not this one's to touch.
     let (status, body) = t
         .call("POST", "/api/v1/agencies", None, Some(registration("0301442379-001", "agent.fpt")))
         .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     let other = t.token("agent.fpt").await;
+    let (status, _) =
+        t.call("GET", &format!("/api/v1/agencies/{agency}"), Some(&other), None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
     let (status, _) =
         t.call("POST", &format!("/api/v1/agencies/{agency}/close"), Some(&other), None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
@@ -725,6 +735,34 @@ async fn procedures_are_public_and_agencies_register<S: Store>(t: TestApp<S>) {
             "/api/v1/auth/token",
             None,
             Some(json!({"username": "agent.vosco", "password": PASSWORD})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    // One address registers ten agencies an hour at most (three so far, the refused check
+    // digit not counted); the eleventh waits, and stores nothing.
+    for i in 4..=10 {
+        let (status, _) = t
+            .call(
+                "POST",
+                "/api/v1/agencies",
+                None,
+                Some(registration("0100109106", &format!("agent.n{i}"))),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CONFLICT, "registration {i}");
+    }
+    let (status, body) = t
+        .call("POST", "/api/v1/agencies", None, Some(registration("0101248141", "agent.late")))
+        .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    assert_eq!(body["error"]["code"], "too_many_registrations");
+    let (status, _) = t
+        .call(
+            "POST",
+            "/api/v1/auth/token",
+            None,
+            Some(json!({"username": "agent.late", "password": PASSWORD})),
         )
         .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
