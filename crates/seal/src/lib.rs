@@ -13,6 +13,8 @@ pub mod c40;
 mod cert;
 mod crypto;
 mod der;
+pub mod pki;
+pub mod trust;
 
 use std::fmt;
 
@@ -21,6 +23,7 @@ use time::Date;
 
 pub use cert::{CertError, Certificate};
 pub use crypto::{Curve, KeyError, SigningKey, VerifyingKey};
+pub use trust::{Reason, TrustStore, Verdict};
 
 const MAGIC: u8 = 0xDC;
 const SIGNATURE_TAG: u8 = 0xFF;
