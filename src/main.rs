@@ -51,6 +51,9 @@ enum Command {
     /// Check the audit trail.
     #[command(subcommand)]
     Audit(cmd::server::AuditCommand),
+    /// Visible digital seals: check one offline.
+    #[command(subcommand)]
+    Seal(cmd::seal::SealCommand),
 }
 
 /// The commands that talk to a database or serve run on an async runtime.
@@ -68,6 +71,8 @@ fn block_on(f: impl std::future::Future<Output = anyhow::Result<()>>) -> anyhow:
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        // Its own exit codes: 0 valid, 1 not, 2 a usage error.
+        Command::Seal(c) => return cmd::seal::run(c),
         Command::Mrz(c) => cmd::mrz::run(c),
         Command::Screen(a) => cmd::screen::run(a),
         Command::ScreenEval(c) => cmd::screen_eval::run(c),

@@ -5,4 +5,5 @@ pub mod demo_port;
 pub mod mrz;
 pub mod screen;
 pub mod screen_eval;
+pub mod seal;
 pub mod server;

@@ -61,6 +61,12 @@ impl Drop for Conversation {
 
 /// Runs the binary with `stdin` and returns (success, stdout, stderr).
 pub fn run(args: &[&str], stdin: &str) -> (bool, String, String) {
+    let (code, out, err) = run_code(args, stdin);
+    (code == Some(0), out, err)
+}
+
+/// The same, with the exit code.
+pub fn run_code(args: &[&str], stdin: &str) -> (Option<i32>, String, String) {
     let mut child = bienphong()
         .args(args)
         .env_remove("BIENPHONG_DATABASE_URL")
@@ -73,7 +79,7 @@ pub fn run(args: &[&str], stdin: &str) -> (bool, String, String) {
     child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
     let out = child.wait_with_output().unwrap();
     (
-        out.status.success(),
+        out.status.code(),
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )

@@ -6,4 +6,5 @@ mod helpers;
 mod mrz_cli;
 mod screen_cli;
 mod screen_quality;
+mod seal_cli;
 mod server_cli;

@@ -9,11 +9,13 @@
 
 #![forbid(unsafe_code)]
 
+pub mod barcode;
 pub mod c40;
 mod cert;
 mod crypto;
 mod der;
 pub mod pki;
+pub mod profile;
 pub mod trust;
 
 use std::fmt;
