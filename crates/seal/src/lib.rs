@@ -14,6 +14,7 @@ pub mod c40;
 mod cert;
 mod crypto;
 mod der;
+pub mod locked;
 pub mod pki;
 pub mod profile;
 pub mod trust;
