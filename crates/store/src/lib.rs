@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 
 mod audit;
+pub mod permit;
 pub mod port;
 mod records;
 mod sql;
@@ -15,6 +16,7 @@ use domain::{AlertScope, Checkpoint, CheckpointCode, Country, DocumentNumber};
 use time::OffsetDateTime;
 
 pub use audit::{AuditEvent, AuditRecord, BrokenLink, GENESIS};
+pub use permit::PermitStore;
 pub use port::PortStore;
 pub use records::*;
 pub use sql::{PgStore, SqliteStore};
@@ -37,7 +39,7 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// Everything the server keeps. Methods take the time as a parameter: the store never reads
 /// the clock.
-pub trait Store: PortStore + Clone + Send + Sync + 'static {
+pub trait Store: PortStore + PermitStore + Clone + Send + Sync + 'static {
     /// Which database this is, for logs and benchmarks.
     fn backend(&self) -> &'static str;
 

@@ -21,6 +21,7 @@ use time::{Date, OffsetDateTime};
 
 use crate::audit::{AuditEvent, AuditRecord, chain, millis};
 
+mod permit;
 mod port;
 use crate::records::*;
 use crate::{Result, Store, StoreError};

@@ -90,6 +90,7 @@ both!(
     concurrent_batches_sharing_travellers_do_not_deadlock,
     agencies_and_their_accounts,
     dossiers_move_and_keep_their_history,
+    keys_rotate_and_permits_are_issued_revoked_and_scanned,
 );
 
 fn cp(code: &str) -> CheckpointCode {
@@ -774,5 +775,112 @@ async fn dossiers_move_and_keep_their_history<S: Store>(store: S) {
             .await
             .unwrap()
             .is_empty()
+    );
+}
+
+fn signing_key(checkpoint: &str, serial: &str) -> permit::NewSigningKey {
+    permit::NewSigningKey {
+        role: permit::KeyRole::Signer,
+        checkpoint: Some(CheckpointCode::parse(checkpoint).unwrap()),
+        signer_identifier: "VN01".into(),
+        serial: serial.into(),
+        certificate: vec![0x30, 1, 2],
+        locked_key: vec![9; 40],
+    }
+}
+
+fn shore_pass(id: &str, serial: &str) -> permit::NewPermit {
+    permit::NewPermit {
+        id: id.into(),
+        serial: serial.into(),
+        kind: seal::profile::PermitKind::ShorePass,
+        checkpoint: CheckpointCode::parse("CANG-HAI-PHONG").unwrap(),
+        dossier_id: None,
+        holder: permit::Holder {
+            family_name: "SANTOS".into(),
+            given_names: "JOSE".into(),
+            nationality: Country::parse("PHL").unwrap(),
+            birth_date: time::macros::date!(1988 - 12 - 15),
+            document_number: DocumentNumber::parse("P1234567A").unwrap(),
+        },
+        vessel_imo: Some(domain::port::ImoNumber::parse("9244491").unwrap()),
+        valid_from: time::macros::date!(2026 - 11 - 25),
+        valid_until: time::macros::date!(2026 - 11 - 28),
+        seal: vec![0xDC, 3, 1, 2],
+        signer: "VN011A".into(),
+        issued_by: "user:commander.hp".into(),
+    }
+}
+
+async fn keys_rotate_and_permits_are_issued_revoked_and_scanned<S: Store>(store: S) {
+    use permit::*;
+    seeded(&store).await;
+    let first = store.add_signing_key(&signing_key("CANG-HAI-PHONG", "1A"), T0).await.unwrap();
+    let dup = store.add_signing_key(&signing_key("CANG-HAI-PHONG", "1A"), T0).await;
+    assert!(matches!(dup, Err(StoreError::Duplicate(_))));
+    let later = T0 + time::Duration::days(1);
+    let second =
+        store.rotate_signing_key(first, &signing_key("CANG-HAI-PHONG", "2B"), later).await.unwrap();
+    // Retiring is once: a second rotation of the same key stores no successor.
+    let again = store.rotate_signing_key(first, &signing_key("CANG-HAI-PHONG", "3C"), later).await;
+    assert!(matches!(again, Err(StoreError::NotFound(_))));
+    let keys = store.signing_keys().await.unwrap();
+    assert_eq!(
+        keys.iter().map(|k| (k.id, k.retired_at.is_some())).collect::<Vec<_>>(),
+        [(first, true), (second, false)]
+    );
+    assert_eq!(keys[1].locked_key, vec![9; 40]);
+    assert!(!format!("{:?}", keys[1]).contains("9, 9"), "a key's bytes are not printed");
+
+    assert!(store.revocation_list(RevocationScope::Permits).await.unwrap().is_none());
+    for number in [1, 2] {
+        let list = RevocationListRecord { number, der: vec![number as u8], issued_at: T0 };
+        store.put_revocation_list(RevocationScope::Permits, &list).await.unwrap();
+    }
+    assert_eq!(store.revocation_list(RevocationScope::Permits).await.unwrap().unwrap().der, [2]);
+    assert!(store.revocation_list(RevocationScope::Certificates).await.unwrap().is_none());
+
+    // Thirty at once, or none: a duplicate serial among them stores nothing.
+    let mut crew: Vec<NewPermit> =
+        (0..30).map(|i| shore_pass(&format!("p{i}"), &format!("{:X}", 0x100 + i))).collect();
+    crew.push(shore_pass("p-dup", "100"));
+    assert!(matches!(store.create_permits(&crew, T0).await, Err(StoreError::Duplicate(_))));
+    assert!(store.permit("p0").await.unwrap().is_none());
+    crew.pop();
+    store.create_permits(&crew, T0).await.unwrap();
+    let p = store.permit("p7").await.unwrap().unwrap();
+    assert_eq!(p.permit.holder, crew[7].holder);
+    assert_eq!(p.permit.seal, crew[7].seal);
+    assert_eq!(p.permit.valid_until, crew[7].valid_until);
+    assert_eq!(store.permit_by_serial("107").await.unwrap().unwrap().permit.id, "p7");
+    let filter = PermitFilter {
+        checkpoint: Some(CheckpointCode::parse("CANG-HAI-PHONG").unwrap()),
+        dossier_id: None,
+        limit: 10,
+    };
+    assert_eq!(store.permits(&filter).await.unwrap().len(), 10);
+
+    let rev = Revocation { at: later, by: "user:commander.hp".into(), reason: Some("lost".into()) };
+    assert!(store.revoke_permit("p7", &rev).await.unwrap());
+    assert!(!store.revoke_permit("p7", &rev).await.unwrap());
+    assert_eq!(store.permit("p7").await.unwrap().unwrap().revoked, Some(rev));
+    assert_eq!(store.revoked_permits().await.unwrap(), [("107".to_string(), later)]);
+
+    for (i, direction) in [Movement::Ashore, Movement::Aboard].into_iter().enumerate() {
+        store
+            .record_movement(&MovementRecord {
+                permit_id: "p3".into(),
+                checkpoint: CheckpointCode::parse("CANG-HAI-PHONG").unwrap(),
+                direction,
+                actor: "user:officer.hp".into(),
+                at: T0 + time::Duration::hours(i as i64),
+            })
+            .await
+            .unwrap();
+    }
+    let moves = store.movements("p3").await.unwrap();
+    assert_eq!(
+        moves.iter().map(|m| m.direction).collect::<Vec<_>>(),
+        [Movement::Aboard, Movement::Ashore]
     );
 }
