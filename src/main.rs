@@ -51,6 +51,12 @@ enum Command {
     /// Check the audit trail.
     #[command(subcommand)]
     Audit(cmd::server::AuditCommand),
+    /// The barcode signing keys.
+    #[command(subcommand)]
+    Keys(cmd::keys::KeysCommand),
+    /// What an offline verifier needs.
+    #[command(subcommand)]
+    Trust(cmd::keys::TrustCommand),
     /// Visible digital seals: check one offline.
     #[command(subcommand)]
     Seal(cmd::seal::SealCommand),
@@ -84,6 +90,8 @@ fn main() -> ExitCode {
         Command::Watchlist(c) => block_on(cmd::server::watchlist(c)),
         Command::Audit(c) => block_on(cmd::server::audit(c)),
         Command::Bench(c) => block_on(cmd::bench::run(c)),
+        Command::Keys(c) => block_on(cmd::keys::run(c)),
+        Command::Trust(c) => block_on(cmd::keys::trust(c)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

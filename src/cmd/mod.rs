@@ -2,6 +2,7 @@ pub mod bench;
 pub mod bench_port;
 pub mod demo;
 pub mod demo_port;
+pub mod keys;
 pub mod mrz;
 pub mod screen;
 pub mod screen_eval;

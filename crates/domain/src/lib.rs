@@ -6,6 +6,7 @@
 mod access;
 mod control;
 mod document;
+pub mod permit;
 pub mod port;
 mod values;
 

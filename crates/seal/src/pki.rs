@@ -126,3 +126,17 @@ pub fn revocation_list(
     };
     Ok(params.signed_by(&issuer)?.der().to_vec())
 }
+
+/// A fresh certificate or permit serial: `bytes` random bytes in hexadecimal, the top bit
+/// clear (so that it reads the same as a positive DER integer).
+pub fn random_serial(bytes: usize) -> Result<String, PkiError> {
+    use ring::rand::SecureRandom;
+    let mut b = vec![0u8; bytes.clamp(1, 20)];
+    ring::rand::SystemRandom::new()
+        .fill(&mut b)
+        .map_err(|_| PkiError::Invalid("no randomness".into()))?;
+    b[0] &= 0x7F;
+    // Never a leading zero: a serial is compared without them.
+    b[0] |= 0x10;
+    Ok(b.iter().map(|x| format!("{x:02X}")).collect())
+}

@@ -180,16 +180,26 @@ impl TrustStore {
         }
         for path in top.iter().filter(|p| extension(p) == "crl") {
             let der = read(path)?;
-            let revocations = store
-                .revocations(&der)
+            let permits = path.file_stem().is_some_and(|s| s == "permits");
+            store
+                .add_revocations(&der, permits)
                 .map_err(|message| TrustError::Bad { path: path.clone(), message })?;
-            if path.file_stem().is_some_and(|s| s == "permits") {
-                store.permits = Some(revocations);
-            } else {
-                store.certificates.push(revocations);
-            }
         }
         Ok(store)
+    }
+
+    /// Adds a revocation list a trusted CA of this store signed: of permits, or else of
+    /// certificates. A newer list of permits replaces the one held.
+    pub fn add_revocations(&mut self, der: &[u8], permits: bool) -> Result<(), String> {
+        let revocations = self.revocations(der)?;
+        if permits {
+            if self.permits.as_ref().is_none_or(|p| p.issued_at <= revocations.issued_at) {
+                self.permits = Some(revocations);
+            }
+        } else {
+            self.certificates.push(revocations);
+        }
+        Ok(())
     }
 
     /// Adds a certificate: `trusted` for an anchor or a signer already checked.

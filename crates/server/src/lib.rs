@@ -9,6 +9,7 @@ pub mod control;
 pub mod error;
 pub mod extract;
 pub mod i18n;
+pub mod keys;
 pub mod pages;
 pub mod port;
 pub mod port_pages;

@@ -4,9 +4,9 @@
 
 use std::future::Future;
 
+use domain::permit::PermitKind;
 use domain::port::ImoNumber;
 use domain::{CheckpointCode, Country, DocumentNumber};
-use seal::profile::PermitKind;
 use serde::Serialize;
 use time::{Date, OffsetDateTime};
 

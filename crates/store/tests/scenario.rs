@@ -793,7 +793,7 @@ fn shore_pass(id: &str, serial: &str) -> permit::NewPermit {
     permit::NewPermit {
         id: id.into(),
         serial: serial.into(),
-        kind: seal::profile::PermitKind::ShorePass,
+        kind: domain::permit::PermitKind::ShorePass,
         checkpoint: CheckpointCode::parse("CANG-HAI-PHONG").unwrap(),
         dossier_id: None,
         holder: permit::Holder {

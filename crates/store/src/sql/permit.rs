@@ -1,8 +1,8 @@
 //! [`PermitStore`] for both databases, written once.
 
+use domain::permit::PermitKind;
 use domain::port::ImoNumber;
 use domain::{CheckpointCode, Country, DocumentNumber};
-use seal::profile::PermitKind;
 use sqlx::Row;
 use time::OffsetDateTime;
 
