@@ -342,9 +342,14 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         ("watchlist", sample(listed.first().map(|&k| &travellers[k]))),
         ("expired", sample(travellers.iter().find(|t| t.document.expiry_date < Some(today)))),
     ];
+    // The demo's keys are locked under a passphrase printed nowhere but here: it is a demo.
+    let passphrase = std::sync::Arc::new(
+        seal::locked::Passphrase::new(DEMO_KEY_PASSPHRASE.into()).context("the demo passphrase")?,
+    );
+    server::keys::init(&store, &passphrase, now).await.context("making the demo's signing keys")?;
     let counts = (travellers.len(), crossings.len(), entries.len());
     let elapsed = started.elapsed();
-    let options = server::Options::default();
+    let options = server::Options { key_passphrase: Some(passphrase), ..Default::default() };
     crate::cmd::server::run(store, args.listen, &options, move |addr| {
         println!("bienphong demo: http://{addr}/ (ready in {:.1} s)", elapsed.as_secs_f64());
         println!("data: {} (made afresh on every start)", path.display());
@@ -376,6 +381,10 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     })
     .await
 }
+
+/// Locks the demo's signing keys; a real installation sets its own in
+/// `BIENPHONG_KEY_PASSPHRASE`.
+const DEMO_KEY_PASSPHRASE: &str = "demo passphrase, never for real keys";
 
 pub(crate) fn uuid_from(rng: &mut Rng) -> String {
     let a = rng.next_u64();

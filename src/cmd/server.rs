@@ -141,9 +141,14 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         );
     }
     let backend = args.store.open(false).await?;
+    let key_passphrase = match std::env::var(server::keys::PASSPHRASE_VAR) {
+        Ok(v) if !v.is_empty() => Some(std::sync::Arc::new(server::keys::passphrase_from_env()?)),
+        _ => None,
+    };
     let options = server::Options {
         secure_cookies: args.secure_cookies,
         deadlines: args.deadlines,
+        key_passphrase,
         ..Default::default()
     };
     with_store!(backend, |s| run(s, args.listen, &options, |_| ()).await)
@@ -160,6 +165,17 @@ pub async fn run<S: Store>(
     let app = server::build(store, options, server::system_clock())
         .await
         .context("loading the checkpoints and the watchlist")?;
+    match &options.key_passphrase {
+        Some(p) => {
+            if !app.open_keys(p).await.context("opening the permits' signing keys")? {
+                tracing::warn!("no signing keys yet: run `bienphong keys init` to issue permits");
+            }
+        }
+        None => tracing::info!(
+            "permits are not signed here: {} is not set",
+            server::keys::PASSPHRASE_VAR
+        ),
+    }
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("listening on {listen}"))?;

@@ -115,6 +115,34 @@ impl ReviewRight {
     }
 }
 
+/// May issue and revoke the permits of one checkpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssueRight {
+    checkpoint: CheckpointCode,
+}
+
+impl IssueRight {
+    pub fn checkpoint(&self) -> &CheckpointCode {
+        &self.checkpoint
+    }
+}
+
+/// Which permits an actor may read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PermitScope {
+    All,
+    Checkpoint(CheckpointCode),
+}
+
+impl PermitScope {
+    pub fn covers(&self, checkpoint: &CheckpointCode) -> bool {
+        match self {
+            PermitScope::All => true,
+            PermitScope::Checkpoint(c) => c == checkpoint,
+        }
+    }
+}
+
 /// Which dossiers an actor may read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DossierScope {
@@ -227,6 +255,41 @@ impl Actor {
             }
             (Some(Role::Agent), _, Some(a)) => Ok(DossierScope::Agency(a)),
             _ => Err(Forbidden("you may not read dossiers".into())),
+        }
+    }
+
+    /// Issue and revoke the permits of one checkpoint: its commander.
+    pub fn issue_permits_at(&self, checkpoint: &CheckpointCode) -> Result<IssueRight, Forbidden> {
+        match (self.role(), &self.checkpoint) {
+            (Some(Role::Commander), Some(cp)) if cp == checkpoint => {
+                Ok(IssueRight { checkpoint: checkpoint.clone() })
+            }
+            (Some(Role::Commander), _) => Err(Forbidden(format!(
+                "you issue permits only at your own checkpoint, not at {checkpoint}"
+            ))),
+            _ => Err(Forbidden("only a checkpoint's commander issues its permits".into())),
+        }
+    }
+
+    /// Which permits an actor may read: a checkpoint's border guard its own, headquarters all.
+    pub fn permits(&self) -> Result<PermitScope, Forbidden> {
+        match (self.role(), &self.checkpoint) {
+            (Some(Role::Analyst | Role::Admin), _) => Ok(PermitScope::All),
+            (Some(Role::Officer | Role::Commander), Some(cp)) => {
+                Ok(PermitScope::Checkpoint(cp.clone()))
+            }
+            _ => Err(Forbidden("only the border guard reads permits".into())),
+        }
+    }
+
+    /// Scan permits: at a checkpoint (officers, commanders, devices), where an accepted scan
+    /// records the holder's movement; or from headquarters, which checks only.
+    pub fn verify_permits(&self) -> Result<Option<CheckpointCode>, Forbidden> {
+        match (&self.kind, self.role(), &self.checkpoint) {
+            (ActorKind::Device { .. }, _, Some(cp)) => Ok(Some(cp.clone())),
+            (_, Some(Role::Officer | Role::Commander), Some(cp)) => Ok(Some(cp.clone())),
+            (_, Some(Role::Analyst | Role::Admin), _) => Ok(None),
+            _ => Err(Forbidden("only the border guard verifies permits".into())),
         }
     }
 

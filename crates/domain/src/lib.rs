@@ -11,8 +11,8 @@ pub mod port;
 mod values;
 
 pub use access::{
-    Actor, ActorKind, AgencyRight, AlertScope, DossierScope, Forbidden, HistoryRight, RecordRight,
-    ReviewRight, Role, WatchlistRight,
+    Actor, ActorKind, AgencyRight, AlertScope, DossierScope, Forbidden, HistoryRight, IssueRight,
+    PermitScope, RecordRight, ReviewRight, Role, WatchlistRight,
 };
 pub use control::{ControlFacts, LastCrossing, Reason, Verdict, WatchAction, WatchHit, decide};
 pub use document::{DocumentInput, DocumentType, Sex, TravelDocument};

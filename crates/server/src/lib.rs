@@ -11,6 +11,7 @@ pub mod extract;
 pub mod i18n;
 pub mod keys;
 pub mod pages;
+pub mod permits;
 pub mod port;
 pub mod port_pages;
 pub mod state;
@@ -37,6 +38,8 @@ pub struct Options {
     pub follow_every: Duration,
     /// Deadlines that differ from the catalogue's defaults.
     pub deadlines: Vec<(domain::port::ProcedureCode, time::Duration)>,
+    /// Opens the permits' signing keys at start (`BIENPHONG_KEY_PASSPHRASE`).
+    pub key_passphrase: Option<Arc<seal::locked::Passphrase>>,
 }
 
 impl Default for Options {
@@ -45,6 +48,7 @@ impl Default for Options {
             secure_cookies: false,
             follow_every: Duration::from_secs(2),
             deadlines: Vec::new(),
+            key_passphrase: None,
         }
     }
 }
@@ -63,6 +67,7 @@ pub async fn build<S: Store>(store: S, options: &Options, clock: Clock) -> store
         checkpoints,
         throttle: auth::Throttle::default(),
         registrations: auth::Quota::default(),
+        permit_keys: RwLock::default(),
         clock,
         secure_cookies: options.secure_cookies,
         procedures: domain::port::catalogue()
@@ -134,6 +139,12 @@ pub fn router<S: Store>(app: App<S>) -> Router {
                 .layer(DefaultBodyLimit::max(port::UPLOAD_LIMIT)),
         )
         .route("/stats/dossiers", get(port::stats::<S>))
+        .route("/permits", post(permits::create::<S>).get(permits::list::<S>))
+        .route("/permits/verify", post(permits::verify::<S>))
+        .route("/permits/{id}", get(permits::get_one::<S>))
+        .route("/permits/{id}/barcode.png", get(permits::barcode::<S>))
+        .route("/permits/{id}/revoke", post(permits::revoke::<S>))
+        .route("/dossiers/{id}/permits", post(permits::from_dossier::<S>))
         .fallback(api::not_found);
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
@@ -182,13 +193,17 @@ pub fn router<S: Store>(app: App<S>) -> Router {
 }
 
 /// Applies, every `every`, the watchlist changes made since the index was last brought up to
-/// date (by this process or another).
+/// date (by this process or another), and takes up a newer revocation list of permits.
 pub fn follow_watchlist<S: Store>(app: App<S>, every: Duration) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         loop {
             tokio::time::sleep(every).await;
             if let Err(e) = catch_up(&app).await {
                 tracing::warn!(error = %e, "following the watchlist");
+            }
+            // Revocations made by another process sharing the database.
+            if let Err(e) = app.refresh_keys().await {
+                tracing::warn!(error = %e, "following the permits' keys and revocation list");
             }
         }
     })

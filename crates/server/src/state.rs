@@ -35,6 +35,8 @@ pub struct Inner<S> {
     pub secure_cookies: bool,
     /// The procedure catalogue, with the deadlines this server was given.
     pub procedures: Vec<domain::port::Procedure>,
+    /// The permits' signing keys and trust store, once opened (`App::open_keys`).
+    pub permit_keys: RwLock<crate::permits::PermitKeys>,
 }
 
 pub struct App<S>(pub Arc<Inner<S>>);

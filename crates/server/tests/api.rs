@@ -164,6 +164,23 @@ impl<S: Store> TestApp<S> {
         (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
     }
 
+    /// A GET whose answer is not JSON: its status, content type and bytes.
+    async fn get_bytes(&self, uri: &str, token: &str) -> (StatusCode, String, Vec<u8>) {
+        let req = Request::builder()
+            .uri(uri)
+            .header("authorization", format!("Bearer {token}"))
+            .body(Body::empty())
+            .unwrap();
+        let res = self.router.clone().oneshot(req).await.unwrap();
+        let status = res.status();
+        let kind = res
+            .headers()
+            .get("content-type")
+            .map(|v| v.to_str().unwrap().to_string())
+            .unwrap_or_default();
+        (status, kind, res.into_body().collect().await.unwrap().to_bytes().to_vec())
+    }
+
     fn advance(&self, d: time::Duration) {
         *self.now.lock().unwrap() += d;
     }
@@ -198,6 +215,8 @@ both!(
     watchlist_hits_decide_alert_and_can_be_dismissed,
     roles_and_checkpoints_are_enforced,
     procedures_are_public_and_agencies_register,
+    permits_are_issued_scanned_and_revoked,
+    a_crew_gets_its_shore_passes_from_the_approved_dossier,
     a_dossier_goes_from_filing_to_decision,
 );
 
@@ -966,4 +985,202 @@ async fn a_dossier_goes_from_filing_to_decision<S: Store>(t: TestApp<S>) {
 /// A CSV list's lines with the impossible date mended.
 fn fixed_rows(csv: &str) -> Vec<String> {
     csv.replace("30/02/1990", "28/02/1990").lines().map(str::to_string).collect()
+}
+
+fn embarkation(holder_family: &str) -> Value {
+    json!({
+        "type": "embarkation", "checkpoint": "CANG-HAI-PHONG",
+        "holder": {"family_name": holder_family, "given_names": "Văn An", "nationality": "VNM",
+                   "birth_date": "1985-04-30", "document_number": "C1234567"},
+        "valid_from": "2026-11-25", "valid_until": "2027-02-24",
+    })
+}
+
+async fn permits_are_issued_scanned_and_revoked<S: Store>(t: TestApp<S>) {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let commander = t.token("commander.hp").await;
+    let officer = t.token("officer.hp").await;
+    let far = t.token("officer.mc").await;
+    // Before the keys are open, nothing is signed, and it says why.
+    let (status, body) =
+        t.call("POST", "/api/v1/permits", Some(&commander), Some(embarkation("Nguyễn"))).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert_eq!(body["error"]["code"], "keys_not_open");
+    let pass =
+        Arc::new(seal::locked::Passphrase::new("test passphrase, long enough".into()).unwrap());
+    server::keys::init(&t.app.store, &pass, NOW).await.unwrap();
+    assert!(t.app.open_keys(&pass).await.unwrap());
+
+    let (status, body) =
+        t.call("POST", "/api/v1/permits", Some(&commander), Some(embarkation("Nguyễn"))).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let id = body["id"].as_str().unwrap().to_string();
+    let seal_b64 = body["seal_base64"].as_str().unwrap().to_string();
+    let bytes = b64.decode(&seal_b64).unwrap();
+    let decoded = seal::decode(&bytes).unwrap();
+    let data = seal::profile::PermitData::from_seal(&decoded).unwrap().unwrap();
+    assert_eq!(data.name_mrz, "NGUYEN<<VAN<AN");
+    assert_eq!(data.name, "Nguyễn Văn An");
+    assert_eq!(data.checkpoint, "CANG-HAI-PHONG");
+
+    // Who may issue, and what.
+    let (status, _) =
+        t.call("POST", "/api/v1/permits", Some(&officer), Some(embarkation("LE"))).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let mut shore = embarkation("SANTOS");
+    shore["type"] = json!("shore_pass");
+    shore["valid_until"] = json!("2026-11-28");
+    let (status, body) =
+        t.call("POST", "/api/v1/permits", Some(&commander), Some(shore.clone())).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "a shore pass names its vessel: {body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("vessel_imo"));
+    shore["vessel_imo"] = json!("9074729");
+    shore["valid_until"] = json!("2027-01-05");
+    let (status, body) = t.call("POST", "/api/v1/permits", Some(&commander), Some(shore)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "a shore pass runs a month at most: {body}");
+    let mut border = embarkation("LE");
+    border["type"] = json!("border_pass");
+    let (status, _) = t.call("POST", "/api/v1/permits", Some(&commander), Some(border)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "a port does not issue border passes");
+
+    // Read at its checkpoint, audited; not at another.
+    let (status, body) =
+        t.call("GET", &format!("/api/v1/permits/{id}"), Some(&officer), None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["holder"]["document_number"], "C1234567");
+    let (status, _) = t.call("GET", &format!("/api/v1/permits/{id}"), Some(&far), None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    for symbology in ["qr", "datamatrix"] {
+        let uri = format!("/api/v1/permits/{id}/barcode.png?symbology={symbology}");
+        let (status, kind, png) = t.get_bytes(&uri, &officer).await;
+        assert_eq!((status, kind.as_str()), (StatusCode::OK, "image/png"));
+        assert_eq!(seal::barcode::read_image(&png).unwrap(), bytes, "{symbology}");
+    }
+    let (status, _, _) =
+        t.get_bytes(&format!("/api/v1/permits/{id}/barcode.png?symbology=aztec"), &officer).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    // Scanned at the gangway: ashore, then aboard; elsewhere it is refused.
+    let t = &t;
+    let scan = |token: String, seal: String| async move {
+        t.call("POST", "/api/v1/permits/verify", Some(&token), Some(json!({"seal_base64": seal})))
+            .await
+    };
+    let (status, v) = scan(officer.clone(), seal_b64.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!((v["valid"].clone(), v["movement"].clone()), (json!(true), json!("ashore")), "{v}");
+    assert_eq!(v["permit"]["serial"], body["serial"]);
+    let (_, v) = scan(officer.clone(), seal_b64.clone()).await;
+    assert_eq!(v["movement"], "aboard");
+    let (_, v) = scan(far.clone(), seal_b64.clone()).await;
+    assert_eq!(
+        (v["valid"].clone(), v["reason"].clone()),
+        (json!(false), json!("wrong_checkpoint"))
+    );
+    assert_eq!(v["movement"], Value::Null);
+    let mut forged = bytes.clone();
+    forged[decoded.header_len + 4] ^= 0x20;
+    let (_, v) = scan(officer.clone(), b64.encode(&forged)).await;
+    assert_eq!(v["reason"], "bad_signature", "{v}");
+    let (_, v) = scan(officer.clone(), "%%%".into()).await;
+    assert_eq!(v["reason"], "unreadable");
+    let (_, body) = t.call("GET", &format!("/api/v1/permits/{id}"), Some(&officer), None).await;
+    assert_eq!(body["movements"].as_array().unwrap().len(), 2);
+
+    // Revoked by the commander: the list is signed anew and the next scan says so.
+    let (status, _) =
+        t.call("POST", &format!("/api/v1/permits/{id}/revoke"), Some(&officer), None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, body) = t
+        .call(
+            "POST",
+            &format!("/api/v1/permits/{id}/revoke"),
+            Some(&commander),
+            Some(json!({"reason": "lost"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["revoked"]["reason"], "lost");
+    let (_, v) = scan(officer.clone(), seal_b64.clone()).await;
+    assert_eq!((v["valid"].clone(), v["reason"].clone()), (json!(false), json!("revoked")));
+    let (status, _) =
+        t.call("POST", &format!("/api/v1/permits/{id}/revoke"), Some(&commander), None).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    // An offline verifier with the exported store agrees.
+    let dir = tempfile::tempdir().unwrap();
+    server::keys::export(&t.app.store, dir.path()).await.unwrap();
+    let offline = seal::TrustStore::load(dir.path()).unwrap();
+    let v = seal::profile::verify_permit(&offline, &bytes, NOW);
+    assert_eq!(v.verdict.reason, Some(seal::Reason::Revoked));
+
+    // A rotated signer: new permits carry the successor's reference; old ones still verify.
+    let (_, second) =
+        t.call("POST", "/api/v1/permits", Some(&commander), Some(embarkation("TRAN"))).await;
+    let hp = domain::CheckpointCode::parse("CANG-HAI-PHONG").unwrap();
+    let reference = server::keys::rotate(&t.app.store, &pass, &hp, NOW).await.unwrap();
+    assert!(t.app.open_keys(&pass).await.unwrap());
+    let (_, third) =
+        t.call("POST", "/api/v1/permits", Some(&commander), Some(embarkation("PHAM"))).await;
+    assert_eq!(third["signer"], reference);
+    assert_ne!(second["signer"], third["signer"]);
+    let (_, v) = scan(officer.clone(), second["seal_base64"].as_str().unwrap().into()).await;
+    assert_eq!(v["valid"], true, "{v}");
+}
+
+async fn a_crew_gets_its_shore_passes_from_the_approved_dossier<S: Store>(t: TestApp<S>) {
+    let (status, _) = t
+        .call("POST", "/api/v1/agencies", None, Some(registration("0100109106", "agent.vosco")))
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let agent = t.token("agent.vosco").await;
+    let commander = t.token("commander.hp").await;
+    let pass =
+        Arc::new(seal::locked::Passphrase::new("test passphrase, long enough".into()).unwrap());
+    server::keys::init(&t.app.store, &pass, NOW).await.unwrap();
+    assert!(t.app.open_keys(&pass).await.unwrap());
+    let mut local = seafarer("NGUYEN", "Bosun", 1);
+    local["nationality"] = json!("VNM");
+    let mut crew =
+        vec![seafarer("IVANOV", "Thuyền trưởng", 0), local, seafarer("PETROV", "Cook", 1)];
+    crew.extend((0..27).map(|i| {
+        let mut p = seafarer("SIDOROV", "Able seaman", 1);
+        p["document_number"] = json!(format!("RUS{:07}", 500 + i));
+        p
+    }));
+    let mut dossier = entry_dossier(crew);
+    dossier["etd"] = json!("2026-11-28T18:00:00+07:00");
+    let (status, body) = t.call("POST", "/api/v1/dossiers", Some(&agent), Some(dossier)).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let id = body["id"].as_str().unwrap().to_string();
+    let passes = format!("/api/v1/dossiers/{id}/permits");
+    let (status, _) = t.call("POST", &passes, Some(&commander), None).await;
+    assert_eq!(status, StatusCode::CONFLICT, "not before the dossier is approved");
+    let (status, body) = t
+        .call(
+            "POST",
+            &format!("/api/v1/dossiers/{id}/decision"),
+            Some(&commander),
+            Some(json!({"decision": "approve"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, _) = t.call("POST", &passes, Some(&agent), None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "the agency does not issue permits");
+    let (status, body) = t.call("POST", &passes, Some(&commander), None).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let issued = body["permits"].as_array().unwrap();
+    // The foreign crew who asked: 28 of 30 (the master did not ask; a Vietnamese needs none).
+    assert_eq!(issued.len(), 28);
+    assert!(issued.iter().all(|p| p["type"] == "shore_pass"
+        && p["valid_until"] == "2026-11-28"
+        && p["vessel_imo"] == "9074729"
+        && p["dossier_id"] == id.as_str()));
+    // Once each: asking again issues nothing new.
+    let (status, body) = t.call("POST", &passes, Some(&commander), None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["permits"].as_array().unwrap().len(), 0);
+    let (_, list) =
+        t.call("GET", &format!("/api/v1/permits?dossier={id}"), Some(&commander), None).await;
+    assert_eq!(list["permits"].as_array().unwrap().len(), 28);
 }

@@ -1,0 +1,662 @@
+//! Permits with signed seals: issued by a checkpoint's commander (one at a time, or shore
+//! passes for a whole crew from an approved dossier), their barcodes, revoked with the
+//! revocation list signed anew at once, and verified online — where an accepted scan at a port
+//! records the holder going ashore or aboard.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use base64::Engine as _;
+use domain::permit::{PermitKind, check_issue};
+use domain::port::{DossierStatus, ImoNumber, ProcedureCode};
+use domain::{CheckpointCode, CheckpointKind, Country, DocumentNumber, PermitScope};
+use seal::TrustStore;
+use seal::barcode::Symbology;
+use seal::profile::{self, PermitData};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use store::Store;
+use store::permit::{
+    Holder, Movement, MovementRecord, NewPermit, PermitFilter, PermitRecord, Revocation,
+};
+use time::format_description::well_known::Rfc3339;
+use time::{Date, Duration, OffsetDateTime};
+
+use crate::api::json_body;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::Authed;
+use crate::keys::{self, Keyring};
+use crate::state::{App, VIETNAM};
+
+/// The keys and trust store, opened at start; permits wait for them.
+#[derive(Debug, Default)]
+pub struct PermitKeys {
+    pub keyring: Option<Arc<Keyring>>,
+    pub trust: Option<Arc<TrustStore>>,
+    /// What the two were made from: the permits' revocation list's number and how many keys
+    /// there were. Either changing (here or in another process) makes them anew.
+    version: Option<(i64, usize)>,
+    passphrase: Option<Arc<seal::locked::Passphrase>>,
+}
+
+fn not_ready() -> ApiError {
+    ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "keys_not_open",
+        "permits cannot be signed here: the keys are not set up (bienphong keys init) or the \
+         server was started without BIENPHONG_KEY_PASSPHRASE",
+    )
+}
+
+impl<S: Store> App<S> {
+    /// Opens the keys with the passphrase; false when there are none yet.
+    pub async fn open_keys(
+        &self,
+        passphrase: &Arc<seal::locked::Passphrase>,
+    ) -> Result<bool, keys::KeysError> {
+        {
+            let mut held = self.permit_keys.write().unwrap_or_else(|e| e.into_inner());
+            held.passphrase = Some(passphrase.clone());
+            held.version = None;
+        }
+        self.refresh_keys().await?;
+        Ok(self.permit_keys.read().unwrap_or_else(|e| e.into_inner()).keyring.is_some())
+    }
+
+    /// Takes up a newer revocation list, and keys rotated or added since (by `bienphong keys`
+    /// or another server sharing the database).
+    pub async fn refresh_keys(&self) -> Result<(), keys::KeysError> {
+        let list = self
+            .store
+            .revocation_list(store::permit::RevocationScope::Permits)
+            .await?
+            .map_or(0, |l| l.number);
+        let count = self.store.signing_keys().await?.len();
+        let (held_version, passphrase) = {
+            let held = self.permit_keys.read().unwrap_or_else(|e| e.into_inner());
+            (held.version, held.passphrase.clone())
+        };
+        if count == 0 || held_version == Some((list, count)) {
+            return Ok(());
+        }
+        let trust = keys::trust_store(&self.store).await?;
+        let keyring = match (&passphrase, held_version) {
+            (Some(p), v) if v.is_none_or(|(_, c)| c != count) => {
+                Some(Arc::new(keys::unlock(&self.store, p).await?))
+            }
+            _ => None,
+        };
+        let mut held = self.permit_keys.write().unwrap_or_else(|e| e.into_inner());
+        held.trust = Some(Arc::new(trust));
+        if keyring.is_some() {
+            held.keyring = keyring;
+        }
+        held.version = Some((list, count));
+        Ok(())
+    }
+
+    fn keyring(&self) -> ApiResult<Arc<Keyring>> {
+        self.permit_keys
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .keyring
+            .clone()
+            .ok_or_else(not_ready)
+    }
+
+    fn trust(&self) -> ApiResult<Arc<TrustStore>> {
+        self.permit_keys
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .trust
+            .clone()
+            .ok_or_else(not_ready)
+    }
+}
+
+fn day(field: &'static str, s: &str) -> ApiResult<Date> {
+    let fmt = time::macros::format_description!("[year]-[month]-[day]");
+    Date::parse(s.trim(), &fmt).map_err(|_| {
+        ApiError::bad_request("invalid_field", format!("{field}: {s:?} is not a date (YYYY-MM-DD)"))
+    })
+}
+
+fn iso(d: Date) -> String {
+    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HolderInput {
+    pub family_name: String,
+    #[serde(default)]
+    pub given_names: String,
+    pub nationality: String,
+    pub birth_date: String,
+    pub document_number: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IssueRequest {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub checkpoint: String,
+    pub holder: HolderInput,
+    pub vessel_imo: Option<String>,
+    /// Today when left out.
+    pub valid_from: Option<String>,
+    pub valid_until: String,
+}
+
+/// One permit to sign, its values checked.
+#[derive(Debug, Clone)]
+pub struct Issue {
+    pub kind: PermitKind,
+    pub holder: Holder,
+    pub vessel_imo: Option<ImoNumber>,
+    pub valid_from: Date,
+    pub valid_until: Date,
+}
+
+fn holder(h: &HolderInput) -> ApiResult<Holder> {
+    let name = |field: &'static str, s: &str| -> ApiResult<String> {
+        let t = s.split_whitespace().collect::<Vec<_>>().join(" ");
+        if t.chars().count() > 80 {
+            return Err(ApiError::bad_request(
+                "invalid_field",
+                format!("{field}: over 80 characters"),
+            ));
+        }
+        Ok(t)
+    };
+    let family_name = name("holder.family_name", &h.family_name)?;
+    if family_name.is_empty() {
+        return Err(ApiError::bad_request("invalid_field", "holder.family_name: missing"));
+    }
+    Ok(Holder {
+        family_name,
+        given_names: name("holder.given_names", &h.given_names)?,
+        nationality: Country::parse(&h.nationality)?,
+        birth_date: day("holder.birth_date", &h.birth_date)?,
+        document_number: DocumentNumber::parse(&h.document_number)?,
+    })
+}
+
+/// The name in MRZ characters, as the seal and a document reader carry it.
+fn mrz_name(h: &Holder) -> ApiResult<String> {
+    mrz::name_field(&h.family_name, &h.given_names, 39)
+        .map(|f| f.trim_end_matches('<').to_string())
+        .map_err(|e| ApiError::bad_request("invalid_field", format!("holder: {e}")))
+}
+
+/// Signs and stores the permits, all or none; audited as one action.
+pub async fn issue<S: Store>(
+    app: &App<S>,
+    who: &Authed,
+    checkpoint: &CheckpointCode,
+    dossier_id: Option<&str>,
+    issues: Vec<Issue>,
+) -> ApiResult<Vec<PermitRecord>> {
+    let right = who.actor.issue_permits_at(checkpoint)?;
+    let cp = app
+        .checkpoints
+        .get(right.checkpoint())
+        .ok_or_else(|| ApiError::not_found(format!("checkpoint {checkpoint}")))?;
+    let keyring = app.keyring()?;
+    let signer = keyring.signer(checkpoint).map_err(|_| not_ready())?;
+    let today = app.today();
+    let now = app.now();
+    let mut permits = Vec::with_capacity(issues.len());
+    for i in issues {
+        check_issue(i.kind, cp, i.valid_from, i.valid_until, today, i.vessel_imo.is_some())?;
+        let serial = seal::pki::random_serial(6).map_err(|e| ApiError::internal(&e))?;
+        let data = PermitData {
+            kind: i.kind,
+            serial: serial.clone(),
+            name_mrz: mrz_name(&i.holder)?,
+            name: format!("{} {}", i.holder.family_name, i.holder.given_names).trim().to_string(),
+            document_number: i.holder.document_number.as_str().to_string(),
+            nationality: i.holder.nationality.to_string(),
+            birth_date: i.holder.birth_date,
+            vessel_imo: i.vessel_imo.map(|v| v.to_string()),
+            checkpoint: checkpoint.as_str().to_string(),
+            valid_from: i.valid_from,
+            valid_until: i.valid_until,
+        };
+        let seal =
+            profile::sign_permit(&data, &signer.identifier, &signer.serial, today, &signer.key)
+                .map_err(|e| ApiError::bad_request("invalid_field", e.to_string()))?;
+        permits.push(NewPermit {
+            id: uuid::Uuid::new_v4().to_string(),
+            serial,
+            kind: i.kind,
+            checkpoint: checkpoint.clone(),
+            dossier_id: dossier_id.map(str::to_string),
+            holder: i.holder,
+            vessel_imo: i.vessel_imo,
+            valid_from: i.valid_from,
+            valid_until: i.valid_until,
+            seal,
+            signer: format!("{}{}", signer.identifier, signer.serial),
+            issued_by: who.actor.label(),
+        });
+    }
+    app.store.create_permits(&permits, now).await?;
+    app.audit(who.audit(
+        "permit.issue",
+        dossier_id.map_or_else(|| format!("checkpoint:{checkpoint}"), |d| format!("dossier:{d}")),
+        json!({"permits": permits.iter().map(|p| &p.id).collect::<Vec<_>>()}),
+    ))
+    .await?;
+    Ok(permits
+        .into_iter()
+        .map(|permit| PermitRecord { permit, issued_at: now, revoked: None })
+        .collect())
+}
+
+pub fn permit_json(r: &PermitRecord) -> Value {
+    let p = &r.permit;
+    json!({
+        "id": p.id,
+        "serial": p.serial,
+        "type": p.kind.as_str(),
+        "checkpoint": p.checkpoint,
+        "dossier_id": p.dossier_id,
+        "holder": {
+            "family_name": p.holder.family_name,
+            "given_names": p.holder.given_names,
+            "nationality": p.holder.nationality,
+            "birth_date": iso(p.holder.birth_date),
+            "document_number": p.holder.document_number.as_str(),
+        },
+        "vessel_imo": p.vessel_imo.as_ref().map(ToString::to_string),
+        "valid_from": iso(p.valid_from),
+        "valid_until": iso(p.valid_until),
+        "signer": p.signer,
+        "issued_by": p.issued_by,
+        "issued_at": r.issued_at.format(&Rfc3339).ok(),
+        "revoked": r.revoked,
+        "seal_base64": base64::engine::general_purpose::STANDARD.encode(&p.seal),
+        "barcode_png": format!("/api/v1/permits/{}/barcode.png", p.id),
+        "card_pdf": format!("/api/v1/permits/{}/card.pdf", p.id),
+    })
+}
+
+/// `POST /api/v1/permits`.
+pub async fn create<S: Store>(
+    State(app): State<App<S>>,
+    who: Authed,
+    body: axum::body::Bytes,
+) -> ApiResult<Response> {
+    let r: IssueRequest = json_body(&body)?;
+    let checkpoint = CheckpointCode::parse(&r.checkpoint)?;
+    let kind = PermitKind::parse_field("type", &r.kind)?;
+    let issue_one = Issue {
+        kind,
+        holder: holder(&r.holder)?,
+        vessel_imo: r.vessel_imo.as_deref().map(ImoNumber::parse).transpose()?,
+        valid_from: r
+            .valid_from
+            .as_deref()
+            .map(|d| day("valid_from", d))
+            .transpose()?
+            .unwrap_or(app.today()),
+        valid_until: day("valid_until", &r.valid_until)?,
+    };
+    let issued = issue(&app, &who, &checkpoint, None, vec![issue_one]).await?;
+    Ok((StatusCode::CREATED, Json(permit_json(&issued[0]))).into_response())
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CrewPassRequest {
+    /// The last day; the vessel's departure day, or a week, when left out.
+    pub valid_until: Option<String>,
+}
+
+/// The shore passes a dossier's crew asked for, not yet issued: foreign crew with shore leave
+/// requested, each once.
+pub async fn crew_passes<S: Store>(
+    app: &App<S>,
+    who: &Authed,
+    dossier_id: &str,
+    valid_until: Option<Date>,
+) -> ApiResult<Vec<PermitRecord>> {
+    let d = crate::port::visible(app, &who.actor, dossier_id).await?;
+    if d.status != DossierStatus::Approved
+        || !matches!(d.procedure, ProcedureCode::VesselEntry | ProcedureCode::VesselPortShift)
+    {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "not_eligible",
+            "shore passes follow an approved entry or port shift",
+        ));
+    }
+    let vessel = d.vessel.as_ref().ok_or_else(|| {
+        ApiError::new(StatusCode::CONFLICT, "not_eligible", "the dossier names no vessel")
+    })?;
+    let today = app.today();
+    let until = valid_until
+        .or_else(|| d.port_call.etd.map(|t| t.to_offset(VIETNAM).date()))
+        .filter(|u| *u >= today)
+        .unwrap_or(today + Duration::days(6));
+    let held = app
+        .store
+        .permits(&PermitFilter {
+            dossier_id: Some(d.id.clone()),
+            limit: 1000,
+            ..Default::default()
+        })
+        .await?;
+    let vn = Country::parse("VNM")?;
+    let issues: Vec<Issue> = d
+        .crew
+        .iter()
+        .filter(|p| p.shore_leave && p.nationality != vn)
+        .filter(|p| {
+            !held.iter().any(|h| {
+                h.revoked.is_none() && h.permit.holder.document_number == p.document_number
+            })
+        })
+        .map(|p| Issue {
+            kind: PermitKind::ShorePass,
+            holder: Holder {
+                family_name: p.family_name.clone(),
+                given_names: p.given_names.clone(),
+                nationality: p.nationality,
+                birth_date: p.birth_date,
+                document_number: p.document_number.clone(),
+            },
+            vessel_imo: Some(vessel.imo),
+            valid_from: today,
+            valid_until: until,
+        })
+        .collect();
+    if issues.is_empty() {
+        return Ok(Vec::new());
+    }
+    issue(app, who, &d.checkpoint, Some(&d.id), issues).await
+}
+
+/// `POST /api/v1/dossiers/{id}/permits`: shore passes for the crew who asked, in one action.
+pub async fn from_dossier<S: Store>(
+    State(app): State<App<S>>,
+    who: Authed,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> ApiResult<Response> {
+    let r: CrewPassRequest =
+        if body.is_empty() { CrewPassRequest::default() } else { json_body(&body)? };
+    let until = r.valid_until.as_deref().map(|d| day("valid_until", d)).transpose()?;
+    let issued = crew_passes(&app, &who, &id, until).await?;
+    let status = if issued.is_empty() { StatusCode::OK } else { StatusCode::CREATED };
+    Ok((
+        status,
+        Json(json!({
+            "permits": issued.iter().map(permit_json).collect::<Vec<_>>(),
+            "cards_pdf": format!("/api/v1/dossiers/{id}/permits/cards.pdf"),
+        })),
+    )
+        .into_response())
+}
+
+/// A permit the actor may read, or 404.
+pub async fn visible<S: Store>(app: &App<S>, who: &Authed, id: &str) -> ApiResult<PermitRecord> {
+    let scope = who.actor.permits()?;
+    match app.store.permit(id).await? {
+        Some(p) if scope.covers(&p.permit.checkpoint) => Ok(p),
+        _ => Err(ApiError::not_found(format!("permit {id}"))),
+    }
+}
+
+/// `GET /api/v1/permits/{id}`: audited, as every read of a person's data.
+pub async fn get_one<S: Store>(
+    State(app): State<App<S>>,
+    who: Authed,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let p = visible(&app, &who, &id).await?;
+    let moves = app.store.movements(&id).await?;
+    app.audit(who.audit("permit.read", format!("permit:{id}"), json!({}))).await?;
+    let mut v = permit_json(&p);
+    v["movements"] = json!(moves);
+    Ok(Json(v))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ListQuery {
+    checkpoint: Option<String>,
+    dossier: Option<String>,
+    limit: Option<u32>,
+}
+
+/// `GET /api/v1/permits?checkpoint=&dossier=`: newest first.
+pub async fn list<S: Store>(
+    State(app): State<App<S>>,
+    who: Authed,
+    Query(q): Query<ListQuery>,
+) -> ApiResult<Json<Value>> {
+    let scope = who.actor.permits()?;
+    let asked = q.checkpoint.as_deref().map(CheckpointCode::parse).transpose()?;
+    let checkpoint = match (&scope, asked) {
+        (PermitScope::Checkpoint(own), Some(c)) if *own != c => {
+            return Err(domain::Forbidden(format!("you read the permits of {own} only")).into());
+        }
+        (PermitScope::Checkpoint(own), _) => Some(own.clone()),
+        (PermitScope::All, c) => c,
+    };
+    let filter =
+        PermitFilter { checkpoint, dossier_id: q.dossier, limit: q.limit.unwrap_or(100).min(1000) };
+    let list = app.store.permits(&filter).await?;
+    app.audit(who.audit("permit.list", "permits".into(), json!({"rows": list.len()}))).await?;
+    Ok(Json(json!({"permits": list.iter().map(permit_json).collect::<Vec<_>>()})))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct BarcodeQuery {
+    symbology: Option<String>,
+}
+
+/// `GET /api/v1/permits/{id}/barcode.png?symbology=qr|datamatrix`.
+pub async fn barcode<S: Store>(
+    State(app): State<App<S>>,
+    who: Authed,
+    Path(id): Path<String>,
+    Query(q): Query<BarcodeQuery>,
+) -> ApiResult<Response> {
+    let symbology = match q.symbology.as_deref() {
+        None => Symbology::Qr,
+        Some(s) => Symbology::parse(s)
+            .ok_or_else(|| ApiError::bad_request("invalid_field", "symbology: qr or datamatrix"))?,
+    };
+    let p = visible(&app, &who, &id).await?;
+    let png =
+        seal::barcode::png(&p.permit.seal, symbology, 6).map_err(|e| ApiError::internal(&e))?;
+    Ok(([(header::CONTENT_TYPE, HeaderValue::from_static("image/png"))], png).into_response())
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RevokeRequest {
+    pub reason: Option<String>,
+}
+
+/// Revokes a permit and signs the revocation list anew, at once.
+pub async fn revoke_one<S: Store>(
+    app: &App<S>,
+    who: &Authed,
+    id: &str,
+    reason: Option<String>,
+) -> ApiResult<PermitRecord> {
+    let p = visible(app, who, id).await?;
+    who.actor.issue_permits_at(&p.permit.checkpoint)?;
+    let keyring = app.keyring()?;
+    let now = app.now();
+    let revocation = Revocation {
+        at: now,
+        by: who.actor.label(),
+        reason: reason.filter(|r| !r.trim().is_empty()),
+    };
+    if !app.store.revoke_permit(id, &revocation).await? {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "already_revoked",
+            "the permit is revoked already",
+        ));
+    }
+    keys::publish_permit_revocations(&app.store, &keyring, now)
+        .await
+        .map_err(|e| ApiError::internal(&e))?;
+    app.refresh_keys().await.map_err(|e| ApiError::internal(&e))?;
+    app.audit(who.audit(
+        "permit.revoke",
+        format!("permit:{id}"),
+        json!({"reason": revocation.reason}),
+    ))
+    .await?;
+    Ok(PermitRecord { revoked: Some(revocation), ..p })
+}
+
+/// `POST /api/v1/permits/{id}/revoke`.
+pub async fn revoke<S: Store>(
+    State(app): State<App<S>>,
+    who: Authed,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<Value>> {
+    let r: RevokeRequest =
+        if body.is_empty() { RevokeRequest::default() } else { json_body(&body)? };
+    let p = revoke_one(&app, &who, &id, r.reason).await?;
+    Ok(Json(permit_json(&p)))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyRequest {
+    pub seal_base64: String,
+    /// `ashore` or `aboard`; the opposite of the holder's last movement when left out.
+    pub direction: Option<String>,
+}
+
+/// What a scan shows the guard.
+#[derive(Debug, Clone)]
+pub struct ScanResult {
+    pub valid: bool,
+    pub reason: Option<&'static str>,
+    pub permit: Option<PermitData>,
+    pub signer: Option<String>,
+    pub issued_at: Option<String>,
+    pub movement: Option<Movement>,
+    pub list_issued_at: Option<OffsetDateTime>,
+}
+
+impl ScanResult {
+    pub fn json(&self) -> Value {
+        json!({
+            "valid": self.valid,
+            "reason": self.reason,
+            "permit": self.permit,
+            "signer": self.signer,
+            "movement": self.movement,
+            "revocation_list_issued_at": self.list_issued_at.and_then(|t| t.format(&Rfc3339).ok()),
+        })
+    }
+}
+
+/// Checks a scanned seal where the actor stands; records the movement of an accepted one at a
+/// port.
+pub async fn scan<S: Store>(
+    app: &App<S>,
+    who: &Authed,
+    bytes: &[u8],
+    direction: Option<Movement>,
+) -> ApiResult<ScanResult> {
+    let here = who.actor.verify_permits()?;
+    let trust = app.trust()?;
+    let now = app.now();
+    let v = profile::verify_permit(&trust, bytes, now);
+    let mut reason = v.verdict.reason.map(seal::Reason::code);
+    let permit = v.permit;
+    // Honoured only where it was issued (a border pass: anywhere in its border area).
+    if let (None, Some(p), Some(here)) = (reason, &permit, &here) {
+        let issuer =
+            CheckpointCode::parse(&p.checkpoint).ok().and_then(|c| app.checkpoints.get(&c));
+        let at = app.checkpoints.get(here);
+        if !matches!((issuer, at), (Some(i), Some(h)) if p.kind.valid_at(i, h)) {
+            reason = Some("wrong_checkpoint");
+        }
+    }
+    let record = match &permit {
+        Some(p) => app.store.permit_by_serial(&p.serial).await?,
+        None => None,
+    };
+    let mut movement = None;
+    if let (None, Some(r), Some(here)) = (reason, &record, &here)
+        && app.checkpoints.get(here).is_some_and(|c| c.kind == CheckpointKind::Seaport)
+    {
+        let last = app.store.movements(&r.permit.id).await?.first().map(|m| m.direction);
+        let d = direction.unwrap_or(match last {
+            Some(Movement::Ashore) => Movement::Aboard,
+            _ => Movement::Ashore,
+        });
+        app.store
+            .record_movement(&MovementRecord {
+                permit_id: r.permit.id.clone(),
+                checkpoint: here.clone(),
+                direction: d,
+                actor: who.actor.label(),
+                at: now,
+            })
+            .await?;
+        movement = Some(d);
+    }
+    app.audit(
+        who.audit(
+            "permit.verify",
+            record
+                .as_ref()
+                .map_or_else(|| "permit:unknown".into(), |r| format!("permit:{}", r.permit.id)),
+            json!({"valid": reason.is_none(), "reason": reason, "movement": movement}),
+        ),
+    )
+    .await?;
+    Ok(ScanResult {
+        valid: reason.is_none(),
+        reason,
+        permit,
+        signer: v.verdict.signer,
+        issued_at: record.and_then(|r| r.issued_at.format(&Rfc3339).ok()),
+        movement,
+        list_issued_at: trust.revocations_issued_at(),
+    })
+}
+
+/// `POST /api/v1/permits/verify`.
+pub async fn verify<S: Store>(
+    State(app): State<App<S>>,
+    who: Authed,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<Value>> {
+    let r: VerifyRequest = json_body(&body)?;
+    let direction = r
+        .direction
+        .as_deref()
+        .map(|d| {
+            Movement::parse(d).ok_or_else(|| {
+                ApiError::bad_request("invalid_field", "direction: ashore or aboard")
+            })
+        })
+        .transpose()?;
+    let bytes = match base64::engine::general_purpose::STANDARD.decode(r.seal_base64.trim()) {
+        Ok(b) => b,
+        Err(_) => {
+            who.actor.verify_permits()?;
+            return Ok(Json(json!({"valid": false, "reason": "unreadable", "permit": null})));
+        }
+    };
+    Ok(Json(scan(&app, &who, &bytes, direction).await?.json()))
+}
