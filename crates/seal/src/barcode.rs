@@ -41,8 +41,12 @@ pub enum BarcodeError {
     Write(String),
 }
 
-/// Dark modules as a square grid, row by row.
-fn modules(bytes: &[u8], symbology: Symbology) -> Result<(Vec<bool>, usize, usize), BarcodeError> {
+/// The symbol's modules, row by row (`true` dark), its width in modules and the quiet zone it
+/// needs around it: for drawing it as vectors on a printed card.
+pub fn modules(
+    bytes: &[u8],
+    symbology: Symbology,
+) -> Result<(Vec<bool>, usize, usize), BarcodeError> {
     match symbology {
         Symbology::Qr => {
             // One byte-mode segment in the smallest version it fits: a reader hands those

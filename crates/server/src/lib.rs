@@ -5,6 +5,7 @@
 pub mod agency_pages;
 pub mod api;
 pub mod auth;
+pub mod card;
 pub mod control;
 pub mod error;
 pub mod extract;
@@ -144,6 +145,8 @@ pub fn router<S: Store>(app: App<S>) -> Router {
         .route("/permits/{id}", get(permits::get_one::<S>))
         .route("/permits/{id}/barcode.png", get(permits::barcode::<S>))
         .route("/permits/{id}/revoke", post(permits::revoke::<S>))
+        .route("/permits/{id}/card.pdf", get(permits::card::<S>))
+        .route("/dossiers/{id}/permits/cards.pdf", get(permits::dossier_cards::<S>))
         .route("/dossiers/{id}/permits", post(permits::from_dossier::<S>))
         .fallback(api::not_found);
     Router::new()

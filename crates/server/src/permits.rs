@@ -660,3 +660,59 @@ pub async fn verify<S: Store>(
     };
     Ok(Json(scan(&app, &who, &bytes, direction).await?.json()))
 }
+
+async fn pdf<S: Store>(app: &App<S>, records: Vec<PermitRecord>) -> ApiResult<Response> {
+    let with_ctx: Vec<_> = records
+        .into_iter()
+        .map(|r| {
+            let checkpoint_name = app
+                .checkpoints
+                .get(&r.permit.checkpoint)
+                .map_or_else(|| r.permit.checkpoint.to_string(), |c| c.name_vi.clone());
+            (r, crate::card::CardContext { checkpoint_name })
+        })
+        .collect();
+    let bytes = tokio::task::spawn_blocking(move || crate::card::cards(&with_ctx))
+        .await
+        .map_err(|e| ApiError::internal(&e))?
+        .map_err(|e| ApiError::internal(&e))?;
+    Ok(([(header::CONTENT_TYPE, HeaderValue::from_static("application/pdf"))], bytes)
+        .into_response())
+}
+
+/// `GET /api/v1/permits/{id}/card.pdf`: the printable card.
+pub async fn card<S: Store>(
+    State(app): State<App<S>>,
+    who: Authed,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let p = visible(&app, &who, &id).await?;
+    app.audit(who.audit("permit.card", format!("permit:{id}"), json!({}))).await?;
+    pdf(&app, vec![p]).await
+}
+
+/// `GET /api/v1/dossiers/{id}/permits/cards.pdf`: the crew's cards in one document, those not
+/// revoked.
+pub async fn dossier_cards<S: Store>(
+    State(app): State<App<S>>,
+    who: Authed,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let d = crate::port::visible(&app, &who.actor, &id).await?;
+    who.actor.permits()?;
+    let list = app
+        .store
+        .permits(&PermitFilter {
+            dossier_id: Some(d.id.clone()),
+            limit: 1000,
+            ..Default::default()
+        })
+        .await?;
+    let list: Vec<_> = list.into_iter().filter(|p| p.revoked.is_none()).collect();
+    if list.is_empty() {
+        return Err(ApiError::not_found(format!("permits of dossier {id}")));
+    }
+    app.audit(who.audit("permit.card", format!("dossier:{id}"), json!({"cards": list.len()})))
+        .await?;
+    pdf(&app, list).await
+}

@@ -1183,4 +1183,20 @@ async fn a_crew_gets_its_shore_passes_from_the_approved_dossier<S: Store>(t: Tes
     let (_, list) =
         t.call("GET", &format!("/api/v1/permits?dossier={id}"), Some(&commander), None).await;
     assert_eq!(list["permits"].as_array().unwrap().len(), 28);
+    // The crew's cards: one printable document, a page each.
+    let (status, kind, pdf) =
+        t.get_bytes(&format!("/api/v1/dossiers/{id}/permits/cards.pdf"), &commander).await;
+    assert_eq!((status, kind.as_str()), (StatusCode::OK, "application/pdf"));
+    assert!(pdf.starts_with(b"%PDF-"));
+    let text = String::from_utf8_lossy(&pdf);
+    let pages = |t: &str| {
+        let t = t.replace("/Type /", "/Type/");
+        t.match_indices("/Type/Page").filter(|(i, _)| !t[i + 10..].starts_with('s')).count()
+    };
+    assert_eq!(pages(&text), 28);
+    let one = list["permits"][0]["id"].as_str().unwrap();
+    let (status, kind, card) =
+        t.get_bytes(&format!("/api/v1/permits/{one}/card.pdf"), &commander).await;
+    assert_eq!((status, kind.as_str()), (StatusCode::OK, "application/pdf"));
+    assert_eq!(pages(&String::from_utf8_lossy(&card)), 1);
 }
