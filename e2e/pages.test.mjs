@@ -332,7 +332,66 @@ test("a port dossier: the agency files with an uploaded crew list, the officer r
   const history = await agent.textContent("#history");
   assert.match(history, /commander\.haiphong/);
   await agent.screenshot({ path: join(shots, "dossier-approved.png"), fullPage: true });
-  for (const p of [agent, officer, commander]) await p.context().close();
+
+  // The commander issues the crew's shore passes in one action: SANTOS asked (REYES did not,
+  // and NGUYEN is Vietnamese).
+  await commander.click("#issue-passes");
+  await commander.waitForLoadState();
+  assert.equal(await commander.locator("#passes-table tbody tr").count(), 1);
+  assert.match(await commander.textContent("#passes-table"), /SANTOS/);
+  const cards = await commander.request.get(base + await commander.getAttribute("#cards", "href"));
+  assert.equal(cards.headers()["content-type"], "application/pdf");
+  assert.ok((await cards.body()).subarray(0, 5).toString() === "%PDF-");
+  await commander.screenshot({ path: join(shots, "dossier-shore-passes.png"), fullPage: true });
+  await commander.click("#passes-table a");
+  const permitUrl = commander.url();
+  assert.match(permitUrl, /\/permits\/[0-9a-f-]{36}$/);
+  const permitId = permitUrl.split("/").pop();
+  await commander.waitForFunction(() => document.querySelector("img.barcode").naturalWidth > 0);
+  await commander.screenshot({ path: join(shots, "permit.png"), fullPage: true });
+
+  // At the gangway, on a phone: the scanner types the code; the verdict comes large, with the
+  // holder to compare, and the movement is recorded.
+  const guard = await signIn("officer.haiphong", { width: 390, height: 844 });
+  const seal = (await (await guard.request.get(`${base}/api/v1/permits/${permitId}`)).json()).seal_base64;
+  await guard.goto(base + "/scan");
+  await guard.fill("#code", seal);
+  const started = Date.now();
+  await guard.press("#code", "Enter");
+  await guard.waitForSelector("#verdict");
+  const took = Date.now() - started;
+  assert.match(await guard.textContent("#band"), /HỢP LỆ/);
+  assert.doesNotMatch(await guard.textContent("#band"), /KHÔNG/);
+  assert.match(await guard.textContent("#holder-name"), /SANTOS/);
+  assert.match(await guard.textContent("#movement"), /Lên bờ/);
+  console.log(`scan to verdict on the page: ${took} ms`);
+  await guard.screenshot({ path: join(shots, "scan-valid-phone.png"), fullPage: true });
+  // What the camera sends: a frame with the code in it, read on the server.
+  const frame = await guard.evaluate(async (id) => {
+    const png = await (await fetch(`/api/v1/permits/${id}/barcode.png?symbology=qr`)).blob();
+    const r = await fetch("/scan/frame", {
+      method: "POST", body: png,
+      headers: { "x-csrf": document.getElementById("csrf").value, "content-type": "image/png" },
+    });
+    return { status: r.status, body: r.status === 200 ? await r.json() : null };
+  }, permitId);
+  assert.equal(frame.status, 200);
+  assert.equal(frame.body.seal_base64, seal);
+
+  // Revoked: the next scan is refused, and says why.
+  await commander.goto(permitUrl);
+  await commander.click("details.danger-zone summary");
+  await commander.fill("#revoke-reason", "Vi phạm quy định đi bờ");
+  await commander.click("#revoke");
+  await commander.waitForLoadState();
+  assert.match(await commander.textContent("#status"), /Revoked/);
+  await guard.fill("#code", seal);
+  await guard.press("#code", "Enter");
+  await guard.waitForSelector("#verdict");
+  assert.match(await guard.textContent("#band"), /KHÔNG HỢP LỆ/);
+  assert.match(await guard.textContent("#reason"), /thu hồi/);
+  await guard.screenshot({ path: join(shots, "scan-revoked-phone.png"), fullPage: true });
+  for (const p of [agent, officer, commander, guard]) await p.context().close();
 });
 
 test("the procedures are listed publicly, without signing in", async () => {

@@ -12,6 +12,7 @@ pub mod extract;
 pub mod i18n;
 pub mod keys;
 pub mod pages;
+pub mod permit_pages;
 pub mod permits;
 pub mod port;
 pub mod port_pages;
@@ -189,6 +190,15 @@ pub fn router<S: Store>(app: App<S>) -> Router {
         .route("/agency/staff", post(agency_pages::add_staff::<S>))
         .route("/agency/close", post(agency_pages::close::<S>))
         .route("/stats", get(agency_pages::stats::<S>))
+        .route("/scan", get(permit_pages::scan_form::<S>).post(permit_pages::scan::<S>))
+        .route(
+            "/scan/frame",
+            post(permit_pages::frame).layer(DefaultBodyLimit::max(8 * 1024 * 1024)),
+        )
+        .route("/permits", get(permit_pages::list::<S>).post(permit_pages::issue::<S>))
+        .route("/permits/{id}", get(permit_pages::one::<S>))
+        .route("/permits/{id}/revoke", post(permit_pages::revoke::<S>))
+        .route("/dossiers/{id}/shore-passes", post(permit_pages::shore_passes::<S>))
         .route("/static/app.css", get(pages::css))
         .route("/static/app.js", get(pages::js))
         .nest("/api/v1", api)

@@ -96,6 +96,12 @@ fn nav(actor: &Actor, t: &'static Texts, path: &str) -> Vec<(&'static str, &'sta
     if crate::port_pages::sees_dossiers(role) {
         items.push(("/dossiers", lang.port().dossiers));
     }
+    if crate::permit_pages::sees_permits(role) {
+        if matches!(role, Some(Role::Officer | Role::Commander)) {
+            items.push(("/scan", lang.permit().scan));
+        }
+        items.push(("/permits", lang.permit().permits));
+    }
     if crate::agency_pages::sees_stats(actor) {
         items.push(("/stats", lang.agency().stats));
     }

@@ -117,7 +117,7 @@ impl<S: Store> App<S> {
     }
 }
 
-fn day(field: &'static str, s: &str) -> ApiResult<Date> {
+pub fn day(field: &'static str, s: &str) -> ApiResult<Date> {
     let fmt = time::macros::format_description!("[year]-[month]-[day]");
     Date::parse(s.trim(), &fmt).map_err(|_| {
         ApiError::bad_request("invalid_field", format!("{field}: {s:?} is not a date (YYYY-MM-DD)"))
@@ -162,7 +162,7 @@ pub struct Issue {
     pub valid_until: Date,
 }
 
-fn holder(h: &HolderInput) -> ApiResult<Holder> {
+pub fn holder(h: &HolderInput) -> ApiResult<Holder> {
     let name = |field: &'static str, s: &str| -> ApiResult<String> {
         let t = s.split_whitespace().collect::<Vec<_>>().join(" ");
         if t.chars().count() > 80 {

@@ -431,6 +431,9 @@ pub struct DossierPage {
     at: &'static crate::i18n::AgencyTexts,
     /// The border guard's note, when it asks this agency for a supplement.
     supplement: Option<String>,
+    ppt: &'static crate::i18n::PermitTexts,
+    passes: Vec<crate::permit_pages::PermitRow>,
+    can_issue_passes: bool,
     id: String,
     procedure: &'static str,
     checkpoint: String,
@@ -548,7 +551,11 @@ async fn dossier_page<S: Store>(
             .and_then(|e| e.note.clone())
             .unwrap_or_default()
     });
+    let (passes, can_issue_passes) = crate::permit_pages::dossier_passes(app, &page, &d).await?;
     Ok(DossierPage {
+        ppt: PageLang::of(&page).permit(),
+        passes,
+        can_issue_passes,
         supplement,
         at: PageLang::of(&page).agency(),
         id: d.id.clone(),

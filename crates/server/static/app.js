@@ -59,3 +59,75 @@
   input.focus();
   input.setSelectionRange(input.value.length, input.value.length);
 })();
+
+// The gangway scan: a handheld scanner types the code and Enter; the camera's frames go to
+// the server, which reads the code and hands it back to be checked like a typed one.
+(function () {
+  "use strict";
+  var form = document.getElementById("scan-form");
+  if (!form) return;
+  var code = document.getElementById("code");
+  code.value = "";
+  code.focus();
+  code.addEventListener("keydown", function (e) {
+    if (e.key === "Enter" && !e.shiftKey && code.value.trim() !== "") {
+      e.preventDefault();
+      form.requestSubmit();
+    }
+  });
+  var button = document.getElementById("camera");
+  var video = document.getElementById("viewfinder");
+  if (!button || !navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) return;
+  button.hidden = false;
+  var label = button.textContent;
+  var stream = null, timer = null, busy = false;
+  var canvas = document.createElement("canvas");
+  function stop() {
+    if (timer) clearInterval(timer);
+    timer = null;
+    if (stream) stream.getTracks().forEach(function (t) { t.stop(); });
+    stream = null;
+    video.hidden = true;
+    button.textContent = label;
+  }
+  function grab() {
+    if (busy || !video.videoWidth) return;
+    busy = true;
+    var scale = Math.min(1, 1280 / video.videoWidth);
+    canvas.width = Math.round(video.videoWidth * scale);
+    canvas.height = Math.round(video.videoHeight * scale);
+    canvas.getContext("2d").drawImage(video, 0, 0, canvas.width, canvas.height);
+    canvas.toBlob(function (blob) {
+      fetch("/scan/frame", {
+        method: "POST",
+        headers: { "x-csrf": document.getElementById("csrf").value, "content-type": "image/jpeg" },
+        body: blob,
+        credentials: "same-origin"
+      }).then(function (r) {
+        return r.status === 200 ? r.json() : null;
+      }).then(function (found) {
+        busy = false;
+        if (found && found.seal_base64) {
+          stop();
+          code.value = found.seal_base64;
+          form.requestSubmit();
+        }
+      }).catch(function () { busy = false; });
+    }, "image/jpeg", 0.85);
+  }
+  button.addEventListener("click", function () {
+    if (stream) { stop(); return; }
+    navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" }, audio: false })
+      .then(function (s) {
+        stream = s;
+        video.srcObject = s;
+        video.hidden = false;
+        video.play();
+        button.textContent = button.dataset.stop;
+        timer = setInterval(grab, 350);
+      })
+      .catch(function () {
+        button.textContent = button.dataset.denied;
+      });
+  });
+})();
