@@ -31,6 +31,9 @@ pub enum BenchCommand {
     /// The port procedures: a 1,000-person crew list uploaded, the officer's queue with many
     /// dossiers stored (run on a fresh store).
     Port(crate::cmd::bench_port::PortArgs),
+    /// The permits: a crew's shore passes and cards in one action, online and offline
+    /// verification (run on a fresh store).
+    Permits(crate::cmd::bench_permits::PermitArgs),
 }
 
 #[derive(Debug, Args)]
@@ -72,6 +75,7 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
             with_store!(backend, |s| fill(&s, &a).await)
         }
         BenchCommand::Port(a) => crate::cmd::bench_port::run(a).await,
+        BenchCommand::Permits(a) => crate::cmd::bench_permits::run(a).await,
         BenchCommand::Control(a) => {
             let backend = a.store.open(false).await?;
             with_store!(backend, |s| control(s, &a).await)

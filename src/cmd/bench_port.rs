@@ -49,7 +49,7 @@ pub async fn run(a: PortArgs) -> anyhow::Result<()> {
 }
 
 /// A valid tax code not used before: nine digits from the clock, the tenth to match.
-fn fresh_tax_code(now: OffsetDateTime) -> anyhow::Result<TaxCode> {
+pub(crate) fn fresh_tax_code(now: OffsetDateTime) -> anyhow::Result<TaxCode> {
     let mut base = (now.unix_timestamp_nanos() / 1_000 % 900_000_000) as u64 + 100_000_000;
     loop {
         let digits: Vec<u32> = format!("{base:09}").bytes().map(|b| u32::from(b - b'0')).collect();
@@ -83,7 +83,7 @@ fn seafarer(i: usize, rank: &str) -> PersonOnBoard {
     }
 }
 
-async fn token_for<S: Store>(
+pub(crate) async fn token_for<S: Store>(
     store: &S,
     name: &str,
     role: Role,

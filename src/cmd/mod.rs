@@ -1,4 +1,5 @@
 pub mod bench;
+pub mod bench_permits;
 pub mod bench_port;
 pub mod demo;
 pub mod demo_port;
