@@ -98,3 +98,81 @@ fn seals_are_verified_offline_with_a_reason_for_each_refusal() {
         assert!(!err.trim().is_empty(), "{args:?}");
     }
 }
+
+fn keys(args: &[&str], passphrase: Option<&str>) -> (bool, String, String) {
+    let mut cmd = crate::helpers::bienphong();
+    cmd.args(args).env_remove("BIENPHONG_DATABASE_URL").env_remove("BIENPHONG_DATA_DIR");
+    match passphrase {
+        Some(p) => cmd.env("BIENPHONG_KEY_PASSPHRASE", p),
+        None => cmd.env_remove("BIENPHONG_KEY_PASSPHRASE"),
+    };
+    let out = cmd.output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn keys_are_made_once_locked_and_exported_for_offline_verifiers() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    let pass = Some("a passphrase for the test keys");
+    let (ok, _, err) = keys(&["keys", "init", "--data-dir", d], None);
+    assert!(
+        !ok && err.contains("BIENPHONG_KEY_PASSPHRASE") && err.trim().lines().count() == 1,
+        "{err}"
+    );
+    let (ok, _, err) = keys(&["keys", "init", "--data-dir", d], Some("short"));
+    assert!(!ok && err.contains("12 characters"), "{err}");
+    let (ok, out, err) = keys(&["keys", "init", "--data-dir", d], pass);
+    assert!(ok, "{err}");
+    assert!(out.starts_with("root made;"), "{out}");
+    let (ok, out, _) = keys(&["keys", "init", "--data-dir", d], pass);
+    assert!(ok && out.contains("0 signers made"), "{out}");
+    // The locked keys open with their passphrase only.
+    let (ok, _, err) = keys(
+        &["keys", "rotate", "--checkpoint", "CANG-HAI-PHONG", "--data-dir", d],
+        Some("not the passphrase"),
+    );
+    assert!(!ok && err.contains("wrong passphrase"), "{err}");
+    let (ok, out, err) =
+        keys(&["keys", "rotate", "--checkpoint", "CANG-HAI-PHONG", "--data-dir", d], pass);
+    assert!(ok && out.contains("signs with VN"), "{out}{err}");
+    let trust = dir.path().join("trust");
+    let t = trust.to_str().unwrap();
+    let (ok, _, err) = keys(&["trust", "export", "--out", t, "--data-dir", d], None);
+    assert!(ok, "{err}");
+    for f in ["root.crt", "certificates.crl", "permits.crl"] {
+        assert!(trust.join(f).is_file(), "{f}");
+    }
+    let signers = std::fs::read_dir(trust.join("signers")).unwrap().count();
+    let checkpoints = store_checkpoints();
+    assert_eq!(signers, checkpoints + 1, "every checkpoint's signer, and the one rotated out");
+    // No private key leaves: nothing exported is a locked key or PKCS #8.
+    for entry in walk(&trust) {
+        let bytes = std::fs::read(&entry).unwrap();
+        assert!(!bytes.starts_with(b"BPK1"), "{}", entry.display());
+    }
+    // The exported folder is a trust store `seal verify` takes.
+    let (code, v, _) = verify(&["--trust-store", t, "--hex", "DC03"]);
+    assert_eq!((code, v["reason"].as_str()), (Some(1), Some("wrong_format")));
+}
+
+fn store_checkpoints() -> usize {
+    let csv = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/store/reference/checkpoints.csv"),
+    )
+    .unwrap();
+    csv.lines().skip(1).filter(|l| !l.trim().is_empty()).count()
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() { out.extend(walk(&p)) } else { out.push(p) }
+    }
+    out
+}
