@@ -347,6 +347,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         seal::locked::Passphrase::new(DEMO_KEY_PASSPHRASE.into()).context("the demo passphrase")?,
     );
     server::keys::init(&store, &passphrase, now).await.context("making the demo's signing keys")?;
+    let permit_sample = demo_permits(&store, &passphrase, now, today).await?;
     let counts = (travellers.len(), crossings.len(), entries.len());
     let elapsed = started.elapsed();
     let options = server::Options { key_passphrase: Some(passphrase), ..Default::default() };
@@ -372,6 +373,8 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
             );
         }
         println!("e-gate token at MONG-CAI: {}", gate.expose());
+        println!("a permit to try at /scan as officer.haiphong (paste it, then Enter):");
+        println!("  {permit_sample}");
         println!("documents to try at the desk:");
         for (what, mrz) in samples {
             if let Some(mrz) = mrz {
@@ -380,6 +383,75 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         }
     })
     .await
+}
+
+/// A few permits, signed as the server signs them: an embarkation permit at Hải Phòng and a
+/// border pass at Móng Cái. Returns the first one's seal in base64, to try at the scan page.
+async fn demo_permits(
+    store: &SqliteStore,
+    passphrase: &seal::locked::Passphrase,
+    now: OffsetDateTime,
+    today: time::Date,
+) -> anyhow::Result<String> {
+    use base64::Engine as _;
+    use domain::permit::PermitKind;
+    use store::PermitStore;
+    use store::permit::{Holder, NewPermit};
+    let keyring = server::keys::unlock(store, passphrase).await?;
+    let people = [
+        (PermitKind::Embarkation, "CANG-HAI-PHONG", "Trần", "Văn Hùng", "C2345678", 90),
+        (PermitKind::Embarkation, "CANG-HAI-PHONG", "Phạm", "Thị Lan", "C3456789", 365),
+        (PermitKind::BorderPass, "MONG-CAI", "Lý", "Thị Hoa", "C4567890", 180),
+    ];
+    let mut permits = Vec::new();
+    for (i, (kind, cp, family, given, number, days)) in people.into_iter().enumerate() {
+        let checkpoint = CheckpointCode::parse(cp)?;
+        let signer = keyring.signer(&checkpoint)?;
+        let holder = Holder {
+            family_name: family.into(),
+            given_names: given.into(),
+            nationality: Country::parse("VNM")?,
+            birth_date: time::Date::from_calendar_date(1980 + i as i32 * 4, time::Month::May, 19)?,
+            document_number: domain::DocumentNumber::parse(number)?,
+        };
+        let serial = seal::pki::random_serial(6)?;
+        let data = seal::profile::PermitData {
+            kind,
+            serial: serial.clone(),
+            name_mrz: mrz::name_field(family, given, 39)?.trim_end_matches('<').to_string(),
+            name: format!("{family} {given}"),
+            document_number: number.into(),
+            nationality: "VNM".into(),
+            birth_date: holder.birth_date,
+            vessel_imo: None,
+            checkpoint: cp.into(),
+            valid_from: today,
+            valid_until: today + Duration::days(days - 1),
+        };
+        let sealed = seal::profile::sign_permit(
+            &data,
+            &signer.identifier,
+            &signer.serial,
+            today,
+            &signer.key,
+        )?;
+        permits.push(NewPermit {
+            id: uuid_from(&mut Rng::new(0x5EA1 + i as u64)),
+            serial,
+            kind,
+            checkpoint,
+            dossier_id: None,
+            holder,
+            vessel_imo: None,
+            valid_from: data.valid_from,
+            valid_until: data.valid_until,
+            seal: sealed,
+            signer: format!("{}{}", signer.identifier, signer.serial),
+            issued_by: "user:commander.haiphong".into(),
+        });
+    }
+    store.create_permits(&permits, now).await.context("storing the demo's permits")?;
+    Ok(base64::engine::general_purpose::STANDARD.encode(&permits[0].seal))
 }
 
 /// Locks the demo's signing keys; a real installation sets its own in
