@@ -571,20 +571,9 @@ pub async fn dossier_passes<S: Store>(
             ..Default::default()
         })
         .await?;
-    let eligible = dossier.status == domain::port::DossierStatus::Approved
-        && matches!(
-            dossier.procedure,
-            domain::port::ProcedureCode::VesselEntry | domain::port::ProcedureCode::VesselPortShift
-        )
+    let eligible = permits::gives_shore_passes(dossier)
         && page.who.actor.issue_permits_at(&dossier.checkpoint).is_ok();
-    let vn = domain::Country::parse("VNM").ok();
-    let waiting = dossier.crew.iter().any(|p| {
-        p.shore_leave
-            && Some(p.nationality) != vn
-            && !list.iter().any(|r| {
-                r.revoked.is_none() && r.permit.holder.document_number == p.document_number
-            })
-    });
+    let waiting = permits::waiting_for_pass(dossier, &list).next().is_some();
     Ok((rows(texts(page), &list, app.today()), eligible && waiting))
 }
 

@@ -318,6 +318,27 @@ pub struct CrewPassRequest {
     pub valid_until: Option<String>,
 }
 
+/// Whether a dossier gives its crew shore passes: an approved entry or port shift.
+pub fn gives_shore_passes(d: &store::port::DossierRecord) -> bool {
+    d.status == DossierStatus::Approved
+        && matches!(d.procedure, ProcedureCode::VesselEntry | ProcedureCode::VesselPortShift)
+}
+
+/// The crew still waiting for a shore pass: foreign, shore leave asked, none held (revoked
+/// ones do not count).
+pub fn waiting_for_pass<'a>(
+    d: &'a store::port::DossierRecord,
+    held: &'a [PermitRecord],
+) -> impl Iterator<Item = &'a fal::PersonOnBoard> + 'a {
+    d.crew.iter().filter(move |p| {
+        p.shore_leave
+            && p.nationality != Country::VNM
+            && !held.iter().any(|h| {
+                h.revoked.is_none() && h.permit.holder.document_number == p.document_number
+            })
+    })
+}
+
 /// The shore passes a dossier's crew asked for, not yet issued: foreign crew with shore leave
 /// requested, each once.
 pub async fn crew_passes<S: Store>(
@@ -327,9 +348,7 @@ pub async fn crew_passes<S: Store>(
     valid_until: Option<Date>,
 ) -> ApiResult<Vec<PermitRecord>> {
     let d = crate::port::visible(app, &who.actor, dossier_id).await?;
-    if d.status != DossierStatus::Approved
-        || !matches!(d.procedure, ProcedureCode::VesselEntry | ProcedureCode::VesselPortShift)
-    {
+    if !gives_shore_passes(&d) {
         return Err(ApiError::new(
             StatusCode::CONFLICT,
             "not_eligible",
@@ -352,16 +371,7 @@ pub async fn crew_passes<S: Store>(
             ..Default::default()
         })
         .await?;
-    let vn = Country::parse("VNM")?;
-    let issues: Vec<Issue> = d
-        .crew
-        .iter()
-        .filter(|p| p.shore_leave && p.nationality != vn)
-        .filter(|p| {
-            !held.iter().any(|h| {
-                h.revoked.is_none() && h.permit.holder.document_number == p.document_number
-            })
-        })
+    let issues: Vec<Issue> = waiting_for_pass(&d, &held)
         .map(|p| Issue {
             kind: PermitKind::ShorePass,
             holder: Holder {
