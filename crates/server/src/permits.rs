@@ -359,10 +359,19 @@ pub async fn crew_passes<S: Store>(
         ApiError::new(StatusCode::CONFLICT, "not_eligible", "the dossier names no vessel")
     })?;
     let today = app.today();
-    let until = valid_until
-        .or_else(|| d.port_call.etd.map(|t| t.to_offset(VIETNAM).date()))
-        .filter(|u| *u >= today)
-        .unwrap_or(today + Duration::days(6));
+    // Asked for: as asked (and checked); else the departure day, within the month a shore pass
+    // may run, or a week when the departure is not known.
+    let until = match valid_until {
+        Some(u) => u,
+        None => d
+            .port_call
+            .etd
+            .map(|t| t.to_offset(VIETNAM).date())
+            .filter(|u| *u >= today)
+            .map_or(today + Duration::days(6), |u| {
+                u.min(today + Duration::days(PermitKind::ShorePass.max_days() - 1))
+            }),
+    };
     let held = app
         .store
         .permits(&PermitFilter {
