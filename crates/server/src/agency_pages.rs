@@ -218,18 +218,21 @@ impl std::fmt::Debug for StaffForm {
     }
 }
 
+/// A form of the agent's own agency, its CSRF token checked: the agency's id.
+fn own_agency(page: &Page, csrf: &str) -> Result<i64, ApiError> {
+    check_csrf(page, csrf)?;
+    Ok(page.who.actor.file_dossiers()?.agency())
+}
+
 /// `POST /agency/staff`.
 pub async fn add_staff<S: Store>(
     State(app): State<App<S>>,
     page: Page,
     Form(f): Form<StaffForm>,
 ) -> Response {
-    if let Err(e) = check_csrf(&page, &f.csrf) {
-        return e.into_response();
-    }
-    let agency = match page.who.actor.file_dossiers() {
-        Ok(r) => r.agency(),
-        Err(e) => return ApiError::from(e).into_response(),
+    let agency = match own_agency(&page, &f.csrf) {
+        Ok(a) => a,
+        Err(e) => return e.into_response(),
     };
     let result = port::add_agency_staff(&app, &page.who, agency, &f.username, f.password).await;
     let at = PageLang::of(&page).agency();
@@ -261,12 +264,9 @@ pub async fn close<S: Store>(
     page: Page,
     Form(f): Form<CloseForm>,
 ) -> Response {
-    if let Err(e) = check_csrf(&page, &f.csrf) {
-        return e.into_response();
-    }
-    let agency = match page.who.actor.file_dossiers() {
-        Ok(r) => r.agency(),
-        Err(e) => return ApiError::from(e).into_response(),
+    let agency = match own_agency(&page, &f.csrf) {
+        Ok(a) => a,
+        Err(e) => return e.into_response(),
     };
     let record = match app.store.agency(agency).await {
         Ok(Some(a)) => a,
