@@ -171,10 +171,14 @@ pub async fn run<S: Store>(
                 tracing::warn!("no signing keys yet: run `bienphong keys init` to issue permits");
             }
         }
-        None => tracing::info!(
-            "permits are not signed here: {} is not set",
-            server::keys::PASSPHRASE_VAR
-        ),
+        None => {
+            // Permits are still verified here, with the certificates and lists stored.
+            app.refresh_keys().await.context("reading the permits' certificates")?;
+            tracing::info!(
+                "permits are not signed here: {} is not set",
+                server::keys::PASSPHRASE_VAR
+            );
+        }
     }
     let listener = tokio::net::TcpListener::bind(listen)
         .await

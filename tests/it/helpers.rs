@@ -119,12 +119,19 @@ pub struct Server {
 
 impl Server {
     pub fn start(store_args: &[&str]) -> Server {
+        Server::start_with(store_args, &[])
+    }
+
+    /// With these environment variables set for the server alone.
+    pub fn start_with(store_args: &[&str], env: &[(&str, &str)]) -> Server {
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let addr = format!("127.0.0.1:{port}");
         let mut args = vec!["serve", "--listen", &addr];
         args.extend_from_slice(store_args);
         let child = bienphong()
             .args(&args)
+            .env_remove("BIENPHONG_KEY_PASSPHRASE")
+            .envs(env.iter().copied())
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::helpers::run_code;
 
@@ -175,4 +175,72 @@ fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
         if p.is_dir() { out.extend(walk(&p)) } else { out.push(p) }
     }
     out
+}
+
+#[test]
+fn a_server_signs_with_the_passphrase_and_verifies_without_it() {
+    use crate::helpers::{Server, http, run};
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    let pass = "a passphrase for the test keys";
+    let (ok, _, err) = keys(&["keys", "init", "--data-dir", d], Some(pass));
+    assert!(ok, "{err}");
+    for (name, role) in [("commander.hp", "commander"), ("officer.hp", "officer")] {
+        let args = [
+            "user",
+            "add",
+            "--username",
+            name,
+            "--role",
+            role,
+            "--checkpoint",
+            "CANG-HAI-PHONG",
+            "--password-stdin",
+            "--data-dir",
+            d,
+        ];
+        let (ok, _, err) = run(&args, "correct horse battery\n");
+        assert!(ok, "{err}");
+    }
+    let token = |addr: &str, name: &str| {
+        let body = json!({"username": name, "password": "correct horse battery"}).to_string();
+        let (status, answer) = http(addr, "POST", "/api/v1/auth/token", None, Some(&body));
+        assert_eq!(status, 200, "{answer}");
+        serde_json::from_str::<Value>(&answer).unwrap()["token"].as_str().unwrap().to_string()
+    };
+    let today = time::OffsetDateTime::now_utc().to_offset(time::macros::offset!(+7)).date();
+    let permit = json!({
+        "type": "embarkation", "checkpoint": "CANG-HAI-PHONG",
+        "holder": {"family_name": "Trần", "given_names": "Văn Hùng", "nationality": "VNM",
+                   "birth_date": "1980-05-19", "document_number": "C2345678"},
+        "valid_until": (today + time::Duration::days(30)).to_string(),
+    })
+    .to_string();
+    let seal = {
+        let server = Server::start_with(&["--data-dir", d], &[("BIENPHONG_KEY_PASSPHRASE", pass)]);
+        let commander = token(&server.addr, "commander.hp");
+        let (status, answer) =
+            http(&server.addr, "POST", "/api/v1/permits", Some(&commander), Some(&permit));
+        assert_eq!(status, 201, "{answer}");
+        serde_json::from_str::<Value>(&answer).unwrap()["seal_base64"].as_str().unwrap().to_string()
+    };
+    // Without the passphrase: nothing is signed, but scans are checked at once.
+    let server = Server::start(&["--data-dir", d]);
+    let (status, answer) = http(
+        &server.addr,
+        "POST",
+        "/api/v1/permits",
+        Some(&token(&server.addr, "commander.hp")),
+        Some(&permit),
+    );
+    assert_eq!(status, 503, "{answer}");
+    assert!(answer.contains("keys_not_open"));
+    let body = json!({"seal_base64": seal}).to_string();
+    let officer = token(&server.addr, "officer.hp");
+    let (status, answer) =
+        http(&server.addr, "POST", "/api/v1/permits/verify", Some(&officer), Some(&body));
+    assert_eq!(status, 200, "{answer}");
+    let v: Value = serde_json::from_str(&answer).unwrap();
+    assert_eq!((v["valid"].clone(), v["movement"].clone()), (json!(true), json!("ashore")), "{v}");
+    assert_eq!(v["permit"]["name"], "Trần Văn Hùng");
 }
