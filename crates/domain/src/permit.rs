@@ -100,13 +100,13 @@ impl PermitKind {
     }
 }
 
-/// Checks a permit's days and place before it is signed.
+/// Checks a permit's days and place before it is signed. A permit may have started already:
+/// a lost card is issued again for the days it had.
 pub fn check_issue(
     kind: PermitKind,
     checkpoint: &Checkpoint,
     valid_from: Date,
     valid_until: Date,
-    today: Date,
     has_vessel: bool,
 ) -> Result<(), InvalidValue> {
     if !kind.issued_at(checkpoint.kind) {
@@ -117,9 +117,6 @@ pub fn check_issue(
     }
     if valid_until < valid_from {
         return Err(InvalidValue::new("valid_until", "before valid_from"));
-    }
-    if valid_from < today {
-        return Err(InvalidValue::new("valid_from", "a permit does not start in the past"));
     }
     let days = (valid_until - valid_from).whole_days() + 1;
     if days > kind.max_days() {
@@ -161,7 +158,7 @@ mod tests {
         let mc = cp("MONG-CAI", CheckpointKind::LandInternational, "Quảng Ninh");
         let bl = cp("BAC-LUAN", CheckpointKind::LandInternational, "Quảng Ninh");
         let today = date!(2026 - 11 - 25);
-        let ok = |k, c: &Checkpoint, until, vessel| check_issue(k, c, today, until, today, vessel);
+        let ok = |k, c: &Checkpoint, until, vessel| check_issue(k, c, today, until, vessel);
         assert!(ok(PermitKind::ShorePass, &hp, date!(2026 - 12 - 25), true).is_ok());
         assert!(ok(PermitKind::ShorePass, &hp, date!(2026 - 12 - 26), true).is_err(), "32 days");
         assert!(ok(PermitKind::ShorePass, &hp, date!(2026 - 11 - 28), false).is_err());
@@ -170,9 +167,8 @@ mod tests {
         assert!(ok(PermitKind::BorderPass, &mc, date!(2027 - 11 - 25), false).is_ok());
         assert!(ok(PermitKind::Embarkation, &hp, date!(2026 - 11 - 24), false).is_err());
         assert!(
-            check_issue(PermitKind::Embarkation, &hp, date!(2026 - 11 - 24), today, today, false)
-                .is_err(),
-            "no backdating"
+            check_issue(PermitKind::Embarkation, &hp, date!(2026 - 11 - 01), today, false).is_ok(),
+            "a running permit issued again"
         );
         assert!(PermitKind::BorderPass.valid_at(&mc, &bl));
         assert!(

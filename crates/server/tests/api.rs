@@ -1085,6 +1085,20 @@ async fn permits_are_issued_scanned_and_revoked<S: Store>(t: TestApp<S>) {
     assert_eq!(v["reason"], "bad_signature", "{v}");
     let (_, v) = scan(officer.clone(), "%%%".into()).await;
     assert_eq!(v["reason"], "unreadable");
+    // A permit whose days are over (a card issued again for its record) is refused as expired;
+    // one that has not begun, as not yet valid.
+    for (from, until, reason) in
+        [("2026-01-01", "2026-03-01", "expired"), ("2026-12-01", "2027-01-01", "not_yet_valid")]
+    {
+        let mut old = embarkation("VO");
+        old["valid_from"] = json!(from);
+        old["valid_until"] = json!(until);
+        let (status, body) = t.call("POST", "/api/v1/permits", Some(&commander), Some(old)).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        let (_, v) = scan(officer.clone(), body["seal_base64"].as_str().unwrap().into()).await;
+        assert_eq!((v["valid"].clone(), v["reason"].clone()), (json!(false), json!(reason)), "{v}");
+        assert_eq!(v["movement"], Value::Null);
+    }
     let (_, body) = t.call("GET", &format!("/api/v1/permits/{id}"), Some(&officer), None).await;
     assert_eq!(body["movements"].as_array().unwrap().len(), 2);
 
