@@ -224,6 +224,15 @@ fn a_server_signs_with_the_passphrase_and_verifies_without_it() {
         assert_eq!(status, 201, "{answer}");
         serde_json::from_str::<Value>(&answer).unwrap()["seal_base64"].as_str().unwrap().to_string()
     };
+    // Offline: the exported folder is all `seal verify` needs.
+    let trust = dir.path().join("trust");
+    let (ok, _, err) =
+        keys(&["trust", "export", "--out", trust.to_str().unwrap(), "--data-dir", d], None);
+    assert!(ok, "{err}");
+    let (code, v, _) = verify(&["--trust-store", trust.to_str().unwrap(), "--base64", &seal]);
+    assert_eq!(code, Some(0), "{v}");
+    assert_eq!(v["features"]["kind"], "embarkation");
+    assert_eq!(v["header"]["issuing_country"], "VNM");
     // Without the passphrase: nothing is signed, but scans are checked at once.
     let server = Server::start(&["--data-dir", d]);
     let (status, answer) = http(
