@@ -115,7 +115,7 @@ struct Answer {
 }
 
 #[derive(Debug, Serialize)]
-struct HitOut {
+pub(super) struct HitOut {
     id: String,
     score: f64,
     matched_name: String,

@@ -12,7 +12,7 @@ use screen::eval::EvalSet;
 use screen::{DocumentNumber, Query, SearchOptions, Sex};
 use serde::{Deserialize, Serialize};
 
-use super::screen::QueryLine;
+use super::screen::{HitOut, QueryLine};
 
 #[derive(Debug, Subcommand)]
 pub enum EvalCommand {
@@ -37,6 +37,12 @@ pub enum EvalCommand {
         /// Thresholds to report recall and false alarms at.
         #[arg(long, value_delimiter = ',', default_value = "0.6,0.65,0.7,0.75,0.8,0.85,0.9")]
         thresholds: Vec<f32>,
+        /// Also write every query with its label and its hits down to `--dump-threshold`, as
+        /// JSON Lines, to study the misses and the false alarms.
+        #[arg(long)]
+        dump: Option<PathBuf>,
+        #[arg(long, default_value_t = 0.2)]
+        dump_threshold: f32,
     },
 }
 
@@ -57,7 +63,13 @@ pub fn run(command: EvalCommand) -> anyhow::Result<()> {
         EvalCommand::Generate { entries, positives, negatives, seed, out } => {
             generate(entries, positives, negatives, seed, &out)
         }
-        EvalCommand::Run { dir, thresholds } => evaluate(&dir, &thresholds),
+        EvalCommand::Run { dir, thresholds, dump, dump_threshold } => {
+            evaluate(&dir, &thresholds)?;
+            match dump {
+                Some(path) => dump_outcomes(&dir, &path, dump_threshold),
+                None => Ok(()),
+            }
+        }
     }
 }
 
@@ -238,4 +250,31 @@ fn quality(scored: &[Outcome<'_>], t: f32, kind: Option<&str>) -> (f64, f64) {
     }
     let ratio = |a: usize, b: usize| if b == 0 { 0.0 } else { a as f64 / b as f64 };
     (ratio(found, pos), ratio(alarmed, neg))
+}
+
+/// A line of the dump: the labelled query as read, and its hits.
+#[derive(Debug, Serialize)]
+struct DumpLine<'a> {
+    #[serde(flatten)]
+    query: &'a LabelledLine,
+    hits: Vec<HitOut>,
+}
+
+fn dump_outcomes(dir: &Path, path: &Path, threshold: f32) -> anyhow::Result<()> {
+    let index = super::screen::load(&dir.join("watchlist.csv"))?;
+    let queries = read_queries(&dir.join("queries.jsonl"))?;
+    let lines = fs::read_to_string(dir.join("queries.jsonl")).context("reading queries")?;
+    let file = File::create(path).with_context(|| format!("creating {}", path.display()))?;
+    let mut w = BufWriter::new(file);
+    for ((q, _, _), line) in queries.iter().zip(lines.lines()) {
+        let labelled: LabelledLine = serde_json::from_str(line).context("reading queries")?;
+        let hits = index.search(q, SearchOptions { limit: 20, threshold });
+        let hits = hits.into_iter().map(HitOut::from).collect();
+        serde_json::to_writer(&mut w, &DumpLine { query: &labelled, hits })
+            .with_context(|| format!("writing {}", path.display()))?;
+        w.write_all(b"\n").with_context(|| format!("writing {}", path.display()))?;
+    }
+    w.flush().with_context(|| format!("writing {}", path.display()))?;
+    println!("wrote every query's hits from {threshold} to {}", path.display());
+    Ok(())
 }
