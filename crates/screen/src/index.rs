@@ -9,12 +9,13 @@ use std::fmt::Write as _;
 use rustc_hash::FxHashMap;
 
 use crate::model::{Country, Dob, DocumentNumber, Entry, FieldError, Hit, Query, Sex};
-use crate::normalize::{osa_distance, skeleton, tokens};
+use crate::normalize::{misread_likelihood, osa_distance, skeleton, tokens};
 use crate::score::{
-    DOB_BEST_BUT_SAME, DobVerdict, END_OMISSION_SHARE, EXTRA_CAP, EXTRA_SHARE, INITIAL_EVIDENCE,
-    NEAR_FLOOR, OMISSION_CAP, OMISSION_SHARE, PATRONYMIC_SHARE, PREFIX_COST, RESPELLING_COST,
-    SUBSTITUTION, TRUNCATION_LENGTH, TYPO_RATE, UNMATCHED_QUERY_WEIGHT, compare_dob,
-    evidence_needed, min_name_evidence, nationality_evidence, score, sex_evidence,
+    DOB_BEST_BUT_SAME, DobVerdict, END_OMISSION_SHARE, EXTRA_CAP, EXTRA_SHARE, FOLLOW_PRIOR,
+    FOLLOW_RAISE_CAP, INITIAL_EVIDENCE, NEAR_FLOOR, OMISSION_CAP, OMISSION_SHARE, OUT_OF_ORDER,
+    PATRONYMIC_SHARE, PREFIX_COST, RESPELLING_COST, SLIP_RATES, SUBSTITUTION, TRUNCATION_LENGTH,
+    TYPO_RATE, UNMATCHED_QUERY_WEIGHT, compare_dob, evidence_needed, min_name_evidence,
+    nationality_evidence, score, sex_evidence,
 };
 
 type TokenId = u32;
@@ -31,8 +32,9 @@ const MAX_QUERY_TOKENS: usize = 12;
 const MAX_NAME_TOKENS: usize = 16;
 /// Tokens this long may match two edits away.
 const LONG_TOKEN: usize = 7;
-/// Nats the candidate bound gives away so as not to lose a candidate.
-const BOUND_SLACK: f32 = 1.0;
+/// Nats the candidate bound gives away so as not to lose a candidate: weights within a
+/// nationality, and what an unusual sequence of parts adds.
+const BOUND_SLACK: f32 = 1.0 + FOLLOW_RAISE_CAP;
 /// Query tokens, after splitting, that candidate search tracks per slot.
 const MAX_GROUPS: usize = 15;
 /// Counter bits for candidate search: the query tokens' and the shared spellings'.
@@ -51,6 +53,12 @@ pub struct Index {
     by_dob: FxHashMap<time::Date, Vec<Slot>>,
     /// Live entries per nationality (`None`: not known).
     nationalities: FxHashMap<Option<Country>, u32>,
+    /// Name parts in a row in the listed names (not the aliases), by nationality: how often a
+    /// part follows another (`None`: it opens the name). Names are not bags of parts: `LIU LI`
+    /// is a family name and a rare given name, not two family names; `VAN DER BERG` is one.
+    follows: FxHashMap<(Option<Country>, Option<TokenId>, TokenId), u32>,
+    /// How many parts follow each part (`None`: how many names open).
+    leads: FxHashMap<(Option<Country>, Option<TokenId>), u32>,
     live: usize,
     /// Tests set this to try the long-list path on a short list; `None` is `LONG_POSTINGS`.
     long_postings: Option<usize>,
@@ -189,6 +197,12 @@ impl Index {
             }
         }
         *self.nationalities.entry(entry.nationality).or_default() += 1;
+        if let Some(name) = stored_names.first() {
+            for (prev, t) in sequence(&name.tokens) {
+                *self.follows.entry((entry.nationality, prev, t)).or_default() += 1;
+                *self.leads.entry((entry.nationality, prev)).or_default() += 1;
+            }
+        }
         if let Some(doc) = &entry.document_number {
             self.by_document.entry(doc.clone()).or_default().push(slot);
         }
@@ -237,6 +251,12 @@ impl Index {
         }
         if let Some(c) = self.nationalities.get_mut(&stored.nationality) {
             *c = c.saturating_sub(1);
+        }
+        if let Some(name) = stored.names.first() {
+            for (prev, t) in sequence(&name.tokens) {
+                decrement(&mut self.follows, (stored.nationality, prev, t));
+                decrement(&mut self.leads, (stored.nationality, prev));
+            }
         }
         if let Some(doc) = &stored.document {
             remove_slot(&mut self.by_document, doc, slot);
@@ -319,6 +339,16 @@ impl Index {
         rarity(self.nationality_count(c), df as usize)
     }
 
+    /// The evidence of listed part `t` after `prev` (`None`: opening the name) among the names
+    /// of nationality `c`: `-ln P(t | prev)`, drawn towards the part's own rarity where the
+    /// pair is seldom seen.
+    fn follow_weight(&self, c: Option<Country>, prev: Option<TokenId>, t: TokenId) -> f32 {
+        let p = (-self.weight_in(t, c)).exp();
+        let pair = self.follows.get(&(c, prev, t)).copied().unwrap_or(0) as f32;
+        let lead = self.leads.get(&(c, prev)).copied().unwrap_or(0) as f32;
+        -((pair + FOLLOW_PRIOR * p) / (lead + FOLLOW_PRIOR)).ln()
+    }
+
     /// The spellings on the list within one edit of `skel` (two for long tokens), with the
     /// evidence each gives: an exact match its rarity; a near one the odds that a misread of that
     /// token explains `skel` better than somebody else's name does.
@@ -364,7 +394,9 @@ impl Index {
         found.sort_unstable();
         found.dedup();
         let max = if skel.len() >= LONG_TOKEN { 2 } else { 1 };
-        let near: Vec<(TokenId, usize)> = found
+        // Each near spelling with the chance that it is read as the query token: by skeleton or
+        // by any of its spellings, whichever is likelier.
+        let near: Vec<(TokenId, f32)> = found
             .into_iter()
             .filter(|&id| Some(id) != exact && self.df(id) > 0)
             .filter_map(|id| {
@@ -376,8 +408,18 @@ impl Index {
                     .map(|s| osa_distance(q.raw.as_bytes(), s.as_bytes(), max))
                     .min()
                     .unwrap_or(max + 1);
-                let d = by_skeleton.min(by_spelling);
-                (d <= max).then_some((id, d))
+                if by_skeleton.min(by_spelling) > max {
+                    return None;
+                }
+                let likelihood = t
+                    .spellings
+                    .iter()
+                    .map(|s| misread_likelihood(q.raw.as_bytes(), s.as_bytes(), SLIP_RATES))
+                    .fold(
+                        misread_likelihood(skel.as_bytes(), t.skeleton.as_bytes(), SLIP_RATES),
+                        f32::max,
+                    );
+                Some((id, likelihood))
             })
             .collect();
         let n = self.live.max(1) as f32;
@@ -385,21 +427,17 @@ impl Index {
         let spelt =
             exact.filter(|&t| self.tokens[t as usize].spellings.iter().any(|s| **s == *q.raw));
         let spelt_df = spelt.map_or(0, |t| self.df(t)) as f32;
-        let variant_df: f32 = near
-            .iter()
-            .map(|&(t, _)| t)
-            .chain(exact.iter().copied().filter(|&t| Some(t) != spelt))
-            .map(|t| self.df(t) as f32)
-            .sum();
-        let near_evidence = (TYPO_RATE * n / (spelt_df + TYPO_RATE * variant_df).max(1e-9)).ln();
+        // How often some listed name is read as this token: spelt so, or misread or respelt so.
+        let read_so: f32 = spelt_df
+            + near.iter().map(|&(t, p)| p * self.df(t) as f32).sum::<f32>()
+            + exact.filter(|&t| Some(t) != spelt).map_or(0.0, |t| TYPO_RATE * self.df(t) as f32);
         let mut variants: Vec<(TokenId, f32)> = Vec::with_capacity(near.len() + 1);
         let exact = exact.map(|t| (t, if spelt.is_some() { 0.0 } else { RESPELLING_COST }));
         if let Some((t, cost)) = exact {
             variants.push((t, self.weight(t) - cost));
         }
-        for (t, d) in near {
-            // Each further edit is one more misread to explain.
-            let e = near_evidence - (d as f32 - 1.0) * (1.0 / TYPO_RATE).ln();
+        for (t, p) in near {
+            let e = (p * n / read_so.max(1e-9)).ln();
             variants.push((t, e.min(self.weight(t)).max(NEAR_FLOOR)));
         }
         let weight = exact.map_or(UNMATCHED_QUERY_WEIGHT, |(t, _)| self.weight(t));
@@ -520,7 +558,7 @@ impl Index {
                         .iter()
                         .enumerate()
                         .map(|(i, n)| {
-                            let a = self.align(alt, groups, n, e.nationality);
+                            let a = self.align(alt, groups, n, i == 0, e.nationality);
                             (a.evidence, a.floor_evidence, i)
                         })
                         .fold(
@@ -711,6 +749,7 @@ impl Index {
         alt: &[QueryToken],
         groups: &[Group],
         name: &StoredName,
+        primary: bool,
         nat: Option<Country>,
     ) -> Alignment {
         let listed = &name.tokens[..name.tokens.len().min(MAX_NAME_TOKENS)];
@@ -754,22 +793,43 @@ impl Index {
             }
         }
         let pairs = &mut pairs[..n];
-        pairs.sort_unstable_by(|a, b| b.0.total_cmp(&a.0));
+        // Strongest first; between equals (a part the listed name holds twice), the end of the
+        // name first, since a middle name is the one documents leave out.
+        let middle = |j: u8| j != 0 && usize::from(j) + 1 != listed.len();
+        pairs.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(middle(a.2).cmp(&middle(b.2))));
         let mut query_used = [false; MAX_QUERY_TOKENS];
         let mut listed_used = [false; MAX_NAME_TOKENS];
         let mut matched = [(0u8, 0u8); MAX_QUERY_TOKENS];
         let mut matched_len = 0;
         let mut evidence = 0.0;
+        let mut gave = [0.0f32; MAX_NAME_TOKENS];
         for &mut (e, i, j) in pairs {
             let (iu, ju) = (usize::from(i), usize::from(j));
             if !query_used[iu] && !listed_used[ju] {
                 query_used[iu] = true;
                 listed_used[ju] = true;
                 evidence += e;
+                gave[ju] = e;
                 matched[matched_len] = (i, j);
                 matched_len += 1;
             }
         }
+        // Parts are weighed in sequence, each by its chance after the part before it in the
+        // listed name, matched or not: `LI` after `LIU` is a rare given name, not a common
+        // family name; `DER` after `VAN` says nothing more. An alias may be written in another
+        // order than the names the sequences were counted on, so it is only weighed down.
+        let mut raised = 0.0f32;
+        for j in (0..listed.len()).filter(|&j| listed_used[j]) {
+            let prev = j.checked_sub(1).map(|p| listed[p]);
+            let delta = self.follow_weight(nat, prev, listed[j]) - weights[j];
+            let e = gave[j];
+            if delta < 0.0 {
+                evidence += (e + delta).max(e.min(0.0)) - e;
+            } else if primary {
+                raised += delta;
+            }
+        }
+        evidence += raised.min(FOLLOW_RAISE_CAP);
         let mut query_left = false;
         for i in 0..alt.len().min(MAX_QUERY_TOKENS) {
             if !query_used[i] {
@@ -795,6 +855,33 @@ impl Index {
                 }
                 listed_left = true;
             }
+        }
+        // A name part found twice (`NGUYEN QUOC NGUYEN`) may have been paired the wrong way
+        // round: pair it the other way if that puts the parts in order.
+        if !in_rotated_order(&matched[..matched_len]) {
+            'swaps: for a in 0..matched_len {
+                for b in a + 1..matched_len {
+                    let ((ia, ja), (ib, jb)) = (matched[a], matched[b]);
+                    let same_listed = listed[usize::from(ja)] == listed[usize::from(jb)];
+                    let same_query = alt[usize::from(ia)].raw == alt[usize::from(ib)].raw;
+                    if !(same_listed || same_query) {
+                        continue;
+                    }
+                    matched[a] = (ia, jb);
+                    matched[b] = (ib, ja);
+                    if in_rotated_order(&matched[..matched_len]) {
+                        break 'swaps;
+                    }
+                    matched[a] = (ia, ja);
+                    matched[b] = (ib, jb);
+                }
+            }
+        }
+        // Names are written family first or family last, so the query's parts may come in
+        // the list's order turned round (`THI DUNG NGUYEN` for `NGUYEN THI DUNG`), but no other
+        // way: `NGUYEN THU MAI` is not `NGUYEN MAI THU`, whose given name is another.
+        if !in_rotated_order(&matched[..matched_len]) {
+            evidence -= OUT_OF_ORDER;
         }
         if query_left && listed_left {
             evidence -= SUBSTITUTION;
@@ -840,7 +927,7 @@ impl Index {
         s: Scored,
     ) -> Hit {
         let name = &e.names[s.name];
-        let a = self.align(alt, groups, name, e.nationality);
+        let a = self.align(alt, groups, name, s.name == 0, e.nationality);
         let mut parts: Vec<(usize, usize)> = a.matched[..a.matched_len]
             .iter()
             .map(|&(i, j)| (usize::from(i), usize::from(j)))
@@ -875,6 +962,9 @@ impl Index {
         if !extra.is_empty() {
             let _ = write!(line, "; not on the list: {}", extra.join(" "));
         }
+        if !in_rotated_order(&a.matched[..a.matched_len]) {
+            line.push_str("; in another order than listed");
+        }
         let mut reasons = vec![line];
         // How many listed people such a name would fit by chance: what makes a name common.
         let sharing =
@@ -905,6 +995,35 @@ fn repeated(names: &[StoredName]) -> Vec<TokenId> {
     }
     out.sort_unstable();
     out
+}
+
+/// Whether the listed parts, taken in the query's order, run in the listed order or in that
+/// order turned round (begun somewhere in the middle and carried on from the start).
+fn in_rotated_order(matched: &[(u8, u8)]) -> bool {
+    let mut by_query = [(0u8, 0u8); MAX_QUERY_TOKENS];
+    let by_query = &mut by_query[..matched.len()];
+    by_query.copy_from_slice(matched);
+    by_query.sort_unstable();
+    let descents = by_query.windows(2).filter(|w| w[1].1 < w[0].1).count();
+    match (descents, by_query.first(), by_query.last()) {
+        (0, _, _) => true,
+        (1, Some(first), Some(last)) => last.1 < first.1,
+        _ => false,
+    }
+}
+
+/// A name's parts, each with the one before it (`None` for the first).
+fn sequence(tokens: &[TokenId]) -> impl Iterator<Item = (Option<TokenId>, TokenId)> + '_ {
+    tokens.iter().enumerate().map(|(i, &t)| (i.checked_sub(1).map(|p| tokens[p]), t))
+}
+
+fn decrement<K: std::hash::Hash + Eq>(map: &mut FxHashMap<K, u32>, key: K) {
+    if let Some(c) = map.get_mut(&key) {
+        *c -= 1;
+        if *c == 0 {
+            map.remove(&key);
+        }
+    }
 }
 
 /// `ln(n / count)`: the evidence of sharing something that `count` of `n` entries have.

@@ -4,7 +4,8 @@
 //! skeleton that merges transliteration variants ([`normalize::skeleton`]). The [`Index`] keeps a
 //! posting list per skeleton and a one-deletion neighbourhood for typos, so a query reads only
 //! the lists of its own tokens and their near spellings. Scoring weighs each name part by how
-//! rare it is on the list — `NGUYEN`, `VAN`, `THI` weigh little — and then lets the date of
+//! rare it is on the list in its place in the name — `NGUYEN`, `VAN`, `THI` weigh little, `LI`
+//! after `LIU` (a given name) more than `LI` alone — and then lets the date of
 //! birth, nationality and sex raise or lower the score; an exact document number with the same
 //! issuing state decides on its own. Every hit says which name matched and why.
 //!

@@ -7,6 +7,7 @@
 //! them only with a fresh run of `bienphong screen-eval run`.
 
 use crate::model::Dob;
+use crate::normalize::SlipRates;
 
 /// The score threshold of a hit: on the evaluation set (1,000,000 entries) the one with the best
 /// recall while at most 2 % of the queries about people not listed get any hit.
@@ -28,12 +29,19 @@ pub(crate) fn min_name_evidence(n: usize) -> f32 {
     MIN_NAME_EVIDENCE.min(0.3 * (n.max(1) as f32).ln())
 }
 
-/// The chance that a name part is misread or misspelt, on the document or on the list.
+/// The chance that a name part is respelt (another transliteration of the same skeleton).
 pub(crate) const TYPO_RATE: f32 = 0.003;
+/// The chances that a name part is misread in one particular way: a look-alike letter, a letter
+/// dropped, doubled or swapped, or some other letter.
+pub(crate) const SLIP_RATES: SlipRates =
+    SlipRates { look_alike: LOOK_ALIKE_RATE, slip: SLIP_RATE, other: OTHER_LETTER_RATE };
+const LOOK_ALIKE_RATE: f32 = 0.01;
+const SLIP_RATE: f32 = 0.003;
+const OTHER_LETTER_RATE: f32 = 0.0005;
 /// The weight of a query token found nowhere on the list.
 pub(crate) const UNMATCHED_QUERY_WEIGHT: f32 = 3.0;
 /// A listed name part the query lacks: documents drop middle names now and then.
-pub(crate) const OMISSION_SHARE: f32 = 0.4;
+pub(crate) const OMISSION_SHARE: f32 = 0.2;
 pub(crate) const OMISSION_CAP: f32 = 2.0;
 /// A listed name's first or last part is its family or its given name, which documents keep.
 pub(crate) const END_OMISSION_SHARE: f32 = 1.0;
@@ -41,10 +49,18 @@ pub(crate) const END_OMISSION_SHARE: f32 = 1.0;
 pub(crate) const PATRONYMIC_SHARE: f32 = 0.05;
 /// A query name part the listed name lacks: the traveller has a name the listed person has
 /// not, which costs more.
-pub(crate) const EXTRA_SHARE: f32 = 0.6;
+pub(crate) const EXTRA_SHARE: f32 = 1.0;
 pub(crate) const EXTRA_CAP: f32 = 5.0;
 /// Both names have a part the other lacks: a different name, not an omission.
 pub(crate) const SUBSTITUTION: f32 = 5.0;
+/// How many names a part must be seen after another part before that sequence counts as much
+/// as the part's own rarity: rarer sequences lean on the rarity.
+pub(crate) const FOLLOW_PRIOR: f32 = 1000.0;
+/// The most that parts in an unusual sequence can add to a name: the candidate search allows
+/// for this much beyond the parts' own rarities.
+pub(crate) const FOLLOW_RAISE_CAP: f32 = 2.0;
+/// Parts in an order that is neither the listed one nor that turned round.
+pub(crate) const OUT_OF_ORDER: f32 = 6.0;
 /// A name part cut short (a truncated MRZ) proves less than the whole part.
 pub(crate) const PREFIX_COST: f32 = 1.0;
 pub(crate) const INITIAL_EVIDENCE: f32 = 1.0;
