@@ -41,3 +41,25 @@ fn the_same_seed_gives_the_same_set() {
     assert_eq!(names(&a), names(&b));
     assert_ne!(a.entries, EvalSet::generate(8, 200, 20, 20).entries);
 }
+
+#[test]
+fn a_name_reordered_is_the_listed_name_turned_round() {
+    let set = EvalSet::generate(20_261_125, 5_000, 2_000, 0);
+    let by_id: std::collections::HashMap<&str, &screen::Entry> =
+        set.entries.iter().map(|e| (e.id.as_str(), e)).collect();
+    let mut russian = 0;
+    for q in set.queries.iter().filter(|q| q.kind == "reordered") {
+        let listed = by_id[q.expect.as_deref().unwrap()];
+        let parts = screen::normalize::tokens(&listed.name);
+        let read = screen::normalize::tokens(&q.query.name);
+        // The family name moved to the other end, the rest in their order: a Russian name
+        // as Russians list it (`IVANOVA ANNA PETROVNA`), never with the patronymic first.
+        let turned = (1..parts.len()).any(|k| parts[k..].iter().chain(&parts[..k]).eq(read.iter()));
+        assert!(turned, "{} for {}", q.query.name, listed.name);
+        if listed.nationality.is_some_and(|c| c.as_str() == "RUS") {
+            russian += 1;
+            assert_eq!(read[0], parts[parts.len() - 1], "{}", q.query.name);
+        }
+    }
+    assert!(russian > 0);
+}

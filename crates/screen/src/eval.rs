@@ -1032,26 +1032,12 @@ impl Generator {
         };
         let t = &mut tokens[i];
         let at = 1 + self.rng.below(t.len() - 1);
-        const CONFUSABLE: &[(u8, u8)] = &[
-            (b'O', b'Q'),
-            (b'I', b'L'),
-            (b'E', b'F'),
-            (b'U', b'V'),
-            (b'N', b'H'),
-            (b'M', b'N'),
-            (b'C', b'G'),
-            (b'B', b'R'),
-            (b'D', b'O'),
-            (b'K', b'X'),
-            (b'A', b'R'),
-            (b'T', b'I'),
-        ];
         // A reader misreads letters in place (the MRZ has fixed positions); a person typing
         // also drops, doubles and swaps them.
         match self.rng.below(20) {
             0..12 => {
                 let c = t[at];
-                t[at] = CONFUSABLE
+                t[at] = crate::normalize::LOOK_ALIKE
                     .iter()
                     .find_map(|&(a, b)| {
                         if a == c {
@@ -1198,8 +1184,17 @@ impl EvalSet {
                     let dob = g.other_date(p.dob);
                     document_query(&mut g, &Person { dob, ..other })
                 }
+                // Another day of birth tells two people of one name apart only where the list
+                // has the listed one's day: a listing without it could be either.
                 "same_name_other_dob" if entries > 0 => {
-                    let p = &people[g.rng.below(entries)];
+                    let mut i = g.rng.below(entries);
+                    for _ in 0..1000 {
+                        if matches!(list[i].dob, Some(Dob::Full(_))) {
+                            break;
+                        }
+                        i = g.rng.below(entries);
+                    }
+                    let p = &people[i];
                     let dob = g.other_date(p.dob);
                     document_query(&mut g, &Person { dob, ..p.clone() })
                 }
@@ -1248,12 +1243,19 @@ fn positive(g: &mut Generator, p: &Person, e: &Entry, kind: &'static str) -> Lab
     let mut q = document_query(g, p);
     let mrz = p.mrz(39, true);
     q.name = match kind {
+        // The name in the order its culture does not use: family last where the family comes
+        // first, and the other way round; a Russian name as Russians list it, family, given
+        // name, patronymic.
         "reordered" => {
             let family = ascii_upper(&p.family.join(" "));
-            let rest = ascii_upper(
-                &p.middle.iter().chain(&p.given).cloned().collect::<Vec<_>>().join(" "),
-            );
-            format!("{rest} {family}")
+            let part = |v: &[String]| ascii_upper(&v.join(" "));
+            match p.culture {
+                Culture::Vietnamese | Culture::Chinese | Culture::Korean | Culture::Khmer => {
+                    let rest: Vec<String> = p.middle.iter().chain(&p.given).cloned().collect();
+                    format!("{} {family}", part(&rest))
+                }
+                _ => format!("{family} {} {}", part(&p.given), part(&p.middle)).trim().to_string(),
+            }
         }
         "missing_middle" if !p.middle.is_empty() => p.mrz(39, false),
         "typo" => g.typo(&mrz),
