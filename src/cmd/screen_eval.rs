@@ -4,12 +4,12 @@
 use std::fs::{self, File};
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use clap::Subcommand;
 use screen::eval::EvalSet;
-use screen::{DocumentNumber, Query, SearchOptions, Sex};
+use screen::{DocumentNumber, Index, Query, SearchOptions, Sex};
 use serde::{Deserialize, Serialize};
 
 use super::screen::{HitOut, QueryLine};
@@ -64,9 +64,13 @@ pub fn run(command: EvalCommand) -> anyhow::Result<()> {
             generate(entries, positives, negatives, seed, &out)
         }
         EvalCommand::Run { dir, thresholds, dump, dump_threshold } => {
-            evaluate(&dir, &thresholds)?;
+            let started = Instant::now();
+            let index = super::screen::load(&dir.join("watchlist.csv"))?;
+            let build = started.elapsed();
+            let queries = read_queries(&dir.join("queries.jsonl"))?;
+            evaluate(&index, build, &queries, &thresholds);
             match dump {
-                Some(path) => dump_outcomes(&dir, &path, dump_threshold),
+                Some(path) => dump_outcomes(&index, &queries, &path, dump_threshold),
                 None => Ok(()),
             }
         }
@@ -117,7 +121,8 @@ fn generate(
     Ok(())
 }
 
-fn read_queries(path: &Path) -> anyhow::Result<Vec<(Query, Option<String>, String)>> {
+/// Each query as `bienphong screen` reads it, with its line as written (the label with it).
+fn read_queries(path: &Path) -> anyhow::Result<Vec<(Query, LabelledLine)>> {
     let file = File::open(path).with_context(|| format!("opening {}", path.display()))?;
     let mut out = Vec::new();
     for (n, line) in BufReader::new(file).lines().enumerate() {
@@ -129,7 +134,7 @@ fn read_queries(path: &Path) -> anyhow::Result<Vec<(Query, Option<String>, Strin
         let q = q
             .into_query()
             .map_err(|e| anyhow::anyhow!("{} line {}: {}", path.display(), n + 1, e.message))?;
-        out.push((q, l.expect, l.kind));
+        out.push((q, l));
     }
     Ok(out)
 }
@@ -146,24 +151,20 @@ fn memory() -> String {
     format!("resident {} (peak {})", field("VmRSS:"), field("VmHWM:"))
 }
 
-fn evaluate(dir: &Path, thresholds: &[f32]) -> anyhow::Result<()> {
-    let started = Instant::now();
-    let index = super::screen::load(&dir.join("watchlist.csv"))?;
-    let build = started.elapsed();
+fn evaluate(index: &Index, build: Duration, queries: &[(Query, LabelledLine)], thresholds: &[f32]) {
     println!(
         "index: {} entries loaded and indexed in {:.2} s; {}",
         index.len(),
         build.as_secs_f64(),
         memory()
     );
-    let queries = read_queries(&dir.join("queries.jsonl"))?;
 
     // Latency at the default threshold, single-threaded, as the desk would ask.
     let options = SearchOptions::default();
     let mut times = Vec::with_capacity(queries.len());
     let mut slowest: Vec<(f64, &str)> = Vec::new();
     let started = Instant::now();
-    for (q, _, _) in &queries {
+    for (q, _) in queries {
         let t = Instant::now();
         let hits = index.search(q, options);
         let ms = t.elapsed().as_secs_f64() * 1e3;
@@ -194,7 +195,7 @@ fn evaluate(dir: &Path, thresholds: &[f32]) -> anyhow::Result<()> {
     let lowest = thresholds.iter().copied().fold(1.0f32, f32::min);
     let scored: Vec<Outcome<'_>> = queries
         .iter()
-        .map(|(q, expect, kind)| {
+        .map(|(q, LabelledLine { expect, kind, .. })| {
             let hits = index.search(q, SearchOptions { limit: 10, threshold: lowest });
             (hits.into_iter().map(|h| (h.id, h.score)).collect(), expect, kind.as_str())
         })
@@ -220,7 +221,6 @@ fn evaluate(dir: &Path, thresholds: &[f32]) -> anyhow::Result<()> {
         }
     }
     println!("{}", memory());
-    Ok(())
 }
 
 /// A query's hits (id, score), the id it should find, and its kind.
@@ -260,17 +260,18 @@ struct DumpLine<'a> {
     hits: Vec<HitOut>,
 }
 
-fn dump_outcomes(dir: &Path, path: &Path, threshold: f32) -> anyhow::Result<()> {
-    let index = super::screen::load(&dir.join("watchlist.csv"))?;
-    let queries = read_queries(&dir.join("queries.jsonl"))?;
-    let lines = fs::read_to_string(dir.join("queries.jsonl")).context("reading queries")?;
+fn dump_outcomes(
+    index: &Index,
+    queries: &[(Query, LabelledLine)],
+    path: &Path,
+    threshold: f32,
+) -> anyhow::Result<()> {
     let file = File::create(path).with_context(|| format!("creating {}", path.display()))?;
     let mut w = BufWriter::new(file);
-    for ((q, _, _), line) in queries.iter().zip(lines.lines()) {
-        let labelled: LabelledLine = serde_json::from_str(line).context("reading queries")?;
+    for (q, labelled) in queries {
         let hits = index.search(q, SearchOptions { limit: 20, threshold });
         let hits = hits.into_iter().map(HitOut::from).collect();
-        serde_json::to_writer(&mut w, &DumpLine { query: &labelled, hits })
+        serde_json::to_writer(&mut w, &DumpLine { query: labelled, hits })
             .with_context(|| format!("writing {}", path.display()))?;
         w.write_all(b"\n").with_context(|| format!("writing {}", path.display()))?;
     }

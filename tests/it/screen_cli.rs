@@ -193,3 +193,41 @@ fn answers_each_line_before_the_next_arrives() {
         assert_eq!(out["hits"][0]["id"], "P1");
     }
 }
+
+#[test]
+fn the_evaluation_writes_every_query_with_its_hits_on_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().to_str().unwrap();
+    let (ok, _, err) = crate::helpers::run(
+        &["screen-eval", "generate", "--entries", "2000", "--positives", "40", "--negatives", "40"]
+            .into_iter()
+            .chain(["--out", out])
+            .collect::<Vec<_>>(),
+        "",
+    );
+    assert!(ok, "{err}");
+    let dump = dir.path().join("dump.jsonl");
+    let (ok, printed, err) = crate::helpers::run(
+        &["screen-eval", "run", "--dir", out, "--dump", dump.to_str().unwrap()],
+        "",
+    );
+    assert!(ok, "{err}");
+    assert!(printed.contains("recall"), "{printed}");
+    let lines: Vec<Value> = std::fs::read_to_string(&dump)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 80);
+    // Each line is the labelled query with its hits; most listed people are found.
+    let found = lines
+        .iter()
+        .filter(|l| {
+            l["expect"].as_str().is_some_and(|id| {
+                l["hits"].as_array().unwrap().iter().any(|h| h["id"].as_str() == Some(id))
+            })
+        })
+        .count();
+    assert!(found >= 36, "{found} of 40");
+    assert!(lines.iter().all(|l| l["kind"].is_string() && l["name"].is_string()));
+}

@@ -13,8 +13,8 @@ use crate::normalize::{misread_likelihood, osa_distance, skeleton, tokens};
 use crate::score::{
     DOB_BEST_BUT_SAME, DobVerdict, END_OMISSION_SHARE, EXTRA_CAP, EXTRA_SHARE, FOLLOW_PRIOR,
     FOLLOW_RAISE_CAP, INITIAL_EVIDENCE, NEAR_FLOOR, OMISSION_CAP, OMISSION_SHARE, OUT_OF_ORDER,
-    PATRONYMIC_SHARE, PREFIX_COST, RESPELLING_COST, SLIP_RATES, SUBSTITUTION, TRUNCATION_LENGTH,
-    TYPO_RATE, UNMATCHED_QUERY_WEIGHT, compare_dob, evidence_needed, min_name_evidence,
+    PATRONYMIC_SHARE, PREFIX_COST, RESPELLING_COST, RESPELLING_RATE, SLIP_RATES, SUBSTITUTION,
+    TRUNCATION_LENGTH, UNMATCHED_QUERY_WEIGHT, compare_dob, evidence_needed, min_name_evidence,
     nationality_evidence, score, sex_evidence,
 };
 
@@ -430,7 +430,9 @@ impl Index {
         // How often some listed name is read as this token: spelt so, or misread or respelt so.
         let read_so: f32 = spelt_df
             + near.iter().map(|&(t, p)| p * self.df(t) as f32).sum::<f32>()
-            + exact.filter(|&t| Some(t) != spelt).map_or(0.0, |t| TYPO_RATE * self.df(t) as f32);
+            + exact
+                .filter(|&t| Some(t) != spelt)
+                .map_or(0.0, |t| RESPELLING_RATE * self.df(t) as f32);
         let mut variants: Vec<(TokenId, f32)> = Vec::with_capacity(near.len() + 1);
         let exact = exact.map(|t| (t, if spelt.is_some() { 0.0 } else { RESPELLING_COST }));
         if let Some((t, cost)) = exact {

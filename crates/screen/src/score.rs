@@ -30,7 +30,7 @@ pub(crate) fn min_name_evidence(n: usize) -> f32 {
 }
 
 /// The chance that a name part is respelt (another transliteration of the same skeleton).
-pub(crate) const TYPO_RATE: f32 = 0.003;
+pub(crate) const RESPELLING_RATE: f32 = 0.003;
 /// The chances that a name part is misread in one particular way: a look-alike letter, a letter
 /// dropped, doubled or swapped, or some other letter.
 pub(crate) const SLIP_RATES: SlipRates =
