@@ -563,14 +563,7 @@ pub async fn dossier_passes<S: Store>(
     if page.who.actor.permits().is_err() {
         return Ok((Vec::new(), false));
     }
-    let list = app
-        .store
-        .permits(&PermitFilter {
-            dossier_id: Some(dossier.id.clone()),
-            limit: 1000,
-            ..Default::default()
-        })
-        .await?;
+    let list = permits::of_dossier(app, &dossier.id).await?;
     let eligible = permits::gives_shore_passes(dossier)
         && page.who.actor.issue_permits_at(&dossier.checkpoint).is_ok();
     let waiting = permits::waiting_for_pass(dossier, &list).next().is_some();

@@ -324,6 +324,16 @@ pub fn gives_shore_passes(d: &store::port::DossierRecord) -> bool {
         && matches!(d.procedure, ProcedureCode::VesselEntry | ProcedureCode::VesselPortShift)
 }
 
+/// The permits issued from a dossier (a crew is never more than a thousand).
+pub async fn of_dossier<S: Store>(app: &App<S>, dossier_id: &str) -> ApiResult<Vec<PermitRecord>> {
+    let filter = PermitFilter {
+        dossier_id: Some(dossier_id.to_string()),
+        limit: 1000,
+        ..Default::default()
+    };
+    Ok(app.store.permits(&filter).await?)
+}
+
 /// The crew still waiting for a shore pass: foreign, shore leave asked, none held (revoked
 /// ones do not count).
 pub fn waiting_for_pass<'a>(
@@ -372,14 +382,7 @@ pub async fn crew_passes<S: Store>(
                 u.min(today + Duration::days(PermitKind::ShorePass.max_days() - 1))
             }),
     };
-    let held = app
-        .store
-        .permits(&PermitFilter {
-            dossier_id: Some(d.id.clone()),
-            limit: 1000,
-            ..Default::default()
-        })
-        .await?;
+    let held = of_dossier(app, &d.id).await?;
     let issues: Vec<Issue> = waiting_for_pass(&d, &held)
         .map(|p| Issue {
             kind: PermitKind::ShorePass,
@@ -719,14 +722,7 @@ pub async fn dossier_cards<S: Store>(
 ) -> ApiResult<Response> {
     let d = crate::port::visible(&app, &who.actor, &id).await?;
     who.actor.permits()?;
-    let list = app
-        .store
-        .permits(&PermitFilter {
-            dossier_id: Some(d.id.clone()),
-            limit: 1000,
-            ..Default::default()
-        })
-        .await?;
+    let list = of_dossier(&app, &d.id).await?;
     let list: Vec<_> = list.into_iter().filter(|p| p.revoked.is_none()).collect();
     if list.is_empty() {
         return Err(ApiError::not_found(format!("permits of dossier {id}")));
