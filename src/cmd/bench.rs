@@ -117,6 +117,7 @@ async fn fill<S: Store>(store: &S, a: &FillArgs) -> anyhow::Result<()> {
     let mut batch = Vec::with_capacity(10_000);
     let mut written = 0usize;
     let mut rng = Rng::new(SEED ^ 3);
+    let system = store::RecordedBy { actor: "system:bench".into(), ip: None };
     let t0 = Instant::now();
     'outer: for (i, t) in people.iter().enumerate() {
         let places = checkpoints_for(t.person.culture);
@@ -137,13 +138,15 @@ async fn fill<S: Store>(store: &S, a: &FillArgs) -> anyhow::Result<()> {
                     - time::Duration::days(days_ago)
                     - time::Duration::minutes(rng.below(600) as i64),
                 decision: Decision::Clear,
+                client_decision: None,
                 actor: "device:bench".into(),
                 body_hash: format!("bench-{i}-{k}"),
+                alerts: Vec::new(),
             });
         }
         if batch.len() >= 10_000 {
             written += batch.len();
-            store.record_crossings(&batch, now).await?;
+            store.record_crossings(&batch, &system, now).await?;
             batch.clear();
             if written % 500_000 < 10_000 {
                 let rate = written as f64 / t0.elapsed().as_secs_f64();
@@ -152,7 +155,7 @@ async fn fill<S: Store>(store: &S, a: &FillArgs) -> anyhow::Result<()> {
         }
     }
     written += batch.len();
-    store.record_crossings(&batch, now).await?;
+    store.record_crossings(&batch, &system, now).await?;
     store.analyze().await?;
     println!(
         "filled ({}): {} watchlist entries, {} travellers, {written} crossings in {:.0} s",

@@ -247,6 +247,8 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
                 channel,
                 at,
                 decision: if rng.chance(0.02) { Decision::Refer } else { Decision::Clear },
+                client_decision: None,
+                alerts: Vec::new(),
                 actor: if channel == Channel::Egate {
                     "device:1".into()
                 } else {
@@ -256,8 +258,9 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
             });
         }
     }
+    let system = store::RecordedBy { actor: "system:demo".into(), ip: None };
     for chunk in crossings.chunks(2_000) {
-        store.record_crossings(chunk, now).await.context("storing the demo crossings")?;
+        store.record_crossings(chunk, &system, now).await.context("storing the demo crossings")?;
     }
 
     // The watchlist: generated people, and one traveller in two hundred.

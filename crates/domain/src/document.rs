@@ -61,25 +61,14 @@ pub struct DocumentInput {
     pub issuing_area: Option<String>,
 }
 
-fn parse_date(field: &'static str, s: &str) -> Result<Date, InvalidValue> {
-    let fmt = time::macros::format_description!("[year]-[month]-[day]");
-    Date::parse(s.trim(), &fmt)
-        .map_err(|_| InvalidValue::new(field, format!("{s:?} is not a date (YYYY-MM-DD)")))
-}
+use crate::bounds::parse_date;
 
 fn blank(s: &Option<String>) -> Option<&str> {
     s.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
 fn name_part(field: &'static str, s: Option<&str>) -> Result<String, InvalidValue> {
-    let s = s.unwrap_or("");
-    if s.chars().count() > 100 {
-        return Err(InvalidValue::new(field, "a name part has at most 100 characters"));
-    }
-    if s.chars().any(char::is_control) {
-        return Err(InvalidValue::new(field, "a name holds no control characters"));
-    }
-    Ok(s.split_whitespace().collect::<Vec<_>>().join(" ").to_uppercase())
+    Ok(crate::bounds::clean_line(field, s.unwrap_or(""), 100)?.to_uppercase())
 }
 
 impl DocumentInput {
@@ -108,10 +97,9 @@ impl DocumentInput {
         let sex = blank(&self.sex).map(|s| Sex::parse(&s.to_ascii_uppercase())).transpose()?;
         let expiry_date =
             blank(&self.expiry_date).map(|s| parse_date("expiry_date", s)).transpose()?;
-        let issuing_area = blank(&self.issuing_area).map(str::to_string);
-        if issuing_area.as_ref().is_some_and(|a| a.chars().count() > 100) {
-            return Err(InvalidValue::new("issuing_area", "has at most 100 characters"));
-        }
+        let issuing_area = blank(&self.issuing_area)
+            .map(|a| crate::bounds::clean_line("issuing_area", a, 100))
+            .transpose()?;
         Ok(TravelDocument {
             doc_type,
             number,

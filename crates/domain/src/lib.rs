@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 mod access;
+pub mod bounds;
 mod control;
 mod document;
 pub mod permit;

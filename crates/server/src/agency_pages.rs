@@ -348,7 +348,7 @@ pub async fn stats<S: Store>(
         Err(e) => return e.into_response(),
     };
     let day = |t: time::OffsetDateTime| {
-        let d = t.to_offset(crate::state::VIETNAM).date();
+        let d = domain::bounds::vietnam_date(t);
         format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
     };
     let (from, to, period) = match &stats {

@@ -6,6 +6,7 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use domain::bounds;
 use domain::{
     Channel, CheckpointCode, Country, Decision, Direction, DocumentNumber, Sex, WatchAction,
 };
@@ -13,11 +14,10 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use store::{
-    AlertStatus, NewAlert, NewCrossing, NewToken, RecordOutcome, Store, TokenKind, TokenOwner,
-    WatchDob, WatchDocument, WatchEntry,
+    AlertStatus, CrossingAlert, NewCrossing, NewToken, RecordOutcome, RecordedBy, Store, TokenKind,
+    TokenOwner, WatchDob, WatchDocument, WatchEntry,
 };
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 use crate::auth::{Password, Secret, dummy_hash, verify_password};
 use crate::control::{self, Outcome, name_key, read_document};
@@ -156,126 +156,165 @@ pub enum ItemResult {
     Failed(ApiError),
 }
 
-/// Parses and authorises one crossing; the outcome of a check when the platform decides.
+/// Parses and authorises one crossing, and checks it: the platform always screens and decides,
+/// whatever the client sent. A decision the client sent is kept beside the platform's; one
+/// weaker than the platform's (clear where the platform refers or denies) is refused.
 async fn prepare<S: Store>(
     app: &App<S>,
     who: &Authed,
     raw: &Value,
     now: OffsetDateTime,
-) -> ApiResult<(NewCrossing, Option<Outcome>)> {
+) -> ApiResult<NewCrossing> {
     let req: CrossingRequest = serde_json::from_value(raw.clone())
         .map_err(|e| ApiError::bad_request("invalid_json", e.to_string()))?;
-    let id = uuid::Uuid::parse_str(&req.id)
-        .map_err(|_| ApiError::bad_request("invalid_id", format!("{:?} is not a UUID", req.id)))?;
+    let id = uuid::Uuid::parse_str(&req.id).map_err(|_| {
+        ApiError::bad_request("invalid_id", format!("{:?} is not a UUID", clip(&req.id)))
+    })?;
     let checkpoint = CheckpointCode::parse(&req.checkpoint)?;
     let direction = Direction::parse(&req.direction)?;
     let channel = Channel::parse(&req.channel)?;
     let at = match &req.at {
-        Some(s) => OffsetDateTime::parse(s, &Rfc3339).map_err(|_| {
-            ApiError::bad_request("invalid_field", format!("at: {s:?} is not an RFC 3339 time"))
-        })?,
+        Some(s) => {
+            let t = bounds::parse_time("at", s)?;
+            bounds::within("at", t, now, bounds::CROSSING_PAST, bounds::CROSSING_FUTURE).map_err(
+                |e| {
+                    ApiError::new(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "at_out_of_range",
+                        e.to_string(),
+                    )
+                },
+            )?
+        }
         None => now,
     };
+    let client_decision = req.decision.as_deref().map(Decision::parse).transpose()?;
     let right = who.actor.act_at(&checkpoint)?;
     let reading = read_document(&req.document, app.today())?;
-    let (decision, outcome) = match &req.decision {
-        Some(d) => (Decision::parse(d)?, None),
-        None => {
-            let o = control::check(app, &right, direction, &reading).await?;
-            (o.decision(), Some(o))
+    let outcome = control::check(app, &right, direction, &reading).await?;
+    let decision = outcome.decision();
+    if let Some(client) = client_decision
+        && client.max(decision) != client
+    {
+        // Refused, the hits still reach the commander, and the attempt the audit trail.
+        if let Some(traveller_id) = outcome.traveller_id {
+            for h in outcome.watchlist_hits.iter().filter(|h| !h.dismissed) {
+                let alert = store::NewAlert {
+                    entry_id: h.entry_id.clone(),
+                    traveller_id,
+                    checkpoint: checkpoint.clone(),
+                    score: f64::from(h.score),
+                };
+                app.store.raise_alert(&alert, now).await?;
+            }
         }
-    };
+        let d = &outcome.traveller;
+        app.audit(who.audit(
+            "crossing.refused",
+            format!("traveller:{}/{}", d.issuing_state, d.number),
+            json!({"id": id.hyphenated().to_string(), "sent": client, "decision": decision}),
+        ))
+        .await?;
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "decision_weaker_than_check",
+            format!(
+                "the check's decision is {decision}, stricter than the {client} sent: {}",
+                outcome
+                    .verdict
+                    .reasons
+                    .iter()
+                    .map(|r| r.code.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ));
+    }
     // Serialised from a map, the body's keys come in one order, whatever the client's.
     let body_hash = hex::encode(Sha256::digest(raw.to_string().as_bytes()));
+    let alerts = outcome
+        .watchlist_hits
+        .iter()
+        .filter(|h| !h.dismissed)
+        .map(|h| CrossingAlert { entry_id: h.entry_id.clone(), score: f64::from(h.score) })
+        .collect();
     let doc = reading.document;
-    Ok((
-        NewCrossing {
-            id: id.hyphenated().to_string(),
-            name_key: name_key(&doc.surname, &doc.given_names),
-            document: doc,
-            checkpoint,
-            direction,
-            channel,
-            at,
-            decision,
-            actor: who.actor.label(),
-            body_hash,
-        },
-        outcome,
-    ))
+    Ok(NewCrossing {
+        id: id.hyphenated().to_string(),
+        name_key: name_key(&doc.surname, &doc.given_names),
+        document: doc,
+        checkpoint,
+        direction,
+        channel,
+        at,
+        decision: client_decision.map_or(decision, |c| c.max(decision)),
+        client_decision,
+        actor: who.actor.label(),
+        body_hash,
+        alerts,
+    })
 }
 
-async fn raise_alerts<S: Store>(
-    app: &App<S>,
-    record: &store::CrossingRecord,
-    outcome: &Outcome,
-) -> ApiResult<()> {
-    for hit in outcome.watchlist_hits.iter().filter(|h| !h.dismissed) {
-        let alert = NewAlert {
-            entry_id: hit.entry_id.clone(),
-            traveller_id: record.traveller_id,
-            checkpoint: record.checkpoint.clone(),
-            score: f64::from(hit.score),
-        };
-        app.store.raise_alert(&alert, app.now()).await?;
-    }
-    Ok(())
+/// A value quoted back in an error, cut short.
+fn clip(s: &str) -> String {
+    s.chars().take(60).collect()
 }
 
-pub async fn record_many<S: Store>(
-    app: &App<S>,
-    who: &Authed,
-    items: &[Value],
-) -> ApiResult<Vec<ItemResult>> {
+/// Records crossings, each answering on its own: what cannot be parsed, is refused or fails
+/// in the store is that item's error, never the whole batch's. The crossings stored, their
+/// alerts and their audit record commit together.
+pub async fn record_many<S: Store>(app: &App<S>, who: &Authed, items: &[Value]) -> Vec<ItemResult> {
     let now = app.now();
     let mut results: Vec<Option<ItemResult>> = Vec::with_capacity(items.len());
     let mut batch = Vec::new();
-    let mut outcomes = Vec::new();
     for raw in items {
         match prepare(app, who, raw, now).await {
-            Ok((c, o)) => {
+            Ok(c) => {
                 results.push(None);
                 batch.push(c);
-                outcomes.push(o);
             }
             Err(e) => results.push(Some(ItemResult::Failed(e))),
         }
     }
-    let stored = app.store.record_crossings(&batch, now).await?;
-    let mut stored = stored.into_iter().zip(outcomes);
-    for slot in results.iter_mut().filter(|r| r.is_none()) {
-        let Some((outcome, check)) = stored.next() else { break };
-        *slot = Some(match outcome {
-            RecordOutcome::Created(record) => {
-                if let Some(check) = &check {
-                    raise_alerts(app, &record, check).await?;
-                }
-                ItemResult::Stored { created: true, record }
+    let by = RecordedBy { actor: who.actor.label(), ip: who.ip.map(|i| i.to_string()) };
+    let stored = if batch.is_empty() {
+        Ok(Vec::new())
+    } else {
+        app.store.record_crossings(&batch, &by, now).await
+    };
+    let mut stored = match stored {
+        Ok(s) => s.into_iter(),
+        Err(e) => {
+            let e = ApiError::from(e);
+            for slot in results.iter_mut().filter(|r| r.is_none()) {
+                *slot =
+                    Some(ItemResult::Failed(ApiError::new(e.status, e.code, e.message.clone())));
             }
-            RecordOutcome::Existing(record) => ItemResult::Stored { created: false, record },
-            RecordOutcome::Conflict(id) => ItemResult::Failed(ApiError::new(
-                StatusCode::CONFLICT,
-                "id_conflict",
-                format!("crossing {id} was recorded with another body"),
-            )),
-        });
-    }
-    let created: Vec<&str> = results
-        .iter()
-        .filter_map(|r| match r {
-            Some(ItemResult::Stored { created: true, record }) => Some(record.id.as_str()),
-            _ => None,
+            Vec::new().into_iter()
+        }
+    };
+    results
+        .into_iter()
+        .map(|slot| match slot {
+            Some(done) => done,
+            None => match stored.next() {
+                Some(RecordOutcome::Created(record)) => {
+                    ItemResult::Stored { created: true, record }
+                }
+                Some(RecordOutcome::Existing(record)) => {
+                    ItemResult::Stored { created: false, record }
+                }
+                Some(RecordOutcome::Conflict(id)) => ItemResult::Failed(ApiError::new(
+                    StatusCode::CONFLICT,
+                    "id_conflict",
+                    format!("crossing {id} was recorded with another body"),
+                )),
+                None => ItemResult::Failed(ApiError::internal(&std::io::Error::other(
+                    "the store answered for fewer crossings than it was given",
+                ))),
+            },
         })
-        .collect();
-    if !created.is_empty() {
-        app.audit(who.audit(
-            "crossing.record",
-            format!("crossings:{}", created.len()),
-            json!({"ids": created}),
-        ))
-        .await?;
-    }
-    Ok(results.into_iter().flatten().collect())
+        .collect()
 }
 
 pub async fn record<S: Store>(
@@ -284,7 +323,7 @@ pub async fn record<S: Store>(
     body: axum::body::Bytes,
 ) -> ApiResult<Response> {
     let raw: Value = json_body(&body)?;
-    let mut results = record_many(&app, &who, std::slice::from_ref(&raw)).await?;
+    let mut results = record_many(&app, &who, std::slice::from_ref(&raw)).await;
     match results.pop() {
         Some(ItemResult::Stored { created, record }) => {
             let status = if created { StatusCode::CREATED } else { StatusCode::OK };
@@ -320,7 +359,7 @@ pub async fn record_batch<S: Store>(
             format!("at most {BATCH_LIMIT} crossings per batch, not {}", items.len()),
         ));
     }
-    let results = record_many(&app, &who, &items).await?;
+    let results = record_many(&app, &who, &items).await;
     let answers: Vec<Value> = results
         .into_iter()
         .map(|r| match r {

@@ -197,7 +197,7 @@ pub fn vn_date(d: Option<Date>) -> String {
 }
 
 pub fn vn_time(t: OffsetDateTime) -> String {
-    let t = t.to_offset(VIETNAM);
+    let t = domain::bounds::at_offset(t, VIETNAM);
     format!("{:02}:{:02} {}", t.hour(), t.minute(), vn_date(Some(t.date())))
 }
 
@@ -621,29 +621,26 @@ pub async fn desk_record<S: Store>(
         "document": document, "channel": "manual",
     });
     let mut view = DeskPage::new(page.ctx.clone(), direction);
-    match api::record_many(&app, &page.who, std::slice::from_ref(&item)).await {
-        Ok(mut results) => match results.pop() {
-            Some(api::ItemResult::Stored { created, record }) => {
-                let word = if created { t.recorded } else { t.recorded_before };
-                view.notice = Some(format!(
-                    "{word}: {} — {} — {}",
-                    t.direction_word(record.direction),
-                    t.verdict(record.decision),
-                    vn_time(record.at)
-                ));
-                if let Ok(list) = app.store.crossings_of(record.traveller_id, 5).await {
-                    view.crossings = crossing_views(t, &list);
-                }
-                view.into_response()
+    match api::record_many(&app, &page.who, std::slice::from_ref(&item)).await.pop() {
+        Some(api::ItemResult::Stored { created, record }) => {
+            let word = if created { t.recorded } else { t.recorded_before };
+            view.notice = Some(format!(
+                "{word}: {} — {} — {}",
+                t.direction_word(record.direction),
+                t.verdict(record.decision),
+                vn_time(record.at)
+            ));
+            if let Ok(list) = app.store.crossings_of(record.traveller_id, 5).await {
+                view.crossings = crossing_views(t, &list);
             }
-            Some(api::ItemResult::Failed(e)) => {
-                view.mrz = f.mrz;
-                view.error = Some(e.message);
-                (e.status, view).into_response()
-            }
-            None => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
-        },
-        Err(e) => e.into_response(),
+            view.into_response()
+        }
+        Some(api::ItemResult::Failed(e)) => {
+            view.mrz = f.mrz;
+            view.error = Some(e.message);
+            (e.status, view).into_response()
+        }
+        None => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     }
 }
 
@@ -1028,7 +1025,7 @@ pub async fn board<S: Store>(
     let Some(cp) = app.checkpoints.get(&code) else {
         return ApiError::not_found(format!("checkpoint {code}")).into_response();
     };
-    let now = app.now().to_offset(VIETNAM);
+    let now = domain::bounds::at_offset(app.now(), VIETNAM);
     let start = now.replace_time(time::Time::MIDNIGHT);
     let counts =
         match app.store.crossings_by_hour(&code, start, start + time::Duration::days(1)).await {

@@ -29,7 +29,7 @@ use crate::api::json_body;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Authed;
 use crate::keys::{self, Keyring};
-use crate::state::{App, VIETNAM};
+use crate::state::App;
 
 /// The keys and trust store, opened at start; permits wait for them.
 #[derive(Debug, Default)]
@@ -118,10 +118,7 @@ impl<S: Store> App<S> {
 }
 
 pub fn day(field: &'static str, s: &str) -> ApiResult<Date> {
-    let fmt = time::macros::format_description!("[year]-[month]-[day]");
-    Date::parse(s.trim(), &fmt).map_err(|_| {
-        ApiError::bad_request("invalid_field", format!("{field}: {s:?} is not a date (YYYY-MM-DD)"))
-    })
+    Ok(domain::bounds::parse_date(field, s)?)
 }
 
 fn iso(d: Date) -> String {
@@ -376,7 +373,7 @@ pub async fn crew_passes<S: Store>(
         None => d
             .port_call
             .etd
-            .map(|t| t.to_offset(VIETNAM).date())
+            .map(domain::bounds::vietnam_date)
             .filter(|u| *u >= today)
             .map_or(today + Duration::days(6), |u| {
                 u.min(today + Duration::days(PermitKind::ShorePass.max_days() - 1))

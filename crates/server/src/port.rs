@@ -324,16 +324,7 @@ struct DossierRequest {
 }
 
 fn when(field: &'static str, s: &Option<String>) -> ApiResult<Option<OffsetDateTime>> {
-    s.as_deref()
-        .map(|t| {
-            OffsetDateTime::parse(t.trim(), &Rfc3339).map_err(|_| {
-                ApiError::bad_request(
-                    "invalid_field",
-                    format!("{field}: {t:?} is not an RFC 3339 time with its offset"),
-                )
-            })
-        })
-        .transpose()
+    s.as_deref().map(|t| domain::bounds::parse_time(field, t).map_err(ApiError::from)).transpose()
 }
 
 fn refused(Refused(problems): Refused) -> ApiError {
@@ -955,15 +946,8 @@ pub async fn dossier_stats<S: Store>(
         s.as_deref()
             .filter(|t| !t.trim().is_empty())
             .map(|t| {
-                let fmt = time::macros::format_description!("[year]-[month]-[day]");
-                time::Date::parse(t.trim(), &fmt)
-                    .map(|d| d.midnight().assume_offset(crate::state::VIETNAM))
-                    .map_err(|_| {
-                        ApiError::bad_request(
-                            "invalid_field",
-                            format!("{field}: {t:?} is not a date (YYYY-MM-DD)"),
-                        )
-                    })
+                let d = domain::bounds::parse_date(field, t)?;
+                Ok(d.midnight().assume_offset(crate::state::VIETNAM))
             })
             .transpose()
     };
@@ -979,7 +963,7 @@ pub async fn dossier_stats<S: Store>(
         _ => return Err(ApiError::bad_request("invalid_field", "period: day, month or year")),
     };
     let key = |t: OffsetDateTime| -> String {
-        let d = t.to_offset(crate::state::VIETNAM).date();
+        let d = domain::bounds::vietnam_date(t);
         match period {
             "day" => format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day()),
             "year" => format!("{:04}", d.year()),

@@ -5,16 +5,12 @@ use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use domain::{Checkpoint, CheckpointCode};
-use time::{Date, OffsetDateTime, UtcOffset};
+use time::{Date, OffsetDateTime};
 
 use crate::auth::{Quota, Throttle};
 use crate::watch::Watchlist;
 
-/// Việt Nam time, which has no daylight saving.
-pub const VIETNAM: UtcOffset = match UtcOffset::from_hms(7, 0, 0) {
-    Ok(o) => o,
-    Err(_) => UtcOffset::UTC,
-};
+pub use domain::bounds::VIETNAM;
 
 pub type Clock = Arc<dyn Fn() -> OffsetDateTime + Send + Sync>;
 
@@ -75,7 +71,7 @@ impl<S> Inner<S> {
 
     /// Today at the border: the date in Việt Nam.
     pub fn today(&self) -> Date {
-        self.now().to_offset(VIETNAM).date()
+        domain::bounds::vietnam_date(self.now())
     }
 
     /// Stores an audit record; returns once it is committed, so that nothing is answered whose

@@ -1,5 +1,8 @@
-//! The audit trail: append-only, each record chained to the one before by a SHA-256 hash, so
-//! that a record changed or removed in the database breaks the chain from there on.
+//! The audit trail: append-only, each record chained to the one before, so that a record
+//! changed or removed in the database breaks the chain from there on. The links are a keyed MAC
+//! (HMAC-SHA-256) under a key kept outside the database: whoever can write the database but not
+//! read the key cannot rewrite a record and recompute the links after it. Records written before
+//! the key (`audit_keyed.from_seq`) keep their plain SHA-256 links.
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -43,8 +46,69 @@ pub struct BrokenLink {
     pub reason: String,
 }
 
-pub(crate) fn link_hash(prev: &str, seq: i64, at_ms: i64, e: &AuditEvent) -> String {
-    let mut h = Sha256::new();
+/// The key the links are made with. Secret bytes are never printed.
+#[derive(Clone, Default)]
+pub enum AuditKey {
+    /// Plain SHA-256: for stores opened without a key (tests, tools reading a copy).
+    #[default]
+    Unkeyed,
+    Secret(std::sync::Arc<ring::hmac::Key>),
+}
+
+impl AuditKey {
+    /// A key from its 32 or more secret bytes.
+    pub fn from_bytes(bytes: &[u8]) -> Self {
+        AuditKey::Secret(std::sync::Arc::new(ring::hmac::Key::new(ring::hmac::HMAC_SHA256, bytes)))
+    }
+
+    pub fn is_keyed(&self) -> bool {
+        matches!(self, AuditKey::Secret(_))
+    }
+
+    /// The key that links record `seq`, given the first keyed record's number.
+    pub(crate) fn for_seq(&self, seq: i64, keyed_from: i64) -> &AuditKey {
+        if seq >= keyed_from { self } else { &AuditKey::Unkeyed }
+    }
+}
+
+impl std::fmt::Debug for AuditKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.is_keyed() { "AuditKey::Secret(…)" } else { "AuditKey::Unkeyed" })
+    }
+}
+
+enum Mac {
+    Plain(Sha256),
+    Keyed(ring::hmac::Context),
+}
+
+impl Mac {
+    fn update(&mut self, bytes: &[u8]) {
+        match self {
+            Mac::Plain(h) => h.update(bytes),
+            Mac::Keyed(c) => c.update(bytes),
+        }
+    }
+
+    fn finish(self) -> String {
+        match self {
+            Mac::Plain(h) => hex::encode(h.finalize()),
+            Mac::Keyed(c) => hex::encode(c.sign().as_ref()),
+        }
+    }
+}
+
+pub(crate) fn link_hash(
+    key: &AuditKey,
+    prev: &str,
+    seq: i64,
+    at_ms: i64,
+    e: &AuditEvent,
+) -> String {
+    let mut h = match key {
+        AuditKey::Unkeyed => Mac::Plain(Sha256::new()),
+        AuditKey::Secret(k) => Mac::Keyed(ring::hmac::Context::with_key(k)),
+    };
     // Each field with its length, so that no two different records hash the same bytes.
     for part in [
         prev.as_bytes(),
@@ -56,15 +120,17 @@ pub(crate) fn link_hash(prev: &str, seq: i64, at_ms: i64, e: &AuditEvent) -> Str
         e.subject.as_bytes(),
         e.detail.as_bytes(),
     ] {
-        h.update((part.len() as u64).to_be_bytes());
+        h.update(&(part.len() as u64).to_be_bytes());
         h.update(part);
     }
-    hex::encode(h.finalize())
+    h.finish()
 }
 
 /// The records `events` become when appended after the record `head_seq` whose hash is
 /// `head_hash`.
 pub(crate) fn chain(
+    key: &AuditKey,
+    keyed_from: i64,
     head_seq: i64,
     head_hash: &str,
     events: &[(AuditEvent, OffsetDateTime)],
@@ -73,7 +139,7 @@ pub(crate) fn chain(
     let mut out = Vec::with_capacity(events.len());
     for (seq, (e, at)) in (head_seq + 1..).zip(events) {
         let at_ms = millis(*at);
-        let hash = link_hash(&prev, seq, at_ms, e);
+        let hash = link_hash(key.for_seq(seq, keyed_from), &prev, seq, at_ms, e);
         out.push(AuditRecord {
             seq,
             at_ms,
@@ -94,7 +160,12 @@ pub(crate) fn millis(t: OffsetDateTime) -> i64 {
 }
 
 impl AuditRecord {
-    pub(crate) fn check(&self, prev: &str, expected_seq: i64) -> Result<(), BrokenLink> {
+    pub(crate) fn check(
+        &self,
+        key: &AuditKey,
+        prev: &str,
+        expected_seq: i64,
+    ) -> Result<(), BrokenLink> {
         let broken = |reason: &str| Err(BrokenLink { seq: self.seq, reason: reason.into() });
         if self.seq != expected_seq {
             return Err(BrokenLink {
@@ -112,8 +183,12 @@ impl AuditRecord {
             subject: self.subject.clone(),
             detail: self.detail.clone(),
         };
-        if link_hash(prev, self.seq, self.at_ms, &event) != self.hash {
-            return broken("its content does not match its hash");
+        if link_hash(key, prev, self.seq, self.at_ms, &event) != self.hash {
+            return broken(if key.is_keyed() {
+                "its content does not match its MAC (changed, or written without the audit key)"
+            } else {
+                "its content does not match its hash"
+            });
         }
         Ok(())
     }

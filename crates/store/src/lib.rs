@@ -15,7 +15,7 @@ use std::future::Future;
 use domain::{AlertScope, Checkpoint, CheckpointCode, Country, DocumentNumber};
 use time::OffsetDateTime;
 
-pub use audit::{AuditEvent, AuditRecord, BrokenLink, GENESIS};
+pub use audit::{AuditEvent, AuditKey, AuditRecord, BrokenLink, GENESIS};
 pub use permit::PermitStore;
 pub use port::PortStore;
 pub use records::*;
@@ -62,12 +62,27 @@ pub trait Store: PortStore + PermitStore + Clone + Send + Sync + 'static {
         &self,
         username: &str,
     ) -> impl Future<Output = Result<Option<UserRecord>>> + Send;
+    /// Disables an account: it can no longer sign in, and its tokens and sessions stop working
+    /// at once. False if there is no such enabled account.
+    fn disable_user(
+        &self,
+        username: &str,
+        now: OffsetDateTime,
+    ) -> impl Future<Output = Result<bool>> + Send;
     fn add_device(
         &self,
         checkpoint: &CheckpointCode,
         name: &str,
         now: OffsetDateTime,
     ) -> impl Future<Output = Result<i64>> + Send;
+    /// Revokes a device: its tokens stop working at once. False if there is no such device
+    /// still in service.
+    fn revoke_device(
+        &self,
+        id: i64,
+        now: OffsetDateTime,
+    ) -> impl Future<Output = Result<bool>> + Send;
+    fn devices(&self) -> impl Future<Output = Result<Vec<DeviceRecord>>> + Send;
 
     fn put_token(
         &self,
@@ -108,11 +123,14 @@ pub trait Store: PortStore + PermitStore + Clone + Send + Sync + 'static {
         limit: u32,
     ) -> impl Future<Output = Result<Vec<CrossingRecord>>> + Send;
 
-    /// Stores crossings in one transaction; each answers on its own: stored now, stored
-    /// before with the same body, or an id already used for another body.
+    /// Stores crossings in one transaction, with the alerts of those stored now and the audit
+    /// record that names them (`by`): all commit together or none does. Each answers on its
+    /// own: stored now, stored before with the same body, or an id already used for another
+    /// body.
     fn record_crossings(
         &self,
         batch: &[NewCrossing],
+        by: &RecordedBy,
         now: OffsetDateTime,
     ) -> impl Future<Output = Result<Vec<RecordOutcome>>> + Send;
     fn crossing(&self, id: &str) -> impl Future<Output = Result<Option<CrossingRecord>>> + Send;
@@ -159,8 +177,8 @@ pub trait Store: PortStore + PermitStore + Clone + Send + Sync + 'static {
         limit: u32,
     ) -> impl Future<Output = Result<Vec<(i64, String)>>> + Send;
 
-    /// Raises an alert unless one is open for the pair or the pair was dismissed. Returns the
-    /// new alert's id.
+    /// Raises an alert unless one is open for the pair at the same checkpoint or the pair was
+    /// dismissed. Returns the new alert's id.
     fn raise_alert(
         &self,
         alert: &NewAlert,
@@ -202,26 +220,101 @@ pub trait Store: PortStore + PermitStore + Clone + Send + Sync + 'static {
         after_seq: i64,
         limit: u32,
     ) -> impl Future<Output = Result<Vec<AuditRecord>>> + Send;
+    /// The chain's head as stored, and the first record linked by the key.
+    fn audit_anchor(&self) -> impl Future<Output = Result<AuditAnchor>> + Send;
+    /// The key this store links audit records with.
+    fn audit_key(&self) -> &AuditKey;
 }
 
-/// Walks the whole audit trail and reports the first record whose link is broken.
+/// Where the audit trail stood: its last record's number and link, and the first record linked
+/// by the key. Kept in a second place (a file, a partner), it proves later that the trail was
+/// neither cut nor rewritten up to it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct AuditAnchor {
+    pub seq: i64,
+    pub hash: String,
+    pub keyed_from: i64,
+}
+
+/// Walks the whole audit trail: every link must hold (under the store's key from
+/// `keyed_from` on), and the walk must reach the head the database records, so that records
+/// removed from the end are found too. Returns how many records it walked.
 pub async fn verify_audit(store: &impl Store) -> Result<Result<u64, BrokenLink>> {
+    let head = store.audit_anchor().await?;
     let mut prev = GENESIS.to_string();
     let mut after = 0;
     let mut count = 0u64;
+    let mut at_head = head.seq == 0 && head.hash == GENESIS;
     loop {
         let page = store.audit_records(after, 10_000).await?;
         if page.is_empty() {
-            return Ok(Ok(count));
+            break;
         }
         for r in &page {
-            if let Err(b) = r.check(&prev, after + 1) {
+            let key = store.audit_key().for_seq(r.seq, head.keyed_from);
+            if let Err(b) = r.check(key, &prev, after + 1) {
                 return Ok(Err(b));
+            }
+            if r.seq == head.seq {
+                if r.hash != head.hash {
+                    return Ok(Err(BrokenLink {
+                        seq: r.seq,
+                        reason: "differs from the head the database records".into(),
+                    }));
+                }
+                at_head = true;
             }
             prev = r.hash.clone();
             after = r.seq;
             count += 1;
         }
+    }
+    if !at_head {
+        return Ok(Err(BrokenLink {
+            seq: after + 1,
+            reason: format!(
+                "missing: the trail ends at record {after} but its head is record {}",
+                head.seq
+            ),
+        }));
+    }
+    Ok(Ok(count))
+}
+
+/// [`verify_audit`], and the record an anchor kept elsewhere names must still be there with
+/// the same link, and keyed from no later than then.
+pub async fn verify_audit_against(
+    store: &impl Store,
+    kept: &AuditAnchor,
+) -> Result<Result<u64, BrokenLink>> {
+    let count = match verify_audit(store).await? {
+        Ok(n) => n,
+        Err(b) => return Ok(Err(b)),
+    };
+    let now = store.audit_anchor().await?;
+    if now.keyed_from > kept.keyed_from {
+        return Ok(Err(BrokenLink {
+            seq: kept.keyed_from,
+            reason: format!(
+                "the keyed links now start at record {}, after the anchor's {}",
+                now.keyed_from, kept.keyed_from
+            ),
+        }));
+    }
+    if kept.seq == 0 {
+        return Ok(Ok(count));
+    }
+    let found = store.audit_records(kept.seq - 1, 1).await?;
+    match found.first() {
+        Some(r) if r.seq == kept.seq && r.hash == kept.hash => Ok(Ok(count)),
+        Some(r) if r.seq == kept.seq => Ok(Err(BrokenLink {
+            seq: kept.seq,
+            reason: "differs from the anchor kept elsewhere: the trail was rewritten".into(),
+        })),
+        _ => Ok(Err(BrokenLink {
+            seq: kept.seq,
+            reason: "missing: the anchor kept elsewhere names it, the trail was cut".into(),
+        })),
     }
 }
 

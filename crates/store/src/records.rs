@@ -44,6 +44,18 @@ impl UserRecord {
     }
 }
 
+/// A device (an e-gate, a scanner) and whether it is still in service.
+#[derive(Debug, Clone, Serialize)]
+pub struct DeviceRecord {
+    pub id: i64,
+    pub checkpoint: CheckpointCode,
+    pub name: String,
+    #[serde(with = "domain::bounds::wire_time")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "domain::bounds::wire_time::option")]
+    pub revoked_at: Option<OffsetDateTime>,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TokenKind {
     /// `Authorization: Bearer` for API clients.
@@ -113,10 +125,29 @@ pub struct NewCrossing {
     pub direction: Direction,
     pub channel: Channel,
     pub at: OffsetDateTime,
+    /// The platform's decision.
     pub decision: Decision,
+    /// The decision the client sent, if it sent one: kept beside the platform's.
+    pub client_decision: Option<Decision>,
     pub actor: String,
     /// A digest of what the client sent: the same id with another body is a conflict.
     pub body_hash: String,
+    /// The watchlist hits to alert on, if the crossing is stored now.
+    pub alerts: Vec<CrossingAlert>,
+}
+
+/// A watchlist hit raised as an alert with the crossing that met it.
+#[derive(Debug, Clone)]
+pub struct CrossingAlert {
+    pub entry_id: String,
+    pub score: f64,
+}
+
+/// Who records a batch: the audit record written with it names them.
+#[derive(Debug, Clone)]
+pub struct RecordedBy {
+    pub actor: String,
+    pub ip: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -126,9 +157,11 @@ pub struct CrossingRecord {
     pub checkpoint: CheckpointCode,
     pub direction: Direction,
     pub channel: Channel,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "domain::bounds::wire_time")]
     pub at: OffsetDateTime,
     pub decision: Decision,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_decision: Option<Decision>,
     pub actor: String,
     #[serde(skip)]
     pub body_hash: String,
@@ -173,10 +206,13 @@ impl WatchDob {
     pub fn parse(s: &str) -> Option<Self> {
         let s = s.trim();
         if s.len() == 4 {
-            return s.parse().ok().filter(|y| (1800..=2200).contains(y)).map(WatchDob::Year);
+            return s
+                .parse()
+                .ok()
+                .filter(|y| (domain::bounds::FIRST_YEAR..=domain::bounds::LAST_YEAR).contains(y))
+                .map(WatchDob::Year);
         }
-        let fmt = time::macros::format_description!("[year]-[month]-[day]");
-        Date::parse(s, &fmt).ok().map(WatchDob::Date)
+        domain::bounds::parse_date("birth_date", s).ok().map(WatchDob::Date)
     }
 }
 
@@ -259,10 +295,10 @@ pub struct AlertRecord {
     pub checkpoint: CheckpointCode,
     pub score: f64,
     pub status: AlertStatus,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "domain::bounds::wire_time")]
     pub raised_at: OffsetDateTime,
     pub decided_by: Option<String>,
-    #[serde(with = "time::serde::rfc3339::option")]
+    #[serde(with = "domain::bounds::wire_time::option")]
     pub decided_at: Option<OffsetDateTime>,
 }
 

@@ -19,7 +19,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use time::{Date, OffsetDateTime};
 
-use crate::audit::{AuditEvent, AuditRecord, chain, millis};
+use crate::audit::{AuditEvent, AuditKey, AuditRecord, chain, millis};
 
 mod permit;
 mod port;
@@ -30,6 +30,7 @@ use crate::{Result, Store, StoreError};
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pool: sqlx::SqlitePool,
+    audit_key: AuditKey,
 }
 
 /// Headquarters: PostgreSQL.
@@ -39,7 +40,8 @@ pub struct PgStore {
     /// The audit chain's head as this process last wrote it: with it a group of records goes
     /// in as one statement, which fails harmlessly (and is retried) if another process has
     /// moved the head since.
-    audit_head: Arc<Mutex<Option<(i64, String)>>>,
+    audit_head: Arc<Mutex<Option<Head>>>,
+    audit_key: AuditKey,
 }
 
 impl SqliteStore {
@@ -66,9 +68,15 @@ impl SqliteStore {
             // one, and pages they all touch are written once.
             .pragma("wal_autocheckpoint", "16384");
         let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
-        let store = Self { pool };
+        let store = Self { pool, audit_key: AuditKey::Unkeyed };
         store.migrate().await?;
         Ok(store)
+    }
+
+    /// Links the audit records this store writes with `key` (see [`AuditKey`]).
+    pub fn with_audit_key(mut self, key: AuditKey) -> Self {
+        self.audit_key = key;
+        self
     }
 }
 
@@ -81,7 +89,13 @@ impl PgStore {
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(options)
             .await?;
-        Ok(Self { pool, audit_head: Arc::default() })
+        Ok(Self { pool, audit_head: Arc::default(), audit_key: AuditKey::Unkeyed })
+    }
+
+    /// Links the audit records this store writes with `key` (see [`AuditKey`]).
+    pub fn with_audit_key(mut self, key: AuditKey) -> Self {
+        self.audit_key = key;
+        self
     }
 }
 
@@ -184,8 +198,8 @@ const TRAVELLERS_PER_LOOKUP: usize = 200;
 
 const TRAVELLER_COLUMNS: &str = "id, issuing_state, number, doc_type, surname, given_names, \
      nationality, birth_date, sex, expiry_date, issuing_area";
-const CROSSING_COLUMNS: &str =
-    "id, traveller_id, checkpoint, direction, channel, at, decision, actor, body_hash";
+const CROSSING_COLUMNS: &str = "id, traveller_id, checkpoint, direction, channel, at, decision, \
+     client_decision, actor, body_hash";
 /// A traveller joined with their latest crossings: the traveller's columns under their own
 /// names, the crossing's prefixed `c_`. The crossings are picked by a subquery that does not
 /// depend on the outer row, so each database reads the traveller's latest few from the index
@@ -194,7 +208,7 @@ const TRAVELLER_WITH_CROSSINGS: &str = "SELECT t.id, t.issuing_state, t.number, 
      t.surname, t.given_names, t.nationality, t.birth_date, t.sex, t.expiry_date, \
      t.issuing_area, c.id AS c_id, c.traveller_id AS c_traveller_id, c.checkpoint AS c_checkpoint, \
      c.direction AS c_direction, c.channel AS c_channel, c.at AS c_at, c.decision AS c_decision, \
-     c.actor AS c_actor, c.body_hash AS c_body_hash \
+     c.client_decision AS c_client_decision, c.actor AS c_actor, c.body_hash AS c_body_hash \
      FROM travellers t LEFT JOIN (SELECT * FROM crossings WHERE traveller_id = \
      (SELECT id FROM travellers WHERE issuing_state = $1 AND number = $2) \
      ORDER BY at DESC, id DESC LIMIT $3) c ON TRUE \
@@ -241,6 +255,10 @@ macro_rules! store_impl {
                     channel: Channel::parse(&s("channel")?).map_err(corrupt)?,
                     at: from_ms(row.try_get(col("at").as_str())?)?,
                     decision: Decision::parse(&s("decision")?).map_err(corrupt)?,
+                    client_decision: row
+                        .try_get::<Option<String>, _>(col("client_decision").as_str())?
+                        .map(|d| Decision::parse(&d).map_err(corrupt))
+                        .transpose()?,
                     actor: s("actor")?,
                     body_hash: s("body_hash")?,
                 })
@@ -326,6 +344,43 @@ macro_rules! store_impl {
                     .execute(&mut **tx)
                     .await?;
                 Ok(())
+            }
+
+            /// An alert unless one is open for the pair at this checkpoint, or the pair was
+            /// dismissed anywhere (a false positive is one everywhere).
+            async fn raise_alert_in(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                a: &NewAlert,
+                now: i64,
+            ) -> Result<Option<i64>> {
+                let known = sqlx::query(
+                    "SELECT id FROM alerts WHERE traveller_id = $1 AND entry_id = $2 \
+                     AND (status = 'dismissed' OR (status = 'open' AND checkpoint = $3)) LIMIT 1",
+                )
+                .bind(a.traveller_id)
+                .bind(&a.entry_id)
+                .bind(a.checkpoint.as_str())
+                .fetch_optional(&mut **tx)
+                .await?;
+                if known.is_some() {
+                    return Ok(None);
+                }
+                // Raised at the same moment by another request: nothing to add, and the
+                // transaction goes on.
+                let row = sqlx::query(
+                    "INSERT INTO alerts (entry_id, traveller_id, checkpoint, score, status, \
+                     raised_at) VALUES ($1, $2, $3, $4, 'open', $5) \
+                     ON CONFLICT (entry_id, traveller_id, checkpoint) WHERE status = 'open' \
+                     DO NOTHING RETURNING id",
+                )
+                .bind(&a.entry_id)
+                .bind(a.traveller_id)
+                .bind(a.checkpoint.as_str())
+                .bind(a.score)
+                .bind(now)
+                .fetch_optional(&mut **tx)
+                .await?;
+                row.map(|r| r.try_get("id")).transpose().map_err(StoreError::from)
             }
         }
 
@@ -469,6 +524,67 @@ macro_rules! store_impl {
                 }
             }
 
+            async fn disable_user(&self, username: &str, now: OffsetDateTime) -> Result<bool> {
+                let mut tx = self.pool.begin_with($begin).await?;
+                let row = sqlx::query(
+                    "UPDATE users SET disabled_at = $2 WHERE username = $1 \
+                     AND disabled_at IS NULL RETURNING id",
+                )
+                .bind(username)
+                .bind(millis(now))
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some(row) = row else { return Ok(false) };
+                let id: i64 = row.try_get("id")?;
+                sqlx::query("DELETE FROM tokens WHERE user_id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(true)
+            }
+
+            async fn revoke_device(&self, id: i64, now: OffsetDateTime) -> Result<bool> {
+                let mut tx = self.pool.begin_with($begin).await?;
+                let n = sqlx::query(
+                    "UPDATE devices SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL",
+                )
+                .bind(id)
+                .bind(millis(now))
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                sqlx::query("DELETE FROM tokens WHERE device_id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(n > 0)
+            }
+
+            async fn devices(&self) -> Result<Vec<DeviceRecord>> {
+                let rows = sqlx::query(
+                    "SELECT id, checkpoint, name, created_at, revoked_at FROM devices ORDER BY id",
+                )
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(DeviceRecord {
+                            id: r.try_get("id")?,
+                            checkpoint: CheckpointCode::parse(&r.try_get::<String, _>("checkpoint")?)
+                                .map_err(corrupt)?,
+                            name: r.try_get("name")?,
+                            created_at: from_ms(r.try_get("created_at")?)?,
+                            revoked_at: r
+                                .try_get::<Option<i64>, _>("revoked_at")?
+                                .map(from_ms)
+                                .transpose()?,
+                        })
+                    })
+                    .collect()
+            }
+
             async fn put_token(&self, t: &NewToken, now: OffsetDateTime) -> Result<()> {
                 let (user, device) = match t.owner {
                     TokenOwner::User(id) => (Some(id), None),
@@ -498,7 +614,7 @@ macro_rules! store_impl {
                      LEFT JOIN users u ON u.id = t.user_id \
                      LEFT JOIN devices d ON d.id = t.device_id \
                      WHERE t.hash = $1 AND (t.expires_at IS NULL OR t.expires_at > $2) \
-                     AND u.disabled_at IS NULL",
+                     AND u.disabled_at IS NULL AND d.revoked_at IS NULL",
                 )
                 .bind(hash)
                 .bind(millis(now))
@@ -621,9 +737,10 @@ macro_rules! store_impl {
             async fn record_crossings(
                 &self,
                 batch: &[NewCrossing],
-                now: OffsetDateTime,
+                by: &RecordedBy,
+                at: OffsetDateTime,
             ) -> Result<Vec<RecordOutcome>> {
-                let now = millis(now);
+                let now = millis(at);
                 let select = format!("SELECT {CROSSING_COLUMNS} FROM crossings WHERE id = $1");
                 let mut tx = self.pool.begin_with($begin).await?;
                 let mut out = Vec::with_capacity(batch.len());
@@ -715,10 +832,10 @@ macro_rules! store_impl {
                 for chunk in batch.chunks(CROSSINGS_PER_STATEMENT) {
                     let mut sql = String::from(
                         "INSERT INTO crossings (id, traveller_id, checkpoint, direction, channel, \
-                         at, decision, actor, body_hash, recorded_at) VALUES ",
+                         at, decision, client_decision, actor, body_hash, recorded_at) VALUES ",
                     );
                     for i in 0..chunk.len() {
-                        let p = i * 10;
+                        let p = i * 11;
                         if i > 0 {
                             sql.push_str(", ");
                         }
@@ -726,11 +843,12 @@ macro_rules! store_impl {
                         // once per bind: a thousand `$N` cost a quadratic scan, anonymous `?`
                         // nothing. PostgreSQL takes only `$N`.
                         if $backend == "sqlite" {
-                            sql.push_str("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                            sql.push_str("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
                         } else {
                             sql.push_str(&format!(
-                                "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
-                                p + 1, p + 2, p + 3, p + 4, p + 5, p + 6, p + 7, p + 8, p + 9, p + 10
+                                "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                                p + 1, p + 2, p + 3, p + 4, p + 5, p + 6, p + 7, p + 8, p + 9,
+                                p + 10, p + 11
                             ));
                         }
                     }
@@ -751,6 +869,7 @@ macro_rules! store_impl {
                             .bind(c.channel.as_str())
                             .bind(millis(c.at))
                             .bind(c.decision.as_str())
+                            .bind(c.client_decision.map(|d| d.as_str()))
                             .bind(&c.actor)
                             .bind(&c.body_hash)
                             .bind(now);
@@ -773,9 +892,19 @@ macro_rules! store_impl {
                                 channel: c.channel,
                                 at: from_ms(millis(c.at))?,
                                 decision: c.decision,
+                                client_decision: c.client_decision,
                                 actor: c.actor.clone(),
                                 body_hash: c.body_hash.clone(),
                             }));
+                            for a in &c.alerts {
+                                let alert = NewAlert {
+                                    entry_id: a.entry_id.clone(),
+                                    traveller_id,
+                                    checkpoint: c.checkpoint.clone(),
+                                    score: a.score,
+                                };
+                                Self::raise_alert_in(&mut tx, &alert, now).await?;
+                            }
                             continue;
                         }
                         if let Some(&hash) = created.get(c.id.as_str())
@@ -796,7 +925,27 @@ macro_rules! store_impl {
                         });
                     }
                 }
-                tx.commit().await?;
+                let ids: Vec<&str> = out
+                    .iter()
+                    .filter_map(|o| match o {
+                        RecordOutcome::Created(r) => Some(r.id.as_str()),
+                        _ => None,
+                    })
+                    .collect();
+                if !ids.is_empty() {
+                    let event = AuditEvent {
+                        actor: by.actor.clone(),
+                        ip: by.ip.clone(),
+                        action: "crossing.record".into(),
+                        subject: format!("crossings:{}", ids.len()),
+                        detail: serde_json::json!({ "ids": ids }).to_string(),
+                    };
+                    let head = self.append_audit_in(&mut tx, &[(event, at)]).await?;
+                    tx.commit().await?;
+                    self.audit_committed(head);
+                } else {
+                    tx.commit().await?;
+                }
                 Ok(out)
             }
 
@@ -931,38 +1080,9 @@ macro_rules! store_impl {
 
             async fn raise_alert(&self, a: &NewAlert, now: OffsetDateTime) -> Result<Option<i64>> {
                 let mut tx = self.pool.begin_with($begin).await?;
-                let known = sqlx::query(
-                    "SELECT id FROM alerts WHERE traveller_id = $1 AND entry_id = $2 \
-                     AND status IN ('open', 'dismissed') LIMIT 1",
-                )
-                .bind(a.traveller_id)
-                .bind(&a.entry_id)
-                .fetch_optional(&mut *tx)
-                .await?;
-                if known.is_some() {
-                    return Ok(None);
-                }
-                let r = sqlx::query(
-                    "INSERT INTO alerts (entry_id, traveller_id, checkpoint, score, status, \
-                     raised_at) VALUES ($1, $2, $3, $4, 'open', $5) RETURNING id",
-                )
-                .bind(&a.entry_id)
-                .bind(a.traveller_id)
-                .bind(a.checkpoint.as_str())
-                .bind(a.score)
-                .bind(millis(now))
-                .fetch_one(&mut *tx)
-                .await;
-                match r {
-                    Ok(row) => {
-                        let id = row.try_get("id")?;
-                        tx.commit().await?;
-                        Ok(Some(id))
-                    }
-                    // Raised at the same moment by another request.
-                    Err(e) if unique_violation(&e) => Ok(None),
-                    Err(e) => Err(e.into()),
-                }
+                let id = Self::raise_alert_in(&mut tx, a, millis(now)).await?;
+                tx.commit().await?;
+                Ok(id)
             }
 
             async fn dismissed_entries(&self, traveller_id: i64) -> Result<Vec<String>> {
@@ -1049,6 +1169,24 @@ macro_rules! store_impl {
                 self.append_audit_links(events).await
             }
 
+            async fn audit_anchor(&self) -> Result<crate::AuditAnchor> {
+                let row = sqlx::query(
+                    "SELECT h.seq, h.hash, k.from_seq FROM audit_head h, audit_keyed k \
+                     WHERE h.id = 1 AND k.id = 1",
+                )
+                .fetch_one(&self.pool)
+                .await?;
+                Ok(crate::AuditAnchor {
+                    seq: row.try_get("seq")?,
+                    hash: row.try_get("hash")?,
+                    keyed_from: row.try_get("from_seq")?,
+                })
+            }
+
+            fn audit_key(&self) -> &AuditKey {
+                &self.audit_key
+            }
+
             async fn audit_records(&self, after_seq: i64, limit: u32) -> Result<Vec<AuditRecord>> {
                 let rows = sqlx::query(
                     "SELECT seq, at, actor, ip, action, subject, detail, prev_hash, hash \
@@ -1090,38 +1228,55 @@ store_impl!(
 );
 store_impl!(PgStore, sqlx::Postgres, sqlx::postgres::PgRow, PG_MIGRATIONS, "postgres", "BEGIN");
 
+/// The chain's head after a write: its last record's number and link, and the first record
+/// linked by the key.
+type Head = (i64, String, i64);
+
+const HEAD_FOR_UPDATE: &str = "SELECT h.seq, h.hash, k.from_seq FROM audit_head h, audit_keyed k \
+     WHERE h.id = 1 AND k.id = 1";
+
 impl SqliteStore {
     /// One transaction: SQLite has a single writer at a time, and a statement costs no round
     /// trip.
     async fn append_audit_links(&self, events: &[(AuditEvent, OffsetDateTime)]) -> Result<()> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
-            .fetch_one(&mut *tx)
-            .await?;
-        let records = chain(head.try_get("seq")?, &head.try_get::<String, _>("hash")?, events);
-        let Some(last) = records.last() else { return Ok(()) };
+        self.append_audit_in(&mut tx, events).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Appends inside the caller's transaction (begun IMMEDIATE, so the head cannot move).
+    async fn append_audit_in(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+        events: &[(AuditEvent, OffsetDateTime)],
+    ) -> Result<Head> {
+        let head = sqlx::query(HEAD_FOR_UPDATE).fetch_one(&mut **tx).await?;
+        let keyed_from: i64 = head.try_get("from_seq")?;
+        let records = chain(
+            &self.audit_key,
+            keyed_from,
+            head.try_get("seq")?,
+            &head.try_get::<String, _>("hash")?,
+            events,
+        );
+        let Some(last) = records.last() else {
+            return Ok((head.try_get("seq")?, head.try_get("hash")?, keyed_from));
+        };
         sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
             .bind(last.seq)
             .bind(&last.hash)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         let mut sql = String::from(
             "INSERT INTO audit (seq, at, actor, ip, action, subject, detail, prev_hash, hash) \
              VALUES ",
         );
         for i in 0..records.len() {
-            let p = i * 9;
             if i > 0 {
                 sql.push_str(", ");
             }
-            sql.push('(');
-            for k in 1..=9 {
-                if k > 1 {
-                    sql.push_str(", ");
-                }
-                sql.push_str(&format!("${}", p + k));
-            }
-            sql.push(')');
+            sql.push_str("(?, ?, ?, ?, ?, ?, ?, ?, ?)");
         }
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for r in &records {
@@ -1136,10 +1291,12 @@ impl SqliteStore {
                 .bind(&r.prev_hash)
                 .bind(&r.hash);
         }
-        q.execute(&mut *tx).await?;
-        tx.commit().await?;
-        Ok(())
+        q.execute(&mut **tx).await?;
+        Ok((last.seq, last.hash.clone(), keyed_from))
     }
+
+    /// Nothing to remember: every append reads the head inside its transaction.
+    fn audit_committed(&self, _head: Head) {}
 
     /// For tests and tools: the pool, to reach past the trait (e.g. to tamper with the audit
     /// trail in a test of its verification).
@@ -1156,45 +1313,36 @@ impl PgStore {
         const ATTEMPTS: usize = 50;
         for _ in 0..ATTEMPTS {
             let known = self.audit_head.lock().map_err(|_| corrupt("audit head lock"))?.clone();
-            let (seq, hash) = match known {
+            let (seq, hash, keyed_from) = match known {
                 Some(head) => head,
                 None => {
-                    let row = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
-                        .fetch_one(&self.pool)
-                        .await?;
-                    (row.try_get("seq")?, row.try_get("hash")?)
+                    let row = sqlx::query(HEAD_FOR_UPDATE).fetch_one(&self.pool).await?;
+                    (row.try_get("seq")?, row.try_get("hash")?, row.try_get("from_seq")?)
                 }
             };
-            let records = chain(seq, &hash, events);
+            let records = chain(&self.audit_key, keyed_from, seq, &hash, events);
             let Some(last) = records.last() else { return Ok(()) };
-            let col = |f: fn(&AuditRecord) -> String| records.iter().map(f).collect::<Vec<_>>();
-            let written = sqlx::query(
-                "WITH head AS (UPDATE audit_head SET seq = $1, hash = $2 \
-                 WHERE id = 1 AND seq = $3 AND hash = $4 RETURNING 1) \
-                 INSERT INTO audit (seq, at, actor, ip, action, subject, detail, prev_hash, hash) \
-                 SELECT * FROM UNNEST($5::BIGINT[], $6::BIGINT[], $7::TEXT[], $8::TEXT[], \
-                 $9::TEXT[], $10::TEXT[], $11::TEXT[], $12::TEXT[], $13::TEXT[]) \
-                 WHERE EXISTS (SELECT 1 FROM head)",
+            let written = Self::insert_audit(
+                sqlx::query(
+                    "WITH head AS (UPDATE audit_head SET seq = $1, hash = $2 \
+                     WHERE id = 1 AND seq = $3 AND hash = $4 RETURNING 1) \
+                     INSERT INTO audit (seq, at, actor, ip, action, subject, detail, prev_hash, \
+                     hash) SELECT * FROM UNNEST($5::BIGINT[], $6::BIGINT[], $7::TEXT[], \
+                     $8::TEXT[], $9::TEXT[], $10::TEXT[], $11::TEXT[], $12::TEXT[], $13::TEXT[]) \
+                     WHERE EXISTS (SELECT 1 FROM head)",
+                )
+                .bind(last.seq)
+                .bind(&last.hash)
+                .bind(seq)
+                .bind(&hash),
+                &records,
             )
-            .bind(last.seq)
-            .bind(&last.hash)
-            .bind(seq)
-            .bind(&hash)
-            .bind(records.iter().map(|r| r.seq).collect::<Vec<_>>())
-            .bind(records.iter().map(|r| r.at_ms).collect::<Vec<_>>())
-            .bind(col(|r| r.actor.clone()))
-            .bind(records.iter().map(|r| r.ip.clone()).collect::<Vec<_>>())
-            .bind(col(|r| r.action.clone()))
-            .bind(col(|r| r.subject.clone()))
-            .bind(col(|r| r.detail.clone()))
-            .bind(col(|r| r.prev_hash.clone()))
-            .bind(col(|r| r.hash.clone()))
             .execute(&self.pool)
             .await;
             let mut head = self.audit_head.lock().map_err(|_| corrupt("audit head lock"))?;
             match written {
                 Ok(done) if done.rows_affected() == records.len() as u64 => {
-                    *head = Some((last.seq, last.hash.clone()));
+                    *head = Some((last.seq, last.hash.clone(), keyed_from));
                     return Ok(());
                 }
                 Ok(_) => *head = None,
@@ -1205,6 +1353,62 @@ impl PgStore {
             }
         }
         Err(corrupt(format!("the audit head moved under {ATTEMPTS} attempts in a row")))
+    }
+
+    /// Binds the records' columns as arrays after the statement's first parameters.
+    fn insert_audit<'q>(
+        q: sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>,
+        records: &[AuditRecord],
+    ) -> sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments> {
+        let col = |f: fn(&AuditRecord) -> String| records.iter().map(f).collect::<Vec<_>>();
+        q.bind(records.iter().map(|r| r.seq).collect::<Vec<_>>())
+            .bind(records.iter().map(|r| r.at_ms).collect::<Vec<_>>())
+            .bind(col(|r| r.actor.clone()))
+            .bind(records.iter().map(|r| r.ip.clone()).collect::<Vec<_>>())
+            .bind(col(|r| r.action.clone()))
+            .bind(col(|r| r.subject.clone()))
+            .bind(col(|r| r.detail.clone()))
+            .bind(col(|r| r.prev_hash.clone()))
+            .bind(col(|r| r.hash.clone()))
+    }
+
+    /// Appends inside the caller's transaction: the head row is locked until it commits, so
+    /// the records commit with whatever else the transaction writes, or not at all.
+    async fn append_audit_in(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+        events: &[(AuditEvent, OffsetDateTime)],
+    ) -> Result<Head> {
+        let head = sqlx::query(sqlx::AssertSqlSafe(format!("{HEAD_FOR_UPDATE} FOR UPDATE")))
+            .fetch_one(&mut **tx)
+            .await?;
+        let (seq, hash, keyed_from): Head =
+            (head.try_get("seq")?, head.try_get("hash")?, head.try_get("from_seq")?);
+        let records = chain(&self.audit_key, keyed_from, seq, &hash, events);
+        let Some(last) = records.last() else { return Ok((seq, hash, keyed_from)) };
+        Self::insert_audit(
+            sqlx::query(
+                "WITH head AS (UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1 \
+                 RETURNING 1) \
+                 INSERT INTO audit (seq, at, actor, ip, action, subject, detail, prev_hash, \
+                 hash) SELECT * FROM UNNEST($3::BIGINT[], $4::BIGINT[], $5::TEXT[], \
+                 $6::TEXT[], $7::TEXT[], $8::TEXT[], $9::TEXT[], $10::TEXT[], $11::TEXT[]) \
+                 WHERE EXISTS (SELECT 1 FROM head)",
+            )
+            .bind(last.seq)
+            .bind(&last.hash),
+            &records,
+        )
+        .execute(&mut **tx)
+        .await?;
+        Ok((last.seq, last.hash.clone(), keyed_from))
+    }
+
+    /// After the transaction that appended commits, the next group commit starts from there.
+    fn audit_committed(&self, head: Head) {
+        if let Ok(mut known) = self.audit_head.lock() {
+            *known = Some(head);
+        }
     }
 
     pub fn pool(&self) -> &sqlx::PgPool {

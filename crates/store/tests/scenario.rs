@@ -86,6 +86,9 @@ both!(
     history_by_document_and_by_name,
     watchlist_changes_are_logged,
     alerts_are_not_raised_again_once_dismissed,
+    alerts_are_raised_at_every_checkpoint,
+    a_crossing_commits_with_its_alerts_and_audit_record,
+    devices_are_revoked_and_accounts_disabled,
     audit_records_chain,
     concurrent_batches_sharing_travellers_do_not_deadlock,
     agencies_and_their_accounts,
@@ -133,9 +136,15 @@ fn crossing(
         channel: Channel::Manual,
         at,
         decision: Decision::Clear,
+        client_decision: None,
         actor: "user:officer".into(),
         body_hash: format!("body-of-{id}"),
+        alerts: Vec::new(),
     }
+}
+
+fn by() -> RecordedBy {
+    RecordedBy { actor: "user:officer".into(), ip: Some("10.0.0.9".into()) }
 }
 
 async fn checkpoints_are_seeded_once<S: Store>(store: S) {
@@ -209,22 +218,22 @@ async fn crossings_are_stored_once_per_id<S: Store>(store: S) {
     seeded(&store).await;
     let doc = passport("C1234567", "NGUYEN", "VAN DUC");
     let first = crossing("a1", &doc, Direction::Exit, T0);
-    let out = store.record_crossings(std::slice::from_ref(&first), T0).await.unwrap();
+    let out = store.record_crossings(std::slice::from_ref(&first), &by(), T0).await.unwrap();
     let RecordOutcome::Created(created) = &out[0] else { panic!("{out:?}") };
     assert_eq!((created.direction, created.at), (Direction::Exit, T0));
 
-    let again = store.record_crossings(std::slice::from_ref(&first), T0).await.unwrap();
+    let again = store.record_crossings(std::slice::from_ref(&first), &by(), T0).await.unwrap();
     let RecordOutcome::Existing(existing) = &again[0] else { panic!("{again:?}") };
     assert_eq!(existing.id, created.id);
 
     let other_body = NewCrossing { body_hash: "changed".into(), ..first.clone() };
-    let out = store.record_crossings(&[other_body], T0).await.unwrap();
+    let out = store.record_crossings(&[other_body], &by(), T0).await.unwrap();
     assert!(matches!(&out[0], RecordOutcome::Conflict(id) if id == "a1"), "{out:?}");
 
     // A batch answers per item, a repeated id inside it included.
     let b1 = crossing("b1", &doc, Direction::Entry, T0 + time::Duration::hours(5));
     let b2 = crossing("b2", &passport("C7654321", "TRAN", "THI MAI"), Direction::Entry, T0);
-    let out = store.record_crossings(&[b1.clone(), b2, b1, first], T0).await.unwrap();
+    let out = store.record_crossings(&[b1.clone(), b2, b1, first], &by(), T0).await.unwrap();
     let kinds: Vec<&str> = out
         .iter()
         .map(|o| match o {
@@ -259,7 +268,7 @@ async fn history_by_document_and_by_name<S: Store>(store: S) {
             crossing(&format!("h{i}"), &doc, dir, T0 + time::Duration::days(i))
         })
         .collect();
-    store.record_crossings(&batch, T0).await.unwrap();
+    store.record_crossings(&batch, &by(), T0).await.unwrap();
     let t = store
         .traveller(Country::VNM, &DocumentNumber::parse("C1234567").unwrap())
         .await
@@ -352,7 +361,7 @@ async fn alerts_are_not_raised_again_once_dismissed<S: Store>(store: S) {
     seeded(&store).await;
     store.put_watch_entry(&entry("W1", "Nguyễn Văn Đức"), "system", T0).await.unwrap();
     let doc = passport("C1234567", "NGUYEN", "VAN DUC");
-    store.record_crossings(&[crossing("x", &doc, Direction::Exit, T0)], T0).await.unwrap();
+    store.record_crossings(&[crossing("x", &doc, Direction::Exit, T0)], &by(), T0).await.unwrap();
     let traveller = store.traveller(Country::VNM, &doc.number).await.unwrap().unwrap();
     let alert = NewAlert {
         entry_id: "W1".into(),
@@ -469,6 +478,99 @@ async fn audit_from_two_writers_on_postgres() {
     drop_pg(a, name).await;
 }
 
+/// Under a key, the links are MACs: the records verify with the key and not without it (nor
+/// with another). The walk must reach the stored head, so records cut from the end are found;
+/// an anchor kept elsewhere finds the cut even when the head was moved back with them.
+/// `untrigger` lets the test delete as an intruder with the database's rights would.
+async fn keyed_audit_links_need_the_key<S: Store>(
+    keyed: S,
+    plain: S,
+    other_key: S,
+    delete_last: impl AsyncFn(i64, Option<(i64, String)>),
+) {
+    for i in 0..4 {
+        let e = AuditEvent {
+            actor: "user:analyst".into(),
+            ip: None,
+            action: "history.read".into(),
+            subject: format!("traveller:VNM/C{i}"),
+            detail: "{}".into(),
+        };
+        keyed.append_audit(&e, T0).await.unwrap();
+    }
+    assert_eq!(verify_audit(&keyed).await.unwrap(), Ok(4));
+    let anchor = keyed.audit_anchor().await.unwrap();
+    assert_eq!((anchor.seq, anchor.keyed_from), (4, 1));
+    assert_eq!(verify_audit_against(&keyed, &anchor).await.unwrap(), Ok(4));
+    let unkeyed = verify_audit(&plain).await.unwrap().unwrap_err();
+    assert_eq!(unkeyed.seq, 1, "{unkeyed}");
+    assert_eq!(verify_audit(&other_key).await.unwrap().unwrap_err().seq, 1);
+
+    // The last record removed, the head left: the walk falls short of it.
+    delete_last(4, None).await;
+    let cut = verify_audit(&keyed).await.unwrap().unwrap_err();
+    assert!(cut.reason.starts_with("missing"), "{cut}");
+    // The head moved back too: only the anchor kept elsewhere can tell.
+    let records = keyed.audit_records(0, 10).await.unwrap();
+    let last = records.last().unwrap();
+    delete_last(3, Some((last.seq - 1, records[records.len() - 2].hash.clone()))).await;
+    assert_eq!(verify_audit(&keyed).await.unwrap(), Ok(2));
+    let found = verify_audit_against(&keyed, &anchor).await.unwrap().unwrap_err();
+    assert_eq!(found.seq, 4, "{found}");
+}
+
+#[tokio::test]
+async fn keyed_audit_links_need_the_key_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("test.db");
+    let open = async |key: AuditKey| SqliteStore::open(&path).await.unwrap().with_audit_key(key);
+    let keyed = open(AuditKey::from_bytes(&[7; 32])).await;
+    let plain = open(AuditKey::Unkeyed).await;
+    let other = open(AuditKey::from_bytes(&[8; 32])).await;
+    let pool = keyed.pool().clone();
+    sqlx::query("DROP TRIGGER audit_no_delete").execute(&pool).await.unwrap();
+    let delete_last = async |seq: i64, head: Option<(i64, String)>| {
+        sqlx::query("DELETE FROM audit WHERE seq = $1").bind(seq).execute(&pool).await.unwrap();
+        if let Some((seq, hash)) = head {
+            sqlx::query("UPDATE audit_head SET seq = $1, hash = $2")
+                .bind(seq)
+                .bind(hash)
+                .execute(&pool)
+                .await
+                .unwrap();
+        }
+    };
+    keyed_audit_links_need_the_key(keyed.clone(), plain, other, delete_last).await;
+}
+
+#[tokio::test]
+async fn keyed_audit_links_need_the_key_on_postgres() {
+    let (first, name) = postgres().await;
+    let url = format!("{}/{name}", pg_base());
+    let open = async |key: AuditKey| PgStore::connect(&url).await.unwrap().with_audit_key(key);
+    let keyed = open(AuditKey::from_bytes(&[7; 32])).await;
+    let plain = open(AuditKey::Unkeyed).await;
+    let other = open(AuditKey::from_bytes(&[8; 32])).await;
+    let pool = first.pool().clone();
+    sqlx::query("ALTER TABLE audit DISABLE TRIGGER audit_no_change").execute(&pool).await.unwrap();
+    let delete_last = async |seq: i64, head: Option<(i64, String)>| {
+        sqlx::query("DELETE FROM audit WHERE seq = $1").bind(seq).execute(&pool).await.unwrap();
+        if let Some((seq, hash)) = head {
+            sqlx::query("UPDATE audit_head SET seq = $1, hash = $2")
+                .bind(seq)
+                .bind(hash)
+                .execute(&pool)
+                .await
+                .unwrap();
+        }
+    };
+    keyed_audit_links_need_the_key(keyed.clone(), plain.clone(), other.clone(), delete_last).await;
+    for s in [keyed, plain, other] {
+        s.pool().close().await;
+    }
+    drop_pg(first, name).await;
+}
+
 // Tampering needs a way round the store; each backend has its own.
 
 #[tokio::test]
@@ -500,6 +602,104 @@ async fn audit_tampering_is_refused_or_found_on_postgres() {
     drop_pg(store, name).await;
 }
 
+/// A listed traveller crossing at another checkpoint while an alert is open at the first is a
+/// hit for that checkpoint's commander too; a dismissal (a false positive) holds everywhere.
+async fn alerts_are_raised_at_every_checkpoint<S: Store>(store: S) {
+    seeded(&store).await;
+    store.put_watch_entry(&entry("W1", "Nguyễn Văn Đức"), "system", T0).await.unwrap();
+    let doc = passport("C1234567", "NGUYEN", "VAN DUC");
+    store.record_crossings(&[crossing("x", &doc, Direction::Exit, T0)], &by(), T0).await.unwrap();
+    let traveller = store.traveller(Country::VNM, &doc.number).await.unwrap().unwrap();
+    let at = |code: &str| NewAlert {
+        entry_id: "W1".into(),
+        traveller_id: traveller.id,
+        checkpoint: cp(code),
+        score: 0.9,
+    };
+    let mc = store.raise_alert(&at("MONG-CAI"), T0).await.unwrap().unwrap();
+    let lc = store.raise_alert(&at("LAO-CAI"), T0).await.unwrap();
+    assert!(lc.is_some(), "an open alert at MONG-CAI must not silence LAO-CAI");
+    assert_eq!(store.raise_alert(&at("LAO-CAI"), T0).await.unwrap(), None);
+    let open_lc = store
+        .alerts(&AlertScope::Checkpoint(cp("LAO-CAI")), Some(AlertStatus::Open), 10)
+        .await
+        .unwrap();
+    assert_eq!(open_lc.len(), 1);
+    assert!(store.decide_alert(mc, AlertStatus::Dismissed, "user:commander", T0).await.unwrap());
+    assert_eq!(store.raise_alert(&at("HUU-NGHI"), T0).await.unwrap(), None);
+}
+
+/// The crossing, its alerts and its audit record go in one transaction.
+async fn a_crossing_commits_with_its_alerts_and_audit_record<S: Store>(store: S) {
+    seeded(&store).await;
+    store.put_watch_entry(&entry("W1", "Nguyễn Văn Đức"), "system", T0).await.unwrap();
+    let doc = passport("C1234567", "NGUYEN", "VAN DUC");
+    let mut c = crossing("k1", &doc, Direction::Exit, T0);
+    c.alerts = vec![CrossingAlert { entry_id: "W1".into(), score: 0.95 }];
+    c.client_decision = Some(Decision::Refer);
+    c.decision = Decision::Deny;
+    let out = store.record_crossings(&[c.clone()], &by(), T0).await.unwrap();
+    let RecordOutcome::Created(r) = &out[0] else { panic!("{out:?}") };
+    assert_eq!((r.decision, r.client_decision), (Decision::Deny, Some(Decision::Refer)));
+    let stored = store.crossing("k1").await.unwrap().unwrap();
+    assert_eq!(stored.client_decision, Some(Decision::Refer));
+    let alerts = store.alerts(&AlertScope::All, Some(AlertStatus::Open), 10).await.unwrap();
+    assert_eq!(alerts.len(), 1);
+    assert_eq!(alerts[0].checkpoint, cp("MONG-CAI"));
+    let audit = store.audit_records(0, 10).await.unwrap();
+    assert_eq!(audit.len(), 1);
+    assert_eq!(audit[0].action, "crossing.record");
+    assert_eq!(audit[0].actor, "user:officer");
+    assert_eq!(audit[0].ip.as_deref(), Some("10.0.0.9"));
+    assert!(audit[0].detail.contains("k1"), "{}", audit[0].detail);
+    // A retry stores nothing, raises nothing and audits nothing again.
+    store.record_crossings(&[c], &by(), T0).await.unwrap();
+    assert_eq!(store.audit_records(0, 10).await.unwrap().len(), 1);
+    assert_eq!(store.alerts(&AlertScope::All, None, 10).await.unwrap().len(), 1);
+    assert_eq!(verify_audit(&store).await.unwrap(), Ok(1));
+}
+
+async fn devices_are_revoked_and_accounts_disabled<S: Store>(store: S) {
+    seeded(&store).await;
+    let device = store.add_device(&cp("MONG-CAI"), "egate-1", T0).await.unwrap();
+    let token = NewToken {
+        hash: "device-token".into(),
+        kind: TokenKind::Device,
+        owner: TokenOwner::Device(device),
+        csrf: None,
+        expires_at: Some(T0 + time::Duration::days(365)),
+    };
+    store.put_token(&token, T0).await.unwrap();
+    assert!(store.token("device-token", T0).await.unwrap().is_some());
+    assert!(store.token("device-token", T0 + time::Duration::days(366)).await.unwrap().is_none());
+    assert!(store.revoke_device(device, T0).await.unwrap());
+    assert!(!store.revoke_device(device, T0).await.unwrap());
+    assert!(store.token("device-token", T0).await.unwrap().is_none());
+    let list = store.devices().await.unwrap();
+    assert_eq!(list[0].revoked_at, Some(T0));
+
+    let user = NewUser {
+        username: Username::parse("officer.x").unwrap(),
+        role: Role::Officer,
+        checkpoint: Some(cp("MONG-CAI")),
+        agency: None,
+        password_hash: "$argon2id$stand-in".into(),
+    };
+    let id = store.add_user(&user, T0).await.unwrap();
+    let session = NewToken {
+        hash: "user-token".into(),
+        kind: TokenKind::Api,
+        owner: TokenOwner::User(id),
+        csrf: None,
+        expires_at: None,
+    };
+    store.put_token(&session, T0).await.unwrap();
+    assert!(store.disable_user("officer.x", T0).await.unwrap());
+    assert!(!store.disable_user("officer.x", T0).await.unwrap());
+    assert!(store.token("user-token", T0).await.unwrap().is_none());
+    assert!(store.user_by_name("officer.x").await.unwrap().is_none());
+}
+
 async fn concurrent_batches_sharing_travellers_do_not_deadlock<S: Store>(store: S) {
     seeded(&store).await;
     let docs: Vec<TravelDocument> =
@@ -516,9 +716,10 @@ async fn concurrent_batches_sharing_travellers_do_not_deadlock<S: Store>(store: 
             .enumerate()
             .map(|(i, d)| crossing(&format!("b{round}-{i}"), d, Direction::Entry, T0))
             .collect();
+        let who = by();
         let (a, b) = tokio::join!(
-            store.record_crossings(&forward, T0),
-            store.record_crossings(&backward, T0)
+            store.record_crossings(&forward, &who, T0),
+            store.record_crossings(&backward, &who, T0)
         );
         assert_eq!(a.unwrap().len(), 50);
         assert_eq!(b.unwrap().len(), 50);
