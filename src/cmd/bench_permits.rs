@@ -97,6 +97,7 @@ async fn permits<S: Store>(store: S, a: &PermitArgs) -> anyhow::Result<()> {
         clock.enter(DossierStatus::Approved, now - Duration::minutes(20));
         let id = format!("bench-permits-{tag}-{i:04}");
         let d = NewDossier {
+            filing_hash: None,
             id: id.clone(),
             agency: agency_id,
             procedure: ProcedureCode::VesselEntry,

@@ -164,6 +164,7 @@ async fn port<S: Store>(store: S, a: &PortArgs) -> anyhow::Result<()> {
             DossierStatus::Approved
         };
         let d = NewDossier {
+            filing_hash: None,
             id: format!("bench-{tag}-{i:07}"),
             agency: agency_id,
             procedure: ProcedureCode::VesselEntry,

@@ -144,6 +144,7 @@ pub async fn seed(
             status
         };
         let dossier = NewDossier {
+            filing_hash: None,
             id: format!("00000000-0000-4000-8000-{:012}", i + 1),
             agency: agency_id,
             procedure,

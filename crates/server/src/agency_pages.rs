@@ -7,7 +7,7 @@ use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use domain::DossierScope;
 use serde::Deserialize;
 use store::Store;
@@ -93,6 +93,7 @@ pub async fn register_form(PageLang(lang): PageLang, parts: Parts) -> RegisterPa
 /// `POST /register`: registers the agency and signs its first account in.
 pub async fn register<S: Store>(
     State(app): State<App<S>>,
+    _: crate::extract::FromOurPages,
     PageLang(lang): PageLang,
     ClientIp(ip): ClientIp,
     Form(post): Form<RegisterPost>,
@@ -286,7 +287,7 @@ pub async fn close<S: Store>(
     }
     match port::close_agency(&app, &page.who, agency).await {
         // The agency's sessions are gone with it.
-        Ok(()) => Redirect::to("/login").into_response(),
+        Ok(()) => crate::pages::redirect("/login"),
         Err(e) => e.into_response(),
     }
 }

@@ -31,7 +31,30 @@ const TOKEN_HOURS: i64 = 12;
 pub const BATCH_LIMIT: usize = 1_000;
 
 pub(crate) fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> ApiResult<T> {
+    if has_nul(body) {
+        return Err(ApiError::bad_request(
+            "invalid_json",
+            "a string holds a NUL character (\\u0000), which nothing stored may hold",
+        ));
+    }
     serde_json::from_slice(body).map_err(|e| ApiError::bad_request("invalid_json", e.to_string()))
+}
+
+/// Whether a JSON text holds `\u0000` inside a string (an escape, not an escaped backslash
+/// followed by `u0000`). JSON cannot hold a raw NUL at all.
+fn has_nul(body: &[u8]) -> bool {
+    let mut backslashes = 0usize;
+    for (i, &b) in body.iter().enumerate() {
+        if b == b'\\' {
+            backslashes += 1;
+            continue;
+        }
+        if b == b'u' && backslashes % 2 == 1 && body.get(i + 1..i + 5) == Some(b"0000") {
+            return true;
+        }
+        backslashes = 0;
+    }
+    body.contains(&0)
 }
 
 #[derive(Deserialize)]
@@ -72,7 +95,7 @@ pub async fn sign_in<S: Store>(
     };
     match user {
         Some(u) if ok => {
-            app.throttle.succeeded(&name);
+            app.throttle.succeeded(&name, ip, Instant::now());
             app.audit(event("auth.sign_in")).await?;
             Ok(u)
         }
@@ -401,19 +424,14 @@ pub async fn find_history<S: Store>(
             (format!("traveller:{state}/{number}"), found.into_iter().collect::<Vec<_>>())
         }
         (None, None, Some(name)) => {
-            let key = screen::normalize::tokens(name).join(" ");
+            let name = bounds::clean_line("name", name, bounds::NAME_MAX)?;
+            let key = screen::normalize::tokens(&name).join(" ");
             if key.is_empty() {
                 return Err(ApiError::bad_request("invalid_field", "name: give a name"));
             }
             let dob = q.birth_date.as_deref().map(str::trim).filter(|s| !s.is_empty());
             if let Some(d) = dob {
-                let fmt = time::macros::format_description!("[year]-[month]-[day]");
-                time::Date::parse(d, &fmt).map_err(|_| {
-                    ApiError::bad_request(
-                        "invalid_field",
-                        format!("birth_date: {d:?} is not YYYY-MM-DD"),
-                    )
-                })?;
+                bounds::parse_date("birth_date", d)?;
             }
             let travellers = app.store.travellers_by_name(&key, dob, 50).await?;
             let mut found = Vec::with_capacity(travellers.len());
@@ -477,14 +495,31 @@ struct WatchRequest {
     valid_until: Option<String>,
 }
 
+/// The most aliases and documents one watchlist entry may carry.
+pub const MAX_ALIASES: usize = 20;
+pub const MAX_DOCUMENTS: usize = 20;
+
 pub fn parse_watch_entry(id: String, body: &[u8]) -> ApiResult<WatchEntry> {
     let r: WatchRequest = json_body(body)?;
     let field =
         |f: &'static str, m: String| ApiError::bad_request("invalid_field", format!("{f}: {m}"));
-    let name = r.name.trim().to_string();
+    let name = bounds::clean_line("name", &r.name, bounds::NAME_MAX)?;
     if screen::normalize::tokens(&name).is_empty() {
         return Err(field("name", "a name has letters".into()));
     }
+    if r.aliases.len() > MAX_ALIASES {
+        return Err(field("aliases", format!("at most {MAX_ALIASES}")));
+    }
+    if r.documents.len() > MAX_DOCUMENTS {
+        return Err(field("documents", format!("at most {MAX_DOCUMENTS}")));
+    }
+    let aliases = r
+        .aliases
+        .iter()
+        .map(|a| bounds::clean_line("aliases", a, bounds::NAME_MAX))
+        .filter(|a| !a.as_ref().is_ok_and(String::is_empty))
+        .collect::<Result<Vec<_>, _>>()?;
+    let reason = bounds::clean_text("reason", &r.reason, bounds::NOTE_MAX)?;
     let nonblank = |s: &Option<String>| {
         s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string)
     };
@@ -494,13 +529,8 @@ pub fn parse_watch_entry(id: String, body: &[u8]) -> ApiResult<WatchEntry> {
                 .ok_or_else(|| field("birth_date", format!("{s:?} is not YYYY-MM-DD or YYYY")))
         })
         .transpose()?;
-    let valid_until = nonblank(&r.valid_until)
-        .map(|s| {
-            let fmt = time::macros::format_description!("[year]-[month]-[day]");
-            time::Date::parse(&s, &fmt)
-                .map_err(|_| field("valid_until", format!("{s:?} is not YYYY-MM-DD")))
-        })
-        .transpose()?;
+    let valid_until =
+        nonblank(&r.valid_until).map(|s| bounds::parse_date("valid_until", &s)).transpose()?;
     let documents = r
         .documents
         .iter()
@@ -516,7 +546,7 @@ pub fn parse_watch_entry(id: String, body: &[u8]) -> ApiResult<WatchEntry> {
     Ok(WatchEntry {
         id,
         name,
-        aliases: r.aliases.iter().map(|a| a.trim().to_string()).filter(|a| !a.is_empty()).collect(),
+        aliases,
         birth_date,
         nationality: nonblank(&r.nationality)
             .map(|s| Country::parse_field("nationality", &s))
@@ -524,7 +554,7 @@ pub fn parse_watch_entry(id: String, body: &[u8]) -> ApiResult<WatchEntry> {
         sex: nonblank(&r.sex).map(|s| Sex::parse(&s.to_ascii_uppercase())).transpose()?,
         documents,
         action: WatchAction::parse(&r.action)?,
-        reason: r.reason.trim().to_string(),
+        reason,
         valid_until,
     })
 }

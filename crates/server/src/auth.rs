@@ -59,17 +59,32 @@ pub fn token_digest(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
+/// The longest password taken: long enough for any passphrase, short enough that hashing it
+/// costs nothing extra.
+pub const PASSWORD_MAX: usize = 256;
+
 #[derive(Debug, thiserror::Error)]
 pub enum PasswordError {
     #[error("a password has at least 10 characters")]
     TooShort,
+    #[error("a password has at most 256 characters")]
+    TooLong,
+    #[error("a password holds no control characters")]
+    Control,
     #[error("hashing the password: {0}")]
     Hash(String),
 }
 
 pub fn hash_password(p: &Password) -> Result<String, PasswordError> {
-    if p.0.chars().count() < 10 {
+    let n = p.0.chars().count();
+    if n < 10 {
         return Err(PasswordError::TooShort);
+    }
+    if n > PASSWORD_MAX {
+        return Err(PasswordError::TooLong);
+    }
+    if p.0.chars().any(char::is_control) {
+        return Err(PasswordError::Control);
     }
     let mut salt = [0u8; 16];
     rand::rng().fill_bytes(&mut salt);
@@ -80,6 +95,10 @@ pub fn hash_password(p: &Password) -> Result<String, PasswordError> {
 }
 
 pub fn verify_password(p: &Password, hash: &str) -> bool {
+    // Nothing longer was ever hashed: no need to spend the work on it.
+    if p.0.len() > PASSWORD_MAX * 4 {
+        return false;
+    }
     PasswordHash::new(hash)
         .is_ok_and(|h| Argon2::default().verify_password(p.0.as_bytes(), &h).is_ok())
 }
@@ -92,35 +111,72 @@ pub fn dummy_hash() -> &'static str {
     })
 }
 
-/// Failed sign-ins per user name and per address: after `LIMIT` failures in `WINDOW`, further
-/// attempts are refused until the window passes.
+/// Failed sign-ins, counted three ways so that guessing is slow and nobody is locked out by
+/// someone else's failures:
+/// - per name at one address: after [`PAIR_LIMIT`] failures in [`WINDOW`] that name is refused
+///   from that address;
+/// - per name from anywhere: after [`NAME_LIMIT`], refused from every address where it has not
+///   signed in before (a guess spread over many addresses);
+/// - per address: after [`ADDRESS_LIMIT`], refused for every name that has not signed in from
+///   it before (one address trying many names).
+///
+/// A post's officers behind one NAT keep signing in while a stranger there fails: their names
+/// have signed in from that address before.
 #[derive(Debug, Default)]
 pub struct Throttle {
-    failures: Mutex<HashMap<String, Vec<Instant>>>,
+    state: Mutex<ThrottleState>,
 }
 
-const LIMIT: usize = 5;
-const WINDOW: Duration = Duration::from_secs(300);
+#[derive(Debug, Default)]
+struct ThrottleState {
+    failures: HashMap<String, Vec<Instant>>,
+    /// (name, address) pairs that signed in, and when last.
+    trusted: HashMap<(String, Option<IpAddr>), Instant>,
+}
+
+pub const PAIR_LIMIT: usize = 5;
+pub const NAME_LIMIT: usize = 20;
+pub const ADDRESS_LIMIT: usize = 50;
+pub const WINDOW: Duration = Duration::from_secs(300);
+/// How long a successful sign-in vouches for its name at its address.
+const TRUSTED_FOR: Duration = Duration::from_secs(30 * 24 * 3600);
+/// Past this many keys, the expired are swept out, so the maps stay small under a flood.
+const SWEEP_AT: usize = 50_000;
+
+fn pair_key(name: &str, ip: Option<IpAddr>) -> String {
+    format!("p:{name}|{}", ip.map(|i| i.to_string()).unwrap_or_default())
+}
+
+fn name_key(name: &str) -> String {
+    format!("u:{name}")
+}
+
+fn address_key(ip: Option<IpAddr>) -> String {
+    format!("a:{}", ip.map(|i| i.to_string()).unwrap_or_default())
+}
 
 impl Throttle {
-    fn keys(username: &str, ip: Option<IpAddr>) -> [String; 2] {
-        [format!("u:{username}"), format!("ip:{}", ip.map(|i| i.to_string()).unwrap_or_default())]
-    }
-
     /// How long to wait, if the caller must.
     pub fn blocked(&self, username: &str, ip: Option<IpAddr>, now: Instant) -> Option<Duration> {
-        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        let mut wait = None;
-        for key in Self::keys(username, ip) {
-            if let Some(v) = map.get_mut(&key) {
+        let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let trusted = st
+            .trusted
+            .get(&(username.to_string(), ip))
+            .is_some_and(|t| now.duration_since(*t) < TRUSTED_FOR);
+        let mut checks = vec![(pair_key(username, ip), PAIR_LIMIT)];
+        if !trusted {
+            checks.push((name_key(username), NAME_LIMIT));
+            checks.push((address_key(ip), ADDRESS_LIMIT));
+        }
+        let mut wait: Option<Duration> = None;
+        for (key, limit) in checks {
+            if let Some(v) = st.failures.get_mut(&key) {
                 v.retain(|t| now.duration_since(*t) < WINDOW);
-                // Addresses are shared (a post's NAT): they get more room than one account.
-                let limit = if key.starts_with("ip:") { LIMIT * 4 } else { LIMIT };
                 if v.len() >= limit
                     && let Some(first) = v.first()
                 {
                     let w = WINDOW.saturating_sub(now.duration_since(*first));
-                    wait = Some(wait.map_or(w, |x: Duration| x.max(w)));
+                    wait = Some(wait.map_or(w, |x| x.max(w)));
                 }
             }
         }
@@ -128,15 +184,27 @@ impl Throttle {
     }
 
     pub fn failed(&self, username: &str, ip: Option<IpAddr>, now: Instant) {
-        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        for key in Self::keys(username, ip) {
-            map.entry(key).or_default().push(now);
+        let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        if st.failures.len() > SWEEP_AT {
+            st.failures.retain(|_, v| v.last().is_some_and(|t| now.duration_since(*t) < WINDOW));
+        }
+        for key in [pair_key(username, ip), name_key(username), address_key(ip)] {
+            let v = st.failures.entry(key).or_default();
+            // Only the window's worth is ever needed.
+            if v.len() >= ADDRESS_LIMIT {
+                v.remove(0);
+            }
+            v.push(now);
         }
     }
 
-    pub fn succeeded(&self, username: &str) {
-        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        map.remove(&format!("u:{username}"));
+    pub fn succeeded(&self, username: &str, ip: Option<IpAddr>, now: Instant) {
+        let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        st.failures.remove(&pair_key(username, ip));
+        if st.trusted.len() > SWEEP_AT {
+            st.trusted.retain(|_, t| now.duration_since(*t) < TRUSTED_FOR);
+        }
+        st.trusted.insert((username.to_string(), ip), now);
     }
 }
 
@@ -205,13 +273,48 @@ mod tests {
     fn the_throttle_blocks_after_repeated_failures() {
         let t = Throttle::default();
         let now = Instant::now();
-        for _ in 0..LIMIT {
+        for _ in 0..PAIR_LIMIT {
             assert!(t.blocked("officer", None, now).is_none());
             t.failed("officer", None, now);
         }
         assert!(t.blocked("officer", None, now).is_some());
         assert!(t.blocked("other", None, now).is_none());
         assert!(t.blocked("officer", None, now + WINDOW).is_none());
+    }
+
+    /// A stranger failing over and over behind a post's NAT does not lock its officers out.
+    #[test]
+    fn a_post_behind_one_address_keeps_signing_in() {
+        let t = Throttle::default();
+        let now = Instant::now();
+        let post = Some(IpAddr::from([203, 0, 113, 7]));
+        t.succeeded("officer.a", post, now);
+        for i in 0..ADDRESS_LIMIT * 2 {
+            t.failed(&format!("guess{i}"), post, now);
+        }
+        assert!(t.blocked("officer.a", post, now).is_none(), "a name known at the address");
+        assert!(t.blocked("newcomer", post, now).is_some(), "a name new to the address");
+        assert!(t.blocked("newcomer", Some(IpAddr::from([198, 51, 100, 1])), now).is_none());
+        // Guesses at one name from many addresses stop reaching it from new ones, not from
+        // where its owner signs in.
+        for i in 0..NAME_LIMIT {
+            t.failed("officer.a", Some(IpAddr::from([198, 51, 100, i as u8])), now);
+        }
+        assert!(t.blocked("officer.a", Some(IpAddr::from([192, 0, 2, 1])), now).is_some());
+        assert!(t.blocked("officer.a", post, now).is_none());
+    }
+
+    #[test]
+    fn passwords_are_bounded() {
+        assert!(matches!(
+            hash_password(&Password::new("x".repeat(PASSWORD_MAX + 1))),
+            Err(PasswordError::TooLong)
+        ));
+        assert!(matches!(
+            hash_password(&Password::new("ten chars\0!".into())),
+            Err(PasswordError::Control)
+        ));
+        assert!(!verify_password(&Password::new("x".repeat(1 << 20)), dummy_hash()));
     }
 
     #[test]

@@ -71,6 +71,29 @@ fn same_origin(parts: &Parts) -> bool {
     }
 }
 
+/// A form posted without a session (sign-in, registration) must still come from our own
+/// pages: a foreign site must not sign a browser in under an account of its choosing (login
+/// CSRF), nor register agencies through visitors' browsers.
+#[derive(Debug, Clone, Copy)]
+pub struct FromOurPages;
+
+impl<S: Send + Sync> FromRequestParts<S> for FromOurPages {
+    type Rejection = axum::response::Response;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        if same_origin(parts) {
+            Ok(FromOurPages)
+        } else {
+            let lang = crate::pages::lang_of(parts);
+            Err(crate::guard::error_page(
+                lang,
+                axum::http::StatusCode::FORBIDDEN,
+                Some(lang.errors().cross_site),
+            ))
+        }
+    }
+}
+
 impl<S: Store> FromRequestParts<App<S>> for Authed {
     type Rejection = ApiError;
 

@@ -997,3 +997,73 @@ static PERMIT_EN: PermitTexts = PermitTexts {
     issued_by: "Issued by",
     keys_not_open: "Permits cannot be signed: the signing keys are not open on this server.",
 };
+
+/// What a page says when a request could not be answered as asked: a title, a sentence by the
+/// kind of failure, and the way back.
+#[derive(Debug)]
+pub struct ErrorTexts {
+    pub title: &'static str,
+    pub back: &'static str,
+    pub bad_request: &'static str,
+    pub forbidden: &'static str,
+    pub not_found: &'static str,
+    pub method: &'static str,
+    pub too_large: &'static str,
+    pub form: &'static str,
+    pub too_many: &'static str,
+    pub internal: &'static str,
+    pub cross_site: &'static str,
+}
+
+impl Lang {
+    pub fn errors(self) -> &'static ErrorTexts {
+        match self {
+            Lang::Vi => &ERRORS_VI,
+            Lang::En => &ERRORS_EN,
+        }
+    }
+}
+
+impl ErrorTexts {
+    /// The sentence for a status, when the handler had none of its own.
+    pub fn for_status(&self, status: u16) -> &'static str {
+        match status {
+            401 | 403 => self.forbidden,
+            404 => self.not_found,
+            405 => self.method,
+            413 | 414 | 431 => self.too_large,
+            415 | 422 => self.form,
+            429 => self.too_many,
+            400..=499 => self.bad_request,
+            _ => self.internal,
+        }
+    }
+}
+
+static ERRORS_VI: ErrorTexts = ErrorTexts {
+    title: "Không thực hiện được yêu cầu",
+    back: "Về trang chính",
+    bad_request: "Yêu cầu không hợp lệ. Hãy tải lại trang và thử lại.",
+    forbidden: "Bạn không có quyền thực hiện thao tác này.",
+    not_found: "Không tìm thấy trang hoặc hồ sơ này.",
+    method: "Trang này không nhận thao tác đó.",
+    too_large: "Nội dung gửi lên quá lớn.",
+    form: "Biểu mẫu gửi lên không đúng định dạng. Hãy tải lại trang và nhập lại.",
+    too_many: "Quá nhiều lần thử. Hãy đợi vài phút rồi thử lại.",
+    internal: "Hệ thống gặp lỗi. Dữ liệu đã lưu không bị ảnh hưởng; hãy thử lại sau ít phút.",
+    cross_site: "Biểu mẫu này không được gửi từ trang của hệ thống. Hãy mở trang đăng nhập và thử lại.",
+};
+
+static ERRORS_EN: ErrorTexts = ErrorTexts {
+    title: "The request could not be done",
+    back: "Go to the main page",
+    bad_request: "The request was not valid. Reload the page and try again.",
+    forbidden: "You may not do this.",
+    not_found: "There is no such page or record.",
+    method: "This page does not take that action.",
+    too_large: "What was sent is too large.",
+    form: "The form was not sent as expected. Reload the page and fill it in again.",
+    too_many: "Too many attempts. Wait a few minutes and try again.",
+    internal: "Something went wrong on our side. Nothing stored was lost; try again in a few minutes.",
+    cross_site: "This form was not sent from the platform's own pages. Open the sign-in page and try again.",
+};

@@ -9,6 +9,7 @@ pub mod card;
 pub mod control;
 pub mod error;
 pub mod extract;
+pub mod guard;
 pub mod i18n;
 pub mod keys;
 pub mod pages;
@@ -26,6 +27,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
 use axum::routing::{get, post};
 use store::Store;
 use tokio::net::TcpListener;
@@ -149,7 +151,8 @@ pub fn router<S: Store>(app: App<S>) -> Router {
         .route("/permits/{id}/card.pdf", get(permits::card::<S>))
         .route("/dossiers/{id}/permits/cards.pdf", get(permits::dossier_cards::<S>))
         .route("/dossiers/{id}/permits", post(permits::from_dossier::<S>))
-        .fallback(api::not_found);
+        .fallback(api::not_found)
+        .layer(axum::middleware::from_fn(guard::api_errors));
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/", get(pages::root::<S>))
@@ -201,7 +204,10 @@ pub fn router<S: Store>(app: App<S>) -> Router {
         .route("/dossiers/{id}/shore-passes", post(permit_pages::shore_passes::<S>))
         .route("/static/app.css", get(pages::css))
         .route("/static/app.js", get(pages::js))
+        .fallback(|| async { StatusCode::NOT_FOUND })
+        .layer(axum::middleware::from_fn(guard::page_errors))
         .nest("/api/v1", api)
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(guard::panic_response))
         .with_state(app)
 }
 

@@ -124,7 +124,7 @@ impl<S: Store> FromRequestParts<App<S>> for Page {
         };
         let login = || {
             let next = urlencode(&path);
-            Redirect::to(&format!("/login?next={next}")).into_response()
+            crate::pages::redirect(&format!("/login?next={next}"))
         };
         if cookie(parts, SESSION_COOKIE).is_none() {
             return Err(login());
@@ -166,10 +166,25 @@ fn urlencode(s: &str) -> String {
     out
 }
 
-/// Only a path on this server: never an open redirect.
+/// Only a path on this server: never an open redirect. Printable ASCII alone (a page's own
+/// path and query are percent-encoded), since browsers drop tabs and line breaks from a URL
+/// and would read `/\t/evil.example` as `//evil.example`; neither `//` nor `/\` at its start.
 fn local(next: Option<&str>) -> Option<String> {
-    next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
-        .map(str::to_string)
+    let n = next?;
+    let b = n.as_bytes();
+    let ok = n.len() <= 2_048
+        && b.first() == Some(&b'/')
+        && !matches!(b.get(1), Some(b'/' | b'\\'))
+        && b.iter().all(|&c| (0x21..=0x7e).contains(&c) && c != b'\\');
+    ok.then(|| n.to_string())
+}
+
+/// A redirect that cannot panic: a target that is no header value goes home instead.
+pub fn redirect(to: &str) -> Response {
+    match HeaderValue::from_str(to) {
+        Ok(_) => Redirect::to(to).into_response(),
+        Err(_) => Redirect::to("/").into_response(),
+    }
 }
 
 fn home(actor: &Actor) -> &'static str {
@@ -242,6 +257,7 @@ impl std::fmt::Debug for LoginForm {
 
 pub async fn login<S: Store>(
     State(app): State<App<S>>,
+    _: crate::extract::FromOurPages,
     PageLang(lang): PageLang,
     ClientIp(ip): ClientIp,
     Form(form): Form<LoginForm>,
@@ -285,7 +301,7 @@ pub(crate) async fn open_session<S: Store>(app: &App<S>, user_id: i64, to: &str)
         secret.expose(),
         SESSION_HOURS * 3600
     );
-    let mut res = Redirect::to(to).into_response();
+    let mut res = crate::pages::redirect(to);
     if let Ok(v) = HeaderValue::from_str(&set) {
         res.headers_mut().insert(header::SET_COOKIE, v);
     }
@@ -311,7 +327,7 @@ pub async fn logout<S: Store>(
     {
         return ApiError::from(e).into_response();
     }
-    let mut res = Redirect::to("/login").into_response();
+    let mut res = crate::pages::redirect("/login");
     res.headers_mut().insert(
         header::SET_COOKIE,
         HeaderValue::from_static("bp_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"),
@@ -322,7 +338,7 @@ pub async fn logout<S: Store>(
 pub async fn set_lang(Path(lang): Path<String>, Query(q): Query<NextQuery>) -> Response {
     let value = if lang == "en" { "en" } else { "vi" };
     let to = local(q.next.as_deref()).unwrap_or_else(|| "/".into());
-    let mut res = Redirect::to(&to).into_response();
+    let mut res = crate::pages::redirect(&to);
     if let Ok(v) = HeaderValue::from_str(&format!(
         "{LANG_COOKIE}={value}; Path=/; SameSite=Lax; Max-Age=31536000"
     )) {
@@ -334,7 +350,7 @@ pub async fn set_lang(Path(lang): Path<String>, Query(q): Query<NextQuery>) -> R
 pub async fn root<S: Store>(State(app): State<App<S>>, parts: Parts) -> Response {
     let mut parts = parts;
     match Page::from_request_parts(&mut parts, &app).await {
-        Ok(p) => Redirect::to(home(&p.who.actor)).into_response(),
+        Ok(p) => crate::pages::redirect(home(&p.who.actor)),
         Err(r) => r,
     }
 }
@@ -970,7 +986,7 @@ pub async fn alert_decide<S: Store>(
     if let Err(e) = api::decide_alert(&app, &page.who, id, status).await {
         return e.into_response();
     }
-    Redirect::to("/alerts?status=open").into_response()
+    crate::pages::redirect("/alerts?status=open")
 }
 
 // ---------------------------------------------------------------- today's board

@@ -8,7 +8,7 @@ use axum::Form;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use domain::permit::PermitKind;
 use domain::{PermitScope, Role};
@@ -394,7 +394,7 @@ pub async fn issue<S: Store>(
     }
     .await;
     match result {
-        Ok(issued) => Redirect::to(&format!("/permits/{}", issued[0].permit.id)).into_response(),
+        Ok(issued) => crate::pages::redirect(&format!("/permits/{}", issued[0].permit.id)),
         Err(e) if e.status.is_client_error() || e.status == StatusCode::SERVICE_UNAVAILABLE => {
             let status = e.status;
             let message = if status == StatusCode::SERVICE_UNAVAILABLE {
@@ -522,7 +522,7 @@ pub async fn revoke<S: Store>(
         return e.into_response();
     }
     match permits::revoke_one(&app, &page.who, &id, Some(f.reason)).await {
-        Ok(_) => Redirect::to(&format!("/permits/{id}")).into_response(),
+        Ok(_) => crate::pages::redirect(&format!("/permits/{id}")),
         Err(e) => e.into_response(),
     }
 }
@@ -544,7 +544,7 @@ pub async fn shore_passes<S: Store>(
         return e.into_response();
     }
     match permits::crew_passes(&app, &page.who, &id, None).await {
-        Ok(_) => Redirect::to(&format!("/dossiers/{id}#shore-passes")).into_response(),
+        Ok(_) => crate::pages::redirect(&format!("/dossiers/{id}#shore-passes")),
         Err(e) => e.into_response(),
     }
 }

@@ -354,7 +354,14 @@ pub async fn crew_passes<S: Store>(
     dossier_id: &str,
     valid_until: Option<Date>,
 ) -> ApiResult<Vec<PermitRecord>> {
+    // Only a commander may ask at all: the answer must not depend on whether anyone waits.
+    if who.actor.role() != Some(domain::Role::Commander) {
+        return Err(
+            domain::Forbidden("only a checkpoint's commander issues its permits".into()).into()
+        );
+    }
     let d = crate::port::visible(app, &who.actor, dossier_id).await?;
+    who.actor.issue_permits_at(&d.checkpoint)?;
     if !gives_shore_passes(&d) {
         return Err(ApiError::new(
             StatusCode::CONFLICT,
@@ -495,6 +502,8 @@ pub async fn barcode<S: Store>(
     let p = visible(&app, &who, &id).await?;
     let png =
         seal::barcode::png(&p.permit.seal, symbology, 6).map_err(|e| ApiError::internal(&e))?;
+    // The seal carries the holder's name, birth date and document number.
+    app.audit(who.audit("permit.barcode", format!("permit:{id}"), json!({}))).await?;
     Ok(([(header::CONTENT_TYPE, HeaderValue::from_static("image/png"))], png).into_response())
 }
 

@@ -54,17 +54,36 @@ pub async fn procedures<S: Store>(State(app): State<App<S>>) -> Json<Value> {
 }
 
 fn text(field: &'static str, s: &str, max: usize) -> ApiResult<String> {
-    let t = s.trim();
+    let t = domain::bounds::clean_line(field, s, max)?;
     if t.is_empty() {
         return Err(ApiError::bad_request("invalid_field", format!("{field}: missing")));
     }
-    if t.chars().count() > max {
-        return Err(ApiError::bad_request(
-            "invalid_field",
-            format!("{field}: at most {max} characters"),
-        ));
+    Ok(t)
+}
+
+/// The general declaration's other fields: at most 50, keys of at most 64 characters, values
+/// strings, numbers or booleans of at most 2,000 characters, nothing that holds a control
+/// character where a line is expected.
+fn declaration(map: serde_json::Map<String, Value>) -> ApiResult<serde_json::Map<String, Value>> {
+    if map.len() > 50 {
+        return Err(ApiError::bad_request("invalid_field", "declaration: at most 50 fields"));
     }
-    Ok(t.to_string())
+    for (k, v) in &map {
+        domain::bounds::clean_line("declaration", k, 64)?;
+        match v {
+            Value::String(s) => {
+                domain::bounds::clean_text("declaration", s, domain::bounds::NOTE_MAX)?;
+            }
+            Value::Number(_) | Value::Bool(_) | Value::Null => {}
+            _ => {
+                return Err(ApiError::bad_request(
+                    "invalid_field",
+                    "declaration: each field is a string, a number or true/false",
+                ));
+            }
+        }
+    }
+    Ok(map)
 }
 
 fn email(s: &str) -> ApiResult<String> {
@@ -368,6 +387,9 @@ pub struct Filing {
     pub dates: DateStyle,
     pub declaration: serde_json::Map<String, Value>,
     pub draft: bool,
+    /// A digest of what was sent, to tell a retry of the same filing from another filing
+    /// under the same id.
+    pub fingerprint: Option<String>,
 }
 
 /// `POST /api/v1/dossiers`: an agency files a dossier (submitted at once unless `draft`).
@@ -377,7 +399,11 @@ pub async fn create<S: Store>(
     body: axum::body::Bytes,
 ) -> ApiResult<Response> {
     let r: DossierRequest = json_body(&body)?;
+    // Serialised from a map, the body's keys come in one order, whatever the client's.
+    let canonical: Value = json_body(&body)?;
+    let fingerprint = crate::auth::token_digest(&canonical.to_string());
     let filing = Filing {
+        fingerprint: Some(fingerprint),
         id: r.id,
         procedure: r.procedure,
         checkpoint: r.checkpoint,
@@ -390,7 +416,7 @@ pub async fn create<S: Store>(
         crew: Ok(fal::json_rows(r.crew)),
         passengers: Ok(fal::json_rows(r.passengers)),
         dates: DateStyle::Iso,
-        declaration: r.declaration.unwrap_or_default(),
+        declaration: declaration(r.declaration.unwrap_or_default())?,
         draft: r.draft,
     };
     let (created, d) = file(&app, &who, filing).await?;
@@ -425,14 +451,17 @@ pub async fn file<S: Store>(
             name: text("vessel.name", &v.name, 100)?.to_uppercase(),
             call_sign: v.call_sign.as_deref().map(CallSign::parse).transpose()?,
             flag: v.flag.as_deref().map(|f| Country::parse_field("vessel.flag", f)).transpose()?,
-            vessel_type: v.vessel_type.map(|t| t.trim().chars().take(60).collect()),
+            vessel_type: v
+                .vessel_type
+                .map(|t| domain::bounds::clean_line("vessel.type", &t, 60))
+                .transpose()?,
             gross_tonnage: v.gross_tonnage,
         },
     };
     let port_call = PortCall {
         eta: when("eta", &r.eta)?,
         etd: when("etd", &r.etd)?,
-        berth: r.berth.map(|b| b.trim().chars().take(60).collect()),
+        berth: r.berth.map(|b| domain::bounds::clean_line("berth", &b, 60)).transpose()?,
         last_port: r
             .last_port
             .as_deref()
@@ -499,19 +528,24 @@ pub async fn file<S: Store>(
         resolved: None,
         created_by: who.actor.label(),
         events,
+        filing_hash: r.fingerprint.clone(),
     };
     match app.store.create_dossier(&dossier, now).await {
         Ok(()) => {}
         Err(store::StoreError::Duplicate(_)) => {
-            // A retry of the same filing answers with what was stored; another agency's id is
-            // someone else's.
-            let existing = app.store.dossier(&id).await?;
+            // A retry of the same filing answers with what was stored; another body under the
+            // same id, or another agency's id, is a conflict.
+            let same = match app.store.dossier_filing(&id).await? {
+                Some((agency, hash)) => agency == right.agency() && hash == r.fingerprint,
+                None => false,
+            };
+            let existing = if same { app.store.dossier(&id).await? } else { None };
             return match existing {
-                Some(d) if d.agency_id == right.agency() => Ok((false, d)),
-                _ => Err(ApiError::new(
+                Some(d) => Ok((false, d)),
+                None => Err(ApiError::new(
                     StatusCode::CONFLICT,
                     "id_conflict",
-                    "that dossier id is taken",
+                    "that dossier id was filed with another body",
                 )),
             };
         }

@@ -10,7 +10,7 @@ use axum::Form;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use domain::port::{DossierAction, DossierStatus};
 use domain::{CheckpointKind, Role};
 use fal::{DateStyle, ListKind, Refused};
@@ -370,11 +370,12 @@ pub async fn new_submit<S: Store>(
         dates: DateStyle::DayMonthYear,
         declaration: serde_json::Map::new(),
         draft: false,
+        fingerprint: None,
     };
     let pt = PageLang::of(&page).port();
     let who = page.who.clone();
     match port::file(&app, &who, filing).await {
-        Ok((_, d)) => Redirect::to(&format!("/dossiers/{}", d.id)).into_response(),
+        Ok((_, d)) => crate::pages::redirect(&format!("/dossiers/{}", d.id)),
         Err(e) if e.status.is_client_error() && e.status != StatusCode::FORBIDDEN => {
             let problems = problems_of(&e, pt);
             let status = e.status;
@@ -684,7 +685,7 @@ pub async fn step<S: Store>(
     };
     let note = (!f.note.trim().is_empty()).then(|| f.note.clone());
     match port::apply_step(&app, &page.who, &d, action, party, note).await {
-        Ok(_) => Redirect::to(&format!("/dossiers/{id}")).into_response(),
+        Ok(_) => crate::pages::redirect(&format!("/dossiers/{id}")),
         Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
             let status = e.status;
             match dossier_page(&app, page, d, Some(e.message), Vec::new()).await {
@@ -744,7 +745,7 @@ async fn after_list_change<S: Store>(
     changed: Result<DossierRecord, ApiError>,
 ) -> Response {
     let e = match changed {
-        Ok(_) => return Redirect::to(&format!("/dossiers/{id}#crew-table")).into_response(),
+        Ok(_) => return crate::pages::redirect(&format!("/dossiers/{id}#crew-table")),
         Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => e,
         Err(e) => return e.into_response(),
     };

@@ -99,6 +99,9 @@ pub struct NewDossier {
     pub resolved: Option<(OffsetDateTime, bool)>,
     pub created_by: String,
     pub events: Vec<DossierEvent>,
+    /// A digest of the filing as sent: the same id filed again with another body is a
+    /// conflict, not a retry.
+    pub filing_hash: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -218,6 +221,11 @@ pub trait PortStore {
         now: OffsetDateTime,
     ) -> impl Future<Output = Result<()>> + Send;
     fn dossier(&self, id: &str) -> impl Future<Output = Result<Option<DossierRecord>>> + Send;
+    /// Who filed a dossier and the digest of the filing, to tell a retry from a conflict.
+    fn dossier_filing(
+        &self,
+        id: &str,
+    ) -> impl Future<Output = Result<Option<(i64, Option<String>)>>> + Send;
     /// Oldest first.
     fn dossier_events(&self, id: &str) -> impl Future<Output = Result<Vec<DossierEvent>>> + Send;
     fn dossiers(

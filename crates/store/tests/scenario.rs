@@ -843,6 +843,7 @@ async fn dossiers_move_and_keep_their_history<S: Store>(store: S) {
         at,
     };
     let new = NewDossier {
+        filing_hash: None,
         id: "d-1".into(),
         agency,
         procedure: ProcedureCode::VesselEntry,

@@ -5,6 +5,9 @@
 -- platform's own, which is the crossing's decision.
 ALTER TABLE crossings ADD COLUMN client_decision TEXT;
 
+-- A digest of a dossier's filing as sent: the same id with another body is a conflict.
+ALTER TABLE dossiers ADD COLUMN filing_hash TEXT;
+
 -- A device may be revoked: its tokens stop working at once.
 ALTER TABLE devices ADD COLUMN revoked_at BIGINT;
 

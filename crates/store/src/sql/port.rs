@@ -297,8 +297,8 @@ macro_rules! port_impl {
                     "INSERT INTO dossiers (id, agency_id, procedure, checkpoint, port_call_id, \
                      status, declaration, crew, passengers, deadline_ms, clock_used_ms, \
                      running_since, due_at, submitted_at, resolved_at, on_time, created_by, \
-                     created_at, updated_at, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, \
-                     $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18, 1)",
+                     created_at, updated_at, version, filing_hash) VALUES ($1, $2, $3, $4, $5, \
+                     $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18, 1, $19)",
                 )
                 .bind(&d.id)
                 .bind(d.agency)
@@ -318,6 +318,7 @@ macro_rules! port_impl {
                 .bind(d.resolved.map(|r| i64::from(r.1)))
                 .bind(&d.created_by)
                 .bind(millis(now))
+                .bind(&d.filing_hash)
                 .execute(&mut *tx)
                 .await;
                 match inserted {
@@ -335,6 +336,14 @@ macro_rules! port_impl {
                 }
                 tx.commit().await?;
                 Ok(())
+            }
+
+            async fn dossier_filing(&self, id: &str) -> Result<Option<(i64, Option<String>)>> {
+                let row = sqlx::query("SELECT agency_id, filing_hash FROM dossiers WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.map(|r| Ok((r.try_get("agency_id")?, r.try_get("filing_hash")?))).transpose()
             }
 
             async fn dossier(&self, id: &str) -> Result<Option<DossierRecord>> {
