@@ -248,9 +248,13 @@ fn document_json(d: &TravelDocument) -> Value {
 async fn control<S: Store>(store: S, a: &ControlArgs) -> anyhow::Result<()> {
     // Credentials made here: a device at Móng Cái to check and write, an analyst to look up.
     let now = OffsetDateTime::now_utc();
-    let device =
-        crate::cmd::server::add_device(&store, &CheckpointCode::parse("MONG-CAI")?, "bench")
-            .await?;
+    let device = crate::cmd::server::add_device(
+        &store,
+        &CheckpointCode::parse("MONG-CAI")?,
+        "bench",
+        time::Duration::days(server::DEVICE_TOKEN_DAYS),
+    )
+    .await?;
     let analyst = server::auth::Secret::generate();
     let name = format!("bench.{}", now.unix_timestamp_nanos() % 1_000_000_000);
     let id = store

@@ -197,11 +197,13 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
             std::fs::remove_file(&p).with_context(|| format!("removing {}", p.display()))?;
         }
     }
-    let store =
-        SqliteStore::open(&path).await.with_context(|| format!("opening {}", path.display()))?;
+    let store = SqliteStore::open(&path)
+        .await
+        .with_context(|| format!("opening {}", path.display()))?
+        .with_audit_key(crate::cmd::server::audit_key(&args.data_dir, true)?);
     seed(&store).await?;
     let now = OffsetDateTime::now_utc();
-    let today = now.to_offset(server::state::VIETNAM).date();
+    let today = domain::bounds::vietnam_date(now);
 
     // Accounts: hashing is deliberately slow, so it runs beside the rest.
     let hashing = tokio::task::spawn_blocking(|| {
@@ -327,8 +329,13 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
             crate::cmd::server::add_user(&store, &user).await?;
         }
     }
-    let gate = add_device(&store, &CheckpointCode::parse("MONG-CAI")?, "Cổng tự động 1 / e-gate 1")
-        .await?;
+    let gate = add_device(
+        &store,
+        &CheckpointCode::parse("MONG-CAI")?,
+        "Cổng tự động 1 / e-gate 1",
+        time::Duration::days(server::DEVICE_TOKEN_DAYS),
+    )
+    .await?;
 
     let sample = |t: Option<&Traveller>| t.map(|t| t.mrz.replace('\n', " / "));
     let samples = [

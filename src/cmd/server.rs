@@ -9,11 +9,9 @@ use anyhow::{Context, bail};
 use clap::{Args, Subcommand, ValueEnum};
 use domain::port::TaxCode;
 use domain::{CheckpointCode, Country, DocumentNumber, Role, Sex, Username, WatchAction};
+use server::accounts::{self, Acting};
 use server::auth::{Password, Secret, hash_password};
-use store::{
-    NewToken, NewUser, PgStore, SqliteStore, Store, TokenKind, TokenOwner, WatchDob, WatchDocument,
-    WatchEntry,
-};
+use store::{NewUser, PgStore, SqliteStore, Store, WatchDob, WatchDocument, WatchEntry};
 
 /// Where the data lives: a SQLite file under `--data-dir` unless `--database-url` names a
 /// PostgreSQL database.
@@ -46,10 +44,68 @@ pub(crate) use with_store;
 
 pub const SQLITE_FILE: &str = "bienphong.db";
 
+/// The file under `--data-dir` that holds the audit trail's key, unless
+/// `BIENPHONG_AUDIT_KEY` gives it.
+pub const AUDIT_KEY_FILE: &str = "audit.key";
+
+/// The key the audit trail's links are made with: `BIENPHONG_AUDIT_KEY` (64 hexadecimal
+/// digits; headquarters' servers share it), else `DIR/audit.key`, made on first use when
+/// `create` is true. It lives outside the database, so that whoever can write the database
+/// cannot rewrite the trail.
+pub fn audit_key(data_dir: &Path, create: bool) -> anyhow::Result<store::AuditKey> {
+    let from_hex = |text: &str, whence: &str| -> anyhow::Result<store::AuditKey> {
+        let bytes = hex::decode(text.trim()).ok().filter(|b| b.len() >= 32).with_context(|| {
+            format!("{whence}: the audit key is at least 64 hexadecimal digits")
+        })?;
+        Ok(store::AuditKey::from_bytes(&bytes))
+    };
+    if let Ok(v) = std::env::var("BIENPHONG_AUDIT_KEY") {
+        return from_hex(&v, "BIENPHONG_AUDIT_KEY");
+    }
+    let path = data_dir.join(AUDIT_KEY_FILE);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => from_hex(&text, &path.display().to_string()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && create => {
+            std::fs::create_dir_all(data_dir)
+                .with_context(|| format!("creating {}", data_dir.display()))?;
+            let secret = Secret::generate();
+            write_private(&path, secret.expose())
+                .with_context(|| format!("writing the audit key to {}", path.display()))?;
+            tracing::warn!(
+                file = %path.display(),
+                "made a new audit key: keep a copy apart from the database, and give every \
+                 server of this database the same (BIENPHONG_AUDIT_KEY)"
+            );
+            from_hex(secret.expose(), &path.display().to_string())
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => bail!(
+            "no audit key: set BIENPHONG_AUDIT_KEY or give the --data-dir that holds {AUDIT_KEY_FILE}"
+        ),
+        Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
+    }
+}
+
+/// A file only its owner may read.
+fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut f = options.open(path)?;
+    std::io::Write::write_all(&mut f, text.as_bytes())?;
+    f.sync_all()
+}
+
 impl StoreArgs {
     /// Opens the store. SQLite is created and migrated on the spot; PostgreSQL is migrated by
-    /// `bienphong migrate` (or when `migrate` is true).
+    /// `bienphong migrate` (or when `migrate` is true). The audit key is made if missing.
     pub async fn open(&self, migrate: bool) -> anyhow::Result<Backend> {
+        self.open_with(migrate, true).await
+    }
+
+    /// As [`StoreArgs::open`]; `create_key` false refuses to start without an audit key.
+    pub async fn open_with(&self, migrate: bool, create_key: bool) -> anyhow::Result<Backend> {
+        let key = audit_key(&self.data_dir, create_key)?;
         match &self.database_url {
             Some(url) => {
                 if !url.starts_with("postgres://") && !url.starts_with("postgresql://") {
@@ -61,7 +117,7 @@ impl StoreArgs {
                 if migrate {
                     store.migrate().await.context("migrating the PostgreSQL database")?;
                 }
-                Ok(Backend::Postgres(store))
+                Ok(Backend::Postgres(store.with_audit_key(key)))
             }
             None => {
                 std::fs::create_dir_all(&self.data_dir)
@@ -70,7 +126,7 @@ impl StoreArgs {
                 let store = SqliteStore::open(&path)
                     .await
                     .with_context(|| format!("opening {}", path.display()))?;
-                Ok(Backend::Sqlite(store))
+                Ok(Backend::Sqlite(store.with_audit_key(key)))
             }
         }
     }
@@ -206,6 +262,16 @@ pub async fn migrate(args: MigrateArgs) -> anyhow::Result<()> {
 pub enum UserCommand {
     /// Add an account; its password is read from standard input.
     Add(UserAddArgs),
+    /// Disable an account: it can no longer sign in, and its sessions and tokens stop at once.
+    Disable(UserDisableArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct UserDisableArgs {
+    #[arg(long)]
+    pub username: String,
+    #[command(flatten)]
+    pub store: StoreArgs,
 }
 
 #[derive(Debug, Args)]
@@ -229,7 +295,10 @@ pub struct UserAddArgs {
 }
 
 pub async fn user(command: UserCommand) -> anyhow::Result<()> {
-    let UserCommand::Add(args) = command;
+    let args = match command {
+        UserCommand::Add(args) => args,
+        UserCommand::Disable(args) => return disable_user(args).await,
+    };
     let username = Username::parse(&args.username)?;
     let role = Role::parse(&args.role)?;
     let checkpoint = args.checkpoint.as_deref().map(CheckpointCode::parse).transpose()?;
@@ -296,10 +365,26 @@ pub async fn add_user<S: Store>(store: &S, user: &NewUser) -> anyhow::Result<i64
     Ok(id)
 }
 
+async fn disable_user(args: UserDisableArgs) -> anyhow::Result<()> {
+    let username = Username::parse(&args.username)?;
+    let backend = args.store.open(false).await?;
+    let now = time::OffsetDateTime::now_utc();
+    with_store!(backend, |s| accounts::disable_user(&s, &Acting::system(), &username, now).await)?;
+    println!("disabled {username}: its sessions and tokens no longer work");
+    Ok(())
+}
+
 #[derive(Debug, Subcommand)]
 pub enum DeviceCommand {
     /// Register a device at a checkpoint and print its token (shown once).
     Add(DeviceAddArgs),
+    /// A new token for a device in service (the old ones keep working until they expire or
+    /// the device is revoked); printed once.
+    Token(DeviceTokenArgs),
+    /// Revoke a device: its tokens stop working at once.
+    Revoke(DeviceIdArgs),
+    /// The devices, one line each: id, checkpoint, name, and when revoked.
+    List(MigrateArgs),
 }
 
 #[derive(Debug, Args)]
@@ -308,20 +393,71 @@ pub struct DeviceAddArgs {
     pub checkpoint: String,
     #[arg(long)]
     pub name: String,
+    /// How many days the token works (1 to 730).
+    #[arg(long, default_value_t = server::DEVICE_TOKEN_DAYS)]
+    pub days: i64,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DeviceTokenArgs {
+    #[arg(long)]
+    pub id: i64,
+    /// How many days the token works (1 to 730).
+    #[arg(long, default_value_t = server::DEVICE_TOKEN_DAYS)]
+    pub days: i64,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DeviceIdArgs {
+    #[arg(long)]
+    pub id: i64,
     #[command(flatten)]
     pub store: StoreArgs,
 }
 
 pub async fn device(command: DeviceCommand) -> anyhow::Result<()> {
-    let DeviceCommand::Add(args) = command;
-    let checkpoint = CheckpointCode::parse(&args.checkpoint)?;
-    let name = args.name.trim().to_string();
-    if name.is_empty() || name.chars().count() > 100 {
-        bail!("--name: a device's name has 1 to 100 characters");
+    let now = time::OffsetDateTime::now_utc();
+    match command {
+        DeviceCommand::Add(args) => {
+            let checkpoint = CheckpointCode::parse(&args.checkpoint)?;
+            let name = accounts::device_name(&args.name)?;
+            let days = accounts::token_days(args.days)?;
+            let backend = args.store.open(false).await?;
+            let secret = with_store!(backend, |s| add_device(&s, &checkpoint, &name, days).await)?;
+            println!("{}", secret.expose());
+        }
+        DeviceCommand::Token(args) => {
+            let days = accounts::token_days(args.days)?;
+            let backend = args.store.open(false).await?;
+            let (secret, _) = with_store!(backend, |s| accounts::renew_device(
+                &s,
+                &Acting::system(),
+                args.id,
+                days,
+                now
+            )
+            .await)?;
+            println!("{}", secret.expose());
+        }
+        DeviceCommand::Revoke(args) => {
+            let backend = args.store.open(false).await?;
+            with_store!(backend, |s| accounts::revoke_device(&s, &Acting::system(), args.id, now)
+                .await)?;
+            println!("revoked device {}: its tokens no longer work", args.id);
+        }
+        DeviceCommand::List(args) => {
+            let backend = args.store.open(false).await?;
+            let list = with_store!(backend, |s| s.devices().await)?;
+            for d in list {
+                let revoked = d.revoked_at.map(domain::bounds::rfc3339).unwrap_or_default();
+                println!("{}\t{}\t{}\t{revoked}", d.id, d.checkpoint, d.name);
+            }
+        }
     }
-    let backend = args.store.open(false).await?;
-    let secret = with_store!(backend, |s| add_device(&s, &checkpoint, &name).await)?;
-    println!("{}", secret.expose());
     Ok(())
 }
 
@@ -329,35 +465,12 @@ pub async fn add_device<S: Store>(
     store: &S,
     checkpoint: &CheckpointCode,
     name: &str,
+    days: time::Duration,
 ) -> anyhow::Result<Secret> {
     seed(store).await?;
     let now = time::OffsetDateTime::now_utc();
-    let id = store.add_device(checkpoint, name, now).await?;
-    let secret = Secret::generate();
-    store
-        .put_token(
-            &NewToken {
-                hash: secret.digest(),
-                kind: TokenKind::Device,
-                owner: TokenOwner::Device(id),
-                csrf: None,
-                expires_at: None,
-            },
-            now,
-        )
-        .await?;
-    store
-        .append_audit(
-            &store::AuditEvent {
-                actor: "system".into(),
-                ip: None,
-                action: "device.add".into(),
-                subject: format!("device:{id}"),
-                detail: serde_json::json!({"checkpoint": checkpoint, "name": name}).to_string(),
-            },
-            now,
-        )
-        .await?;
+    let (_, secret, _) =
+        accounts::add_device(store, &Acting::system(), checkpoint, name, days, now).await?;
     Ok(secret)
 }
 
@@ -486,19 +599,74 @@ pub async fn import<S: Store>(
 
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
-    /// Walk the audit trail and report the first broken link.
-    Verify(MigrateArgs),
+    /// Walk the audit trail to its head and report the first broken link.
+    Verify(AuditVerifyArgs),
+    /// Print where the trail stands (its last record's number and link), to keep in a second
+    /// place: `audit verify --anchor FILE` then proves the trail was neither cut nor rewritten
+    /// up to it.
+    Anchor(AuditAnchorArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AuditVerifyArgs {
+    /// An anchor written by `audit anchor`, kept apart from the database.
+    #[arg(long)]
+    pub anchor: Option<PathBuf>,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditAnchorArgs {
+    /// Also write the anchor to this file.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub store: StoreArgs,
 }
 
 pub async fn audit(command: AuditCommand) -> anyhow::Result<()> {
-    let AuditCommand::Verify(args) = command;
-    let backend = args.store.open(false).await?;
-    let result = with_store!(backend, |s| store::verify_audit(&s).await)?;
-    match result {
-        Ok(n) => {
-            println!("audit trail intact: {n} records");
+    match command {
+        AuditCommand::Verify(args) => {
+            let kept: Option<store::AuditAnchor> = match &args.anchor {
+                Some(path) => {
+                    let text = std::fs::read_to_string(path)
+                        .with_context(|| format!("reading {}", path.display()))?;
+                    Some(serde_json::from_str(&text).with_context(|| {
+                        format!("{}: not an anchor written by `audit anchor`", path.display())
+                    })?)
+                }
+                None => None,
+            };
+            // Verifying must not make a key: without the server's, every link would fail.
+            let backend = args.store.open_with(false, false).await?;
+            let result = with_store!(backend, |s| async {
+                match &kept {
+                    Some(a) => store::verify_audit_against(&s, a).await,
+                    None => store::verify_audit(&s).await,
+                }
+            }
+            .await)?;
+            match result {
+                Ok(n) => {
+                    println!("audit trail intact: {n} records");
+                    Ok(())
+                }
+                Err(broken) => {
+                    bail!("audit trail broken at record {}: {}", broken.seq, broken.reason)
+                }
+            }
+        }
+        AuditCommand::Anchor(args) => {
+            let backend = args.store.open_with(false, false).await?;
+            let anchor = with_store!(backend, |s| s.audit_anchor().await)?;
+            let text = serde_json::to_string(&anchor)?;
+            if let Some(path) = &args.out {
+                std::fs::write(path, format!("{text}\n"))
+                    .with_context(|| format!("writing {}", path.display()))?;
+            }
+            println!("{text}");
             Ok(())
         }
-        Err(broken) => bail!("audit trail broken at record {}: {}", broken.seq, broken.reason),
     }
 }

@@ -317,6 +317,17 @@ fn no_acknowledged_crossing_is_lost(store_args: &[&str], dir_for_token: &[&str])
         assert_eq!(status, 201, "{item}");
     }
 
+    // Each acknowledged crossing has its audit record, and the trail holds.
+    let audited = audited_crossings(store_args);
+    for item in &acked {
+        let id = item["id"].as_str().unwrap();
+        assert!(audited.contains(id), "crossing {id} was acknowledged without its audit record");
+    }
+    let mut verify = vec!["audit", "verify"];
+    verify.extend_from_slice(store_args);
+    let (ok, out, err) = run(&verify, "");
+    assert!(ok && out.starts_with("audit trail intact:"), "{out}{err}");
+
     let server = Server::start(store_args);
     for chunk in acked.chunks(1_000) {
         let body = Value::Array(chunk.to_vec()).to_string();
@@ -328,6 +339,37 @@ fn no_acknowledged_crossing_is_lost(store_args: &[&str], dir_for_token: &[&str])
             assert_eq!(r["status"], 200, "an acknowledged crossing was lost: {r}");
         }
     }
+}
+
+/// The crossing ids the audit trail records as stored, read straight from the database.
+fn audited_crossings(store_args: &[&str]) -> std::collections::HashSet<String> {
+    use store::Store;
+    async fn ids(store: impl Store) -> std::collections::HashSet<String> {
+        let mut out = std::collections::HashSet::new();
+        let mut after = 0;
+        loop {
+            let page = store.audit_records(after, 10_000).await.unwrap();
+            let Some(last) = page.last() else { return out };
+            after = last.seq;
+            for r in page.iter().filter(|r| r.action == "crossing.record") {
+                let detail: Value = serde_json::from_str(&r.detail).unwrap();
+                for id in detail["ids"].as_array().unwrap() {
+                    out.insert(id.as_str().unwrap().to_string());
+                }
+            }
+        }
+    }
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        match store_args {
+            ["--data-dir", dir] => {
+                let path = std::path::Path::new(dir).join("bienphong.db");
+                ids(store::SqliteStore::open(&path).await.unwrap()).await
+            }
+            ["--database-url", url] => ids(store::PgStore::connect(url).await.unwrap()).await,
+            other => panic!("unexpected store arguments {other:?}"),
+        }
+    })
 }
 
 #[test]

@@ -6,6 +6,12 @@
 /// pinyin syllables, Cyrillic by sound); apostrophes and hyphens join (`O'Connor` → `OCONNOR`,
 /// `Ji-hoon` → `JIHOON`).
 pub fn tokens(name: &str) -> Vec<String> {
+    // Past what any name holds, the rest is not read: matching stays linear in what it is
+    // given, however long the input (a megabyte of "name" costs one pass, not a square).
+    let name = match name.char_indices().nth(MAX_NAME_CHARS) {
+        Some((cut, _)) => &name[..cut],
+        None => name,
+    };
     let ascii = deunicode::deunicode_with_tofu(name, " ");
     // Romanisation writes the Cyrillic soft sign as an apostrophe: it joins, like any apostrophe,
     // and so does a hyphen (`Soo-jin` is one given name, whose halves always come together).
@@ -16,9 +22,18 @@ pub fn tokens(name: &str) -> Vec<String> {
     joined
         .split(|c: char| !c.is_ascii_alphabetic())
         .filter(|t| !t.is_empty())
-        .map(str::to_ascii_uppercase)
+        .take(MAX_TOKENS)
+        .map(|t| t[..t.len().min(MAX_TOKEN_LEN)].to_ascii_uppercase())
         .collect()
 }
+
+/// The most characters of a name that are read: a name as written holds at most 200.
+pub const MAX_NAME_CHARS: usize = 400;
+/// The most parts of a name that are read: more than any culture's full name holds.
+pub const MAX_TOKENS: usize = 16;
+/// The most letters of a part that are read: longer than any name part, and the neighbourhoods
+/// of a part grow with the square of its length.
+pub const MAX_TOKEN_LEN: usize = 40;
 
 /// The skeleton of an upper-case token: the spelling variants of transliteration folded
 /// together, so that `ALEKSANDR` and `ALEXANDR`, `YURIY` and `IURII`, `MUELLER` and `MULLER`,
@@ -174,6 +189,18 @@ pub fn osa_distance(a: &[u8], b: &[u8], max: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// However long the input, what is read is bounded: a megabyte of one letter, or of one
+    /// short part repeated, gives a few short parts.
+    #[test]
+    fn a_name_is_read_only_as_far_as_names_go() {
+        let one = "A".repeat(1 << 20);
+        assert_eq!(tokens(&one), ["A".repeat(MAX_TOKEN_LEN)]);
+        let many = "NGUYEN ".repeat(1 << 17);
+        assert_eq!(tokens(&many).len(), MAX_TOKENS);
+        let accented = "Đức ".repeat(1 << 16);
+        assert!(tokens(&accented).len() <= MAX_TOKENS);
+    }
 
     #[test]
     fn folds_vietnamese_mrz_and_other_scripts() {

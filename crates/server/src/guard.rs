@@ -18,6 +18,12 @@ pub const MAX_URI: usize = 8 * 1024;
 pub const MAX_HEADER_BYTES: usize = 32 * 1024;
 pub const MAX_HEADERS: usize = 64;
 
+/// The layers every router of the server wears outermost: a panic anywhere below answers the
+/// opaque JSON 500.
+pub fn harden<S: Clone + Send + Sync + 'static>(router: axum::Router<S>) -> axum::Router<S> {
+    router.layer(tower_http::catch_panic::CatchPanicLayer::custom(panic_response))
+}
+
 /// What a panic answers: logged with its message, the client told only that it failed.
 pub fn panic_response(err: Box<dyn std::any::Any + Send + 'static>) -> Response {
     let message = err
@@ -47,7 +53,6 @@ fn is_html(res: &Response) -> bool {
 /// A stable code for a status the router or an extractor answered on its own.
 fn code_for(status: StatusCode) -> &'static str {
     match status.as_u16() {
-        400 => "bad_request",
         401 => "unauthorized",
         403 => "forbidden",
         404 => "not_found",

@@ -2,6 +2,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod accounts;
 pub mod agency_pages;
 pub mod api;
 pub mod auth;
@@ -34,6 +35,10 @@ use tokio::net::TcpListener;
 
 pub use state::{App, Clock, Inner};
 use watch::Watchlist;
+
+/// How many days a device's token works unless told otherwise: a year, so that a token
+/// copied off a gate stops by itself; `device token` gives a fresh one before then.
+pub const DEVICE_TOKEN_DAYS: i64 = 365;
 
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -126,6 +131,9 @@ pub fn router<S: Store>(app: App<S>) -> Router {
         .route("/alerts", get(api::alerts::<S>))
         .route("/alerts/{id}/confirm", post(api::alert_confirm::<S>))
         .route("/alerts/{id}/dismiss", post(api::alert_dismiss::<S>))
+        .route("/devices", get(api::devices::<S>).post(api::device_add::<S>))
+        .route("/devices/{id}/revoke", post(api::device_revoke::<S>))
+        .route("/users/{username}/disable", post(api::user_disable::<S>))
         .route("/openapi.json", get(api::openapi))
         .route("/procedures", get(port::procedures::<S>))
         .route("/agencies", post(port::register::<S>))
@@ -153,7 +161,7 @@ pub fn router<S: Store>(app: App<S>) -> Router {
         .route("/dossiers/{id}/permits", post(permits::from_dossier::<S>))
         .fallback(api::not_found)
         .layer(axum::middleware::from_fn(guard::api_errors));
-    Router::new()
+    let router = Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/", get(pages::root::<S>))
         .route("/login", get(pages::login_form).post(pages::login::<S>))
@@ -206,9 +214,8 @@ pub fn router<S: Store>(app: App<S>) -> Router {
         .route("/static/app.js", get(pages::js))
         .fallback(|| async { StatusCode::NOT_FOUND })
         .layer(axum::middleware::from_fn(guard::page_errors))
-        .nest("/api/v1", api)
-        .layer(tower_http::catch_panic::CatchPanicLayer::custom(guard::panic_response))
-        .with_state(app)
+        .nest("/api/v1", api);
+    guard::harden(router).with_state(app)
 }
 
 /// Applies, every `every`, the watchlist changes made since the index was last brought up to

@@ -181,6 +181,14 @@ impl<S: Store> TestApp<S> {
         (status, kind, res.into_body().collect().await.unwrap().to_bytes().to_vec())
     }
 
+    /// Any request, answered in full: status, headers, bytes.
+    async fn request(&self, req: Request<Body>) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+        let res = self.router.clone().oneshot(req).await.unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        (status, headers, res.into_body().collect().await.unwrap().to_bytes().to_vec())
+    }
+
     fn advance(&self, d: time::Duration) {
         *self.now.lock().unwrap() += d;
     }
@@ -221,6 +229,9 @@ both!(
 );
 
 /// A TD3 passport MRZ for tests, valid unless changed.
+#[path = "api/trust.rs"]
+mod trust;
+
 fn passport(
     surname: &str,
     given: &str,
@@ -1060,6 +1071,13 @@ async fn permits_are_issued_scanned_and_revoked<S: Store>(t: TestApp<S>) {
     let (status, _, _) =
         t.get_bytes(&format!("/api/v1/permits/{id}/barcode.png?symbology=aztec"), &officer).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
+    // The barcode carries the holder's data: each drawing of it is a read, audited.
+    let audit = t.app.store.audit_records(0, 10_000).await.unwrap();
+    let drawn = audit
+        .iter()
+        .filter(|r| r.action == "permit.barcode" && r.subject == format!("permit:{id}"))
+        .count();
+    assert_eq!(drawn, 2);
 
     // Scanned at the gangway: ashore, then aboard; elsewhere it is refused.
     let t = &t;
@@ -1194,6 +1212,15 @@ async fn a_crew_gets_its_shore_passes_from_the_approved_dossier<S: Store>(t: Tes
     let (status, body) = t.call("POST", &passes, Some(&commander), None).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["permits"].as_array().unwrap().len(), 0);
+    // Nobody waits now: still, only the commander may ask.
+    for who in ["officer.hp", "analyst", "officer.mc", "commander.mc"] {
+        let token = t.token(who).await;
+        let (status, body) = t.call("POST", &passes, Some(&token), None).await;
+        assert!(matches!(status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND), "{who}: {body}");
+        assert_ne!(status, StatusCode::OK, "{who}");
+    }
+    let (status, _) = t.call("POST", &passes, Some(&agent), None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
     let (_, list) =
         t.call("GET", &format!("/api/v1/permits?dossier={id}"), Some(&commander), None).await;
     assert_eq!(list["permits"].as_array().unwrap().len(), 28);
