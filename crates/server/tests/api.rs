@@ -229,6 +229,8 @@ both!(
 );
 
 /// A TD3 passport MRZ for tests, valid unless changed.
+#[path = "api/hostile.rs"]
+mod hostile;
 #[path = "api/matrix.rs"]
 mod matrix;
 #[path = "api/trust.rs"]
