@@ -105,12 +105,15 @@ impl StoreArgs {
 
     /// As [`StoreArgs::open`]; `create_key` false refuses to start without an audit key.
     pub async fn open_with(&self, migrate: bool, create_key: bool) -> anyhow::Result<Backend> {
+        if let Some(url) = &self.database_url
+            && !url.starts_with("postgres://")
+            && !url.starts_with("postgresql://")
+        {
+            bail!("--database-url must be a postgres:// URL");
+        }
         let key = audit_key(&self.data_dir, create_key)?;
         match &self.database_url {
             Some(url) => {
-                if !url.starts_with("postgres://") && !url.starts_with("postgresql://") {
-                    bail!("--database-url must be a postgres:// URL");
-                }
                 let store = PgStore::connect(url)
                     .await
                     .with_context(|| format!("connecting to {}", redact(url)))?;

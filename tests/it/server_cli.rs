@@ -214,6 +214,155 @@ fn the_audit_trail_verifies() {
     assert!(!ok && err.contains("postgres://"), "{err}");
 }
 
+/// A gate's token can be cut off, a fresh one given; an account disabled; each in one line,
+/// and refused in one line when there is nothing to cut.
+#[test]
+fn devices_are_revoked_and_accounts_disabled_by_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    let (ok, out, err) = run(
+        &[
+            "device",
+            "add",
+            "--checkpoint",
+            "MONG-CAI",
+            "--name",
+            "gate",
+            "--days",
+            "30",
+            "--data-dir",
+            d,
+        ],
+        "",
+    );
+    assert!(ok, "{err}");
+    let token = out.trim().to_string();
+    let (ok, _, err) = run(
+        &[
+            "device",
+            "add",
+            "--checkpoint",
+            "MONG-CAI",
+            "--name",
+            "g",
+            "--days",
+            "0",
+            "--data-dir",
+            d,
+        ],
+        "",
+    );
+    assert!(!ok && err.contains("--days") | err.contains("days"), "{err}");
+    let (ok, out, _) = run(&["device", "list", "--data-dir", d], "");
+    assert!(ok && out.starts_with("1\tMONG-CAI\tgate\t"), "{out}");
+    let (ok, fresh, err) = run(&["device", "token", "--id", "1", "--data-dir", d], "");
+    assert!(ok, "{err}");
+    let fresh = fresh.trim().to_string();
+    assert_ne!(fresh, token);
+    let (ok, _, err) = run(
+        &[
+            "user",
+            "add",
+            "--username",
+            "officer.x",
+            "--role",
+            "officer",
+            "--checkpoint",
+            "MONG-CAI",
+            "--password-stdin",
+            "--data-dir",
+            d,
+        ],
+        PASSWORD,
+    );
+    assert!(ok, "{err}");
+
+    let server = Server::start(&["--data-dir", d]);
+    for t in [&token, &fresh] {
+        assert_eq!(http(&server.addr, "GET", "/api/v1/me", Some(t), None).0, 200);
+    }
+    let creds = json!({"username": "officer.x", "password": PASSWORD.trim()}).to_string();
+    let (status, body) = http(&server.addr, "POST", "/api/v1/auth/token", None, Some(&creds));
+    assert_eq!(status, 200, "{body}");
+    let officer =
+        serde_json::from_str::<Value>(&body).unwrap()["token"].as_str().unwrap().to_string();
+
+    let (ok, out, err) = run(&["device", "revoke", "--id", "1", "--data-dir", d], "");
+    assert!(ok && out.contains("revoked device 1"), "{err}");
+    for t in [&token, &fresh] {
+        assert_eq!(http(&server.addr, "GET", "/api/v1/me", Some(t), None).0, 401);
+    }
+    let (ok, _, err) = run(&["device", "revoke", "--id", "1", "--data-dir", d], "");
+    assert!(!ok && err.lines().count() == 1 && err.contains("device 1"), "{err}");
+    let (ok, _, err) = run(&["device", "token", "--id", "1", "--data-dir", d], "");
+    assert!(!ok && err.contains("device 1"), "{err}");
+
+    let (ok, _, err) = run(&["user", "disable", "--username", "officer.x", "--data-dir", d], "");
+    assert!(ok, "{err}");
+    assert_eq!(http(&server.addr, "GET", "/api/v1/me", Some(&officer), None).0, 401);
+    assert_eq!(http(&server.addr, "POST", "/api/v1/auth/token", None, Some(&creds)).0, 401);
+    let (ok, _, err) = run(&["user", "disable", "--username", "officer.x", "--data-dir", d], "");
+    assert!(!ok && err.lines().count() == 1, "{err}");
+}
+
+/// The trail's head kept in a second place proves it was neither cut nor rewritten, even by
+/// someone who moved the database's own head back with the records they removed; a record
+/// changed in place breaks its keyed link.
+#[test]
+fn the_audit_trail_is_anchored_outside_the_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    for name in ["gate-a", "gate-b"] {
+        let (ok, _, err) = run(
+            &["device", "add", "--checkpoint", "MONG-CAI", "--name", name, "--data-dir", d],
+            "",
+        );
+        assert!(ok, "{err}");
+    }
+    let anchor = dir.path().join("anchor.json");
+    let (ok, out, err) =
+        run(&["audit", "anchor", "--out", anchor.to_str().unwrap(), "--data-dir", d], "");
+    assert!(ok, "{err}");
+    let kept: Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!((kept["seq"].as_i64(), kept["keyed_from"].as_i64()), (Some(2), Some(1)));
+    let verify_anchored =
+        || run(&["audit", "verify", "--anchor", anchor.to_str().unwrap(), "--data-dir", d], "");
+    let (ok, out, err) = verify_anchored();
+    assert!(ok && out.trim() == "audit trail intact: 2 records", "{out}{err}");
+    // Without the server's key the links cannot be checked: said in one line.
+    let (ok, _, err) =
+        run(&["audit", "verify", "--data-dir", dir.path().join("elsewhere").to_str().unwrap()], "");
+    assert!(!ok && err.contains("audit key"), "{err}");
+
+    let db = dir.path().join("bienphong.db");
+    let sql = |statements: &[&str]| {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(async {
+            let store = store::SqliteStore::open(&db).await.unwrap();
+            for s in statements {
+                sqlx::query(sqlx::AssertSqlSafe(s.to_string()))
+                    .execute(store.pool())
+                    .await
+                    .unwrap();
+            }
+        });
+    };
+    // Cut: the last record gone and the head moved back to the one before.
+    sql(&[
+        "DROP TRIGGER audit_no_delete",
+        "DELETE FROM audit WHERE seq = 2",
+        "UPDATE audit_head SET seq = 1, hash = (SELECT hash FROM audit WHERE seq = 1)",
+    ]);
+    let (ok, out, _) = run(&["audit", "verify", "--data-dir", d], "");
+    assert!(ok && out.trim() == "audit trail intact: 1 records", "only the anchor can tell: {out}");
+    let (ok, _, err) = verify_anchored();
+    assert!(!ok && err.contains("record 2") && err.contains("cut"), "{err}");
+    // Rewritten in place: the keyed link no longer holds.
+    sql(&["DROP TRIGGER audit_no_update", "UPDATE audit SET subject = 'device:99' WHERE seq = 1"]);
+    let (ok, _, err) = run(&["audit", "verify", "--data-dir", d], "");
+    assert!(!ok && err.contains("record 1"), "{err}");
+}
+
 #[test]
 fn postgres_is_chosen_by_url_and_migrated_by_command() {
     let url = pg_database("bp_cli");
