@@ -142,6 +142,7 @@ async fn fill<S: Store>(store: &S, a: &FillArgs) -> anyhow::Result<()> {
                 actor: "device:bench".into(),
                 body_hash: format!("bench-{i}-{k}"),
                 alerts: Vec::new(),
+                screened: true,
             });
         }
         if batch.len() >= 10_000 {

@@ -251,6 +251,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
                 decision: if rng.chance(0.02) { Decision::Refer } else { Decision::Clear },
                 client_decision: None,
                 alerts: Vec::new(),
+                screened: true,
                 actor: if channel == Channel::Egate {
                     "device:1".into()
                 } else {

@@ -183,11 +183,17 @@ pub enum ItemResult {
 /// alerts, whatever the client sent. A decision the client sent (a gate, a post that decided
 /// offline) is kept beside the platform's; the crossing's decision is the stricter of the two,
 /// so a client's clear where the platform refers or denies is referred, never taken as is.
+///
+/// With `defer`, a crossing that brings its own decision is stored at once and screened in the
+/// background (`screening::run`): a batch of a thousand from a post that was offline must not
+/// wait for a thousand screenings. Nothing is lost by it: the crossing is stored unscreened,
+/// and the screening of every unscreened crossing is finished by whichever process gets to it.
 async fn prepare<S: Store>(
     app: &App<S>,
     who: &Authed,
     raw: &Value,
     now: OffsetDateTime,
+    defer: bool,
 ) -> ApiResult<NewCrossing> {
     let req: CrossingRequest = serde_json::from_value(raw.clone())
         .map_err(|e| ApiError::bad_request("invalid_json", e.to_string()))?;
@@ -215,16 +221,22 @@ async fn prepare<S: Store>(
     let client_decision = req.decision.as_deref().map(Decision::parse).transpose()?;
     let right = who.actor.act_at(&checkpoint)?;
     let reading = read_document(&req.document, app.today())?;
-    let outcome = control::check(app, &right, direction, &reading).await?;
-    let decision = outcome.decision();
+    let (decision, alerts, screened) = match client_decision {
+        Some(client) if defer => (client, Vec::new(), false),
+        _ => {
+            let outcome = control::check(app, &right, direction, &reading).await?;
+            let alerts = outcome
+                .watchlist_hits
+                .iter()
+                .filter(|h| !h.dismissed)
+                .map(|h| CrossingAlert { entry_id: h.entry_id.clone(), score: f64::from(h.score) })
+                .collect();
+            let decision = outcome.decision();
+            (client_decision.map_or(decision, |c| c.max(decision)), alerts, true)
+        }
+    };
     // Serialised from a map, the body's keys come in one order, whatever the client's.
     let body_hash = hex::encode(Sha256::digest(raw.to_string().as_bytes()));
-    let alerts = outcome
-        .watchlist_hits
-        .iter()
-        .filter(|h| !h.dismissed)
-        .map(|h| CrossingAlert { entry_id: h.entry_id.clone(), score: f64::from(h.score) })
-        .collect();
     let doc = reading.document;
     Ok(NewCrossing {
         id: id.hyphenated().to_string(),
@@ -234,11 +246,12 @@ async fn prepare<S: Store>(
         direction,
         channel,
         at,
-        decision: client_decision.map_or(decision, |c| c.max(decision)),
+        decision,
         client_decision,
         actor: who.actor.label(),
         body_hash,
         alerts,
+        screened,
     })
 }
 
@@ -249,13 +262,18 @@ fn clip(s: &str) -> String {
 
 /// Records crossings, each answering on its own: what cannot be parsed, is refused or fails
 /// in the store is that item's error, never the whole batch's. The crossings stored, their
-/// alerts and their audit record commit together.
-pub async fn record_many<S: Store>(app: &App<S>, who: &Authed, items: &[Value]) -> Vec<ItemResult> {
+/// alerts and their audit record commit together. `defer`: see [`prepare`].
+pub async fn record_many<S: Store>(
+    app: &App<S>,
+    who: &Authed,
+    items: &[Value],
+    defer: bool,
+) -> Vec<ItemResult> {
     let now = app.now();
     let mut results: Vec<Option<ItemResult>> = Vec::with_capacity(items.len());
     let mut batch = Vec::new();
     for raw in items {
-        match prepare(app, who, raw, now).await {
+        match prepare(app, who, raw, now, defer).await {
             Ok(c) => {
                 results.push(None);
                 batch.push(c);
@@ -269,6 +287,9 @@ pub async fn record_many<S: Store>(app: &App<S>, who: &Authed, items: &[Value]) 
     } else {
         app.store.record_crossings(&batch, &by, now).await
     };
+    if batch.iter().any(|c| !c.screened) {
+        app.screening.notify_one();
+    }
     let mut stored = match stored {
         Ok(s) => s.into_iter(),
         Err(e) => {
@@ -310,7 +331,7 @@ pub async fn record<S: Store>(
     body: axum::body::Bytes,
 ) -> ApiResult<Response> {
     let raw: Value = json_body(&body)?;
-    let mut results = record_many(&app, &who, std::slice::from_ref(&raw)).await;
+    let mut results = record_many(&app, &who, std::slice::from_ref(&raw), false).await;
     match results.pop() {
         Some(ItemResult::Stored { created, record }) => {
             let status = if created { StatusCode::CREATED } else { StatusCode::OK };
@@ -346,7 +367,7 @@ pub async fn record_batch<S: Store>(
             format!("at most {BATCH_LIMIT} crossings per batch, not {}", items.len()),
         ));
     }
-    let results = record_many(&app, &who, &items).await;
+    let results = record_many(&app, &who, &items, true).await;
     let answers: Vec<Value> = results
         .into_iter()
         .map(|r| match r {

@@ -18,6 +18,7 @@ pub mod permit_pages;
 pub mod permits;
 pub mod port;
 pub mod port_pages;
+pub mod screening;
 pub mod state;
 pub mod watch;
 
@@ -73,6 +74,7 @@ pub async fn build<S: Store>(store: S, options: &Options, clock: Clock) -> store
         audit_tx,
         store,
         watch: RwLock::new(watch),
+        screening: tokio::sync::Notify::new(),
         checkpoints,
         throttle: auth::Throttle::default(),
         registrations: auth::Quota::default(),
@@ -272,5 +274,6 @@ pub async fn serve<S: Store>(
     options: &Options,
 ) -> std::io::Result<()> {
     follow_watchlist(app.clone(), options.follow_every);
+    screening::follow(app.clone(), options.follow_every);
     axum::serve(listener, router(app).into_make_service_with_connect_info::<SocketAddr>()).await
 }

@@ -637,7 +637,7 @@ pub async fn desk_record<S: Store>(
         "document": document, "channel": "manual",
     });
     let mut view = DeskPage::new(page.ctx.clone(), direction);
-    match api::record_many(&app, &page.who, std::slice::from_ref(&item)).await.pop() {
+    match api::record_many(&app, &page.who, std::slice::from_ref(&item), false).await.pop() {
         Some(api::ItemResult::Stored { created, record }) => {
             let word = if created { t.recorded } else { t.recorded_before };
             view.notice = Some(format!(

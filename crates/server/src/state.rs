@@ -22,6 +22,8 @@ pub struct Inner<S> {
     /// Audit records are written by one task, many to a transaction (see `audit_writer`).
     pub audit_tx: tokio::sync::mpsc::Sender<AuditJob>,
     pub watch: RwLock<Watchlist>,
+    /// Woken when crossings were stored for the background screening (`screening::follow`).
+    pub screening: tokio::sync::Notify,
     pub checkpoints: HashMap<CheckpointCode, Checkpoint>,
     pub throttle: Throttle,
     /// Agencies registered per address.

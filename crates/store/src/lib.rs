@@ -12,7 +12,7 @@ mod sql;
 
 use std::future::Future;
 
-use domain::{AlertScope, Checkpoint, CheckpointCode, Country, DocumentNumber};
+use domain::{AlertScope, Checkpoint, CheckpointCode, Country, DocumentNumber, TravelDocument};
 use time::OffsetDateTime;
 
 pub use audit::{AuditEvent, AuditKey, AuditRecord, BrokenLink, GENESIS};
@@ -134,6 +134,20 @@ pub trait Store: PortStore + PermitStore + Clone + Send + Sync + 'static {
         now: OffsetDateTime,
     ) -> impl Future<Output = Result<Vec<RecordOutcome>>> + Send;
     fn crossing(&self, id: &str) -> impl Future<Output = Result<Option<CrossingRecord>>> + Send;
+    /// Crossings stored before the platform screened them, oldest first, with the traveller's
+    /// document.
+    fn unscreened(
+        &self,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<(CrossingRecord, TravelDocument)>>> + Send;
+    /// Records the platform's screening of crossings in one transaction: each crossing takes its
+    /// decision and raises its alerts, once — a crossing another process settled meanwhile is
+    /// left as that one settled it. Returns how many this call settled.
+    fn settle_screening(
+        &self,
+        screened: &[Screening],
+        now: OffsetDateTime,
+    ) -> impl Future<Output = Result<usize>> + Send;
     /// Crossings at a checkpoint in `[from, to)`, counted by hour (UTC) and direction.
     fn crossings_by_hour(
         &self,

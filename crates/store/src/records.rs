@@ -134,6 +134,18 @@ pub struct NewCrossing {
     pub body_hash: String,
     /// The watchlist hits to alert on, if the crossing is stored now.
     pub alerts: Vec<CrossingAlert>,
+    /// Whether the platform screened it before storing it; if not, the background screening
+    /// will (`Store::unscreened`, `Store::settle_screening`).
+    pub screened: bool,
+}
+
+/// The platform's screening of a crossing stored before it was screened.
+#[derive(Debug, Clone)]
+pub struct Screening {
+    pub crossing_id: String,
+    /// The crossing's decision now: the stricter of the client's and the platform's.
+    pub decision: Decision,
+    pub alerts: Vec<CrossingAlert>,
 }
 
 /// A watchlist hit raised as an alert with the crossing that met it.
@@ -162,6 +174,9 @@ pub struct CrossingRecord {
     pub decision: Decision,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client_decision: Option<Decision>,
+    /// False until the platform has screened it (a batch's crossing with the client's
+    /// decision is screened in the background, within seconds).
+    pub screened: bool,
     pub actor: String,
     #[serde(skip)]
     pub body_hash: String,

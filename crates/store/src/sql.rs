@@ -199,7 +199,7 @@ const TRAVELLERS_PER_LOOKUP: usize = 200;
 const TRAVELLER_COLUMNS: &str = "id, issuing_state, number, doc_type, surname, given_names, \
      nationality, birth_date, sex, expiry_date, issuing_area";
 const CROSSING_COLUMNS: &str = "id, traveller_id, checkpoint, direction, channel, at, decision, \
-     client_decision, actor, body_hash";
+     client_decision, screened_at, actor, body_hash";
 /// A traveller joined with their latest crossings: the traveller's columns under their own
 /// names, the crossing's prefixed `c_`. The crossings are picked by a subquery that does not
 /// depend on the outer row, so each database reads the traveller's latest few from the index
@@ -208,7 +208,7 @@ const TRAVELLER_WITH_CROSSINGS: &str = "SELECT t.id, t.issuing_state, t.number, 
      t.surname, t.given_names, t.nationality, t.birth_date, t.sex, t.expiry_date, \
      t.issuing_area, c.id AS c_id, c.traveller_id AS c_traveller_id, c.checkpoint AS c_checkpoint, \
      c.direction AS c_direction, c.channel AS c_channel, c.at AS c_at, c.decision AS c_decision, \
-     c.client_decision AS c_client_decision, c.actor AS c_actor, c.body_hash AS c_body_hash \
+     c.client_decision AS c_client_decision, c.screened_at AS c_screened_at, c.actor AS c_actor, c.body_hash AS c_body_hash \
      FROM travellers t LEFT JOIN (SELECT * FROM crossings WHERE traveller_id = \
      (SELECT id FROM travellers WHERE issuing_state = $1 AND number = $2) \
      ORDER BY at DESC, id DESC LIMIT $3) c ON TRUE \
@@ -259,6 +259,9 @@ macro_rules! store_impl {
                         .try_get::<Option<String>, _>(col("client_decision").as_str())?
                         .map(|d| Decision::parse(&d).map_err(corrupt))
                         .transpose()?,
+                    screened: row
+                        .try_get::<Option<i64>, _>(col("screened_at").as_str())?
+                        .is_some(),
                     actor: s("actor")?,
                     body_hash: s("body_hash")?,
                 })
@@ -832,10 +835,11 @@ macro_rules! store_impl {
                 for chunk in batch.chunks(CROSSINGS_PER_STATEMENT) {
                     let mut sql = String::from(
                         "INSERT INTO crossings (id, traveller_id, checkpoint, direction, channel, \
-                         at, decision, client_decision, actor, body_hash, recorded_at) VALUES ",
+                         at, decision, client_decision, actor, body_hash, recorded_at, \
+                         screened_at) VALUES ",
                     );
                     for i in 0..chunk.len() {
-                        let p = i * 11;
+                        let p = i * 12;
                         if i > 0 {
                             sql.push_str(", ");
                         }
@@ -843,12 +847,12 @@ macro_rules! store_impl {
                         // once per bind: a thousand `$N` cost a quadratic scan, anonymous `?`
                         // nothing. PostgreSQL takes only `$N`.
                         if $backend == "sqlite" {
-                            sql.push_str("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                            sql.push_str("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
                         } else {
                             sql.push_str(&format!(
-                                "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                                "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
                                 p + 1, p + 2, p + 3, p + 4, p + 5, p + 6, p + 7, p + 8, p + 9,
-                                p + 10, p + 11
+                                p + 10, p + 11, p + 12
                             ));
                         }
                     }
@@ -872,7 +876,8 @@ macro_rules! store_impl {
                             .bind(c.client_decision.map(|d| d.as_str()))
                             .bind(&c.actor)
                             .bind(&c.body_hash)
-                            .bind(now);
+                            .bind(now)
+                            .bind(c.screened.then_some(now));
                     }
                     let rows = q.fetch_all(&mut *tx).await?;
                     let mut inserted = std::collections::HashSet::with_capacity(rows.len());
@@ -893,6 +898,7 @@ macro_rules! store_impl {
                                 at: from_ms(millis(c.at))?,
                                 decision: c.decision,
                                 client_decision: c.client_decision,
+                                screened: c.screened,
                                 actor: c.actor.clone(),
                                 body_hash: c.body_hash.clone(),
                             }));
@@ -947,6 +953,59 @@ macro_rules! store_impl {
                     tx.commit().await?;
                 }
                 Ok(out)
+            }
+
+            async fn unscreened(&self, limit: u32) -> Result<Vec<(CrossingRecord, TravelDocument)>> {
+                let sql = format!(
+                    "SELECT c.id AS c_id, c.traveller_id AS c_traveller_id, \
+                     c.checkpoint AS c_checkpoint, c.direction AS c_direction, \
+                     c.channel AS c_channel, c.at AS c_at, c.decision AS c_decision, \
+                     c.client_decision AS c_client_decision, c.screened_at AS c_screened_at, \
+                     c.actor AS c_actor, c.body_hash AS c_body_hash, {} \
+                     FROM crossings c JOIN travellers t ON t.id = c.traveller_id \
+                     WHERE c.screened_at IS NULL ORDER BY c.recorded_at, c.id LIMIT $1",
+                    TRAVELLER_COLUMNS.split(", ").map(|c| format!("t.{c}")).collect::<Vec<_>>().join(", ")
+                );
+                let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(i64::from(limit))
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.iter()
+                    .map(|r| Ok((Self::crossing_prefixed(r, "c_")?, Self::traveller_from(r)?.document)))
+                    .collect()
+            }
+
+            async fn settle_screening(&self, screened: &[Screening], at: OffsetDateTime) -> Result<usize> {
+                let now = millis(at);
+                let mut tx = self.pool.begin_with($begin).await?;
+                let mut settled = 0;
+                for s in screened {
+                    let row = sqlx::query(
+                        "UPDATE crossings SET decision = $2, screened_at = $3 \
+                         WHERE id = $1 AND screened_at IS NULL RETURNING traveller_id, checkpoint",
+                    )
+                    .bind(&s.crossing_id)
+                    .bind(s.decision.as_str())
+                    .bind(now)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    let Some(row) = row else { continue };
+                    settled += 1;
+                    let traveller_id: i64 = row.try_get("traveller_id")?;
+                    let checkpoint = CheckpointCode::parse(&row.try_get::<String, _>("checkpoint")?)
+                        .map_err(corrupt)?;
+                    for a in &s.alerts {
+                        let alert = NewAlert {
+                            entry_id: a.entry_id.clone(),
+                            traveller_id,
+                            checkpoint: checkpoint.clone(),
+                            score: a.score,
+                        };
+                        Self::raise_alert_in(&mut tx, &alert, now).await?;
+                    }
+                }
+                tx.commit().await?;
+                Ok(settled)
             }
 
             async fn crossing(&self, id: &str) -> Result<Option<CrossingRecord>> {

@@ -88,6 +88,7 @@ both!(
     alerts_are_not_raised_again_once_dismissed,
     alerts_are_raised_at_every_checkpoint,
     a_crossing_commits_with_its_alerts_and_audit_record,
+    unscreened_crossings_are_settled_once,
     devices_are_revoked_and_accounts_disabled,
     audit_records_chain,
     concurrent_batches_sharing_travellers_do_not_deadlock,
@@ -140,6 +141,7 @@ fn crossing(
         actor: "user:officer".into(),
         body_hash: format!("body-of-{id}"),
         alerts: Vec::new(),
+        screened: true,
     }
 }
 
@@ -657,6 +659,37 @@ async fn a_crossing_commits_with_its_alerts_and_audit_record<S: Store>(store: S)
     assert_eq!(store.audit_records(0, 10).await.unwrap().len(), 1);
     assert_eq!(store.alerts(&AlertScope::All, None, 10).await.unwrap().len(), 1);
     assert_eq!(verify_audit(&store).await.unwrap(), Ok(1));
+}
+
+/// A crossing a batch brought with its own decision waits for the background screening, which
+/// settles it once, with its decision and alerts, however many processes try.
+async fn unscreened_crossings_are_settled_once<S: Store>(store: S) {
+    seeded(&store).await;
+    store.put_watch_entry(&entry("W1", "Nguyễn Văn Đức"), "system", T0).await.unwrap();
+    let doc = passport("C1234567", "NGUYEN", "VAN DUC");
+    let mut c = crossing("u1", &doc, Direction::Entry, T0);
+    c.screened = false;
+    c.client_decision = Some(Decision::Clear);
+    let screened = crossing("u2", &passport("C7654321", "TRAN", "THI MAI"), Direction::Entry, T0);
+    store.record_crossings(&[c, screened], &by(), T0).await.unwrap();
+    let pending = store.unscreened(10).await.unwrap();
+    assert_eq!(pending.len(), 1);
+    assert_eq!((pending[0].0.id.as_str(), pending[0].0.screened), ("u1", false));
+    assert_eq!(pending[0].1, doc);
+    let settle = [Screening {
+        crossing_id: "u1".into(),
+        decision: Decision::Deny,
+        alerts: vec![CrossingAlert { entry_id: "W1".into(), score: 0.9 }],
+    }];
+    assert_eq!(store.settle_screening(&settle, T0).await.unwrap(), 1);
+    assert_eq!(store.settle_screening(&settle, T0).await.unwrap(), 0, "settled once");
+    assert!(store.unscreened(10).await.unwrap().is_empty());
+    let stored = store.crossing("u1").await.unwrap().unwrap();
+    assert_eq!(
+        (stored.decision, stored.client_decision, stored.screened),
+        (Decision::Deny, Some(Decision::Clear), true)
+    );
+    assert_eq!(store.alerts(&AlertScope::All, None, 10).await.unwrap().len(), 1);
 }
 
 async fn devices_are_revoked_and_accounts_disabled<S: Store>(store: S) {

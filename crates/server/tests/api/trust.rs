@@ -340,6 +340,39 @@ async fn a_client_decision_never_weakens_the_platforms<S: Store>(t: TestApp<S>) 
         1,
         "the platform alerts whatever the client decided: {v}"
     );
+    // In a batch (a post's backlog), the crossing is stored at once with the gate's decision,
+    // and screened in the background: then it takes the platform's, and the alert is raised.
+    let mut c = crossing(&id(302), "entry", &duc());
+    c["decision"] = json!("clear");
+    let (status, v) =
+        t.call("POST", "/api/v1/crossings/batch", Some(&officer), Some(json!([c]))).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    let stored = &v["results"][0]["record"];
+    assert_eq!(
+        (stored["decision"].as_str(), stored["screened"].as_bool()),
+        (Some("clear"), Some(false)),
+        "{v}"
+    );
+    assert_eq!(server::screening::run(&t.app).await.unwrap(), 1);
+    assert_eq!(server::screening::run(&t.app).await.unwrap(), 0, "each is screened once");
+    let (_, v) = t
+        .call(
+            "GET",
+            "/api/v1/travellers/history?issuing_state=VNM&number=C1234567",
+            Some(&analyst),
+            None,
+        )
+        .await;
+    let screened = v["crossings"].as_array().unwrap().iter().find(|c| c["id"] == id(302)).unwrap();
+    assert_eq!(
+        (
+            screened["decision"].as_str(),
+            screened["client_decision"].as_str(),
+            screened["screened"].as_bool()
+        ),
+        (Some("deny"), Some("clear"), Some(true)),
+        "{screened}"
+    );
     // Stricter than the platform's stays as sent.
     let mut c = crossing(
         &id(301),

@@ -5,6 +5,13 @@
 -- platform's own, which is the crossing's decision.
 ALTER TABLE crossings ADD COLUMN client_decision TEXT;
 
+-- When the platform screened the crossing: at once for a crossing it decided, in the background
+-- for one a batch brought with its own decision. Those recorded before were screened or decided
+-- by the platform then.
+ALTER TABLE crossings ADD COLUMN screened_at BIGINT;
+UPDATE crossings SET screened_at = recorded_at;
+CREATE INDEX crossings_unscreened ON crossings (recorded_at, id) WHERE screened_at IS NULL;
+
 -- A digest of a dossier's filing as sent: the same id with another body is a conflict.
 ALTER TABLE dossiers ADD COLUMN filing_hash TEXT;
 
