@@ -129,6 +129,32 @@ impl Outcome {
     }
 }
 
+/// The document screened against the watchlist on `day`, each hit marked if it was dismissed as
+/// a false positive for this traveller before.
+pub async fn watch_hits<S: Store>(
+    app: &App<S>,
+    traveller_id: Option<i64>,
+    doc: &TravelDocument,
+    day: Date,
+) -> store::Result<Vec<WatchHit>> {
+    let matches = app.watchlist().screen(doc, day, 5);
+    let dismissed = match (traveller_id, matches.is_empty()) {
+        (Some(id), false) => app.store.dismissed_entries(id).await?,
+        _ => Vec::new(),
+    };
+    Ok(matches
+        .into_iter()
+        .map(|m| WatchHit {
+            dismissed: dismissed.contains(&m.entry_id),
+            entry_id: m.entry_id,
+            score: m.score,
+            action: m.action,
+            matched_name: m.matched_name,
+            reasons: m.reasons,
+        })
+        .collect())
+}
+
 /// The decision for this reading at this checkpoint, now. Writes nothing.
 pub async fn check<S: Store>(
     app: &App<S>,
@@ -147,22 +173,7 @@ pub async fn check<S: Store>(
             Some((t, recent)) => (Some(t), recent),
             None => (None, Vec::new()),
         };
-    let matches = app.watchlist().screen(doc, today, 5);
-    let dismissed = match (&traveller, matches.is_empty()) {
-        (Some(t), false) => app.store.dismissed_entries(t.id).await?,
-        _ => Vec::new(),
-    };
-    let hits: Vec<WatchHit> = matches
-        .into_iter()
-        .map(|m| WatchHit {
-            dismissed: dismissed.contains(&m.entry_id),
-            entry_id: m.entry_id,
-            score: m.score,
-            action: m.action,
-            matched_name: m.matched_name,
-            reasons: m.reasons,
-        })
-        .collect();
+    let hits = watch_hits(app, traveller.as_ref().map(|t| t.id), doc, today).await?;
     let last = recent.first().map(|c| c.last_crossing());
     let verdict = decide(&ControlFacts {
         checkpoint,
