@@ -142,7 +142,12 @@ pub async fn watch_hits<S: Store>(
         (Some(id), false) => app.store.dismissed_entries(id).await?,
         _ => Vec::new(),
     };
-    Ok(matches
+    Ok(as_hits(matches, &dismissed))
+}
+
+/// Screening matches as the control rules take them, marked when dismissed for this traveller.
+pub fn as_hits(matches: Vec<crate::watch::Match>, dismissed: &[String]) -> Vec<WatchHit> {
+    matches
         .into_iter()
         .map(|m| WatchHit {
             dismissed: dismissed.contains(&m.entry_id),
@@ -152,7 +157,7 @@ pub async fn watch_hits<S: Store>(
             matched_name: m.matched_name,
             reasons: m.reasons,
         })
-        .collect())
+        .collect()
 }
 
 /// The decision for this reading at this checkpoint, now. Writes nothing.

@@ -12,7 +12,7 @@
 
 use std::time::{Duration, Instant};
 
-use domain::{ControlFacts, WatchHit};
+use domain::ControlFacts;
 use store::{CrossingAlert, Screening, Store};
 
 use crate::state::App;
@@ -47,17 +47,7 @@ async fn round<S: Store>(app: &App<S>) -> store::Result<usize> {
         } else {
             app.store.dismissed_entries(crossing.traveller_id).await?
         };
-        let hits: Vec<WatchHit> = matches
-            .into_iter()
-            .map(|m| WatchHit {
-                dismissed: dismissed.contains(&m.entry_id),
-                entry_id: m.entry_id,
-                score: m.score,
-                action: m.action,
-                matched_name: m.matched_name,
-                reasons: m.reasons,
-            })
-            .collect();
+        let hits = crate::control::as_hits(matches, &dismissed);
         // The rules that rest on the document and the watchlist; the order of crossings was
         // the gate's to judge when it let the traveller through.
         let platform = match app.checkpoints.get(&crossing.checkpoint) {
