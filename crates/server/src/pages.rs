@@ -124,7 +124,7 @@ impl<S: Store> FromRequestParts<App<S>> for Page {
         };
         let login = || {
             let next = urlencode(&path);
-            crate::pages::redirect(&format!("/login?next={next}"))
+            redirect(&format!("/login?next={next}"))
         };
         if cookie(parts, SESSION_COOKIE).is_none() {
             return Err(login());
@@ -301,7 +301,7 @@ pub(crate) async fn open_session<S: Store>(app: &App<S>, user_id: i64, to: &str)
         secret.expose(),
         SESSION_HOURS * 3600
     );
-    let mut res = crate::pages::redirect(to);
+    let mut res = redirect(to);
     if let Ok(v) = HeaderValue::from_str(&set) {
         res.headers_mut().insert(header::SET_COOKIE, v);
     }
@@ -327,7 +327,7 @@ pub async fn logout<S: Store>(
     {
         return ApiError::from(e).into_response();
     }
-    let mut res = crate::pages::redirect("/login");
+    let mut res = redirect("/login");
     res.headers_mut().insert(
         header::SET_COOKIE,
         HeaderValue::from_static("bp_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"),
@@ -338,7 +338,7 @@ pub async fn logout<S: Store>(
 pub async fn set_lang(Path(lang): Path<String>, Query(q): Query<NextQuery>) -> Response {
     let value = if lang == "en" { "en" } else { "vi" };
     let to = local(q.next.as_deref()).unwrap_or_else(|| "/".into());
-    let mut res = crate::pages::redirect(&to);
+    let mut res = redirect(&to);
     if let Ok(v) = HeaderValue::from_str(&format!(
         "{LANG_COOKIE}={value}; Path=/; SameSite=Lax; Max-Age=31536000"
     )) {
@@ -350,7 +350,7 @@ pub async fn set_lang(Path(lang): Path<String>, Query(q): Query<NextQuery>) -> R
 pub async fn root<S: Store>(State(app): State<App<S>>, parts: Parts) -> Response {
     let mut parts = parts;
     match Page::from_request_parts(&mut parts, &app).await {
-        Ok(p) => crate::pages::redirect(home(&p.who.actor)),
+        Ok(p) => redirect(home(&p.who.actor)),
         Err(r) => r,
     }
 }
@@ -986,7 +986,7 @@ pub async fn alert_decide<S: Store>(
     if let Err(e) = api::decide_alert(&app, &page.who, id, status).await {
         return e.into_response();
     }
-    crate::pages::redirect("/alerts?status=open")
+    redirect("/alerts?status=open")
 }
 
 // ---------------------------------------------------------------- today's board
