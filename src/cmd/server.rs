@@ -69,8 +69,14 @@ pub fn audit_key(data_dir: &Path, create: bool) -> anyhow::Result<store::AuditKe
             std::fs::create_dir_all(data_dir)
                 .with_context(|| format!("creating {}", data_dir.display()))?;
             let secret = Secret::generate();
-            write_private(&path, secret.expose())
+            let made = write_private(&path, secret.expose())
                 .with_context(|| format!("writing the audit key to {}", path.display()))?;
+            if !made {
+                // Another command made it at the same moment: that one is the key.
+                let text = std::fs::read_to_string(&path)
+                    .with_context(|| format!("reading {}", path.display()))?;
+                return from_hex(&text, &path.display().to_string());
+            }
             tracing::warn!(
                 file = %path.display(),
                 "made a new audit key: keep a copy apart from the database, and give every \
@@ -85,15 +91,25 @@ pub fn audit_key(data_dir: &Path, create: bool) -> anyhow::Result<store::AuditKe
     }
 }
 
-/// A file only its owner may read.
-fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+/// Writes a file only its owner may read, whole or not at all: written beside under a name of
+/// its own, then linked into place, which fails if the file is there already. False when
+/// another process put it there first (two commands started at once on a fresh folder).
+fn write_private(path: &Path, text: &str) -> std::io::Result<bool> {
+    let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
     let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
+    options.write(true).create(true).truncate(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut f = options.open(path)?;
+    let mut f = options.open(&tmp)?;
     std::io::Write::write_all(&mut f, text.as_bytes())?;
-    f.sync_all()
+    f.sync_all()?;
+    let linked = std::fs::hard_link(&tmp, path);
+    std::fs::remove_file(&tmp)?;
+    match linked {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+        Err(e) => Err(e),
+    }
 }
 
 impl StoreArgs {
