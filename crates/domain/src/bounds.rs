@@ -176,7 +176,7 @@ pub const NAME_MAX: usize = 200;
 pub const NOTE_MAX: usize = 2_000;
 
 /// A value quoted back in an error message, cut so the message stays short.
-fn clip(s: &str) -> String {
+pub fn clip(s: &str) -> String {
     let mut out: String = s.chars().take(40).collect();
     if s.chars().count() > 40 {
         out.push('…');

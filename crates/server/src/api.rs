@@ -198,7 +198,7 @@ async fn prepare<S: Store>(
     let req: CrossingRequest = serde_json::from_value(raw.clone())
         .map_err(|e| ApiError::bad_request("invalid_json", e.to_string()))?;
     let id = uuid::Uuid::parse_str(&req.id).map_err(|_| {
-        ApiError::bad_request("invalid_id", format!("{:?} is not a UUID", clip(&req.id)))
+        ApiError::bad_request("invalid_id", format!("{:?} is not a UUID", bounds::clip(&req.id)))
     })?;
     let checkpoint = CheckpointCode::parse(&req.checkpoint)?;
     let direction = Direction::parse(&req.direction)?;
@@ -253,11 +253,6 @@ async fn prepare<S: Store>(
         alerts,
         screened,
     })
-}
-
-/// A value quoted back in an error, cut short.
-fn clip(s: &str) -> String {
-    s.chars().take(60).collect()
 }
 
 /// Records crossings, each answering on its own: what cannot be parsed, is refused or fails

@@ -37,17 +37,18 @@ pub fn panic_response(err: Box<dyn std::any::Any + Send + 'static>) -> Response 
 }
 
 fn is_json(res: &Response) -> bool {
-    res.headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"))
+    content_type_is(res, "application/json")
 }
 
 fn is_html(res: &Response) -> bool {
+    content_type_is(res, "text/html")
+}
+
+fn content_type_is(res: &Response, kind: &str) -> bool {
     res.headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("text/html"))
+        .is_some_and(|v| v.starts_with(kind))
 }
 
 /// A stable code for a status the router or an extractor answered on its own.
@@ -84,7 +85,9 @@ async fn rejection_text(res: Response) -> String {
 /// Limits the router cannot express: the URI's and the headers' size, answered in the shape
 /// of the part asked for (JSON under `/api/`, a page elsewhere).
 fn oversized(req: &Request<Body>) -> Option<StatusCode> {
-    let uri = req.uri().to_string().len();
+    // Measured, not formatted: this runs on every request.
+    let uri = req.uri().path_and_query().map_or(0, |p| p.as_str().len())
+        + req.uri().authority().map_or(0, |a| a.as_str().len());
     if uri > MAX_URI {
         return Some(StatusCode::URI_TOO_LONG);
     }

@@ -29,19 +29,21 @@ async fn round<S: Store>(app: &App<S>) -> store::Result<usize> {
     if pending.is_empty() {
         return Ok(0);
     }
-    let days: Vec<_> = pending.iter().map(|(c, _)| domain::bounds::vietnam_date(c.at)).collect();
-    let matches = {
+    let docs: Vec<_> =
+        pending.iter().map(|(c, d)| (d.clone(), domain::bounds::vietnam_date(c.at))).collect();
+    let (docs, matches) = {
         let app = app.clone();
-        let docs: Vec<_> = pending.iter().map(|(_, d)| d.clone()).zip(days.clone()).collect();
         tokio::task::spawn_blocking(move || {
             let list = app.watchlist();
-            docs.iter().map(|(d, day)| list.screen(d, *day, 5)).collect::<Vec<_>>()
+            let matches: Vec<_> = docs.iter().map(|(d, day)| list.screen(d, *day, 5)).collect();
+            (docs, matches)
         })
         .await
         .map_err(|e| store::StoreError::Corrupt(format!("screening stopped: {e}")))?
     };
     let mut settled = Vec::with_capacity(pending.len());
-    for (((crossing, document), day), matches) in pending.iter().zip(days).zip(matches) {
+    for (((crossing, _), (document, day)), matches) in pending.iter().zip(&docs).zip(matches) {
+        let day = *day;
         let dismissed = if matches.is_empty() {
             Vec::new()
         } else {
