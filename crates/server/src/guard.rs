@@ -154,15 +154,27 @@ struct ErrorPage {
     lang: &'static str,
     t: &'static ErrorTexts,
     message: String,
+    /// What the refusal said in its own words, when it said more than the status does.
+    detail: Option<String>,
 }
 
 /// A page that tells what went wrong, in the user's language.
 pub fn error_page(lang: Lang, status: StatusCode, message: Option<&str>) -> Response {
+    error_page_with(lang, status, message, None)
+}
+
+fn error_page_with(
+    lang: Lang,
+    status: StatusCode,
+    message: Option<&str>,
+    detail: Option<String>,
+) -> Response {
     let t = lang.errors();
     let page = ErrorPage {
         lang: lang.texts().lang,
         t,
         message: message.map_or_else(|| t.for_status(status.as_u16()).to_string(), str::to_string),
+        detail,
     };
     match page.render() {
         Ok(html) => {
@@ -175,8 +187,31 @@ pub fn error_page(lang: Lang, status: StatusCode, message: Option<&str>) -> Resp
     }
 }
 
-/// The pages' errors that no handler wrote (the router's 404 and 405, a form that does not
-/// parse, a body too large, a panic): a page in the user's language rather than bare text.
+/// The sentence for a refusal's stable code, where one says more than its status.
+fn sentence_for(t: &ErrorTexts, code: &str) -> Option<&'static str> {
+    match code {
+        "csrf" => Some(t.expired),
+        "cross_site" => Some(t.cross_site),
+        "forbidden" => Some(t.forbidden),
+        "not_found" => Some(t.not_found),
+        _ => None,
+    }
+}
+
+/// A refusal in the API's JSON shape, read back as its code and message so that the page can
+/// say it; `None` when the body is not that shape.
+async fn api_refusal(res: Response) -> Option<(String, String)> {
+    let bytes = axum::body::to_bytes(res.into_body(), 64 * 1024).await.ok()?;
+    let v: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    let e = v.get("error")?;
+    let code = e.get("code")?.as_str()?.to_string();
+    let message = e.get("message")?.as_str()?.chars().take(300).collect();
+    Some((code, message))
+}
+
+/// The pages' errors, whoever wrote them (the router's 404 and 405, a form that does not parse,
+/// a body too large, a panic, a handler's refusal in the API's JSON shape): always a page in
+/// the user's language, never JSON or bare text.
 pub async fn page_errors(req: Request<Body>, next: Next) -> Response {
     let (parts, body) = req.into_parts();
     let lang = crate::pages::lang_of(&parts);
@@ -190,8 +225,18 @@ pub async fn page_errors(req: Request<Body>, next: Next) -> Response {
     };
     let res = next.run(req).await;
     let status = res.status();
-    if !(status.is_client_error() || status.is_server_error()) || is_html(&res) || is_json(&res) {
+    if !(status.is_client_error() || status.is_server_error()) || is_html(&res) {
         return res;
+    }
+    if is_json(&res) && !status.is_server_error() {
+        let t = lang.errors();
+        return match api_refusal(res).await {
+            Some((code, message)) => {
+                let sentence = sentence_for(t, &code).unwrap_or(t.for_status(status.as_u16()));
+                error_page_with(lang, status, Some(sentence), Some(message))
+            }
+            None => error_page(lang, status, None),
+        };
     }
     error_page(lang, status, None)
 }

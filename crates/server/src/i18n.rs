@@ -416,6 +416,8 @@ pub struct PortTexts {
     pub new_dossier: &'static str,
     pub file_dossier: &'static str,
     pub vessel: &'static str,
+    /// Before a field's refusal on the Vietnamese pages.
+    pub invalid_value: &'static str,
     pub imo: &'static str,
     pub vessel_name: &'static str,
     pub call_sign: &'static str,
@@ -511,6 +513,7 @@ static PORT_VI: PortTexts = PortTexts {
     vessel: "Tàu",
     imo: "Số IMO",
     vessel_name: "Tên tàu",
+    invalid_value: "Giá trị không hợp lệ",
     call_sign: "Hô hiệu",
     flag: "Quốc tịch tàu",
     gross_tonnage: "Tổng dung tích (GT)",
@@ -589,6 +592,7 @@ static PORT_EN: PortTexts = PortTexts {
     vessel: "Vessel",
     imo: "IMO number",
     vessel_name: "Vessel name",
+    invalid_value: "Invalid value",
     call_sign: "Call sign",
     flag: "Flag",
     gross_tonnage: "Gross tonnage",
@@ -1013,6 +1017,10 @@ pub struct ErrorTexts {
     pub too_many: &'static str,
     pub internal: &'static str,
     pub cross_site: &'static str,
+    /// A form whose CSRF token is not the session's: most often a page left open too long.
+    pub expired: &'static str,
+    /// Labels the refusal's own words under the sentence.
+    pub detail: &'static str,
 }
 
 impl Lang {
@@ -1052,6 +1060,8 @@ static ERRORS_VI: ErrorTexts = ErrorTexts {
     too_many: "Quá nhiều lần thử. Hãy đợi vài phút rồi thử lại.",
     internal: "Hệ thống gặp lỗi. Dữ liệu đã lưu không bị ảnh hưởng; hãy thử lại sau ít phút.",
     cross_site: "Biểu mẫu này không được gửi từ trang của hệ thống. Hãy mở trang đăng nhập và thử lại.",
+    expired: "Biểu mẫu đã hết hạn (trang mở quá lâu hoặc phiên đăng nhập đã đổi). Hãy tải lại trang và gửi lại.",
+    detail: "Chi tiết",
 };
 
 static ERRORS_EN: ErrorTexts = ErrorTexts {
@@ -1066,4 +1076,6 @@ static ERRORS_EN: ErrorTexts = ErrorTexts {
     too_many: "Too many attempts. Wait a few minutes and try again.",
     internal: "Something went wrong on our side. Nothing stored was lost; try again in a few minutes.",
     cross_site: "This form was not sent from the platform's own pages. Open the sign-in page and try again.",
+    expired: "This form has expired (the page was open too long or the session changed). Reload the page and send it again.",
+    detail: "Details",
 };

@@ -342,8 +342,11 @@ struct DossierRequest {
     draft: bool,
 }
 
-fn when(field: &'static str, s: &Option<String>) -> ApiResult<Option<OffsetDateTime>> {
-    s.as_deref().map(|t| domain::bounds::parse_time(field, t).map_err(ApiError::from)).transpose()
+fn when(
+    field: &'static str,
+    s: &Option<String>,
+) -> Result<Option<OffsetDateTime>, domain::InvalidValue> {
+    s.as_deref().map(|t| domain::bounds::parse_time(field, t)).transpose()
 }
 
 fn refused(Refused(problems): Refused) -> ApiError {
@@ -353,6 +356,71 @@ fn refused(Refused(problems): Refused) -> ApiError {
         None => "the list was refused".to_string(),
     };
     ApiError::unprocessable("invalid_list", message, json!(problems))
+}
+
+/// A problem with one of a dossier's own fields (the vessel, the port call), told beside the
+/// problems of its lists.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct FieldProblem {
+    pub field: String,
+    pub code: String,
+    pub message: String,
+}
+
+/// One problem of a refused filing: a list's row, or one of the dossier's own fields.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum DossierProblem {
+    List(fal::Problem),
+    Field(FieldProblem),
+}
+
+/// The problems of a dossier's own fields, gathered rather than stopping at the first.
+#[derive(Debug, Default)]
+struct FieldProblems(Vec<FieldProblem>);
+
+impl FieldProblems {
+    fn push(&mut self, field: &str, message: impl Into<String>) {
+        self.0.push(FieldProblem {
+            field: field.into(),
+            code: "invalid_field".into(),
+            message: message.into(),
+        });
+    }
+
+    /// The value, or `None` with its problem kept.
+    fn take<T>(&mut self, field: &str, r: Result<T, domain::InvalidValue>) -> Option<T> {
+        r.map_err(|e| self.push(field, e.message)).ok()
+    }
+}
+
+fn non_empty(field: &'static str, s: &str, max: usize) -> Result<String, domain::InvalidValue> {
+    let t = domain::bounds::clean_line(field, s, max)?;
+    if t.is_empty() {
+        return Err(domain::InvalidValue::new(field, "missing"));
+    }
+    Ok(t)
+}
+
+/// A filing refused with every problem of its fields and its lists (422). Only lists' problems
+/// keep the lists' code, `invalid_list`.
+fn refused_dossier(fields: Vec<FieldProblem>, lists: Vec<fal::Problem>) -> ApiError {
+    if fields.is_empty() {
+        return refused(Refused(lists));
+    }
+    let count = fields.len() + lists.len();
+    let first = format!("{}: {}", fields[0].field, fields[0].message);
+    let message = if count == 1 {
+        format!("the dossier was refused: {first}")
+    } else {
+        format!("the dossier was refused: {count} problems; the first: {first}")
+    };
+    let all: Vec<DossierProblem> = fields
+        .into_iter()
+        .map(DossierProblem::Field)
+        .chain(lists.into_iter().map(DossierProblem::List))
+        .collect();
+    ApiError::unprocessable("invalid_dossier", message, json!(all))
 }
 
 fn rule(code: &'static str, message: impl Into<String>) -> ApiError {
@@ -444,42 +512,65 @@ pub async fn file<S: Store>(
         }
         Some(_) => {}
     }
+    // Every field and both lists are checked before anything is refused, so that the agency
+    // sees all of a filing's problems at once.
+    let mut fields = FieldProblems::default();
     let vessel = match r.vessel {
-        None => return Err(ApiError::bad_request("invalid_field", "vessel: missing")),
-        Some(v) => Vessel {
-            imo: ImoNumber::parse(&v.imo)?,
-            name: text("vessel.name", &v.name, 100)?.to_uppercase(),
-            call_sign: v.call_sign.as_deref().map(CallSign::parse).transpose()?,
-            flag: v.flag.as_deref().map(|f| Country::parse_field("vessel.flag", f)).transpose()?,
-            vessel_type: v
-                .vessel_type
-                .map(|t| domain::bounds::clean_line("vessel.type", &t, 60))
-                .transpose()?,
-            gross_tonnage: v.gross_tonnage,
-        },
+        None => {
+            fields.push("vessel", "missing");
+            None
+        }
+        Some(v) => {
+            let imo = fields.take("vessel.imo", ImoNumber::parse(&v.imo));
+            let name = fields.take("vessel.name", non_empty("vessel.name", &v.name, 100));
+            let call_sign = fields
+                .take("vessel.call_sign", v.call_sign.as_deref().map(CallSign::parse).transpose());
+            let flag = fields.take(
+                "vessel.flag",
+                v.flag.as_deref().map(|f| Country::parse_field("vessel.flag", f)).transpose(),
+            );
+            let vessel_type = fields.take(
+                "vessel.type",
+                v.vessel_type
+                    .map(|t| domain::bounds::clean_line("vessel.type", &t, 60))
+                    .transpose(),
+            );
+            match (imo, name, call_sign, flag, vessel_type) {
+                (Some(imo), Some(name), Some(call_sign), Some(flag), Some(vessel_type)) => {
+                    Some(Vessel {
+                        imo,
+                        name: name.to_uppercase(),
+                        call_sign,
+                        flag,
+                        vessel_type,
+                        gross_tonnage: v.gross_tonnage,
+                    })
+                }
+                _ => None,
+            }
+        }
     };
-    let port_call = PortCall {
-        eta: when("eta", &r.eta)?,
-        etd: when("etd", &r.etd)?,
-        berth: r.berth.map(|b| domain::bounds::clean_line("berth", &b, 60)).transpose()?,
-        last_port: r
-            .last_port
-            .as_deref()
-            .map(|p| UnLocode::parse_field("last_port", p))
-            .transpose()?,
-        next_port: r
-            .next_port
-            .as_deref()
-            .map(|p| UnLocode::parse_field("next_port", p))
-            .transpose()?,
-    };
+    let eta = fields.take("eta", when("eta", &r.eta));
+    let etd = fields.take("etd", when("etd", &r.etd));
+    let berth = fields
+        .take("berth", r.berth.map(|b| domain::bounds::clean_line("berth", &b, 60)).transpose());
+    let last_port = fields.take(
+        "last_port",
+        r.last_port.as_deref().map(|p| UnLocode::parse_field("last_port", p)).transpose(),
+    );
+    let next_port = fields.take(
+        "next_port",
+        r.next_port.as_deref().map(|p| UnLocode::parse_field("next_port", p)).transpose(),
+    );
     let id = match &r.id {
-        Some(id) => uuid::Uuid::parse_str(id.trim())
-            .map_err(|_| ApiError::bad_request("invalid_field", "id: not a UUID"))?,
-        None => uuid::Uuid::new_v4(),
+        Some(id) => fields.take(
+            "id",
+            uuid::Uuid::parse_str(id.trim())
+                .map_err(|_| domain::InvalidValue::new("id", "not a UUID")),
+        ),
+        None => Some(uuid::Uuid::new_v4()),
     }
-    .hyphenated()
-    .to_string();
+    .map(|id| id.hyphenated().to_string());
     // Both lists are checked whole before anything is stored; all their problems are told.
     let today = app.today();
     let needs_crew = procedure.documents.contains(&domain::port::DocumentKind::CrewList);
@@ -490,16 +581,28 @@ pub async fn file<S: Store>(
     };
     let passengers =
         r.passengers.and_then(|rows| fal::check_list(ListKind::Passengers, &rows, r.dates, today));
-    let (crew, passengers) = match (crew, passengers) {
-        (Ok(c), Ok(p)) => (c, p),
-        (c, p) => {
-            let mut all = Vec::new();
-            for e in [c.err(), p.err()].into_iter().flatten() {
-                all.extend(e.0);
+    let (vessel, eta, etd, berth, last_port, next_port, id, crew, passengers) =
+        match (vessel, eta, etd, berth, last_port, next_port, id, crew, passengers) {
+            (
+                Some(v),
+                Some(eta),
+                Some(etd),
+                Some(berth),
+                Some(last_port),
+                Some(next_port),
+                Some(id),
+                Ok(c),
+                Ok(p),
+            ) if fields.0.is_empty() => (v, eta, etd, berth, last_port, next_port, id, c, p),
+            (.., c, p) => {
+                let mut lists = Vec::new();
+                for e in [c.err(), p.err()].into_iter().flatten() {
+                    lists.extend(e.0);
+                }
+                return Err(refused_dossier(fields.0, lists));
             }
-            return Err(refused(Refused(all)));
-        }
-    };
+        };
+    let port_call = PortCall { eta, etd, berth, last_port, next_port };
     let now = app.now();
     let mut clock = Clock::new(procedure.deadline);
     let (status, submitted_at, events) = if r.draft {

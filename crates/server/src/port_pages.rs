@@ -202,7 +202,8 @@ pub struct FilingForm {
 #[derive(Debug)]
 pub struct ProblemRow {
     list: &'static str,
-    row: usize,
+    /// Empty for a problem of the dossier's own fields.
+    row: String,
     column: String,
     message: String,
 }
@@ -215,11 +216,28 @@ fn problem_rows(pt: &PortTexts, Refused(problems): Refused) -> Vec<ProblemRow> {
                 ListKind::Crew => pt.crew,
                 ListKind::Passengers => pt.passengers,
             },
-            row: p.row,
+            row: p.row.to_string(),
             column: p.column,
             message: if pt.lang_en { p.message } else { p.fault.vietnamese() },
         })
         .collect()
+}
+
+/// A problem of the dossier's own fields, labelled as the form labels the field.
+fn field_row(pt: &PortTexts, p: port::FieldProblem) -> ProblemRow {
+    let column = match p.field.as_str() {
+        "vessel.imo" => pt.imo,
+        "vessel.name" => pt.vessel_name,
+        "vessel.call_sign" => pt.call_sign,
+        "vessel.flag" => pt.flag,
+        "eta" => pt.eta,
+        "last_port" => pt.last_port,
+        _ => "",
+    };
+    let column = if column.is_empty() { p.field } else { column.to_string() };
+    let message =
+        if pt.lang_en { p.message } else { format!("{}: {}", pt.invalid_value, p.message) };
+    ProblemRow { list: pt.vessel, row: String::new(), column, message }
 }
 
 #[derive(Debug, Template, WebTemplate)]
@@ -389,13 +407,25 @@ pub async fn new_submit<S: Store>(
     }
 }
 
-/// The problems a refused list came back with, for the page's table.
+/// The problems a refused filing or list came back with, for the page's table.
 fn problems_of(e: &ApiError, pt: &PortTexts) -> Vec<ProblemRow> {
-    e.problems
+    let Some(all) = e
+        .problems
         .as_ref()
-        .and_then(|p| serde_json::from_value::<Vec<fal::Problem>>(p.clone()).ok())
-        .map(|ps| problem_rows(pt, Refused(ps)))
-        .unwrap_or_default()
+        .and_then(|p| serde_json::from_value::<Vec<port::DossierProblem>>(p.clone()).ok())
+    else {
+        return Vec::new();
+    };
+    let mut lists = Vec::new();
+    let mut rows = Vec::new();
+    for p in all {
+        match p {
+            port::DossierProblem::Field(f) => rows.push(field_row(pt, f)),
+            port::DossierProblem::List(l) => lists.push(l),
+        }
+    }
+    rows.extend(problem_rows(pt, Refused(lists)));
+    rows
 }
 
 // ---------------------------------------------------------------- one dossier

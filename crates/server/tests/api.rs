@@ -189,6 +189,21 @@ impl<S: Store> TestApp<S> {
         (status, headers, res.into_body().collect().await.unwrap().to_bytes().to_vec())
     }
 
+    /// Signs in through the page and answers the session cookie (`name=value`).
+    async fn page_session(&self, username: &str) -> String {
+        let login = Request::builder()
+            .method("POST")
+            .uri("/login")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(Body::from(format!(
+                "username={username}&password={}",
+                PASSWORD.replace(' ', "+")
+            )))
+            .unwrap();
+        let (_, headers, _) = self.request(login).await;
+        headers["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string()
+    }
+
     fn advance(&self, d: time::Duration) {
         *self.now.lock().unwrap() += d;
     }
@@ -850,6 +865,23 @@ async fn a_dossier_goes_from_filing_to_decision<S: Store>(t: TestApp<S>) {
     assert!(at("crew", 2, "family_name"));
     assert!(at("crew", 2, "shore_leave"));
     assert!(at("passengers", 1, "birth_date"));
+    // A bad vessel and port call do not hide the lists' problems: one refusal tells them all.
+    let mut bad = entry_dossier(vec![seafarer("Ivanov", "Master", 0)]);
+    bad["vessel"]["imo"] = json!("9074728");
+    bad["vessel"]["flag"] = json!("Atlantis");
+    bad["eta"] = json!("tomorrow");
+    bad["next_port"] = json!("X");
+    let (status, body) = t.call("POST", "/api/v1/dossiers", Some(&agent), Some(bad)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["code"], "invalid_dossier");
+    let problems = body["error"]["problems"].as_array().unwrap();
+    let fields: Vec<&str> = problems.iter().filter_map(|p| p["field"].as_str()).collect();
+    assert_eq!(fields, ["vessel.imo", "vessel.flag", "eta", "next_port"], "{problems:?}");
+    assert!(problems.iter().all(|p| p["code"].is_string() && p["message"].is_string()));
+    assert!(
+        problems.iter().any(|p| p["list"] == "crew" && p["column"] == "family_name"),
+        "{problems:?}"
+    );
     let (_, list) = t.call("GET", "/api/v1/dossiers", Some(&agent), None).await;
     assert_eq!(list["dossiers"].as_array().unwrap().len(), 0);
     // Only port checkpoints take vessel dossiers.

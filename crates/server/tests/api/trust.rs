@@ -208,6 +208,44 @@ async fn every_api_error_is_json<S: Store>(t: TestApp<S>) {
     assert!(String::from_utf8_lossy(&body).contains("<h1>"));
 }
 
+/// A page's action that fails reads as a page in the user's language, never as the API's JSON:
+/// a form whose CSRF token is stale, a right the user lacks, a dossier that is not there.
+#[tokio::test]
+async fn a_failed_page_action_reads_as_a_page() {
+    let t = sqlite_app().await;
+    let officer = t.page_session("officer.mc").await;
+    let agent_less = t.page_session("officer.hp").await;
+    let form = |uri: &str, cookie: &str, body: &str, lang: &str| {
+        Request::builder()
+            .method("POST")
+            .uri(uri)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("cookie", format!("{cookie}; bp_lang={lang}"))
+            .body(Body::from(body.to_string()))
+            .unwrap()
+    };
+    let get = |uri: &str, cookie: &str| {
+        Request::builder().uri(uri).header("cookie", cookie).body(Body::empty()).unwrap()
+    };
+    let cases = [
+        (form("/desk/check", &officer, "csrf=stale&direction=exit&mrz=x", "vi"), 403, "hết hạn"),
+        (form("/desk/check", &officer, "csrf=stale&direction=exit&mrz=x", "en"), 403, "expired"),
+        (form("/logout", &officer, "csrf=stale", "vi"), 403, "hết hạn"),
+        (get("/dossiers/7b0e6d8e-2f4c-4c43-9d1e-6f0f3b1f2a10", &agent_less), 404, "Không tìm thấy"),
+        (get("/permits/nope", &agent_less), 404, "Không tìm thấy"),
+    ];
+    for (req, status, words) in cases {
+        let uri = req.uri().to_string();
+        let (got, headers, body) = t.request(req).await;
+        let body = String::from_utf8_lossy(&body);
+        assert_eq!(got.as_u16(), status, "{uri}: {body}");
+        let kind = headers["content-type"].to_str().unwrap();
+        assert!(kind.starts_with("text/html"), "{uri}: {kind} {body}");
+        assert!(body.contains(words), "{uri}: {body}");
+        assert!(!body.contains("{\"error\""), "{uri}: {body}");
+    }
+}
+
 /// A handler that panics answers the opaque JSON 500 through the server's own outer layers,
 /// and the connection is answered, not dropped.
 #[tokio::test]
