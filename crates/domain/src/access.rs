@@ -38,6 +38,7 @@ impl Role {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum ActorKind {
     /// `agency`: the shipping agency an agent works for.
     User {
@@ -54,6 +55,7 @@ pub enum ActorKind {
 
 /// Someone or something authenticated.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Actor {
     #[serde(flatten)]
     pub kind: ActorKind,

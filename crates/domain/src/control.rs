@@ -22,6 +22,7 @@ impl WatchAction {
 
 /// Why a decision is what it is: a stable code and a plain sentence.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Reason {
     pub code: String,
     pub message: String,
@@ -35,6 +36,7 @@ impl Reason {
 
 /// A screening hit on the watchlist, with what its entry says to do.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WatchHit {
     pub entry_id: String,
     pub score: f32,
@@ -67,6 +69,7 @@ pub struct ControlFacts<'a> {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Verdict {
     pub decision: Decision,
     pub reasons: Vec<Reason>,

@@ -15,6 +15,7 @@ word_enum!(Sex, "sex", { Male => "M", Female => "F", Unspecified => "X" });
 
 /// A document's fields, checked: what the rules and the store work with.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TravelDocument {
     #[serde(rename = "type")]
     pub doc_type: DocumentType,
@@ -47,6 +48,7 @@ impl TravelDocument {
 /// A document's fields as typed at a desk or sent by a device, before they are checked.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DocumentInput {
     #[serde(rename = "type")]
     pub doc_type: Option<String>,

@@ -9,6 +9,8 @@ mod control;
 mod document;
 pub mod permit;
 pub mod port;
+#[cfg(feature = "openapi")]
+pub mod schema;
 mod values;
 
 pub use access::{

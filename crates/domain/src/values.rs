@@ -205,6 +205,9 @@ macro_rules! word_enum {
                 f.write_str(self.as_str())
             }
         }
+
+        #[cfg(feature = "openapi")]
+        $crate::schema::string_schema!($name, $crate::schema::words(&[$($word),+]));
     };
 }
 pub(crate) use word_enum;
@@ -237,6 +240,7 @@ impl Decision {
 
 /// A checkpoint as the reference data describes it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Checkpoint {
     pub code: CheckpointCode,
     pub name_vi: String,

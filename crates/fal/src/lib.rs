@@ -26,6 +26,7 @@ pub use sheet::{MAX_ROWS, read_csv, read_xlsx, write_xlsx};
 /// Which list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum ListKind {
     Crew,
     Passengers,
@@ -54,6 +55,7 @@ pub enum DateStyle {
 /// A kind of identity document held by someone on board.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum IdDocType {
     Passport,
     SeafarerBook,
@@ -89,6 +91,7 @@ impl IdDocType {
 
 /// Female or male, as the forms take it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Gender {
     #[serde(rename = "M")]
     Male,
@@ -107,6 +110,7 @@ impl Gender {
 
 /// One person on board, checked. Serialised as the API shows and the store keeps it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PersonOnBoard {
     pub family_name: String,
     pub given_names: String,
@@ -151,6 +155,22 @@ impl PersonOnBoard {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Cell(pub String);
 
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for Cell {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Type};
+        OneOfBuilder::new()
+            .item(ObjectBuilder::new().schema_type(Type::String))
+            .item(ObjectBuilder::new().schema_type(Type::Number))
+            .item(ObjectBuilder::new().schema_type(Type::Boolean))
+            .description(Some("text, a number or a yes/no, checked as the column wants it"))
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for Cell {}
+
 impl<'de> Deserialize<'de> for Cell {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         #[derive(Deserialize)]
@@ -173,6 +193,7 @@ impl<'de> Deserialize<'de> for Cell {
 /// One person as given, before it is checked: from JSON, or a spreadsheet row.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PersonInput {
     pub family_name: Option<Cell>,
     pub given_names: Option<Cell>,

@@ -10,7 +10,7 @@ use domain::bounds;
 use domain::{
     Channel, CheckpointCode, Country, Decision, Direction, DocumentNumber, Sex, WatchAction,
 };
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use store::{
@@ -18,6 +18,7 @@ use store::{
     TokenOwner, WatchDob, WatchDocument, WatchEntry,
 };
 use time::OffsetDateTime;
+use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::{Password, Secret, dummy_hash, verify_password};
 use crate::control::{self, Outcome, name_key, read_document};
@@ -57,11 +58,17 @@ fn has_nul(body: &[u8]) -> bool {
     body.contains(&0)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct Credentials {
+pub struct Credentials {
     username: String,
     password: String,
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credentials").field("username", &self.username).finish_non_exhaustive()
+    }
 }
 
 /// Checks a user's password, with the throttle; the user's record on success.
@@ -111,11 +118,23 @@ pub async fn sign_in<S: Store>(
     }
 }
 
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenResponse {
+    /// Send it as `Authorization: Bearer <token>`.
+    pub token: String,
+    /// Seconds until it stops working.
+    pub expires_in: i64,
+}
+
+/// A bearer token for a user's name and password.
+#[utoipa::path(post, path = "/auth/token", tag = "accounts", security(()),
+    request_body = Credentials,
+    responses((status = 200, body = TokenResponse)))]
 pub async fn token<S: Store>(
     State(app): State<App<S>>,
     ClientIp(ip): ClientIp,
     body: axum::body::Bytes,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<TokenResponse>> {
     let c: Credentials = json_body(&body)?;
     let user = sign_in(&app, &c.username, &Password::new(c.password), ip).await?;
     let secret = Secret::generate();
@@ -132,17 +151,41 @@ pub async fn token<S: Store>(
             now,
         )
         .await?;
-    Ok(Json(json!({"token": secret.expose(), "expires_in": TOKEN_HOURS * 3600})))
+    Ok(Json(TokenResponse { token: secret.expose().to_string(), expires_in: TOKEN_HOURS * 3600 }))
 }
 
-#[derive(Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct CheckRequest {
+pub struct CheckRequest {
+    #[schema(value_type = domain::CheckpointCode)]
     checkpoint: String,
+    #[schema(value_type = domain::Direction)]
     direction: String,
+    #[schema(value_type = DocumentRequest)]
     document: Value,
 }
 
+/// A document as read: its MRZ as text, or its fields typed by hand.
+#[derive(Debug, ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)] // Describes what `control::read_document` reads.
+pub enum DocumentRequest {
+    Mrz(MrzRequest),
+    Fields(Box<domain::DocumentInput>),
+}
+
+#[derive(Debug, ToSchema)]
+#[allow(dead_code)]
+pub struct MrzRequest {
+    /// The machine-readable zone, its lines separated by line breaks.
+    mrz: String,
+}
+
+/// Checks a traveller: the rules, the watchlist, the recent crossings. Nothing is recorded
+/// but the audit record.
+#[utoipa::path(post, path = "/control/check", tag = "control",
+    request_body = CheckRequest,
+    responses((status = 200, body = Outcome)))]
 pub async fn check<S: Store>(
     State(app): State<App<S>>,
     who: Authed,
@@ -159,17 +202,26 @@ pub async fn check<S: Store>(
 }
 
 /// One crossing as a client sends it.
-#[derive(Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct CrossingRequest {
+pub struct CrossingRequest {
+    /// Made by the client, so that a retry never records twice.
+    #[schema(format = "uuid")]
     id: String,
+    #[schema(value_type = domain::CheckpointCode)]
     checkpoint: String,
+    #[schema(value_type = domain::Direction)]
     direction: String,
+    #[schema(value_type = DocumentRequest)]
     document: Value,
+    #[schema(value_type = domain::Channel)]
     channel: String,
+    /// When the traveller crossed (RFC 3339): from 30 days ago to 10 minutes ahead.
+    #[schema(format = DateTime)]
     at: Option<String>,
     /// The decision already made where the traveller stood (an e-gate, a post working
     /// offline). Without it the platform decides, screens and raises alerts itself.
+    #[schema(value_type = Option<domain::Decision>)]
     decision: Option<String>,
 }
 
@@ -320,6 +372,11 @@ pub async fn record_many<S: Store>(
         .collect()
 }
 
+/// Records one crossing (201, or 200 for a retry of the same id and body).
+#[utoipa::path(post, path = "/crossings", tag = "control",
+    request_body = CrossingRequest,
+    responses((status = 201, body = store::CrossingRecord),
+              (status = 200, description = "a retry", body = store::CrossingRecord)))]
 pub async fn record<S: Store>(
     State(app): State<App<S>>,
     who: Authed,
@@ -337,11 +394,46 @@ pub async fn record<S: Store>(
     }
 }
 
+/// Up to a thousand crossings, or `{"crossings": [...]}`.
+#[derive(Debug, ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)] // Describes what `record_batch` reads.
+pub enum BatchRequest {
+    List(Vec<CrossingRequest>),
+    Wrapped(BatchWrapped),
+}
+
+#[derive(Debug, ToSchema)]
+#[allow(dead_code)]
+pub struct BatchWrapped {
+    crossings: Vec<CrossingRequest>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BatchResponse {
+    /// One answer per crossing sent, in order.
+    pub results: Vec<BatchItem>,
+}
+
+/// A crossing's own answer: its status, and its record or its error.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BatchItem {
+    pub status: u16,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub record: Option<store::CrossingRecord>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<crate::openapi::ErrorDetail>,
+}
+
+/// Records crossings in one batch, each answering on its own.
+#[utoipa::path(post, path = "/crossings/batch", tag = "control",
+    request_body = BatchRequest,
+    responses((status = 200, body = BatchResponse)))]
 pub async fn record_batch<S: Store>(
     State(app): State<App<S>>,
     who: Authed,
     body: axum::body::Bytes,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<BatchResponse>> {
     let raw: Value = json_body(&body)?;
     let items = match raw {
         Value::Array(items) => items,
@@ -363,29 +455,56 @@ pub async fn record_batch<S: Store>(
         ));
     }
     let results = record_many(&app, &who, &items, true).await;
-    let answers: Vec<Value> = results
+    let results = results
         .into_iter()
         .map(|r| match r {
-            ItemResult::Stored { created, record } => json!({
-                "status": if created { 201 } else { 200 },
-                "record": record,
-            }),
-            ItemResult::Failed(e) => json!({
-                "status": e.status.as_u16(),
-                "error": {"code": e.code, "message": e.message},
-            }),
+            ItemResult::Stored { created, record } => BatchItem {
+                status: if created { 201 } else { 200 },
+                record: Some(record),
+                error: None,
+            },
+            ItemResult::Failed(e) => BatchItem {
+                status: e.status.as_u16(),
+                record: None,
+                error: Some(crate::openapi::ErrorDetail {
+                    code: e.code.to_string(),
+                    message: e.message,
+                    problems: None,
+                }),
+            },
         })
         .collect();
-    Ok(Json(json!({"results": answers})))
+    Ok(Json(BatchResponse { results }))
 }
 
-#[derive(Debug, Deserialize)]
+/// By document (`issuing_state` and `number`), or by name (and `birth_date`).
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct HistoryQuery {
+    #[param(value_type = Option<domain::Country>)]
     pub issuing_state: Option<String>,
+    #[param(value_type = Option<domain::DocumentNumber>)]
     pub number: Option<String>,
     pub name: Option<String>,
+    #[param(format = Date)]
     pub birth_date: Option<String>,
+    /// The most crossings per traveller, 1 to 1,000 (100).
     pub limit: Option<u32>,
+}
+
+/// A traveller and their crossings, newest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HistoryMatch {
+    pub traveller: domain::TravelDocument,
+    pub crossings: Vec<store::CrossingRecord>,
+}
+
+/// By document, the traveller; by name, every traveller who matches.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum HistoryResponse {
+    One(HistoryMatch),
+    Many { matches: Vec<HistoryMatch> },
 }
 
 /// Travellers' histories for a query by document or by name, the look audited.
@@ -432,47 +551,91 @@ pub async fn find_history<S: Store>(
     Ok(found)
 }
 
+/// A traveller's crossings at every checkpoint of the country; the look is audited.
+#[utoipa::path(get, path = "/travellers/history", tag = "control",
+    params(HistoryQuery),
+    responses((status = 200, body = HistoryResponse)))]
 pub async fn history<S: Store>(
     State(app): State<App<S>>,
     who: Authed,
     Query(q): Query<HistoryQuery>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<HistoryResponse>> {
     let found = find_history(&app, &who, &q).await?;
-    let mut matches: Vec<Value> = found
-        .iter()
-        .map(|(t, crossings)| json!({"traveller": t.document, "crossings": crossings}))
+    let mut matches: Vec<HistoryMatch> = found
+        .into_iter()
+        .map(|(t, crossings)| HistoryMatch { traveller: t.document, crossings })
         .collect();
     if q.name.is_some() {
-        return Ok(Json(json!({"matches": matches})));
+        return Ok(Json(HistoryResponse::Many { matches }));
     }
     matches
         .pop()
-        .map(Json)
+        .map(|m| Json(HistoryResponse::One(m)))
         .ok_or_else(|| ApiError::not_found("no traveller with this document has crossed"))
 }
 
-#[derive(Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct WatchDocumentRequest {
+pub struct WatchDocumentRequest {
+    #[schema(value_type = Option<domain::Country>)]
     issuing_state: Option<String>,
+    #[schema(value_type = domain::DocumentNumber)]
     number: String,
 }
 
-#[derive(Deserialize)]
+/// A watchlist entry as sent, and as read back.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct WatchRequest {
+pub struct WatchRequest {
+    /// At most 200 characters.
     name: String,
+    /// At most 20.
     #[serde(default)]
     aliases: Vec<String>,
+    /// `YYYY-MM-DD`, or `YYYY` when only the year is known.
     birth_date: Option<String>,
+    #[schema(value_type = Option<domain::Country>)]
     nationality: Option<String>,
+    #[schema(value_type = Option<domain::Sex>)]
     sex: Option<String>,
+    /// At most 20.
     #[serde(default)]
     documents: Vec<WatchDocumentRequest>,
+    #[schema(value_type = domain::WatchAction)]
     action: String,
+    /// Why the person is listed: at most 2,000 characters.
     #[serde(default)]
     reason: String,
+    #[schema(format = Date)]
     valid_until: Option<String>,
+}
+
+/// A watchlist entry.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WatchEntryView {
+    pub id: String,
+    pub name: String,
+    pub aliases: Vec<String>,
+    /// `YYYY-MM-DD`, or `YYYY` when only the year is known.
+    pub birth_date: Option<String>,
+    pub nationality: Option<domain::Country>,
+    pub sex: Option<domain::Sex>,
+    pub documents: Vec<WatchDocumentView>,
+    pub action: WatchAction,
+    pub reason: String,
+    #[schema(format = Date)]
+    pub valid_until: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WatchDocumentView {
+    pub issuing_state: Option<domain::Country>,
+    pub number: DocumentNumber,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IdResponse {
+    pub id: String,
 }
 
 /// The most aliases and documents one watchlist entry may carry.
@@ -557,6 +720,10 @@ pub fn new_watch_id() -> String {
     format!("W{}", &uuid::Uuid::new_v4().simple().to_string()[..12].to_uppercase())
 }
 
+/// Lists a person (headquarters' analysts and administrators).
+#[utoipa::path(post, path = "/watchlist", tag = "watchlist",
+    request_body = WatchRequest,
+    responses((status = 201, body = IdResponse)))]
 pub async fn watch_create<S: Store>(
     State(app): State<App<S>>,
     who: Authed,
@@ -565,24 +732,33 @@ pub async fn watch_create<S: Store>(
     who.actor.manage_watchlist()?;
     let entry = parse_watch_entry(new_watch_id(), &body)?;
     save_watch_entry(&app, &who, &entry).await?;
-    Ok((StatusCode::CREATED, Json(json!({"id": entry.id}))).into_response())
+    Ok((StatusCode::CREATED, Json(IdResponse { id: entry.id })).into_response())
 }
 
+/// Replaces a watchlist entry.
+#[utoipa::path(put, path = "/watchlist/{id}", tag = "watchlist",
+    params(("id" = String, Path)),
+    request_body = WatchRequest,
+    responses((status = 200, body = IdResponse)))]
 pub async fn watch_update<S: Store>(
     State(app): State<App<S>>,
     who: Authed,
     Path(id): Path<String>,
     body: axum::body::Bytes,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<IdResponse>> {
     who.actor.manage_watchlist()?;
     if app.store.watch_entry(&id).await?.is_none() {
         return Err(ApiError::not_found(format!("watchlist entry {id}")));
     }
     let entry = parse_watch_entry(id, &body)?;
     save_watch_entry(&app, &who, &entry).await?;
-    Ok(Json(json!({"id": entry.id})))
+    Ok(Json(IdResponse { id: entry.id }))
 }
 
+/// Takes a person off the watchlist.
+#[utoipa::path(delete, path = "/watchlist/{id}", tag = "watchlist",
+    params(("id" = String, Path)),
+    responses((status = 204, description = "removed")))]
 pub async fn watch_delete<S: Store>(
     State(app): State<App<S>>,
     who: Authed,
@@ -597,26 +773,34 @@ pub async fn watch_delete<S: Store>(
     Ok(StatusCode::NO_CONTENT)
 }
 
-pub fn watch_json(e: &WatchEntry) -> Value {
-    json!({
-        "id": e.id,
-        "name": e.name,
-        "aliases": e.aliases,
-        "birth_date": e.birth_date.map(|d| d.to_string()),
-        "nationality": e.nationality,
-        "sex": e.sex,
-        "documents": e.documents.iter().map(|d| json!({"issuing_state": d.issuing_state, "number": d.number})).collect::<Vec<_>>(),
-        "action": e.action,
-        "reason": e.reason,
-        "valid_until": e.valid_until.map(|d| d.to_string()),
-    })
+pub fn watch_view(e: &WatchEntry) -> WatchEntryView {
+    WatchEntryView {
+        id: e.id.clone(),
+        name: e.name.clone(),
+        aliases: e.aliases.clone(),
+        birth_date: e.birth_date.map(|d| d.to_string()),
+        nationality: e.nationality,
+        sex: e.sex,
+        documents: e
+            .documents
+            .iter()
+            .map(|d| WatchDocumentView { issuing_state: d.issuing_state, number: d.number.clone() })
+            .collect(),
+        action: e.action,
+        reason: e.reason.clone(),
+        valid_until: e.valid_until.map(|d| d.to_string()),
+    }
 }
 
+/// A watchlist entry (read audited).
+#[utoipa::path(get, path = "/watchlist/{id}", tag = "watchlist",
+    params(("id" = String, Path)),
+    responses((status = 200, body = WatchEntryView)))]
 pub async fn watch_get<S: Store>(
     State(app): State<App<S>>,
     who: Authed,
     Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<WatchEntryView>> {
     who.actor.manage_watchlist()?;
     let e = app
         .store
@@ -624,20 +808,32 @@ pub async fn watch_get<S: Store>(
         .await?
         .ok_or_else(|| ApiError::not_found(format!("watchlist entry {id}")))?;
     app.audit(who.audit("watchlist.read", format!("watch:{id}"), json!({}))).await?;
-    Ok(Json(watch_json(&e)))
+    Ok(Json(watch_view(&e)))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AlertQuery {
+    /// `open`, `confirmed`, `dismissed` or `all` (the default).
     status: Option<String>,
+    /// 1 to 1,000 (100).
     limit: Option<u32>,
 }
 
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AlertsResponse {
+    pub alerts: Vec<store::AlertRecord>,
+}
+
+/// The alerts an actor handles: a checkpoint's own, or all of them at headquarters.
+#[utoipa::path(get, path = "/alerts", tag = "watchlist",
+    params(AlertQuery),
+    responses((status = 200, body = AlertsResponse)))]
 pub async fn alerts<S: Store>(
     State(app): State<App<S>>,
     who: Authed,
     Query(q): Query<AlertQuery>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<AlertsResponse>> {
     let scope = who.actor.alerts()?;
     let status = match q.status.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         None | Some("all") => None,
@@ -650,7 +846,7 @@ pub async fn alerts<S: Store>(
     };
     let list = app.store.alerts(&scope, status, q.limit.unwrap_or(100).clamp(1, 1_000)).await?;
     app.audit(who.audit("alerts.read", "alerts".into(), json!({"count": list.len()}))).await?;
-    Ok(Json(json!({"alerts": list})))
+    Ok(Json(AlertsResponse { alerts: list }))
 }
 
 pub async fn decide_alert<S: Store>(
@@ -678,6 +874,10 @@ pub async fn decide_alert<S: Store>(
     app.store.alert(id).await?.ok_or_else(|| ApiError::not_found(format!("alert {id}")))
 }
 
+/// The officer confirms the hit: the traveller is the listed person.
+#[utoipa::path(post, path = "/alerts/{id}/confirm", tag = "watchlist",
+    params(("id" = i64, Path)),
+    responses((status = 200, body = store::AlertRecord)))]
 pub async fn alert_confirm<S: Store>(
     State(app): State<App<S>>,
     who: Authed,
@@ -686,6 +886,11 @@ pub async fn alert_confirm<S: Store>(
     decide_alert(&app, &who, id, AlertStatus::Confirmed).await.map(Json)
 }
 
+/// The officer dismisses the hit: the traveller is not the listed person, and this pair no
+/// longer decides.
+#[utoipa::path(post, path = "/alerts/{id}/dismiss", tag = "watchlist",
+    params(("id" = i64, Path)),
+    responses((status = 200, body = store::AlertRecord)))]
 pub async fn alert_dismiss<S: Store>(
     State(app): State<App<S>>,
     who: Authed,
@@ -703,19 +908,59 @@ fn admin(who: &Authed) -> ApiResult<crate::accounts::Acting> {
     Ok(crate::accounts::Acting { actor: who.actor.label(), ip: who.ip.map(|i| i.to_string()) })
 }
 
-pub async fn devices<S: Store>(State(app): State<App<S>>, who: Authed) -> ApiResult<Json<Value>> {
-    admin(&who)?;
-    Ok(Json(json!({"devices": app.store.devices().await?})))
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DevicesResponse {
+    pub devices: Vec<store::DeviceRecord>,
 }
 
-#[derive(Deserialize)]
+/// Every device, revoked ones too (administrators).
+#[utoipa::path(get, path = "/devices", tag = "accounts",
+    responses((status = 200, body = DevicesResponse)))]
+pub async fn devices<S: Store>(
+    State(app): State<App<S>>,
+    who: Authed,
+) -> ApiResult<Json<DevicesResponse>> {
+    admin(&who)?;
+    Ok(Json(DevicesResponse { devices: app.store.devices().await? }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct DeviceRequest {
+pub struct DeviceRequest {
+    #[schema(value_type = domain::CheckpointCode)]
     checkpoint: String,
     name: String,
+    /// How long its token works, 1 to 3,650 days (365).
     days: Option<i64>,
 }
 
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeviceCreated {
+    pub id: i64,
+    pub checkpoint: CheckpointCode,
+    pub name: String,
+    /// Shown once: the device sends it as its bearer token.
+    pub token: String,
+    #[schema(format = DateTime)]
+    pub expires_at: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeviceRevoked {
+    pub id: i64,
+    pub revoked: bool,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserDisabled {
+    pub username: domain::Username,
+    pub disabled: bool,
+}
+
+/// Registers a device (an e-gate, a reader) and gives its token (administrators).
+#[utoipa::path(post, path = "/devices", tag = "accounts",
+    request_body = DeviceRequest,
+    responses((status = 201, body = DeviceCreated)))]
 pub async fn device_add<S: Store>(
     State(app): State<App<S>>,
     who: Authed,
@@ -733,48 +978,78 @@ pub async fn device_add<S: Store>(
         crate::accounts::add_device(&app.store, &by, &checkpoint, &name, days, app.now()).await?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({
-            "id": id, "checkpoint": checkpoint, "name": name, "token": secret.expose(),
-            "expires_at": bounds::rfc3339(expires_at),
-        })),
+        Json(DeviceCreated {
+            id,
+            checkpoint,
+            name,
+            token: secret.expose().to_string(),
+            expires_at: bounds::rfc3339(expires_at),
+        }),
     )
         .into_response())
 }
 
+/// Revokes a device: its tokens stop working at once (administrators).
+#[utoipa::path(post, path = "/devices/{id}/revoke", tag = "accounts",
+    params(("id" = i64, Path)),
+    responses((status = 200, body = DeviceRevoked)))]
 pub async fn device_revoke<S: Store>(
     State(app): State<App<S>>,
     who: Authed,
     Path(id): Path<i64>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<DeviceRevoked>> {
     let by = admin(&who)?;
     crate::accounts::revoke_device(&app.store, &by, id, app.now()).await?;
-    Ok(Json(json!({"id": id, "revoked": true})))
+    Ok(Json(DeviceRevoked { id, revoked: true }))
 }
 
+/// Disables an account: it can no longer sign in, and its sessions and tokens stop working
+/// (administrators).
+#[utoipa::path(post, path = "/users/{username}/disable", tag = "accounts",
+    params(("username" = String, Path)),
+    responses((status = 200, body = UserDisabled)))]
 pub async fn user_disable<S: Store>(
     State(app): State<App<S>>,
     who: Authed,
     Path(username): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<UserDisabled>> {
     let by = admin(&who)?;
     let username = domain::Username::parse(&username)?;
     crate::accounts::disable_user(&app.store, &by, &username, app.now()).await?;
-    Ok(Json(json!({"username": username, "disabled": true})))
+    Ok(Json(UserDisabled { username, disabled: true }))
 }
 
-pub async fn me(who: Authed) -> Json<Value> {
-    Json(json!({"actor": who.actor}))
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MeResponse {
+    pub actor: domain::Actor,
 }
 
-pub async fn checkpoints<S: Store>(State(app): State<App<S>>) -> Json<Value> {
-    let mut list: Vec<&domain::Checkpoint> = app.checkpoints.values().collect();
+/// Who the token or session belongs to.
+#[utoipa::path(get, path = "/me", tag = "accounts",
+    responses((status = 200, body = MeResponse)))]
+pub async fn me(who: Authed) -> Json<MeResponse> {
+    Json(MeResponse { actor: who.actor })
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CheckpointsResponse {
+    pub checkpoints: Vec<domain::Checkpoint>,
+}
+
+/// The checkpoints, by code.
+#[utoipa::path(get, path = "/checkpoints", tag = "control", security(()),
+    responses((status = 200, body = CheckpointsResponse)))]
+pub async fn checkpoints<S: Store>(State(app): State<App<S>>) -> Json<CheckpointsResponse> {
+    let mut list: Vec<domain::Checkpoint> = app.checkpoints.values().cloned().collect();
     list.sort_by(|a, b| a.code.cmp(&b.code));
-    Json(json!({"checkpoints": list}))
+    Json(CheckpointsResponse { checkpoints: list })
 }
 
+/// This description of the API (OpenAPI 3.1).
+#[utoipa::path(get, path = "/openapi.json", tag = "meta", security(()),
+    responses((status = 200, description = "the OpenAPI document", content_type = "application/json")))]
 pub async fn openapi() -> Response {
-    ([(axum::http::header::CONTENT_TYPE, "application/json")], include_str!("../openapi.json"))
-        .into_response()
+    crate::openapi::serve()
 }
 
 pub async fn not_found() -> ApiError {

@@ -95,7 +95,9 @@ pub fn name_key(surname: &str, given_names: &str) -> String {
     screen::normalize::tokens(&format!("{surname} {given_names}")).join(" ")
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// The check's answer: the decision with every reason, the traveller as read, the watchlist's
+/// hits and the recent crossings.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Outcome {
     #[serde(flatten)]
     pub verdict: Verdict,
@@ -103,6 +105,7 @@ pub struct Outcome {
     pub watchlist_hits: Vec<WatchHit>,
     pub recent_crossings: Vec<CrossingRecord>,
     #[serde(skip)]
+    #[schema(ignore)]
     pub traveller_id: Option<i64>,
 }
 

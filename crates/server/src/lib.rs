@@ -13,6 +13,7 @@ pub mod extract;
 pub mod guard;
 pub mod i18n;
 pub mod keys;
+pub mod openapi;
 pub mod pages;
 pub mod permit_pages;
 pub mod permits;
@@ -116,53 +117,64 @@ pub fn system_clock() -> Clock {
     Arc::new(time::OffsetDateTime::now_utc)
 }
 
+/// The API's routes, each added with its description (`openapi::ApiRouter`).
+pub fn api<S: Store>() -> (Router<App<S>>, utoipa::openapi::OpenApi) {
+    use openapi::ApiRouter;
+    let upload =
+        |m: axum::routing::MethodRouter<App<S>>| m.layer(DefaultBodyLimit::max(port::UPLOAD_LIMIT));
+    ApiRouter::default()
+        .op::<api::__path_token, _, _>(api::token::<S>)
+        .op::<api::__path_me, _, _>(api::me)
+        .op::<api::__path_checkpoints, _, _>(api::checkpoints::<S>)
+        .op::<api::__path_check, _, _>(api::check::<S>)
+        .op::<api::__path_record, _, _>(api::record::<S>)
+        .op::<api::__path_record_batch, _, _>(api::record_batch::<S>)
+        .op::<api::__path_history, _, _>(api::history::<S>)
+        .op::<api::__path_watch_create, _, _>(api::watch_create::<S>)
+        .op::<api::__path_watch_get, _, _>(api::watch_get::<S>)
+        .op::<api::__path_watch_update, _, _>(api::watch_update::<S>)
+        .op::<api::__path_watch_delete, _, _>(api::watch_delete::<S>)
+        .op::<api::__path_alerts, _, _>(api::alerts::<S>)
+        .op::<api::__path_alert_confirm, _, _>(api::alert_confirm::<S>)
+        .op::<api::__path_alert_dismiss, _, _>(api::alert_dismiss::<S>)
+        .op::<api::__path_devices, _, _>(api::devices::<S>)
+        .op::<api::__path_device_add, _, _>(api::device_add::<S>)
+        .op::<api::__path_device_revoke, _, _>(api::device_revoke::<S>)
+        .op::<api::__path_user_disable, _, _>(api::user_disable::<S>)
+        .op::<api::__path_openapi, _, _>(api::openapi)
+        .op::<port::__path_procedures, _, _>(port::procedures::<S>)
+        .op::<port::__path_register, _, _>(port::register::<S>)
+        .op::<port::__path_agency, _, _>(port::agency::<S>)
+        .op::<port::__path_add_staff, _, _>(port::add_staff::<S>)
+        .op::<port::__path_close, _, _>(port::close::<S>)
+        .op::<port::__path_create, _, _>(port::create::<S>)
+        .op::<port::__path_list, _, _>(port::list::<S>)
+        .op::<port::__path_get_one, _, _>(port::get_one::<S>)
+        .op::<port::__path_decide, _, _>(port::decide::<S>)
+        .op::<port::__path_submit, _, _>(port::submit::<S>)
+        .op::<port::__path_cancel, _, _>(port::cancel::<S>)
+        .op_with::<port::__path_upload_crew, _, _>(port::upload_crew::<S>, upload)
+        .op_with::<port::__path_upload_passengers, _, _>(port::upload_passengers::<S>, upload)
+        .op::<port::__path_stats, _, _>(port::stats::<S>)
+        .op::<permits::__path_create, _, _>(permits::create::<S>)
+        .op::<permits::__path_list, _, _>(permits::list::<S>)
+        .op::<permits::__path_verify, _, _>(permits::verify::<S>)
+        .op::<permits::__path_get_one, _, _>(permits::get_one::<S>)
+        .op::<permits::__path_barcode, _, _>(permits::barcode::<S>)
+        .op::<permits::__path_revoke, _, _>(permits::revoke::<S>)
+        .op::<permits::__path_card, _, _>(permits::card::<S>)
+        .op::<permits::__path_dossier_cards, _, _>(permits::dossier_cards::<S>)
+        .op::<permits::__path_from_dossier, _, _>(permits::from_dossier::<S>)
+        .finish()
+}
+
 pub fn router<S: Store>(app: App<S>) -> Router {
-    let api = Router::new()
-        .route("/auth/token", post(api::token::<S>))
-        .route("/me", get(api::me))
-        .route("/checkpoints", get(api::checkpoints::<S>))
-        .route("/control/check", post(api::check::<S>))
-        .route("/crossings", post(api::record::<S>))
-        .route("/crossings/batch", post(api::record_batch::<S>))
-        .route("/travellers/history", get(api::history::<S>))
-        .route("/watchlist", post(api::watch_create::<S>))
-        .route(
-            "/watchlist/{id}",
-            get(api::watch_get::<S>).put(api::watch_update::<S>).delete(api::watch_delete::<S>),
-        )
-        .route("/alerts", get(api::alerts::<S>))
-        .route("/alerts/{id}/confirm", post(api::alert_confirm::<S>))
-        .route("/alerts/{id}/dismiss", post(api::alert_dismiss::<S>))
-        .route("/devices", get(api::devices::<S>).post(api::device_add::<S>))
-        .route("/devices/{id}/revoke", post(api::device_revoke::<S>))
-        .route("/users/{username}/disable", post(api::user_disable::<S>))
-        .route("/openapi.json", get(api::openapi))
-        .route("/procedures", get(port::procedures::<S>))
-        .route("/agencies", post(port::register::<S>))
-        .route("/agencies/{id}", get(port::agency::<S>))
-        .route("/agencies/{id}/users", post(port::add_staff::<S>))
-        .route("/agencies/{id}/close", post(port::close::<S>))
-        .route("/dossiers", post(port::create::<S>).get(port::list::<S>))
-        .route("/dossiers/{id}", get(port::get_one::<S>))
-        .route("/dossiers/{id}/decision", post(port::decide::<S>))
-        // `submit` and `cancel` by POST; the `crew` and `passengers` lists by PUT.
-        .route(
-            "/dossiers/{id}/{part}",
-            post(port::agency_step::<S>)
-                .put(port::upload::<S>)
-                .layer(DefaultBodyLimit::max(port::UPLOAD_LIMIT)),
-        )
-        .route("/stats/dossiers", get(port::stats::<S>))
-        .route("/permits", post(permits::create::<S>).get(permits::list::<S>))
-        .route("/permits/verify", post(permits::verify::<S>))
-        .route("/permits/{id}", get(permits::get_one::<S>))
-        .route("/permits/{id}/barcode.png", get(permits::barcode::<S>))
-        .route("/permits/{id}/revoke", post(permits::revoke::<S>))
-        .route("/permits/{id}/card.pdf", get(permits::card::<S>))
-        .route("/dossiers/{id}/permits/cards.pdf", get(permits::dossier_cards::<S>))
-        .route("/dossiers/{id}/permits", post(permits::from_dossier::<S>))
-        .fallback(api::not_found)
-        .layer(axum::middleware::from_fn(guard::api_errors));
+    let (api, doc) = api::<S>();
+    openapi::publish(&doc);
+    let api = api.fallback(api::not_found).layer(axum::middleware::from_fn(guard::api_errors));
+    let docs: Router<App<S>> = utoipa_swagger_ui::SwaggerUi::new("/api/docs")
+        .config(utoipa_swagger_ui::Config::new(["/api/v1/openapi.json"]))
+        .into();
     let router = Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/", get(pages::root::<S>))
@@ -214,6 +226,7 @@ pub fn router<S: Store>(app: App<S>) -> Router {
         .route("/dossiers/{id}/shore-passes", post(permit_pages::shore_passes::<S>))
         .route("/static/app.css", get(pages::css))
         .route("/static/app.js", get(pages::js))
+        .merge(docs)
         .fallback(|| async { StatusCode::NOT_FOUND })
         .layer(axum::middleware::from_fn(guard::page_errors))
         .nest("/api/v1", api);

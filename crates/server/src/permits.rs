@@ -16,14 +16,15 @@ use domain::{CheckpointCode, CheckpointKind, Country, DocumentNumber, PermitScop
 use seal::TrustStore;
 use seal::barcode::Symbology;
 use seal::profile::{self, PermitData};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
 use store::Store;
 use store::permit::{
     Holder, Movement, MovementRecord, NewPermit, PermitFilter, PermitRecord, Revocation,
 };
 use time::format_description::well_known::Rfc3339;
 use time::{Date, Duration, OffsetDateTime};
+use utoipa::{IntoParams, ToSchema};
 
 use crate::api::json_body;
 use crate::error::{ApiError, ApiResult};
@@ -125,27 +126,37 @@ fn iso(d: Date) -> String {
     format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct HolderInput {
     pub family_name: String,
     #[serde(default)]
     pub given_names: String,
+    #[schema(value_type = domain::Country)]
     pub nationality: String,
+    #[schema(format = Date)]
     pub birth_date: String,
+    #[schema(value_type = domain::DocumentNumber)]
     pub document_number: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IssueRequest {
     #[serde(rename = "type")]
+    #[schema(value_type = PermitKind)]
     pub kind: String,
+    #[schema(value_type = CheckpointCode)]
     pub checkpoint: String,
     pub holder: HolderInput,
+    /// A shore pass or a permit alongside names its vessel.
+    #[schema(value_type = Option<ImoNumber>)]
     pub vessel_imo: Option<String>,
     /// Today when left out.
+    #[schema(format = Date)]
     pub valid_from: Option<String>,
+    /// The last day, included.
+    #[schema(format = Date)]
     pub valid_until: String,
 }
 
@@ -255,35 +266,81 @@ pub async fn issue<S: Store>(
         .collect())
 }
 
-pub fn permit_json(r: &PermitRecord) -> Value {
-    let p = &r.permit;
-    json!({
-        "id": p.id,
-        "serial": p.serial,
-        "type": p.kind.as_str(),
-        "checkpoint": p.checkpoint,
-        "dossier_id": p.dossier_id,
-        "holder": {
-            "family_name": p.holder.family_name,
-            "given_names": p.holder.given_names,
-            "nationality": p.holder.nationality,
-            "birth_date": iso(p.holder.birth_date),
-            "document_number": p.holder.document_number.as_str(),
-        },
-        "vessel_imo": p.vessel_imo.as_ref().map(ToString::to_string),
-        "valid_from": iso(p.valid_from),
-        "valid_until": iso(p.valid_until),
-        "signer": p.signer,
-        "issued_by": p.issued_by,
-        "issued_at": r.issued_at.format(&Rfc3339).ok(),
-        "revoked": r.revoked,
-        "seal_base64": base64::engine::general_purpose::STANDARD.encode(&p.seal),
-        "barcode_png": format!("/api/v1/permits/{}/barcode.png", p.id),
-        "card_pdf": format!("/api/v1/permits/{}/card.pdf", p.id),
-    })
+/// A permit's holder as the permit names them.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HolderView {
+    pub family_name: String,
+    pub given_names: String,
+    pub nationality: domain::Country,
+    #[schema(format = Date)]
+    pub birth_date: String,
+    pub document_number: domain::DocumentNumber,
 }
 
-/// `POST /api/v1/permits`.
+/// A permit as the API shows it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PermitView {
+    pub id: String,
+    pub serial: String,
+    #[serde(rename = "type")]
+    pub kind: PermitKind,
+    pub checkpoint: CheckpointCode,
+    pub dossier_id: Option<String>,
+    pub holder: HolderView,
+    pub vessel_imo: Option<String>,
+    #[schema(format = Date)]
+    pub valid_from: String,
+    #[schema(format = Date)]
+    pub valid_until: String,
+    /// The signer certificate's reference.
+    pub signer: String,
+    pub issued_by: String,
+    #[schema(format = DateTime)]
+    pub issued_at: String,
+    pub revoked: Option<Revocation>,
+    /// The visible digital seal (ICAO 9303-13), as the barcode carries it.
+    pub seal_base64: String,
+    pub barcode_png: String,
+    pub card_pdf: String,
+    /// `GET /permits/{id}` only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub movements: Option<Vec<MovementRecord>>,
+}
+
+pub fn permit_json(r: &PermitRecord) -> PermitView {
+    let p = &r.permit;
+    PermitView {
+        id: p.id.clone(),
+        serial: p.serial.clone(),
+        kind: p.kind,
+        checkpoint: p.checkpoint.clone(),
+        dossier_id: p.dossier_id.clone(),
+        holder: HolderView {
+            family_name: p.holder.family_name.clone(),
+            given_names: p.holder.given_names.clone(),
+            nationality: p.holder.nationality,
+            birth_date: iso(p.holder.birth_date),
+            document_number: p.holder.document_number.clone(),
+        },
+        vessel_imo: p.vessel_imo.as_ref().map(ToString::to_string),
+        valid_from: iso(p.valid_from),
+        valid_until: iso(p.valid_until),
+        signer: p.signer.clone(),
+        issued_by: p.issued_by.clone(),
+        issued_at: domain::bounds::rfc3339(r.issued_at),
+        revoked: r.revoked.clone(),
+        seal_base64: base64::engine::general_purpose::STANDARD.encode(&p.seal),
+        barcode_png: format!("/api/v1/permits/{}/barcode.png", p.id),
+        card_pdf: format!("/api/v1/permits/{}/card.pdf", p.id),
+        movements: None,
+    }
+}
+
+/// Issues and signs one permit (the checkpoint's commander): port permits at seaports, border
+/// passes at land checkpoints.
+#[utoipa::path(post, path = "/permits", tag = "permits",
+    request_body = IssueRequest,
+    responses((status = 201, body = PermitView)))]
 pub async fn create<S: Store>(
     State(app): State<App<S>>,
     who: Authed,
@@ -308,9 +365,10 @@ pub async fn create<S: Store>(
     Ok((StatusCode::CREATED, Json(permit_json(&issued[0]))).into_response())
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CrewPassRequest {
+    #[schema(format = Date)]
     /// The last day; the vessel's departure day, or a week, when left out.
     pub valid_until: Option<String>,
 }
@@ -408,7 +466,20 @@ pub async fn crew_passes<S: Store>(
     issue(app, who, &d.checkpoint, Some(&d.id), issues).await
 }
 
-/// `POST /api/v1/dossiers/{id}/permits`: shore passes for the crew who asked, in one action.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CrewPasses {
+    pub permits: Vec<PermitView>,
+    /// The crew's cards, a page each.
+    pub cards_pdf: String,
+}
+
+/// Shore passes for the crew who asked, from an approved entry or port shift, each person once
+/// (the checkpoint's commander; the body may be empty).
+#[utoipa::path(post, path = "/dossiers/{id}/permits", tag = "permits",
+    params(("id" = String, Path)),
+    request_body(content = Option<CrewPassRequest>),
+    responses((status = 201, body = CrewPasses),
+              (status = 200, description = "nobody left to issue to", body = CrewPasses)))]
 pub async fn from_dossier<S: Store>(
     State(app): State<App<S>>,
     who: Authed,
@@ -422,10 +493,10 @@ pub async fn from_dossier<S: Store>(
     let status = if issued.is_empty() { StatusCode::OK } else { StatusCode::CREATED };
     Ok((
         status,
-        Json(json!({
-            "permits": issued.iter().map(permit_json).collect::<Vec<_>>(),
-            "cards_pdf": format!("/api/v1/dossiers/{id}/permits/cards.pdf"),
-        })),
+        Json(CrewPasses {
+            permits: issued.iter().map(permit_json).collect(),
+            cards_pdf: format!("/api/v1/dossiers/{id}/permits/cards.pdf"),
+        }),
     )
         .into_response())
 }
@@ -439,33 +510,48 @@ pub async fn visible<S: Store>(app: &App<S>, who: &Authed, id: &str) -> ApiResul
     }
 }
 
-/// `GET /api/v1/permits/{id}`: audited, as every read of a person's data.
+/// A permit with its movements (read audited, as every read of a person's data).
+#[utoipa::path(get, path = "/permits/{id}", tag = "permits",
+    params(("id" = String, Path)),
+    responses((status = 200, body = PermitView)))]
 pub async fn get_one<S: Store>(
     State(app): State<App<S>>,
     who: Authed,
     Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<PermitView>> {
     let p = visible(&app, &who, &id).await?;
     let moves = app.store.movements(&id).await?;
     app.audit(who.audit("permit.read", format!("permit:{id}"), json!({}))).await?;
     let mut v = permit_json(&p);
-    v["movements"] = json!(moves);
+    v.movements = Some(moves);
     Ok(Json(v))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    #[param(value_type = Option<CheckpointCode>)]
     checkpoint: Option<String>,
+    /// A dossier's id: the permits issued from it.
     dossier: Option<String>,
+    /// At most 1,000 (100).
     limit: Option<u32>,
 }
 
-/// `GET /api/v1/permits?checkpoint=&dossier=`: newest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PermitsResponse {
+    pub permits: Vec<PermitView>,
+}
+
+/// Permits, newest first: a checkpoint's own, or all of them at headquarters.
+#[utoipa::path(get, path = "/permits", tag = "permits",
+    params(ListQuery),
+    responses((status = 200, body = PermitsResponse)))]
 pub async fn list<S: Store>(
     State(app): State<App<S>>,
     who: Authed,
     Query(q): Query<ListQuery>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<PermitsResponse>> {
     let scope = who.actor.permits()?;
     let asked = q.checkpoint.as_deref().map(CheckpointCode::parse).transpose()?;
     let checkpoint = match (&scope, asked) {
@@ -479,15 +565,20 @@ pub async fn list<S: Store>(
         PermitFilter { checkpoint, dossier_id: q.dossier, limit: q.limit.unwrap_or(100).min(1000) };
     let list = app.store.permits(&filter).await?;
     app.audit(who.audit("permit.list", "permits".into(), json!({"rows": list.len()}))).await?;
-    Ok(Json(json!({"permits": list.iter().map(permit_json).collect::<Vec<_>>()})))
+    Ok(Json(PermitsResponse { permits: list.iter().map(permit_json).collect() }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct BarcodeQuery {
+    /// `qr` (the default) or `datamatrix`.
     symbology: Option<String>,
 }
 
-/// `GET /api/v1/permits/{id}/barcode.png?symbology=qr|datamatrix`.
+/// The permit's seal as a barcode picture (audited: the seal carries the holder's data).
+#[utoipa::path(get, path = "/permits/{id}/barcode.png", tag = "permits",
+    params(("id" = String, Path), BarcodeQuery),
+    responses((status = 200, description = "the barcode", content_type = "image/png", body = Vec<u8>)))]
 pub async fn barcode<S: Store>(
     State(app): State<App<S>>,
     who: Authed,
@@ -507,7 +598,7 @@ pub async fn barcode<S: Store>(
     Ok(([(header::CONTENT_TYPE, HeaderValue::from_static("image/png"))], png).into_response())
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RevokeRequest {
     pub reason: Option<String>,
@@ -549,25 +640,71 @@ pub async fn revoke_one<S: Store>(
     Ok(PermitRecord { revoked: Some(revocation), ..p })
 }
 
-/// `POST /api/v1/permits/{id}/revoke`.
+/// Revokes a permit (the issuing checkpoint's commander); the revocation list is signed anew at
+/// once (the body may be empty).
+#[utoipa::path(post, path = "/permits/{id}/revoke", tag = "permits",
+    params(("id" = String, Path)),
+    request_body(content = Option<RevokeRequest>),
+    responses((status = 200, body = PermitView)))]
 pub async fn revoke<S: Store>(
     State(app): State<App<S>>,
     who: Authed,
     Path(id): Path<String>,
     body: axum::body::Bytes,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<PermitView>> {
     let r: RevokeRequest =
         if body.is_empty() { RevokeRequest::default() } else { json_body(&body)? };
     let p = revoke_one(&app, &who, &id, r.reason).await?;
     Ok(Json(permit_json(&p)))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VerifyRequest {
+    /// The seal's bytes as the barcode reader gave them, in base64.
     pub seal_base64: String,
     /// `ashore` or `aboard`; the opposite of the holder's last movement when left out.
+    #[schema(value_type = Option<Movement>)]
     pub direction: Option<String>,
+}
+
+/// What a seal says of its permit (`seal::profile::PermitData`).
+#[derive(Debug, ToSchema)]
+#[allow(dead_code)] // Describes what the seal's decoder serialises.
+pub struct SealedPermit {
+    kind: PermitKind,
+    serial: String,
+    /// The name as the MRZ writes it.
+    name_mrz: String,
+    name: String,
+    document_number: String,
+    nationality: String,
+    #[schema(format = Date)]
+    birth_date: String,
+    vessel_imo: Option<String>,
+    checkpoint: String,
+    #[schema(format = Date)]
+    valid_from: String,
+    #[schema(format = Date)]
+    valid_until: String,
+}
+
+/// A scan's verdict.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ScanView {
+    pub valid: bool,
+    /// Why not: `unreadable`, `bad_signature`, `revoked`, `expired`, `wrong_checkpoint`, ….
+    pub reason: Option<&'static str>,
+    #[schema(value_type = Option<SealedPermit>)]
+    pub permit: Option<PermitData>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signer: Option<String>,
+    /// At a seaport, the movement recorded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub movement: Option<Movement>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(format = DateTime)]
+    pub revocation_list_issued_at: Option<String>,
 }
 
 /// What a scan shows the guard.
@@ -583,15 +720,15 @@ pub struct ScanResult {
 }
 
 impl ScanResult {
-    pub fn json(&self) -> Value {
-        json!({
-            "valid": self.valid,
-            "reason": self.reason,
-            "permit": self.permit,
-            "signer": self.signer,
-            "movement": self.movement,
-            "revocation_list_issued_at": self.list_issued_at.and_then(|t| t.format(&Rfc3339).ok()),
-        })
+    pub fn view(self) -> ScanView {
+        ScanView {
+            valid: self.valid,
+            reason: self.reason,
+            permit: self.permit,
+            signer: self.signer,
+            movement: self.movement,
+            revocation_list_issued_at: self.list_issued_at.map(domain::bounds::rfc3339),
+        }
     }
 }
 
@@ -663,12 +800,16 @@ pub async fn scan<S: Store>(
     })
 }
 
-/// `POST /api/v1/permits/verify`.
+/// Verifies a scanned seal where the guard stands; at a seaport an accepted one records the
+/// holder going ashore or aboard.
+#[utoipa::path(post, path = "/permits/verify", tag = "permits",
+    request_body = VerifyRequest,
+    responses((status = 200, body = ScanView)))]
 pub async fn verify<S: Store>(
     State(app): State<App<S>>,
     who: Authed,
     body: axum::body::Bytes,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<ScanView>> {
     let r: VerifyRequest = json_body(&body)?;
     let direction = r
         .direction
@@ -683,10 +824,17 @@ pub async fn verify<S: Store>(
         Ok(b) => b,
         Err(_) => {
             who.actor.verify_permits()?;
-            return Ok(Json(json!({"valid": false, "reason": "unreadable", "permit": null})));
+            return Ok(Json(ScanView {
+                valid: false,
+                reason: Some("unreadable"),
+                permit: None,
+                signer: None,
+                movement: None,
+                revocation_list_issued_at: None,
+            }));
         }
     };
-    Ok(Json(scan(&app, &who, &bytes, direction).await?.json()))
+    Ok(Json(scan(&app, &who, &bytes, direction).await?.view()))
 }
 
 async fn pdf<S: Store>(app: &App<S>, records: Vec<PermitRecord>) -> ApiResult<Response> {
@@ -708,7 +856,10 @@ async fn pdf<S: Store>(app: &App<S>, records: Vec<PermitRecord>) -> ApiResult<Re
         .into_response())
 }
 
-/// `GET /api/v1/permits/{id}/card.pdf`: the printable card.
+/// The printable card (audited).
+#[utoipa::path(get, path = "/permits/{id}/card.pdf", tag = "permits",
+    params(("id" = String, Path)),
+    responses((status = 200, description = "the card", content_type = "application/pdf", body = Vec<u8>)))]
 pub async fn card<S: Store>(
     State(app): State<App<S>>,
     who: Authed,
@@ -719,8 +870,10 @@ pub async fn card<S: Store>(
     pdf(&app, vec![p]).await
 }
 
-/// `GET /api/v1/dossiers/{id}/permits/cards.pdf`: the crew's cards in one document, those not
-/// revoked.
+/// The crew's cards in one document, a page each, those not revoked (audited).
+#[utoipa::path(get, path = "/dossiers/{id}/permits/cards.pdf", tag = "permits",
+    params(("id" = String, Path)),
+    responses((status = 200, description = "the cards", content_type = "application/pdf", body = Vec<u8>)))]
 pub async fn dossier_cards<S: Store>(
     State(app): State<App<S>>,
     who: Authed,

@@ -25,6 +25,7 @@ use store::port::{
 use store::{NewUser, Store};
 use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
+use utoipa::{IntoParams, ToSchema};
 
 use crate::api::json_body;
 use crate::auth::{Password, hash_password};
@@ -33,24 +34,56 @@ use crate::extract::{Authed, ClientIp};
 use crate::state::App;
 use crate::watch::Match;
 
-fn procedure_json(p: &Procedure) -> Value {
-    json!({
-        "code": p.code,
-        "name_vi": p.name_vi,
-        "name_en": p.name_en,
-        "documents": p.documents.iter().map(|d| {
-            let (vi, en) = d.names();
-            json!({"code": d, "name_vi": vi, "name_en": en})
-        }).collect::<Vec<_>>(),
-        "deadline_minutes": p.deadline.whole_minutes(),
-        "decided_by": p.decided_by,
-        "vessel_dossier": p.vessel_dossier,
-    })
+/// A procedure of the public listing.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProcedureView {
+    pub code: ProcedureCode,
+    pub name_vi: &'static str,
+    pub name_en: &'static str,
+    pub documents: Vec<DocumentView>,
+    /// From a complete dossier to a decision.
+    pub deadline_minutes: i64,
+    pub decided_by: Role,
+    /// Filed as a vessel dossier (vessel, port call, people on board).
+    pub vessel_dossier: bool,
 }
 
-/// `GET /api/v1/procedures`: the checkpoint's public listing, no sign-in.
-pub async fn procedures<S: Store>(State(app): State<App<S>>) -> Json<Value> {
-    Json(json!({"procedures": app.procedures.iter().map(procedure_json).collect::<Vec<_>>()}))
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DocumentView {
+    pub code: domain::port::DocumentKind,
+    pub name_vi: &'static str,
+    pub name_en: &'static str,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProceduresResponse {
+    pub procedures: Vec<ProcedureView>,
+}
+
+fn procedure_view(p: &Procedure) -> ProcedureView {
+    ProcedureView {
+        code: p.code,
+        name_vi: p.name_vi,
+        name_en: p.name_en,
+        documents: p
+            .documents
+            .iter()
+            .map(|d| {
+                let (name_vi, name_en) = d.names();
+                DocumentView { code: *d, name_vi, name_en }
+            })
+            .collect(),
+        deadline_minutes: p.deadline.whole_minutes(),
+        decided_by: p.decided_by,
+        vessel_dossier: p.vessel_dossier,
+    }
+}
+
+/// The procedures, their documents and deadlines: the checkpoint's public listing, no sign-in.
+#[utoipa::path(get, path = "/procedures", tag = "port", security(()),
+    responses((status = 200, body = ProceduresResponse)))]
+pub async fn procedures<S: Store>(State(app): State<App<S>>) -> Json<ProceduresResponse> {
+    Json(ProceduresResponse { procedures: app.procedures.iter().map(procedure_view).collect() })
 }
 
 fn text(field: &'static str, s: &str, max: usize) -> ApiResult<String> {
@@ -113,15 +146,19 @@ fn phone(s: &str) -> ApiResult<String> {
     }
 }
 
-#[derive(Default, Deserialize)]
+#[derive(Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Registration {
+    #[schema(value_type = domain::port::TaxCode)]
     pub tax_code: String,
     pub name: String,
     pub address: String,
+    #[schema(format = Email)]
     pub email: String,
     pub phone: String,
+    #[schema(value_type = Username)]
     pub username: String,
+    #[schema(format = Password)]
     pub password: String,
 }
 
@@ -135,11 +172,12 @@ impl std::fmt::Debug for Registration {
 }
 
 /// A registered agency, as its registration answers.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Registered {
     pub id: i64,
     /// The first account's.
     #[serde(skip)]
+    #[schema(ignore)]
     pub user_id: i64,
     pub tax_code: String,
     pub name: String,
@@ -196,7 +234,11 @@ pub async fn register_agency<S: Store>(
     })
 }
 
-/// `POST /api/v1/agencies`: a shipping agency registers itself; the account is active at once.
+/// A shipping agency registers itself with its first account, active at once (no sign-in; ten
+/// an hour from one address).
+#[utoipa::path(post, path = "/agencies", tag = "agencies", security(()),
+    request_body = Registration,
+    responses((status = 201, body = Registered)))]
 pub async fn register<S: Store>(
     State(app): State<App<S>>,
     ClientIp(ip): ClientIp,
@@ -204,7 +246,7 @@ pub async fn register<S: Store>(
 ) -> ApiResult<Response> {
     let r: Registration = json_body(&body)?;
     let done = register_agency(&app, ip, r).await?;
-    Ok((StatusCode::CREATED, Json(json!(done))).into_response())
+    Ok((StatusCode::CREATED, Json(done)).into_response())
 }
 
 async fn hashed(password: String) -> ApiResult<String> {
@@ -225,26 +267,57 @@ pub fn own_agency(who: &Authed, id: i64) -> ApiResult<()> {
     }
 }
 
+/// An agency with its staff.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AgencyView {
+    #[serde(flatten)]
+    pub agency: store::port::AgencyRecord,
+    pub staff: Vec<store::port::StaffRecord>,
+}
+
+/// The agency's record and staff (its own staff, or an administrator).
+#[utoipa::path(get, path = "/agencies/{id}", tag = "agencies",
+    params(("id" = i64, Path)),
+    responses((status = 200, body = AgencyView)))]
 pub async fn agency<S: Store>(
     State(app): State<App<S>>,
     who: Authed,
     Path(id): Path<i64>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<AgencyView>> {
     if !who.actor.is_admin() {
         own_agency(&who, id)?;
     }
-    let a = app.store.agency(id).await?.ok_or_else(|| ApiError::not_found("agency not found"))?;
+    let agency =
+        app.store.agency(id).await?.ok_or_else(|| ApiError::not_found("agency not found"))?;
     let staff = app.store.agency_staff(id).await?;
-    let mut v = json!(a);
-    v["staff"] = json!(staff);
-    Ok(Json(v))
+    Ok(Json(AgencyView { agency, staff }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct StaffRequest {
+pub struct StaffRequest {
+    #[schema(value_type = Username)]
     username: String,
+    #[schema(format = Password)]
     password: String,
+}
+
+impl std::fmt::Debug for StaffRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StaffRequest").field("username", &self.username).finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StaffAdded {
+    pub id: i64,
+    pub username: Username,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AgencyClosed {
+    pub id: i64,
+    pub closed: bool,
 }
 
 /// The agency adds one of its staff.
@@ -270,7 +343,11 @@ pub async fn add_agency_staff<S: Store>(
     Ok((user_id, username))
 }
 
-/// `POST /api/v1/agencies/{id}/users`: the agency adds one of its staff.
+/// The agency adds one of its staff.
+#[utoipa::path(post, path = "/agencies/{id}/users", tag = "agencies",
+    params(("id" = i64, Path)),
+    request_body = StaffRequest,
+    responses((status = 201, body = StaffAdded)))]
 pub async fn add_staff<S: Store>(
     State(app): State<App<S>>,
     who: Authed,
@@ -279,7 +356,7 @@ pub async fn add_staff<S: Store>(
 ) -> ApiResult<Response> {
     let r: StaffRequest = json_body(&body)?;
     let (user_id, username) = add_agency_staff(&app, &who, id, &r.username, r.password).await?;
-    Ok((StatusCode::CREATED, Json(json!({"id": user_id, "username": username}))).into_response())
+    Ok((StatusCode::CREATED, Json(StaffAdded { id: user_id, username })).into_response())
 }
 
 /// The agency (or an admin) closes its account; its staff are signed out.
@@ -295,47 +372,62 @@ pub async fn close_agency<S: Store>(app: &App<S>, who: &Authed, agency: i64) -> 
     Ok(())
 }
 
-/// `POST /api/v1/agencies/{id}/close`.
+/// The agency (or an administrator) closes its account: its staff's accounts and tokens stop
+/// working.
+#[utoipa::path(post, path = "/agencies/{id}/close", tag = "agencies",
+    params(("id" = i64, Path)),
+    responses((status = 200, body = AgencyClosed)))]
 pub async fn close<S: Store>(
     State(app): State<App<S>>,
     who: Authed,
     Path(id): Path<i64>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<AgencyClosed>> {
     close_agency(&app, &who, id).await?;
-    Ok(Json(json!({"id": id, "closed": true})))
+    Ok(Json(AgencyClosed { id, closed: true }))
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VesselInput {
+    #[schema(value_type = ImoNumber)]
     pub imo: String,
     pub name: String,
+    #[schema(value_type = Option<CallSign>)]
     pub call_sign: Option<String>,
+    /// An ICAO code or a country's name.
     pub flag: Option<String>,
     #[serde(rename = "type")]
     pub vessel_type: Option<String>,
     pub gross_tonnage: Option<u32>,
 }
 
-#[derive(Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct DossierRequest {
+pub struct DossierRequest {
     /// A client-made id, so that a retry never files twice.
+    #[schema(format = "uuid")]
     id: Option<String>,
+    #[schema(value_type = ProcedureCode)]
     procedure: String,
+    #[schema(value_type = CheckpointCode)]
     checkpoint: String,
     vessel: Option<VesselInput>,
+    #[schema(format = DateTime)]
     eta: Option<String>,
+    #[schema(format = DateTime)]
     etd: Option<String>,
     berth: Option<String>,
+    #[schema(value_type = Option<UnLocode>)]
     last_port: Option<String>,
+    #[schema(value_type = Option<UnLocode>)]
     next_port: Option<String>,
     #[serde(default)]
     crew: Vec<PersonInput>,
     #[serde(default)]
     passengers: Vec<PersonInput>,
-    /// The general declaration's other fields, kept as given.
+    /// The general declaration's other fields, kept as given: at most 50.
     #[serde(default)]
+    #[schema(value_type = Option<Object>)]
     declaration: Option<serde_json::Map<String, Value>>,
     /// Keep it as a draft instead of submitting it.
     #[serde(default)]
@@ -460,7 +552,20 @@ pub struct Filing {
     pub fingerprint: Option<String>,
 }
 
-/// `POST /api/v1/dossiers`: an agency files a dossier (submitted at once unless `draft`).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DossierCreated {
+    pub id: String,
+    pub status: DossierStatus,
+    #[schema(format = DateTime)]
+    pub due_at: Option<String>,
+}
+
+/// An agency files a dossier, submitted at once unless `draft`. The vessel, the port call and
+/// both lists are checked whole: one 422 lists every problem, and nothing is stored.
+#[utoipa::path(post, path = "/dossiers", tag = "port",
+    request_body = DossierRequest,
+    responses((status = 201, body = DossierCreated),
+              (status = 200, description = "a retry of the same id and body", body = DossierCreated)))]
 pub async fn create<S: Store>(
     State(app): State<App<S>>,
     who: Authed,
@@ -664,8 +769,8 @@ pub async fn file<S: Store>(
     Ok((true, stored))
 }
 
-fn created_json(d: &DossierRecord) -> Value {
-    json!({"id": d.id, "status": d.status, "due_at": rfc3339(d.due_at)})
+fn created_json(d: &DossierRecord) -> DossierCreated {
+    DossierCreated { id: d.id.clone(), status: d.status, due_at: rfc3339(d.due_at) }
 }
 
 /// Another change got to the dossier first.
@@ -732,43 +837,135 @@ pub fn screen_people<S: Store>(app: &App<S>, d: &DossierRecord) -> Vec<Vec<Match
         .collect()
 }
 
-/// The dossier as the API shows it, with its history and the flags an officer looks for;
-/// `hits` (the border guard's view only) beside each person.
+/// A person on board as the API shows them.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PersonView {
+    #[serde(flatten)]
+    pub person: PersonOnBoard,
+    pub document_expired: bool,
+    /// The border guard's view only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub watchlist_hits: Option<Vec<HitView>>,
+}
+
+/// A watchlist hit on a person on board.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HitView {
+    pub entry_id: String,
+    pub score: f32,
+    pub action: domain::WatchAction,
+    pub matched_name: String,
+    pub reasons: Vec<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DossierFlags {
+    pub expired_documents: usize,
+    pub shore_leave_requested: usize,
+    /// The border guard's view only: how many people the watchlist found.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub watchlist_hits: Option<usize>,
+}
+
+/// A dossier as the API shows it, with its history and the flags an officer looks for.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DossierView {
+    pub id: String,
+    pub agency_id: i64,
+    pub agency_name: String,
+    pub procedure: ProcedureCode,
+    pub checkpoint: CheckpointCode,
+    pub vessel: Option<Vessel>,
+    pub port_call: PortCall,
+    /// The general declaration's other fields, as given.
+    #[schema(value_type = Object)]
+    pub declaration: Value,
+    pub crew: Vec<PersonView>,
+    pub passengers: Vec<PersonView>,
+    pub status: DossierStatus,
+    #[schema(format = DateTime)]
+    pub due_at: Option<String>,
+    #[schema(format = DateTime)]
+    pub submitted_at: Option<String>,
+    #[schema(format = DateTime)]
+    pub resolved_at: Option<String>,
+    pub on_time: Option<bool>,
+    pub created_by: String,
+    #[schema(format = DateTime)]
+    pub created_at: String,
+    #[schema(format = DateTime)]
+    pub updated_at: String,
+    /// Bumped by every change.
+    pub version: i64,
+    pub history: Vec<DossierEvent>,
+    pub deadline_minutes: i64,
+    pub flags: DossierFlags,
+}
+
+/// The dossier as the API shows it; `hits` (the border guard's view only) beside each person.
 pub fn dossier_json(
     d: &DossierRecord,
     history: &[DossierEvent],
     today: time::Date,
     hits: Option<&[Vec<Match>]>,
-) -> Value {
-    let mut v = json!(d);
-    v["due_at"] = json!(rfc3339(d.due_at));
-    v["history"] = json!(history);
-    v["deadline_minutes"] = json!(d.clock.deadline().whole_minutes());
+) -> DossierView {
     let expired = |p: &PersonOnBoard| p.document_expiry < today;
-    for (list, people) in [("crew", &d.crew), ("passengers", &d.passengers)] {
-        for (i, p) in people.iter().enumerate() {
-            v[list][i]["document_expired"] = json!(expired(p));
-        }
+    let mut all = hits.map(|h| h.iter());
+    let mut people = |list: &[PersonOnBoard]| -> Vec<PersonView> {
+        list.iter()
+            .map(|p| PersonView {
+                person: p.clone(),
+                document_expired: expired(p),
+                watchlist_hits: all.as_mut().map(|all| {
+                    all.next()
+                        .map(|found| {
+                            found
+                                .iter()
+                                .map(|m| HitView {
+                                    entry_id: m.entry_id.clone(),
+                                    score: m.score,
+                                    action: m.action,
+                                    matched_name: m.matched_name.clone(),
+                                    reasons: m.reasons.clone(),
+                                })
+                                .collect()
+                        })
+                        .unwrap_or_default()
+                }),
+            })
+            .collect()
+    };
+    let crew = people(&d.crew);
+    let passengers = people(&d.passengers);
+    let time = |t: OffsetDateTime| domain::bounds::rfc3339(t);
+    DossierView {
+        id: d.id.clone(),
+        agency_id: d.agency_id,
+        agency_name: d.agency_name.clone(),
+        procedure: d.procedure,
+        checkpoint: d.checkpoint.clone(),
+        vessel: d.vessel.clone(),
+        port_call: d.port_call.clone(),
+        declaration: d.declaration.clone(),
+        crew,
+        passengers,
+        status: d.status,
+        due_at: d.due_at.map(time),
+        submitted_at: d.submitted_at.map(time),
+        resolved_at: d.resolved_at.map(time),
+        on_time: d.on_time,
+        created_by: d.created_by.clone(),
+        created_at: time(d.created_at),
+        updated_at: time(d.updated_at),
+        version: d.version,
+        history: history.to_vec(),
+        deadline_minutes: d.clock.deadline().whole_minutes(),
+        flags: DossierFlags {
+            expired_documents: d.crew.iter().chain(&d.passengers).filter(|p| expired(p)).count(),
+            shore_leave_requested: d.crew.iter().filter(|p| p.shore_leave).count(),
+            watchlist_hits: hits.map(|h| h.iter().filter(|h| !h.is_empty()).count()),
+        },
     }
-    v["flags"] = json!({
-        "expired_documents": d.crew.iter().chain(&d.passengers).filter(|p| expired(p)).count(),
-        "shore_leave_requested": d.crew.iter().filter(|p| p.shore_leave).count(),
-    });
-    if let Some(hits) = hits {
-        let as_json = |m: &Match| {
-            json!({"entry_id": m.entry_id, "score": m.score, "action": m.action,
-                   "matched_name": m.matched_name, "reasons": m.reasons})
-        };
-        let mut all = hits.iter();
-        for (list, people) in [("crew", &d.crew), ("passengers", &d.passengers)] {
-            for i in 0..people.len() {
-                let found = all.next().map(|h| h.iter().map(as_json).collect::<Vec<_>>());
-                v[list][i]["watchlist_hits"] = json!(found.unwrap_or_default());
-            }
-        }
-        v["flags"]["watchlist_hits"] = json!(hits.iter().filter(|h| !h.is_empty()).count());
-    }
-    v
 }
 
 /// The dossier for this actor: with the watchlist's hits for the border guard.
@@ -777,16 +974,21 @@ pub fn dossier_view<S: Store>(
     actor: &Actor,
     d: &DossierRecord,
     history: &[DossierEvent],
-) -> Value {
+) -> DossierView {
     let hits = (actor.agency().is_none()).then(|| screen_people(app, d));
     dossier_json(d, history, app.today(), hits.as_deref())
 }
 
+/// A dossier (read audited): an agency's own, or a checkpoint's for its officers; another
+/// agency's is 404.
+#[utoipa::path(get, path = "/dossiers/{id}", tag = "port",
+    params(("id" = String, Path)),
+    responses((status = 200, body = DossierView)))]
 pub async fn get_one<S: Store>(
     State(app): State<App<S>>,
     who: Authed,
     Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<DossierView>> {
     let d = visible(&app, &who.actor, &id).await?;
     let history = app.store.dossier_events(&id).await?;
     app.audit(who.audit(
@@ -798,20 +1000,40 @@ pub async fn get_one<S: Store>(
     Ok(Json(dossier_view(&app, &who.actor, &d, &history)))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    #[param(value_type = Option<CheckpointCode>)]
     checkpoint: Option<String>,
+    /// Statuses separated by commas: `submitted,in_review`.
     status: Option<String>,
+    /// 1 to 1,000 (200).
     limit: Option<u32>,
 }
 
-/// `GET /api/v1/dossiers?checkpoint=&status=`: an agency's own, a checkpoint's queue (soonest
-/// due first), or everything for headquarters.
+/// A dossier in a list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DossierRow {
+    #[serde(flatten)]
+    pub summary: store::port::DossierSummary,
+    pub overdue: bool,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DossiersResponse {
+    pub dossiers: Vec<DossierRow>,
+}
+
+/// An agency's own dossiers, a checkpoint's queue (pending ones soonest due first), or all of
+/// them for headquarters.
+#[utoipa::path(get, path = "/dossiers", tag = "port",
+    params(ListQuery),
+    responses((status = 200, body = DossiersResponse)))]
 pub async fn list<S: Store>(
     State(app): State<App<S>>,
     who: Authed,
     Query(q): Query<ListQuery>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<DossiersResponse>> {
     let scope = who.actor.dossiers()?;
     let checkpoint = q.checkpoint.as_deref().map(CheckpointCode::parse).transpose()?;
     let statuses = q
@@ -831,16 +1053,11 @@ pub async fn list<S: Store>(
     };
     let list = app.store.dossiers(&filter).await?;
     let now = app.now();
-    let rows: Vec<Value> = list
-        .iter()
-        .map(|s| {
-            let mut v = json!(s);
-            v["due_at"] = json!(rfc3339(s.due_at));
-            v["overdue"] = json!(s.due_at.is_some_and(|d| d < now));
-            v
-        })
+    let dossiers = list
+        .into_iter()
+        .map(|summary| DossierRow { overdue: summary.due_at.is_some_and(|d| d < now), summary })
         .collect();
-    Ok(Json(json!({"dossiers": rows})))
+    Ok(Json(DossiersResponse { dossiers }))
 }
 
 /// Applies one step to a dossier: checked against its rules, the clock moved, stored only if
@@ -885,21 +1102,27 @@ pub async fn apply_step<S: Store>(
     app.store.dossier(&d.id).await?.ok_or_else(|| ApiError::not_found("dossier"))
 }
 
-#[derive(Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct DecisionRequest {
+pub struct DecisionRequest {
+    /// `approve`, `reject`, `request_supplement` or `review`.
     decision: String,
+    /// Needed to reject or ask for a supplement; at most 1,000 characters.
     note: Option<String>,
 }
 
-/// `POST /api/v1/dossiers/{id}/decision`: the border guard's step (commanders decide; officers
-/// take a dossier into review or ask for a supplement).
+/// The border guard's step: commanders decide; officers take a dossier into review or ask for a
+/// supplement.
+#[utoipa::path(post, path = "/dossiers/{id}/decision", tag = "port",
+    params(("id" = String, Path)),
+    request_body = DecisionRequest,
+    responses((status = 200, body = DossierView)))]
 pub async fn decide<S: Store>(
     State(app): State<App<S>>,
     who: Authed,
     Path(id): Path<String>,
     body: axum::body::Bytes,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<DossierView>> {
     let r: DecisionRequest = json_body(&body)?;
     let action = DossierAction::parse(&r.decision)?;
     if matches!(action, DossierAction::Submit | DossierAction::Cancel) {
@@ -915,19 +1138,39 @@ pub async fn decide<S: Store>(
     Ok(Json(dossier_view(&app, &who.actor, &d, &history)))
 }
 
-/// `POST /api/v1/dossiers/{id}/submit` and `/cancel`: the agency's own steps.
-pub async fn agency_step<S: Store>(
+/// The agency submits its dossier (a draft, or again after a supplement was asked for).
+#[utoipa::path(post, path = "/dossiers/{id}/submit", tag = "port",
+    params(("id" = String, Path)),
+    responses((status = 200, body = DossierView)))]
+pub async fn submit<S: Store>(
     State(app): State<App<S>>,
     who: Authed,
-    Path((id, verb)): Path<(String, String)>,
-) -> ApiResult<Json<Value>> {
-    let action = match verb.as_str() {
-        "submit" => DossierAction::Submit,
-        "cancel" => DossierAction::Cancel,
-        _ => return Err(ApiError::not_found("no such step")),
-    };
+    Path(id): Path<String>,
+) -> ApiResult<Json<DossierView>> {
+    agency_step(&app, &who, &id, DossierAction::Submit).await.map(Json)
+}
+
+/// The agency withdraws its dossier.
+#[utoipa::path(post, path = "/dossiers/{id}/cancel", tag = "port",
+    params(("id" = String, Path)),
+    responses((status = 200, body = DossierView)))]
+pub async fn cancel<S: Store>(
+    State(app): State<App<S>>,
+    who: Authed,
+    Path(id): Path<String>,
+) -> ApiResult<Json<DossierView>> {
+    agency_step(&app, &who, &id, DossierAction::Cancel).await.map(Json)
+}
+
+/// The agency's own steps: submit and cancel.
+async fn agency_step<S: Store>(
+    app: &App<S>,
+    who: &Authed,
+    id: &str,
+    action: DossierAction,
+) -> ApiResult<DossierView> {
     who.actor.file_dossiers()?;
-    let d = visible(&app, &who.actor, &id).await?;
+    let d = visible(app, &who.actor, id).await?;
     if action == DossierAction::Submit
         && d.crew.is_empty()
         && app
@@ -936,9 +1179,9 @@ pub async fn agency_step<S: Store>(
     {
         return Err(rule("crew_list_missing", "the crew list (FAL 5) is needed before submitting"));
     }
-    let d = apply_step(&app, &who, &d, action, DossierParty::Agent, None).await?;
-    let history = app.store.dossier_events(&id).await?;
-    Ok(Json(dossier_view(&app, &who.actor, &d, &history)))
+    let d = apply_step(app, who, &d, action, DossierParty::Agent, None).await?;
+    let history = app.store.dossier_events(id).await?;
+    Ok(dossier_view(app, &who.actor, &d, &history))
 }
 
 /// The most a spreadsheet upload may weigh.
@@ -1016,35 +1259,70 @@ pub async fn replace_list<S: Store>(
     app.store.dossier(id).await?.ok_or_else(|| ApiError::not_found("dossier"))
 }
 
-/// `PUT /api/v1/dossiers/{id}/crew` (and `/passengers`) with a CSV or XLSX body.
-pub async fn upload<S: Store>(
+/// Replaces the crew list (FAL 5) with a spreadsheet: CSV (comma or semicolon) or XLSX, headers
+/// in Vietnamese or English, dates dd/mm/yyyy.
+#[utoipa::path(put, path = "/dossiers/{id}/crew", tag = "port",
+    params(("id" = String, Path)),
+    request_body(description = "the spreadsheet", content(
+        (String = "text/csv"),
+        (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+    responses((status = 200, body = DossierView)))]
+pub async fn upload_crew<S: Store>(
     State(app): State<App<S>>,
     who: Authed,
-    Path((id, list)): Path<(String, String)>,
+    Path(id): Path<String>,
     headers: HeaderMap,
     body: axum::body::Bytes,
-) -> ApiResult<Json<Value>> {
-    let kind = match list.as_str() {
-        "crew" => ListKind::Crew,
-        "passengers" => ListKind::Passengers,
-        _ => return Err(ApiError::not_found("no such list")),
-    };
-    let rows = read_upload(kind, &headers, &body);
-    let d = replace_list(&app, &who, &id, kind, rows, DateStyle::DayMonthYear).await?;
-    let history = app.store.dossier_events(&id).await?;
-    Ok(Json(dossier_view(&app, &who.actor, &d, &history)))
+) -> ApiResult<Json<DossierView>> {
+    upload(&app, &who, &id, ListKind::Crew, &headers, &body).await.map(Json)
 }
 
-#[derive(Debug, Default, Deserialize)]
+/// Replaces the passenger list (FAL 6) with a spreadsheet, as the crew list.
+#[utoipa::path(put, path = "/dossiers/{id}/passengers", tag = "port",
+    params(("id" = String, Path)),
+    request_body(description = "the spreadsheet", content(
+        (String = "text/csv"),
+        (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+    responses((status = 200, body = DossierView)))]
+pub async fn upload_passengers<S: Store>(
+    State(app): State<App<S>>,
+    who: Authed,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<DossierView>> {
+    upload(&app, &who, &id, ListKind::Passengers, &headers, &body).await.map(Json)
+}
+
+async fn upload<S: Store>(
+    app: &App<S>,
+    who: &Authed,
+    id: &str,
+    kind: ListKind,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> ApiResult<DossierView> {
+    let rows = read_upload(kind, headers, body);
+    let d = replace_list(app, who, id, kind, rows, DateStyle::DayMonthYear).await?;
+    let history = app.store.dossier_events(id).await?;
+    Ok(dossier_view(app, &who.actor, &d, &history))
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct StatsQuery {
+    /// The first day (Việt Nam time); 30 days before `to` when left out.
+    #[param(format = Date)]
     pub from: Option<String>,
+    /// The last day, included; today when left out.
+    #[param(format = Date)]
     pub to: Option<String>,
     /// `day`, `month` (the default) or `year`.
     pub period: Option<String>,
 }
 
 /// One procedure at one checkpoint in one period.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct StatsRow {
     pub procedure: ProcedureCode,
     pub checkpoint: CheckpointCode,
@@ -1152,20 +1430,34 @@ pub async fn dossier_stats<S: Store>(
     Ok(Stats { from, to, period, rows })
 }
 
-/// `GET /api/v1/stats/dossiers`: received, resolved, on-time share and median handling time
-/// per procedure, checkpoint and period (Việt Nam time).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StatsResponse {
+    #[schema(format = DateTime)]
+    pub from: String,
+    /// Exclusive.
+    #[schema(format = DateTime)]
+    pub to: String,
+    pub period: &'static str,
+    pub rows: Vec<StatsRow>,
+}
+
+/// Received, resolved, on-time share and median handling time per procedure, checkpoint and
+/// period (by the day of filing, Việt Nam time); the border guard's only.
+#[utoipa::path(get, path = "/stats/dossiers", tag = "statistics",
+    params(StatsQuery),
+    responses((status = 200, body = StatsResponse)))]
 pub async fn stats<S: Store>(
     State(app): State<App<S>>,
     who: Authed,
     Query(q): Query<StatsQuery>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<StatsResponse>> {
     let s = dossier_stats(&app, &who, &q).await?;
-    Ok(Json(json!({
-        "from": s.from.format(&Rfc3339).ok(),
-        "to": s.to.format(&Rfc3339).ok(),
-        "period": s.period,
-        "rows": s.rows,
-    })))
+    Ok(Json(StatsResponse {
+        from: domain::bounds::rfc3339(s.from),
+        to: domain::bounds::rfc3339(s.to),
+        period: s.period,
+        rows: s.rows,
+    }))
 }
 
 /// The median of sorted values: the middle one, or the mean of the two middle ones.

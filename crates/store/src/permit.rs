@@ -129,6 +129,7 @@ pub struct NewPermit {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Revocation {
     #[serde(with = "time::serde::rfc3339")]
     pub at: OffsetDateTime,
@@ -145,6 +146,7 @@ pub struct PermitRecord {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Movement {
     Ashore,
     Aboard,
@@ -168,6 +170,7 @@ impl Movement {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MovementRecord {
     pub permit_id: String,
     pub checkpoint: CheckpointCode,

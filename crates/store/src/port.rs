@@ -21,6 +21,7 @@ pub struct NewAgency {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AgencyRecord {
     pub id: i64,
     pub tax_code: String,
@@ -36,6 +37,7 @@ pub struct AgencyRecord {
 
 /// One of an agency's accounts.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StaffRecord {
     pub id: i64,
     pub username: String,
@@ -47,6 +49,7 @@ pub struct StaffRecord {
 
 /// A vessel's particulars, reused from one call to the next.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Vessel {
     pub imo: ImoNumber,
     pub name: String,
@@ -58,6 +61,7 @@ pub struct Vessel {
 
 /// One arrival or departure of a vessel at a port.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PortCall {
     #[serde(with = "time::serde::rfc3339::option")]
     pub eta: Option<OffsetDateTime>,
@@ -70,6 +74,7 @@ pub struct PortCall {
 
 /// A change of a dossier, as its history keeps it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DossierEvent {
     /// `create`, a step (`submit`, `approve`, …) or `replace_crew` / `replace_passengers`.
     pub action: String,
@@ -137,6 +142,7 @@ pub struct DossierRecord {
 
 /// A line of a queue or an agency's dashboard.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DossierSummary {
     pub id: String,
     pub procedure: ProcedureCode,

@@ -46,6 +46,7 @@ impl UserRecord {
 
 /// A device (an e-gate, a scanner) and whether it is still in service.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DeviceRecord {
     pub id: i64,
     pub checkpoint: CheckpointCode,
@@ -108,6 +109,7 @@ pub struct TokenRecord {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TravellerRecord {
     pub id: i64,
     #[serde(flatten)]
@@ -163,6 +165,7 @@ pub struct RecordedBy {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CrossingRecord {
     pub id: String,
     pub traveller_id: i64,
@@ -265,6 +268,7 @@ pub struct WatchEntry {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum AlertStatus {
     Open,
     Confirmed,
@@ -299,6 +303,7 @@ pub struct NewAlert {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AlertRecord {
     pub id: i64,
     pub entry_id: String,

@@ -152,6 +152,7 @@ async fn every_route_answers_every_caller_by_the_table<S: Store>(t: TestApp<S>) 
         r("GET", "/api/v1/checkpoints", None, PUBLIC),
         r("GET", "/api/v1/openapi.json", None, PUBLIC),
         r("GET", "/api/v1/procedures", None, PUBLIC),
+        r("POST", "/api/v1/agencies", Some(registration("0301442379", "agent.fpt")), PUBLIC),
         r(
             "POST",
             "/api/v1/auth/token",
@@ -182,6 +183,8 @@ async fn every_route_answers_every_caller_by_the_table<S: Store>(t: TestApp<S>) 
             REVIEW_AT_HAI_PHONG,
         ),
         r("POST", "/api/v1/dossiers/{dossier}/submit", None, AGENT),
+        r("PUT", "/api/v1/dossiers/{dossier}/crew", None, AGENT),
+        r("PUT", "/api/v1/dossiers/{dossier}/passengers", None, AGENT),
         r("GET", "/api/v1/stats/dossiers", None, BORDER_GUARD),
         r("GET", "/api/v1/permits", None, BORDER_GUARD),
         r("POST", "/api/v1/permits", Some(embarkation("TRAN")), COMMANDER_HP),
@@ -218,6 +221,7 @@ async fn every_route_answers_every_caller_by_the_table<S: Store>(t: TestApp<S>) 
         r("POST", "/api/v1/dossiers/{dossier}/cancel", None, AGENT),
         r("POST", "/api/v1/agencies/{agency}/close", None, AGENCY),
     ];
+    the_table_is_the_description(&t, &table).await;
     let mut failures = Vec::new();
     // A batch answers each item: a caller without the right gets 403 for every one.
     for who in SIGNED_IN {
@@ -278,4 +282,59 @@ async fn every_route_answers_every_caller_by_the_table<S: Store>(t: TestApp<S>) 
         failures.len(),
         failures.join("\n")
     );
+}
+
+/// The table names every route the API describes, and the description every route of the
+/// table: a route added without its description, or without its row here, fails.
+async fn the_table_is_the_description<S: Store>(t: &TestApp<S>, table: &[Route]) {
+    let (status, doc) = t.call("GET", "/api/v1/openapi.json", None, None).await;
+    assert_eq!(status, StatusCode::OK);
+    let mut described = std::collections::BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            described.insert(format!("{} {path}", method.to_uppercase()));
+        }
+    }
+    let template = |path: &str| -> String {
+        let path = path.trim_start_matches("/api/v1");
+        let path = path.split('?').next().unwrap();
+        path.split('/')
+            .enumerate()
+            .map(|(i, part)| match (i, part) {
+                (_, "{watch}" | "{agency}" | "{dossier}" | "{permit}" | "{alert}" | "9999") => {
+                    "{id}"
+                }
+                (2, "nobody.here") => "{username}",
+                _ => part,
+            })
+            .collect::<Vec<_>>()
+            .join("/")
+    };
+    let mut tabled: std::collections::BTreeSet<String> =
+        table.iter().map(|r| format!("{} {}", r.method, template(r.path))).collect();
+    // Tried on its own above the table: each item of a batch answers for itself.
+    tabled.insert("POST /crossings/batch".into());
+    let undescribed: Vec<_> = tabled.difference(&described).collect();
+    let untabled: Vec<_> = described.difference(&tabled).collect();
+    assert!(
+        undescribed.is_empty() && untabled.is_empty(),
+        "routes in the table but not described: {undescribed:?}; described but not in the \
+         table: {untabled:?}"
+    );
+    // Every operation described is routed: none falls through to the API's own 404.
+    for op in &described {
+        let (method, path) = op.split_once(' ').unwrap();
+        let path = format!("/api/v1{}", path.replace("{id}", "1").replace("{username}", "x.y.z"));
+        let (_, v) = t.call(method, &path, None, None).await;
+        assert_ne!(v["error"]["message"], "no such endpoint", "{op} is described, not routed");
+    }
+    // Every reference in the description leads somewhere.
+    let text = doc.to_string();
+    for part in text.split("\"$ref\":\"#/components/schemas/").skip(1) {
+        let name = part.split('"').next().unwrap();
+        assert!(
+            doc["components"]["schemas"][name].is_object(),
+            "{name} is referred to, not described"
+        );
+    }
 }
