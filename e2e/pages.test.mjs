@@ -477,3 +477,18 @@ test("dossier statistics for the analyst and the commander", async () => {
   assert.doesNotMatch(body, /CANG-DA-NANG|CANG-SAI-GON|CAI-MEP/, "a commander sees the own checkpoint only");
   for (const p of [analyst, commander]) await p.context().close();
 });
+
+test("the API's description renders at /api/docs from the server's own assets", async () => {
+  const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
+  const page = await context.newPage();
+  const foreign = [];
+  page.on("request", (r) => { if (!r.url().startsWith(base)) foreign.push(r.url()); });
+  await page.goto(base + "/api/docs");
+  await page.waitForSelector(".opblock", { timeout: 20000 });
+  const doc = await (await fetch(base + "/api/v1/openapi.json")).json();
+  const operations = Object.values(doc.paths).reduce((n, item) => n + Object.keys(item).length, 0);
+  assert.equal(await page.locator(".opblock").count(), operations);
+  assert.deepEqual(foreign, [], "the docs page loads nothing from elsewhere");
+  await page.screenshot({ path: join(shots, "api-docs.png") });
+  await context.close();
+});

@@ -72,7 +72,7 @@ impl<S: Clone + Send + Sync + 'static> ApiRouter<S> {
     /// Adds `handler` at the path and methods its description `P` names.
     pub fn op<P, H, T>(self, handler: H) -> Self
     where
-        P: utoipa::Path + utoipa::__dev::SchemaReferences,
+        P: utoipa::Path + utoipa::__dev::SchemaReferences + for<'t> utoipa::__dev::Tags<'t>,
         H: Handler<T, S>,
         T: 'static,
     {
@@ -86,7 +86,7 @@ impl<S: Clone + Send + Sync + 'static> ApiRouter<S> {
         layer: impl FnOnce(MethodRouter<S>) -> MethodRouter<S>,
     ) -> Self
     where
-        P: utoipa::Path + utoipa::__dev::SchemaReferences,
+        P: utoipa::Path + utoipa::__dev::SchemaReferences + for<'t> utoipa::__dev::Tags<'t>,
         H: Handler<T, S>,
         T: 'static,
     {
@@ -95,7 +95,17 @@ impl<S: Clone + Send + Sync + 'static> ApiRouter<S> {
         let routes =
             methods.iter().fold(MethodRouter::new(), |r, m| r.on(filter(m), handler.clone()));
         self.router = self.router.route(&path, layer(routes));
-        self.paths.add_path_operation(&path, methods, with_errors(P::operation()));
+        let mut operation = P::operation();
+        let tags = P::tags();
+        if !tags.is_empty() {
+            let own = operation.tags.get_or_insert_with(Vec::new);
+            for tag in tags {
+                if !own.iter().any(|t| t == tag) {
+                    own.push(tag.to_string());
+                }
+            }
+        }
+        self.paths.add_path_operation(&path, methods, with_errors(operation));
         P::schemas(&mut self.schemas);
         self
     }

@@ -291,8 +291,11 @@ async fn the_table_is_the_description<S: Store>(t: &TestApp<S>, table: &[Route])
     assert_eq!(status, StatusCode::OK);
     let mut described = std::collections::BTreeSet::new();
     for (path, item) in doc["paths"].as_object().unwrap() {
-        for method in item.as_object().unwrap().keys() {
+        for (method, op) in item.as_object().unwrap() {
             described.insert(format!("{} {path}", method.to_uppercase()));
+            // Said in words and filed under its capability, for the reader of /api/docs.
+            assert!(op["summary"].as_str().is_some_and(|s| !s.is_empty()), "{method} {path}");
+            assert!(op["tags"][0].is_string(), "{method} {path} has no tag");
         }
     }
     let template = |path: &str| -> String {
