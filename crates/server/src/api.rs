@@ -61,7 +61,9 @@ fn has_nul(body: &[u8]) -> bool {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Credentials {
+    #[schema(min_length = 1, max_length = 64)]
     username: String,
+    #[schema(format = Password, min_length = 1, max_length = 256)]
     password: String,
 }
 
@@ -481,9 +483,9 @@ pub async fn record_batch<S: Store>(
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct HistoryQuery {
-    #[param(value_type = Option<domain::Country>)]
+    #[param(value_type = Option<domain::Country>, inline)]
     pub issuing_state: Option<String>,
-    #[param(value_type = Option<domain::DocumentNumber>)]
+    #[param(value_type = Option<domain::DocumentNumber>, inline)]
     pub number: Option<String>,
     pub name: Option<String>,
     #[param(format = Date)]
@@ -587,7 +589,8 @@ pub struct WatchDocumentRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WatchRequest {
-    /// At most 200 characters.
+    /// At most 200 characters, with letters.
+    #[schema(min_length = 1, max_length = 200)]
     name: String,
     /// At most 20.
     #[serde(default)]
@@ -605,6 +608,7 @@ pub struct WatchRequest {
     action: String,
     /// Why the person is listed: at most 2,000 characters.
     #[serde(default)]
+    #[schema(max_length = 2000)]
     reason: String,
     #[schema(format = Date)]
     valid_until: Option<String>,
@@ -814,10 +818,22 @@ pub async fn watch_get<S: Store>(
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct AlertQuery {
-    /// `open`, `confirmed`, `dismissed` or `all` (the default).
+    /// `all` by default.
+    #[param(value_type = Option<AlertFilter>, inline)]
     status: Option<String>,
     /// 1 to 1,000 (100).
     limit: Option<u32>,
+}
+
+/// Which alerts to list.
+#[derive(Debug, ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[allow(dead_code)] // Describes what `alerts` reads.
+pub enum AlertFilter {
+    Open,
+    Confirmed,
+    Dismissed,
+    All,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -929,8 +945,10 @@ pub async fn devices<S: Store>(
 pub struct DeviceRequest {
     #[schema(value_type = domain::CheckpointCode)]
     checkpoint: String,
+    #[schema(min_length = 1, max_length = 100)]
     name: String,
     /// How long its token works, 1 to 3,650 days (365).
+    #[schema(minimum = 1, maximum = 3650)]
     days: Option<i64>,
 }
 
@@ -1006,7 +1024,7 @@ pub async fn device_revoke<S: Store>(
 /// Disables an account: it can no longer sign in, and its sessions and tokens stop working
 /// (administrators).
 #[utoipa::path(post, path = "/users/{username}/disable", tag = "accounts",
-    params(("username" = String, Path)),
+    params(("username" = inline(domain::Username), Path)),
     responses((status = 200, body = UserDisabled)))]
 pub async fn user_disable<S: Store>(
     State(app): State<App<S>>,

@@ -116,7 +116,15 @@ impl<S: Clone + Send + Sync + 'static> ApiRouter<S> {
             .security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)))
             .schema(ErrorBody::name(), ErrorBody::schema())
             .schema(ErrorDetail::name(), ErrorDetail::schema());
+        // Two types of one name would describe each other's fields: refused while testing.
+        let mut seen: std::collections::BTreeMap<String, String> = Default::default();
         for (name, schema) in self.schemas {
+            let text = serde_json::to_string(&schema).unwrap_or_default();
+            let earlier = seen.insert(name.clone(), text.clone());
+            debug_assert!(
+                earlier.is_none_or(|e| e == text),
+                "two schemas are named {name}: rename one of the types"
+            );
             components = components.schema(name, schema);
         }
         let doc = OpenApiBuilder::new()

@@ -129,6 +129,7 @@ fn iso(d: Date) -> String {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct HolderInput {
+    #[schema(min_length = 1, max_length = 80)]
     pub family_name: String,
     #[serde(default)]
     pub given_names: String,
@@ -486,8 +487,7 @@ pub async fn from_dossier<S: Store>(
     Path(id): Path<String>,
     body: axum::body::Bytes,
 ) -> ApiResult<Response> {
-    let r: CrewPassRequest =
-        if body.is_empty() { CrewPassRequest::default() } else { json_body(&body)? };
+    let r: CrewPassRequest = optional_body(&body)?;
     let until = r.valid_until.as_deref().map(|d| day("valid_until", d)).transpose()?;
     let issued = crew_passes(&app, &who, &id, until).await?;
     let status = if issued.is_empty() { StatusCode::OK } else { StatusCode::CREATED };
@@ -499,6 +499,15 @@ pub async fn from_dossier<S: Store>(
         }),
     )
         .into_response())
+}
+
+/// A body that may be left out: nothing, or JSON `null`, is the default.
+fn optional_body<T: serde::de::DeserializeOwned + Default>(body: &[u8]) -> ApiResult<T> {
+    if body.trim_ascii().is_empty() || body.trim_ascii() == b"null" {
+        Ok(T::default())
+    } else {
+        json_body(body)
+    }
 }
 
 /// A permit the actor may read, or 404.
@@ -530,7 +539,7 @@ pub async fn get_one<S: Store>(
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
-    #[param(value_type = Option<CheckpointCode>)]
+    #[param(value_type = Option<CheckpointCode>, inline)]
     checkpoint: Option<String>,
     /// A dossier's id: the permits issued from it.
     dossier: Option<String>,
@@ -571,8 +580,18 @@ pub async fn list<S: Store>(
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct BarcodeQuery {
-    /// `qr` (the default) or `datamatrix`.
+    /// `qr` by default.
+    #[param(value_type = Option<SymbologyName>, inline)]
     symbology: Option<String>,
+}
+
+/// Which barcode.
+#[derive(Debug, ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[allow(dead_code)] // Describes what `barcode` reads.
+pub enum SymbologyName {
+    Qr,
+    Datamatrix,
 }
 
 /// The permit's seal as a barcode picture (audited: the seal carries the holder's data).
@@ -652,8 +671,7 @@ pub async fn revoke<S: Store>(
     Path(id): Path<String>,
     body: axum::body::Bytes,
 ) -> ApiResult<Json<PermitView>> {
-    let r: RevokeRequest =
-        if body.is_empty() { RevokeRequest::default() } else { json_body(&body)? };
+    let r: RevokeRequest = optional_body(&body)?;
     let p = revoke_one(&app, &who, &id, r.reason).await?;
     Ok(Json(permit_json(&p)))
 }

@@ -151,7 +151,9 @@ fn phone(s: &str) -> ApiResult<String> {
 pub struct Registration {
     #[schema(value_type = domain::port::TaxCode)]
     pub tax_code: String,
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
+    #[schema(min_length = 1, max_length = 300)]
     pub address: String,
     #[schema(format = Email)]
     pub email: String,
@@ -391,6 +393,7 @@ pub async fn close<S: Store>(
 pub struct VesselInput {
     #[schema(value_type = ImoNumber)]
     pub imo: String,
+    #[schema(min_length = 1, max_length = 100)]
     pub name: String,
     #[schema(value_type = Option<CallSign>)]
     pub call_sign: Option<String>,
@@ -1003,9 +1006,12 @@ pub async fn get_one<S: Store>(
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
-    #[param(value_type = Option<CheckpointCode>)]
+    #[param(value_type = Option<CheckpointCode>, inline)]
     checkpoint: Option<String>,
     /// Statuses separated by commas: `submitted,in_review`.
+    #[param(
+        pattern = "^(draft|submitted|in_review|approved|rejected|supplement_requested|cancelled)(,(draft|submitted|in_review|approved|rejected|supplement_requested|cancelled))*$"
+    )]
     status: Option<String>,
     /// 1 to 1,000 (200).
     limit: Option<u32>,
@@ -1105,10 +1111,21 @@ pub async fn apply_step<S: Store>(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DecisionRequest {
-    /// `approve`, `reject`, `request_supplement` or `review`.
+    #[schema(value_type = DossierDecision)]
     decision: String,
     /// Needed to reject or ask for a supplement; at most 1,000 characters.
     note: Option<String>,
+}
+
+/// The border guard's steps on a dossier.
+#[derive(Debug, ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[allow(dead_code)] // Describes what `decide` reads.
+pub enum DossierDecision {
+    Approve,
+    Reject,
+    RequestSupplement,
+    Review,
 }
 
 /// The border guard's step: commanders decide; officers take a dossier into review or ask for a
@@ -1317,8 +1334,19 @@ pub struct StatsQuery {
     /// The last day, included; today when left out.
     #[param(format = Date)]
     pub to: Option<String>,
-    /// `day`, `month` (the default) or `year`.
+    /// `month` by default.
+    #[param(value_type = Option<Period>, inline)]
     pub period: Option<String>,
+}
+
+/// How the statistics group the days.
+#[derive(Debug, ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[allow(dead_code)] // Describes what `dossier_stats` reads.
+pub enum Period {
+    Day,
+    Month,
+    Year,
 }
 
 /// One procedure at one checkpoint in one period.
