@@ -363,25 +363,7 @@ async fn open_agency<S: Store>(store: &S, tax: &TaxCode) -> anyhow::Result<i64> 
 pub async fn add_user<S: Store>(store: &S, user: &NewUser) -> anyhow::Result<i64> {
     seed(store).await?;
     let now = time::OffsetDateTime::now_utc();
-    let id = store.add_user(user, now).await?;
-    store
-        .append_audit(
-            &store::AuditEvent {
-                actor: "system".into(),
-                ip: None,
-                action: "user.add".into(),
-                subject: format!("user:{}", user.username),
-                detail: serde_json::json!({
-                    "role": user.role,
-                    "checkpoint": user.checkpoint,
-                    "agency": user.agency,
-                })
-                .to_string(),
-            },
-            now,
-        )
-        .await?;
-    Ok(id)
+    Ok(accounts::add_user(store, &Acting::system(), user, now).await?)
 }
 
 async fn disable_user(args: UserDisableArgs) -> anyhow::Result<()> {
@@ -606,7 +588,7 @@ pub async fn import<S: Store>(
             &store::AuditEvent {
                 actor: "system".into(),
                 ip: None,
-                action: "watchlist.import".into(),
+                action: store::AuditAction::WatchlistImport,
                 subject: "watchlist".into(),
                 detail: serde_json::json!({"entries": entries.len()}).to_string(),
             },

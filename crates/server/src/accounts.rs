@@ -2,6 +2,7 @@
 //! one copy of each action, with its audit record.
 
 use domain::CheckpointCode;
+use store::AuditAction;
 use store::{AuditEvent, NewToken, Store, StoreError, TokenKind, TokenOwner};
 use time::{Duration, OffsetDateTime};
 
@@ -19,11 +20,11 @@ impl Acting {
         Acting { actor: "system".into(), ip: None }
     }
 
-    fn event(&self, action: &str, subject: String, detail: serde_json::Value) -> AuditEvent {
+    fn event(&self, action: AuditAction, subject: String, detail: serde_json::Value) -> AuditEvent {
         AuditEvent {
             actor: self.actor.clone(),
             ip: self.ip.clone(),
-            action: action.into(),
+            action,
             subject,
             detail: detail.to_string(),
         }
@@ -46,6 +47,28 @@ pub fn device_name(name: &str) -> Result<String, domain::InvalidValue> {
         return Err(domain::InvalidValue::new("name", "a device has a name"));
     }
     Ok(n)
+}
+
+/// Adds an account (the command line's `user add`; agencies add theirs through `port`).
+pub async fn add_user<S: Store>(
+    store: &S,
+    by: &Acting,
+    user: &store::NewUser,
+    now: OffsetDateTime,
+) -> Result<i64, StoreError> {
+    let id = store.add_user(user, now).await?;
+    let detail = serde_json::json!({
+        "role": user.role,
+        "checkpoint": user.checkpoint,
+        "agency": user.agency,
+    });
+    store
+        .append_audit(
+            &by.event(AuditAction::UserAdd, format!("user:{}", user.username), detail),
+            now,
+        )
+        .await?;
+    Ok(id)
 }
 
 /// A new token for a device, shown once, stored as its digest.
@@ -80,7 +103,9 @@ pub async fn add_device<S: Store>(
     let expires_at = now + days;
     let secret = device_token(store, id, expires_at, now).await?;
     let detail = serde_json::json!({"checkpoint": checkpoint, "name": name});
-    store.append_audit(&by.event("device.add", format!("device:{id}"), detail), now).await?;
+    store
+        .append_audit(&by.event(AuditAction::DeviceAdd, format!("device:{id}"), detail), now)
+        .await?;
     Ok((id, secret, expires_at))
 }
 
@@ -99,7 +124,10 @@ pub async fn renew_device<S: Store>(
     let expires_at = now + days;
     let secret = device_token(store, id, expires_at, now).await?;
     store
-        .append_audit(&by.event("device.token", format!("device:{id}"), serde_json::json!({})), now)
+        .append_audit(
+            &by.event(AuditAction::DeviceToken, format!("device:{id}"), serde_json::json!({})),
+            now,
+        )
         .await?;
     Ok((secret, expires_at))
 }
@@ -116,7 +144,7 @@ pub async fn revoke_device<S: Store>(
     }
     store
         .append_audit(
-            &by.event("device.revoke", format!("device:{id}"), serde_json::json!({})),
+            &by.event(AuditAction::DeviceRevoke, format!("device:{id}"), serde_json::json!({})),
             now,
         )
         .await
@@ -134,7 +162,7 @@ pub async fn disable_user<S: Store>(
     }
     store
         .append_audit(
-            &by.event("user.disable", format!("user:{username}"), serde_json::json!({})),
+            &by.event(AuditAction::UserDisable, format!("user:{username}"), serde_json::json!({})),
             now,
         )
         .await

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`.
 
 use std::time::Instant;
+use store::AuditAction;
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -95,22 +96,22 @@ pub async fn sign_in<S: Store>(
     let ok = tokio::task::spawn_blocking(move || verify_password(&pw, &hash))
         .await
         .map_err(|e| ApiError::internal(&e))?;
-    let event = |action: &str| store::AuditEvent {
+    let event = |action: AuditAction| store::AuditEvent {
         actor: format!("user:{name}"),
         ip: ip.map(|i| i.to_string()),
-        action: action.into(),
+        action,
         subject: format!("user:{name}"),
         detail: "{}".into(),
     };
     match user {
         Some(u) if ok => {
             app.throttle.succeeded(&name, ip, Instant::now());
-            app.audit(event("auth.sign_in")).await?;
+            app.audit(event(AuditAction::SignIn)).await?;
             Ok(u)
         }
         _ => {
             app.throttle.failed(&name, ip, Instant::now());
-            app.audit(event("auth.sign_in_failed")).await?;
+            app.audit(event(AuditAction::SignInFailed)).await?;
             Err(ApiError::new(
                 StatusCode::UNAUTHORIZED,
                 "bad_credentials",
@@ -549,7 +550,7 @@ pub async fn find_history<S: Store>(
             ));
         }
     };
-    app.audit(who.audit("history.read", subject, json!({"found": found.len()}))).await?;
+    app.audit(who.audit(AuditAction::HistoryRead, subject, json!({"found": found.len()}))).await?;
     Ok(found)
 }
 
@@ -716,7 +717,8 @@ pub async fn save_watch_entry<S: Store>(
     if let Err(e) = app.watchlist_mut().put(entry) {
         tracing::warn!(entry = %entry.id, error = %e, "watchlist entry not indexed");
     }
-    app.audit(who.audit("watchlist.put", format!("watch:{}", entry.id), json!({}))).await?;
+    app.audit(who.audit(AuditAction::WatchlistPut, format!("watch:{}", entry.id), json!({})))
+        .await?;
     Ok(())
 }
 
@@ -773,7 +775,7 @@ pub async fn watch_delete<S: Store>(
         return Err(ApiError::not_found(format!("watchlist entry {id}")));
     }
     app.watchlist_mut().remove(&id);
-    app.audit(who.audit("watchlist.remove", format!("watch:{id}"), json!({}))).await?;
+    app.audit(who.audit(AuditAction::WatchlistRemove, format!("watch:{id}"), json!({}))).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -811,7 +813,7 @@ pub async fn watch_get<S: Store>(
         .watch_entry(&id)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("watchlist entry {id}")))?;
-    app.audit(who.audit("watchlist.read", format!("watch:{id}"), json!({}))).await?;
+    app.audit(who.audit(AuditAction::WatchlistRead, format!("watch:{id}"), json!({}))).await?;
     Ok(Json(watch_view(&e)))
 }
 
@@ -861,7 +863,8 @@ pub async fn alerts<S: Store>(
         })?),
     };
     let list = app.store.alerts(&scope, status, q.limit.unwrap_or(100).clamp(1, 1_000)).await?;
-    app.audit(who.audit("alerts.read", "alerts".into(), json!({"count": list.len()}))).await?;
+    app.audit(who.audit(AuditAction::AlertsRead, "alerts".into(), json!({"count": list.len()})))
+        .await?;
     Ok(Json(AlertsResponse { alerts: list }))
 }
 
@@ -886,7 +889,12 @@ pub async fn decide_alert<S: Store>(
             format!("alert {id} is already {}", alert.status.as_str()),
         ));
     }
-    app.audit(who.audit("alert.decide", format!("alert:{id}"), json!({"status": status}))).await?;
+    app.audit(who.audit(
+        AuditAction::AlertDecide,
+        format!("alert:{id}"),
+        json!({"status": status}),
+    ))
+    .await?;
     app.store.alert(id).await?.ok_or_else(|| ApiError::not_found(format!("alert {id}")))
 }
 

@@ -7,6 +7,7 @@ use domain::{
 };
 use serde::Serialize;
 use serde_json::Value;
+use store::AuditAction;
 use store::{CrossingRecord, Store};
 use time::Date;
 
@@ -123,7 +124,7 @@ impl Outcome {
     ) -> store::AuditEvent {
         let d = &self.traveller;
         who.audit(
-            "control.check",
+            AuditAction::ControlCheck,
             format!("traveller:{}/{}", d.issuing_state, d.number),
             serde_json::json!({
                 "checkpoint": checkpoint, "direction": direction, "decision": self.decision()

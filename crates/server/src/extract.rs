@@ -139,14 +139,14 @@ impl<S: Store> FromRequestParts<App<S>> for Authed {
 impl Authed {
     pub fn audit(
         &self,
-        action: &str,
+        action: store::AuditAction,
         subject: String,
         detail: serde_json::Value,
     ) -> store::AuditEvent {
         store::AuditEvent {
             actor: self.actor.label(),
             ip: self.ip.map(|i| i.to_string()),
-            action: action.into(),
+            action,
             subject,
             detail: detail.to_string(),
         }

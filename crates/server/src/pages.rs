@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use domain::{Actor, CheckpointCode, Decision, Direction, Role};
 use serde::Deserialize;
 use serde_json::json;
+use store::AuditAction;
 use store::{AlertStatus, NewToken, Store, TokenKind, TokenOwner};
 use time::{Date, OffsetDateTime};
 
@@ -796,7 +797,7 @@ async fn watchlist_page<S: Store>(
     let list = app.store.watch_entries(after, 50).await?;
     let total = app.store.watch_entry_count().await?;
     app.audit(page.who.audit(
-        "watchlist.list",
+        AuditAction::WatchlistList,
         format!("watchlist:after:{}", after.unwrap_or("")),
         json!({"count": list.len()}),
     ))
@@ -931,7 +932,12 @@ async fn alerts_page<S: Store>(
     let scope = page.who.actor.alerts()?;
     let filter = AlertStatus::parse(status);
     let list = app.store.alerts(&scope, filter, 200).await?;
-    app.audit(page.who.audit("alerts.read", "alerts".into(), json!({"count": list.len()}))).await?;
+    app.audit(page.who.audit(
+        AuditAction::AlertsRead,
+        "alerts".into(),
+        json!({"count": list.len()}),
+    ))
+    .await?;
     Ok(AlertsPage {
         ctx: page.ctx.clone(),
         status: status.to_string(),

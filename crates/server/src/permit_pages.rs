@@ -13,6 +13,7 @@ use base64::Engine as _;
 use domain::permit::PermitKind;
 use domain::{PermitScope, Role};
 use serde::Deserialize;
+use store::AuditAction;
 use store::Store;
 use store::permit::{Movement, PermitFilter, PermitRecord};
 
@@ -322,7 +323,7 @@ async fn permits_page<S: Store>(
         .permits(&PermitFilter { checkpoint: checkpoint.clone(), dossier_id: None, limit: 200 })
         .await?;
     app.audit(page.who.audit(
-        "permit.list",
+        AuditAction::PermitList,
         "permits".into(),
         serde_json::json!({"rows": list.len(), "page": true}),
     ))
@@ -453,7 +454,7 @@ pub async fn one<S: Store>(
     };
     if let Err(e) = app
         .audit(page.who.audit(
-            "permit.read",
+            AuditAction::PermitRead,
             format!("permit:{id}"),
             serde_json::json!({"page": true}),
         ))

@@ -4,6 +4,7 @@
 //! records the holder going ashore or aboard.
 
 use std::sync::Arc;
+use store::AuditAction;
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -256,7 +257,7 @@ pub async fn issue<S: Store>(
     }
     app.store.create_permits(&permits, now).await?;
     app.audit(who.audit(
-        "permit.issue",
+        AuditAction::PermitIssue,
         dossier_id.map_or_else(|| format!("checkpoint:{checkpoint}"), |d| format!("dossier:{d}")),
         json!({"permits": permits.iter().map(|p| &p.id).collect::<Vec<_>>()}),
     ))
@@ -530,7 +531,7 @@ pub async fn get_one<S: Store>(
 ) -> ApiResult<Json<PermitView>> {
     let p = visible(&app, &who, &id).await?;
     let moves = app.store.movements(&id).await?;
-    app.audit(who.audit("permit.read", format!("permit:{id}"), json!({}))).await?;
+    app.audit(who.audit(AuditAction::PermitRead, format!("permit:{id}"), json!({}))).await?;
     let mut v = permit_json(&p);
     v.movements = Some(moves);
     Ok(Json(v))
@@ -573,7 +574,8 @@ pub async fn list<S: Store>(
     let filter =
         PermitFilter { checkpoint, dossier_id: q.dossier, limit: q.limit.unwrap_or(100).min(1000) };
     let list = app.store.permits(&filter).await?;
-    app.audit(who.audit("permit.list", "permits".into(), json!({"rows": list.len()}))).await?;
+    app.audit(who.audit(AuditAction::PermitList, "permits".into(), json!({"rows": list.len()})))
+        .await?;
     Ok(Json(PermitsResponse { permits: list.iter().map(permit_json).collect() }))
 }
 
@@ -613,7 +615,7 @@ pub async fn barcode<S: Store>(
     let png =
         seal::barcode::png(&p.permit.seal, symbology, 6).map_err(|e| ApiError::internal(&e))?;
     // The seal carries the holder's name, birth date and document number.
-    app.audit(who.audit("permit.barcode", format!("permit:{id}"), json!({}))).await?;
+    app.audit(who.audit(AuditAction::PermitBarcode, format!("permit:{id}"), json!({}))).await?;
     Ok(([(header::CONTENT_TYPE, HeaderValue::from_static("image/png"))], png).into_response())
 }
 
@@ -651,7 +653,7 @@ pub async fn revoke_one<S: Store>(
         .map_err(|e| ApiError::internal(&e))?;
     app.refresh_keys().await.map_err(|e| ApiError::internal(&e))?;
     app.audit(who.audit(
-        "permit.revoke",
+        AuditAction::PermitRevoke,
         format!("permit:{id}"),
         json!({"reason": revocation.reason}),
     ))
@@ -799,7 +801,7 @@ pub async fn scan<S: Store>(
     }
     app.audit(
         who.audit(
-            "permit.verify",
+            AuditAction::PermitVerify,
             record
                 .as_ref()
                 .map_or_else(|| "permit:unknown".into(), |r| format!("permit:{}", r.permit.id)),
@@ -884,7 +886,7 @@ pub async fn card<S: Store>(
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
     let p = visible(&app, &who, &id).await?;
-    app.audit(who.audit("permit.card", format!("permit:{id}"), json!({}))).await?;
+    app.audit(who.audit(AuditAction::PermitCard, format!("permit:{id}"), json!({}))).await?;
     pdf(&app, vec![p]).await
 }
 
@@ -904,7 +906,11 @@ pub async fn dossier_cards<S: Store>(
     if list.is_empty() {
         return Err(ApiError::not_found(format!("permits of dossier {id}")));
     }
-    app.audit(who.audit("permit.card", format!("dossier:{id}"), json!({"cards": list.len()})))
-        .await?;
+    app.audit(who.audit(
+        AuditAction::PermitCard,
+        format!("dossier:{id}"),
+        json!({"cards": list.len()}),
+    ))
+    .await?;
     pdf(&app, list).await
 }

@@ -2,6 +2,7 @@
 //! dossiers filed, amended and decided, and their statistics.
 
 use std::collections::BTreeMap;
+use store::AuditAction;
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -222,7 +223,7 @@ pub async fn register_agency<S: Store>(
     app.audit(store::AuditEvent {
         actor: format!("user:{username}"),
         ip: ip.map(|i| i.to_string()),
-        action: "agency.register".into(),
+        action: AuditAction::AgencyRegister,
         subject: format!("agency:{id}"),
         detail: json!({"tax_code": agency.tax_code.to_string(), "user": user_id}).to_string(),
     })
@@ -340,8 +341,12 @@ pub async fn add_agency_staff<S: Store>(
         password_hash: hashed(password).await?,
     };
     let user_id = app.store.add_user(&user, app.now()).await?;
-    app.audit(who.audit("agency.add_user", format!("agency:{agency}"), json!({"user": user_id})))
-        .await?;
+    app.audit(who.audit(
+        AuditAction::AgencyAddUser,
+        format!("agency:{agency}"),
+        json!({"user": user_id}),
+    ))
+    .await?;
     Ok((user_id, username))
 }
 
@@ -370,7 +375,7 @@ pub async fn close_agency<S: Store>(app: &App<S>, who: &Authed, agency: i64) -> 
     if !closed {
         return Err(ApiError::new(StatusCode::CONFLICT, "already_closed", "the account is closed"));
     }
-    app.audit(who.audit("agency.close", format!("agency:{agency}"), json!({}))).await?;
+    app.audit(who.audit(AuditAction::AgencyClose, format!("agency:{agency}"), json!({}))).await?;
     Ok(())
 }
 
@@ -763,7 +768,7 @@ pub async fn file<S: Store>(
         Err(e) => return Err(e.into()),
     }
     app.audit(who.audit(
-        "dossier.file",
+        AuditAction::DossierFile,
         format!("dossier:{id}"),
         json!({"procedure": code, "checkpoint": checkpoint, "crew": dossier.crew.len(), "passengers": dossier.passengers.len()}),
     ))
@@ -995,7 +1000,7 @@ pub async fn get_one<S: Store>(
     let d = visible(&app, &who.actor, &id).await?;
     let history = app.store.dossier_events(&id).await?;
     app.audit(who.audit(
-        "dossier.read",
+        AuditAction::DossierRead,
         format!("dossier:{id}"),
         json!({"people": d.crew.len() + d.passengers.len()}),
     ))
@@ -1100,7 +1105,14 @@ pub async fn apply_step<S: Store>(
         return Err(changed_meanwhile());
     }
     app.audit(who.audit(
-        &format!("dossier.{}", action.as_str()),
+        match action {
+            DossierAction::Submit => AuditAction::DossierSubmit,
+            DossierAction::Review => AuditAction::DossierReview,
+            DossierAction::Approve => AuditAction::DossierApprove,
+            DossierAction::Reject => AuditAction::DossierReject,
+            DossierAction::RequestSupplement => AuditAction::DossierRequestSupplement,
+            DossierAction::Cancel => AuditAction::DossierCancel,
+        },
         format!("dossier:{}", d.id),
         json!({"status": status}),
     ))
@@ -1268,7 +1280,10 @@ pub async fn replace_list<S: Store>(
         return Err(changed_meanwhile());
     }
     app.audit(who.audit(
-        &format!("dossier.replace_{}", kind.as_str()),
+        match kind {
+            ListKind::Crew => AuditAction::DossierReplaceCrew,
+            ListKind::Passengers => AuditAction::DossierReplacePassengers,
+        },
         format!("dossier:{id}"),
         json!({"people": count}),
     ))
@@ -1454,7 +1469,12 @@ pub async fn dossier_stats<S: Store>(
             }
         })
         .collect();
-    app.audit(who.audit("stats.dossiers", "dossiers".into(), json!({"rows": rows.len()}))).await?;
+    app.audit(who.audit(
+        AuditAction::StatsDossiers,
+        "dossiers".into(),
+        json!({"rows": rows.len()}),
+    ))
+    .await?;
     Ok(Stats { from, to, period, rows })
 }
 

@@ -3,6 +3,7 @@
 //! border guard reviews and decides. Forms work without JavaScript.
 
 use std::collections::HashMap;
+use store::AuditAction;
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -549,7 +550,7 @@ async fn dossier_page<S: Store>(
     let actor = &page.who.actor;
     let history = app.store.dossier_events(&d.id).await?;
     app.audit(page.who.audit(
-        "dossier.read",
+        AuditAction::DossierRead,
         format!("dossier:{}", d.id),
         serde_json::json!({"people": d.crew.len() + d.passengers.len(), "page": true}),
     ))

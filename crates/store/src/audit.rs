@@ -11,14 +11,77 @@ use time::OffsetDateTime;
 /// The link before the first record.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
+macro_rules! actions {
+    ($($variant:ident => $name:literal,)+) => {
+        /// What was done. The names are stable: the trail is read by name for as long as it is
+        /// kept, so a name is never changed or reused, only added.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum AuditAction { $($variant),+ }
+
+        impl AuditAction {
+            pub const ALL: &[AuditAction] = &[$(AuditAction::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $(AuditAction::$variant => $name),+ }
+            }
+        }
+    };
+}
+
+actions! {
+    SignIn => "auth.sign_in",
+    SignInFailed => "auth.sign_in_failed",
+    UserAdd => "user.add",
+    UserDisable => "user.disable",
+    DeviceAdd => "device.add",
+    DeviceToken => "device.token",
+    DeviceRevoke => "device.revoke",
+    ControlCheck => "control.check",
+    CrossingRecord => "crossing.record",
+    HistoryRead => "history.read",
+    WatchlistPut => "watchlist.put",
+    WatchlistRemove => "watchlist.remove",
+    WatchlistRead => "watchlist.read",
+    WatchlistList => "watchlist.list",
+    WatchlistImport => "watchlist.import",
+    AlertsRead => "alerts.read",
+    AlertDecide => "alert.decide",
+    AgencyRegister => "agency.register",
+    AgencyAddUser => "agency.add_user",
+    AgencyClose => "agency.close",
+    DossierFile => "dossier.file",
+    DossierRead => "dossier.read",
+    DossierSubmit => "dossier.submit",
+    DossierReview => "dossier.review",
+    DossierApprove => "dossier.approve",
+    DossierReject => "dossier.reject",
+    DossierRequestSupplement => "dossier.request_supplement",
+    DossierCancel => "dossier.cancel",
+    DossierReplaceCrew => "dossier.replace_crew",
+    DossierReplacePassengers => "dossier.replace_passengers",
+    StatsDossiers => "stats.dossiers",
+    PermitIssue => "permit.issue",
+    PermitRead => "permit.read",
+    PermitList => "permit.list",
+    PermitBarcode => "permit.barcode",
+    PermitCard => "permit.card",
+    PermitRevoke => "permit.revoke",
+    PermitVerify => "permit.verify",
+}
+
+impl std::fmt::Display for AuditAction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Who did what to whom, from where.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditEvent {
     /// `user:NAME`, `device:ID` or `system`.
     pub actor: String,
     pub ip: Option<String>,
-    /// What was done: `history.read`, `control.check`, `crossing.record`, `watchlist.put`, ...
-    pub action: String,
+    pub action: AuditAction,
     /// Whose data: `traveller:UTO/L898902C3`, `watch:W1`, `alert:7`.
     pub subject: String,
     /// More, as JSON.
@@ -98,13 +161,29 @@ impl Mac {
     }
 }
 
-pub(crate) fn link_hash(
-    key: &AuditKey,
-    prev: &str,
-    seq: i64,
-    at_ms: i64,
-    e: &AuditEvent,
-) -> String {
+/// The fields a link covers, as stored: a record read back may name an action this build no
+/// longer writes.
+pub(crate) struct Linked<'a> {
+    pub actor: &'a str,
+    pub ip: Option<&'a str>,
+    pub action: &'a str,
+    pub subject: &'a str,
+    pub detail: &'a str,
+}
+
+impl<'a> From<&'a AuditEvent> for Linked<'a> {
+    fn from(e: &'a AuditEvent) -> Self {
+        Linked {
+            actor: &e.actor,
+            ip: e.ip.as_deref(),
+            action: e.action.as_str(),
+            subject: &e.subject,
+            detail: &e.detail,
+        }
+    }
+}
+
+pub(crate) fn link_hash(key: &AuditKey, prev: &str, seq: i64, at_ms: i64, e: Linked<'_>) -> String {
     let mut h = match key {
         AuditKey::Unkeyed => Mac::Plain(Sha256::new()),
         AuditKey::Secret(k) => Mac::Keyed(ring::hmac::Context::with_key(k)),
@@ -115,7 +194,7 @@ pub(crate) fn link_hash(
         &seq.to_be_bytes(),
         &at_ms.to_be_bytes(),
         e.actor.as_bytes(),
-        e.ip.as_deref().unwrap_or("").as_bytes(),
+        e.ip.unwrap_or("").as_bytes(),
         e.action.as_bytes(),
         e.subject.as_bytes(),
         e.detail.as_bytes(),
@@ -139,13 +218,13 @@ pub(crate) fn chain(
     let mut out = Vec::with_capacity(events.len());
     for (seq, (e, at)) in (head_seq + 1..).zip(events) {
         let at_ms = millis(*at);
-        let hash = link_hash(key.for_seq(seq, keyed_from), &prev, seq, at_ms, e);
+        let hash = link_hash(key.for_seq(seq, keyed_from), &prev, seq, at_ms, e.into());
         out.push(AuditRecord {
             seq,
             at_ms,
             actor: e.actor.clone(),
             ip: e.ip.clone(),
-            action: e.action.clone(),
+            action: e.action.as_str().to_string(),
             subject: e.subject.clone(),
             detail: e.detail.clone(),
             prev_hash: std::mem::replace(&mut prev, hash.clone()),
@@ -176,14 +255,14 @@ impl AuditRecord {
         if self.prev_hash != prev {
             return broken("does not link to the record before it");
         }
-        let event = AuditEvent {
-            actor: self.actor.clone(),
-            ip: self.ip.clone(),
-            action: self.action.clone(),
-            subject: self.subject.clone(),
-            detail: self.detail.clone(),
+        let linked = Linked {
+            actor: &self.actor,
+            ip: self.ip.as_deref(),
+            action: &self.action,
+            subject: &self.subject,
+            detail: &self.detail,
         };
-        if link_hash(key, prev, self.seq, self.at_ms, &event) != self.hash {
+        if link_hash(key, prev, self.seq, self.at_ms, linked) != self.hash {
             return broken(if key.is_keyed() {
                 "its content does not match its MAC (changed, or written without the audit key)"
             } else {
@@ -191,5 +270,23 @@ impl AuditRecord {
             });
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn action_names_are_distinct_and_dotted() {
+        let mut seen = std::collections::HashSet::new();
+        for a in AuditAction::ALL {
+            let name = a.as_str();
+            assert!(seen.insert(name), "{name} names two actions");
+            let (what, verb) = name.split_once('.').expect(name);
+            let word =
+                |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_lowercase() || b == b'_');
+            assert!(word(what) && word(verb), "{name}");
+        }
     }
 }

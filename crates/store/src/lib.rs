@@ -15,7 +15,7 @@ use std::future::Future;
 use domain::{AlertScope, Checkpoint, CheckpointCode, Country, DocumentNumber, TravelDocument};
 use time::OffsetDateTime;
 
-pub use audit::{AuditEvent, AuditKey, AuditRecord, BrokenLink, GENESIS};
+pub use audit::{AuditAction, AuditEvent, AuditKey, AuditRecord, BrokenLink, GENESIS};
 pub use permit::PermitStore;
 pub use port::PortStore;
 pub use records::*;

@@ -942,7 +942,7 @@ macro_rules! store_impl {
                     let event = AuditEvent {
                         actor: by.actor.clone(),
                         ip: by.ip.clone(),
-                        action: "crossing.record".into(),
+                        action: crate::AuditAction::CrossingRecord,
                         subject: format!("crossings:{}", ids.len()),
                         detail: serde_json::json!({ "ids": ids }).to_string(),
                     };

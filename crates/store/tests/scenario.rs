@@ -412,7 +412,7 @@ async fn audit_records_chain<S: Store>(store: S) {
         let e = AuditEvent {
             actor: "user:analyst".into(),
             ip: Some("10.0.0.1".into()),
-            action: "history.read".into(),
+            action: store::AuditAction::HistoryRead,
             subject: format!("traveller:VNM/C{i}"),
             detail: "{}".into(),
         };
@@ -424,7 +424,7 @@ async fn audit_records_chain<S: Store>(store: S) {
             let e = AuditEvent {
                 actor: "device:1".into(),
                 ip: None,
-                action: "control.check".into(),
+                action: store::AuditAction::ControlCheck,
                 subject: format!("traveller:VNM/D{i}"),
                 detail: "{}".into(),
             };
@@ -446,7 +446,7 @@ async fn audit_from_two_writers<S: Store>(a: S, b: S) {
         let e = AuditEvent {
             actor: format!("device:{who}"),
             ip: None,
-            action: "control.check".into(),
+            action: store::AuditAction::ControlCheck,
             subject: format!("traveller:VNM/{who}{i}"),
             detail: "{}".into(),
         };
@@ -494,7 +494,7 @@ async fn keyed_audit_links_need_the_key<S: Store>(
         let e = AuditEvent {
             actor: "user:analyst".into(),
             ip: None,
-            action: "history.read".into(),
+            action: store::AuditAction::HistoryRead,
             subject: format!("traveller:VNM/C{i}"),
             detail: "{}".into(),
         };
