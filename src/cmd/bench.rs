@@ -130,7 +130,10 @@ async fn fill<S: Store>(store: &S, a: &FillArgs) -> anyhow::Result<()> {
             batch.push(NewCrossing {
                 id: uuid_from(&mut rng),
                 document: t.document.clone(),
-                name_key: server::control::name_key(&t.document.surname, &t.document.given_names),
+                name_key: server::control::service::name_key(
+                    &t.document.surname,
+                    &t.document.given_names,
+                ),
                 checkpoint: CheckpointCode::parse(places[rng.below(places.len())])?,
                 direction: if k % 2 == 0 { Direction::Exit } else { Direction::Entry },
                 channel: domain::Channel::Egate,
@@ -256,7 +259,7 @@ async fn control<S: Store>(store: S, a: &ControlArgs) -> anyhow::Result<()> {
         time::Duration::days(server::DEVICE_TOKEN_DAYS),
     )
     .await?;
-    let analyst = server::auth::Secret::generate();
+    let analyst = server::accounts::credentials::Secret::generate();
     let name = format!("bench.{}", now.unix_timestamp_nanos() % 1_000_000_000);
     let id = store
         .add_user(

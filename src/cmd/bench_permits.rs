@@ -69,7 +69,7 @@ async fn permits<S: Store>(store: S, a: &PermitArgs) -> anyhow::Result<()> {
     let tag = now.unix_timestamp_nanos() % 1_000_000_000;
     let passphrase = std::sync::Arc::new(seal::locked::Passphrase::new(BENCH_PASSPHRASE.into())?);
     let t = Instant::now();
-    server::keys::init(&store, &passphrase, now).await.context("making the keys")?;
+    server::permits::keys::init(&store, &passphrase, now).await.context("making the keys")?;
     println!("keys made for every checkpoint in {:.1} s", t.elapsed().as_secs_f64());
 
     let agent = format!("bench.pagent.{tag}");
@@ -150,7 +150,7 @@ async fn permits<S: Store>(store: S, a: &PermitArgs) -> anyhow::Result<()> {
     .await?;
     let folder = std::env::temp_dir().join(format!("bienphong-bench-trust-{tag}"));
     std::fs::create_dir_all(&folder).context("a folder for the exported trust store")?;
-    server::keys::export(&store, &folder).await?;
+    server::permits::keys::export(&store, &folder).await?;
 
     let (tx, rx) = tokio::sync::oneshot::channel();
     let options = server::Options { key_passphrase: Some(passphrase), ..Default::default() };

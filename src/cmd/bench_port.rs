@@ -103,7 +103,7 @@ pub(crate) async fn token_for<S: Store>(
             now,
         )
         .await?;
-    let secret = server::auth::Secret::generate();
+    let secret = server::accounts::credentials::Secret::generate();
     store
         .put_token(
             &NewToken {

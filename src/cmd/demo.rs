@@ -13,7 +13,7 @@ use domain::{
     TravelDocument, Username, WatchAction,
 };
 use screen::eval::{Culture, Generator, Person, Rng};
-use server::auth::{Password, hash_password};
+use server::accounts::credentials::{Password, hash_password};
 use store::{NewAlert, NewCrossing, NewUser, SqliteStore, Store, WatchEntry};
 use time::{Duration, OffsetDateTime};
 
@@ -221,7 +221,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
 
     // A week of crossings: most travellers go out and some come back, in the daytime mostly.
     let mut crossings = Vec::new();
-    let midnight_vn = now.to_offset(server::state::VIETNAM).replace_time(time::Time::MIDNIGHT);
+    let midnight_vn = now.to_offset(domain::bounds::VIETNAM).replace_time(time::Time::MIDNIGHT);
     for (i, t) in travellers.iter().enumerate() {
         let places = checkpoints_for(t.person.culture);
         let vietnamese = t.person.culture == Culture::Vietnamese;
@@ -243,7 +243,10 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
             crossings.push(NewCrossing {
                 id: uuid_from(&mut rng),
                 document: t.document.clone(),
-                name_key: server::control::name_key(&t.document.surname, &t.document.given_names),
+                name_key: server::control::service::name_key(
+                    &t.document.surname,
+                    &t.document.given_names,
+                ),
                 checkpoint: CheckpointCode::parse(places[rng.below(places.len())])?,
                 direction: if out { Direction::Exit } else { Direction::Entry },
                 channel,
@@ -357,7 +360,9 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     let passphrase = std::sync::Arc::new(
         seal::locked::Passphrase::new(DEMO_KEY_PASSPHRASE.into()).context("the demo passphrase")?,
     );
-    server::keys::init(&store, &passphrase, now).await.context("making the demo's signing keys")?;
+    server::permits::keys::init(&store, &passphrase, now)
+        .await
+        .context("making the demo's signing keys")?;
     let permit_sample = demo_permits(&store, &passphrase, now, today).await?;
     let counts = (travellers.len(), crossings.len(), entries.len());
     let elapsed = started.elapsed();
@@ -408,7 +413,7 @@ async fn demo_permits(
     use domain::permit::PermitKind;
     use store::PermitStore;
     use store::permit::{Holder, NewPermit};
-    let keyring = server::keys::unlock(store, passphrase).await?;
+    let keyring = server::permits::keys::unlock(store, passphrase).await?;
     let people = [
         (PermitKind::Embarkation, "CANG-HAI-PHONG", "Trần", "Văn Hùng", "C2345678", 90),
         (PermitKind::Embarkation, "CANG-HAI-PHONG", "Phạm", "Thị Lan", "C3456789", 365),

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::{Args, Subcommand};
 use domain::CheckpointCode;
-use server::keys;
+use server::permits::keys;
 
 use crate::cmd::server::{StoreArgs, seed, with_store};
 

@@ -9,8 +9,8 @@ use anyhow::{Context, bail};
 use clap::{Args, Subcommand, ValueEnum};
 use domain::port::TaxCode;
 use domain::{CheckpointCode, Country, DocumentNumber, Role, Sex, Username, WatchAction};
-use server::accounts::{self, Acting};
-use server::auth::{Password, Secret, hash_password};
+use server::accounts::credentials::{Password, Secret, hash_password};
+use server::accounts::service::{self as accounts, Acting};
 use store::{NewUser, PgStore, SqliteStore, Store, WatchDob, WatchDocument, WatchEntry};
 
 /// Where the data lives: a SQLite file under `--data-dir` unless `--database-url` names a
@@ -216,8 +216,10 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         );
     }
     let backend = args.store.open(false).await?;
-    let key_passphrase = match std::env::var(server::keys::PASSPHRASE_VAR) {
-        Ok(v) if !v.is_empty() => Some(std::sync::Arc::new(server::keys::passphrase_from_env()?)),
+    let key_passphrase = match std::env::var(server::permits::keys::PASSPHRASE_VAR) {
+        Ok(v) if !v.is_empty() => {
+            Some(std::sync::Arc::new(server::permits::keys::passphrase_from_env()?))
+        }
         _ => None,
     };
     let options = server::Options {
@@ -251,7 +253,7 @@ pub async fn run<S: Store>(
             app.refresh_keys().await.context("reading the permits' certificates")?;
             tracing::info!(
                 "permits are not signed here: {} is not set",
-                server::keys::PASSPHRASE_VAR
+                server::permits::keys::PASSPHRASE_VAR
             );
         }
     }

@@ -3,25 +3,15 @@
 #![forbid(unsafe_code)]
 
 pub mod accounts;
-pub mod agency_pages;
-pub mod api;
-pub mod auth;
-pub mod card;
+pub mod agencies;
+pub mod app;
 pub mod control;
-pub mod error;
-pub mod extract;
-pub mod guard;
-pub mod i18n;
-pub mod keys;
-pub mod openapi;
-pub mod pages;
-pub mod permit_pages;
+pub mod http;
 pub mod permits;
 pub mod port;
-pub mod port_pages;
-pub mod screening;
-pub mod state;
-pub mod watch;
+pub mod statistics;
+pub mod watchlist;
+pub mod web;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -35,8 +25,8 @@ use axum::routing::{get, post};
 use store::Store;
 use tokio::net::TcpListener;
 
-pub use state::{App, Clock, Inner};
-use watch::Watchlist;
+use crate::watchlist::index::Watchlist;
+pub use app::{App, Clock, Inner};
 
 /// How many days a device's token works unless told otherwise: a year, so that a token
 /// copied off a gate stops by itself; `device token` gives a fresh one before then.
@@ -77,8 +67,8 @@ pub async fn build<S: Store>(store: S, options: &Options, clock: Clock) -> store
         watch: RwLock::new(watch),
         screening: tokio::sync::Notify::new(),
         checkpoints,
-        throttle: auth::Throttle::default(),
-        registrations: auth::Quota::default(),
+        throttle: crate::accounts::credentials::Throttle::default(),
+        registrations: crate::accounts::credentials::Quota::default(),
         permit_keys: RwLock::default(),
         clock,
         secure_cookies: options.secure_cookies,
@@ -96,7 +86,10 @@ pub async fn build<S: Store>(store: S, options: &Options, clock: Clock) -> store
 
 /// Group commit: whatever records are waiting go in one transaction, so that requests do not
 /// queue one by one behind the chain's head row.
-async fn audit_writer<S: Store>(store: S, mut rx: tokio::sync::mpsc::Receiver<state::AuditJob>) {
+async fn audit_writer<S: Store>(
+    store: S,
+    mut rx: tokio::sync::mpsc::Receiver<crate::app::AuditJob>,
+) {
     let mut jobs = Vec::with_capacity(256);
     while rx.recv_many(&mut jobs, 256).await > 0 {
         let events: Vec<_> = jobs.iter().map(|(e, at, _)| (e.clone(), *at)).collect();
@@ -117,120 +110,166 @@ pub fn system_clock() -> Clock {
     Arc::new(time::OffsetDateTime::now_utc)
 }
 
-/// The API's routes, each added with its description (`openapi::ApiRouter`).
+/// The API's routes, each added with its description (`crate::http::openapi::ApiRouter`).
 pub fn api<S: Store>() -> (Router<App<S>>, utoipa::openapi::OpenApi) {
-    use openapi::ApiRouter;
-    let upload =
-        |m: axum::routing::MethodRouter<App<S>>| m.layer(DefaultBodyLimit::max(port::UPLOAD_LIMIT));
+    use crate::http::openapi::ApiRouter;
+    let upload = |m: axum::routing::MethodRouter<App<S>>| {
+        m.layer(DefaultBodyLimit::max(crate::port::service::UPLOAD_LIMIT))
+    };
     ApiRouter::default()
-        .op::<api::__path_token, _, _>(api::token::<S>)
-        .op::<api::__path_me, _, _>(api::me)
-        .op::<api::__path_checkpoints, _, _>(api::checkpoints::<S>)
-        .op::<api::__path_check, _, _>(api::check::<S>)
-        .op::<api::__path_record, _, _>(api::record::<S>)
-        .op::<api::__path_record_batch, _, _>(api::record_batch::<S>)
-        .op::<api::__path_history, _, _>(api::history::<S>)
-        .op::<api::__path_watch_create, _, _>(api::watch_create::<S>)
-        .op::<api::__path_watch_get, _, _>(api::watch_get::<S>)
-        .op::<api::__path_watch_update, _, _>(api::watch_update::<S>)
-        .op::<api::__path_watch_delete, _, _>(api::watch_delete::<S>)
-        .op::<api::__path_alerts, _, _>(api::alerts::<S>)
-        .op::<api::__path_alert_confirm, _, _>(api::alert_confirm::<S>)
-        .op::<api::__path_alert_dismiss, _, _>(api::alert_dismiss::<S>)
-        .op::<api::__path_devices, _, _>(api::devices::<S>)
-        .op::<api::__path_device_add, _, _>(api::device_add::<S>)
-        .op::<api::__path_device_revoke, _, _>(api::device_revoke::<S>)
-        .op::<api::__path_user_disable, _, _>(api::user_disable::<S>)
-        .op::<api::__path_openapi, _, _>(api::openapi)
-        .op::<port::__path_procedures, _, _>(port::procedures::<S>)
-        .op::<port::__path_register, _, _>(port::register::<S>)
-        .op::<port::__path_agency, _, _>(port::agency::<S>)
-        .op::<port::__path_add_staff, _, _>(port::add_staff::<S>)
-        .op::<port::__path_close, _, _>(port::close::<S>)
-        .op::<port::__path_create, _, _>(port::create::<S>)
-        .op::<port::__path_list, _, _>(port::list::<S>)
-        .op::<port::__path_get_one, _, _>(port::get_one::<S>)
-        .op::<port::__path_decide, _, _>(port::decide::<S>)
-        .op::<port::__path_submit, _, _>(port::submit::<S>)
-        .op::<port::__path_cancel, _, _>(port::cancel::<S>)
-        .op_with::<port::__path_upload_crew, _, _>(port::upload_crew::<S>, upload)
-        .op_with::<port::__path_upload_passengers, _, _>(port::upload_passengers::<S>, upload)
-        .op::<port::__path_stats, _, _>(port::stats::<S>)
-        .op::<permits::__path_create, _, _>(permits::create::<S>)
-        .op::<permits::__path_list, _, _>(permits::list::<S>)
-        .op::<permits::__path_verify, _, _>(permits::verify::<S>)
-        .op::<permits::__path_get_one, _, _>(permits::get_one::<S>)
-        .op::<permits::__path_barcode, _, _>(permits::barcode::<S>)
-        .op::<permits::__path_revoke, _, _>(permits::revoke::<S>)
-        .op::<permits::__path_card, _, _>(permits::card::<S>)
-        .op::<permits::__path_dossier_cards, _, _>(permits::dossier_cards::<S>)
-        .op::<permits::__path_from_dossier, _, _>(permits::from_dossier::<S>)
+        .op::<crate::accounts::api::__path_token, _, _>(crate::accounts::api::token::<S>)
+        .op::<crate::accounts::api::__path_me, _, _>(crate::accounts::api::me)
+        .op::<crate::control::api::__path_checkpoints, _, _>(crate::control::api::checkpoints::<S>)
+        .op::<crate::control::api::__path_check, _, _>(crate::control::api::check::<S>)
+        .op::<crate::control::api::__path_record, _, _>(crate::control::api::record::<S>)
+        .op::<crate::control::api::__path_record_batch, _, _>(
+            crate::control::api::record_batch::<S>,
+        )
+        .op::<crate::control::api::__path_history, _, _>(crate::control::api::history::<S>)
+        .op::<crate::watchlist::api::__path_watch_create, _, _>(
+            crate::watchlist::api::watch_create::<S>,
+        )
+        .op::<crate::watchlist::api::__path_watch_get, _, _>(crate::watchlist::api::watch_get::<S>)
+        .op::<crate::watchlist::api::__path_watch_update, _, _>(
+            crate::watchlist::api::watch_update::<S>,
+        )
+        .op::<crate::watchlist::api::__path_watch_delete, _, _>(
+            crate::watchlist::api::watch_delete::<S>,
+        )
+        .op::<crate::watchlist::api::__path_alerts, _, _>(crate::watchlist::api::alerts::<S>)
+        .op::<crate::watchlist::api::__path_alert_confirm, _, _>(
+            crate::watchlist::api::alert_confirm::<S>,
+        )
+        .op::<crate::watchlist::api::__path_alert_dismiss, _, _>(
+            crate::watchlist::api::alert_dismiss::<S>,
+        )
+        .op::<crate::accounts::api::__path_devices, _, _>(crate::accounts::api::devices::<S>)
+        .op::<crate::accounts::api::__path_device_add, _, _>(crate::accounts::api::device_add::<S>)
+        .op::<crate::accounts::api::__path_device_revoke, _, _>(
+            crate::accounts::api::device_revoke::<S>,
+        )
+        .op::<crate::accounts::api::__path_user_disable, _, _>(
+            crate::accounts::api::user_disable::<S>,
+        )
+        .op::<crate::http::openapi::__path_openapi, _, _>(crate::http::openapi::openapi)
+        .op::<crate::port::api::__path_procedures, _, _>(crate::port::api::procedures::<S>)
+        .op::<crate::agencies::api::__path_register, _, _>(crate::agencies::api::register::<S>)
+        .op::<crate::agencies::api::__path_agency, _, _>(crate::agencies::api::agency::<S>)
+        .op::<crate::agencies::api::__path_add_staff, _, _>(crate::agencies::api::add_staff::<S>)
+        .op::<crate::agencies::api::__path_close, _, _>(crate::agencies::api::close::<S>)
+        .op::<crate::port::api::__path_create, _, _>(crate::port::api::create::<S>)
+        .op::<crate::port::api::__path_list, _, _>(crate::port::api::list::<S>)
+        .op::<crate::port::api::__path_get_one, _, _>(crate::port::api::get_one::<S>)
+        .op::<crate::port::api::__path_decide, _, _>(crate::port::api::decide::<S>)
+        .op::<crate::port::api::__path_submit, _, _>(crate::port::api::submit::<S>)
+        .op::<crate::port::api::__path_cancel, _, _>(crate::port::api::cancel::<S>)
+        .op_with::<crate::port::api::__path_upload_crew, _, _>(
+            crate::port::api::upload_crew::<S>,
+            upload,
+        )
+        .op_with::<crate::port::api::__path_upload_passengers, _, _>(
+            crate::port::api::upload_passengers::<S>,
+            upload,
+        )
+        .op::<crate::statistics::api::__path_stats, _, _>(crate::statistics::api::stats::<S>)
+        .op::<crate::permits::api::__path_create, _, _>(crate::permits::api::create::<S>)
+        .op::<crate::permits::api::__path_list, _, _>(crate::permits::api::list::<S>)
+        .op::<crate::permits::api::__path_verify, _, _>(crate::permits::api::verify::<S>)
+        .op::<crate::permits::api::__path_get_one, _, _>(crate::permits::api::get_one::<S>)
+        .op::<crate::permits::api::__path_barcode, _, _>(crate::permits::api::barcode::<S>)
+        .op::<crate::permits::api::__path_revoke, _, _>(crate::permits::api::revoke::<S>)
+        .op::<crate::permits::api::__path_card, _, _>(crate::permits::api::card::<S>)
+        .op::<crate::permits::api::__path_dossier_cards, _, _>(
+            crate::permits::api::dossier_cards::<S>,
+        )
+        .op::<crate::permits::api::__path_from_dossier, _, _>(
+            crate::permits::api::from_dossier::<S>,
+        )
         .finish()
 }
 
 pub fn router<S: Store>(app: App<S>) -> Router {
     let (api, doc) = api::<S>();
-    openapi::publish(&doc);
-    let api = api.fallback(api::not_found).layer(axum::middleware::from_fn(guard::api_errors));
+    http::openapi::publish(&doc);
+    let api = api
+        .fallback(crate::http::not_found)
+        .layer(axum::middleware::from_fn(crate::http::guard::api_errors));
     let docs: Router<App<S>> = utoipa_swagger_ui::SwaggerUi::new("/api/docs")
         .config(utoipa_swagger_ui::Config::new(["/api/v1/openapi.json"]))
         .into();
     let router = Router::new()
         .route("/healthz", get(|| async { "ok" }))
-        .route("/", get(pages::root::<S>))
-        .route("/login", get(pages::login_form).post(pages::login::<S>))
-        .route("/logout", post(pages::logout::<S>))
-        .route("/lang/{lang}", get(pages::set_lang))
-        .route("/account", get(pages::account))
-        .route("/desk", get(pages::desk))
-        .route("/desk/check", post(pages::desk_check::<S>))
-        .route("/desk/record", post(pages::desk_record::<S>))
-        .route("/history", get(pages::history::<S>))
-        .route("/watchlist", get(pages::watchlist::<S>).post(pages::watchlist_add::<S>))
-        .route("/alerts", get(pages::alerts::<S>))
-        .route("/alerts/{id}/{verb}", post(pages::alert_decide::<S>))
-        .route("/board", get(pages::board::<S>))
-        .route("/procedures", get(port_pages::procedures::<S>))
-        .route("/dossiers", get(port_pages::dossiers::<S>))
+        .route("/", get(crate::accounts::pages::root::<S>))
+        .route(
+            "/login",
+            get(crate::accounts::pages::login_form).post(crate::accounts::pages::login::<S>),
+        )
+        .route("/logout", post(crate::accounts::pages::logout::<S>))
+        .route("/lang/{lang}", get(crate::accounts::pages::set_lang))
+        .route("/account", get(crate::accounts::pages::account))
+        .route("/desk", get(crate::control::pages::desk))
+        .route("/desk/check", post(crate::control::pages::desk_check::<S>))
+        .route("/desk/record", post(crate::control::pages::desk_record::<S>))
+        .route("/history", get(crate::control::pages::history::<S>))
+        .route(
+            "/watchlist",
+            get(crate::watchlist::pages::watchlist::<S>)
+                .post(crate::watchlist::pages::watchlist_add::<S>),
+        )
+        .route("/alerts", get(crate::watchlist::pages::alerts::<S>))
+        .route("/alerts/{id}/{verb}", post(crate::watchlist::pages::alert_decide::<S>))
+        .route("/board", get(crate::control::pages::board::<S>))
+        .route("/procedures", get(crate::port::pages::procedures::<S>))
+        .route("/dossiers", get(crate::port::pages::dossiers::<S>))
         .route(
             "/dossiers/new",
-            get(port_pages::new_form::<S>)
-                .post(port_pages::new_submit::<S>)
-                .layer(DefaultBodyLimit::max(port::UPLOAD_LIMIT * 2)),
+            get(crate::port::pages::new_form::<S>)
+                .post(crate::port::pages::new_submit::<S>)
+                .layer(DefaultBodyLimit::max(crate::port::service::UPLOAD_LIMIT * 2)),
         )
-        .route("/dossiers/{id}", get(port_pages::dossier::<S>))
-        .route("/dossiers/{id}/step", post(port_pages::step::<S>))
-        .route("/dossiers/{id}/crew/edit", post(port_pages::crew_edit::<S>))
+        .route("/dossiers/{id}", get(crate::port::pages::dossier::<S>))
+        .route("/dossiers/{id}/step", post(crate::port::pages::step::<S>))
+        .route("/dossiers/{id}/crew/edit", post(crate::port::pages::crew_edit::<S>))
         .route(
             "/dossiers/{id}/crew",
-            post(port_pages::upload_crew::<S>).layer(DefaultBodyLimit::max(port::UPLOAD_LIMIT)),
+            post(crate::port::pages::upload_crew::<S>)
+                .layer(DefaultBodyLimit::max(crate::port::service::UPLOAD_LIMIT)),
         )
         .route(
             "/dossiers/{id}/passengers",
-            post(port_pages::upload_passengers::<S>)
-                .layer(DefaultBodyLimit::max(port::UPLOAD_LIMIT)),
+            post(crate::port::pages::upload_passengers::<S>)
+                .layer(DefaultBodyLimit::max(crate::port::service::UPLOAD_LIMIT)),
         )
-        .route("/register", get(agency_pages::register_form).post(agency_pages::register::<S>))
-        .route("/agency", get(agency_pages::agency::<S>))
-        .route("/agency/staff", post(agency_pages::add_staff::<S>))
-        .route("/agency/close", post(agency_pages::close::<S>))
-        .route("/stats", get(agency_pages::stats::<S>))
-        .route("/scan", get(permit_pages::scan_form::<S>).post(permit_pages::scan::<S>))
+        .route(
+            "/register",
+            get(crate::agencies::pages::register_form).post(crate::agencies::pages::register::<S>),
+        )
+        .route("/agency", get(crate::agencies::pages::agency::<S>))
+        .route("/agency/staff", post(crate::agencies::pages::add_staff::<S>))
+        .route("/agency/close", post(crate::agencies::pages::close::<S>))
+        .route("/stats", get(crate::statistics::pages::stats::<S>))
+        .route(
+            "/scan",
+            get(crate::permits::pages::scan_form::<S>).post(crate::permits::pages::scan::<S>),
+        )
         .route(
             "/scan/frame",
-            post(permit_pages::frame).layer(DefaultBodyLimit::max(8 * 1024 * 1024)),
+            post(crate::permits::pages::frame).layer(DefaultBodyLimit::max(8 * 1024 * 1024)),
         )
-        .route("/permits", get(permit_pages::list::<S>).post(permit_pages::issue::<S>))
-        .route("/permits/{id}", get(permit_pages::one::<S>))
-        .route("/permits/{id}/revoke", post(permit_pages::revoke::<S>))
-        .route("/dossiers/{id}/shore-passes", post(permit_pages::shore_passes::<S>))
-        .route("/static/app.css", get(pages::css))
-        .route("/static/app.js", get(pages::js))
+        .route(
+            "/permits",
+            get(crate::permits::pages::list::<S>).post(crate::permits::pages::issue::<S>),
+        )
+        .route("/permits/{id}", get(crate::permits::pages::one::<S>))
+        .route("/permits/{id}/revoke", post(crate::permits::pages::revoke::<S>))
+        .route("/dossiers/{id}/shore-passes", post(crate::permits::pages::shore_passes::<S>))
+        .route("/static/app.css", get(crate::web::css))
+        .route("/static/app.js", get(crate::web::js))
         .merge(docs)
         .fallback(|| async { StatusCode::NOT_FOUND })
-        .layer(axum::middleware::from_fn(guard::page_errors))
+        .layer(axum::middleware::from_fn(crate::http::guard::page_errors))
         .nest("/api/v1", api);
-    guard::harden(router).with_state(app)
+    crate::http::guard::harden(router).with_state(app)
 }
 
 /// Applies, every `every`, the watchlist changes made since the index was last brought up to
@@ -287,6 +326,6 @@ pub async fn serve<S: Store>(
     options: &Options,
 ) -> std::io::Result<()> {
     follow_watchlist(app.clone(), options.follow_every);
-    screening::follow(app.clone(), options.follow_every);
+    crate::control::screening::follow(app.clone(), options.follow_every);
     axum::serve(listener, router(app).into_make_service_with_connect_info::<SocketAddr>()).await
 }

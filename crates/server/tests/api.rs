@@ -12,7 +12,7 @@ use axum::http::{Request, StatusCode};
 use domain::{CheckpointCode, Role, Username};
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
-use server::auth::{Password, hash_password};
+use server::accounts::credentials::{Password, hash_password};
 use store::{NewUser, PgStore, SqliteStore, Store};
 use time::OffsetDateTime;
 use time::macros::datetime;
@@ -1056,7 +1056,7 @@ async fn permits_are_issued_scanned_and_revoked<S: Store>(t: TestApp<S>) {
     assert_eq!(body["error"]["code"], "keys_not_open");
     let pass =
         Arc::new(seal::locked::Passphrase::new("test passphrase, long enough".into()).unwrap());
-    server::keys::init(&t.app.store, &pass, NOW).await.unwrap();
+    server::permits::keys::init(&t.app.store, &pass, NOW).await.unwrap();
     assert!(t.app.open_keys(&pass).await.unwrap());
 
     let (status, body) =
@@ -1177,7 +1177,7 @@ async fn permits_are_issued_scanned_and_revoked<S: Store>(t: TestApp<S>) {
     assert_eq!(status, StatusCode::CONFLICT);
     // An offline verifier with the exported store agrees.
     let dir = tempfile::tempdir().unwrap();
-    server::keys::export(&t.app.store, dir.path()).await.unwrap();
+    server::permits::keys::export(&t.app.store, dir.path()).await.unwrap();
     let offline = seal::TrustStore::load(dir.path()).unwrap();
     let v = seal::profile::verify_permit(&offline, &bytes, NOW);
     assert_eq!(v.verdict.reason, Some(seal::Reason::Revoked));
@@ -1186,7 +1186,7 @@ async fn permits_are_issued_scanned_and_revoked<S: Store>(t: TestApp<S>) {
     let (_, second) =
         t.call("POST", "/api/v1/permits", Some(&commander), Some(embarkation("TRAN"))).await;
     let hp = domain::CheckpointCode::parse("CANG-HAI-PHONG").unwrap();
-    let reference = server::keys::rotate(&t.app.store, &pass, &hp, NOW).await.unwrap();
+    let reference = server::permits::keys::rotate(&t.app.store, &pass, &hp, NOW).await.unwrap();
     assert!(t.app.open_keys(&pass).await.unwrap());
     let (_, third) =
         t.call("POST", "/api/v1/permits", Some(&commander), Some(embarkation("PHAM"))).await;
@@ -1205,7 +1205,7 @@ async fn a_crew_gets_its_shore_passes_from_the_approved_dossier<S: Store>(t: Tes
     let commander = t.token("commander.hp").await;
     let pass =
         Arc::new(seal::locked::Passphrase::new("test passphrase, long enough".into()).unwrap());
-    server::keys::init(&t.app.store, &pass, NOW).await.unwrap();
+    server::permits::keys::init(&t.app.store, &pass, NOW).await.unwrap();
     assert!(t.app.open_keys(&pass).await.unwrap());
     let mut local = seafarer("NGUYEN", "Bosun", 1);
     local["nationality"] = json!("VNM");

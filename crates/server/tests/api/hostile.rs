@@ -226,7 +226,7 @@ async fn hostile_values_are_refused_and_what_is_stored_reads_back<S: Store>(t: T
     assert_eq!(status, StatusCode::CREATED);
     let pass =
         Arc::new(seal::locked::Passphrase::new("test passphrase, long enough".into()).unwrap());
-    server::keys::init(&t.app.store, &pass, NOW).await.unwrap();
+    server::permits::keys::init(&t.app.store, &pass, NOW).await.unwrap();
     assert!(t.app.open_keys(&pass).await.unwrap());
     let mut tokens = std::collections::HashMap::new();
     for who in ["officer.mc", "analyst", "agent.vosco", "commander.hp"] {

@@ -83,15 +83,15 @@ async fn every_route_answers_every_caller_by_the_table<S: Store>(t: TestApp<S>) 
     let agency = v["id"].as_i64().unwrap().to_string();
     let pass =
         Arc::new(seal::locked::Passphrase::new("test passphrase, long enough".into()).unwrap());
-    server::keys::init(&t.app.store, &pass, NOW).await.unwrap();
+    server::permits::keys::init(&t.app.store, &pass, NOW).await.unwrap();
     assert!(t.app.open_keys(&pass).await.unwrap());
     let mut tokens = std::collections::HashMap::new();
     for who in WHO.iter().filter(|w| !matches!(**w, "anonymous" | "device.mc")) {
         tokens.insert(*who, t.token(who).await);
     }
-    let (_, gate, _) = server::accounts::add_device(
+    let (_, gate, _) = server::accounts::service::add_device(
         &t.app.store,
-        &server::accounts::Acting::system(),
+        &server::accounts::service::Acting::system(),
         &CheckpointCode::parse("MONG-CAI").unwrap(),
         "gate",
         time::Duration::days(30),

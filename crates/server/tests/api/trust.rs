@@ -250,7 +250,7 @@ async fn a_failed_page_action_reads_as_a_page() {
 /// and the connection is answered, not dropped.
 #[tokio::test]
 async fn a_panic_answers_the_opaque_json_500() {
-    let router: Router = server::guard::harden(Router::new().route(
+    let router: Router = server::http::guard::harden(Router::new().route(
         "/boom",
         axum::routing::get(|| async {
             let v: Vec<&'static str> = Vec::new();
@@ -391,8 +391,8 @@ async fn a_client_decision_never_weakens_the_platforms<S: Store>(t: TestApp<S>) 
         (Some("clear"), Some(false)),
         "{v}"
     );
-    assert_eq!(server::screening::run(&t.app).await.unwrap(), 1);
-    assert_eq!(server::screening::run(&t.app).await.unwrap(), 0, "each is screened once");
+    assert_eq!(server::control::screening::run(&t.app).await.unwrap(), 1);
+    assert_eq!(server::control::screening::run(&t.app).await.unwrap(), 0, "each is screened once");
     let (_, v) = t
         .call(
             "GET",

@@ -1,0 +1,229 @@
+//! Accounts and devices as an administrator manages them, from the API or the command line:
+//! one copy of each action, with its audit record; and signing in, with the throttle.
+
+use crate::accounts::credentials::Password;
+use crate::accounts::credentials::Secret;
+use crate::accounts::credentials::dummy_hash;
+use crate::accounts::credentials::verify_password;
+use crate::app::App;
+use crate::http::error::ApiError;
+use crate::http::error::ApiResult;
+use axum::http::StatusCode;
+use domain::CheckpointCode;
+use std::time::Instant;
+use store::AuditAction;
+use store::AuditEvent;
+use store::NewToken;
+use store::Store;
+use store::StoreError;
+use store::TokenKind;
+use store::TokenOwner;
+use time::Duration;
+use time::OffsetDateTime;
+
+/// Checks a user's password, with the throttle; the user's record on success.
+pub async fn sign_in<S: Store>(
+    app: &App<S>,
+    username: &str,
+    password: &Password,
+    ip: Option<std::net::IpAddr>,
+) -> ApiResult<store::UserRecord> {
+    // Whatever was typed goes into the throttle and the audit trail: bounded.
+    let name: String = username.trim().to_lowercase().chars().take(64).collect();
+    if let Some(wait) = app.throttle.blocked(&name, ip, Instant::now()) {
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_attempts",
+            format!("too many failed sign-ins: try again in {} s", wait.as_secs().max(1)),
+        ));
+    }
+    let user = app.store.user_by_name(&name).await?;
+    let hash = user.as_ref().map_or(dummy_hash(), |u| u.password_hash.as_str()).to_string();
+    let pw = Password::new(password.expose().to_string());
+    let ok = tokio::task::spawn_blocking(move || verify_password(&pw, &hash))
+        .await
+        .map_err(|e| ApiError::internal(&e))?;
+    let event = |action: AuditAction| store::AuditEvent {
+        actor: format!("user:{name}"),
+        ip: ip.map(|i| i.to_string()),
+        action,
+        subject: format!("user:{name}"),
+        detail: "{}".into(),
+    };
+    match user {
+        Some(u) if ok => {
+            app.throttle.succeeded(&name, ip, Instant::now());
+            app.audit(event(AuditAction::SignIn)).await?;
+            Ok(u)
+        }
+        _ => {
+            app.throttle.failed(&name, ip, Instant::now());
+            app.audit(event(AuditAction::SignInFailed)).await?;
+            Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "bad_credentials",
+                "wrong user name or password",
+            ))
+        }
+    }
+}
+
+/// Who acts, as the audit trail names them (`system` for the command line).
+#[derive(Debug, Clone)]
+pub struct Acting {
+    pub actor: String,
+    pub ip: Option<String>,
+}
+
+impl Acting {
+    pub fn system() -> Self {
+        Acting { actor: "system".into(), ip: None }
+    }
+
+    fn event(&self, action: AuditAction, subject: String, detail: serde_json::Value) -> AuditEvent {
+        AuditEvent {
+            actor: self.actor.clone(),
+            ip: self.ip.clone(),
+            action,
+            subject,
+            detail: detail.to_string(),
+        }
+    }
+}
+
+/// The days a device's token may work: at most two years.
+pub fn token_days(days: i64) -> Result<Duration, domain::InvalidValue> {
+    if (1..=730).contains(&days) {
+        Ok(Duration::days(days))
+    } else {
+        Err(domain::InvalidValue::new("days", "a device's token works 1 to 730 days"))
+    }
+}
+
+/// A device's name: 1 to 100 printable characters.
+pub fn device_name(name: &str) -> Result<String, domain::InvalidValue> {
+    let n = domain::bounds::clean_line("name", name, 100)?;
+    if n.is_empty() {
+        return Err(domain::InvalidValue::new("name", "a device has a name"));
+    }
+    Ok(n)
+}
+
+/// Adds an account (the command line's `user add`; agencies add theirs through `port`).
+pub async fn add_user<S: Store>(
+    store: &S,
+    by: &Acting,
+    user: &store::NewUser,
+    now: OffsetDateTime,
+) -> Result<i64, StoreError> {
+    let id = store.add_user(user, now).await?;
+    let detail = serde_json::json!({
+        "role": user.role,
+        "checkpoint": user.checkpoint,
+        "agency": user.agency,
+    });
+    store
+        .append_audit(
+            &by.event(AuditAction::UserAdd, format!("user:{}", user.username), detail),
+            now,
+        )
+        .await?;
+    Ok(id)
+}
+
+/// A new token for a device, shown once, stored as its digest.
+async fn device_token<S: Store>(
+    store: &S,
+    id: i64,
+    expires_at: OffsetDateTime,
+    now: OffsetDateTime,
+) -> Result<Secret, StoreError> {
+    let secret = Secret::generate();
+    let token = NewToken {
+        hash: secret.digest(),
+        kind: TokenKind::Device,
+        owner: TokenOwner::Device(id),
+        csrf: None,
+        expires_at: Some(expires_at),
+    };
+    store.put_token(&token, now).await?;
+    Ok(secret)
+}
+
+/// Registers a device at a checkpoint with a token that works for `days`.
+pub async fn add_device<S: Store>(
+    store: &S,
+    by: &Acting,
+    checkpoint: &CheckpointCode,
+    name: &str,
+    days: Duration,
+    now: OffsetDateTime,
+) -> Result<(i64, Secret, OffsetDateTime), StoreError> {
+    let id = store.add_device(checkpoint, name, now).await?;
+    let expires_at = now + days;
+    let secret = device_token(store, id, expires_at, now).await?;
+    let detail = serde_json::json!({"checkpoint": checkpoint, "name": name});
+    store
+        .append_audit(&by.event(AuditAction::DeviceAdd, format!("device:{id}"), detail), now)
+        .await?;
+    Ok((id, secret, expires_at))
+}
+
+/// A fresh token for a device in service; the old ones work until they expire.
+pub async fn renew_device<S: Store>(
+    store: &S,
+    by: &Acting,
+    id: i64,
+    days: Duration,
+    now: OffsetDateTime,
+) -> Result<(Secret, OffsetDateTime), StoreError> {
+    match store.devices().await?.iter().find(|d| d.id == id) {
+        Some(d) if d.revoked_at.is_none() => {}
+        _ => return Err(StoreError::NotFound(format!("device {id} in service"))),
+    }
+    let expires_at = now + days;
+    let secret = device_token(store, id, expires_at, now).await?;
+    store
+        .append_audit(
+            &by.event(AuditAction::DeviceToken, format!("device:{id}"), serde_json::json!({})),
+            now,
+        )
+        .await?;
+    Ok((secret, expires_at))
+}
+
+/// Revokes a device: its tokens stop working at once.
+pub async fn revoke_device<S: Store>(
+    store: &S,
+    by: &Acting,
+    id: i64,
+    now: OffsetDateTime,
+) -> Result<(), StoreError> {
+    if !store.revoke_device(id, now).await? {
+        return Err(StoreError::NotFound(format!("device {id} in service")));
+    }
+    store
+        .append_audit(
+            &by.event(AuditAction::DeviceRevoke, format!("device:{id}"), serde_json::json!({})),
+            now,
+        )
+        .await
+}
+
+/// Disables an account: no sign-in, and its sessions and tokens stop at once.
+pub async fn disable_user<S: Store>(
+    store: &S,
+    by: &Acting,
+    username: &domain::Username,
+    now: OffsetDateTime,
+) -> Result<(), StoreError> {
+    if !store.disable_user(username.as_str(), now).await? {
+        return Err(StoreError::NotFound(format!("enabled account {username}")));
+    }
+    store
+        .append_audit(
+            &by.event(AuditAction::UserDisable, format!("user:{username}"), serde_json::json!({})),
+            now,
+        )
+        .await
+}

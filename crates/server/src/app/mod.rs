@@ -1,0 +1,110 @@
+//! What every request can reach: the store, the watchlist in memory, the checkpoints, the
+//! sign-in throttle and the clock.
+
+use crate::accounts::credentials::Quota;
+use crate::accounts::credentials::Throttle;
+use crate::watchlist::index::Watchlist;
+use domain::Checkpoint;
+use domain::CheckpointCode;
+pub use domain::bounds::VIETNAM;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::RwLock;
+use time::Date;
+use time::OffsetDateTime;
+
+pub type Clock = Arc<dyn Fn() -> OffsetDateTime + Send + Sync>;
+
+/// One audit record on its way, and where to say it is stored.
+pub type AuditJob = (store::AuditEvent, OffsetDateTime, tokio::sync::oneshot::Sender<bool>);
+
+pub struct Inner<S> {
+    pub store: S,
+    /// Audit records are written by one task, many to a transaction (see `audit_writer`).
+    pub audit_tx: tokio::sync::mpsc::Sender<AuditJob>,
+    pub watch: RwLock<Watchlist>,
+    /// Woken when crossings were stored for the background screening (the control's background screening).
+    pub screening: tokio::sync::Notify,
+    pub checkpoints: HashMap<CheckpointCode, Checkpoint>,
+    pub throttle: Throttle,
+    /// Agencies registered per address.
+    pub registrations: Quota,
+    pub clock: Clock,
+    /// Cookies marked `Secure` (behind TLS); off for a plain-HTTP demo on localhost.
+    pub secure_cookies: bool,
+    /// The procedure catalogue, with the deadlines this server was given.
+    pub procedures: Vec<domain::port::Procedure>,
+    /// The permits' signing keys and trust store, once opened (`App::open_keys`).
+    pub permit_keys: RwLock<crate::permits::keys::PermitKeys>,
+}
+
+pub struct App<S>(pub Arc<Inner<S>>);
+
+impl<S> std::fmt::Debug for Inner<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Inner")
+            .field("checkpoints", &self.checkpoints.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S> std::fmt::Debug for App<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl<S> Clone for App<S> {
+    fn clone(&self) -> Self {
+        App(self.0.clone())
+    }
+}
+
+impl<S> std::ops::Deref for App<S> {
+    type Target = Inner<S>;
+    fn deref(&self) -> &Inner<S> {
+        &self.0
+    }
+}
+
+impl<S> Inner<S> {
+    pub fn now(&self) -> OffsetDateTime {
+        (self.clock)()
+    }
+
+    /// Today at the border: the date in Việt Nam.
+    pub fn today(&self) -> Date {
+        domain::bounds::vietnam_date(self.now())
+    }
+
+    /// Stores an audit record; returns once it is committed, so that nothing is answered whose
+    /// audit record could still be lost.
+    pub async fn audit(
+        &self,
+        event: store::AuditEvent,
+    ) -> Result<(), crate::http::error::ApiError> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let failed = || {
+            crate::http::error::ApiError::internal(&std::io::Error::other(
+                "the audit trail could not be written",
+            ))
+        };
+        self.audit_tx.send((event, self.now(), tx)).await.map_err(|_| failed())?;
+        match rx.await {
+            Ok(true) => Ok(()),
+            _ => Err(failed()),
+        }
+    }
+
+    pub fn procedure(&self, code: domain::port::ProcedureCode) -> Option<&domain::port::Procedure> {
+        self.procedures.iter().find(|p| p.code == code)
+    }
+
+    pub fn watchlist(&self) -> std::sync::RwLockReadGuard<'_, Watchlist> {
+        self.watch.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn watchlist_mut(&self) -> std::sync::RwLockWriteGuard<'_, Watchlist> {
+        self.watch.write().unwrap_or_else(|e| e.into_inner())
+    }
+}

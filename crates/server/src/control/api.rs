@@ -1,0 +1,219 @@
+//! The control API: checks, crossings one by one and in batches, histories, checkpoints.
+
+use crate::app::App;
+use crate::control::service::CrossingRequest;
+use crate::control::service::DocumentRequest;
+use crate::control::service::HistoryQuery;
+use crate::control::service::ItemResult;
+use crate::control::service::Outcome;
+use crate::control::service::find_history;
+use crate::control::service::read_document;
+use crate::control::service::record_many;
+use crate::http::error::ApiError;
+use crate::http::error::ApiResult;
+use crate::http::extract::Authed;
+use crate::http::json_body;
+use axum::Json;
+use axum::extract::Query;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::response::Response;
+use domain::CheckpointCode;
+use domain::Direction;
+use serde::Deserialize;
+use serde::Serialize;
+use serde_json::Value;
+use store::Store;
+use utoipa::ToSchema;
+
+/// The most crossings one batch may carry.
+pub const BATCH_LIMIT: usize = 1_000;
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CheckRequest {
+    #[schema(value_type = domain::CheckpointCode)]
+    checkpoint: String,
+    #[schema(value_type = domain::Direction)]
+    direction: String,
+    #[schema(value_type = DocumentRequest)]
+    document: Value,
+}
+
+/// Checks a traveller: the rules, the watchlist, the recent crossings. Nothing is recorded
+/// but the audit record.
+#[utoipa::path(post, path = "/control/check", tag = "control",
+    request_body = CheckRequest,
+    responses((status = 200, body = Outcome)))]
+pub async fn check<S: Store>(
+    State(app): State<App<S>>,
+    who: Authed,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<Outcome>> {
+    let req: CheckRequest = json_body(&body)?;
+    let checkpoint = CheckpointCode::parse(&req.checkpoint)?;
+    let direction = Direction::parse(&req.direction)?;
+    let right = who.actor.act_at(&checkpoint)?;
+    let reading = read_document(&req.document, app.today())?;
+    let outcome = crate::control::service::check(&app, &right, direction, &reading).await?;
+    app.audit(outcome.audit(&who, &checkpoint, direction)).await?;
+    Ok(Json(outcome))
+}
+
+/// Records one crossing (201, or 200 for a retry of the same id and body).
+#[utoipa::path(post, path = "/crossings", tag = "control",
+    request_body = CrossingRequest,
+    responses((status = 201, body = store::CrossingRecord),
+              (status = 200, description = "a retry", body = store::CrossingRecord)))]
+pub async fn record<S: Store>(
+    State(app): State<App<S>>,
+    who: Authed,
+    body: axum::body::Bytes,
+) -> ApiResult<Response> {
+    let raw: Value = json_body(&body)?;
+    let mut results = record_many(&app, &who, std::slice::from_ref(&raw), false).await;
+    match results.pop() {
+        Some(ItemResult::Stored { created, record }) => {
+            let status = if created { StatusCode::CREATED } else { StatusCode::OK };
+            Ok((status, Json(record)).into_response())
+        }
+        Some(ItemResult::Failed(e)) => Err(e),
+        None => Err(ApiError::internal(&std::io::Error::other("no result for the crossing"))),
+    }
+}
+
+/// Up to a thousand crossings, or `{"crossings": [...]}`.
+#[derive(Debug, ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)] // Describes what `record_batch` reads.
+pub enum BatchRequest {
+    List(Vec<CrossingRequest>),
+    Wrapped(BatchWrapped),
+}
+
+#[derive(Debug, ToSchema)]
+#[allow(dead_code)]
+pub struct BatchWrapped {
+    crossings: Vec<CrossingRequest>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BatchResponse {
+    /// One answer per crossing sent, in order.
+    pub results: Vec<BatchItem>,
+}
+
+/// A crossing's own answer: its status, and its record or its error.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BatchItem {
+    pub status: u16,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub record: Option<store::CrossingRecord>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<crate::http::openapi::ErrorDetail>,
+}
+
+/// Records crossings in one batch, each answering on its own.
+#[utoipa::path(post, path = "/crossings/batch", tag = "control",
+    request_body = BatchRequest,
+    responses((status = 200, body = BatchResponse)))]
+pub async fn record_batch<S: Store>(
+    State(app): State<App<S>>,
+    who: Authed,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<BatchResponse>> {
+    let raw: Value = json_body(&body)?;
+    let items = match raw {
+        Value::Array(items) => items,
+        Value::Object(mut map) => match map.remove("crossings") {
+            Some(Value::Array(items)) => items,
+            _ => {
+                return Err(ApiError::bad_request(
+                    "invalid_json",
+                    "send an array of crossings, or {\"crossings\": [...]}",
+                ));
+            }
+        },
+        _ => return Err(ApiError::bad_request("invalid_json", "send an array of crossings")),
+    };
+    if items.len() > BATCH_LIMIT {
+        return Err(ApiError::bad_request(
+            "batch_too_large",
+            format!("at most {BATCH_LIMIT} crossings per batch, not {}", items.len()),
+        ));
+    }
+    let results = record_many(&app, &who, &items, true).await;
+    let results = results
+        .into_iter()
+        .map(|r| match r {
+            ItemResult::Stored { created, record } => BatchItem {
+                status: if created { 201 } else { 200 },
+                record: Some(record),
+                error: None,
+            },
+            ItemResult::Failed(e) => BatchItem {
+                status: e.status.as_u16(),
+                record: None,
+                error: Some(crate::http::openapi::ErrorDetail {
+                    code: e.code.to_string(),
+                    message: e.message,
+                    problems: None,
+                }),
+            },
+        })
+        .collect();
+    Ok(Json(BatchResponse { results }))
+}
+
+/// A traveller and their crossings, newest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HistoryMatch {
+    pub traveller: domain::TravelDocument,
+    pub crossings: Vec<store::CrossingRecord>,
+}
+
+/// By document, the traveller; by name, every traveller who matches.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum HistoryResponse {
+    One(HistoryMatch),
+    Many { matches: Vec<HistoryMatch> },
+}
+
+/// A traveller's crossings at every checkpoint of the country; the look is audited.
+#[utoipa::path(get, path = "/travellers/history", tag = "control",
+    params(HistoryQuery),
+    responses((status = 200, body = HistoryResponse)))]
+pub async fn history<S: Store>(
+    State(app): State<App<S>>,
+    who: Authed,
+    Query(q): Query<HistoryQuery>,
+) -> ApiResult<Json<HistoryResponse>> {
+    let found = find_history(&app, &who, &q).await?;
+    let mut matches: Vec<HistoryMatch> = found
+        .into_iter()
+        .map(|(t, crossings)| HistoryMatch { traveller: t.document, crossings })
+        .collect();
+    if q.name.is_some() {
+        return Ok(Json(HistoryResponse::Many { matches }));
+    }
+    matches
+        .pop()
+        .map(|m| Json(HistoryResponse::One(m)))
+        .ok_or_else(|| ApiError::not_found("no traveller with this document has crossed"))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CheckpointsResponse {
+    pub checkpoints: Vec<domain::Checkpoint>,
+}
+
+/// The checkpoints, by code.
+#[utoipa::path(get, path = "/checkpoints", tag = "control", security(()),
+    responses((status = 200, body = CheckpointsResponse)))]
+pub async fn checkpoints<S: Store>(State(app): State<App<S>>) -> Json<CheckpointsResponse> {
+    let mut list: Vec<domain::Checkpoint> = app.checkpoints.values().cloned().collect();
+    list.sort_by(|a, b| a.code.cmp(&b.code));
+    Json(CheckpointsResponse { checkpoints: list })
+}

@@ -1,0 +1,500 @@
+//! The desk (read, decide, record), a traveller's history and the checkpoint's board.
+
+use crate::app::App;
+use crate::control::service::Outcome;
+use crate::control::service::read_document;
+use crate::http::error::ApiError;
+use crate::web::Ctx;
+use crate::web::Page;
+use crate::web::check_csrf;
+use crate::web::i18n::Texts;
+use crate::web::i18n::thousands;
+use crate::web::vn_date;
+use crate::web::vn_time;
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Form;
+use axum::extract::Query;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::response::Response;
+use domain::CheckpointCode;
+use domain::Decision;
+use domain::Direction;
+use domain::Role;
+use domain::bounds::VIETNAM;
+use serde::Deserialize;
+use serde_json::json;
+use store::Store;
+
+// ---------------------------------------------------------------- the desk
+
+#[derive(Debug)]
+pub struct VerdictView {
+    pub class: &'static str,
+    pub word: &'static str,
+    pub reasons: Vec<String>,
+    pub name: String,
+    pub document: String,
+    pub nationality: String,
+    pub birth_date: String,
+    pub sex: String,
+    pub expiry_date: String,
+    pub hits: Vec<HitView>,
+}
+
+#[derive(Debug)]
+pub struct HitView {
+    pub entry_id: String,
+    pub name: String,
+    pub score: String,
+    pub action: &'static str,
+    pub reasons: String,
+    pub dismissed: bool,
+}
+
+#[derive(Debug)]
+pub struct CrossingView {
+    pub when: String,
+    pub checkpoint: String,
+    pub direction: &'static str,
+    pub channel: String,
+    pub decision: &'static str,
+    pub decision_class: &'static str,
+}
+
+fn decision_class(d: Decision) -> &'static str {
+    match d {
+        Decision::Clear => "clear",
+        Decision::Refer => "refer",
+        Decision::Deny => "deny",
+    }
+}
+
+fn crossing_views(t: &Texts, list: &[store::CrossingRecord]) -> Vec<CrossingView> {
+    list.iter()
+        .map(|c| CrossingView {
+            when: vn_time(c.at),
+            checkpoint: c.checkpoint.to_string(),
+            direction: t.direction_word(c.direction),
+            channel: c.channel.to_string(),
+            decision: t.verdict(c.decision),
+            decision_class: decision_class(c.decision),
+        })
+        .collect()
+}
+
+fn verdict_view(t: &Texts, o: &Outcome) -> VerdictView {
+    let d = &o.traveller;
+    VerdictView {
+        class: decision_class(o.decision()),
+        word: t.verdict(o.decision()),
+        reasons: o.verdict.reasons.iter().map(|r| t.reason(&r.code, &r.message)).collect(),
+        name: d.full_name(),
+        document: format!("{} {}/{}", t.doc_type_word(d.doc_type), d.issuing_state, d.number),
+        nationality: d.nationality.map(|c| c.to_string()).unwrap_or_default(),
+        birth_date: vn_date(d.birth_date),
+        sex: d.sex.map(|s| s.as_str().to_string()).unwrap_or_default(),
+        expiry_date: vn_date(d.expiry_date),
+        hits: o
+            .watchlist_hits
+            .iter()
+            .map(|h| HitView {
+                entry_id: h.entry_id.clone(),
+                name: h.matched_name.clone(),
+                score: format!("{:.2}", h.score),
+                action: t.action_word(h.action),
+                reasons: h.reasons.join("; "),
+                dismissed: h.dismissed,
+            })
+            .collect(),
+    }
+}
+
+#[derive(Debug, Template, WebTemplate)]
+#[template(path = "desk.html")]
+pub struct DeskPage {
+    ctx: Ctx,
+    entry_selected: bool,
+    mrz: String,
+    verdict: Option<VerdictView>,
+    crossings: Vec<CrossingView>,
+    crossing_id: String,
+    document: String,
+    manual: ManualFields,
+    notice: Option<String>,
+    error: Option<String>,
+}
+
+impl DeskPage {
+    fn new(ctx: Ctx, direction: Direction) -> Self {
+        DeskPage {
+            ctx,
+            entry_selected: direction == Direction::Entry,
+            mrz: String::new(),
+            verdict: None,
+            crossings: Vec::new(),
+            crossing_id: String::new(),
+            document: String::new(),
+            manual: ManualFields::default(),
+            notice: None,
+            error: None,
+        }
+    }
+}
+
+fn may_use_desk(page: &Page) -> Result<CheckpointCode, ApiError> {
+    let cp = page.who.actor.checkpoint.clone();
+    match cp {
+        Some(cp) if page.who.actor.act_at(&cp).is_ok() => Ok(cp),
+        _ => Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden", page.ctx.t.forbidden)),
+    }
+}
+
+pub async fn desk(page: Page) -> Response {
+    if let Err(r) = may_use_desk(&page) {
+        return r.into_response();
+    }
+    DeskPage::new(page.ctx, Direction::Exit).into_response()
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DeskForm {
+    #[serde(default)]
+    csrf: String,
+    direction: String,
+    #[serde(default)]
+    mrz: String,
+    #[serde(default)]
+    crossing_id: String,
+    /// The document the check read, as JSON, carried to the record.
+    #[serde(default)]
+    document: String,
+    #[serde(flatten)]
+    manual: ManualFields,
+}
+
+/// A document typed by hand at the desk (a border pass without an MRZ, a damaged one).
+#[derive(Debug, Default, Clone, Deserialize)]
+pub struct ManualFields {
+    #[serde(default)]
+    doc_type: String,
+    #[serde(default)]
+    number: String,
+    #[serde(default)]
+    issuing_state: String,
+    #[serde(default)]
+    surname: String,
+    #[serde(default)]
+    given_names: String,
+    #[serde(default)]
+    nationality: String,
+    #[serde(default)]
+    birth_date: String,
+    #[serde(default)]
+    sex: String,
+    #[serde(default)]
+    expiry_date: String,
+    #[serde(default)]
+    issuing_area: String,
+}
+
+/// `dd/mm/yyyy` as the pages show dates, or `YYYY-MM-DD`.
+fn iso_date(s: &str) -> String {
+    let t = s.trim();
+    let parts: Vec<&str> = t.split('/').collect();
+    match parts[..] {
+        [d, m, y] if y.len() == 4 => format!("{y}-{m:0>2}-{d:0>2}"),
+        _ => t.to_string(),
+    }
+}
+
+impl ManualFields {
+    fn is_empty(&self) -> bool {
+        self.number.trim().is_empty() && self.surname.trim().is_empty()
+    }
+
+    fn document(&self) -> serde_json::Value {
+        let opt = |s: &str| Some(s.trim()).filter(|s| !s.is_empty()).map(str::to_string);
+        json!({
+            "type": opt(&self.doc_type).unwrap_or_else(|| "passport".into()),
+            "number": self.number.trim(),
+            "issuing_state": self.issuing_state.trim(),
+            "surname": self.surname.trim(),
+            "given_names": opt(&self.given_names),
+            "nationality": opt(&self.nationality),
+            "birth_date": opt(&self.birth_date).map(|d| iso_date(&d)),
+            "sex": opt(&self.sex),
+            "expiry_date": opt(&self.expiry_date).map(|d| iso_date(&d)),
+            "issuing_area": opt(&self.issuing_area),
+        })
+    }
+}
+
+/// A desk form's own checks: its CSRF token, the user's checkpoint, the direction.
+fn desk_form(page: &Page, f: &DeskForm) -> Result<(CheckpointCode, Direction), ApiError> {
+    check_csrf(page, &f.csrf)?;
+    let cp = may_use_desk(page)?;
+    Ok((cp, Direction::parse(&f.direction)?))
+}
+
+pub async fn desk_check<S: Store>(
+    State(app): State<App<S>>,
+    page: Page,
+    Form(f): Form<DeskForm>,
+) -> Response {
+    let (cp, direction) = match desk_form(&page, &f) {
+        Ok(x) => x,
+        Err(e) => return e.into_response(),
+    };
+    let t = page.ctx.t;
+    let mut view = DeskPage::new(page.ctx.clone(), direction);
+    view.mrz = f.mrz.clone();
+    view.manual = f.manual.clone();
+    let document = if f.mrz.trim().is_empty() && !f.manual.is_empty() {
+        f.manual.document()
+    } else {
+        json!({"mrz": f.mrz})
+    };
+    view.document = document.to_string();
+    let reading = match read_document(&document, app.today()) {
+        Ok(r) => r,
+        Err(e) => {
+            view.error = Some(e.message);
+            return (StatusCode::BAD_REQUEST, view).into_response();
+        }
+    };
+    let right = match page.who.actor.act_at(&cp) {
+        Ok(r) => r,
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    let outcome = match crate::control::service::check(&app, &right, direction, &reading).await {
+        Ok(o) => o,
+        Err(e) => return e.into_response(),
+    };
+    if let Err(e) = app.audit(outcome.audit(&page.who, &cp, direction)).await {
+        return e.into_response();
+    }
+    view.crossings = crossing_views(t, &outcome.recent_crossings);
+    view.verdict = Some(verdict_view(t, &outcome));
+    // Made now, so that pressing the key twice records once.
+    view.crossing_id = uuid::Uuid::new_v4().hyphenated().to_string();
+    view.into_response()
+}
+
+pub async fn desk_record<S: Store>(
+    State(app): State<App<S>>,
+    page: Page,
+    Form(f): Form<DeskForm>,
+) -> Response {
+    let (cp, direction) = match desk_form(&page, &f) {
+        Ok(x) => x,
+        Err(e) => return e.into_response(),
+    };
+    let t = page.ctx.t;
+    let document: serde_json::Value =
+        serde_json::from_str(&f.document).unwrap_or_else(|_| json!({"mrz": f.mrz}));
+    let item = json!({
+        "id": f.crossing_id, "checkpoint": cp, "direction": direction,
+        "document": document, "channel": "manual",
+    });
+    let mut view = DeskPage::new(page.ctx.clone(), direction);
+    match crate::control::service::record_many(&app, &page.who, std::slice::from_ref(&item), false)
+        .await
+        .pop()
+    {
+        Some(crate::control::service::ItemResult::Stored { created, record }) => {
+            let word = if created { t.recorded } else { t.recorded_before };
+            view.notice = Some(format!(
+                "{word}: {} — {} — {}",
+                t.direction_word(record.direction),
+                t.verdict(record.decision),
+                vn_time(record.at)
+            ));
+            if let Ok(list) = app.store.crossings_of(record.traveller_id, 5).await {
+                view.crossings = crossing_views(t, &list);
+            }
+            view.into_response()
+        }
+        Some(crate::control::service::ItemResult::Failed(e)) => {
+            view.mrz = f.mrz;
+            view.error = Some(e.message);
+            (e.status, view).into_response()
+        }
+        None => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}
+
+// ---------------------------------------------------------------- history
+
+#[derive(Debug, Template, WebTemplate)]
+#[template(path = "history.html")]
+pub struct HistoryPage {
+    ctx: Ctx,
+    q: HistoryForm,
+    searched: bool,
+    results: Vec<(String, String, Vec<CrossingView>)>,
+    error: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct HistoryForm {
+    #[serde(default)]
+    issuing_state: String,
+    #[serde(default)]
+    number: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    birth_date: String,
+}
+
+pub async fn history<S: Store>(
+    State(app): State<App<S>>,
+    page: Page,
+    Query(q): Query<HistoryForm>,
+) -> Response {
+    if let Err(e) = page.who.actor.read_history() {
+        return ApiError::from(e).into_response();
+    }
+    let t = page.ctx.t;
+    let searched = !(q.number.trim().is_empty() && q.name.trim().is_empty());
+    let mut view = HistoryPage {
+        ctx: page.ctx.clone(),
+        q: HistoryForm::default(),
+        searched,
+        results: Vec::new(),
+        error: None,
+    };
+    if searched {
+        let by_document = !q.number.trim().is_empty();
+        let query = crate::control::service::HistoryQuery {
+            issuing_state: Some(q.issuing_state.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .or(by_document.then(|| "VNM".to_string())),
+            number: Some(q.number.trim().to_string()).filter(|s| !s.is_empty()),
+            name: if by_document { None } else { Some(q.name.trim().to_string()) },
+            birth_date: Some(q.birth_date.trim().to_string()).filter(|s| !s.is_empty()),
+            limit: Some(50),
+        };
+        match crate::control::service::find_history(&app, &page.who, &query).await {
+            Ok(found) => {
+                for (tr, crossings) in found {
+                    let d = &tr.document;
+                    let doc = format!(
+                        "{}/{} · {} {}",
+                        d.issuing_state,
+                        d.number,
+                        t.birth_date,
+                        vn_date(d.birth_date)
+                    );
+                    view.results.push((d.full_name(), doc, crossing_views(t, &crossings)));
+                }
+            }
+            Err(e) => view.error = Some(e.message),
+        }
+    }
+    view.q = q;
+    view.into_response()
+}
+
+// ---------------------------------------------------------------- today's board
+
+#[derive(Debug)]
+pub struct BarView {
+    pub hour: String,
+    pub entry: i64,
+    pub exit: i64,
+    pub entry_h: f64,
+    pub exit_h: f64,
+    pub x: f64,
+}
+
+#[derive(Debug, Template, WebTemplate)]
+#[template(path = "board.html")]
+pub struct BoardPage {
+    ctx: Ctx,
+    checkpoint: String,
+    checkpoint_name: String,
+    checkpoints: Vec<(String, String, bool)>,
+    date: String,
+    bars: Vec<BarView>,
+    total_entry: String,
+    total_exit: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct BoardQuery {
+    checkpoint: Option<String>,
+}
+
+pub async fn board<S: Store>(
+    State(app): State<App<S>>,
+    page: Page,
+    Query(q): Query<BoardQuery>,
+) -> Response {
+    let t = page.ctx.t;
+    let actor = &page.who.actor;
+    let code = match (actor.role(), &actor.checkpoint, &q.checkpoint) {
+        (Some(Role::Officer | Role::Commander), Some(cp), _) => cp.clone(),
+        (Some(Role::Analyst), _, Some(c)) => match CheckpointCode::parse(c) {
+            Ok(c) => c,
+            Err(e) => return ApiError::from(e).into_response(),
+        },
+        (Some(Role::Analyst), _, None) => match app.checkpoints.keys().min() {
+            Some(c) => c.clone(),
+            None => return ApiError::not_found("no checkpoints").into_response(),
+        },
+        _ => return (StatusCode::FORBIDDEN, t.forbidden).into_response(),
+    };
+    let Some(cp) = app.checkpoints.get(&code) else {
+        return ApiError::not_found(format!("checkpoint {code}")).into_response();
+    };
+    let now = domain::bounds::at_offset(app.now(), VIETNAM);
+    let start = now.replace_time(time::Time::MIDNIGHT);
+    let counts =
+        match app.store.crossings_by_hour(&code, start, start + time::Duration::days(1)).await {
+            Ok(c) => c,
+            Err(e) => return ApiError::from(e).into_response(),
+        };
+    let first_hour = start.unix_timestamp() / 3600;
+    let mut per = [(0i64, 0i64); 24];
+    for c in counts {
+        let h = (c.hour - first_hour).clamp(0, 23) as usize;
+        match c.direction {
+            Direction::Entry => per[h].0 += c.count,
+            Direction::Exit => per[h].1 += c.count,
+        }
+    }
+    let max = per.iter().map(|p| p.0.max(p.1)).max().unwrap_or(0).max(1) as f64;
+    let bars = per
+        .iter()
+        .enumerate()
+        .map(|(h, &(entry, exit))| BarView {
+            hour: format!("{h:02}"),
+            entry,
+            exit,
+            entry_h: 160.0 * entry as f64 / max,
+            exit_h: 160.0 * exit as f64 / max,
+            x: 40.0 + h as f64 * 30.0,
+        })
+        .collect();
+    let mut checkpoints: Vec<(String, String, bool)> = app
+        .checkpoints
+        .values()
+        .map(|c| (c.code.to_string(), c.name_vi.clone(), c.code == code))
+        .collect();
+    checkpoints.sort();
+    BoardPage {
+        ctx: page.ctx.clone(),
+        checkpoint: code.to_string(),
+        checkpoint_name: cp.name_vi.clone(),
+        checkpoints: if actor.role() == Some(Role::Analyst) { checkpoints } else { Vec::new() },
+        date: vn_date(Some(now.date())),
+        total_entry: thousands(per.iter().map(|p| p.0).sum(), t.lang),
+        total_exit: thousands(per.iter().map(|p| p.1).sum(), t.lang),
+        bars,
+    }
+    .into_response()
+}

@@ -1,0 +1,493 @@
+//! Permits with signed seals: issued by a checkpoint's commander (one at a time, or shore
+//! passes for a whole crew from an approved dossier), revoked with the revocation list signed
+//! anew at once, and verified online — where an accepted scan at a port records the holder
+//! going ashore or aboard.
+
+use crate::app::App;
+use crate::http::error::ApiError;
+use crate::http::error::ApiResult;
+use crate::http::extract::Authed;
+use crate::permits::keys::Keyring;
+use axum::http::HeaderValue;
+use axum::http::StatusCode;
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::response::Response;
+use domain::CheckpointCode;
+use domain::CheckpointKind;
+use domain::Country;
+use domain::DocumentNumber;
+use domain::permit::PermitKind;
+use domain::permit::check_issue;
+use domain::port::DossierStatus;
+use domain::port::ImoNumber;
+use domain::port::ProcedureCode;
+use seal::TrustStore;
+use seal::profile;
+use seal::profile::PermitData;
+use serde::Deserialize;
+use serde_json::json;
+use std::sync::Arc;
+use store::AuditAction;
+use store::Store;
+use store::permit::Holder;
+use store::permit::Movement;
+use store::permit::MovementRecord;
+use store::permit::NewPermit;
+use store::permit::PermitFilter;
+use store::permit::PermitRecord;
+use store::permit::Revocation;
+use time::Date;
+use time::Duration;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+use utoipa::ToSchema;
+
+fn not_ready() -> ApiError {
+    ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "keys_not_open",
+        "permits cannot be signed here: the keys are not set up (bienphong keys init) or the \
+         server was started without BIENPHONG_KEY_PASSPHRASE",
+    )
+}
+
+impl<S: Store> App<S> {
+    /// Opens the keys with the passphrase; false when there are none yet.
+    pub async fn open_keys(
+        &self,
+        passphrase: &Arc<seal::locked::Passphrase>,
+    ) -> Result<bool, crate::permits::keys::KeysError> {
+        {
+            let mut held = self.permit_keys.write().unwrap_or_else(|e| e.into_inner());
+            held.passphrase = Some(passphrase.clone());
+            held.version = None;
+        }
+        self.refresh_keys().await?;
+        Ok(self.permit_keys.read().unwrap_or_else(|e| e.into_inner()).keyring.is_some())
+    }
+
+    /// Takes up a newer revocation list, and keys rotated or added since (by `bienphong keys`
+    /// or another server sharing the database).
+    pub async fn refresh_keys(&self) -> Result<(), crate::permits::keys::KeysError> {
+        let list = self
+            .store
+            .revocation_list(store::permit::RevocationScope::Permits)
+            .await?
+            .map_or(0, |l| l.number);
+        let count = self.store.signing_keys().await?.len();
+        let (held_version, passphrase) = {
+            let held = self.permit_keys.read().unwrap_or_else(|e| e.into_inner());
+            (held.version, held.passphrase.clone())
+        };
+        if count == 0 || held_version == Some((list, count)) {
+            return Ok(());
+        }
+        let trust = crate::permits::keys::trust_store(&self.store).await?;
+        let keyring = match (&passphrase, held_version) {
+            (Some(p), v) if v.is_none_or(|(_, c)| c != count) => {
+                Some(Arc::new(crate::permits::keys::unlock(&self.store, p).await?))
+            }
+            _ => None,
+        };
+        let mut held = self.permit_keys.write().unwrap_or_else(|e| e.into_inner());
+        held.trust = Some(Arc::new(trust));
+        if keyring.is_some() {
+            held.keyring = keyring;
+        }
+        held.version = Some((list, count));
+        Ok(())
+    }
+
+    fn keyring(&self) -> ApiResult<Arc<Keyring>> {
+        self.permit_keys
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .keyring
+            .clone()
+            .ok_or_else(not_ready)
+    }
+
+    fn trust(&self) -> ApiResult<Arc<TrustStore>> {
+        self.permit_keys
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .trust
+            .clone()
+            .ok_or_else(not_ready)
+    }
+}
+
+pub fn day(field: &'static str, s: &str) -> ApiResult<Date> {
+    Ok(domain::bounds::parse_date(field, s)?)
+}
+
+pub(crate) fn iso(d: Date) -> String {
+    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HolderInput {
+    #[schema(min_length = 1, max_length = 80)]
+    pub family_name: String,
+    #[serde(default)]
+    pub given_names: String,
+    #[schema(value_type = domain::Country)]
+    pub nationality: String,
+    #[schema(format = Date)]
+    pub birth_date: String,
+    #[schema(value_type = domain::DocumentNumber)]
+    pub document_number: String,
+}
+
+/// One permit to sign, its values checked.
+#[derive(Debug, Clone)]
+pub struct Issue {
+    pub kind: PermitKind,
+    pub holder: Holder,
+    pub vessel_imo: Option<ImoNumber>,
+    pub valid_from: Date,
+    pub valid_until: Date,
+}
+
+pub fn holder(h: &HolderInput) -> ApiResult<Holder> {
+    let name = |field: &'static str, s: &str| -> ApiResult<String> {
+        let t = s.split_whitespace().collect::<Vec<_>>().join(" ");
+        if t.chars().count() > 80 {
+            return Err(ApiError::bad_request(
+                "invalid_field",
+                format!("{field}: over 80 characters"),
+            ));
+        }
+        Ok(t)
+    };
+    let family_name = name("holder.family_name", &h.family_name)?;
+    if family_name.is_empty() {
+        return Err(ApiError::bad_request("invalid_field", "holder.family_name: missing"));
+    }
+    Ok(Holder {
+        family_name,
+        given_names: name("holder.given_names", &h.given_names)?,
+        nationality: Country::parse(&h.nationality)?,
+        birth_date: day("holder.birth_date", &h.birth_date)?,
+        document_number: DocumentNumber::parse(&h.document_number)?,
+    })
+}
+
+/// The name in MRZ characters, as the seal and a document reader carry it.
+fn mrz_name(h: &Holder) -> ApiResult<String> {
+    mrz::name_field(&h.family_name, &h.given_names, 39)
+        .map(|f| f.trim_end_matches('<').to_string())
+        .map_err(|e| ApiError::bad_request("invalid_field", format!("holder: {e}")))
+}
+
+/// Signs and stores the permits, all or none; audited as one action.
+pub async fn issue<S: Store>(
+    app: &App<S>,
+    who: &Authed,
+    checkpoint: &CheckpointCode,
+    dossier_id: Option<&str>,
+    issues: Vec<Issue>,
+) -> ApiResult<Vec<PermitRecord>> {
+    let right = who.actor.issue_permits_at(checkpoint)?;
+    let cp = app
+        .checkpoints
+        .get(right.checkpoint())
+        .ok_or_else(|| ApiError::not_found(format!("checkpoint {checkpoint}")))?;
+    let keyring = app.keyring()?;
+    let signer = keyring.signer(checkpoint).map_err(|_| not_ready())?;
+    let today = app.today();
+    let now = app.now();
+    let mut permits = Vec::with_capacity(issues.len());
+    for i in issues {
+        check_issue(i.kind, cp, i.valid_from, i.valid_until, i.vessel_imo.is_some())?;
+        let serial = seal::pki::random_serial(6).map_err(|e| ApiError::internal(&e))?;
+        let data = PermitData {
+            kind: i.kind,
+            serial: serial.clone(),
+            name_mrz: mrz_name(&i.holder)?,
+            name: format!("{} {}", i.holder.family_name, i.holder.given_names).trim().to_string(),
+            document_number: i.holder.document_number.as_str().to_string(),
+            nationality: i.holder.nationality.to_string(),
+            birth_date: i.holder.birth_date,
+            vessel_imo: i.vessel_imo.map(|v| v.to_string()),
+            checkpoint: checkpoint.as_str().to_string(),
+            valid_from: i.valid_from,
+            valid_until: i.valid_until,
+        };
+        let seal =
+            profile::sign_permit(&data, &signer.identifier, &signer.serial, today, &signer.key)
+                .map_err(|e| ApiError::bad_request("invalid_field", e.to_string()))?;
+        permits.push(NewPermit {
+            id: uuid::Uuid::new_v4().to_string(),
+            serial,
+            kind: i.kind,
+            checkpoint: checkpoint.clone(),
+            dossier_id: dossier_id.map(str::to_string),
+            holder: i.holder,
+            vessel_imo: i.vessel_imo,
+            valid_from: i.valid_from,
+            valid_until: i.valid_until,
+            seal,
+            signer: format!("{}{}", signer.identifier, signer.serial),
+            issued_by: who.actor.label(),
+        });
+    }
+    app.store.create_permits(&permits, now).await?;
+    app.audit(who.audit(
+        AuditAction::PermitIssue,
+        dossier_id.map_or_else(|| format!("checkpoint:{checkpoint}"), |d| format!("dossier:{d}")),
+        json!({"permits": permits.iter().map(|p| &p.id).collect::<Vec<_>>()}),
+    ))
+    .await?;
+    Ok(permits
+        .into_iter()
+        .map(|permit| PermitRecord { permit, issued_at: now, revoked: None })
+        .collect())
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CrewPassRequest {
+    #[schema(format = Date)]
+    /// The last day; the vessel's departure day, or a week, when left out.
+    pub valid_until: Option<String>,
+}
+
+/// Whether a dossier gives its crew shore passes: an approved entry or port shift.
+pub fn gives_shore_passes(d: &store::port::DossierRecord) -> bool {
+    d.status == DossierStatus::Approved
+        && matches!(d.procedure, ProcedureCode::VesselEntry | ProcedureCode::VesselPortShift)
+}
+
+/// The permits issued from a dossier (a crew is never more than a thousand).
+pub async fn of_dossier<S: Store>(app: &App<S>, dossier_id: &str) -> ApiResult<Vec<PermitRecord>> {
+    let filter = PermitFilter {
+        dossier_id: Some(dossier_id.to_string()),
+        limit: 1000,
+        ..Default::default()
+    };
+    Ok(app.store.permits(&filter).await?)
+}
+
+/// The crew still waiting for a shore pass: foreign, shore leave asked, none held (revoked
+/// ones do not count).
+pub fn waiting_for_pass<'a>(
+    d: &'a store::port::DossierRecord,
+    held: &'a [PermitRecord],
+) -> impl Iterator<Item = &'a fal::PersonOnBoard> + 'a {
+    d.crew.iter().filter(move |p| {
+        p.shore_leave
+            && p.nationality != Country::VNM
+            && !held.iter().any(|h| {
+                h.revoked.is_none() && h.permit.holder.document_number == p.document_number
+            })
+    })
+}
+
+/// The shore passes a dossier's crew asked for, not yet issued: foreign crew with shore leave
+/// requested, each once.
+pub async fn crew_passes<S: Store>(
+    app: &App<S>,
+    who: &Authed,
+    dossier_id: &str,
+    valid_until: Option<Date>,
+) -> ApiResult<Vec<PermitRecord>> {
+    // Only a commander may ask at all: the answer must not depend on whether anyone waits.
+    if who.actor.role() != Some(domain::Role::Commander) {
+        return Err(
+            domain::Forbidden("only a checkpoint's commander issues its permits".into()).into()
+        );
+    }
+    let d = crate::port::service::visible(app, &who.actor, dossier_id).await?;
+    who.actor.issue_permits_at(&d.checkpoint)?;
+    if !gives_shore_passes(&d) {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "not_eligible",
+            "shore passes follow an approved entry or port shift",
+        ));
+    }
+    let vessel = d.vessel.as_ref().ok_or_else(|| {
+        ApiError::new(StatusCode::CONFLICT, "not_eligible", "the dossier names no vessel")
+    })?;
+    let today = app.today();
+    // Asked for: as asked (and checked); else the departure day, within the month a shore pass
+    // may run, or a week when the departure is not known.
+    let until = match valid_until {
+        Some(u) => u,
+        None => d
+            .port_call
+            .etd
+            .map(domain::bounds::vietnam_date)
+            .filter(|u| *u >= today)
+            .map_or(today + Duration::days(6), |u| {
+                u.min(today + Duration::days(PermitKind::ShorePass.max_days() - 1))
+            }),
+    };
+    let held = of_dossier(app, &d.id).await?;
+    let issues: Vec<Issue> = waiting_for_pass(&d, &held)
+        .map(|p| Issue {
+            kind: PermitKind::ShorePass,
+            holder: Holder {
+                family_name: p.family_name.clone(),
+                given_names: p.given_names.clone(),
+                nationality: p.nationality,
+                birth_date: p.birth_date,
+                document_number: p.document_number.clone(),
+            },
+            vessel_imo: Some(vessel.imo),
+            valid_from: today,
+            valid_until: until,
+        })
+        .collect();
+    if issues.is_empty() {
+        return Ok(Vec::new());
+    }
+    issue(app, who, &d.checkpoint, Some(&d.id), issues).await
+}
+
+/// A permit the actor may read, or 404.
+pub async fn visible<S: Store>(app: &App<S>, who: &Authed, id: &str) -> ApiResult<PermitRecord> {
+    let scope = who.actor.permits()?;
+    match app.store.permit(id).await? {
+        Some(p) if scope.covers(&p.permit.checkpoint) => Ok(p),
+        _ => Err(ApiError::not_found(format!("permit {id}"))),
+    }
+}
+
+/// Revokes a permit and signs the revocation list anew, at once.
+pub async fn revoke_one<S: Store>(
+    app: &App<S>,
+    who: &Authed,
+    id: &str,
+    reason: Option<String>,
+) -> ApiResult<PermitRecord> {
+    let p = visible(app, who, id).await?;
+    who.actor.issue_permits_at(&p.permit.checkpoint)?;
+    let keyring = app.keyring()?;
+    let now = app.now();
+    let revocation = Revocation {
+        at: now,
+        by: who.actor.label(),
+        reason: reason.filter(|r| !r.trim().is_empty()),
+    };
+    if !app.store.revoke_permit(id, &revocation).await? {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "already_revoked",
+            "the permit is revoked already",
+        ));
+    }
+    crate::permits::keys::publish_permit_revocations(&app.store, &keyring, now)
+        .await
+        .map_err(|e| ApiError::internal(&e))?;
+    app.refresh_keys().await.map_err(|e| ApiError::internal(&e))?;
+    app.audit(who.audit(
+        AuditAction::PermitRevoke,
+        format!("permit:{id}"),
+        json!({"reason": revocation.reason}),
+    ))
+    .await?;
+    Ok(PermitRecord { revoked: Some(revocation), ..p })
+}
+
+/// What a scan shows the guard.
+#[derive(Debug, Clone)]
+pub struct ScanResult {
+    pub valid: bool,
+    pub reason: Option<&'static str>,
+    pub permit: Option<PermitData>,
+    pub signer: Option<String>,
+    pub issued_at: Option<String>,
+    pub movement: Option<Movement>,
+    pub list_issued_at: Option<OffsetDateTime>,
+}
+
+/// Checks a scanned seal where the actor stands; records the movement of an accepted one at a
+/// port.
+pub async fn scan<S: Store>(
+    app: &App<S>,
+    who: &Authed,
+    bytes: &[u8],
+    direction: Option<Movement>,
+) -> ApiResult<ScanResult> {
+    let here = who.actor.verify_permits()?;
+    let trust = app.trust()?;
+    let now = app.now();
+    let v = profile::verify_permit(&trust, bytes, now);
+    let mut reason = v.verdict.reason.map(seal::Reason::code);
+    let permit = v.permit;
+    // Honoured only where it was issued (a border pass: anywhere in its border area).
+    if let (None, Some(p), Some(here)) = (reason, &permit, &here) {
+        let issuer =
+            CheckpointCode::parse(&p.checkpoint).ok().and_then(|c| app.checkpoints.get(&c));
+        let at = app.checkpoints.get(here);
+        if !matches!((issuer, at), (Some(i), Some(h)) if p.kind.valid_at(i, h)) {
+            reason = Some("wrong_checkpoint");
+        }
+    }
+    let record = match &permit {
+        Some(p) => app.store.permit_by_serial(&p.serial).await?,
+        None => None,
+    };
+    let mut movement = None;
+    if let (None, Some(r), Some(here)) = (reason, &record, &here)
+        && app.checkpoints.get(here).is_some_and(|c| c.kind == CheckpointKind::Seaport)
+    {
+        let last = app.store.movements(&r.permit.id).await?.first().map(|m| m.direction);
+        let d = direction.unwrap_or(match last {
+            Some(Movement::Ashore) => Movement::Aboard,
+            _ => Movement::Ashore,
+        });
+        app.store
+            .record_movement(&MovementRecord {
+                permit_id: r.permit.id.clone(),
+                checkpoint: here.clone(),
+                direction: d,
+                actor: who.actor.label(),
+                at: now,
+            })
+            .await?;
+        movement = Some(d);
+    }
+    app.audit(
+        who.audit(
+            AuditAction::PermitVerify,
+            record
+                .as_ref()
+                .map_or_else(|| "permit:unknown".into(), |r| format!("permit:{}", r.permit.id)),
+            json!({"valid": reason.is_none(), "reason": reason, "movement": movement}),
+        ),
+    )
+    .await?;
+    Ok(ScanResult {
+        valid: reason.is_none(),
+        reason,
+        permit,
+        signer: v.verdict.signer,
+        issued_at: record.and_then(|r| r.issued_at.format(&Rfc3339).ok()),
+        movement,
+        list_issued_at: trust.revocations_issued_at(),
+    })
+}
+
+pub(crate) async fn pdf<S: Store>(app: &App<S>, records: Vec<PermitRecord>) -> ApiResult<Response> {
+    let with_ctx: Vec<_> = records
+        .into_iter()
+        .map(|r| {
+            let checkpoint_name = app
+                .checkpoints
+                .get(&r.permit.checkpoint)
+                .map_or_else(|| r.permit.checkpoint.to_string(), |c| c.name_vi.clone());
+            (r, crate::permits::card::CardContext { checkpoint_name })
+        })
+        .collect();
+    let bytes = tokio::task::spawn_blocking(move || crate::permits::card::cards(&with_ctx))
+        .await
+        .map_err(|e| ApiError::internal(&e))?
+        .map_err(|e| ApiError::internal(&e))?;
+    Ok(([(header::CONTENT_TYPE, HeaderValue::from_static("application/pdf"))], bytes)
+        .into_response())
+}

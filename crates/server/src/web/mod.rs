@@ -1,0 +1,293 @@
+//! The pages' kit: who is signed in and in which language, the page's context and menu, CSRF,
+//! redirects that stay on this server, dates as the pages show them, the static files.
+//! Templates are compile-time-checked; forms work without JavaScript.
+pub mod i18n;
+
+use crate::accounts::credentials::Secret;
+use crate::app::App;
+use crate::http::cookie;
+use crate::http::error::ApiError;
+use crate::http::extract::Authed;
+use crate::http::extract::SESSION_COOKIE;
+use crate::web::i18n::Lang;
+use crate::web::i18n::Texts;
+use crate::web::i18n::lang_of;
+use axum::extract::FromRequestParts;
+use axum::http::HeaderMap;
+use axum::http::HeaderValue;
+use axum::http::StatusCode;
+use axum::http::header;
+use axum::http::request::Parts;
+use axum::response::IntoResponse;
+use axum::response::Redirect;
+use axum::response::Response;
+use domain::Actor;
+use domain::Role;
+use domain::bounds::VIETNAM;
+use serde::Deserialize;
+use store::NewToken;
+use store::Store;
+use store::TokenKind;
+use store::TokenOwner;
+use time::Date;
+use time::OffsetDateTime;
+
+const SESSION_HOURS: i64 = 12;
+
+/// The page's language, from its cookie.
+#[derive(Debug, Clone, Copy)]
+pub struct PageLang(pub Lang);
+
+impl<S: Send + Sync> FromRequestParts<S> for PageLang {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(PageLang(lang_of(parts)))
+    }
+}
+
+/// A signed-in user on a page; anyone else is sent to the sign-in page.
+#[derive(Debug, Clone)]
+pub struct Page {
+    pub who: Authed,
+    pub ctx: Ctx,
+}
+
+/// What every page shows around its content.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    pub t: &'static Texts,
+    pub user: String,
+    pub role: String,
+    pub checkpoint: String,
+    pub csrf: String,
+    pub path: String,
+    pub nav: Vec<(&'static str, &'static str, bool)>,
+}
+
+impl Ctx {
+    /// A page anyone may see, signed in or not.
+    pub fn public(t: &'static Texts, path: &str) -> Ctx {
+        Ctx {
+            t,
+            user: String::new(),
+            role: String::new(),
+            checkpoint: String::new(),
+            csrf: String::new(),
+            path: path.to_string(),
+            nav: Vec::new(),
+        }
+    }
+}
+
+fn nav(actor: &Actor, t: &'static Texts, path: &str) -> Vec<(&'static str, &'static str, bool)> {
+    let mut items = Vec::new();
+    let role = actor.role();
+    if matches!(role, Some(Role::Officer | Role::Commander)) {
+        items.push(("/desk", t.desk));
+    }
+    if actor.read_history().is_ok() {
+        items.push(("/history", t.history));
+    }
+    if actor.manage_watchlist().is_ok() {
+        items.push(("/watchlist", t.watchlist));
+    }
+    if actor.alerts().is_ok() {
+        items.push(("/alerts", t.alerts));
+    }
+    if matches!(role, Some(Role::Officer | Role::Commander | Role::Analyst)) {
+        items.push(("/board", t.board));
+    }
+    let lang = if t.lang == "en" { crate::web::i18n::Lang::En } else { crate::web::i18n::Lang::Vi };
+    if sees_dossiers(role) {
+        items.push(("/dossiers", lang.port().dossiers));
+    }
+    if sees_permits(role) {
+        if matches!(role, Some(Role::Officer | Role::Commander)) {
+            items.push(("/scan", lang.permit().scan));
+        }
+        items.push(("/permits", lang.permit().permits));
+    }
+    if sees_stats(actor) {
+        items.push(("/stats", lang.agency().stats));
+    }
+    if actor.file_dossiers().is_ok() {
+        items.push(("/agency", lang.agency().account));
+    }
+    items.into_iter().map(|(href, label)| (href, label, path.starts_with(href))).collect()
+}
+
+impl<S: Store> FromRequestParts<App<S>> for Page {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App<S>) -> Result<Self, Response> {
+        // Where the language switch and the sign-in come back to: a page one can GET.
+        let path = if parts.method == axum::http::Method::GET {
+            parts.uri.path_and_query().map_or("/", |p| p.as_str()).to_string()
+        } else {
+            let first = parts.uri.path().split('/').find(|s| !s.is_empty()).unwrap_or("");
+            format!("/{first}")
+        };
+        let login = || {
+            let next = urlencode(&path);
+            redirect(&format!("/login?next={next}"))
+        };
+        if cookie(parts, SESSION_COOKIE).is_none() {
+            return Err(login());
+        }
+        let who = match Authed::from_request_parts(parts, app).await {
+            Ok(w) => w,
+            Err(e) if e.status == StatusCode::UNAUTHORIZED => return Err(login()),
+            Err(e) => return Err(e.into_response()),
+        };
+        let t = lang_of(parts).texts();
+        let (user, role) = match &who.actor.kind {
+            domain::ActorKind::User { username, role, .. } => {
+                (username.to_string(), role.to_string())
+            }
+            domain::ActorKind::Device { name, .. } => (name.clone(), "device".into()),
+        };
+        let ctx = Ctx {
+            t,
+            user,
+            role,
+            checkpoint: who.actor.checkpoint.as_ref().map(|c| c.to_string()).unwrap_or_default(),
+            csrf: who.csrf.clone().unwrap_or_default(),
+            nav: nav(&who.actor, t, parts.uri.path()),
+            path,
+        };
+        Ok(Page { who, ctx })
+    }
+}
+
+fn urlencode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~/".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Only a path on this server: never an open redirect. Printable ASCII alone (a page's own
+/// path and query are percent-encoded), since browsers drop tabs and line breaks from a URL
+/// and would read `/\t/evil.example` as `//evil.example`; neither `//` nor `/\` at its start.
+pub(crate) fn local(next: Option<&str>) -> Option<String> {
+    let n = next?;
+    let b = n.as_bytes();
+    let ok = n.len() <= 2_048
+        && b.first() == Some(&b'/')
+        && !matches!(b.get(1), Some(b'/' | b'\\'))
+        && b.iter().all(|&c| (0x21..=0x7e).contains(&c) && c != b'\\');
+    ok.then(|| n.to_string())
+}
+
+/// A redirect that cannot panic: a target that is no header value goes home instead.
+pub fn redirect(to: &str) -> Response {
+    match HeaderValue::from_str(to) {
+        Ok(_) => Redirect::to(to).into_response(),
+        Err(_) => Redirect::to("/").into_response(),
+    }
+}
+
+pub(crate) fn home(actor: &Actor) -> &'static str {
+    match actor.role() {
+        Some(Role::Officer | Role::Commander) => "/desk",
+        Some(Role::Analyst) => "/history",
+        Some(Role::Admin) => "/watchlist",
+        Some(Role::Agent) => "/dossiers",
+        _ => "/account",
+    }
+}
+
+/// A form's CSRF token must be the session's.
+pub(crate) fn check_csrf(page: &Page, sent: &str) -> Result<(), ApiError> {
+    if !page.ctx.csrf.is_empty() && page.ctx.csrf == sent {
+        Ok(())
+    } else {
+        Err(ApiError::new(StatusCode::FORBIDDEN, "csrf", "the form has expired: reload the page"))
+    }
+}
+
+pub fn vn_date(d: Option<Date>) -> String {
+    d.map(|d| format!("{:02}/{:02}/{:04}", d.day(), u8::from(d.month()), d.year()))
+        .unwrap_or_default()
+}
+
+pub fn vn_time(t: OffsetDateTime) -> String {
+    let t = domain::bounds::at_offset(t, VIETNAM);
+    format!("{:02}:{:02} {}", t.hour(), t.minute(), vn_date(Some(t.date())))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NextQuery {
+    pub next: Option<String>,
+}
+
+/// Starts a web session for the user and sends the browser on to `to`.
+pub(crate) async fn open_session<S: Store>(app: &App<S>, user_id: i64, to: &str) -> Response {
+    let secret = Secret::generate();
+    let csrf = Secret::generate();
+    let now = app.now();
+    let token = NewToken {
+        hash: secret.digest(),
+        kind: TokenKind::Session,
+        owner: TokenOwner::User(user_id),
+        csrf: Some(csrf.expose().to_string()),
+        expires_at: Some(now + time::Duration::hours(SESSION_HOURS)),
+    };
+    if let Err(e) = app.store.put_token(&token, now).await {
+        return ApiError::from(e).into_response();
+    }
+    let secure = if app.secure_cookies { "; Secure" } else { "" };
+    let set = format!(
+        "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}",
+        secret.expose(),
+        SESSION_HOURS * 3600
+    );
+    let mut res = redirect(to);
+    if let Ok(v) = HeaderValue::from_str(&set) {
+        res.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    res
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    pub csrf: String,
+}
+
+// ---------------------------------------------------------------- static files
+
+pub async fn css() -> Response {
+    static_file("text/css; charset=utf-8", include_str!("../../static/app.css"))
+}
+
+pub async fn js() -> Response {
+    static_file("text/javascript; charset=utf-8", include_str!("../../static/app.js"))
+}
+
+fn static_file(kind: &'static str, body: &'static str) -> Response {
+    let mut headers = HeaderMap::new();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(kind));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600"));
+    (headers, body).into_response()
+}
+
+/// Whether the nav shows the dossiers to this role.
+pub fn sees_dossiers(role: Option<Role>) -> bool {
+    matches!(role, Some(Role::Agent | Role::Officer | Role::Commander | Role::Analyst))
+}
+
+/// Whether the nav shows the scan page and the permits to this role.
+pub fn sees_permits(role: Option<Role>) -> bool {
+    matches!(role, Some(Role::Officer | Role::Commander | Role::Analyst))
+}
+
+/// Whether the statistics page is for this role: the border guard's, never an agency's.
+pub fn sees_stats(actor: &domain::Actor) -> bool {
+    actor.dossiers().is_ok_and(|s| !matches!(s, domain::DossierScope::Agency(_)))
+}
