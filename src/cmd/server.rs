@@ -10,7 +10,8 @@ use clap::{Args, Subcommand, ValueEnum};
 use domain::port::TaxCode;
 use domain::{CheckpointCode, Country, DocumentNumber, Role, Sex, Username, WatchAction};
 use server::accounts::credentials::{Password, Secret, hash_password};
-use server::accounts::service::{self as accounts, Acting};
+use server::accounts::service as accounts;
+use server::app::Acting;
 use store::{NewUser, PgStore, SqliteStore, Store, WatchDob, WatchDocument, WatchEntry};
 
 /// Where the data lives: a SQLite file under `--data-dir` unless `--database-url` names a

@@ -2,7 +2,7 @@
 
 use crate::accounts::credentials::Password;
 use crate::accounts::credentials::Secret;
-use crate::accounts::service::sign_in;
+use crate::accounts::service::{AccountsError, sign_in};
 use crate::app::App;
 use crate::http::error::ApiError;
 use crate::http::error::ApiResult;
@@ -79,16 +79,34 @@ pub async fn token<S: Store>(
     Ok(Json(TokenResponse { token: secret.expose().to_string(), expires_in: TOKEN_HOURS * 3600 }))
 }
 
-fn admin(who: &Authed) -> ApiResult<crate::accounts::service::Acting> {
+impl From<AccountsError> for ApiError {
+    fn from(e: AccountsError) -> Self {
+        match e {
+            AccountsError::TooManyAttempts(_) => {
+                ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", e.to_string())
+            }
+            AccountsError::BadCredentials => {
+                ApiError::new(StatusCode::UNAUTHORIZED, "bad_credentials", e.to_string())
+            }
+            AccountsError::Invalid(e) => e.into(),
+            AccountsError::NotFound(_) => ApiError::not_found(e.to_string()),
+            AccountsError::Duplicate(_) => {
+                ApiError::new(StatusCode::CONFLICT, "duplicate", e.to_string())
+            }
+            AccountsError::Store(e) => ApiError::internal(&e),
+            AccountsError::Audit(e) => e.into(),
+            AccountsError::Task(e) => ApiError::internal(&e),
+        }
+    }
+}
+
+fn admin(who: &Authed) -> ApiResult<crate::app::Acting> {
     if !who.actor.is_admin() {
         return Err(
             domain::Forbidden("only an administrator manages devices and accounts".into()).into()
         );
     }
-    Ok(crate::accounts::service::Acting {
-        actor: who.actor.label(),
-        ip: who.ip.map(|i| i.to_string()),
-    })
+    Ok(crate::app::Acting { actor: who.actor.label(), ip: who.ip.map(|i| i.to_string()) })
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -114,8 +132,8 @@ pub struct DeviceRequest {
     checkpoint: String,
     #[schema(min_length = 1, max_length = 100)]
     name: String,
-    /// How long its token works, 1 to 3,650 days (365).
-    #[schema(minimum = 1, maximum = 3650)]
+    /// How long its token works, 1 to 730 days (365).
+    #[schema(minimum = 1, maximum = 730)]
     days: Option<i64>,
 }
 

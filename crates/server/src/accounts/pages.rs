@@ -1,6 +1,7 @@
 //! Signing in and out, the language, and the account's own page.
 
 use crate::accounts::credentials::Password;
+use crate::accounts::service::AccountsError;
 use crate::app::App;
 use crate::http::error::ApiError;
 use crate::http::extract::ClientIp;
@@ -84,14 +85,16 @@ pub async fn login<S: Store>(
     {
         Ok(u) => u,
         Err(e) => {
-            let error = match e.status {
-                StatusCode::TOO_MANY_REQUESTS => t.too_many_attempts,
-                StatusCode::UNAUTHORIZED => t.bad_credentials,
-                _ => return e.into_response(),
+            let (status, error) = match e {
+                AccountsError::TooManyAttempts(_) => {
+                    (StatusCode::TOO_MANY_REQUESTS, t.too_many_attempts)
+                }
+                AccountsError::BadCredentials => (StatusCode::UNAUTHORIZED, t.bad_credentials),
+                other => return ApiError::from(other).into_response(),
             };
             let page =
                 LoginPage { t, error: Some(error), username: form.username, next: form.next };
-            return (e.status, page).into_response();
+            return (status, page).into_response();
         }
     };
     let to = local(Some(&form.next)).unwrap_or_else(|| home(&user.actor()).to_string());

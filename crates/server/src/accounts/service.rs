@@ -5,14 +5,10 @@ use crate::accounts::credentials::Password;
 use crate::accounts::credentials::Secret;
 use crate::accounts::credentials::dummy_hash;
 use crate::accounts::credentials::verify_password;
-use crate::app::App;
-use crate::http::error::ApiError;
-use crate::http::error::ApiResult;
-use axum::http::StatusCode;
+use crate::app::{Acting, App, AuditFailed};
 use domain::CheckpointCode;
 use std::time::Instant;
 use store::AuditAction;
-use store::AuditEvent;
 use store::NewToken;
 use store::Store;
 use store::StoreError;
@@ -21,28 +17,54 @@ use store::TokenOwner;
 use time::Duration;
 use time::OffsetDateTime;
 
+/// Why an account's action was refused or failed.
+#[derive(Debug, thiserror::Error)]
+pub enum AccountsError {
+    #[error("too many failed sign-ins: try again in {0} s")]
+    TooManyAttempts(u64),
+    #[error("wrong user name or password")]
+    BadCredentials,
+    #[error(transparent)]
+    Invalid(#[from] domain::InvalidValue),
+    #[error("{0} not found")]
+    NotFound(String),
+    #[error("{0} already exists")]
+    Duplicate(String),
+    /// Ours: the store failed.
+    #[error(transparent)]
+    Store(StoreError),
+    #[error(transparent)]
+    Audit(#[from] AuditFailed),
+    #[error("checking the password: {0}")]
+    Task(#[from] tokio::task::JoinError),
+}
+
+impl From<StoreError> for AccountsError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound(what) => AccountsError::NotFound(what),
+            StoreError::Duplicate(what) => AccountsError::Duplicate(what),
+            other => AccountsError::Store(other),
+        }
+    }
+}
+
 /// Checks a user's password, with the throttle; the user's record on success.
 pub async fn sign_in<S: Store>(
     app: &App<S>,
     username: &str,
     password: &Password,
     ip: Option<std::net::IpAddr>,
-) -> ApiResult<store::UserRecord> {
+) -> Result<store::UserRecord, AccountsError> {
     // Whatever was typed goes into the throttle and the audit trail: bounded.
     let name: String = username.trim().to_lowercase().chars().take(64).collect();
     if let Some(wait) = app.throttle.blocked(&name, ip, Instant::now()) {
-        return Err(ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "too_many_attempts",
-            format!("too many failed sign-ins: try again in {} s", wait.as_secs().max(1)),
-        ));
+        return Err(AccountsError::TooManyAttempts(wait.as_secs().max(1)));
     }
     let user = app.store.user_by_name(&name).await?;
     let hash = user.as_ref().map_or(dummy_hash(), |u| u.password_hash.as_str()).to_string();
     let pw = Password::new(password.expose().to_string());
-    let ok = tokio::task::spawn_blocking(move || verify_password(&pw, &hash))
-        .await
-        .map_err(|e| ApiError::internal(&e))?;
+    let ok = tokio::task::spawn_blocking(move || verify_password(&pw, &hash)).await?;
     let event = |action: AuditAction| store::AuditEvent {
         actor: format!("user:{name}"),
         ip: ip.map(|i| i.to_string()),
@@ -59,34 +81,7 @@ pub async fn sign_in<S: Store>(
         _ => {
             app.throttle.failed(&name, ip, Instant::now());
             app.audit(event(AuditAction::SignInFailed)).await?;
-            Err(ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "bad_credentials",
-                "wrong user name or password",
-            ))
-        }
-    }
-}
-
-/// Who acts, as the audit trail names them (`system` for the command line).
-#[derive(Debug, Clone)]
-pub struct Acting {
-    pub actor: String,
-    pub ip: Option<String>,
-}
-
-impl Acting {
-    pub fn system() -> Self {
-        Acting { actor: "system".into(), ip: None }
-    }
-
-    fn event(&self, action: AuditAction, subject: String, detail: serde_json::Value) -> AuditEvent {
-        AuditEvent {
-            actor: self.actor.clone(),
-            ip: self.ip.clone(),
-            action,
-            subject,
-            detail: detail.to_string(),
+            Err(AccountsError::BadCredentials)
         }
     }
 }
@@ -115,7 +110,7 @@ pub async fn add_user<S: Store>(
     by: &Acting,
     user: &store::NewUser,
     now: OffsetDateTime,
-) -> Result<i64, StoreError> {
+) -> Result<i64, AccountsError> {
     let id = store.add_user(user, now).await?;
     let detail = serde_json::json!({
         "role": user.role,
@@ -124,7 +119,7 @@ pub async fn add_user<S: Store>(
     });
     store
         .append_audit(
-            &by.event(AuditAction::UserAdd, format!("user:{}", user.username), detail),
+            &by.audit(AuditAction::UserAdd, format!("user:{}", user.username), detail),
             now,
         )
         .await?;
@@ -158,13 +153,13 @@ pub async fn add_device<S: Store>(
     name: &str,
     days: Duration,
     now: OffsetDateTime,
-) -> Result<(i64, Secret, OffsetDateTime), StoreError> {
+) -> Result<(i64, Secret, OffsetDateTime), AccountsError> {
     let id = store.add_device(checkpoint, name, now).await?;
     let expires_at = now + days;
     let secret = device_token(store, id, expires_at, now).await?;
     let detail = serde_json::json!({"checkpoint": checkpoint, "name": name});
     store
-        .append_audit(&by.event(AuditAction::DeviceAdd, format!("device:{id}"), detail), now)
+        .append_audit(&by.audit(AuditAction::DeviceAdd, format!("device:{id}"), detail), now)
         .await?;
     Ok((id, secret, expires_at))
 }
@@ -176,16 +171,16 @@ pub async fn renew_device<S: Store>(
     id: i64,
     days: Duration,
     now: OffsetDateTime,
-) -> Result<(Secret, OffsetDateTime), StoreError> {
+) -> Result<(Secret, OffsetDateTime), AccountsError> {
     match store.devices().await?.iter().find(|d| d.id == id) {
         Some(d) if d.revoked_at.is_none() => {}
-        _ => return Err(StoreError::NotFound(format!("device {id} in service"))),
+        _ => return Err(AccountsError::NotFound(format!("device {id} in service"))),
     }
     let expires_at = now + days;
     let secret = device_token(store, id, expires_at, now).await?;
     store
         .append_audit(
-            &by.event(AuditAction::DeviceToken, format!("device:{id}"), serde_json::json!({})),
+            &by.audit(AuditAction::DeviceToken, format!("device:{id}"), serde_json::json!({})),
             now,
         )
         .await?;
@@ -204,7 +199,7 @@ pub async fn revoke_device<S: Store>(
     }
     store
         .append_audit(
-            &by.event(AuditAction::DeviceRevoke, format!("device:{id}"), serde_json::json!({})),
+            &by.audit(AuditAction::DeviceRevoke, format!("device:{id}"), serde_json::json!({})),
             now,
         )
         .await
@@ -222,7 +217,7 @@ pub async fn disable_user<S: Store>(
     }
     store
         .append_audit(
-            &by.event(AuditAction::UserDisable, format!("user:{username}"), serde_json::json!({})),
+            &by.audit(AuditAction::UserDisable, format!("user:{username}"), serde_json::json!({})),
             now,
         )
         .await

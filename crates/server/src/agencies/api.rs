@@ -1,11 +1,11 @@
 //! The agencies' API.
 
-use crate::agencies::service::Registered;
 use crate::agencies::service::Registration;
 use crate::agencies::service::add_agency_staff;
 use crate::agencies::service::close_agency;
 use crate::agencies::service::own_agency;
 use crate::agencies::service::register_agency;
+use crate::agencies::service::{AgenciesError, Registered};
 use crate::app::App;
 use crate::http::error::ApiError;
 use crate::http::error::ApiResult;
@@ -24,6 +24,29 @@ use serde::Serialize;
 use store::Store;
 use utoipa::ToSchema;
 
+impl From<AgenciesError> for ApiError {
+    fn from(e: AgenciesError) -> Self {
+        match e {
+            AgenciesError::Invalid(e) => e.into(),
+            AgenciesError::Forbidden(e) => e.into(),
+            AgenciesError::NotFound(_) => ApiError::not_found(e.to_string()),
+            AgenciesError::TooManyRegistrations(_) => ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_registrations",
+                e.to_string(),
+            ),
+            AgenciesError::Taken(_) => {
+                ApiError::new(StatusCode::CONFLICT, "duplicate", e.to_string())
+            }
+            AgenciesError::AlreadyClosed => {
+                ApiError::new(StatusCode::CONFLICT, "already_closed", e.to_string())
+            }
+            AgenciesError::Store(e) => ApiError::internal(&e),
+            AgenciesError::Audit(e) => e.into(),
+            AgenciesError::Task(e) => ApiError::internal(&e),
+        }
+    }
+}
 /// A shipping agency registers itself with its first account, active at once (no sign-in; ten
 /// an hour from one address).
 #[utoipa::path(post, path = "/agencies", tag = "agencies", security(()),
@@ -57,7 +80,7 @@ pub async fn agency<S: Store>(
     Path(id): Path<i64>,
 ) -> ApiResult<Json<AgencyView>> {
     if !who.actor.is_admin() {
-        own_agency(&who, id)?;
+        own_agency(&who.actor, id, false)?;
     }
     let agency =
         app.store.agency(id).await?.ok_or_else(|| ApiError::not_found("agency not found"))?;
@@ -104,7 +127,9 @@ pub async fn add_staff<S: Store>(
     body: axum::body::Bytes,
 ) -> ApiResult<Response> {
     let r: StaffRequest = json_body(&body)?;
-    let (user_id, username) = add_agency_staff(&app, &who, id, &r.username, r.password).await?;
+    let right = who.actor.file_dossiers()?;
+    let (user_id, username) =
+        add_agency_staff(&app, &right, &who.acting(), id, &r.username, r.password).await?;
     Ok((StatusCode::CREATED, Json(StaffAdded { id: user_id, username })).into_response())
 }
 
@@ -118,6 +143,6 @@ pub async fn close<S: Store>(
     who: Authed,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<AgencyClosed>> {
-    close_agency(&app, &who, id).await?;
+    close_agency(&app, &who.actor, &who.acting(), id).await?;
     Ok(Json(AgencyClosed { id, closed: true }))
 }

@@ -127,6 +127,7 @@ pub async fn register<S: Store>(
     match crate::agencies::service::register_agency(&app, ip, r).await {
         Ok(done) => open_session(&app, done.user_id, "/agency").await,
         Err(e) => {
+            let e = ApiError::from(e);
             let message = match e.status {
                 StatusCode::TOO_MANY_REQUESTS => at.too_many_registrations.to_string(),
                 StatusCode::CONFLICT => at.taken.to_string(),
@@ -238,14 +239,21 @@ pub async fn add_staff<S: Store>(
         Ok(a) => a,
         Err(e) => return e.into_response(),
     };
-    let result = crate::agencies::service::add_agency_staff(
-        &app,
-        &page.who,
-        agency,
-        &f.username,
-        f.password,
-    )
-    .await;
+    let result = match page.who.actor.file_dossiers() {
+        Ok(right) => {
+            crate::agencies::service::add_agency_staff(
+                &app,
+                &right,
+                &page.who.acting(),
+                agency,
+                &f.username,
+                f.password,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+    .map_err(ApiError::from);
     let at = PageLang::of(&page).agency();
     let (status, notice, error, username) = match result {
         Ok(_) => (StatusCode::OK, Some(at.staff_added), None, String::new()),
@@ -295,9 +303,11 @@ pub async fn close<S: Store>(
             Err(e) => e.into_response(),
         };
     }
-    match crate::agencies::service::close_agency(&app, &page.who, agency).await {
+    match crate::agencies::service::close_agency(&app, &page.who.actor, &page.who.acting(), agency)
+        .await
+    {
         // The agency's sessions are gone with it.
         Ok(()) => crate::web::redirect("/login"),
-        Err(e) => e.into_response(),
+        Err(e) => ApiError::from(e).into_response(),
     }
 }

@@ -2,32 +2,65 @@
 
 use crate::accounts::credentials::Password;
 use crate::accounts::credentials::hash_password;
-use crate::app::App;
-use crate::http::error::ApiError;
-use crate::http::error::ApiResult;
-use crate::http::extract::Authed;
-use axum::http::StatusCode;
+use crate::app::{Acting, App, AuditFailed};
 use domain::Role;
 use domain::Username;
 use domain::port::TaxCode;
+use domain::{Actor, AgencyRight, InvalidValue};
 use serde::Deserialize;
 use serde::Serialize;
 use serde_json::json;
 use store::AuditAction;
 use store::NewUser;
 use store::Store;
+use store::StoreError;
 use store::port::NewAgency;
 use utoipa::ToSchema;
 
-pub(crate) fn text(field: &'static str, s: &str, max: usize) -> ApiResult<String> {
+/// Why an agency's action was refused or failed.
+#[derive(Debug, thiserror::Error)]
+pub enum AgenciesError {
+    #[error(transparent)]
+    Invalid(#[from] InvalidValue),
+    #[error(transparent)]
+    Forbidden(#[from] domain::Forbidden),
+    #[error("agency {0} not found")]
+    NotFound(i64),
+    #[error("too many registrations from this address: try again in {0} min")]
+    TooManyRegistrations(u64),
+    #[error("{0} already exists")]
+    Taken(String),
+    #[error("the account is closed")]
+    AlreadyClosed,
+    /// Ours: the store failed.
+    #[error(transparent)]
+    Store(StoreError),
+    #[error(transparent)]
+    Audit(#[from] AuditFailed),
+    #[error("hashing the password: {0}")]
+    Task(#[from] tokio::task::JoinError),
+}
+
+impl From<StoreError> for AgenciesError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Duplicate(what) => AgenciesError::Taken(what),
+            other => AgenciesError::Store(other),
+        }
+    }
+}
+
+type Result<T> = std::result::Result<T, AgenciesError>;
+
+fn text(field: &'static str, s: &str, max: usize) -> std::result::Result<String, InvalidValue> {
     let t = domain::bounds::clean_line(field, s, max)?;
     if t.is_empty() {
-        return Err(ApiError::bad_request("invalid_field", format!("{field}: missing")));
+        return Err(InvalidValue::new(field, "missing"));
     }
     Ok(t)
 }
 
-fn email(s: &str) -> ApiResult<String> {
+fn email(s: &str) -> std::result::Result<String, InvalidValue> {
     let t = text("email", s, 200)?;
     let ok = t.split_once('@').is_some_and(|(user, host)| {
         !user.is_empty() && host.contains('.') && !host.starts_with('.') && !host.ends_with('.')
@@ -35,14 +68,11 @@ fn email(s: &str) -> ApiResult<String> {
     if ok {
         Ok(t)
     } else {
-        Err(ApiError::bad_request(
-            "invalid_field",
-            format!("email: {t:?} is not an e-mail address"),
-        ))
+        Err(InvalidValue::new("email", format!("{t:?} is not an e-mail address")))
     }
 }
 
-fn phone(s: &str) -> ApiResult<String> {
+fn phone(s: &str) -> std::result::Result<String, InvalidValue> {
     let t = text("phone", s, 30)?;
     let digits = t.chars().filter(char::is_ascii_digit).count();
     if (6..=15).contains(&digits)
@@ -50,7 +80,7 @@ fn phone(s: &str) -> ApiResult<String> {
     {
         Ok(t)
     } else {
-        Err(ApiError::bad_request("invalid_field", format!("phone: {t:?} is not a phone number")))
+        Err(InvalidValue::new("phone", format!("{t:?} is not a phone number")))
     }
 }
 
@@ -99,7 +129,7 @@ pub async fn register_agency<S: Store>(
     app: &App<S>,
     ip: Option<std::net::IpAddr>,
     r: Registration,
-) -> ApiResult<Registered> {
+) -> Result<Registered> {
     let agency = NewAgency {
         tax_code: TaxCode::parse(&r.tax_code)?,
         name: text("name", &r.name, 200)?,
@@ -109,14 +139,7 @@ pub async fn register_agency<S: Store>(
     };
     let username = Username::parse(&r.username)?;
     if let Err(wait) = app.registrations.take(ip, std::time::Instant::now()) {
-        return Err(ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "too_many_registrations",
-            format!(
-                "too many registrations from this address: try again in {} min",
-                wait.as_secs().div_ceil(60).max(1)
-            ),
-        ));
+        return Err(AgenciesError::TooManyRegistrations(wait.as_secs().div_ceil(60).max(1)));
     }
     let password_hash = hashed(r.password).await?;
     let user = NewUser {
@@ -144,33 +167,34 @@ pub async fn register_agency<S: Store>(
     })
 }
 
-async fn hashed(password: String) -> ApiResult<String> {
+async fn hashed(password: String) -> Result<String> {
     let pw = Password::new(password);
     tokio::task::spawn_blocking(move || hash_password(&pw))
-        .await
-        .map_err(|e| ApiError::internal(&e))?
-        .map_err(|e| ApiError::bad_request("invalid_field", format!("password: {e}")))
+        .await?
+        .map_err(|e| InvalidValue::new("password", e.to_string()).into())
 }
 
-/// The agency's own staff only.
-pub fn own_agency(who: &Authed, id: i64) -> ApiResult<()> {
-    let right = who.actor.file_dossiers()?;
-    if right.agency() == id {
-        Ok(())
-    } else {
-        Err(ApiError::not_found(format!("agency {id} not found")))
+/// The agency's own staff (or, with `admin_too`, an administrator) only: another agency is not
+/// theirs to know of.
+pub fn own_agency(actor: &Actor, id: i64, admin_too: bool) -> Result<()> {
+    if admin_too && actor.is_admin() {
+        return Ok(());
     }
+    if actor.file_dossiers()?.agency() == id { Ok(()) } else { Err(AgenciesError::NotFound(id)) }
 }
 
-/// The agency adds one of its staff.
+/// The agency adds one of its staff: the right is the agency's own.
 pub async fn add_agency_staff<S: Store>(
     app: &App<S>,
-    who: &Authed,
+    right: &AgencyRight,
+    by: &Acting,
     agency: i64,
     username: &str,
     password: String,
-) -> ApiResult<(i64, Username)> {
-    own_agency(who, agency)?;
+) -> Result<(i64, Username)> {
+    if right.agency() != agency {
+        return Err(AgenciesError::NotFound(agency));
+    }
     let username = Username::parse(username)?;
     let user = NewUser {
         username: username.clone(),
@@ -180,7 +204,7 @@ pub async fn add_agency_staff<S: Store>(
         password_hash: hashed(password).await?,
     };
     let user_id = app.store.add_user(&user, app.now()).await?;
-    app.audit(who.audit(
+    app.audit(by.audit(
         AuditAction::AgencyAddUser,
         format!("agency:{agency}"),
         json!({"user": user_id}),
@@ -190,15 +214,18 @@ pub async fn add_agency_staff<S: Store>(
 }
 
 /// The agency (or an admin) closes its account; its staff are signed out.
-pub async fn close_agency<S: Store>(app: &App<S>, who: &Authed, agency: i64) -> ApiResult<()> {
-    if !who.actor.is_admin() {
-        own_agency(who, agency)?;
-    }
+pub async fn close_agency<S: Store>(
+    app: &App<S>,
+    actor: &Actor,
+    by: &Acting,
+    agency: i64,
+) -> Result<()> {
+    own_agency(actor, agency, true)?;
     let closed = app.store.close_agency(agency, app.now()).await?;
     if !closed {
-        return Err(ApiError::new(StatusCode::CONFLICT, "already_closed", "the account is closed"));
+        return Err(AgenciesError::AlreadyClosed);
     }
-    app.audit(who.audit(AuditAction::AgencyClose, format!("agency:{agency}"), json!({}))).await?;
+    app.audit(by.audit(AuditAction::AgencyClose, format!("agency:{agency}"), json!({}))).await?;
     Ok(())
 }
 

@@ -60,6 +60,42 @@ impl<S> Clone for App<S> {
     }
 }
 
+/// The audit trail could not be written (its cause is logged by the writer): ours, never the
+/// caller's, and nothing is answered as done.
+#[derive(Debug, Clone, Copy, thiserror::Error)]
+#[error("the audit trail could not be written")]
+pub struct AuditFailed;
+
+/// Who acts, as the audit trail names them: `user:NAME`, `device:ID`, or `system` for the
+/// command line; and from which address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Acting {
+    pub actor: String,
+    pub ip: Option<String>,
+}
+
+impl Acting {
+    pub fn system() -> Self {
+        Acting { actor: "system".into(), ip: None }
+    }
+
+    /// The audit record of an action by this actor.
+    pub fn audit(
+        &self,
+        action: store::AuditAction,
+        subject: String,
+        detail: serde_json::Value,
+    ) -> store::AuditEvent {
+        store::AuditEvent {
+            actor: self.actor.clone(),
+            ip: self.ip.clone(),
+            action,
+            subject,
+            detail: detail.to_string(),
+        }
+    }
+}
+
 impl<S> std::ops::Deref for App<S> {
     type Target = Inner<S>;
     fn deref(&self) -> &Inner<S> {
@@ -79,20 +115,12 @@ impl<S> Inner<S> {
 
     /// Stores an audit record; returns once it is committed, so that nothing is answered whose
     /// audit record could still be lost.
-    pub async fn audit(
-        &self,
-        event: store::AuditEvent,
-    ) -> Result<(), crate::http::error::ApiError> {
+    pub async fn audit(&self, event: store::AuditEvent) -> Result<(), AuditFailed> {
         let (tx, rx) = tokio::sync::oneshot::channel();
-        let failed = || {
-            crate::http::error::ApiError::internal(&std::io::Error::other(
-                "the audit trail could not be written",
-            ))
-        };
-        self.audit_tx.send((event, self.now(), tx)).await.map_err(|_| failed())?;
+        self.audit_tx.send((event, self.now(), tx)).await.map_err(|_| AuditFailed)?;
         match rx.await {
             Ok(true) => Ok(()),
-            _ => Err(failed()),
+            _ => Err(AuditFailed),
         }
     }
 

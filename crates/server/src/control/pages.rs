@@ -274,7 +274,7 @@ pub async fn desk_check<S: Store>(
         Err(e) => return e.into_response(),
     };
     if let Err(e) = app.audit(outcome.audit(&page.who, &cp, direction)).await {
-        return e.into_response();
+        return ApiError::from(e).into_response();
     }
     view.crossings = crossing_views(t, &outcome.recent_crossings);
     view.verdict = Some(verdict_view(t, &outcome));

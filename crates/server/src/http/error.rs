@@ -82,6 +82,12 @@ impl From<store::StoreError> for ApiError {
     }
 }
 
+impl From<crate::app::AuditFailed> for ApiError {
+    fn from(e: crate::app::AuditFailed) -> Self {
+        Self::internal(&e)
+    }
+}
+
 impl From<domain::Forbidden> for ApiError {
     fn from(e: domain::Forbidden) -> Self {
         Self::new(StatusCode::FORBIDDEN, "forbidden", e.0)

@@ -128,18 +128,17 @@ impl<S: Store> FromRequestParts<App<S>> for Authed {
 }
 
 impl Authed {
+    /// Who acts, for the services and their audit records.
+    pub fn acting(&self) -> crate::app::Acting {
+        crate::app::Acting { actor: self.actor.label(), ip: self.ip.map(|i| i.to_string()) }
+    }
+
     pub fn audit(
         &self,
         action: store::AuditAction,
         subject: String,
         detail: serde_json::Value,
     ) -> store::AuditEvent {
-        store::AuditEvent {
-            actor: self.actor.label(),
-            ip: self.ip.map(|i| i.to_string()),
-            action,
-            subject,
-            detail: detail.to_string(),
-        }
+        self.acting().audit(action, subject, detail)
     }
 }

@@ -471,7 +471,7 @@ pub async fn one<S: Store>(
         ))
         .await
     {
-        return e.into_response();
+        return ApiError::from(e).into_response();
     }
     let pt = texts(&page);
     let p = &r.permit;

@@ -1,17 +1,29 @@
 //! The statistics' API.
 
 use crate::app::App;
+use crate::http::error::ApiError;
 use crate::http::error::ApiResult;
 use crate::http::extract::Authed;
 use crate::statistics::service::StatsQuery;
 use crate::statistics::service::StatsRow;
-use crate::statistics::service::dossier_stats;
+use crate::statistics::service::{StatsError, dossier_stats, stats_scope};
 use axum::Json;
 use axum::extract::Query;
 use axum::extract::State;
 use serde::Serialize;
 use store::Store;
 use utoipa::ToSchema;
+
+impl From<StatsError> for ApiError {
+    fn from(e: StatsError) -> Self {
+        match e {
+            StatsError::Invalid(e) => e.into(),
+            StatsError::Forbidden(e) => e.into(),
+            StatsError::Store(e) => e.into(),
+            StatsError::Audit(e) => e.into(),
+        }
+    }
+}
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct StatsResponse {
@@ -34,7 +46,9 @@ pub async fn stats<S: Store>(
     who: Authed,
     Query(q): Query<StatsQuery>,
 ) -> ApiResult<Json<StatsResponse>> {
-    let s = dossier_stats(&app, &who, &q).await?;
+    let asked = q.read()?;
+    let scope = stats_scope(&who.actor)?;
+    let s = dossier_stats(&app, &scope, &who.acting(), asked).await?;
     Ok(Json(StatsResponse {
         from: domain::bounds::rfc3339(s.from),
         to: domain::bounds::rfc3339(s.to),

@@ -1,6 +1,7 @@
 //! The statistics as a page.
 
 use crate::app::App;
+use crate::http::error::ApiError;
 use crate::statistics::service::StatsQuery;
 use crate::web::Ctx;
 use crate::web::Page;
@@ -62,11 +63,19 @@ pub async fn stats<S: Store>(
     let lang = PageLang::of(&page);
     let (at, pt) = (lang.agency(), lang.port());
     let en = lang == Lang::En;
-    let result = crate::statistics::service::dossier_stats(&app, &page.who, &q).await;
+    use crate::statistics::service::{StatsError, dossier_stats, stats_scope};
+    let scope = match stats_scope(&page.who.actor) {
+        Ok(s) => s,
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    let result = match q.read() {
+        Ok(asked) => dossier_stats(&app, &scope, &page.who.acting(), asked).await,
+        Err(e) => Err(e.into()),
+    };
     let (stats, error) = match result {
         Ok(s) => (Some(s), None),
-        Err(e) if e.status == StatusCode::BAD_REQUEST => (None, Some(e.message)),
-        Err(e) => return e.into_response(),
+        Err(StatsError::Invalid(e)) => (None, Some(e.to_string())),
+        Err(e) => return ApiError::from(e).into_response(),
     };
     let day = |t: time::OffsetDateTime| {
         let d = domain::bounds::vietnam_date(t);

@@ -1,11 +1,9 @@
 //! Counts the dossiers by procedure, checkpoint and period, in Việt Nam time.
 
-use crate::app::App;
-use crate::http::error::ApiError;
-use crate::http::error::ApiResult;
-use crate::http::extract::Authed;
+use crate::app::{Acting, App, AuditFailed};
 use domain::CheckpointCode;
 use domain::DossierScope;
+use domain::InvalidValue;
 use domain::port::ProcedureCode;
 use serde::Deserialize;
 use serde::Serialize;
@@ -13,6 +11,7 @@ use serde_json::json;
 use std::collections::BTreeMap;
 use store::AuditAction;
 use store::Store;
+use time::Date;
 use time::Duration;
 use time::OffsetDateTime;
 use utoipa::IntoParams;
@@ -33,13 +32,74 @@ pub struct StatsQuery {
 }
 
 /// How the statistics group the days.
-#[derive(Debug, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ToSchema)]
 #[serde(rename_all = "snake_case")]
-#[allow(dead_code)] // Describes what `dossier_stats` reads.
 pub enum Period {
     Day,
     Month,
     Year,
+}
+
+impl Period {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Period::Day => "day",
+            Period::Month => "month",
+            Period::Year => "year",
+        }
+    }
+}
+
+/// What the statistics are asked for, read: the days (Việt Nam time, the last included) and
+/// the grouping.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StatsAsked {
+    pub from: Option<Date>,
+    pub to: Option<Date>,
+    pub period: Period,
+}
+
+impl StatsQuery {
+    /// The query's values, each checked.
+    pub fn read(&self) -> Result<StatsAsked, InvalidValue> {
+        let day = |field: &'static str, s: &Option<String>| {
+            s.as_deref()
+                .filter(|t| !t.trim().is_empty())
+                .map(|t| domain::bounds::parse_date(field, t))
+                .transpose()
+        };
+        let period = match self.period.as_deref().map(str::trim).unwrap_or("") {
+            "day" => Period::Day,
+            "month" | "" => Period::Month,
+            "year" => Period::Year,
+            _ => return Err(InvalidValue::new("period", "day, month or year")),
+        };
+        Ok(StatsAsked { from: day("from", &self.from)?, to: day("to", &self.to)?, period })
+    }
+}
+
+/// Why the statistics were refused or failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StatsError {
+    #[error(transparent)]
+    Invalid(#[from] InvalidValue),
+    #[error(transparent)]
+    Forbidden(#[from] domain::Forbidden),
+    /// Ours: the store failed.
+    #[error(transparent)]
+    Store(#[from] store::StoreError),
+    #[error(transparent)]
+    Audit(#[from] AuditFailed),
+}
+
+/// The right to the statistics: the border guard's, for the dossiers its scope covers.
+pub fn stats_scope(actor: &domain::Actor) -> Result<DossierScope, domain::Forbidden> {
+    match actor.dossiers()? {
+        DossierScope::Agency(_) => {
+            Err(domain::Forbidden("the statistics are the border guard's".into()))
+        }
+        s => Ok(s),
+    }
 }
 
 /// One procedure at one checkpoint in one period.
@@ -68,36 +128,18 @@ pub struct Stats {
 /// the reading.
 pub async fn dossier_stats<S: Store>(
     app: &App<S>,
-    who: &Authed,
-    q: &StatsQuery,
-) -> ApiResult<Stats> {
-    let scope = match who.actor.dossiers()? {
-        DossierScope::Agency(_) => {
-            return Err(domain::Forbidden("the statistics are the border guard's".into()).into());
-        }
-        s => s,
-    };
+    scope: &DossierScope,
+    by: &Acting,
+    asked: StatsAsked,
+) -> Result<Stats, StatsError> {
     let now = app.now();
-    let day = |field: &'static str, s: &Option<String>| -> ApiResult<Option<OffsetDateTime>> {
-        s.as_deref()
-            .filter(|t| !t.trim().is_empty())
-            .map(|t| {
-                let d = domain::bounds::parse_date(field, t)?;
-                Ok(d.midnight().assume_offset(domain::bounds::VIETNAM))
-            })
-            .transpose()
-    };
-    let to = day("to", &q.to)?.map_or(now, |t| t + Duration::days(1));
-    let from = day("from", &q.from)?.unwrap_or(to - Duration::days(30));
+    let midnight = |d: Date| d.midnight().assume_offset(domain::bounds::VIETNAM);
+    let to = asked.to.map_or(now, |d| midnight(d) + Duration::days(1));
+    let from = asked.from.map_or(to - Duration::days(30), midnight);
     if from >= to {
-        return Err(ApiError::bad_request("invalid_field", "from: must come before to"));
+        return Err(InvalidValue::new("from", "must come before to").into());
     }
-    let period = match q.period.as_deref().unwrap_or("month") {
-        "day" => "day",
-        "month" | "" => "month",
-        "year" => "year",
-        _ => return Err(ApiError::bad_request("invalid_field", "period: day, month or year")),
-    };
+    let period = asked.period.as_str();
     let key = |t: OffsetDateTime| -> String {
         let d = domain::bounds::vietnam_date(t);
         match period {
@@ -116,7 +158,7 @@ pub async fn dossier_stats<S: Store>(
     }
     let mut groups: BTreeMap<(ProcedureCode, CheckpointCode, String), Group> = BTreeMap::new();
     for f in facts {
-        if let DossierScope::Checkpoint(c) = &scope
+        if let DossierScope::Checkpoint(c) = scope
             && *c != f.checkpoint
         {
             continue;
@@ -147,12 +189,8 @@ pub async fn dossier_stats<S: Store>(
             }
         })
         .collect();
-    app.audit(who.audit(
-        AuditAction::StatsDossiers,
-        "dossiers".into(),
-        json!({"rows": rows.len()}),
-    ))
-    .await?;
+    app.audit(by.audit(AuditAction::StatsDossiers, "dossiers".into(), json!({"rows": rows.len()})))
+        .await?;
     Ok(Stats { from, to, period, rows })
 }
 

@@ -91,7 +91,7 @@ async fn every_route_answers_every_caller_by_the_table<S: Store>(t: TestApp<S>) 
     }
     let (_, gate, _) = server::accounts::service::add_device(
         &t.app.store,
-        &server::accounts::service::Acting::system(),
+        &server::app::Acting::system(),
         &CheckpointCode::parse("MONG-CAI").unwrap(),
         "gate",
         time::Duration::days(30),
