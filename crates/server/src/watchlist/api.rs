@@ -4,11 +4,11 @@ use crate::app::App;
 use crate::http::error::ApiError;
 use crate::http::error::ApiResult;
 use crate::http::extract::Authed;
+use crate::http::json_body;
 use crate::watchlist::service::WatchRequest;
-use crate::watchlist::service::decide_alert;
-use crate::watchlist::service::new_watch_id;
-use crate::watchlist::service::parse_watch_entry;
-use crate::watchlist::service::save_watch_entry;
+use crate::watchlist::service::{
+    WatchlistError, decide_alert, put_watch_entry, read_watch_entry, remove_watch_entry,
+};
 use axum::Json;
 use axum::extract::Path;
 use axum::extract::Query;
@@ -27,6 +27,21 @@ use store::Store;
 use store::WatchEntry;
 use utoipa::IntoParams;
 use utoipa::ToSchema;
+
+impl From<WatchlistError> for ApiError {
+    fn from(e: WatchlistError) -> Self {
+        match e {
+            WatchlistError::Invalid(e) => e.into(),
+            WatchlistError::Forbidden(e) => e.into(),
+            WatchlistError::NotFound(_) => ApiError::not_found(e.to_string()),
+            WatchlistError::AlertClosed { .. } => {
+                ApiError::new(StatusCode::CONFLICT, "alert_closed", e.to_string())
+            }
+            WatchlistError::Store(e) => e.into(),
+            WatchlistError::Audit(e) => e.into(),
+        }
+    }
+}
 
 /// A watchlist entry.
 #[derive(Debug, Serialize, ToSchema)]
@@ -65,9 +80,9 @@ pub async fn watch_create<S: Store>(
     who: Authed,
     body: axum::body::Bytes,
 ) -> ApiResult<Response> {
-    who.actor.manage_watchlist()?;
-    let entry = parse_watch_entry(new_watch_id(), &body)?;
-    save_watch_entry(&app, &who, &entry).await?;
+    let right = who.actor.manage_watchlist()?;
+    let asked: WatchRequest = json_body(&body)?;
+    let entry = put_watch_entry(&app, &right, &who.acting(), None, asked).await?;
     Ok((StatusCode::CREATED, Json(IdResponse { id: entry.id })).into_response())
 }
 
@@ -82,12 +97,9 @@ pub async fn watch_update<S: Store>(
     Path(id): Path<String>,
     body: axum::body::Bytes,
 ) -> ApiResult<Json<IdResponse>> {
-    who.actor.manage_watchlist()?;
-    if app.store.watch_entry(&id).await?.is_none() {
-        return Err(ApiError::not_found(format!("watchlist entry {id}")));
-    }
-    let entry = parse_watch_entry(id, &body)?;
-    save_watch_entry(&app, &who, &entry).await?;
+    let right = who.actor.manage_watchlist()?;
+    let asked: WatchRequest = json_body(&body)?;
+    let entry = put_watch_entry(&app, &right, &who.acting(), Some(id), asked).await?;
     Ok(Json(IdResponse { id: entry.id }))
 }
 
@@ -100,12 +112,8 @@ pub async fn watch_delete<S: Store>(
     who: Authed,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    who.actor.manage_watchlist()?;
-    if !app.store.remove_watch_entry(&id, app.now()).await? {
-        return Err(ApiError::not_found(format!("watchlist entry {id}")));
-    }
-    app.watchlist_mut().remove(&id);
-    app.audit(who.audit(AuditAction::WatchlistRemove, format!("watch:{id}"), json!({}))).await?;
+    let right = who.actor.manage_watchlist()?;
+    remove_watch_entry(&app, &right, &who.acting(), &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -137,13 +145,8 @@ pub async fn watch_get<S: Store>(
     who: Authed,
     Path(id): Path<String>,
 ) -> ApiResult<Json<WatchEntryView>> {
-    who.actor.manage_watchlist()?;
-    let e = app
-        .store
-        .watch_entry(&id)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("watchlist entry {id}")))?;
-    app.audit(who.audit(AuditAction::WatchlistRead, format!("watch:{id}"), json!({}))).await?;
+    let right = who.actor.manage_watchlist()?;
+    let e = read_watch_entry(&app, &right, &who.acting(), &id).await?;
     Ok(Json(watch_view(&e)))
 }
 
@@ -207,7 +210,8 @@ pub async fn alert_confirm<S: Store>(
     who: Authed,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<store::AlertRecord>> {
-    decide_alert(&app, &who, id, AlertStatus::Confirmed).await.map(Json)
+    let scope = who.actor.alerts()?;
+    Ok(Json(decide_alert(&app, &scope, &who.acting(), id, AlertStatus::Confirmed).await?))
 }
 
 /// The officer dismisses the hit: the traveller is not the listed person, and this pair no
@@ -220,5 +224,6 @@ pub async fn alert_dismiss<S: Store>(
     who: Authed,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<store::AlertRecord>> {
-    decide_alert(&app, &who, id, AlertStatus::Dismissed).await.map(Json)
+    let scope = who.actor.alerts()?;
+    Ok(Json(decide_alert(&app, &scope, &who.acting(), id, AlertStatus::Dismissed).await?))
 }

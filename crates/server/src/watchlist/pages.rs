@@ -2,6 +2,9 @@
 
 use crate::app::App;
 use crate::http::error::ApiError;
+use crate::watchlist::service::{
+    WatchDocumentRequest, WatchRequest, WatchlistError, decide_alert, put_watch_entry,
+};
 use crate::web::CsrfForm;
 use crate::web::Ctx;
 use crate::web::Page;
@@ -147,33 +150,40 @@ pub async fn watchlist_add<S: Store>(
     if let Err(e) = page.who.actor.manage_watchlist() {
         return ApiError::from(e).into_response();
     }
-    let body = json!({
-        "name": f.name,
-        "aliases": f.aliases.split(';').map(str::trim).filter(|a| !a.is_empty()).collect::<Vec<_>>(),
-        "birth_date": f.birth_date,
-        "nationality": f.nationality,
-        "sex": f.sex,
-        "documents": if f.document_number.trim().is_empty() { vec![] } else {
-            vec![json!({"issuing_state": f.document_state, "number": f.document_number})]
+    let asked = WatchRequest {
+        name: f.name.clone(),
+        aliases: f
+            .aliases
+            .split(';')
+            .map(str::trim)
+            .filter(|a| !a.is_empty())
+            .map(str::to_string)
+            .collect(),
+        birth_date: Some(f.birth_date.clone()),
+        nationality: Some(f.nationality.clone()),
+        sex: Some(f.sex.clone()),
+        documents: if f.document_number.trim().is_empty() {
+            Vec::new()
+        } else {
+            vec![WatchDocumentRequest {
+                issuing_state: Some(f.document_state.clone()),
+                number: f.document_number.clone(),
+            }]
         },
-        "action": f.action,
-        "reason": f.reason,
-    });
-    let result = crate::watchlist::service::parse_watch_entry(
-        crate::watchlist::service::new_watch_id(),
-        body.to_string().as_bytes(),
-    );
+        action: f.action.clone(),
+        reason: f.reason.clone(),
+        valid_until: None,
+    };
+    let right = match page.who.actor.manage_watchlist() {
+        Ok(r) => r,
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    let result = put_watch_entry(&app, &right, &page.who.acting(), None, asked).await;
     // Saved first, so that the page shown after counts the new entry.
     let (notice, error) = match result {
-        Ok(entry) => {
-            if let Err(e) =
-                crate::watchlist::service::save_watch_entry(&app, &page.who, &entry).await
-            {
-                return e.into_response();
-            }
-            (Some(format!("{}: {} ({})", page.ctx.t.saved, entry.name, entry.id)), None)
-        }
-        Err(e) => (None, Some(e.message)),
+        Ok(entry) => (Some(format!("{}: {} ({})", page.ctx.t.saved, entry.name, entry.id)), None),
+        Err(WatchlistError::Invalid(e)) => (None, Some(e.to_string())),
+        Err(e) => return ApiError::from(e).into_response(),
     };
     let mut view = match watchlist_page(&app, &page, None).await {
         Ok(v) => v,
@@ -285,8 +295,12 @@ pub async fn alert_decide<S: Store>(
         "dismiss" => AlertStatus::Dismissed,
         _ => return ApiError::not_found("no such page").into_response(),
     };
-    if let Err(e) = crate::watchlist::service::decide_alert(&app, &page.who, id, status).await {
-        return e.into_response();
+    let scope = match page.who.actor.alerts() {
+        Ok(s) => s,
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    if let Err(e) = decide_alert(&app, &scope, &page.who.acting(), id, status).await {
+        return ApiError::from(e).into_response();
     }
     redirect("/alerts?status=open")
 }

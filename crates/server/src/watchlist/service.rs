@@ -1,21 +1,18 @@
 //! Watchlist entries checked and stored, and alerts decided.
 
-use crate::app::App;
-use crate::http::error::ApiError;
-use crate::http::error::ApiResult;
-use crate::http::extract::Authed;
-use crate::http::json_body;
-use axum::http::StatusCode;
+use crate::app::{Acting, App, AuditFailed};
 use domain::Country;
 use domain::DocumentNumber;
 use domain::Sex;
 use domain::WatchAction;
 use domain::bounds;
+use domain::{AlertScope, InvalidValue, WatchlistRight};
 use serde::Deserialize;
 use serde_json::json;
 use store::AlertStatus;
 use store::AuditAction;
 use store::Store;
+use store::StoreError;
 use store::WatchDob;
 use store::WatchDocument;
 use store::WatchEntry;
@@ -25,9 +22,9 @@ use utoipa::ToSchema;
 #[serde(deny_unknown_fields)]
 pub struct WatchDocumentRequest {
     #[schema(value_type = Option<domain::Country>)]
-    issuing_state: Option<String>,
+    pub issuing_state: Option<String>,
     #[schema(value_type = domain::DocumentNumber)]
-    number: String,
+    pub number: String,
 }
 
 /// A watchlist entry as sent, and as read back.
@@ -36,27 +33,27 @@ pub struct WatchDocumentRequest {
 pub struct WatchRequest {
     /// At most 200 characters, with letters.
     #[schema(min_length = 1, max_length = 200)]
-    name: String,
+    pub name: String,
     /// At most 20.
     #[serde(default)]
-    aliases: Vec<String>,
+    pub aliases: Vec<String>,
     /// `YYYY-MM-DD`, or `YYYY` when only the year is known.
-    birth_date: Option<String>,
+    pub birth_date: Option<String>,
     #[schema(value_type = Option<domain::Country>)]
-    nationality: Option<String>,
+    pub nationality: Option<String>,
     #[schema(value_type = Option<domain::Sex>)]
-    sex: Option<String>,
+    pub sex: Option<String>,
     /// At most 20.
     #[serde(default)]
-    documents: Vec<WatchDocumentRequest>,
+    pub documents: Vec<WatchDocumentRequest>,
     #[schema(value_type = domain::WatchAction)]
-    action: String,
+    pub action: String,
     /// Why the person is listed: at most 2,000 characters.
     #[serde(default)]
     #[schema(max_length = 2000)]
-    reason: String,
+    pub reason: String,
     #[schema(format = Date)]
-    valid_until: Option<String>,
+    pub valid_until: Option<String>,
 }
 
 /// The most aliases and documents one watchlist entry may carry.
@@ -64,111 +61,171 @@ pub const MAX_ALIASES: usize = 20;
 
 pub const MAX_DOCUMENTS: usize = 20;
 
-pub fn parse_watch_entry(id: String, body: &[u8]) -> ApiResult<WatchEntry> {
-    let r: WatchRequest = json_body(body)?;
-    let field =
-        |f: &'static str, m: String| ApiError::bad_request("invalid_field", format!("{f}: {m}"));
-    let name = bounds::clean_line("name", &r.name, bounds::NAME_MAX)?;
-    if screen::normalize::tokens(&name).is_empty() {
-        return Err(field("name", "a name has letters".into()));
-    }
-    if r.aliases.len() > MAX_ALIASES {
-        return Err(field("aliases", format!("at most {MAX_ALIASES}")));
-    }
-    if r.documents.len() > MAX_DOCUMENTS {
-        return Err(field("documents", format!("at most {MAX_DOCUMENTS}")));
-    }
-    let aliases = r
-        .aliases
-        .iter()
-        .map(|a| bounds::clean_line("aliases", a, bounds::NAME_MAX))
-        .filter(|a| !a.as_ref().is_ok_and(String::is_empty))
-        .collect::<Result<Vec<_>, _>>()?;
-    let reason = bounds::clean_text("reason", &r.reason, bounds::NOTE_MAX)?;
-    let nonblank = |s: &Option<String>| {
-        s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string)
-    };
-    let birth_date = nonblank(&r.birth_date)
-        .map(|s| {
-            WatchDob::parse(&s)
-                .ok_or_else(|| field("birth_date", format!("{s:?} is not YYYY-MM-DD or YYYY")))
-        })
-        .transpose()?;
-    let valid_until =
-        nonblank(&r.valid_until).map(|s| bounds::parse_date("valid_until", &s)).transpose()?;
-    let documents = r
-        .documents
-        .iter()
-        .map(|d| {
-            Ok(WatchDocument {
-                issuing_state: nonblank(&d.issuing_state)
-                    .map(|s| Country::parse_field("issuing_state", &s))
-                    .transpose()?,
-                number: DocumentNumber::parse(&d.number)?,
-            })
-        })
-        .collect::<ApiResult<Vec<_>>>()?;
-    Ok(WatchEntry {
-        id,
-        name,
-        aliases,
-        birth_date,
-        nationality: nonblank(&r.nationality)
-            .map(|s| Country::parse_field("nationality", &s))
-            .transpose()?,
-        sex: nonblank(&r.sex).map(|s| Sex::parse(&s.to_ascii_uppercase())).transpose()?,
-        documents,
-        action: WatchAction::parse(&r.action)?,
-        reason,
-        valid_until,
-    })
+/// Why a watchlist action was refused or failed.
+#[derive(Debug, thiserror::Error)]
+pub enum WatchlistError {
+    #[error(transparent)]
+    Invalid(#[from] InvalidValue),
+    #[error(transparent)]
+    Forbidden(#[from] domain::Forbidden),
+    #[error("{0} not found")]
+    NotFound(String),
+    #[error("alert {id} is already {status}")]
+    AlertClosed { id: i64, status: &'static str },
+    /// Ours: the store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Audit(#[from] AuditFailed),
 }
 
-/// Stores an entry and updates this process's index at once (others follow the change log).
-pub async fn save_watch_entry<S: Store>(
+type Result<T> = std::result::Result<T, WatchlistError>;
+
+impl WatchRequest {
+    /// The entry it asks for, every value checked.
+    pub fn read(self, id: String) -> std::result::Result<WatchEntry, InvalidValue> {
+        let r = self;
+        let name = bounds::clean_line("name", &r.name, bounds::NAME_MAX)?;
+        if screen::normalize::tokens(&name).is_empty() {
+            return Err(InvalidValue::new("name", "a name has letters"));
+        }
+        if r.aliases.len() > MAX_ALIASES {
+            return Err(InvalidValue::new("aliases", format!("at most {MAX_ALIASES}")));
+        }
+        if r.documents.len() > MAX_DOCUMENTS {
+            return Err(InvalidValue::new("documents", format!("at most {MAX_DOCUMENTS}")));
+        }
+        let aliases = r
+            .aliases
+            .iter()
+            .map(|a| bounds::clean_line("aliases", a, bounds::NAME_MAX))
+            .filter(|a| !a.as_ref().is_ok_and(String::is_empty))
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        let reason = bounds::clean_text("reason", &r.reason, bounds::NOTE_MAX)?;
+        let nonblank = |s: &Option<String>| {
+            s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string)
+        };
+        let birth_date = nonblank(&r.birth_date)
+            .map(|s| {
+                WatchDob::parse(&s).ok_or_else(|| {
+                    InvalidValue::new("birth_date", format!("{s:?} is not YYYY-MM-DD or YYYY"))
+                })
+            })
+            .transpose()?;
+        let valid_until =
+            nonblank(&r.valid_until).map(|s| bounds::parse_date("valid_until", &s)).transpose()?;
+        let documents = r
+            .documents
+            .iter()
+            .map(|d| {
+                Ok(WatchDocument {
+                    issuing_state: nonblank(&d.issuing_state)
+                        .map(|s| Country::parse_field("issuing_state", &s))
+                        .transpose()?,
+                    number: DocumentNumber::parse(&d.number)?,
+                })
+            })
+            .collect::<std::result::Result<Vec<_>, InvalidValue>>()?;
+        Ok(WatchEntry {
+            id,
+            name,
+            aliases,
+            birth_date,
+            nationality: nonblank(&r.nationality)
+                .map(|s| Country::parse_field("nationality", &s))
+                .transpose()?,
+            sex: nonblank(&r.sex).map(|s| Sex::parse(&s.to_ascii_uppercase())).transpose()?,
+            documents,
+            action: WatchAction::parse(&r.action)?,
+            reason,
+            valid_until,
+        })
+    }
+}
+
+/// Lists a person (`replacing` none), or replaces the entry of that id, which must exist; the
+/// index of this process is updated at once, the others' by the change log.
+pub async fn put_watch_entry<S: Store>(
     app: &App<S>,
-    who: &Authed,
-    entry: &WatchEntry,
-) -> ApiResult<()> {
-    app.store.put_watch_entry(entry, &who.actor.label(), app.now()).await?;
+    _right: &WatchlistRight,
+    by: &Acting,
+    replacing: Option<String>,
+    asked: WatchRequest,
+) -> Result<WatchEntry> {
+    let id = match replacing {
+        Some(id) => {
+            if app.store.watch_entry(&id).await?.is_none() {
+                return Err(WatchlistError::NotFound(format!("watchlist entry {id}")));
+            }
+            id
+        }
+        None => new_watch_id(),
+    };
+    let entry = asked.read(id)?;
+    app.store.put_watch_entry(&entry, &by.actor, app.now()).await?;
+    let entry = &entry;
     if let Err(e) = app.watchlist_mut().put(entry) {
         tracing::warn!(entry = %entry.id, error = %e, "watchlist entry not indexed");
     }
-    app.audit(who.audit(AuditAction::WatchlistPut, format!("watch:{}", entry.id), json!({})))
+    app.audit(by.audit(AuditAction::WatchlistPut, format!("watch:{}", entry.id), json!({})))
         .await?;
+    Ok(entry.clone())
+}
+
+/// Takes an entry off the list, here at once and in the other processes by the change log.
+pub async fn remove_watch_entry<S: Store>(
+    app: &App<S>,
+    _right: &WatchlistRight,
+    by: &Acting,
+    id: &str,
+) -> Result<()> {
+    if !app.store.remove_watch_entry(id, app.now()).await? {
+        return Err(WatchlistError::NotFound(format!("watchlist entry {id}")));
+    }
+    app.watchlist_mut().remove(id);
+    app.audit(by.audit(AuditAction::WatchlistRemove, format!("watch:{id}"), json!({}))).await?;
     Ok(())
 }
 
-pub fn new_watch_id() -> String {
+/// An entry, its reading audited.
+pub async fn read_watch_entry<S: Store>(
+    app: &App<S>,
+    _right: &WatchlistRight,
+    by: &Acting,
+    id: &str,
+) -> Result<WatchEntry> {
+    let e = app
+        .store
+        .watch_entry(id)
+        .await?
+        .ok_or_else(|| WatchlistError::NotFound(format!("watchlist entry {id}")))?;
+    app.audit(by.audit(AuditAction::WatchlistRead, format!("watch:{id}"), json!({}))).await?;
+    Ok(e)
+}
+
+fn new_watch_id() -> String {
     format!("W{}", &uuid::Uuid::new_v4().simple().to_string()[..12].to_uppercase())
 }
 
+/// An officer's decision on an alert of their scope.
 pub async fn decide_alert<S: Store>(
     app: &App<S>,
-    who: &Authed,
+    scope: &AlertScope,
+    by: &Acting,
     id: i64,
     status: AlertStatus,
-) -> ApiResult<store::AlertRecord> {
-    let scope = who.actor.alerts()?;
-    let alert =
-        app.store.alert(id).await?.ok_or_else(|| ApiError::not_found(format!("alert {id}")))?;
-    if let domain::AlertScope::Checkpoint(cp) = &scope
+) -> Result<store::AlertRecord> {
+    let not_found = || WatchlistError::NotFound(format!("alert {id}"));
+    let alert = app.store.alert(id).await?.ok_or_else(not_found)?;
+    if let AlertScope::Checkpoint(cp) = scope
         && &alert.checkpoint != cp
     {
         return Err(domain::Forbidden(format!("alert {id} belongs to {}", alert.checkpoint)).into());
     }
-    if !app.store.decide_alert(id, status, &who.actor.label(), app.now()).await? {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "alert_closed",
-            format!("alert {id} is already {}", alert.status.as_str()),
-        ));
+    if !app.store.decide_alert(id, status, &by.actor, app.now()).await? {
+        return Err(WatchlistError::AlertClosed { id, status: alert.status.as_str() });
     }
-    app.audit(who.audit(
-        AuditAction::AlertDecide,
-        format!("alert:{id}"),
-        json!({"status": status}),
-    ))
-    .await?;
-    app.store.alert(id).await?.ok_or_else(|| ApiError::not_found(format!("alert {id}")))
+    app.audit(by.audit(AuditAction::AlertDecide, format!("alert:{id}"), json!({"status": status})))
+        .await?;
+    app.store.alert(id).await?.ok_or_else(not_found)
 }
