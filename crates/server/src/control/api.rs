@@ -7,8 +7,8 @@ use crate::control::service::HistoryQuery;
 use crate::control::service::ItemResult;
 use crate::control::service::Outcome;
 use crate::control::service::find_history;
-use crate::control::service::read_document;
 use crate::control::service::record_many;
+use crate::control::service::{ControlError, CrossingAsked, DocumentAsked};
 use crate::http::error::ApiError;
 use crate::http::error::ApiResult;
 use crate::http::extract::Authed;
@@ -26,6 +26,31 @@ use serde::Serialize;
 use serde_json::Value;
 use store::Store;
 use utoipa::ToSchema;
+
+impl From<ControlError> for ApiError {
+    fn from(e: ControlError) -> Self {
+        let bad = |code, e: &ControlError| ApiError::bad_request(code, e.to_string());
+        match e {
+            ControlError::InvalidJson(_) => bad("invalid_json", &e),
+            ControlError::InvalidId(_) => bad("invalid_id", &e),
+            ControlError::Invalid(e) => e.into(),
+            ControlError::InvalidDocument(_) => bad("invalid_document", &e),
+            ControlError::Unreadable(_) => bad("unreadable_document", &e),
+            ControlError::InvalidQuery(_) => bad("invalid_query", &e),
+            ControlError::AtOutOfRange(_) => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "at_out_of_range", e.to_string())
+            }
+            ControlError::Forbidden(e) => e.into(),
+            ControlError::NotFound(_) => ApiError::not_found(e.to_string()),
+            ControlError::IdConflict(_) => {
+                ApiError::new(StatusCode::CONFLICT, "id_conflict", e.to_string())
+            }
+            ControlError::Store(e) => e.into(),
+            ControlError::Audit(e) => e.into(),
+            ControlError::Failed(_) => ApiError::internal(&e),
+        }
+    }
+}
 
 /// The most crossings one batch may carry.
 pub const BATCH_LIMIT: usize = 1_000;
@@ -55,9 +80,9 @@ pub async fn check<S: Store>(
     let checkpoint = CheckpointCode::parse(&req.checkpoint)?;
     let direction = Direction::parse(&req.direction)?;
     let right = who.actor.act_at(&checkpoint)?;
-    let reading = read_document(&req.document, app.today())?;
+    let reading = DocumentAsked::from_json(&req.document)?.read(app.today())?;
     let outcome = crate::control::service::check(&app, &right, direction, &reading).await?;
-    app.audit(outcome.audit(&who, &checkpoint, direction)).await?;
+    app.audit(outcome.audit(&who.acting(), &checkpoint, direction)).await?;
     Ok(Json(outcome))
 }
 
@@ -72,13 +97,14 @@ pub async fn record<S: Store>(
     body: axum::body::Bytes,
 ) -> ApiResult<Response> {
     let raw: Value = json_body(&body)?;
-    let mut results = record_many(&app, &who, std::slice::from_ref(&raw), false).await;
+    let asked = vec![CrossingAsked::from_json(&raw)];
+    let mut results = record_many(&app, &who.actor, &who.acting(), asked, false).await;
     match results.pop() {
         Some(ItemResult::Stored { created, record }) => {
             let status = if created { StatusCode::CREATED } else { StatusCode::OK };
             Ok((status, Json(record)).into_response())
         }
-        Some(ItemResult::Failed(e)) => Err(e),
+        Some(ItemResult::Failed(e)) => Err(e.into()),
         None => Err(ApiError::internal(&std::io::Error::other("no result for the crossing"))),
     }
 }
@@ -143,7 +169,8 @@ pub async fn record_batch<S: Store>(
             format!("at most {BATCH_LIMIT} crossings per batch, not {}", items.len()),
         ));
     }
-    let results = record_many(&app, &who, &items, true).await;
+    let asked = items.iter().map(CrossingAsked::from_json).collect();
+    let results = record_many(&app, &who.actor, &who.acting(), asked, true).await;
     let results = results
         .into_iter()
         .map(|r| match r {
@@ -152,15 +179,18 @@ pub async fn record_batch<S: Store>(
                 record: Some(record),
                 error: None,
             },
-            ItemResult::Failed(e) => BatchItem {
-                status: e.status.as_u16(),
-                record: None,
-                error: Some(crate::http::openapi::ErrorDetail {
-                    code: e.code.to_string(),
-                    message: e.message,
-                    problems: None,
-                }),
-            },
+            ItemResult::Failed(e) => {
+                let e = ApiError::from(e);
+                BatchItem {
+                    status: e.status.as_u16(),
+                    record: None,
+                    error: Some(crate::http::openapi::ErrorDetail {
+                        code: e.code.to_string(),
+                        message: e.message,
+                        problems: None,
+                    }),
+                }
+            }
         })
         .collect();
     Ok(Json(BatchResponse { results }))
@@ -190,7 +220,9 @@ pub async fn history<S: Store>(
     who: Authed,
     Query(q): Query<HistoryQuery>,
 ) -> ApiResult<Json<HistoryResponse>> {
-    let found = find_history(&app, &who, &q).await?;
+    let right = who.actor.read_history()?;
+    let (asked, limit) = q.read()?;
+    let found = find_history(&app, &right, &who.acting(), &asked, limit).await?;
     let mut matches: Vec<HistoryMatch> = found
         .into_iter()
         .map(|(t, crossings)| HistoryMatch { traveller: t.document, crossings })

@@ -2,7 +2,9 @@
 
 use crate::app::App;
 use crate::control::service::Outcome;
-use crate::control::service::read_document;
+use crate::control::service::{
+    ControlError, CrossingAsked, DocumentAsked, ItemResult, find_history, record_many,
+};
 use crate::http::error::ApiError;
 use crate::web::Ctx;
 use crate::web::Page;
@@ -26,6 +28,7 @@ use domain::Role;
 use domain::bounds::VIETNAM;
 use serde::Deserialize;
 use serde_json::json;
+use sha2::{Digest, Sha256};
 use store::Store;
 
 // ---------------------------------------------------------------- the desk
@@ -215,6 +218,24 @@ impl ManualFields {
         self.number.trim().is_empty() && self.surname.trim().is_empty()
     }
 
+    /// The fields as the control reads them.
+    fn asked(&self) -> DocumentAsked {
+        let opt = |s: &str| Some(s.trim()).filter(|s| !s.is_empty()).map(str::to_string);
+        DocumentAsked::Fields(Box::new(domain::DocumentInput {
+            doc_type: Some(opt(&self.doc_type).unwrap_or_else(|| "passport".into())),
+            number: Some(self.number.trim().to_string()),
+            issuing_state: Some(self.issuing_state.trim().to_string()),
+            surname: Some(self.surname.trim().to_string()),
+            given_names: opt(&self.given_names),
+            nationality: opt(&self.nationality),
+            birth_date: opt(&self.birth_date).map(|d| iso_date(&d)),
+            sex: opt(&self.sex),
+            expiry_date: opt(&self.expiry_date).map(|d| iso_date(&d)),
+            issuing_area: opt(&self.issuing_area),
+        }))
+    }
+
+    /// The fields as the record form carries them on to the record.
     fn document(&self) -> serde_json::Value {
         let opt = |s: &str| Some(s.trim()).filter(|s| !s.is_empty()).map(str::to_string);
         json!({
@@ -252,16 +273,16 @@ pub async fn desk_check<S: Store>(
     let mut view = DeskPage::new(page.ctx.clone(), direction);
     view.mrz = f.mrz.clone();
     view.manual = f.manual.clone();
-    let document = if f.mrz.trim().is_empty() && !f.manual.is_empty() {
-        f.manual.document()
+    let (asked, carried) = if f.mrz.trim().is_empty() && !f.manual.is_empty() {
+        (f.manual.asked(), f.manual.document())
     } else {
-        json!({"mrz": f.mrz})
+        (DocumentAsked::Mrz(f.mrz.clone()), json!({"mrz": f.mrz}))
     };
-    view.document = document.to_string();
-    let reading = match read_document(&document, app.today()) {
+    view.document = carried.to_string();
+    let reading = match asked.read(app.today()) {
         Ok(r) => r,
         Err(e) => {
-            view.error = Some(e.message);
+            view.error = Some(e.to_string());
             return (StatusCode::BAD_REQUEST, view).into_response();
         }
     };
@@ -271,9 +292,9 @@ pub async fn desk_check<S: Store>(
     };
     let outcome = match crate::control::service::check(&app, &right, direction, &reading).await {
         Ok(o) => o,
-        Err(e) => return e.into_response(),
+        Err(e) => return ApiError::from(e).into_response(),
     };
-    if let Err(e) = app.audit(outcome.audit(&page.who, &cp, direction)).await {
+    if let Err(e) = app.audit(outcome.audit(&page.who.acting(), &cp, direction)).await {
         return ApiError::from(e).into_response();
     }
     view.crossings = crossing_views(t, &outcome.recent_crossings);
@@ -293,18 +314,35 @@ pub async fn desk_record<S: Store>(
         Err(e) => return e.into_response(),
     };
     let t = page.ctx.t;
-    let document: serde_json::Value =
-        serde_json::from_str(&f.document).unwrap_or_else(|_| json!({"mrz": f.mrz}));
-    let item = json!({
-        "id": f.crossing_id, "checkpoint": cp, "direction": direction,
-        "document": document, "channel": "manual",
-    });
+    // The document the check read, carried by the form; the MRZ box when there is none.
+    let document = serde_json::from_str::<serde_json::Value>(&f.document)
+        .map_err(|e| ControlError::InvalidDocument(e.to_string()))
+        .and_then(|v| DocumentAsked::from_json(&v))
+        .unwrap_or_else(|_| DocumentAsked::Mrz(f.mrz.clone()));
+    let item = uuid::Uuid::parse_str(f.crossing_id.trim())
+        .map_err(|_| {
+            ControlError::InvalidId(format!(
+                "{:?} is not a UUID",
+                domain::bounds::clip(&f.crossing_id)
+            ))
+        })
+        .map(|id| CrossingAsked {
+            id,
+            checkpoint: cp.clone(),
+            direction,
+            channel: domain::Channel::Manual,
+            at: None,
+            decision: None,
+            // What makes a second press of the key the same crossing: the same id, the same
+            // traveller, the same way.
+            body_hash: hex::encode(Sha256::digest(
+                format!("desk\n{id}\n{cp}\n{direction}\n{}", f.document).as_bytes(),
+            )),
+            document: Ok(document),
+        });
     let mut view = DeskPage::new(page.ctx.clone(), direction);
-    match crate::control::service::record_many(&app, &page.who, std::slice::from_ref(&item), false)
-        .await
-        .pop()
-    {
-        Some(crate::control::service::ItemResult::Stored { created, record }) => {
+    match record_many(&app, &page.who.actor, &page.who.acting(), vec![item], false).await.pop() {
+        Some(ItemResult::Stored { created, record }) => {
             let word = if created { t.recorded } else { t.recorded_before };
             view.notice = Some(format!(
                 "{word}: {} — {} — {}",
@@ -317,7 +355,8 @@ pub async fn desk_record<S: Store>(
             }
             view.into_response()
         }
-        Some(crate::control::service::ItemResult::Failed(e)) => {
+        Some(ItemResult::Failed(e)) => {
+            let e = ApiError::from(e);
             view.mrz = f.mrz;
             view.error = Some(e.message);
             (e.status, view).into_response()
@@ -378,7 +417,14 @@ pub async fn history<S: Store>(
             birth_date: Some(q.birth_date.trim().to_string()).filter(|s| !s.is_empty()),
             limit: Some(50),
         };
-        match crate::control::service::find_history(&app, &page.who, &query).await {
+        let found = match (page.who.actor.read_history(), query.read()) {
+            (Ok(right), Ok((asked, limit))) => {
+                find_history(&app, &right, &page.who.acting(), &asked, limit).await
+            }
+            (Err(e), _) => Err(e.into()),
+            (_, Err(e)) => Err(e),
+        };
+        match found {
             Ok(found) => {
                 for (tr, crossings) in found {
                     let d = &tr.document;
@@ -392,7 +438,7 @@ pub async fn history<S: Store>(
                     view.results.push((d.full_name(), doc, crossing_views(t, &crossings)));
                 }
             }
-            Err(e) => view.error = Some(e.message),
+            Err(e) => view.error = Some(ApiError::from(e).message),
         }
     }
     view.q = q;

@@ -1,11 +1,7 @@
 //! A control check: read the document, gather the facts (screening, last crossing), let the
 //! domain rules decide; crossings recorded; a traveller's history read.
 
-use crate::app::App;
-use crate::http::error::ApiError;
-use crate::http::error::ApiResult;
-use crate::http::extract::Authed;
-use axum::http::StatusCode;
+use crate::app::{Acting, App, AuditFailed};
 use domain::Channel;
 use domain::CheckpointCode;
 use domain::ControlFacts;
@@ -23,6 +19,7 @@ use domain::Verdict;
 use domain::WatchHit;
 use domain::bounds;
 use domain::decide;
+use domain::{Actor, HistoryRight, InvalidValue};
 use serde::Deserialize;
 use serde::Serialize;
 use serde_json::Value;
@@ -36,6 +33,7 @@ use store::NewCrossing;
 use store::RecordOutcome;
 use store::RecordedBy;
 use store::Store;
+use store::StoreError;
 use time::Date;
 use time::OffsetDateTime;
 use utoipa::IntoParams;
@@ -65,16 +63,143 @@ pub struct CrossingRequest {
     decision: Option<String>,
 }
 
+/// Why a check, a crossing or a history was refused or failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ControlError {
+    #[error("{0}")]
+    InvalidJson(String),
+    #[error("{0}")]
+    InvalidId(String),
+    #[error(transparent)]
+    Invalid(#[from] InvalidValue),
+    /// The document is not an MRZ nor fields that make one.
+    #[error("{0}")]
+    InvalidDocument(String),
+    /// An MRZ that does not identify its holder.
+    #[error("{0}")]
+    Unreadable(String),
+    /// A crossing's time outside the window a crossing may be recorded in.
+    #[error("{0}")]
+    AtOutOfRange(InvalidValue),
+    #[error("{0}")]
+    InvalidQuery(&'static str),
+    #[error(transparent)]
+    Forbidden(#[from] domain::Forbidden),
+    #[error("{0} not found")]
+    NotFound(String),
+    #[error("crossing {0} was recorded with another body")]
+    IdConflict(String),
+    /// Ours: the store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Audit(#[from] AuditFailed),
+    /// Ours, already logged: what failed for a whole batch, told to each of its crossings.
+    #[error("{0}")]
+    Failed(String),
+}
+
+/// A document as asked: its MRZ as text, or its fields typed by hand.
+#[derive(Debug, Clone)]
+pub enum DocumentAsked {
+    Mrz(String),
+    Fields(Box<DocumentInput>),
+}
+
+impl DocumentAsked {
+    /// `{"mrz": "..."}` or the fields, as JSON.
+    pub fn from_json(value: &Value) -> Result<Self, ControlError> {
+        let invalid = |m: &str| ControlError::InvalidDocument(m.to_string());
+        let Value::Object(map) = value else {
+            return Err(invalid("the document is a JSON object"));
+        };
+        if let Some(mrz) = map.get("mrz") {
+            let Some(text) = mrz.as_str() else {
+                return Err(invalid("mrz is the MRZ as text"));
+            };
+            if map.len() > 1 {
+                return Err(invalid("send either the MRZ or the fields, not both"));
+            }
+            return Ok(DocumentAsked::Mrz(text.to_string()));
+        }
+        serde_json::from_value(value.clone())
+            .map(|f| DocumentAsked::Fields(Box::new(f)))
+            .map_err(|e| ControlError::InvalidDocument(e.to_string()))
+    }
+
+    /// The document read on `today` (an MRZ's two-digit years are read against it).
+    pub fn read(&self, today: Date) -> Result<Reading, ControlError> {
+        match self {
+            DocumentAsked::Mrz(text) => read_mrz(text, today),
+            DocumentAsked::Fields(input) => {
+                let document = input
+                    .as_ref()
+                    .clone()
+                    .validate()
+                    .map_err(|e| ControlError::InvalidDocument(e.to_string()))?;
+                Ok(Reading { document, problems: Vec::new() })
+            }
+        }
+    }
+}
+
+/// A crossing as asked, its values read; the clock and the rights are the service's to judge.
+#[derive(Debug)]
+pub struct CrossingAsked {
+    pub id: uuid::Uuid,
+    pub checkpoint: CheckpointCode,
+    pub direction: Direction,
+    pub channel: Channel,
+    /// When it happened; now when left out.
+    pub at: Option<OffsetDateTime>,
+    /// The decision already made where the traveller stood (an e-gate, a post working
+    /// offline). Without it the platform decides, screens and raises alerts itself.
+    pub decision: Option<Decision>,
+    /// The document, or why it could not be read: told only to a caller with the right.
+    pub document: Result<DocumentAsked, ControlError>,
+    /// A digest of what was sent, to tell a retry of the same crossing from another under the
+    /// same id.
+    pub body_hash: String,
+}
+
+impl CrossingAsked {
+    /// One crossing of the API's JSON, in the API's order of refusals.
+    pub fn from_json(raw: &Value) -> Result<Self, ControlError> {
+        let req: CrossingRequest = serde_json::from_value(raw.clone())
+            .map_err(|e| ControlError::InvalidJson(e.to_string()))?;
+        let id = uuid::Uuid::parse_str(&req.id).map_err(|_| {
+            ControlError::InvalidId(format!("{:?} is not a UUID", bounds::clip(&req.id)))
+        })?;
+        let checkpoint = CheckpointCode::parse(&req.checkpoint)?;
+        let direction = Direction::parse(&req.direction)?;
+        let channel = Channel::parse(&req.channel)?;
+        let at = req.at.as_deref().map(|s| bounds::parse_time("at", s)).transpose()?;
+        let decision = req.decision.as_deref().map(Decision::parse).transpose()?;
+        Ok(CrossingAsked {
+            id,
+            checkpoint,
+            direction,
+            channel,
+            at,
+            decision,
+            document: DocumentAsked::from_json(&req.document),
+            // Serialised from a map, the body's keys come in one order, whatever the client's.
+            body_hash: hex::encode(Sha256::digest(raw.to_string().as_bytes())),
+        })
+    }
+}
+
+/// What each crossing of a batch came to.
 #[derive(Debug)]
 pub enum ItemResult {
     Stored { created: bool, record: store::CrossingRecord },
-    Failed(ApiError),
+    Failed(ControlError),
 }
 
-/// Parses and authorises one crossing, and checks it: the platform always screens, decides and
-/// alerts, whatever the client sent. A decision the client sent (a gate, a post that decided
-/// offline) is kept beside the platform's; the crossing's decision is the stricter of the two,
-/// so a client's clear where the platform refers or denies is referred, never taken as is.
+/// Authorises one crossing, and checks it: the platform always screens, decides and alerts,
+/// whatever the client sent. A decision the client sent (a gate, a post that decided offline)
+/// is kept beside the platform's; the crossing's decision is the stricter of the two, so a
+/// client's clear where the platform refers or denies is referred, never taken as is.
 ///
 /// With `defer`, a crossing that brings its own decision is stored at once and screened in the
 /// background (`screening::run`): a batch of a thousand from a post that was offline must not
@@ -82,41 +207,23 @@ pub enum ItemResult {
 /// and the screening of every unscreened crossing is finished by whichever process gets to it.
 async fn prepare<S: Store>(
     app: &App<S>,
-    who: &Authed,
-    raw: &Value,
+    actor: &Actor,
+    asked: CrossingAsked,
     now: OffsetDateTime,
     defer: bool,
-) -> ApiResult<NewCrossing> {
-    let req: CrossingRequest = serde_json::from_value(raw.clone())
-        .map_err(|e| ApiError::bad_request("invalid_json", e.to_string()))?;
-    let id = uuid::Uuid::parse_str(&req.id).map_err(|_| {
-        ApiError::bad_request("invalid_id", format!("{:?} is not a UUID", bounds::clip(&req.id)))
-    })?;
-    let checkpoint = CheckpointCode::parse(&req.checkpoint)?;
-    let direction = Direction::parse(&req.direction)?;
-    let channel = Channel::parse(&req.channel)?;
-    let at = match &req.at {
-        Some(s) => {
-            let t = bounds::parse_time("at", s)?;
-            bounds::within("at", t, now, bounds::CROSSING_PAST, bounds::CROSSING_FUTURE).map_err(
-                |e| {
-                    ApiError::new(
-                        StatusCode::UNPROCESSABLE_ENTITY,
-                        "at_out_of_range",
-                        e.to_string(),
-                    )
-                },
-            )?
-        }
+) -> Result<NewCrossing, ControlError> {
+    let at = match asked.at {
+        Some(t) => bounds::within("at", t, now, bounds::CROSSING_PAST, bounds::CROSSING_FUTURE)
+            .map_err(ControlError::AtOutOfRange)?,
         None => now,
     };
-    let client_decision = req.decision.as_deref().map(Decision::parse).transpose()?;
-    let right = who.actor.act_at(&checkpoint)?;
-    let reading = read_document(&req.document, app.today())?;
+    let right = actor.act_at(&asked.checkpoint)?;
+    let reading = asked.document?.read(app.today())?;
+    let client_decision = asked.decision;
     let (decision, alerts, screened) = match client_decision {
         Some(client) if defer => (client, Vec::new(), false),
         _ => {
-            let outcome = crate::control::service::check(app, &right, direction, &reading).await?;
+            let outcome = check(app, &right, asked.direction, &reading).await?;
             let alerts = outcome
                 .watchlist_hits
                 .iter()
@@ -127,40 +234,43 @@ async fn prepare<S: Store>(
             (client_decision.map_or(decision, |c| c.max(decision)), alerts, true)
         }
     };
-    // Serialised from a map, the body's keys come in one order, whatever the client's.
-    let body_hash = hex::encode(Sha256::digest(raw.to_string().as_bytes()));
     let doc = reading.document;
     Ok(NewCrossing {
-        id: id.hyphenated().to_string(),
+        id: asked.id.hyphenated().to_string(),
         name_key: name_key(&doc.surname, &doc.given_names),
         document: doc,
-        checkpoint,
-        direction,
-        channel,
+        checkpoint: asked.checkpoint,
+        direction: asked.direction,
+        channel: asked.channel,
         at,
         decision,
         client_decision,
-        actor: who.actor.label(),
-        body_hash,
+        actor: actor.label(),
+        body_hash: asked.body_hash,
         alerts,
         screened,
     })
 }
 
-/// Records crossings, each answering on its own: what cannot be parsed, is refused or fails
-/// in the store is that item's error, never the whole batch's. The crossings stored, their
-/// alerts and their audit record commit together. `defer`: see [`prepare`].
+/// Records crossings, each answering on its own: what could not be read (`Err` in `items`), is
+/// refused or fails in the store is that item's error, never the whole batch's. The crossings
+/// stored, their alerts and their audit record commit together. `defer`: see [`prepare`].
 pub async fn record_many<S: Store>(
     app: &App<S>,
-    who: &Authed,
-    items: &[Value],
+    actor: &Actor,
+    by: &Acting,
+    items: Vec<Result<CrossingAsked, ControlError>>,
     defer: bool,
 ) -> Vec<ItemResult> {
     let now = app.now();
     let mut results: Vec<Option<ItemResult>> = Vec::with_capacity(items.len());
     let mut batch = Vec::new();
-    for raw in items {
-        match prepare(app, who, raw, now, defer).await {
+    for item in items {
+        let prepared = match item {
+            Ok(asked) => prepare(app, actor, asked, now, defer).await,
+            Err(e) => Err(e),
+        };
+        match prepared {
             Ok(c) => {
                 results.push(None);
                 batch.push(c);
@@ -168,11 +278,11 @@ pub async fn record_many<S: Store>(
             Err(e) => results.push(Some(ItemResult::Failed(e))),
         }
     }
-    let by = RecordedBy { actor: who.actor.label(), ip: who.ip.map(|i| i.to_string()) };
+    let recorded_by = RecordedBy { actor: by.actor.clone(), ip: by.ip.clone() };
     let stored = if batch.is_empty() {
         Ok(Vec::new())
     } else {
-        app.store.record_crossings(&batch, &by, now).await
+        app.store.record_crossings(&batch, &recorded_by, now).await
     };
     if batch.iter().any(|c| !c.screened) {
         app.screening.notify_one();
@@ -180,10 +290,11 @@ pub async fn record_many<S: Store>(
     let mut stored = match stored {
         Ok(s) => s.into_iter(),
         Err(e) => {
-            let e = ApiError::from(e);
+            tracing::error!(error = %e, crossings = batch.len(), "recording crossings");
             for slot in results.iter_mut().filter(|r| r.is_none()) {
-                *slot =
-                    Some(ItemResult::Failed(ApiError::new(e.status, e.code, e.message.clone())));
+                *slot = Some(ItemResult::Failed(ControlError::Failed(
+                    "the crossings could not be stored".into(),
+                )));
             }
             Vec::new().into_iter()
         }
@@ -199,14 +310,12 @@ pub async fn record_many<S: Store>(
                 Some(RecordOutcome::Existing(record)) => {
                     ItemResult::Stored { created: false, record }
                 }
-                Some(RecordOutcome::Conflict(id)) => ItemResult::Failed(ApiError::new(
-                    StatusCode::CONFLICT,
-                    "id_conflict",
-                    format!("crossing {id} was recorded with another body"),
+                Some(RecordOutcome::Conflict(id)) => {
+                    ItemResult::Failed(ControlError::IdConflict(id))
+                }
+                None => ItemResult::Failed(ControlError::Failed(
+                    "the store answered for fewer crossings than it was given".into(),
                 )),
-                None => ItemResult::Failed(ApiError::internal(&std::io::Error::other(
-                    "the store answered for fewer crossings than it was given",
-                ))),
             },
         })
         .collect()
@@ -227,32 +336,67 @@ pub struct HistoryQuery {
     pub limit: Option<u32>,
 }
 
-/// Travellers' histories for a query by document or by name, the look audited.
+/// Whose history is asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HistoryAsked {
+    Document {
+        issuing_state: Country,
+        number: DocumentNumber,
+    },
+    /// The name folded for lookups, and the birth date when known.
+    Name {
+        key: String,
+        birth_date: Option<Date>,
+    },
+}
+
+impl HistoryQuery {
+    /// The query read: by document, or by name.
+    pub fn read(&self) -> Result<(HistoryAsked, u32), ControlError> {
+        let limit = self.limit.unwrap_or(100).clamp(1, 1_000);
+        let asked = match (&self.issuing_state, &self.number, &self.name) {
+            (Some(state), Some(number), _) => HistoryAsked::Document {
+                issuing_state: Country::parse_field("issuing_state", state)?,
+                number: DocumentNumber::parse(number)?,
+            },
+            (None, None, Some(name)) => {
+                let name = bounds::clean_line("name", name, bounds::NAME_MAX)?;
+                let key = screen::normalize::tokens(&name).join(" ");
+                if key.is_empty() {
+                    return Err(InvalidValue::new("name", "give a name").into());
+                }
+                let dob = self.birth_date.as_deref().map(str::trim).filter(|s| !s.is_empty());
+                let birth_date = dob.map(|d| bounds::parse_date("birth_date", d)).transpose()?;
+                HistoryAsked::Name { key, birth_date }
+            }
+            _ => {
+                return Err(ControlError::InvalidQuery(
+                    "give issuing_state and number, or name (and birth_date)",
+                ));
+            }
+        };
+        Ok((asked, limit))
+    }
+}
+
+/// Travellers' histories, `limit` crossings each, the look audited.
 pub async fn find_history<S: Store>(
     app: &App<S>,
-    who: &Authed,
-    q: &HistoryQuery,
-) -> ApiResult<Vec<(store::TravellerRecord, Vec<store::CrossingRecord>)>> {
-    who.actor.read_history()?;
-    let limit = q.limit.unwrap_or(100).clamp(1, 1_000);
-    let (subject, found) = match (&q.issuing_state, &q.number, &q.name) {
-        (Some(state), Some(number), _) => {
-            let state = Country::parse_field("issuing_state", state)?;
-            let number = DocumentNumber::parse(number)?;
-            let found = app.store.traveller_with_crossings(state, &number, limit).await?;
+    _right: &HistoryRight,
+    by: &Acting,
+    asked: &HistoryAsked,
+    limit: u32,
+) -> Result<Vec<(store::TravellerRecord, Vec<store::CrossingRecord>)>, ControlError> {
+    let (subject, found) = match asked {
+        HistoryAsked::Document { issuing_state: state, number } => {
+            let found = app.store.traveller_with_crossings(*state, number, limit).await?;
             (format!("traveller:{state}/{number}"), found.into_iter().collect::<Vec<_>>())
         }
-        (None, None, Some(name)) => {
-            let name = bounds::clean_line("name", name, bounds::NAME_MAX)?;
-            let key = screen::normalize::tokens(&name).join(" ");
-            if key.is_empty() {
-                return Err(ApiError::bad_request("invalid_field", "name: give a name"));
-            }
-            let dob = q.birth_date.as_deref().map(str::trim).filter(|s| !s.is_empty());
-            if let Some(d) = dob {
-                bounds::parse_date("birth_date", d)?;
-            }
-            let travellers = app.store.travellers_by_name(&key, dob, 50).await?;
+        HistoryAsked::Name { key, birth_date } => {
+            let dob = birth_date
+                .map(|d| format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day()));
+            let dob = dob.as_deref();
+            let travellers = app.store.travellers_by_name(key, dob, 50).await?;
             let mut found = Vec::with_capacity(travellers.len());
             for t in travellers {
                 let crossings = app.store.crossings_of(t.id, limit).await?;
@@ -260,14 +404,8 @@ pub async fn find_history<S: Store>(
             }
             (format!("name:{key}/{}", dob.unwrap_or("")), found)
         }
-        _ => {
-            return Err(ApiError::bad_request(
-                "invalid_query",
-                "give issuing_state and number, or name (and birth_date)",
-            ));
-        }
     };
-    app.audit(who.audit(AuditAction::HistoryRead, subject, json!({"found": found.len()}))).await?;
+    app.audit(by.audit(AuditAction::HistoryRead, subject, json!({"found": found.len()}))).await?;
     Ok(found)
 }
 
@@ -278,49 +416,21 @@ pub struct Reading {
     pub problems: Vec<Reason>,
 }
 
-/// `{"mrz": "..."}` or the fields typed by hand.
-pub fn read_document(value: &Value, today: Date) -> ApiResult<Reading> {
-    let Value::Object(map) = value else {
-        return Err(ApiError::bad_request("invalid_document", "the document is a JSON object"));
-    };
-    if let Some(mrz) = map.get("mrz") {
-        let Some(text) = mrz.as_str() else {
-            return Err(ApiError::bad_request("invalid_document", "mrz is the MRZ as text"));
-        };
-        if map.len() > 1 {
-            return Err(ApiError::bad_request(
-                "invalid_document",
-                "send either the MRZ or the fields, not both",
-            ));
-        }
-        return read_mrz(text, today);
-    }
-    let input: DocumentInput = serde_json::from_value(value.clone())
-        .map_err(|e| ApiError::bad_request("invalid_document", e.to_string()))?;
-    let document =
-        input.validate().map_err(|e| ApiError::bad_request("invalid_document", e.to_string()))?;
-    Ok(Reading { document, problems: Vec::new() })
-}
-
 fn to_time(d: mrz::Date) -> Option<Date> {
     let month = time::Month::try_from(d.month()).ok()?;
     Date::from_calendar_date(i32::from(d.year()), month, d.day()).ok()
 }
 
-pub fn read_mrz(text: &str, today: Date) -> ApiResult<Reading> {
+pub fn read_mrz(text: &str, today: Date) -> Result<Reading, ControlError> {
     let reading_date = u16::try_from(today.year())
         .ok()
         .and_then(|y| mrz::Date::new(y, u8::from(today.month()), today.day()))
-        .ok_or_else(|| {
-            ApiError::internal(&std::io::Error::other("today is out of the MRZ's range"))
-        })?;
-    let m = mrz::parse(text, reading_date)
-        .map_err(|e| ApiError::bad_request("unreadable_document", e.to_string()))?;
+        .ok_or_else(|| ControlError::Failed("today is out of the MRZ's range".into()))?;
+    let m = mrz::parse(text, reading_date).map_err(|e| ControlError::Unreadable(e.to_string()))?;
     let unreadable = |what: &str| {
-        ApiError::bad_request(
-            "unreadable_document",
-            format!("the MRZ has no usable {what}: the traveller cannot be identified"),
-        )
+        ControlError::Unreadable(format!(
+            "the MRZ has no usable {what}: the traveller cannot be identified"
+        ))
     };
     let doc_type = match m.document_code.as_bytes().first() {
         Some(b'P') => DocumentType::Passport,
@@ -375,12 +485,12 @@ impl Outcome {
     /// The audit record of the check that gave this outcome, the same from the API and the desk.
     pub fn audit(
         &self,
-        who: &crate::http::extract::Authed,
+        by: &Acting,
         checkpoint: &domain::CheckpointCode,
         direction: domain::Direction,
     ) -> store::AuditEvent {
         let d = &self.traveller;
-        who.audit(
+        by.audit(
             AuditAction::ControlCheck,
             format!("traveller:{}/{}", d.issuing_state, d.number),
             serde_json::json!({
@@ -430,11 +540,11 @@ pub async fn check<S: Store>(
     right: &RecordRight,
     direction: Direction,
     reading: &Reading,
-) -> ApiResult<Outcome> {
+) -> Result<Outcome, ControlError> {
     let checkpoint = app
         .checkpoints
         .get(right.checkpoint())
-        .ok_or_else(|| ApiError::not_found(format!("checkpoint {}", right.checkpoint())))?;
+        .ok_or_else(|| ControlError::NotFound(format!("checkpoint {}", right.checkpoint())))?;
     let doc = &reading.document;
     let today = app.today();
     let (traveller, recent) =
