@@ -7,6 +7,7 @@ use crate::http::extract::Authed;
 use crate::http::json_body;
 use crate::port::service::DossierView;
 use crate::port::service::Filing;
+use crate::port::service::PortError;
 use crate::port::service::VesselInput;
 use crate::port::service::agency_step;
 use crate::port::service::apply_step;
@@ -44,6 +45,37 @@ use store::port::DossierFilter;
 use store::port::DossierRecord;
 use utoipa::IntoParams;
 use utoipa::ToSchema;
+
+impl From<PortError> for ApiError {
+    fn from(e: PortError) -> Self {
+        match e {
+            PortError::Invalid(e) => e.into(),
+            PortError::Forbidden(e) => e.into(),
+            PortError::NotFound(_) => ApiError::not_found(e.to_string()),
+            PortError::Rule { code, .. } => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, e.to_string())
+            }
+            PortError::Refused { ref fields, .. } => {
+                let code = if fields.is_empty() { "invalid_list" } else { "invalid_dossier" };
+                let problems = serde_json::to_value(e.problems()).unwrap_or_default();
+                ApiError::unprocessable(code, e.to_string(), problems)
+            }
+            PortError::IdConflict => {
+                ApiError::new(StatusCode::CONFLICT, "id_conflict", e.to_string())
+            }
+            PortError::ChangedMeanwhile => {
+                ApiError::new(StatusCode::CONFLICT, "changed_meanwhile", e.to_string())
+            }
+            PortError::Store(e) => e.into(),
+            PortError::Audit(e) => e.into(),
+        }
+    }
+}
+
+/// The request's content type, as a spreadsheet upload names it.
+fn content_type(headers: &HeaderMap) -> &str {
+    headers.get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("")
+}
 
 /// A procedure of the public listing.
 #[derive(Debug, Serialize, ToSchema)]
@@ -170,7 +202,8 @@ pub async fn create<S: Store>(
         declaration: declaration(r.declaration.unwrap_or_default())?,
         draft: r.draft,
     };
-    let (created, d) = file(&app, &who, filing).await?;
+    let right = who.actor.file_dossiers()?;
+    let (created, d) = file(&app, &right, &who.acting(), filing).await?;
     let status = if created { StatusCode::CREATED } else { StatusCode::OK };
     Ok((status, Json(created_json(&d))).into_response())
 }
@@ -197,7 +230,7 @@ pub async fn get_one<S: Store>(
         json!({"people": d.crew.len() + d.passengers.len()}),
     ))
     .await?;
-    Ok(Json(dossier_view(&app, &who.actor, &d, &history)))
+    Ok(Json(dossier_view(&app, &who.actor.dossiers()?, &d, &history)))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -305,9 +338,9 @@ pub async fn decide<S: Store>(
     }
     let d = visible(&app, &who.actor, &id).await?;
     let right = who.actor.review_dossiers_at(&d.checkpoint)?;
-    let d = apply_step(&app, &who, &d, action, right.party(), r.note).await?;
+    let d = apply_step(&app, &who.acting(), &d, action, right.party(), r.note).await?;
     let history = app.store.dossier_events(&id).await?;
-    Ok(Json(dossier_view(&app, &who.actor, &d, &history)))
+    Ok(Json(dossier_view(&app, &who.actor.dossiers()?, &d, &history)))
 }
 
 /// The agency submits its dossier (a draft, or again after a supplement was asked for).
@@ -319,7 +352,8 @@ pub async fn submit<S: Store>(
     who: Authed,
     Path(id): Path<String>,
 ) -> ApiResult<Json<DossierView>> {
-    agency_step(&app, &who, &id, DossierAction::Submit).await.map(Json)
+    let right = who.actor.file_dossiers()?;
+    Ok(Json(agency_step(&app, &right, &who.acting(), &id, DossierAction::Submit).await?))
 }
 
 /// The agency withdraws its dossier.
@@ -331,7 +365,8 @@ pub async fn cancel<S: Store>(
     who: Authed,
     Path(id): Path<String>,
 ) -> ApiResult<Json<DossierView>> {
-    agency_step(&app, &who, &id, DossierAction::Cancel).await.map(Json)
+    let right = who.actor.file_dossiers()?;
+    Ok(Json(agency_step(&app, &right, &who.acting(), &id, DossierAction::Cancel).await?))
 }
 
 /// Replaces the crew list (FAL 5) with a spreadsheet: CSV (comma or semicolon) or XLSX, headers
@@ -349,7 +384,9 @@ pub async fn upload_crew<S: Store>(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> ApiResult<Json<DossierView>> {
-    upload(&app, &who, &id, ListKind::Crew, &headers, &body).await.map(Json)
+    let right = who.actor.file_dossiers()?;
+    let content_type = content_type(&headers);
+    Ok(Json(upload(&app, &right, &who.acting(), &id, ListKind::Crew, content_type, &body).await?))
 }
 
 /// Replaces the passenger list (FAL 6) with a spreadsheet, as the crew list.
@@ -366,5 +403,9 @@ pub async fn upload_passengers<S: Store>(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> ApiResult<Json<DossierView>> {
-    upload(&app, &who, &id, ListKind::Passengers, &headers, &body).await.map(Json)
+    let right = who.actor.file_dossiers()?;
+    let content_type = content_type(&headers);
+    Ok(Json(
+        upload(&app, &right, &who.acting(), &id, ListKind::Passengers, content_type, &body).await?,
+    ))
 }

@@ -5,6 +5,7 @@
 use crate::app::App;
 use crate::http::error::ApiError;
 use crate::port::service::Filing;
+use crate::port::service::PortError;
 use crate::port::service::VesselInput;
 use crate::watchlist::index::Match;
 use crate::web::Ctx;
@@ -405,11 +406,15 @@ pub async fn new_submit<S: Store>(
         fingerprint: None,
     };
     let pt = PageLang::of(&page).port();
-    let who = page.who.clone();
-    match crate::port::service::file(&app, &who, filing).await {
+    let right = match page.who.actor.file_dossiers() {
+        Ok(r) => r,
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    let filed = crate::port::service::file(&app, &right, &page.who.acting(), filing).await;
+    let problems = filed.as_ref().err().map(|e| problems_of(e, pt)).unwrap_or_default();
+    match filed.map_err(ApiError::from) {
         Ok((_, d)) => crate::web::redirect(&format!("/dossiers/{}", d.id)),
         Err(e) if e.status.is_client_error() && e.status != StatusCode::FORBIDDEN => {
-            let problems = problems_of(&e, pt);
             let status = e.status;
             let mut p = new_page(&app, page, form);
             p.error =
@@ -422,12 +427,8 @@ pub async fn new_submit<S: Store>(
 }
 
 /// The problems a refused filing or list came back with, for the page's table.
-fn problems_of(e: &ApiError, pt: &PortTexts) -> Vec<ProblemRow> {
-    let Some(all) = e.problems.as_ref().and_then(|p| {
-        serde_json::from_value::<Vec<crate::port::service::DossierProblem>>(p.clone()).ok()
-    }) else {
-        return Vec::new();
-    };
+fn problems_of(e: &PortError, pt: &PortTexts) -> Vec<ProblemRow> {
+    let all = e.problems();
     let mut lists = Vec::new();
     let mut rows = Vec::new();
     for p in all {
@@ -670,7 +671,7 @@ async fn dossier_page<S: Store>(
 }
 
 async fn visible<S: Store>(app: &App<S>, page: &Page, id: &str) -> Result<DossierRecord, ApiError> {
-    crate::port::service::visible(app, &page.who.actor, id).await
+    Ok(crate::port::service::visible(app, &page.who.actor, id).await?)
 }
 
 /// `GET /dossiers/{id}`.
@@ -726,7 +727,10 @@ pub async fn step<S: Store>(
         Err(e) => return ApiError::from(e).into_response(),
     };
     let note = (!f.note.trim().is_empty()).then(|| f.note.clone());
-    match crate::port::service::apply_step(&app, &page.who, &d, action, party, note).await {
+    match crate::port::service::apply_step(&app, &page.who.acting(), &d, action, party, note)
+        .await
+        .map_err(ApiError::from)
+    {
         Ok(_) => crate::web::redirect(&format!("/dossiers/{id}")),
         Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
             let status = e.status;
@@ -774,9 +778,21 @@ async fn upload_list<S: Store>(
         return e.into_response();
     }
     let rows = list_from_file(kind, parts.files.get(kind.as_str()));
-    let changed =
-        crate::port::service::replace_list(app, &page.who, id, kind, rows, DateStyle::DayMonthYear)
-            .await;
+    let right = match page.who.actor.file_dossiers() {
+        Ok(r) => r,
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    let by = page.who.acting();
+    let changed = crate::port::service::replace_list(
+        app,
+        &right,
+        &by,
+        id,
+        kind,
+        rows,
+        DateStyle::DayMonthYear,
+    )
+    .await;
     after_list_change(app, page, id, changed).await
 }
 
@@ -786,15 +802,19 @@ async fn after_list_change<S: Store>(
     app: &App<S>,
     page: Page,
     id: &str,
-    changed: Result<DossierRecord, ApiError>,
+    changed: Result<DossierRecord, PortError>,
 ) -> Response {
-    let e = match changed {
-        Ok(_) => return crate::web::redirect(&format!("/dossiers/{id}#crew-table")),
-        Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => e,
-        Err(e) => return e.into_response(),
-    };
     let pt = PageLang::of(&page).port();
-    let problems = problems_of(&e, pt);
+    let (e, problems) = match changed {
+        Ok(_) => return crate::web::redirect(&format!("/dossiers/{id}#crew-table")),
+        Err(e) => {
+            let problems = problems_of(&e, pt);
+            match ApiError::from(e) {
+                e if e.status == StatusCode::UNPROCESSABLE_ENTITY => (e, problems),
+                e => return e.into_response(),
+            }
+        }
+    };
     let d = match visible(app, &page, id).await {
         Ok(d) => d,
         Err(e) => return e.into_response(),
@@ -900,9 +920,15 @@ pub async fn crew_edit<S: Store>(
         }
     }
     let rows = Ok(fal::json_rows(people));
+    let right = match page.who.actor.file_dossiers() {
+        Ok(r) => r,
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    let by = page.who.acting();
     let changed = crate::port::service::replace_list(
         &app,
-        &page.who,
+        &right,
+        &by,
         &id,
         ListKind::Crew,
         rows,

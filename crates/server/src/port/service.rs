@@ -1,13 +1,8 @@
 //! A vessel dossier's life: filed with every problem told at once, its lists replaced, its steps
 //! taken under the clock, and shown to each party as theirs to see.
 
-use crate::app::App;
-use crate::http::error::ApiError;
-use crate::http::error::ApiResult;
-use crate::http::extract::Authed;
+use crate::app::{Acting, App, AuditFailed};
 use crate::watchlist::index::Match;
-use axum::http::HeaderMap;
-use axum::http::StatusCode;
 use domain::Actor;
 use domain::CheckpointCode;
 use domain::CheckpointKind;
@@ -24,6 +19,7 @@ use domain::port::ImoNumber;
 use domain::port::ProcedureCode;
 use domain::port::UnLocode;
 use domain::port::step;
+use domain::{AgencyRight, InvalidValue};
 use fal::DateStyle;
 use fal::ListKind;
 use fal::PersonOnBoard;
@@ -34,6 +30,7 @@ use serde_json::Value;
 use serde_json::json;
 use store::AuditAction;
 use store::Store;
+use store::StoreError;
 use store::port::DossierEvent;
 use store::port::DossierRecord;
 use store::port::DossierUpdate;
@@ -44,14 +41,75 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use utoipa::ToSchema;
 
+/// Why a dossier's action was refused or failed.
+#[derive(Debug, thiserror::Error)]
+pub enum PortError {
+    #[error(transparent)]
+    Invalid(#[from] InvalidValue),
+    #[error(transparent)]
+    Forbidden(#[from] domain::Forbidden),
+    #[error("{0} not found")]
+    NotFound(String),
+    /// A rule of the procedures refuses it; `code` says which.
+    #[error("{message}")]
+    Rule { code: &'static str, message: String },
+    /// The filing or the list, with every problem found in its fields and rows.
+    #[error("{}", refusal_message(.fields, .lists))]
+    Refused { fields: Vec<FieldProblem>, lists: Vec<fal::Problem> },
+    #[error("that dossier id was filed with another body")]
+    IdConflict,
+    #[error("the dossier changed meanwhile: reload it and try again")]
+    ChangedMeanwhile,
+    /// Ours: the store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Audit(#[from] AuditFailed),
+}
+
+type PortResult<T> = std::result::Result<T, PortError>;
+
+fn refusal_message(fields: &[FieldProblem], lists: &[fal::Problem]) -> String {
+    let count = fields.len() + lists.len();
+    match (fields.first(), lists.first()) {
+        (Some(f), _) if count == 1 => {
+            format!("the dossier was refused: {}: {}", f.field, f.message)
+        }
+        (Some(f), _) => {
+            format!(
+                "the dossier was refused: {count} problems; the first: {}: {}",
+                f.field, f.message
+            )
+        }
+        (None, Some(p)) if count == 1 => format!("the list was refused: {p}"),
+        (None, Some(p)) => format!("the list was refused: {count} problems; the first: {p}"),
+        (None, None) => "the list was refused".to_string(),
+    }
+}
+
+impl PortError {
+    /// The problems of a refusal, in the order told: the dossier's fields, then the lists.
+    pub fn problems(&self) -> Vec<DossierProblem> {
+        match self {
+            PortError::Refused { fields, lists } => fields
+                .iter()
+                .cloned()
+                .map(DossierProblem::Field)
+                .chain(lists.iter().cloned().map(DossierProblem::List))
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+}
+
 /// The general declaration's other fields: at most 50, keys of at most 64 characters, values
 /// strings, numbers or booleans of at most 2,000 characters, nothing that holds a control
 /// character where a line is expected.
 pub(crate) fn declaration(
     map: serde_json::Map<String, Value>,
-) -> ApiResult<serde_json::Map<String, Value>> {
+) -> std::result::Result<serde_json::Map<String, Value>, InvalidValue> {
     if map.len() > 50 {
-        return Err(ApiError::bad_request("invalid_field", "declaration: at most 50 fields"));
+        return Err(InvalidValue::new("declaration", "at most 50 fields"));
     }
     for (k, v) in &map {
         domain::bounds::clean_line("declaration", k, 64)?;
@@ -61,9 +119,9 @@ pub(crate) fn declaration(
             }
             Value::Number(_) | Value::Bool(_) | Value::Null => {}
             _ => {
-                return Err(ApiError::bad_request(
-                    "invalid_field",
-                    "declaration: each field is a string, a number or true/false",
+                return Err(InvalidValue::new(
+                    "declaration",
+                    "each field is a string, a number or true/false",
                 ));
             }
         }
@@ -94,13 +152,8 @@ pub(crate) fn when(
     s.as_deref().map(|t| domain::bounds::parse_time(field, t)).transpose()
 }
 
-fn refused(Refused(problems): Refused) -> ApiError {
-    let message = match problems.first() {
-        Some(p) if problems.len() == 1 => format!("the list was refused: {p}"),
-        Some(p) => format!("the list was refused: {} problems; the first: {p}", problems.len()),
-        None => "the list was refused".to_string(),
-    };
-    ApiError::unprocessable("invalid_list", message, json!(problems))
+fn refused(Refused(problems): Refused) -> PortError {
+    PortError::Refused { fields: Vec::new(), lists: problems }
 }
 
 /// A problem with one of a dossier's own fields (the vessel, the port call), told beside the
@@ -147,39 +200,18 @@ fn non_empty(field: &'static str, s: &str, max: usize) -> Result<String, domain:
     Ok(t)
 }
 
-/// A filing refused with every problem of its fields and its lists (422). Only lists' problems
-/// keep the lists' code, `invalid_list`.
-fn refused_dossier(fields: Vec<FieldProblem>, lists: Vec<fal::Problem>) -> ApiError {
-    if fields.is_empty() {
-        return refused(Refused(lists));
-    }
-    let count = fields.len() + lists.len();
-    let first = format!("{}: {}", fields[0].field, fields[0].message);
-    let message = if count == 1 {
-        format!("the dossier was refused: {first}")
-    } else {
-        format!("the dossier was refused: {count} problems; the first: {first}")
-    };
-    let all: Vec<DossierProblem> = fields
-        .into_iter()
-        .map(DossierProblem::Field)
-        .chain(lists.into_iter().map(DossierProblem::List))
-        .collect();
-    ApiError::unprocessable("invalid_dossier", message, json!(all))
-}
-
-fn rule(code: &'static str, message: impl Into<String>) -> ApiError {
-    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
+fn rule(code: &'static str, message: impl Into<String>) -> PortError {
+    PortError::Rule { code, message: message.into() }
 }
 
 fn event(
-    who: &Authed,
+    by: &Acting,
     action: &str,
     status: DossierStatus,
     note: Option<String>,
     at: OffsetDateTime,
 ) -> DossierEvent {
-    DossierEvent { action: action.into(), status, actor: who.actor.label(), note, at }
+    DossierEvent { action: action.into(), status, actor: by.actor.clone(), note, at }
 }
 
 /// A dossier as filed, from the API's JSON or the filing page's form.
@@ -209,17 +241,17 @@ pub struct Filing {
 /// stored dossier, and whether it is new (false: the same id was filed before by this agency).
 pub async fn file<S: Store>(
     app: &App<S>,
-    who: &Authed,
+    right: &AgencyRight,
+    by: &Acting,
     r: Filing,
-) -> ApiResult<(bool, DossierRecord)> {
-    let right = who.actor.file_dossiers()?;
+) -> PortResult<(bool, DossierRecord)> {
     let code = ProcedureCode::parse(&r.procedure)?;
     let procedure = app.procedure(code).filter(|p| p.vessel_dossier).ok_or_else(|| {
         rule("not_a_vessel_procedure", format!("{code} is not filed as a vessel dossier"))
     })?;
     let checkpoint = CheckpointCode::parse(&r.checkpoint)?;
     match app.checkpoints.get(&checkpoint) {
-        None => return Err(ApiError::not_found(format!("checkpoint {checkpoint} not found"))),
+        None => return Err(PortError::NotFound(format!("checkpoint {checkpoint}"))),
         Some(c) if c.kind != CheckpointKind::Seaport => {
             return Err(rule("not_a_port", format!("{checkpoint} is not a port checkpoint")));
         }
@@ -312,20 +344,20 @@ pub async fn file<S: Store>(
                 for e in [c.err(), p.err()].into_iter().flatten() {
                     lists.extend(e.0);
                 }
-                return Err(refused_dossier(fields.0, lists));
+                return Err(PortError::Refused { fields: fields.0, lists });
             }
         };
     let port_call = PortCall { eta, etd, berth, last_port, next_port };
     let now = app.now();
     let mut clock = Clock::new(procedure.deadline);
     let (status, submitted_at, events) = if r.draft {
-        (DossierStatus::Draft, None, vec![event(who, "create", DossierStatus::Draft, None, now)])
+        (DossierStatus::Draft, None, vec![event(by, "create", DossierStatus::Draft, None, now)])
     } else {
         clock.enter(DossierStatus::Submitted, now);
         (
             DossierStatus::Submitted,
             Some(now),
-            vec![event(who, "submit", DossierStatus::Submitted, None, now)],
+            vec![event(by, "submit", DossierStatus::Submitted, None, now)],
         )
     };
     let dossier = NewDossier {
@@ -342,7 +374,7 @@ pub async fn file<S: Store>(
         clock,
         submitted_at,
         resolved: None,
-        created_by: who.actor.label(),
+        created_by: by.actor.clone(),
         events,
         filing_hash: r.fingerprint.clone(),
     };
@@ -358,32 +390,19 @@ pub async fn file<S: Store>(
             let existing = if same { app.store.dossier(&id).await? } else { None };
             return match existing {
                 Some(d) => Ok((false, d)),
-                None => Err(ApiError::new(
-                    StatusCode::CONFLICT,
-                    "id_conflict",
-                    "that dossier id was filed with another body",
-                )),
+                None => Err(PortError::IdConflict),
             };
         }
         Err(e) => return Err(e.into()),
     }
-    app.audit(who.audit(
+    app.audit(by.audit(
         AuditAction::DossierFile,
         format!("dossier:{id}"),
         json!({"procedure": code, "checkpoint": checkpoint, "crew": dossier.crew.len(), "passengers": dossier.passengers.len()}),
     ))
     .await?;
-    let stored = app.store.dossier(&id).await?.ok_or_else(|| ApiError::not_found("dossier"))?;
+    let stored = app.store.dossier(&id).await?.ok_or_else(|| PortError::NotFound(id.clone()))?;
     Ok((true, stored))
-}
-
-/// Another change got to the dossier first.
-fn changed_meanwhile() -> ApiError {
-    ApiError::new(
-        StatusCode::CONFLICT,
-        "changed_meanwhile",
-        "the dossier changed meanwhile: reload it and try again",
-    )
 }
 
 pub(crate) fn rfc3339(t: Option<OffsetDateTime>) -> Option<String> {
@@ -391,12 +410,20 @@ pub(crate) fn rfc3339(t: Option<OffsetDateTime>) -> Option<String> {
 }
 
 /// A dossier the actor may see, or 404 (another agency's dossier is not theirs to know of).
-pub async fn visible<S: Store>(app: &App<S>, actor: &Actor, id: &str) -> ApiResult<DossierRecord> {
-    let scope = actor.dossiers()?;
+pub async fn visible<S: Store>(app: &App<S>, actor: &Actor, id: &str) -> PortResult<DossierRecord> {
+    visible_in(app, &actor.dossiers()?, id).await
+}
+
+/// A dossier within this scope, or 404.
+pub async fn visible_in<S: Store>(
+    app: &App<S>,
+    scope: &DossierScope,
+    id: &str,
+) -> PortResult<DossierRecord> {
     let d = app.store.dossier(id).await?;
     match d {
         Some(d)
-            if match &scope {
+            if match scope {
                 DossierScope::All => true,
                 DossierScope::Checkpoint(c) => *c == d.checkpoint,
                 DossierScope::Agency(a) => *a == d.agency_id,
@@ -404,7 +431,7 @@ pub async fn visible<S: Store>(app: &App<S>, actor: &Actor, id: &str) -> ApiResu
         {
             Ok(d)
         }
-        _ => Err(ApiError::not_found(format!("dossier {id} not found"))),
+        _ => Err(PortError::NotFound(format!("dossier {id}"))),
     }
 }
 
@@ -575,11 +602,11 @@ pub fn dossier_json(
 /// The dossier for this actor: with the watchlist's hits for the border guard.
 pub fn dossier_view<S: Store>(
     app: &App<S>,
-    actor: &Actor,
+    scope: &DossierScope,
     d: &DossierRecord,
     history: &[DossierEvent],
 ) -> DossierView {
-    let hits = (actor.agency().is_none()).then(|| screen_people(app, d));
+    let hits = (!matches!(scope, DossierScope::Agency(_))).then(|| screen_people(app, d));
     dossier_json(d, history, app.today(), hits.as_deref())
 }
 
@@ -587,12 +614,12 @@ pub fn dossier_view<S: Store>(
 /// nobody changed it meanwhile.
 pub async fn apply_step<S: Store>(
     app: &App<S>,
-    who: &Authed,
+    by: &Acting,
     d: &DossierRecord,
     action: DossierAction,
     party: DossierParty,
     note: Option<String>,
-) -> ApiResult<DossierRecord> {
+) -> PortResult<DossierRecord> {
     let note =
         note.map(|n| n.trim().chars().take(1000).collect::<String>()).filter(|n| !n.is_empty());
     let status = step(d.status, action, party, note.as_deref()).map_err(|e| match e {
@@ -611,12 +638,12 @@ pub async fn apply_step<S: Store>(
         resolved: clock.resolved(),
         crew: None,
         passengers: None,
-        event: event(who, action.as_str(), status, note, now),
+        event: event(by, action.as_str(), status, note, now),
     };
     if !app.store.update_dossier(&update, now).await? {
-        return Err(changed_meanwhile());
+        return Err(PortError::ChangedMeanwhile);
     }
-    app.audit(who.audit(
+    app.audit(by.audit(
         match action {
             DossierAction::Submit => AuditAction::DossierSubmit,
             DossierAction::Review => AuditAction::DossierReview,
@@ -629,18 +656,19 @@ pub async fn apply_step<S: Store>(
         json!({"status": status}),
     ))
     .await?;
-    app.store.dossier(&d.id).await?.ok_or_else(|| ApiError::not_found("dossier"))
+    app.store.dossier(&d.id).await?.ok_or_else(|| PortError::NotFound(d.id.clone()))
 }
 
 /// The agency's own steps: submit and cancel.
-pub(crate) async fn agency_step<S: Store>(
+pub async fn agency_step<S: Store>(
     app: &App<S>,
-    who: &Authed,
+    right: &AgencyRight,
+    by: &Acting,
     id: &str,
     action: DossierAction,
-) -> ApiResult<DossierView> {
-    who.actor.file_dossiers()?;
-    let d = visible(app, &who.actor, id).await?;
+) -> PortResult<DossierView> {
+    let scope = DossierScope::Agency(right.agency());
+    let d = visible_in(app, &scope, id).await?;
     if action == DossierAction::Submit
         && d.crew.is_empty()
         && app
@@ -649,9 +677,9 @@ pub(crate) async fn agency_step<S: Store>(
     {
         return Err(rule("crew_list_missing", "the crew list (FAL 5) is needed before submitting"));
     }
-    let d = apply_step(app, who, &d, action, DossierParty::Agent, None).await?;
+    let d = apply_step(app, by, &d, action, DossierParty::Agent, None).await?;
     let history = app.store.dossier_events(id).await?;
-    Ok(dossier_view(app, &who.actor, &d, &history))
+    Ok(dossier_view(app, &scope, &d, &history))
 }
 
 /// The most a spreadsheet upload may weigh.
@@ -660,11 +688,9 @@ pub const UPLOAD_LIMIT: usize = 10 * 1024 * 1024;
 /// Reads a list from a request body: XLSX (by its content type or its zip signature) or CSV.
 pub fn read_upload(
     kind: ListKind,
-    headers: &HeaderMap,
+    content_type: &str,
     body: &[u8],
-) -> Result<Vec<fal::Row>, Refused> {
-    let content_type =
-        headers.get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+) -> std::result::Result<Vec<fal::Row>, Refused> {
     if content_type.contains("spreadsheetml") || body.starts_with(b"PK\x03\x04") {
         fal::read_xlsx(kind, body)
     } else {
@@ -675,14 +701,14 @@ pub fn read_upload(
 /// Replaces a list of a dossier the agency may still change.
 pub async fn replace_list<S: Store>(
     app: &App<S>,
-    who: &Authed,
+    right: &AgencyRight,
+    by: &Acting,
     id: &str,
     kind: ListKind,
-    rows: Result<Vec<fal::Row>, Refused>,
+    rows: std::result::Result<Vec<fal::Row>, Refused>,
     dates: DateStyle,
-) -> ApiResult<DossierRecord> {
-    who.actor.file_dossiers()?;
-    let d = visible(app, &who.actor, id).await?;
+) -> PortResult<DossierRecord> {
+    let d = visible_in(app, &DossierScope::Agency(right.agency()), id).await?;
     if !matches!(
         d.status,
         DossierStatus::Draft | DossierStatus::Submitted | DossierStatus::SupplementRequested
@@ -710,7 +736,7 @@ pub async fn replace_list<S: Store>(
         crew,
         passengers,
         event: event(
-            who,
+            by,
             &format!("replace_{}", kind.as_str()),
             d.status,
             Some(format!("{count} people")),
@@ -718,9 +744,9 @@ pub async fn replace_list<S: Store>(
         ),
     };
     if !app.store.update_dossier(&update, now).await? {
-        return Err(changed_meanwhile());
+        return Err(PortError::ChangedMeanwhile);
     }
-    app.audit(who.audit(
+    app.audit(by.audit(
         match kind {
             ListKind::Crew => AuditAction::DossierReplaceCrew,
             ListKind::Passengers => AuditAction::DossierReplacePassengers,
@@ -729,19 +755,21 @@ pub async fn replace_list<S: Store>(
         json!({"people": count}),
     ))
     .await?;
-    app.store.dossier(id).await?.ok_or_else(|| ApiError::not_found("dossier"))
+    app.store.dossier(id).await?.ok_or_else(|| PortError::NotFound(id.to_string()))
 }
 
-pub(crate) async fn upload<S: Store>(
+/// Replaces a list with an uploaded spreadsheet (CSV, or XLSX by its type or its signature).
+pub async fn upload<S: Store>(
     app: &App<S>,
-    who: &Authed,
+    right: &AgencyRight,
+    by: &Acting,
     id: &str,
     kind: ListKind,
-    headers: &HeaderMap,
+    content_type: &str,
     body: &[u8],
-) -> ApiResult<DossierView> {
-    let rows = read_upload(kind, headers, body);
-    let d = replace_list(app, who, id, kind, rows, DateStyle::DayMonthYear).await?;
+) -> PortResult<DossierView> {
+    let rows = read_upload(kind, content_type, body);
+    let d = replace_list(app, right, by, id, kind, rows, DateStyle::DayMonthYear).await?;
     let history = app.store.dossier_events(id).await?;
-    Ok(dossier_view(app, &who.actor, &d, &history))
+    Ok(dossier_view(app, &DossierScope::Agency(right.agency()), &d, &history))
 }
