@@ -198,7 +198,14 @@ pub async fn scan<S: Store>(
         });
         return (StatusCode::UNPROCESSABLE_ENTITY, view).into_response();
     };
-    match crate::permits::service::scan(&app, &who, &bytes, direction).await {
+    let here = match who.actor.verify_permits() {
+        Ok(h) => h,
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    match crate::permits::service::scan(&app, here, &who.acting(), &bytes, direction)
+        .await
+        .map_err(ApiError::from)
+    {
         Ok(r) => {
             view.list_age = list_age(pt, app.now(), r.list_issued_at);
             view.verdict = Some(verdict_view(pt, &r));
@@ -402,7 +409,10 @@ pub async fn issue<S: Store>(
             },
             valid_until: crate::permits::service::day("valid_until", &f.valid_until)?,
         };
-        crate::permits::service::issue(&app, &page.who, &checkpoint, None, vec![issue]).await
+        let right = page.who.actor.issue_permits_at(&checkpoint)?;
+        crate::permits::service::issue(&app, &right, &page.who.acting(), None, vec![issue])
+            .await
+            .map_err(ApiError::from)
     }
     .await;
     match result {
@@ -455,9 +465,9 @@ pub async fn one<S: Store>(
     page: Page,
     Path(id): Path<String>,
 ) -> Response {
-    let r = match crate::permits::service::visible(&app, &page.who, &id).await {
+    let r = match crate::permits::service::visible(&app, &page.who.actor, &id).await {
         Ok(r) => r,
-        Err(e) => return e.into_response(),
+        Err(e) => return ApiError::from(e).into_response(),
     };
     let moves = match app.store.movements(&id).await {
         Ok(m) => m,
@@ -533,7 +543,16 @@ pub async fn revoke<S: Store>(
     if let Err(e) = check_csrf(&page, &f.csrf) {
         return e.into_response();
     }
-    match crate::permits::service::revoke_one(&app, &page.who, &id, Some(f.reason)).await {
+    match crate::permits::service::revoke_one(
+        &app,
+        &page.who.actor,
+        &page.who.acting(),
+        &id,
+        Some(f.reason),
+    )
+    .await
+    .map_err(ApiError::from)
+    {
         Ok(_) => crate::web::redirect(&format!("/permits/{id}")),
         Err(e) => e.into_response(),
     }
@@ -555,7 +574,10 @@ pub async fn shore_passes<S: Store>(
     if let Err(e) = check_csrf(&page, &f.csrf) {
         return e.into_response();
     }
-    match crate::permits::service::crew_passes(&app, &page.who, &id, None).await {
+    match crate::permits::service::crew_passes(&app, &page.who.actor, &page.who.acting(), &id, None)
+        .await
+        .map_err(ApiError::from)
+    {
         Ok(_) => crate::web::redirect(&format!("/dossiers/{id}#shore-passes")),
         Err(e) => e.into_response(),
     }

@@ -3,16 +3,8 @@
 //! anew at once, and verified online — where an accepted scan at a port records the holder
 //! going ashore or aboard.
 
-use crate::app::App;
-use crate::http::error::ApiError;
-use crate::http::error::ApiResult;
-use crate::http::extract::Authed;
+use crate::app::{Acting, App, AuditFailed};
 use crate::permits::keys::Keyring;
-use axum::http::HeaderValue;
-use axum::http::StatusCode;
-use axum::http::header;
-use axum::response::IntoResponse;
-use axum::response::Response;
 use domain::CheckpointCode;
 use domain::CheckpointKind;
 use domain::Country;
@@ -22,6 +14,7 @@ use domain::permit::check_issue;
 use domain::port::DossierStatus;
 use domain::port::ImoNumber;
 use domain::port::ProcedureCode;
+use domain::{Actor, InvalidValue, IssueRight};
 use seal::TrustStore;
 use seal::profile;
 use seal::profile::PermitData;
@@ -30,6 +23,7 @@ use serde_json::json;
 use std::sync::Arc;
 use store::AuditAction;
 use store::Store;
+use store::StoreError;
 use store::permit::Holder;
 use store::permit::Movement;
 use store::permit::MovementRecord;
@@ -43,13 +37,52 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use utoipa::ToSchema;
 
-fn not_ready() -> ApiError {
-    ApiError::new(
-        StatusCode::SERVICE_UNAVAILABLE,
-        "keys_not_open",
+/// Why a permit's action was refused or failed.
+#[derive(Debug, thiserror::Error)]
+pub enum PermitsError {
+    #[error(transparent)]
+    Invalid(#[from] InvalidValue),
+    #[error(transparent)]
+    Forbidden(#[from] domain::Forbidden),
+    #[error("{0} not found")]
+    NotFound(String),
+    #[error(
         "permits cannot be signed here: the keys are not set up (bienphong keys init) or the \
-         server was started without BIENPHONG_KEY_PASSPHRASE",
-    )
+         server was started without BIENPHONG_KEY_PASSPHRASE"
+    )]
+    KeysNotOpen,
+    /// The permit or the dossier is not in a state for it; `code` says why.
+    #[error("{message}")]
+    Conflict { code: &'static str, message: &'static str },
+    /// Ours: the store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Audit(#[from] AuditFailed),
+    /// Ours: signing, the revocation list or the cards failed.
+    #[error("{0}")]
+    Failed(String),
+}
+
+impl From<crate::port::service::PortError> for PermitsError {
+    fn from(e: crate::port::service::PortError) -> Self {
+        use crate::port::service::PortError as P;
+        match e {
+            P::Invalid(e) => e.into(),
+            P::Forbidden(e) => e.into(),
+            P::NotFound(what) => PermitsError::NotFound(what),
+            P::Store(e) => e.into(),
+            P::Audit(e) => e.into(),
+            other => PermitsError::Failed(other.to_string()),
+        }
+    }
+}
+
+type Result<T> = std::result::Result<T, PermitsError>;
+
+fn failed(e: impl std::fmt::Display) -> PermitsError {
+    tracing::error!(error = %e, "permits");
+    PermitsError::Failed(e.to_string())
 }
 
 impl<S: Store> App<S> {
@@ -57,7 +90,7 @@ impl<S: Store> App<S> {
     pub async fn open_keys(
         &self,
         passphrase: &Arc<seal::locked::Passphrase>,
-    ) -> Result<bool, crate::permits::keys::KeysError> {
+    ) -> std::result::Result<bool, crate::permits::keys::KeysError> {
         {
             let mut held = self.permit_keys.write().unwrap_or_else(|e| e.into_inner());
             held.passphrase = Some(passphrase.clone());
@@ -69,7 +102,7 @@ impl<S: Store> App<S> {
 
     /// Takes up a newer revocation list, and keys rotated or added since (by `bienphong keys`
     /// or another server sharing the database).
-    pub async fn refresh_keys(&self) -> Result<(), crate::permits::keys::KeysError> {
+    pub async fn refresh_keys(&self) -> std::result::Result<(), crate::permits::keys::KeysError> {
         let list = self
             .store
             .revocation_list(store::permit::RevocationScope::Permits)
@@ -99,27 +132,27 @@ impl<S: Store> App<S> {
         Ok(())
     }
 
-    fn keyring(&self) -> ApiResult<Arc<Keyring>> {
+    fn keyring(&self) -> Result<Arc<Keyring>> {
         self.permit_keys
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .keyring
             .clone()
-            .ok_or_else(not_ready)
+            .ok_or(PermitsError::KeysNotOpen)
     }
 
-    fn trust(&self) -> ApiResult<Arc<TrustStore>> {
+    fn trust(&self) -> Result<Arc<TrustStore>> {
         self.permit_keys
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .trust
             .clone()
-            .ok_or_else(not_ready)
+            .ok_or(PermitsError::KeysNotOpen)
     }
 }
 
-pub fn day(field: &'static str, s: &str) -> ApiResult<Date> {
-    Ok(domain::bounds::parse_date(field, s)?)
+pub fn day(field: &'static str, s: &str) -> std::result::Result<Date, InvalidValue> {
+    domain::bounds::parse_date(field, s)
 }
 
 pub(crate) fn iso(d: Date) -> String {
@@ -151,20 +184,17 @@ pub struct Issue {
     pub valid_until: Date,
 }
 
-pub fn holder(h: &HolderInput) -> ApiResult<Holder> {
-    let name = |field: &'static str, s: &str| -> ApiResult<String> {
+pub fn holder(h: &HolderInput) -> std::result::Result<Holder, InvalidValue> {
+    let name = |field: &'static str, s: &str| {
         let t = s.split_whitespace().collect::<Vec<_>>().join(" ");
         if t.chars().count() > 80 {
-            return Err(ApiError::bad_request(
-                "invalid_field",
-                format!("{field}: over 80 characters"),
-            ));
+            return Err(InvalidValue::new(field, "over 80 characters"));
         }
         Ok(t)
     };
     let family_name = name("holder.family_name", &h.family_name)?;
     if family_name.is_empty() {
-        return Err(ApiError::bad_request("invalid_field", "holder.family_name: missing"));
+        return Err(InvalidValue::new("holder.family_name", "missing"));
     }
     Ok(Holder {
         family_name,
@@ -176,33 +206,33 @@ pub fn holder(h: &HolderInput) -> ApiResult<Holder> {
 }
 
 /// The name in MRZ characters, as the seal and a document reader carry it.
-fn mrz_name(h: &Holder) -> ApiResult<String> {
+fn mrz_name(h: &Holder) -> std::result::Result<String, InvalidValue> {
     mrz::name_field(&h.family_name, &h.given_names, 39)
         .map(|f| f.trim_end_matches('<').to_string())
-        .map_err(|e| ApiError::bad_request("invalid_field", format!("holder: {e}")))
+        .map_err(|e| InvalidValue::new("holder", e.to_string()))
 }
 
 /// Signs and stores the permits, all or none; audited as one action.
 pub async fn issue<S: Store>(
     app: &App<S>,
-    who: &Authed,
-    checkpoint: &CheckpointCode,
+    right: &IssueRight,
+    by: &Acting,
     dossier_id: Option<&str>,
     issues: Vec<Issue>,
-) -> ApiResult<Vec<PermitRecord>> {
-    let right = who.actor.issue_permits_at(checkpoint)?;
+) -> Result<Vec<PermitRecord>> {
+    let checkpoint = right.checkpoint();
     let cp = app
         .checkpoints
-        .get(right.checkpoint())
-        .ok_or_else(|| ApiError::not_found(format!("checkpoint {checkpoint}")))?;
+        .get(checkpoint)
+        .ok_or_else(|| PermitsError::NotFound(format!("checkpoint {checkpoint}")))?;
     let keyring = app.keyring()?;
-    let signer = keyring.signer(checkpoint).map_err(|_| not_ready())?;
+    let signer = keyring.signer(checkpoint).map_err(|_| PermitsError::KeysNotOpen)?;
     let today = app.today();
     let now = app.now();
     let mut permits = Vec::with_capacity(issues.len());
     for i in issues {
         check_issue(i.kind, cp, i.valid_from, i.valid_until, i.vessel_imo.is_some())?;
-        let serial = seal::pki::random_serial(6).map_err(|e| ApiError::internal(&e))?;
+        let serial = seal::pki::random_serial(6).map_err(failed)?;
         let data = PermitData {
             kind: i.kind,
             serial: serial.clone(),
@@ -218,7 +248,7 @@ pub async fn issue<S: Store>(
         };
         let seal =
             profile::sign_permit(&data, &signer.identifier, &signer.serial, today, &signer.key)
-                .map_err(|e| ApiError::bad_request("invalid_field", e.to_string()))?;
+                .map_err(|e| InvalidValue::new("permit", e.to_string()))?;
         permits.push(NewPermit {
             id: uuid::Uuid::new_v4().to_string(),
             serial,
@@ -231,11 +261,11 @@ pub async fn issue<S: Store>(
             valid_until: i.valid_until,
             seal,
             signer: format!("{}{}", signer.identifier, signer.serial),
-            issued_by: who.actor.label(),
+            issued_by: by.actor.clone(),
         });
     }
     app.store.create_permits(&permits, now).await?;
-    app.audit(who.audit(
+    app.audit(by.audit(
         AuditAction::PermitIssue,
         dossier_id.map_or_else(|| format!("checkpoint:{checkpoint}"), |d| format!("dossier:{d}")),
         json!({"permits": permits.iter().map(|p| &p.id).collect::<Vec<_>>()}),
@@ -262,7 +292,7 @@ pub fn gives_shore_passes(d: &store::port::DossierRecord) -> bool {
 }
 
 /// The permits issued from a dossier (a crew is never more than a thousand).
-pub async fn of_dossier<S: Store>(app: &App<S>, dossier_id: &str) -> ApiResult<Vec<PermitRecord>> {
+pub async fn of_dossier<S: Store>(app: &App<S>, dossier_id: &str) -> Result<Vec<PermitRecord>> {
     let filter = PermitFilter {
         dossier_id: Some(dossier_id.to_string()),
         limit: 1000,
@@ -290,27 +320,28 @@ pub fn waiting_for_pass<'a>(
 /// requested, each once.
 pub async fn crew_passes<S: Store>(
     app: &App<S>,
-    who: &Authed,
+    actor: &Actor,
+    by: &Acting,
     dossier_id: &str,
     valid_until: Option<Date>,
-) -> ApiResult<Vec<PermitRecord>> {
+) -> Result<Vec<PermitRecord>> {
     // Only a commander may ask at all: the answer must not depend on whether anyone waits.
-    if who.actor.role() != Some(domain::Role::Commander) {
+    if actor.role() != Some(domain::Role::Commander) {
         return Err(
             domain::Forbidden("only a checkpoint's commander issues its permits".into()).into()
         );
     }
-    let d = crate::port::service::visible(app, &who.actor, dossier_id).await?;
-    who.actor.issue_permits_at(&d.checkpoint)?;
+    let d = crate::port::service::visible(app, actor, dossier_id).await?;
+    let right = actor.issue_permits_at(&d.checkpoint)?;
     if !gives_shore_passes(&d) {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "not_eligible",
-            "shore passes follow an approved entry or port shift",
-        ));
+        return Err(PermitsError::Conflict {
+            code: "not_eligible",
+            message: "shore passes follow an approved entry or port shift",
+        });
     }
-    let vessel = d.vessel.as_ref().ok_or_else(|| {
-        ApiError::new(StatusCode::CONFLICT, "not_eligible", "the dossier names no vessel")
+    let vessel = d.vessel.as_ref().ok_or(PermitsError::Conflict {
+        code: "not_eligible",
+        message: "the dossier names no vessel",
     })?;
     let today = app.today();
     // Asked for: as asked (and checked); else the departure day, within the month a shore pass
@@ -345,46 +376,46 @@ pub async fn crew_passes<S: Store>(
     if issues.is_empty() {
         return Ok(Vec::new());
     }
-    issue(app, who, &d.checkpoint, Some(&d.id), issues).await
+    issue(app, &right, by, Some(&d.id), issues).await
 }
 
 /// A permit the actor may read, or 404.
-pub async fn visible<S: Store>(app: &App<S>, who: &Authed, id: &str) -> ApiResult<PermitRecord> {
-    let scope = who.actor.permits()?;
+pub async fn visible<S: Store>(app: &App<S>, actor: &Actor, id: &str) -> Result<PermitRecord> {
+    let scope = actor.permits()?;
     match app.store.permit(id).await? {
         Some(p) if scope.covers(&p.permit.checkpoint) => Ok(p),
-        _ => Err(ApiError::not_found(format!("permit {id}"))),
+        _ => Err(PermitsError::NotFound(format!("permit {id}"))),
     }
 }
 
 /// Revokes a permit and signs the revocation list anew, at once.
 pub async fn revoke_one<S: Store>(
     app: &App<S>,
-    who: &Authed,
+    actor: &Actor,
+    by: &Acting,
     id: &str,
     reason: Option<String>,
-) -> ApiResult<PermitRecord> {
-    let p = visible(app, who, id).await?;
-    who.actor.issue_permits_at(&p.permit.checkpoint)?;
+) -> Result<PermitRecord> {
+    let p = visible(app, actor, id).await?;
+    actor.issue_permits_at(&p.permit.checkpoint)?;
     let keyring = app.keyring()?;
     let now = app.now();
     let revocation = Revocation {
         at: now,
-        by: who.actor.label(),
+        by: by.actor.clone(),
         reason: reason.filter(|r| !r.trim().is_empty()),
     };
     if !app.store.revoke_permit(id, &revocation).await? {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "already_revoked",
-            "the permit is revoked already",
-        ));
+        return Err(PermitsError::Conflict {
+            code: "already_revoked",
+            message: "the permit is revoked already",
+        });
     }
     crate::permits::keys::publish_permit_revocations(&app.store, &keyring, now)
         .await
-        .map_err(|e| ApiError::internal(&e))?;
-    app.refresh_keys().await.map_err(|e| ApiError::internal(&e))?;
-    app.audit(who.audit(
+        .map_err(failed)?;
+    app.refresh_keys().await.map_err(failed)?;
+    app.audit(by.audit(
         AuditAction::PermitRevoke,
         format!("permit:{id}"),
         json!({"reason": revocation.reason}),
@@ -407,13 +438,14 @@ pub struct ScanResult {
 
 /// Checks a scanned seal where the actor stands; records the movement of an accepted one at a
 /// port.
+/// `here`: the verifying right, the checkpoint where the scan is made (none at headquarters).
 pub async fn scan<S: Store>(
     app: &App<S>,
-    who: &Authed,
+    here: Option<CheckpointCode>,
+    by: &Acting,
     bytes: &[u8],
     direction: Option<Movement>,
-) -> ApiResult<ScanResult> {
-    let here = who.actor.verify_permits()?;
+) -> Result<ScanResult> {
     let trust = app.trust()?;
     let now = app.now();
     let v = profile::verify_permit(&trust, bytes, now);
@@ -446,14 +478,14 @@ pub async fn scan<S: Store>(
                 permit_id: r.permit.id.clone(),
                 checkpoint: here.clone(),
                 direction: d,
-                actor: who.actor.label(),
+                actor: by.actor.clone(),
                 at: now,
             })
             .await?;
         movement = Some(d);
     }
     app.audit(
-        who.audit(
+        by.audit(
             AuditAction::PermitVerify,
             record
                 .as_ref()
@@ -473,7 +505,8 @@ pub async fn scan<S: Store>(
     })
 }
 
-pub(crate) async fn pdf<S: Store>(app: &App<S>, records: Vec<PermitRecord>) -> ApiResult<Response> {
+/// The cards of these permits as one PDF, a page each.
+pub async fn pdf<S: Store>(app: &App<S>, records: Vec<PermitRecord>) -> Result<Vec<u8>> {
     let with_ctx: Vec<_> = records
         .into_iter()
         .map(|r| {
@@ -484,10 +517,8 @@ pub(crate) async fn pdf<S: Store>(app: &App<S>, records: Vec<PermitRecord>) -> A
             (r, crate::permits::card::CardContext { checkpoint_name })
         })
         .collect();
-    let bytes = tokio::task::spawn_blocking(move || crate::permits::card::cards(&with_ctx))
+    tokio::task::spawn_blocking(move || crate::permits::card::cards(&with_ctx))
         .await
-        .map_err(|e| ApiError::internal(&e))?
-        .map_err(|e| ApiError::internal(&e))?;
-    Ok(([(header::CONTENT_TYPE, HeaderValue::from_static("application/pdf"))], bytes)
-        .into_response())
+        .map_err(failed)?
+        .map_err(failed)
 }
