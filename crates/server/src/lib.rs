@@ -60,7 +60,7 @@ pub async fn build<S: Store>(store: S, options: &Options, clock: Clock) -> store
         store.checkpoints().await?.into_iter().map(|c| (c.code.clone(), c)).collect();
     let watch = Watchlist::load(&store).await?;
     let (audit_tx, audit_rx) = tokio::sync::mpsc::channel(4_096);
-    tokio::spawn(audit_writer(store.clone(), audit_rx));
+    tokio::spawn(app::audit_writer(store.clone(), audit_rx));
     Ok(App(Arc::new(Inner {
         audit_tx,
         store,
@@ -82,28 +82,6 @@ pub async fn build<S: Store>(store: S, options: &Options, clock: Clock) -> store
             })
             .collect(),
     })))
-}
-
-/// Group commit: whatever records are waiting go in one transaction, so that requests do not
-/// queue one by one behind the chain's head row.
-async fn audit_writer<S: Store>(
-    store: S,
-    mut rx: tokio::sync::mpsc::Receiver<crate::app::AuditJob>,
-) {
-    let mut jobs = Vec::with_capacity(256);
-    while rx.recv_many(&mut jobs, 256).await > 0 {
-        let events: Vec<_> = jobs.iter().map(|(e, at, _)| (e.clone(), *at)).collect();
-        let ok = match store.append_audits(&events).await {
-            Ok(()) => true,
-            Err(e) => {
-                tracing::error!(error = %e, records = events.len(), "writing the audit trail");
-                false
-            }
-        };
-        for (_, _, done) in jobs.drain(..) {
-            let _ = done.send(ok);
-        }
-    }
 }
 
 pub fn system_clock() -> Clock {
@@ -278,7 +256,7 @@ pub fn follow_watchlist<S: Store>(app: App<S>, every: Duration) -> tokio::task::
     tokio::spawn(async move {
         loop {
             tokio::time::sleep(every).await;
-            if let Err(e) = catch_up(&app).await {
+            if let Err(e) = watchlist::service::catch_up(&app).await {
                 tracing::warn!(error = %e, "following the watchlist");
             }
             // Revocations made by another process sharing the database.
@@ -287,36 +265,6 @@ pub fn follow_watchlist<S: Store>(app: App<S>, every: Duration) -> tokio::task::
             }
         }
     })
-}
-
-pub async fn catch_up<S: Store>(app: &App<S>) -> store::Result<usize> {
-    let mut total = 0;
-    loop {
-        let after = app.watchlist().applied_seq;
-        let (ids, seq) = Watchlist::pending(&app.store, after).await?;
-        if seq == after {
-            return Ok(total);
-        }
-        let mut fresh = Vec::with_capacity(ids.len());
-        for id in &ids {
-            fresh.push((id.clone(), app.store.watch_entry(id).await?));
-        }
-        let mut list = app.watchlist_mut();
-        for (id, entry) in fresh {
-            match entry {
-                Some(e) => {
-                    if let Err(err) = list.put(&e) {
-                        tracing::warn!(entry = %id, error = %err, "watchlist entry not indexed");
-                    }
-                }
-                None => {
-                    list.remove(&id);
-                }
-            }
-        }
-        list.applied_seq = list.applied_seq.max(seq);
-        total += ids.len();
-    }
 }
 
 /// Serves until the process ends.

@@ -229,3 +229,35 @@ pub async fn decide_alert<S: Store>(
         .await?;
     app.store.alert(id).await?.ok_or_else(not_found)
 }
+
+/// Applies to this process's index the watchlist changes made since it was last brought up to
+/// date, by this process or another; how many entries changed.
+pub async fn catch_up<S: Store>(app: &App<S>) -> store::Result<usize> {
+    let mut total = 0;
+    loop {
+        let after = app.watchlist().applied_seq;
+        let (ids, seq) = crate::watchlist::index::Watchlist::pending(&app.store, after).await?;
+        if seq == after {
+            return Ok(total);
+        }
+        let mut fresh = Vec::with_capacity(ids.len());
+        for id in &ids {
+            fresh.push((id.clone(), app.store.watch_entry(id).await?));
+        }
+        let mut list = app.watchlist_mut();
+        for (id, entry) in fresh {
+            match entry {
+                Some(e) => {
+                    if let Err(err) = list.put(&e) {
+                        tracing::warn!(entry = %id, error = %err, "watchlist entry not indexed");
+                    }
+                }
+                None => {
+                    list.remove(&id);
+                }
+            }
+        }
+        list.applied_seq = list.applied_seq.max(seq);
+        total += ids.len();
+    }
+}
