@@ -14,7 +14,9 @@ use domain::{
 };
 use screen::eval::{Culture, Generator, Person, Rng};
 use server::accounts::credentials::{Password, hash_password};
-use store::{NewAlert, NewCrossing, NewUser, SqliteStore, Store, WatchEntry};
+use store::{
+    ControlStore, NewAlert, NewCrossing, NewUser, SqliteStore, WatchEntry, WatchlistStore,
+};
 use time::{Duration, OffsetDateTime};
 
 use crate::cmd::server::{add_device, entry_from_row, seed};

@@ -12,7 +12,10 @@ use domain::{CheckpointCode, Country, DocumentNumber, Role, Sex, Username, Watch
 use server::accounts::credentials::{Password, Secret, hash_password};
 use server::accounts::service as accounts;
 use server::app::Acting;
-use store::{NewUser, PgStore, SqliteStore, Store, WatchDob, WatchDocument, WatchEntry};
+use store::{
+    AccountStore, AuditStore, NewUser, PgStore, SqliteStore, Store, WatchDob, WatchDocument,
+    WatchEntry,
+};
 
 /// Where the data lives: a SQLite file under `--data-dir` unless `--database-url` names a
 /// PostgreSQL database.

@@ -1,6 +1,8 @@
-//! Persistence behind one trait, [`Store`], with a SQLite ([`SqliteStore`]) and a PostgreSQL
-//! ([`PgStore`]) implementation. Both run the same SQL text (written once in `sql.rs`) against
-//! their own driver and their own migrations; the scenario tests run against both.
+//! Persistence behind one trait, [`Store`], made of one trait per capability ([`AccountStore`],
+//! [`ControlStore`], [`WatchlistStore`], [`AuditStore`], [`PortStore`], [`PermitStore`]), with a
+//! SQLite ([`SqliteStore`]) and a PostgreSQL ([`PgStore`]) implementation. Both run the same SQL
+//! text (written once per capability in `sql/`) against their own driver and their own
+//! migrations; the scenario tests run against both.
 
 #![forbid(unsafe_code)]
 
@@ -39,7 +41,18 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// Everything the server keeps. Methods take the time as a parameter: the store never reads
 /// the clock.
-pub trait Store: PortStore + PermitStore + Clone + Send + Sync + 'static {
+pub trait Store:
+    AccountStore
+    + ControlStore
+    + WatchlistStore
+    + AuditStore
+    + PortStore
+    + PermitStore
+    + Clone
+    + Send
+    + Sync
+    + 'static
+{
     /// Which database this is, for logs and benchmarks.
     fn backend(&self) -> &'static str;
 
@@ -52,7 +65,10 @@ pub trait Store: PortStore + PermitStore + Clone + Send + Sync + 'static {
     /// Adds the checkpoints not yet stored; changes none.
     fn seed_checkpoints(&self, list: &[Checkpoint]) -> impl Future<Output = Result<usize>> + Send;
     fn checkpoints(&self) -> impl Future<Output = Result<Vec<Checkpoint>>> + Send;
+}
 
+/// Users, devices and the tokens that stand for them.
+pub trait AccountStore {
     fn add_user(
         &self,
         user: &NewUser,
@@ -83,7 +99,6 @@ pub trait Store: PortStore + PermitStore + Clone + Send + Sync + 'static {
         now: OffsetDateTime,
     ) -> impl Future<Output = Result<bool>> + Send;
     fn devices(&self) -> impl Future<Output = Result<Vec<DeviceRecord>>> + Send;
-
     fn put_token(
         &self,
         token: &NewToken,
@@ -96,7 +111,10 @@ pub trait Store: PortStore + PermitStore + Clone + Send + Sync + 'static {
         now: OffsetDateTime,
     ) -> impl Future<Output = Result<Option<TokenRecord>>> + Send;
     fn delete_token(&self, hash: &str) -> impl Future<Output = Result<()>> + Send;
+}
 
+/// Travellers and their crossings, and the screening of those stored unscreened.
+pub trait ControlStore {
     fn traveller(
         &self,
         issuing_state: Country,
@@ -122,7 +140,6 @@ pub trait Store: PortStore + PermitStore + Clone + Send + Sync + 'static {
         traveller_id: i64,
         limit: u32,
     ) -> impl Future<Output = Result<Vec<CrossingRecord>>> + Send;
-
     /// Stores crossings in one transaction, with the alerts of those stored now and the audit
     /// record that names them (`by`): all commit together or none does. Each answers on its
     /// own: stored now, stored before with the same body, or an id already used for another
@@ -155,7 +172,10 @@ pub trait Store: PortStore + PermitStore + Clone + Send + Sync + 'static {
         from: OffsetDateTime,
         to: OffsetDateTime,
     ) -> impl Future<Output = Result<Vec<HourCount>>> + Send;
+}
 
+/// The watchlist, its change log, and the alerts it raises.
+pub trait WatchlistStore {
     fn put_watch_entry(
         &self,
         entry: &WatchEntry,
@@ -190,7 +210,6 @@ pub trait Store: PortStore + PermitStore + Clone + Send + Sync + 'static {
         after_seq: i64,
         limit: u32,
     ) -> impl Future<Output = Result<Vec<(i64, String)>>> + Send;
-
     /// Raises an alert unless one is open for the pair at the same checkpoint or the pair was
     /// dismissed. Returns the new alert's id.
     fn raise_alert(
@@ -218,7 +237,10 @@ pub trait Store: PortStore + PermitStore + Clone + Send + Sync + 'static {
         by: &str,
         now: OffsetDateTime,
     ) -> impl Future<Output = Result<bool>> + Send;
+}
 
+/// The audit trail: appended in order, chained, read back to verify.
+pub trait AuditStore {
     fn append_audit(
         &self,
         event: &AuditEvent,
