@@ -15,11 +15,8 @@ use crate::permits::service::day;
 use crate::permits::service::holder;
 use crate::permits::service::iso;
 use crate::permits::service::issue;
-use crate::permits::service::of_dossier;
-use crate::permits::service::pdf;
 use crate::permits::service::revoke_one;
 use crate::permits::service::scan;
-use crate::permits::service::visible;
 use axum::Json;
 use axum::extract::Path;
 use axum::extract::Query;
@@ -31,19 +28,15 @@ use axum::response::IntoResponse;
 use axum::response::Response;
 use base64::Engine as _;
 use domain::CheckpointCode;
-use domain::PermitScope;
 use domain::permit::PermitKind;
 use domain::port::ImoNumber;
 use seal::barcode::Symbology;
 use seal::profile::PermitData;
 use serde::Deserialize;
 use serde::Serialize;
-use serde_json::json;
-use store::AuditAction;
 use store::Store;
 use store::permit::Movement;
 use store::permit::MovementRecord;
-use store::permit::PermitFilter;
 use store::permit::PermitRecord;
 use store::permit::Revocation;
 use utoipa::IntoParams;
@@ -245,9 +238,8 @@ pub async fn get_one<S: Store>(
     who: Authed,
     Path(id): Path<String>,
 ) -> ApiResult<Json<PermitView>> {
-    let p = visible(&app, &who.actor, &id).await?;
-    let moves = app.store.movements(&id).await?;
-    app.audit(who.audit(AuditAction::PermitRead, format!("permit:{id}"), json!({}))).await?;
+    let (p, moves) =
+        crate::permits::service::read_permit(&app, &who.actor, &who.acting(), &id).await?;
     let mut v = permit_json(&p);
     v.movements = Some(moves);
     Ok(Json(v))
@@ -280,18 +272,10 @@ pub async fn list<S: Store>(
 ) -> ApiResult<Json<PermitsResponse>> {
     let scope = who.actor.permits()?;
     let asked = q.checkpoint.as_deref().map(CheckpointCode::parse).transpose()?;
-    let checkpoint = match (&scope, asked) {
-        (PermitScope::Checkpoint(own), Some(c)) if *own != c => {
-            return Err(domain::Forbidden(format!("you read the permits of {own} only")).into());
-        }
-        (PermitScope::Checkpoint(own), _) => Some(own.clone()),
-        (PermitScope::All, c) => c,
-    };
-    let filter =
-        PermitFilter { checkpoint, dossier_id: q.dossier, limit: q.limit.unwrap_or(100).min(1000) };
-    let list = app.store.permits(&filter).await?;
-    app.audit(who.audit(AuditAction::PermitList, "permits".into(), json!({"rows": list.len()})))
-        .await?;
+    let limit = q.limit.unwrap_or(100);
+    let list =
+        crate::permits::service::list_permits(&app, &scope, &who.acting(), asked, q.dossier, limit)
+            .await?;
     Ok(Json(PermitsResponse { permits: list.iter().map(permit_json).collect() }))
 }
 
@@ -327,11 +311,8 @@ pub async fn barcode<S: Store>(
         Some(s) => Symbology::parse(s)
             .ok_or_else(|| ApiError::bad_request("invalid_field", "symbology: qr or datamatrix"))?,
     };
-    let p = visible(&app, &who.actor, &id).await?;
     let png =
-        seal::barcode::png(&p.permit.seal, symbology, 6).map_err(|e| ApiError::internal(&e))?;
-    // The seal carries the holder's name, birth date and document number.
-    app.audit(who.audit(AuditAction::PermitBarcode, format!("permit:{id}"), json!({}))).await?;
+        crate::permits::service::barcode(&app, &who.actor, &who.acting(), &id, symbology).await?;
     Ok(([(header::CONTENT_TYPE, HeaderValue::from_static("image/png"))], png).into_response())
 }
 
@@ -467,9 +448,7 @@ pub async fn card<S: Store>(
     who: Authed,
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
-    let p = visible(&app, &who.actor, &id).await?;
-    app.audit(who.audit(AuditAction::PermitCard, format!("permit:{id}"), json!({}))).await?;
-    pdf_response(pdf(&app, vec![p]).await?)
+    pdf_response(crate::permits::service::card(&app, &who.actor, &who.acting(), &id).await?)
 }
 
 /// The crew's cards in one document, a page each, those not revoked (audited).
@@ -481,18 +460,6 @@ pub async fn dossier_cards<S: Store>(
     who: Authed,
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
-    let d = crate::port::service::visible(&app, &who.actor, &id).await?;
-    who.actor.permits()?;
-    let list = of_dossier(&app, &d.id).await?;
-    let list: Vec<_> = list.into_iter().filter(|p| p.revoked.is_none()).collect();
-    if list.is_empty() {
-        return Err(ApiError::not_found(format!("permits of dossier {id}")));
-    }
-    app.audit(who.audit(
-        AuditAction::PermitCard,
-        format!("dossier:{id}"),
-        json!({"cards": list.len()}),
-    ))
-    .await?;
-    pdf_response(pdf(&app, list).await?)
+    let pdf = crate::permits::service::dossier_cards(&app, &who.actor, &who.acting(), &id).await?;
+    pdf_response(pdf)
 }

@@ -28,10 +28,8 @@ use base64::Engine as _;
 use domain::PermitScope;
 use domain::permit::PermitKind;
 use serde::Deserialize;
-use store::AuditAction;
 use store::Store;
 use store::permit::Movement;
-use store::permit::PermitFilter;
 use store::permit::PermitRecord;
 
 fn texts(page: &Page) -> &'static PermitTexts {
@@ -336,15 +334,14 @@ async fn permits_page<S: Store>(
         PermitScope::Checkpoint(c) => Some(c.clone()),
         PermitScope::All => None,
     };
-    let list = app
-        .store
-        .permits(&PermitFilter { checkpoint: checkpoint.clone(), dossier_id: None, limit: 200 })
-        .await?;
-    app.audit(page.who.audit(
-        AuditAction::PermitList,
-        "permits".into(),
-        serde_json::json!({"rows": list.len(), "page": true}),
-    ))
+    let list = crate::permits::service::list_permits(
+        app,
+        &scope,
+        &page.who.acting(),
+        checkpoint.clone(),
+        None,
+        200,
+    )
     .await?;
     let can_issue = checkpoint.as_ref().is_some_and(|c| page.who.actor.issue_permits_at(c).is_ok());
     let here = checkpoint.as_ref().and_then(|c| app.checkpoints.get(c)).map(|c| c.kind);
@@ -465,24 +462,13 @@ pub async fn one<S: Store>(
     page: Page,
     Path(id): Path<String>,
 ) -> Response {
-    let r = match crate::permits::service::visible(&app, &page.who.actor, &id).await {
-        Ok(r) => r,
-        Err(e) => return ApiError::from(e).into_response(),
-    };
-    let moves = match app.store.movements(&id).await {
-        Ok(m) => m,
-        Err(e) => return ApiError::from(e).into_response(),
-    };
-    if let Err(e) = app
-        .audit(page.who.audit(
-            AuditAction::PermitRead,
-            format!("permit:{id}"),
-            serde_json::json!({"page": true}),
-        ))
-        .await
-    {
-        return ApiError::from(e).into_response();
-    }
+    let (r, moves) =
+        match crate::permits::service::read_permit(&app, &page.who.actor, &page.who.acting(), &id)
+            .await
+        {
+            Ok(x) => x,
+            Err(e) => return ApiError::from(e).into_response(),
+        };
     let pt = texts(&page);
     let p = &r.permit;
     let (status, status_class) = status_of(pt, &r, app.today());

@@ -14,7 +14,7 @@ use domain::permit::check_issue;
 use domain::port::DossierStatus;
 use domain::port::ImoNumber;
 use domain::port::ProcedureCode;
-use domain::{Actor, InvalidValue, IssueRight};
+use domain::{Actor, InvalidValue, IssueRight, PermitScope};
 use seal::TrustStore;
 use seal::profile;
 use seal::profile::PermitData;
@@ -521,4 +521,86 @@ pub async fn pdf<S: Store>(app: &App<S>, records: Vec<PermitRecord>) -> Result<V
         .await
         .map_err(failed)?
         .map_err(failed)
+}
+
+/// A permit and its movements, newest first; the reading audited.
+pub async fn read_permit<S: Store>(
+    app: &App<S>,
+    actor: &Actor,
+    by: &Acting,
+    id: &str,
+) -> Result<(PermitRecord, Vec<MovementRecord>)> {
+    let p = visible(app, actor, id).await?;
+    let moves = app.store.movements(id).await?;
+    app.audit(by.audit(AuditAction::PermitRead, format!("permit:{id}"), json!({}))).await?;
+    Ok((p, moves))
+}
+
+/// The permits of a scope (one checkpoint's, or all at headquarters), newest first; the reading
+/// audited. A checkpoint asked for outside the scope is refused.
+pub async fn list_permits<S: Store>(
+    app: &App<S>,
+    scope: &PermitScope,
+    by: &Acting,
+    checkpoint: Option<CheckpointCode>,
+    dossier_id: Option<String>,
+    limit: u32,
+) -> Result<Vec<PermitRecord>> {
+    let checkpoint = match (scope, checkpoint) {
+        (PermitScope::Checkpoint(own), Some(c)) if *own != c => {
+            return Err(domain::Forbidden(format!("you read the permits of {own} only")).into());
+        }
+        (PermitScope::Checkpoint(own), _) => Some(own.clone()),
+        (PermitScope::All, c) => c,
+    };
+    let filter = PermitFilter { checkpoint, dossier_id, limit: limit.min(1000) };
+    let list = app.store.permits(&filter).await?;
+    app.audit(by.audit(AuditAction::PermitList, "permits".into(), json!({"rows": list.len()})))
+        .await?;
+    Ok(list)
+}
+
+/// The permit's seal as a barcode picture (PNG); audited, for the seal carries the holder's
+/// name, birth date and document number.
+pub async fn barcode<S: Store>(
+    app: &App<S>,
+    actor: &Actor,
+    by: &Acting,
+    id: &str,
+    symbology: seal::barcode::Symbology,
+) -> Result<Vec<u8>> {
+    let p = visible(app, actor, id).await?;
+    let png = seal::barcode::png(&p.permit.seal, symbology, 6).map_err(failed)?;
+    app.audit(by.audit(AuditAction::PermitBarcode, format!("permit:{id}"), json!({}))).await?;
+    Ok(png)
+}
+
+/// A permit's printable card (PDF); audited.
+pub async fn card<S: Store>(app: &App<S>, actor: &Actor, by: &Acting, id: &str) -> Result<Vec<u8>> {
+    let p = visible(app, actor, id).await?;
+    app.audit(by.audit(AuditAction::PermitCard, format!("permit:{id}"), json!({}))).await?;
+    pdf(app, vec![p]).await
+}
+
+/// The cards of a dossier's crew, those not revoked, a page each; audited.
+pub async fn dossier_cards<S: Store>(
+    app: &App<S>,
+    actor: &Actor,
+    by: &Acting,
+    dossier_id: &str,
+) -> Result<Vec<u8>> {
+    let d = crate::port::service::visible(app, actor, dossier_id).await?;
+    actor.permits()?;
+    let list = of_dossier(app, &d.id).await?;
+    let list: Vec<_> = list.into_iter().filter(|p| p.revoked.is_none()).collect();
+    if list.is_empty() {
+        return Err(PermitsError::NotFound(format!("permits of dossier {dossier_id}")));
+    }
+    app.audit(by.audit(
+        AuditAction::PermitCard,
+        format!("dossier:{dossier_id}"),
+        json!({"cards": list.len()}),
+    ))
+    .await?;
+    pdf(app, list).await
 }

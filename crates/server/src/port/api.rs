@@ -38,8 +38,6 @@ use fal::PersonInput;
 use serde::Deserialize;
 use serde::Serialize;
 use serde_json::Value;
-use serde_json::json;
-use store::AuditAction;
 use store::Store;
 use store::port::DossierFilter;
 use store::port::DossierRecord;
@@ -222,14 +220,8 @@ pub async fn get_one<S: Store>(
     who: Authed,
     Path(id): Path<String>,
 ) -> ApiResult<Json<DossierView>> {
-    let d = visible(&app, &who.actor, &id).await?;
-    let history = app.store.dossier_events(&id).await?;
-    app.audit(who.audit(
-        AuditAction::DossierRead,
-        format!("dossier:{id}"),
-        json!({"people": d.crew.len() + d.passengers.len()}),
-    ))
-    .await?;
+    let (d, history) =
+        crate::port::service::read_dossier(&app, &who.actor, &who.acting(), &id).await?;
     Ok(Json(dossier_view(&app, &who.actor.dossiers()?, &d, &history)))
 }
 

@@ -35,7 +35,6 @@ use fal::ListKind;
 use fal::Refused;
 use serde::Deserialize;
 use std::collections::HashMap;
-use store::AuditAction;
 use store::Store;
 use store::port::DossierFilter;
 use store::port::DossierRecord;
@@ -560,13 +559,9 @@ async fn dossier_page<S: Store>(
     let pt = PageLang::of(&page).port();
     let en = is_en(page.ctx.t);
     let actor = &page.who.actor;
-    let history = app.store.dossier_events(&d.id).await?;
-    app.audit(page.who.audit(
-        AuditAction::DossierRead,
-        format!("dossier:{}", d.id),
-        serde_json::json!({"people": d.crew.len() + d.passengers.len(), "page": true}),
-    ))
-    .await?;
+    // Read again with its history, as every reading is: audited, and as it stands now.
+    let (d, history) =
+        crate::port::service::read_dossier(app, actor, &page.who.acting(), &d.id).await?;
     let agent = actor.agency() == Some(d.agency_id);
     let hits = if agent { Vec::new() } else { crate::port::service::screen_people(app, &d) };
     let (crew_hits, passenger_hits) = hits.split_at(d.crew.len().min(hits.len()));

@@ -773,3 +773,21 @@ pub async fn upload<S: Store>(
     let history = app.store.dossier_events(id).await?;
     Ok(dossier_view(app, &DossierScope::Agency(right.agency()), &d, &history))
 }
+
+/// A dossier the actor may see and its history; the reading audited.
+pub async fn read_dossier<S: Store>(
+    app: &App<S>,
+    actor: &Actor,
+    by: &Acting,
+    id: &str,
+) -> PortResult<(DossierRecord, Vec<DossierEvent>)> {
+    let d = visible(app, actor, id).await?;
+    let history = app.store.dossier_events(id).await?;
+    app.audit(by.audit(
+        AuditAction::DossierRead,
+        format!("dossier:{id}"),
+        json!({"people": d.crew.len() + d.passengers.len()}),
+    ))
+    .await?;
+    Ok((d, history))
+}

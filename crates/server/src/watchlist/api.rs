@@ -7,7 +7,8 @@ use crate::http::extract::Authed;
 use crate::http::json_body;
 use crate::watchlist::service::WatchRequest;
 use crate::watchlist::service::{
-    WatchlistError, decide_alert, put_watch_entry, read_watch_entry, remove_watch_entry,
+    WatchlistError, decide_alert, list_alerts, put_watch_entry, read_watch_entry,
+    remove_watch_entry,
 };
 use axum::Json;
 use axum::extract::Path;
@@ -20,9 +21,7 @@ use domain::DocumentNumber;
 use domain::WatchAction;
 use serde::Deserialize;
 use serde::Serialize;
-use serde_json::json;
 use store::AlertStatus;
-use store::AuditAction;
 use store::Store;
 use store::WatchEntry;
 use utoipa::IntoParams;
@@ -195,10 +194,9 @@ pub async fn alerts<S: Store>(
             )
         })?),
     };
-    let list = app.store.alerts(&scope, status, q.limit.unwrap_or(100).clamp(1, 1_000)).await?;
-    app.audit(who.audit(AuditAction::AlertsRead, "alerts".into(), json!({"count": list.len()})))
-        .await?;
-    Ok(Json(AlertsResponse { alerts: list }))
+    let limit = q.limit.unwrap_or(100);
+    let alerts = list_alerts(&app, &scope, &who.acting(), status, limit).await?;
+    Ok(Json(AlertsResponse { alerts }))
 }
 
 /// The officer confirms the hit: the traveller is the listed person.

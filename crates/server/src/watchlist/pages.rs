@@ -23,9 +23,7 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::response::Response;
 use serde::Deserialize;
-use serde_json::json;
 use store::AlertStatus;
-use store::AuditAction;
 use store::Store;
 
 // ---------------------------------------------------------------- watchlist
@@ -88,14 +86,9 @@ async fn watchlist_page<S: Store>(
     after: Option<&str>,
 ) -> Result<WatchlistPage, ApiError> {
     let t = page.ctx.t;
-    let list = app.store.watch_entries(after, 50).await?;
-    let total = app.store.watch_entry_count().await?;
-    app.audit(page.who.audit(
-        AuditAction::WatchlistList,
-        format!("watchlist:after:{}", after.unwrap_or("")),
-        json!({"count": list.len()}),
-    ))
-    .await?;
+    let right = page.who.actor.manage_watchlist()?;
+    let (list, total) =
+        crate::watchlist::service::list_entries(app, &right, &page.who.acting(), after, 50).await?;
     let next_after = (list.len() == 50).then(|| list.last().map(|e| e.id.clone())).flatten();
     Ok(WatchlistPage {
         ctx: page.ctx.clone(),
@@ -237,13 +230,8 @@ async fn alerts_page<S: Store>(
     let t = page.ctx.t;
     let scope = page.who.actor.alerts()?;
     let filter = AlertStatus::parse(status);
-    let list = app.store.alerts(&scope, filter, 200).await?;
-    app.audit(page.who.audit(
-        AuditAction::AlertsRead,
-        "alerts".into(),
-        json!({"count": list.len()}),
-    ))
-    .await?;
+    let list = crate::watchlist::service::list_alerts(app, &scope, &page.who.acting(), filter, 200)
+        .await?;
     Ok(AlertsPage {
         ctx: page.ctx.clone(),
         status: status.to_string(),

@@ -261,3 +261,37 @@ pub async fn catch_up<S: Store>(app: &App<S>) -> store::Result<usize> {
         total += ids.len();
     }
 }
+
+/// The alerts of a scope, newest first; the reading audited.
+pub async fn list_alerts<S: Store>(
+    app: &App<S>,
+    scope: &AlertScope,
+    by: &Acting,
+    status: Option<AlertStatus>,
+    limit: u32,
+) -> Result<Vec<store::AlertRecord>> {
+    let list = app.store.alerts(scope, status, limit.clamp(1, 1_000)).await?;
+    app.audit(by.audit(AuditAction::AlertsRead, "alerts".into(), json!({"count": list.len()})))
+        .await?;
+    Ok(list)
+}
+
+/// A page of the list, in id order after `after`, and how many entries there are; the reading
+/// audited.
+pub async fn list_entries<S: Store>(
+    app: &App<S>,
+    _right: &WatchlistRight,
+    by: &Acting,
+    after: Option<&str>,
+    limit: u32,
+) -> Result<(Vec<WatchEntry>, u64)> {
+    let list = app.store.watch_entries(after, limit).await?;
+    let total = app.store.watch_entry_count().await?;
+    app.audit(by.audit(
+        AuditAction::WatchlistList,
+        format!("watchlist:after:{}", after.unwrap_or("")),
+        json!({"count": list.len()}),
+    ))
+    .await?;
+    Ok((list, total))
+}
