@@ -81,8 +81,9 @@ pub async fn check<S: Store>(
     let direction = Direction::parse(&req.direction)?;
     let right = who.actor.act_at(&checkpoint)?;
     let reading = DocumentAsked::from_json(&req.document)?.read(app.today())?;
-    let outcome = crate::control::service::check(&app, &right, direction, &reading).await?;
-    app.audit(outcome.audit(&who.acting(), &checkpoint, direction)).await?;
+    let outcome =
+        crate::control::service::check_audited(&app, &right, &who.acting(), direction, &reading)
+            .await?;
     Ok(Json(outcome))
 }
 

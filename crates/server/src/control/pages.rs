@@ -290,13 +290,18 @@ pub async fn desk_check<S: Store>(
         Ok(r) => r,
         Err(e) => return ApiError::from(e).into_response(),
     };
-    let outcome = match crate::control::service::check(&app, &right, direction, &reading).await {
+    let outcome = match crate::control::service::check_audited(
+        &app,
+        &right,
+        &page.who.acting(),
+        direction,
+        &reading,
+    )
+    .await
+    {
         Ok(o) => o,
         Err(e) => return ApiError::from(e).into_response(),
     };
-    if let Err(e) = app.audit(outcome.audit(&page.who.acting(), &cp, direction)).await {
-        return ApiError::from(e).into_response();
-    }
     view.crossings = crossing_views(t, &outcome.recent_crossings);
     view.verdict = Some(verdict_view(t, &outcome));
     // Made now, so that pressing the key twice records once.

@@ -587,3 +587,17 @@ pub struct MrzRequest {
     /// The machine-readable zone, its lines separated by line breaks.
     mrz: String,
 }
+
+/// The check as an officer or a gate asks for it: decided, and its audit record written before
+/// the answer (the API's and the desk's one copy).
+pub async fn check_audited<S: Store>(
+    app: &App<S>,
+    right: &RecordRight,
+    by: &Acting,
+    direction: Direction,
+    reading: &Reading,
+) -> Result<Outcome, ControlError> {
+    let outcome = check(app, right, direction, reading).await?;
+    app.audit(outcome.audit(by, right.checkpoint(), direction)).await?;
+    Ok(outcome)
+}
