@@ -249,11 +249,20 @@ test("a port dossier: the agency files with an uploaded crew list, the officer r
   await agent.click("a[href='/dossiers/new']");
   await agent.selectOption("#procedure", "vessel_entry");
   await agent.selectOption("#checkpoint", "CANG-HAI-PHONG");
-  await agent.fill("#imo", "9244491");
   await agent.fill("#vessel_name", "E2E Trader");
   await agent.fill("#flag", "SGP");
   await agent.fill("#last_port", "SGSIN");
-  // A list with a date that does not exist: refused whole, the row and column named.
+  // A wrong IMO check digit and a list with a date that does not exist: one refusal names both.
+  await agent.fill("#imo", "9244492");
+  await agent.setInputFiles("#crew", { name: "crew.csv", mimeType: "text/csv", buffer: csv(rows) });
+  await agent.click("form.filing button[type=submit]");
+  await agent.waitForSelector(".error table.problems");
+  const both = await agent.textContent(".error table.problems tbody");
+  assert.match(both, /Số IMO/);
+  assert.match(both, /Ngày sinh/);
+  assert.match(await agent.textContent(".error"), /Hồ sơ không được chấp nhận/);
+  // The vessel put right, the list alone is refused, the row and column named.
+  await agent.fill("#imo", "9244491");
   await agent.setInputFiles("#crew", { name: "crew.csv", mimeType: "text/csv", buffer: csv(rows) });
   await agent.click("form.filing button[type=submit]");
   await agent.waitForSelector(".error table.problems");

@@ -411,13 +411,18 @@ pub async fn new_submit<S: Store>(
     };
     let filed = crate::port::service::file(&app, &right, &page.who.acting(), filing).await;
     let problems = filed.as_ref().err().map(|e| problems_of(e, pt)).unwrap_or_default();
+    let fields_refused =
+        matches!(&filed, Err(PortError::Refused { fields, .. }) if !fields.is_empty());
     match filed.map_err(ApiError::from) {
         Ok((_, d)) => crate::web::redirect(&format!("/dossiers/{}", d.id)),
         Err(e) if e.status.is_client_error() && e.status != StatusCode::FORBIDDEN => {
             let status = e.status;
             let mut p = new_page(&app, page, form);
-            p.error =
-                Some(if problems.is_empty() { e.message } else { pt.list_refused.to_string() });
+            p.error = Some(match (problems.is_empty(), fields_refused) {
+                (true, _) => e.message,
+                (false, true) => pt.dossier_refused.to_string(),
+                (false, false) => pt.list_refused.to_string(),
+            });
             p.problems = problems;
             (status, p).into_response()
         }

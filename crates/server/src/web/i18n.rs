@@ -467,6 +467,10 @@ pub struct PortTexts {
     pub remove: &'static str,
     pub upload: &'static str,
     pub list_refused: &'static str,
+    /// A filing refused for its own fields too, not only its lists.
+    pub dossier_refused: &'static str,
+    /// The problems table's first column: the vessel, the crew or the passengers.
+    pub part: &'static str,
     pub row: &'static str,
     pub column: &'static str,
     pub problem: &'static str,
@@ -561,6 +565,8 @@ static PORT_VI: PortTexts = PortTexts {
     remove: "Xóa",
     upload: "Tải lên",
     list_refused: "Danh sách không được chấp nhận; không có gì được lưu. Sửa các lỗi sau rồi tải lên lại:",
+    dossier_refused: "Hồ sơ không được chấp nhận; không có gì được lưu. Sửa các lỗi sau rồi nộp lại:",
+    part: "Phần",
     row: "Dòng",
     column: "Cột",
     problem: "Lỗi",
@@ -640,6 +646,8 @@ static PORT_EN: PortTexts = PortTexts {
     remove: "Remove",
     upload: "Upload",
     list_refused: "The list was refused and nothing was saved. Correct these and upload it again:",
+    dossier_refused: "The dossier was refused and nothing was saved. Correct these and file it again:",
+    part: "Part",
     row: "Row",
     column: "Column",
     problem: "Problem",
