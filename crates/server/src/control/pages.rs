@@ -27,7 +27,6 @@ use domain::Direction;
 use domain::Role;
 use domain::bounds::VIETNAM;
 use serde::Deserialize;
-use serde_json::json;
 use sha2::{Digest, Sha256};
 use store::Store;
 
@@ -124,7 +123,6 @@ pub struct DeskPage {
     verdict: Option<VerdictView>,
     crossings: Vec<CrossingView>,
     crossing_id: String,
-    document: String,
     manual: ManualFields,
     notice: Option<String>,
     error: Option<String>,
@@ -139,7 +137,6 @@ impl DeskPage {
             verdict: None,
             crossings: Vec::new(),
             crossing_id: String::new(),
-            document: String::new(),
             manual: ManualFields::default(),
             notice: None,
             error: None,
@@ -171,11 +168,41 @@ pub struct DeskForm {
     mrz: String,
     #[serde(default)]
     crossing_id: String,
-    /// The document the check read, as JSON, carried to the record.
-    #[serde(default)]
-    document: String,
+    /// The fields typed by hand; the record form carries them on as the check read them.
     #[serde(flatten)]
     manual: ManualFields,
+}
+
+impl DeskForm {
+    /// The document as the form gives it: the fields typed by hand when there is no MRZ.
+    fn asked(&self) -> DocumentAsked {
+        if self.mrz.trim().is_empty() && !self.manual.is_empty() {
+            self.manual.asked()
+        } else {
+            DocumentAsked::Mrz(self.mrz.clone())
+        }
+    }
+
+    /// What makes a second press of the record key the same crossing: the same id, the same
+    /// checkpoint and way, the same document as typed.
+    fn fingerprint(&self, id: uuid::Uuid, cp: &CheckpointCode, direction: Direction) -> String {
+        let m = &self.manual;
+        let typed = [
+            self.mrz.trim(),
+            &m.doc_type,
+            &m.number,
+            &m.issuing_state,
+            &m.surname,
+            &m.given_names,
+            &m.nationality,
+            &m.birth_date,
+            &m.sex,
+            &m.expiry_date,
+            &m.issuing_area,
+        ]
+        .join("\u{1f}");
+        hex::encode(Sha256::digest(format!("desk\n{id}\n{cp}\n{direction}\n{typed}").as_bytes()))
+    }
 }
 
 /// A document typed by hand at the desk (a border pass without an MRZ, a damaged one).
@@ -234,23 +261,6 @@ impl ManualFields {
             issuing_area: opt(&self.issuing_area),
         }))
     }
-
-    /// The fields as the record form carries them on to the record.
-    fn document(&self) -> serde_json::Value {
-        let opt = |s: &str| Some(s.trim()).filter(|s| !s.is_empty()).map(str::to_string);
-        json!({
-            "type": opt(&self.doc_type).unwrap_or_else(|| "passport".into()),
-            "number": self.number.trim(),
-            "issuing_state": self.issuing_state.trim(),
-            "surname": self.surname.trim(),
-            "given_names": opt(&self.given_names),
-            "nationality": opt(&self.nationality),
-            "birth_date": opt(&self.birth_date).map(|d| iso_date(&d)),
-            "sex": opt(&self.sex),
-            "expiry_date": opt(&self.expiry_date).map(|d| iso_date(&d)),
-            "issuing_area": opt(&self.issuing_area),
-        })
-    }
 }
 
 /// A desk form's own checks: its CSRF token, the user's checkpoint, the direction.
@@ -273,13 +283,7 @@ pub async fn desk_check<S: Store>(
     let mut view = DeskPage::new(page.ctx.clone(), direction);
     view.mrz = f.mrz.clone();
     view.manual = f.manual.clone();
-    let (asked, carried) = if f.mrz.trim().is_empty() && !f.manual.is_empty() {
-        (f.manual.asked(), f.manual.document())
-    } else {
-        (DocumentAsked::Mrz(f.mrz.clone()), json!({"mrz": f.mrz}))
-    };
-    view.document = carried.to_string();
-    let reading = match asked.read(app.today()) {
+    let reading = match f.asked().read(app.today()) {
         Ok(r) => r,
         Err(e) => {
             view.error = Some(e.to_string());
@@ -319,11 +323,6 @@ pub async fn desk_record<S: Store>(
         Err(e) => return e.into_response(),
     };
     let t = page.ctx.t;
-    // The document the check read, carried by the form; the MRZ box when there is none.
-    let document = serde_json::from_str::<serde_json::Value>(&f.document)
-        .map_err(|e| ControlError::InvalidDocument(e.to_string()))
-        .and_then(|v| DocumentAsked::from_json(&v))
-        .unwrap_or_else(|_| DocumentAsked::Mrz(f.mrz.clone()));
     let item = uuid::Uuid::parse_str(f.crossing_id.trim())
         .map_err(|_| {
             ControlError::InvalidId(format!(
@@ -338,12 +337,8 @@ pub async fn desk_record<S: Store>(
             channel: domain::Channel::Manual,
             at: None,
             decision: None,
-            // What makes a second press of the key the same crossing: the same id, the same
-            // traveller, the same way.
-            body_hash: hex::encode(Sha256::digest(
-                format!("desk\n{id}\n{cp}\n{direction}\n{}", f.document).as_bytes(),
-            )),
-            document: Ok(document),
+            body_hash: f.fingerprint(id, &cp, direction),
+            document: Ok(f.asked()),
         });
     let mut view = DeskPage::new(page.ctx.clone(), direction);
     match record_many(&app, &page.who.actor, &page.who.acting(), vec![item], false).await.pop() {
