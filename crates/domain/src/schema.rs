@@ -69,3 +69,19 @@ string_schema!(
     crate::permit::PermitKind,
     words(&["shore_pass", "embarkation", "alongside", "border_pass"])
 );
+
+/// A calendar date as the API takes it: `YYYY-MM-DD`, from 1900 to 2199.
+#[derive(Debug, utoipa::ToSchema)]
+#[allow(dead_code)] // Describes what the parsers in `crate::bounds` take.
+#[schema(value_type = String, format = Date, pattern = r"^(19|20|21)\d{2}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")]
+pub struct Day(String);
+
+/// A moment as the API takes it: RFC 3339 with its offset, from 1900 to 2199.
+#[derive(Debug, utoipa::ToSchema)]
+#[allow(dead_code)] // Describes what the parsers in `crate::bounds` take.
+#[schema(
+    value_type = String,
+    format = DateTime,
+    pattern = r"^(19|20|21)\d{2}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d+)?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)$"
+)]
+pub struct Instant(String);

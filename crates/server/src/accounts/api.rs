@@ -144,7 +144,7 @@ pub struct DeviceCreated {
     pub name: String,
     /// Shown once: the device sends it as its bearer token.
     pub token: String,
-    #[schema(format = DateTime)]
+    #[schema(value_type = domain::schema::Instant)]
     pub expires_at: String,
 }
 

@@ -55,7 +55,7 @@ pub struct CrossingRequest {
     #[schema(value_type = domain::Channel)]
     channel: String,
     /// When the traveller crossed (RFC 3339): from 30 days ago to 10 minutes ahead.
-    #[schema(format = DateTime)]
+    #[schema(value_type = Option<domain::schema::Instant>)]
     at: Option<String>,
     /// The decision already made where the traveller stood (an e-gate, a post working
     /// offline). Without it the platform decides, screens and raises alerts itself.
@@ -330,7 +330,7 @@ pub struct HistoryQuery {
     #[param(value_type = Option<domain::DocumentNumber>, inline)]
     pub number: Option<String>,
     pub name: Option<String>,
-    #[param(format = Date)]
+    #[param(value_type = Option<domain::schema::Day>, inline)]
     pub birth_date: Option<String>,
     /// The most crossings per traveller, 1 to 1,000 (100).
     pub limit: Option<u32>,

@@ -55,10 +55,10 @@ pub struct IssueRequest {
     #[schema(value_type = Option<ImoNumber>)]
     pub vessel_imo: Option<String>,
     /// Today when left out.
-    #[schema(format = Date)]
+    #[schema(value_type = Option<domain::schema::Day>)]
     pub valid_from: Option<String>,
     /// The last day, included.
-    #[schema(format = Date)]
+    #[schema(value_type = domain::schema::Day)]
     pub valid_until: String,
 }
 
@@ -92,7 +92,7 @@ pub struct HolderView {
     pub family_name: String,
     pub given_names: String,
     pub nationality: domain::Country,
-    #[schema(format = Date)]
+    #[schema(value_type = domain::schema::Day)]
     pub birth_date: String,
     pub document_number: domain::DocumentNumber,
 }
@@ -108,14 +108,14 @@ pub struct PermitView {
     pub dossier_id: Option<String>,
     pub holder: HolderView,
     pub vessel_imo: Option<String>,
-    #[schema(format = Date)]
+    #[schema(value_type = domain::schema::Day)]
     pub valid_from: String,
-    #[schema(format = Date)]
+    #[schema(value_type = domain::schema::Day)]
     pub valid_until: String,
     /// The signer certificate's reference.
     pub signer: String,
     pub issued_by: String,
-    #[schema(format = DateTime)]
+    #[schema(value_type = domain::schema::Instant)]
     pub issued_at: String,
     pub revoked: Option<Revocation>,
     /// The visible digital seal (ICAO 9303-13), as the barcode carries it.
@@ -360,13 +360,13 @@ pub struct SealedPermit {
     name: String,
     document_number: String,
     nationality: String,
-    #[schema(format = Date)]
+    #[schema(value_type = domain::schema::Day)]
     birth_date: String,
     vessel_imo: Option<String>,
     checkpoint: String,
-    #[schema(format = Date)]
+    #[schema(value_type = domain::schema::Day)]
     valid_from: String,
-    #[schema(format = Date)]
+    #[schema(value_type = domain::schema::Day)]
     valid_until: String,
 }
 
@@ -384,7 +384,7 @@ pub struct ScanView {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub movement: Option<Movement>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(format = DateTime)]
+    #[schema(value_type = Option<domain::schema::Instant>)]
     pub revocation_list_issued_at: Option<String>,
 }
 

@@ -168,7 +168,7 @@ pub struct HolderInput {
     pub given_names: String,
     #[schema(value_type = domain::Country)]
     pub nationality: String,
-    #[schema(format = Date)]
+    #[schema(value_type = domain::schema::Day)]
     pub birth_date: String,
     #[schema(value_type = domain::DocumentNumber)]
     pub document_number: String,
@@ -280,7 +280,7 @@ pub async fn issue<S: Store>(
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CrewPassRequest {
-    #[schema(format = Date)]
+    #[schema(value_type = Option<domain::schema::Day>)]
     /// The last day; the vessel's departure day, or a week, when left out.
     pub valid_until: Option<String>,
 }

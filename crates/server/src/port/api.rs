@@ -138,9 +138,9 @@ pub struct DossierRequest {
     #[schema(value_type = CheckpointCode)]
     checkpoint: String,
     vessel: Option<VesselInput>,
-    #[schema(format = DateTime)]
+    #[schema(value_type = Option<domain::schema::Instant>)]
     eta: Option<String>,
-    #[schema(format = DateTime)]
+    #[schema(value_type = Option<domain::schema::Instant>)]
     etd: Option<String>,
     berth: Option<String>,
     #[schema(value_type = Option<UnLocode>)]
@@ -164,7 +164,7 @@ pub struct DossierRequest {
 pub struct DossierCreated {
     pub id: String,
     pub status: DossierStatus,
-    #[schema(format = DateTime)]
+    #[schema(value_type = Option<domain::schema::Instant>)]
     pub due_at: Option<String>,
 }
 

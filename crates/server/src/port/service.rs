@@ -514,17 +514,17 @@ pub struct DossierView {
     pub crew: Vec<PersonView>,
     pub passengers: Vec<PersonView>,
     pub status: DossierStatus,
-    #[schema(format = DateTime)]
+    #[schema(value_type = Option<domain::schema::Instant>)]
     pub due_at: Option<String>,
-    #[schema(format = DateTime)]
+    #[schema(value_type = Option<domain::schema::Instant>)]
     pub submitted_at: Option<String>,
-    #[schema(format = DateTime)]
+    #[schema(value_type = Option<domain::schema::Instant>)]
     pub resolved_at: Option<String>,
     pub on_time: Option<bool>,
     pub created_by: String,
-    #[schema(format = DateTime)]
+    #[schema(value_type = domain::schema::Instant)]
     pub created_at: String,
-    #[schema(format = DateTime)]
+    #[schema(value_type = domain::schema::Instant)]
     pub updated_at: String,
     /// Bumped by every change.
     pub version: i64,

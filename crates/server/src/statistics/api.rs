@@ -27,10 +27,10 @@ impl From<StatsError> for ApiError {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct StatsResponse {
-    #[schema(format = DateTime)]
+    #[schema(value_type = domain::schema::Instant)]
     pub from: String,
     /// Exclusive.
-    #[schema(format = DateTime)]
+    #[schema(value_type = domain::schema::Instant)]
     pub to: String,
     pub period: &'static str,
     pub rows: Vec<StatsRow>,

@@ -21,10 +21,10 @@ use utoipa::ToSchema;
 #[into_params(parameter_in = Query)]
 pub struct StatsQuery {
     /// The first day (Việt Nam time); 30 days before `to` when left out.
-    #[param(format = Date)]
+    #[param(value_type = Option<domain::schema::Day>, inline)]
     pub from: Option<String>,
     /// The last day, included; today when left out.
-    #[param(format = Date)]
+    #[param(value_type = Option<domain::schema::Day>, inline)]
     pub to: Option<String>,
     /// `month` by default.
     #[param(value_type = Option<Period>, inline)]
@@ -134,8 +134,16 @@ pub async fn dossier_stats<S: Store>(
 ) -> Result<Stats, StatsError> {
     let now = app.now();
     let midnight = |d: Date| d.midnight().assume_offset(domain::bounds::VIETNAM);
+    // The days counted stay within the years every time on the wire is held to: the default
+    // month before a `to` in January 1900 starts on its first day, a `to` on the last day of
+    // 2199 ends at its last moment.
+    let first = Date::from_ordinal_date(domain::bounds::FIRST_YEAR, 1).map(midnight);
+    let last = Date::from_ordinal_date(domain::bounds::LAST_YEAR + 1, 1)
+        .map(|d| midnight(d) - Duration::milliseconds(1));
     let to = asked.to.map_or(now, |d| midnight(d) + Duration::days(1));
+    let to = last.map_or(to, |l| to.min(l));
     let from = asked.from.map_or(to - Duration::days(30), midnight);
+    let from = first.map_or(from, |f| from.max(f));
     if from >= to {
         return Err(InvalidValue::new("from", "must come before to").into());
     }

@@ -55,7 +55,7 @@ pub struct WatchEntryView {
     pub documents: Vec<WatchDocumentView>,
     pub action: WatchAction,
     pub reason: String,
-    #[schema(format = Date)]
+    #[schema(value_type = Option<domain::schema::Day>)]
     pub valid_until: Option<String>,
 }
 

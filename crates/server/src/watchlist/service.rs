@@ -52,7 +52,7 @@ pub struct WatchRequest {
     #[serde(default)]
     #[schema(max_length = 2000)]
     pub reason: String,
-    #[schema(format = Date)]
+    #[schema(value_type = Option<domain::schema::Day>)]
     pub valid_until: Option<String>,
 }
 

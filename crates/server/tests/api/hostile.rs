@@ -344,3 +344,24 @@ async fn hostile_values_on_sqlite() {
 async fn hostile_values_on_postgres() {
     hostile_values_are_refused_and_what_is_stored_reads_back(pg_app().await).await;
 }
+
+/// What the API answers stays within the years it takes: the statistics' default month before
+/// a `to` in January 1900, or a `to` on the last day of 2199, are cut at those years' edges.
+#[tokio::test]
+async fn the_statistics_range_stays_within_the_years() {
+    let t = sqlite_app().await;
+    let analyst = t.token("analyst").await;
+    for (query, from, to) in [
+        ("to=1900-01-01", "1900-01-01T00:00:00+07:00", "1900-01-02T00:00:00+07:00"),
+        (
+            "from=2199-12-01&to=2199-12-31",
+            "2199-12-01T00:00:00+07:00",
+            "2199-12-31T23:59:59.999+07:00",
+        ),
+    ] {
+        let (status, v) =
+            t.call("GET", &format!("/api/v1/stats/dossiers?{query}"), Some(&analyst), None).await;
+        assert_eq!(status, StatusCode::OK, "{query}: {v}");
+        assert_eq!((v["from"].as_str(), v["to"].as_str()), (Some(from), Some(to)), "{query}: {v}");
+    }
+}
