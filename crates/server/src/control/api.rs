@@ -1,8 +1,6 @@
 //! The control API: checks, crossings one by one and in batches, histories, checkpoints.
 
 use crate::app::App;
-use crate::control::service::CrossingRequest;
-use crate::control::service::DocumentRequest;
 use crate::control::service::HistoryQuery;
 use crate::control::service::ItemResult;
 use crate::control::service::Outcome;
@@ -21,9 +19,11 @@ use axum::response::IntoResponse;
 use axum::response::Response;
 use domain::CheckpointCode;
 use domain::Direction;
+use domain::{Channel, Decision, bounds};
 use serde::Deserialize;
 use serde::Serialize;
 use serde_json::Value;
+use sha2::{Digest, Sha256};
 use store::Store;
 use utoipa::ToSchema;
 
@@ -80,7 +80,7 @@ pub async fn check<S: Store>(
     let checkpoint = CheckpointCode::parse(&req.checkpoint)?;
     let direction = Direction::parse(&req.direction)?;
     let right = who.actor.act_at(&checkpoint)?;
-    let reading = DocumentAsked::from_json(&req.document)?.read(app.today())?;
+    let reading = document_from_json(&req.document)?.read(app.today())?;
     let outcome =
         crate::control::service::check_audited(&app, &right, &who.acting(), direction, &reading)
             .await?;
@@ -98,7 +98,7 @@ pub async fn record<S: Store>(
     body: axum::body::Bytes,
 ) -> ApiResult<Response> {
     let raw: Value = json_body(&body)?;
-    let asked = vec![CrossingAsked::from_json(&raw)];
+    let asked = vec![crossing_from_json(&raw)];
     let mut results = record_many(&app, &who.actor, &who.acting(), asked, false).await;
     match results.pop() {
         Some(ItemResult::Stored { created, record }) => {
@@ -170,7 +170,7 @@ pub async fn record_batch<S: Store>(
             format!("at most {BATCH_LIMIT} crossings per batch, not {}", items.len()),
         ));
     }
-    let asked = items.iter().map(CrossingAsked::from_json).collect();
+    let asked = items.iter().map(crossing_from_json).collect();
     let results = record_many(&app, &who.actor, &who.acting(), asked, true).await;
     let results = results
         .into_iter()
@@ -249,4 +249,89 @@ pub async fn checkpoints<S: Store>(State(app): State<App<S>>) -> Json<Checkpoint
     let mut list: Vec<domain::Checkpoint> = app.checkpoints.values().cloned().collect();
     list.sort_by(|a, b| a.code.cmp(&b.code));
     Json(CheckpointsResponse { checkpoints: list })
+}
+
+/// One crossing as a client sends it.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CrossingRequest {
+    /// Made by the client, so that a retry never records twice.
+    #[schema(format = "uuid")]
+    id: String,
+    #[schema(value_type = domain::CheckpointCode)]
+    checkpoint: String,
+    #[schema(value_type = domain::Direction)]
+    direction: String,
+    #[schema(value_type = DocumentRequest)]
+    document: Value,
+    #[schema(value_type = domain::Channel)]
+    channel: String,
+    /// When the traveller crossed (RFC 3339): from 30 days ago to 10 minutes ahead.
+    #[schema(value_type = Option<domain::schema::Instant>)]
+    at: Option<String>,
+    /// The decision already made where the traveller stood (an e-gate, a post working
+    /// offline). Without it the platform decides, screens and raises alerts itself.
+    #[schema(value_type = Option<domain::Decision>)]
+    decision: Option<String>,
+}
+
+/// A document as read: its MRZ as text, or its fields typed by hand.
+#[derive(Debug, ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)] // Describes what `document_from_json` reads.
+pub enum DocumentRequest {
+    Mrz(MrzRequest),
+    Fields(Box<domain::DocumentInput>),
+}
+
+#[derive(Debug, ToSchema)]
+#[allow(dead_code)]
+pub struct MrzRequest {
+    /// The machine-readable zone, its lines separated by line breaks.
+    mrz: String,
+}
+
+/// `{"mrz": "..."}` or the fields, as JSON.
+fn document_from_json(value: &Value) -> Result<DocumentAsked, ControlError> {
+    let invalid = |m: &str| ControlError::InvalidDocument(m.to_string());
+    let Value::Object(map) = value else {
+        return Err(invalid("the document is a JSON object"));
+    };
+    if let Some(mrz) = map.get("mrz") {
+        let Some(text) = mrz.as_str() else {
+            return Err(invalid("mrz is the MRZ as text"));
+        };
+        if map.len() > 1 {
+            return Err(invalid("send either the MRZ or the fields, not both"));
+        }
+        return Ok(DocumentAsked::Mrz(text.to_string()));
+    }
+    serde_json::from_value(value.clone())
+        .map(|f| DocumentAsked::Fields(Box::new(f)))
+        .map_err(|e| ControlError::InvalidDocument(e.to_string()))
+}
+
+/// One crossing of the API's JSON, in the API's order of refusals.
+fn crossing_from_json(raw: &Value) -> Result<CrossingAsked, ControlError> {
+    let req: CrossingRequest = serde_json::from_value(raw.clone())
+        .map_err(|e| ControlError::InvalidJson(e.to_string()))?;
+    let id = uuid::Uuid::parse_str(&req.id).map_err(|_| {
+        ControlError::InvalidId(format!("{:?} is not a UUID", bounds::clip(&req.id)))
+    })?;
+    let checkpoint = CheckpointCode::parse(&req.checkpoint)?;
+    let direction = Direction::parse(&req.direction)?;
+    let channel = Channel::parse(&req.channel)?;
+    let at = req.at.as_deref().map(|s| bounds::parse_time("at", s)).transpose()?;
+    let decision = req.decision.as_deref().map(Decision::parse).transpose()?;
+    Ok(CrossingAsked {
+        id,
+        checkpoint,
+        direction,
+        channel,
+        at,
+        decision,
+        document: document_from_json(&req.document),
+        // Serialised from a map, the body's keys come in one order, whatever the client's.
+        body_hash: hex::encode(Sha256::digest(raw.to_string().as_bytes())),
+    })
 }

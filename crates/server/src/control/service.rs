@@ -22,10 +22,7 @@ use domain::decide;
 use domain::{Actor, HistoryRight, InvalidValue};
 use serde::Deserialize;
 use serde::Serialize;
-use serde_json::Value;
 use serde_json::json;
-use sha2::Digest;
-use sha2::Sha256;
 use store::AuditAction;
 use store::CrossingAlert;
 use store::CrossingRecord;
@@ -37,31 +34,6 @@ use store::StoreError;
 use time::Date;
 use time::OffsetDateTime;
 use utoipa::IntoParams;
-use utoipa::ToSchema;
-
-/// One crossing as a client sends it.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CrossingRequest {
-    /// Made by the client, so that a retry never records twice.
-    #[schema(format = "uuid")]
-    id: String,
-    #[schema(value_type = domain::CheckpointCode)]
-    checkpoint: String,
-    #[schema(value_type = domain::Direction)]
-    direction: String,
-    #[schema(value_type = DocumentRequest)]
-    document: Value,
-    #[schema(value_type = domain::Channel)]
-    channel: String,
-    /// When the traveller crossed (RFC 3339): from 30 days ago to 10 minutes ahead.
-    #[schema(value_type = Option<domain::schema::Instant>)]
-    at: Option<String>,
-    /// The decision already made where the traveller stood (an e-gate, a post working
-    /// offline). Without it the platform decides, screens and raises alerts itself.
-    #[schema(value_type = Option<domain::Decision>)]
-    decision: Option<String>,
-}
 
 /// Why a check, a crossing or a history was refused or failed.
 #[derive(Debug, thiserror::Error)]
@@ -107,26 +79,6 @@ pub enum DocumentAsked {
 }
 
 impl DocumentAsked {
-    /// `{"mrz": "..."}` or the fields, as JSON.
-    pub fn from_json(value: &Value) -> Result<Self, ControlError> {
-        let invalid = |m: &str| ControlError::InvalidDocument(m.to_string());
-        let Value::Object(map) = value else {
-            return Err(invalid("the document is a JSON object"));
-        };
-        if let Some(mrz) = map.get("mrz") {
-            let Some(text) = mrz.as_str() else {
-                return Err(invalid("mrz is the MRZ as text"));
-            };
-            if map.len() > 1 {
-                return Err(invalid("send either the MRZ or the fields, not both"));
-            }
-            return Ok(DocumentAsked::Mrz(text.to_string()));
-        }
-        serde_json::from_value(value.clone())
-            .map(|f| DocumentAsked::Fields(Box::new(f)))
-            .map_err(|e| ControlError::InvalidDocument(e.to_string()))
-    }
-
     /// The document read on `today` (an MRZ's two-digit years are read against it).
     pub fn read(&self, today: Date) -> Result<Reading, ControlError> {
         match self {
@@ -160,33 +112,6 @@ pub struct CrossingAsked {
     /// A digest of what was sent, to tell a retry of the same crossing from another under the
     /// same id.
     pub body_hash: String,
-}
-
-impl CrossingAsked {
-    /// One crossing of the API's JSON, in the API's order of refusals.
-    pub fn from_json(raw: &Value) -> Result<Self, ControlError> {
-        let req: CrossingRequest = serde_json::from_value(raw.clone())
-            .map_err(|e| ControlError::InvalidJson(e.to_string()))?;
-        let id = uuid::Uuid::parse_str(&req.id).map_err(|_| {
-            ControlError::InvalidId(format!("{:?} is not a UUID", bounds::clip(&req.id)))
-        })?;
-        let checkpoint = CheckpointCode::parse(&req.checkpoint)?;
-        let direction = Direction::parse(&req.direction)?;
-        let channel = Channel::parse(&req.channel)?;
-        let at = req.at.as_deref().map(|s| bounds::parse_time("at", s)).transpose()?;
-        let decision = req.decision.as_deref().map(Decision::parse).transpose()?;
-        Ok(CrossingAsked {
-            id,
-            checkpoint,
-            direction,
-            channel,
-            at,
-            decision,
-            document: DocumentAsked::from_json(&req.document),
-            // Serialised from a map, the body's keys come in one order, whatever the client's.
-            body_hash: hex::encode(Sha256::digest(raw.to_string().as_bytes())),
-        })
-    }
 }
 
 /// What each crossing of a batch came to.
@@ -570,22 +495,6 @@ pub async fn check<S: Store>(
         recent_crossings: recent,
         traveller_id: traveller.map(|t| t.id),
     })
-}
-
-/// A document as read: its MRZ as text, or its fields typed by hand.
-#[derive(Debug, ToSchema)]
-#[serde(untagged)]
-#[allow(dead_code)] // Describes what `crate::control::service::read_document` reads.
-pub enum DocumentRequest {
-    Mrz(MrzRequest),
-    Fields(Box<domain::DocumentInput>),
-}
-
-#[derive(Debug, ToSchema)]
-#[allow(dead_code)]
-pub struct MrzRequest {
-    /// The machine-readable zone, its lines separated by line breaks.
-    mrz: String,
 }
 
 /// The check as an officer or a gate asks for it: decided, and its audit record written before
