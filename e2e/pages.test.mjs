@@ -167,6 +167,39 @@ test("the desk: read, decide, record with one key, see the history, refer a seco
   await page.context().close();
 });
 
+test("a second passport read at the desk never records the first traveller", async () => {
+  const page = await signIn("officer.mongcai");
+  await page.check('input[name=direction][value=entry]');
+  const first = passport({ surname: "WANG", given: "LAN", number: "E2E70001", state: "CHN",
+    birth: "610216", sex: "M", expiry: "320407" });
+  const second = passport({ surname: "PHAM", given: "MINH NAM", number: "E2E70002",
+    birth: "830514", sex: "M", expiry: "320407" });
+  await readDocument(page, first);
+  assert.match(await page.textContent(".traveller .name"), /WANG LAN/);
+  // The next passport read at once, without Esc: it replaces the first, verdict and all.
+  await readDocument(page, second);
+  assert.match(await page.textContent(".traveller .name"), /PHAM MINH NAM/);
+  assert.equal((await page.inputValue("#mrz")).trim().split(/\s+/).length, 2);
+  await page.keyboard.press("F9");
+  await page.waitForSelector(".notice");
+  // The first traveller was never recorded: entering now is clear; the second's is a repeat.
+  await readDocument(page, first);
+  assert.equal(await page.textContent(".verdict .band"), "THÔNG QUA");
+  await readDocument(page, second);
+  assert.equal(await page.textContent(".verdict .band"), "KIỂM TRA THÊM");
+  // Typed after the old read instead of over it: the old read still goes, and F9 has nothing
+  // of the traveller before to record while the new one is typed.
+  await page.keyboard.press("End");
+  await page.keyboard.type(first[0]);
+  assert.equal(await page.locator(".verdict, #record").count(), 0);
+  await page.keyboard.press("Enter");
+  await page.keyboard.type(first[1]);
+  await page.keyboard.press("Enter");
+  await page.waitForSelector(".verdict .band");
+  assert.match(await page.textContent(".traveller .name"), /WANG LAN/);
+  await page.context().close();
+});
+
 test("the desk in English on a phone", async () => {
   const page = await signIn("officer.mongcai", { lang: "en", width: 360, height: 740 });
   assert.equal(await page.getAttribute("html", "lang"), "en");

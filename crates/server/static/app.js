@@ -54,10 +54,32 @@
   });
   var clearButton = document.getElementById("clear");
   if (clearButton) clearButton.addEventListener("click", clearDesk);
+  // One traveller at a time. After a check, the document read stays in the box selected, so
+  // that the next read replaces it; and as soon as anything new is typed, the last verdict and
+  // its Record button go, so that F9 can never record the traveller before.
+  var checked = document.querySelector(".verdict") ? input.value : null;
+  input.addEventListener("input", function () {
+    if (checked === null) return;
+    var now = input.value;
+    if (now.length > checked.length && now.indexOf(checked) === 0) {
+      // Typed after the old read instead of over it: the old read goes.
+      input.value = now.slice(checked.length).replace(/^\s+/, "");
+    }
+    checked = null;
+    document.querySelectorAll(".verdict, .traveller, .recent, .notice, .error").forEach(function (el) {
+      el.remove();
+    });
+    record = null;
+    if (/\n\s*$/.test(input.value) && complete(input.value)) check.requestSubmit();
+  });
   // After a check or a record, the next document goes straight in.
   if (document.querySelector(".notice")) input.value = "";
   input.focus();
-  input.setSelectionRange(input.value.length, input.value.length);
+  if (checked !== null) {
+    input.select();
+  } else {
+    input.setSelectionRange(input.value.length, input.value.length);
+  }
 })();
 
 // The gangway scan: a handheld scanner types the code and Enter; the camera's frames go to
