@@ -432,6 +432,13 @@ test("a port dossier: the agency files with an uploaded crew list, the officer r
   await guard.waitForSelector("#verdict");
   assert.match(await guard.textContent("#band"), /KHÔNG HỢP LỆ/);
   assert.match(await guard.textContent("#reason"), /thu hồi/);
+  // The verdict is where the guard looks after the scan, not above the screen.
+  const inView = await guard.evaluate(() => {
+    const r = document.getElementById("band").getBoundingClientRect();
+    return r.top >= 0 && r.bottom <= window.innerHeight;
+  });
+  assert.ok(inView, "the revoked verdict is in view on the phone");
+  await guard.screenshot({ path: join(shots, "scan-revoked-phone-view.png") });
   await guard.screenshot({ path: join(shots, "scan-revoked-phone.png"), fullPage: true });
   for (const p of [agent, officer, commander, guard]) await p.context().close();
 });

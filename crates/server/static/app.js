@@ -90,7 +90,11 @@
   if (!form) return;
   var code = document.getElementById("code");
   code.value = "";
-  code.focus();
+  // The scanner types into the box wherever it is; the guard looks at the verdict, so it is
+  // the verdict that is brought into view, not the box.
+  code.focus({ preventScroll: true });
+  var verdict = document.getElementById("verdict");
+  if (verdict) verdict.scrollIntoView({ block: "start" });
   code.addEventListener("keydown", function (e) {
     if (e.key === "Enter" && !e.shiftKey && code.value.trim() !== "") {
       e.preventDefault();
