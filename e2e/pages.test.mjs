@@ -408,6 +408,19 @@ test("a port dossier: the agency files with an uploaded crew list, the officer r
   assert.match(await guard.textContent("#movement"), /Lên bờ/);
   console.log(`scan to verdict on the page: ${took} ms`);
   await guard.screenshot({ path: join(shots, "scan-valid-phone.png"), fullPage: true });
+  // The same card scanned again by accident: said so, and not recorded as going back aboard.
+  await guard.fill("#code", seal);
+  await guard.press("#code", "Enter");
+  await guard.waitForSelector("#verdict");
+  assert.match(await guard.textContent("#movement"), /Vừa quét thẻ này, không ghi lại.*Lên bờ/);
+  // A seal altered by one byte: not valid, and no holder to compare the person with.
+  const bytes = Buffer.from(seal, "base64");
+  bytes[bytes.length - 70] ^= 0x01;
+  await guard.fill("#code", bytes.toString("base64"));
+  await guard.press("#code", "Enter");
+  await guard.waitForSelector("#verdict");
+  assert.match(await guard.textContent("#band"), /KHÔNG HỢP LỆ/);
+  assert.equal(await guard.locator("#holder-name").count(), 0);
   // What the camera sends: a frame with the code in it, read on the server.
   const frame = await guard.evaluate(async (id) => {
     const png = await (await fetch(`/api/v1/permits/${id}/barcode.png?symbology=qr`)).blob();

@@ -198,6 +198,10 @@ pub struct ServeArgs {
     /// (`--deadline vessel_entry=90`); may be given for several procedures.
     #[arg(long = "deadline", value_name = "PROCEDURE=MINUTES", value_parser = parse_deadline)]
     pub deadlines: Vec<(domain::port::ProcedureCode, time::Duration)>,
+    /// A permit scanned again within this many seconds of its last movement is a double scan:
+    /// answered, not recorded again (0 records every scan).
+    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u32).range(0..=3600))]
+    pub rescan_seconds: u32,
 }
 
 fn parse_deadline(s: &str) -> Result<(domain::port::ProcedureCode, time::Duration), String> {
@@ -230,6 +234,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         secure_cookies: args.secure_cookies,
         deadlines: args.deadlines,
         key_passphrase,
+        rescan_window: time::Duration::seconds(i64::from(args.rescan_seconds)),
         ..Default::default()
     };
     with_store!(backend, |s| run(s, args.listen, &options, |_| ()).await)

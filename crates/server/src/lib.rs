@@ -41,6 +41,9 @@ pub struct Options {
     pub deadlines: Vec<(domain::port::ProcedureCode, time::Duration)>,
     /// Opens the permits' signing keys at start (`BIENPHONG_KEY_PASSPHRASE`).
     pub key_passphrase: Option<Arc<seal::locked::Passphrase>>,
+    /// A permit scanned again within this time of its last movement is a double scan: answered,
+    /// not recorded again.
+    pub rescan_window: time::Duration,
 }
 
 impl Default for Options {
@@ -50,6 +53,7 @@ impl Default for Options {
             follow_every: Duration::from_secs(2),
             deadlines: Vec::new(),
             key_passphrase: None,
+            rescan_window: time::Duration::minutes(1),
         }
     }
 }
@@ -71,6 +75,7 @@ pub async fn build<S: Store>(store: S, options: &Options, clock: Clock) -> store
         registrations: crate::accounts::credentials::Quota::default(),
         permit_keys: RwLock::default(),
         clock,
+        rescan_window: options.rescan_window,
         secure_cookies: options.secure_cookies,
         procedures: domain::port::catalogue()
             .into_iter()

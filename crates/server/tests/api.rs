@@ -1125,8 +1125,14 @@ async fn permits_are_issued_scanned_and_revoked<S: Store>(t: TestApp<S>) {
     assert_eq!(status, StatusCode::OK, "{v}");
     assert_eq!((v["valid"].clone(), v["movement"].clone()), (json!(true), json!("ashore")), "{v}");
     assert_eq!(v["permit"]["serial"], body["serial"]);
+    assert_eq!(v["repeated"], false);
+    // The same card scanned again at once: a double scan, answered and not recorded twice.
     let (_, v) = scan(officer.clone(), seal_b64.clone()).await;
-    assert_eq!(v["movement"], "aboard");
+    assert_eq!((v["movement"].clone(), v["repeated"].clone()), (json!("ashore"), json!(true)));
+    // A minute later it is the holder going back aboard.
+    t.advance(time::Duration::seconds(61));
+    let (_, v) = scan(officer.clone(), seal_b64.clone()).await;
+    assert_eq!((v["movement"].clone(), v["repeated"].clone()), (json!("aboard"), json!(false)));
     let (_, v) = scan(far.clone(), seal_b64.clone()).await;
     assert_eq!(
         (v["valid"].clone(), v["reason"].clone()),
@@ -1137,6 +1143,8 @@ async fn permits_are_issued_scanned_and_revoked<S: Store>(t: TestApp<S>) {
     forged[decoded.header_len + 4] ^= 0x20;
     let (_, v) = scan(officer.clone(), b64.encode(&forged)).await;
     assert_eq!(v["reason"], "bad_signature", "{v}");
+    // A forged seal names nobody to compare the person with.
+    assert_eq!(v["permit"], Value::Null, "{v}");
     let (_, v) = scan(officer.clone(), "%%%".into()).await;
     assert_eq!(v["reason"], "unreadable");
     // A permit whose days are over (a card issued again for its record) is refused as expired;

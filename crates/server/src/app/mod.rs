@@ -32,6 +32,8 @@ pub struct Inner<S> {
     pub clock: Clock,
     /// Cookies marked `Secure` (behind TLS); off for a plain-HTTP demo on localhost.
     pub secure_cookies: bool,
+    /// A permit scanned again within this time of its last movement is not recorded again.
+    pub rescan_window: time::Duration,
     /// The procedure catalogue, with the deadlines this server was given.
     pub procedures: Vec<domain::port::Procedure>,
     /// The permits' signing keys and trust store, once opened (`App::open_keys`).

@@ -380,9 +380,11 @@ pub struct ScanView {
     pub permit: Option<PermitData>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub signer: Option<String>,
-    /// At a seaport, the movement recorded.
+    /// At a seaport, the movement recorded (or, for a double scan, the one recorded just before).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub movement: Option<Movement>,
+    /// The same permit scanned again within the rescan window: nothing new was recorded.
+    pub repeated: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<domain::schema::Instant>)]
     pub revocation_list_issued_at: Option<String>,
@@ -396,6 +398,7 @@ impl ScanResult {
             permit: self.permit,
             signer: self.signer,
             movement: self.movement,
+            repeated: self.repeated,
             revocation_list_issued_at: self.list_issued_at.map(domain::bounds::rfc3339),
         }
     }
@@ -431,6 +434,7 @@ pub async fn verify<S: Store>(
                 permit: None,
                 signer: None,
                 movement: None,
+                repeated: false,
                 revocation_list_issued_at: None,
             }));
         }

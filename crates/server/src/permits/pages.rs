@@ -73,6 +73,8 @@ pub struct VerdictView {
     validity: String,
     serial: String,
     movement: Option<&'static str>,
+    /// Scanned again within the rescan window: the movement shown was recorded just before.
+    repeated: bool,
 }
 
 #[derive(Debug, Template, WebTemplate)]
@@ -162,6 +164,7 @@ fn verdict_view(pt: &PermitTexts, r: &ScanResult) -> VerdictView {
             Movement::Ashore => pt.ashore,
             Movement::Aboard => pt.aboard,
         }),
+        repeated: r.repeated,
     }
 }
 
@@ -193,6 +196,7 @@ pub async fn scan<S: Store>(
             validity: String::new(),
             serial: String::new(),
             movement: None,
+            repeated: false,
         });
         return (StatusCode::UNPROCESSABLE_ENTITY, view).into_response();
     };

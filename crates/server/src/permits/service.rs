@@ -433,6 +433,9 @@ pub struct ScanResult {
     pub signer: Option<String>,
     pub issued_at: Option<String>,
     pub movement: Option<Movement>,
+    /// Scanned again within the rescan window of its last movement: `movement` is that one,
+    /// not recorded again.
+    pub repeated: bool,
     pub list_issued_at: Option<OffsetDateTime>,
 }
 
@@ -450,7 +453,19 @@ pub async fn scan<S: Store>(
     let now = app.now();
     let v = profile::verify_permit(&trust, bytes, now);
     let mut reason = v.verdict.reason.map(seal::Reason::code);
-    let permit = v.permit;
+    // What a seal says is worth comparing with the person only when its signature holds: a
+    // forged or unreadable one shows no holder.
+    let genuine = !matches!(
+        v.verdict.reason,
+        Some(
+            seal::Reason::Unreadable
+                | seal::Reason::WrongFormat
+                | seal::Reason::UnknownCertificate
+                | seal::Reason::UntrustedCertificate
+                | seal::Reason::BadSignature
+        )
+    );
+    let permit = v.permit.filter(|_| genuine);
     // Honoured only where it was issued (a border pass: anywhere in its border area).
     if let (None, Some(p), Some(here)) = (reason, &permit, &here) {
         let issuer =
@@ -465,24 +480,31 @@ pub async fn scan<S: Store>(
         None => None,
     };
     let mut movement = None;
+    let mut repeated = false;
     if let (None, Some(r), Some(here)) = (reason, &record, &here)
         && app.checkpoints.get(here).is_some_and(|c| c.kind == CheckpointKind::Seaport)
     {
-        let last = app.store.movements(&r.permit.id).await?.first().map(|m| m.direction);
-        let d = direction.unwrap_or(match last {
-            Some(Movement::Ashore) => Movement::Aboard,
-            _ => Movement::Ashore,
-        });
-        app.store
-            .record_movement(&MovementRecord {
-                permit_id: r.permit.id.clone(),
-                checkpoint: here.clone(),
-                direction: d,
-                actor: by.actor.clone(),
-                at: now,
-            })
-            .await?;
-        movement = Some(d);
+        let last = app.store.movements(&r.permit.id).await?.into_iter().next();
+        // The same card scanned twice by accident: answered as before, recorded once.
+        if let Some(m) = last.as_ref().filter(|m| now - m.at < app.rescan_window) {
+            repeated = true;
+            movement = Some(m.direction);
+        } else {
+            let d = direction.unwrap_or(match last.map(|m| m.direction) {
+                Some(Movement::Ashore) => Movement::Aboard,
+                _ => Movement::Ashore,
+            });
+            app.store
+                .record_movement(&MovementRecord {
+                    permit_id: r.permit.id.clone(),
+                    checkpoint: here.clone(),
+                    direction: d,
+                    actor: by.actor.clone(),
+                    at: now,
+                })
+                .await?;
+            movement = Some(d);
+        }
     }
     app.audit(
         by.audit(
@@ -490,7 +512,10 @@ pub async fn scan<S: Store>(
             record
                 .as_ref()
                 .map_or_else(|| "permit:unknown".into(), |r| format!("permit:{}", r.permit.id)),
-            json!({"valid": reason.is_none(), "reason": reason, "movement": movement}),
+            json!({
+                "valid": reason.is_none(), "reason": reason, "movement": movement,
+                "repeated": repeated
+            }),
         ),
     )
     .await?;
@@ -501,6 +526,7 @@ pub async fn scan<S: Store>(
         signer: v.verdict.signer,
         issued_at: record.and_then(|r| r.issued_at.format(&Rfc3339).ok()),
         movement,
+        repeated,
         list_issued_at: trust.revocations_issued_at(),
     })
 }
