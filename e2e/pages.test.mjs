@@ -200,6 +200,31 @@ test("a second passport read at the desk never records the first traveller", asy
   await page.context().close();
 });
 
+test("the keyboard finds its way: a skip link first, a visible focus on the header, no key hints without the script", async () => {
+  const page = await signIn("officer.mongcai");
+  await page.goto(base + "/account");
+  await page.keyboard.press("Tab");
+  assert.equal(await page.evaluate(() => document.activeElement.className), "skip");
+  assert.ok(await page.isVisible("a.skip"), "the skip link shows when it has the focus");
+  await page.keyboard.press("Tab");
+  const ring = await page.evaluate(() => getComputedStyle(document.activeElement).outlineColor);
+  assert.equal(ring, "rgb(253, 230, 138)", "the header's focus ring stands out on the green");
+  await page.goto(base + "/desk");
+  assert.ok(await page.isVisible(".keys"), "with the script, the key hints show");
+  await page.context().close();
+  // Without the script the desk still works by its buttons, and promises no keys.
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const bare = await context.newPage();
+  await bare.goto(base + "/login");
+  await bare.fill("#username", "officer.mongcai");
+  await bare.fill("#password", accounts["officer.mongcai"]);
+  await bare.click("button[type=submit]");
+  await bare.waitForLoadState();
+  assert.match(bare.url(), /\/desk$/);
+  assert.equal(await bare.isVisible(".keys"), false);
+  await context.close();
+});
+
 test("the desk in English on a phone", async () => {
   const page = await signIn("officer.mongcai", { lang: "en", width: 360, height: 740 });
   assert.equal(await page.getAttribute("html", "lang"), "en");

@@ -1,3 +1,7 @@
+// The keys the pages offer work only with this script: say so to the stylesheet, which shows
+// their hints only then.
+document.documentElement.classList.add("js");
+
 // The desk: the reader's input stays focused; a complete MRZ checks itself, F9 records, Esc
 // clears. Everything here only speeds up forms that work without it.
 (function () {
