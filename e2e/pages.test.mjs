@@ -251,6 +251,14 @@ test("history, watchlist and the board for an analyst", async () => {
   assert.match(await page.textContent(".result h2"), /HOANG THI THU TRANG/);
   assert.equal(await page.locator(".result tbody tr").count(), 1);
   await page.screenshot({ path: join(shots, "history.png"), fullPage: true });
+  // By name, with the birth date typed as the page shows dates.
+  await page.fill("input[name=issuing_state]", "");
+  await page.fill("input[name=number]", "");
+  await page.fill("input[name=name]", "Hoàng Thị Thu Trang");
+  await page.fill("input[name=birth_date]", "14/02/1990");
+  await page.click("form.search button[type=submit]");
+  await page.waitForSelector(".result");
+  assert.match(await page.textContent(".result h2"), /HOANG THI THU TRANG/);
 
   await page.goto(base + "/watchlist");
   const before = await page.textContent("h1 small");
@@ -262,10 +270,16 @@ test("history, watchlist and the board for an analyst", async () => {
   await page.click("form.entry button[type=submit]");
   assert.match(await page.textContent(".notice"), /Đã lưu: Trịnh Văn Bảo/);
   assert.notEqual(await page.textContent("h1 small"), before);
-  // A bad date keeps what was typed and says what is wrong.
+  // A date typed as the pages show dates is taken.
+  await page.click("details summary");
+  await page.fill("form.entry input[name=name]", "Đinh Văn Lộc");
+  await page.fill("form.entry input[name=birth_date]", "12/05/1980");
+  await page.click("form.entry button[type=submit]");
+  assert.match(await page.textContent(".notice"), /Đã lưu: Đinh Văn Lộc/);
+  // A day that does not exist keeps what was typed and says what is wrong.
   await page.click("details summary");
   await page.fill("form.entry input[name=name]", "Đỗ Thị Hoa");
-  await page.fill("form.entry input[name=birth_date]", "12/05/1980");
+  await page.fill("form.entry input[name=birth_date]", "31/02/1980");
   await page.click("form.entry button[type=submit]");
   assert.match(await page.textContent(".error"), /birth_date/);
   assert.equal(await page.inputValue("form.entry input[name=name]"), "Đỗ Thị Hoa");

@@ -230,16 +230,6 @@ pub struct ManualFields {
     issuing_area: String,
 }
 
-/// `dd/mm/yyyy` as the pages show dates, or `YYYY-MM-DD`.
-fn iso_date(s: &str) -> String {
-    let t = s.trim();
-    let parts: Vec<&str> = t.split('/').collect();
-    match parts[..] {
-        [d, m, y] if y.len() == 4 => format!("{y}-{m:0>2}-{d:0>2}"),
-        _ => t.to_string(),
-    }
-}
-
 impl ManualFields {
     fn is_empty(&self) -> bool {
         self.number.trim().is_empty() && self.surname.trim().is_empty()
@@ -255,9 +245,9 @@ impl ManualFields {
             surname: Some(self.surname.trim().to_string()),
             given_names: opt(&self.given_names),
             nationality: opt(&self.nationality),
-            birth_date: opt(&self.birth_date).map(|d| iso_date(&d)),
+            birth_date: opt(&self.birth_date).map(|d| crate::web::typed_date(&d)),
             sex: opt(&self.sex),
-            expiry_date: opt(&self.expiry_date).map(|d| iso_date(&d)),
+            expiry_date: opt(&self.expiry_date).map(|d| crate::web::typed_date(&d)),
             issuing_area: opt(&self.issuing_area),
         }))
     }
@@ -414,7 +404,7 @@ pub async fn history<S: Store>(
                 .or(by_document.then(|| "VNM".to_string())),
             number: Some(q.number.trim().to_string()).filter(|s| !s.is_empty()),
             name: if by_document { None } else { Some(q.name.trim().to_string()) },
-            birth_date: Some(q.birth_date.trim().to_string()).filter(|s| !s.is_empty()),
+            birth_date: Some(crate::web::typed_date(&q.birth_date)).filter(|s| !s.is_empty()),
             limit: Some(50),
         };
         let found = match (page.who.actor.read_history(), query.read()) {

@@ -152,7 +152,7 @@ pub async fn watchlist_add<S: Store>(
             .filter(|a| !a.is_empty())
             .map(str::to_string)
             .collect(),
-        birth_date: Some(f.birth_date.clone()),
+        birth_date: Some(crate::web::typed_date(&f.birth_date)),
         nationality: Some(f.nationality.clone()),
         sex: Some(f.sex.clone()),
         documents: if f.document_number.trim().is_empty() {

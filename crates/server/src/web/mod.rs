@@ -291,3 +291,13 @@ pub fn sees_permits(role: Option<Role>) -> bool {
 pub fn sees_stats(actor: &domain::Actor) -> bool {
     actor.dossiers().is_ok_and(|s| !matches!(s, domain::DossierScope::Agency(_)))
 }
+
+/// A date as typed on a page: `dd/mm/yyyy` as the pages show dates, taken as `YYYY-MM-DD`;
+/// anything else as typed (`YYYY-MM-DD`, a year alone), for the parser to judge.
+pub fn typed_date(s: &str) -> String {
+    let t = s.trim();
+    match t.split('/').collect::<Vec<_>>()[..] {
+        [d, m, y] if y.len() == 4 => format!("{y}-{m:0>2}-{d:0>2}"),
+        _ => t.to_string(),
+    }
+}
