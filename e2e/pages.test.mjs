@@ -225,6 +225,27 @@ test("the keyboard finds its way: a skip link first, a visible focus on the head
   await context.close();
 });
 
+test("no page scrolls sideways on a 360 px phone, and the menu folds", async () => {
+  for (const [user, paths] of [
+    ["officer.haiphong", ["/desk", "/history", "/scan", "/permits", "/dossiers", "/board", "/stats", "/account"]],
+    ["commander.mongcai", ["/alerts", "/board"]],
+    ["agent.vosco", ["/dossiers", "/dossiers/new", "/agency"]],
+    ["analyst", ["/watchlist", "/alerts", "/stats", "/history"]],
+  ]) {
+    const page = await signIn(user, { width: 360, height: 740 });
+    for (const path of paths) {
+      await page.goto(base + path);
+      const { width, header } = await page.evaluate(() => ({
+        width: document.documentElement.scrollWidth,
+        header: document.querySelector("header.top").getBoundingClientRect().height,
+      }));
+      assert.ok(width <= 360, `${path} as ${user} is ${width} px wide`);
+      assert.ok(header <= 80, `${path} as ${user}: the header is ${header} px tall`);
+    }
+    await page.context().close();
+  }
+});
+
 test("the desk in English on a phone", async () => {
   const page = await signIn("officer.mongcai", { lang: "en", width: 360, height: 740 });
   assert.equal(await page.getAttribute("html", "lang"), "en");
@@ -235,7 +256,12 @@ test("the desk in English on a phone", async () => {
   const width = await page.evaluate(() => document.documentElement.scrollWidth);
   assert.ok(width <= 360, `the page is ${width} px wide on a 360 px screen`);
   await page.screenshot({ path: join(shots, "desk-phone-en.png"), fullPage: true });
-  // The switch goes back to Vietnamese and stays.
+  // The menu is folded on a phone: the header takes one line.
+  const header = await page.evaluate(() => document.querySelector("header.top").getBoundingClientRect().height);
+  assert.ok(header <= 80, `the header is ${header} px tall on a 360 px screen`);
+  assert.equal(await page.isVisible('header a[lang="vi"]'), false);
+  // The switch, in the unfolded menu, goes back to Vietnamese and stays.
+  await page.click("label.menu-button");
   await Promise.all([page.waitForURL(/\/desk$/), page.click('header a[lang="vi"]')]);
   assert.equal(await page.getAttribute("html", "lang"), "vi");
   await page.context().close();
