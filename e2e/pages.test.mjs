@@ -276,6 +276,11 @@ test("history, watchlist and the board for an analyst", async () => {
   await page.waitForSelector(".result");
   assert.match(await page.textContent(".result h2"), /HOANG THI THU TRANG/);
   assert.equal(await page.locator(".result tbody tr").count(), 1);
+  // The checkpoint by its name and the channel in words, not their codes.
+  const row = await page.textContent(".result tbody tr");
+  assert.match(row, /Móng Cái/);
+  assert.match(row, /Tại quầy/);
+  assert.doesNotMatch(row, /MONG-CAI|manual/);
   await page.screenshot({ path: join(shots, "history.png"), fullPage: true });
   // By name, with the birth date typed as the page shows dates.
   await page.fill("input[name=issuing_state]", "");

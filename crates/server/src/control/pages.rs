@@ -74,13 +74,18 @@ fn decision_class(d: Decision) -> &'static str {
     }
 }
 
-fn crossing_views(t: &Texts, list: &[store::CrossingRecord]) -> Vec<CrossingView> {
+/// Crossings as the pages list them: the checkpoint by its name, the channel in words.
+fn crossing_views<S: Store>(
+    app: &App<S>,
+    t: &Texts,
+    list: &[store::CrossingRecord],
+) -> Vec<CrossingView> {
     list.iter()
         .map(|c| CrossingView {
             when: vn_time(c.at),
-            checkpoint: c.checkpoint.to_string(),
+            checkpoint: crate::web::checkpoint_name(app, t, &c.checkpoint),
             direction: t.direction_word(c.direction),
-            channel: c.channel.to_string(),
+            channel: t.channel_word(c.channel).to_string(),
             decision: t.verdict(c.decision),
             decision_class: decision_class(c.decision),
         })
@@ -296,7 +301,7 @@ pub async fn desk_check<S: Store>(
         Ok(o) => o,
         Err(e) => return ApiError::from(e).into_response(),
     };
-    view.crossings = crossing_views(t, &outcome.recent_crossings);
+    view.crossings = crossing_views(&app, t, &outcome.recent_crossings);
     view.verdict = Some(verdict_view(t, &outcome));
     // Made now, so that pressing the key twice records once.
     view.crossing_id = uuid::Uuid::new_v4().hyphenated().to_string();
@@ -341,7 +346,7 @@ pub async fn desk_record<S: Store>(
                 vn_time(record.at)
             ));
             if let Ok(list) = app.store.crossings_of(record.traveller_id, 5).await {
-                view.crossings = crossing_views(t, &list);
+                view.crossings = crossing_views(&app, t, &list);
             }
             view.into_response()
         }
@@ -425,7 +430,7 @@ pub async fn history<S: Store>(
                         t.birth_date,
                         vn_date(d.birth_date)
                     );
-                    view.results.push((d.full_name(), doc, crossing_views(t, &crossings)));
+                    view.results.push((d.full_name(), doc, crossing_views(&app, t, &crossings)));
                 }
             }
             Err(e) => view.error = Some(ApiError::from(e).message),

@@ -338,6 +338,19 @@ impl Texts {
         }
     }
 
+    /// How a crossing was controlled, as the officer says it.
+    pub fn channel_word(&self, c: domain::Channel) -> &'static str {
+        let vi = self.lang == "vi";
+        match (c, vi) {
+            (domain::Channel::Manual, true) => "Tại quầy",
+            (domain::Channel::Manual, false) => "At the desk",
+            (domain::Channel::Barcode, true) => "Mã vạch",
+            (domain::Channel::Barcode, false) => "Barcode",
+            (domain::Channel::Egate, true) => "Cổng tự động",
+            (domain::Channel::Egate, false) => "E-gate",
+        }
+    }
+
     pub fn direction_word(&self, d: Direction) -> &'static str {
         match d {
             Direction::Entry => self.entry,

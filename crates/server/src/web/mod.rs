@@ -150,7 +150,12 @@ impl<S: Store> FromRequestParts<App<S>> for Page {
             t,
             user,
             role,
-            checkpoint: who.actor.checkpoint.as_ref().map(|c| c.to_string()).unwrap_or_default(),
+            checkpoint: who
+                .actor
+                .checkpoint
+                .as_ref()
+                .map(|c| checkpoint_name(app, t, c))
+                .unwrap_or_default(),
             csrf: who.csrf.clone().unwrap_or_default(),
             nav: nav(&who.actor, t, parts.uri.path()),
             path,
@@ -300,4 +305,12 @@ pub fn typed_date(s: &str) -> String {
         [d, m, y] if y.len() == 4 => format!("{y}-{m:0>2}-{d:0>2}"),
         _ => t.to_string(),
     }
+}
+
+/// A checkpoint as the pages name it: its name in the page's language, the code when unknown.
+pub fn checkpoint_name<S>(app: &App<S>, t: &Texts, code: &domain::CheckpointCode) -> String {
+    app.checkpoints.get(code).map_or_else(
+        || code.to_string(),
+        |c| if t.lang == "vi" { c.name_vi.clone() } else { c.name_ascii.clone() },
+    )
 }
