@@ -1129,10 +1129,20 @@ async fn permits_are_issued_scanned_and_revoked<S: Store>(t: TestApp<S>) {
     // The same card scanned again at once: a double scan, answered and not recorded twice.
     let (_, v) = scan(officer.clone(), seal_b64.clone()).await;
     assert_eq!((v["movement"].clone(), v["repeated"].clone()), (json!("ashore"), json!(true)));
-    // A minute later it is the holder going back aboard.
+    // The other way chosen on purpose is a movement of its own, however soon.
+    let (_, v) = t
+        .call(
+            "POST",
+            "/api/v1/permits/verify",
+            Some(&officer),
+            Some(json!({"seal_base64": seal_b64, "direction": "aboard"})),
+        )
+        .await;
+    assert_eq!((v["movement"].clone(), v["repeated"].clone()), (json!("aboard"), json!(false)));
+    // A minute later, the opposite of the last: the holder going ashore again.
     t.advance(time::Duration::seconds(61));
     let (_, v) = scan(officer.clone(), seal_b64.clone()).await;
-    assert_eq!((v["movement"].clone(), v["repeated"].clone()), (json!("aboard"), json!(false)));
+    assert_eq!((v["movement"].clone(), v["repeated"].clone()), (json!("ashore"), json!(false)));
     let (_, v) = scan(far.clone(), seal_b64.clone()).await;
     assert_eq!(
         (v["valid"].clone(), v["reason"].clone()),
@@ -1162,7 +1172,8 @@ async fn permits_are_issued_scanned_and_revoked<S: Store>(t: TestApp<S>) {
         assert_eq!(v["movement"], Value::Null);
     }
     let (_, body) = t.call("GET", &format!("/api/v1/permits/{id}"), Some(&officer), None).await;
-    assert_eq!(body["movements"].as_array().unwrap().len(), 2);
+    // Ashore, aboard on purpose, ashore again: the double scan recorded nothing.
+    assert_eq!(body["movements"].as_array().unwrap().len(), 3);
 
     // Revoked by the commander: the list is signed anew and the next scan says so.
     let (status, _) =

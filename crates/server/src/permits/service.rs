@@ -485,8 +485,12 @@ pub async fn scan<S: Store>(
         && app.checkpoints.get(here).is_some_and(|c| c.kind == CheckpointKind::Seaport)
     {
         let last = app.store.movements(&r.permit.id).await?.into_iter().next();
-        // The same card scanned twice by accident: answered as before, recorded once.
-        if let Some(m) = last.as_ref().filter(|m| now - m.at < app.rescan_window) {
+        // The same card scanned twice by accident: answered as before, recorded once. A way the
+        // guard chose on purpose, other than the last, is a movement of its own.
+        let again = |m: &&MovementRecord| {
+            now - m.at < app.rescan_window && direction.is_none_or(|d| d == m.direction)
+        };
+        if let Some(m) = last.as_ref().filter(again) {
             repeated = true;
             movement = Some(m.direction);
         } else {
