@@ -144,6 +144,15 @@ pub mod wire_time {
     }
 }
 
+/// A line that must be there: [`clean_line`], and not empty.
+pub fn required_line(field: &'static str, s: &str, max: usize) -> Result<String, InvalidValue> {
+    let t = clean_line(field, s, max)?;
+    if t.is_empty() {
+        return Err(InvalidValue::new(field, "missing"));
+    }
+    Ok(t)
+}
+
 /// What a line of text may hold: printable characters (no control character, NUL included),
 /// at most `max` characters once trimmed and its inner white space folded to single spaces.
 pub fn clean_line(field: &'static str, s: &str, max: usize) -> Result<String, InvalidValue> {

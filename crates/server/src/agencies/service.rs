@@ -52,16 +52,8 @@ impl From<StoreError> for AgenciesError {
 
 type Result<T> = std::result::Result<T, AgenciesError>;
 
-fn text(field: &'static str, s: &str, max: usize) -> std::result::Result<String, InvalidValue> {
-    let t = domain::bounds::clean_line(field, s, max)?;
-    if t.is_empty() {
-        return Err(InvalidValue::new(field, "missing"));
-    }
-    Ok(t)
-}
-
 fn email(s: &str) -> std::result::Result<String, InvalidValue> {
-    let t = text("email", s, 200)?;
+    let t = domain::bounds::required_line("email", s, 200)?;
     let ok = t.split_once('@').is_some_and(|(user, host)| {
         !user.is_empty() && host.contains('.') && !host.starts_with('.') && !host.ends_with('.')
     }) && !t.contains(char::is_whitespace);
@@ -73,7 +65,7 @@ fn email(s: &str) -> std::result::Result<String, InvalidValue> {
 }
 
 fn phone(s: &str) -> std::result::Result<String, InvalidValue> {
-    let t = text("phone", s, 30)?;
+    let t = domain::bounds::required_line("phone", s, 30)?;
     let digits = t.chars().filter(char::is_ascii_digit).count();
     if (6..=15).contains(&digits)
         && t.chars().all(|c| c.is_ascii_digit() || matches!(c, '+' | ' ' | '-' | '(' | ')' | '.'))
@@ -132,8 +124,8 @@ pub async fn register_agency<S: Store>(
 ) -> Result<Registered> {
     let agency = NewAgency {
         tax_code: TaxCode::parse(&r.tax_code)?,
-        name: text("name", &r.name, 200)?,
-        address: text("address", &r.address, 300)?,
+        name: domain::bounds::required_line("name", &r.name, 200)?,
+        address: domain::bounds::required_line("address", &r.address, 300)?,
         email: email(&r.email)?,
         phone: phone(&r.phone)?,
     };

@@ -34,7 +34,6 @@ use store::permit::Revocation;
 use time::Date;
 use time::Duration;
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 use utoipa::ToSchema;
 
 /// Why a permit's action was refused or failed.
@@ -528,7 +527,7 @@ pub async fn scan<S: Store>(
         reason,
         permit,
         signer: v.verdict.signer,
-        issued_at: record.and_then(|r| r.issued_at.format(&Rfc3339).ok()),
+        issued_at: record.map(|r| domain::bounds::rfc3339(r.issued_at)),
         movement,
         repeated,
         list_issued_at: trust.revocations_issued_at(),

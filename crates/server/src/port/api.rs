@@ -14,7 +14,6 @@ use crate::port::service::apply_step;
 use crate::port::service::declaration;
 use crate::port::service::dossier_view;
 use crate::port::service::file;
-use crate::port::service::rfc3339;
 use crate::port::service::upload;
 use crate::port::service::visible;
 use axum::Json;
@@ -207,7 +206,11 @@ pub async fn create<S: Store>(
 }
 
 fn created_json(d: &DossierRecord) -> DossierCreated {
-    DossierCreated { id: d.id.clone(), status: d.status, due_at: rfc3339(d.due_at) }
+    DossierCreated {
+        id: d.id.clone(),
+        status: d.status,
+        due_at: d.due_at.map(domain::bounds::rfc3339),
+    }
 }
 
 /// A dossier (read audited): an agency's own, or a checkpoint's for its officers; another

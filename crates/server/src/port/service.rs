@@ -38,7 +38,6 @@ use store::port::NewDossier;
 use store::port::PortCall;
 use store::port::Vessel;
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 use utoipa::ToSchema;
 
 /// Why a dossier's action was refused or failed.
@@ -192,14 +191,6 @@ impl FieldProblems {
     }
 }
 
-fn non_empty(field: &'static str, s: &str, max: usize) -> Result<String, domain::InvalidValue> {
-    let t = domain::bounds::clean_line(field, s, max)?;
-    if t.is_empty() {
-        return Err(domain::InvalidValue::new(field, "missing"));
-    }
-    Ok(t)
-}
-
 fn rule(code: &'static str, message: impl Into<String>) -> PortError {
     PortError::Rule { code, message: message.into() }
 }
@@ -267,7 +258,8 @@ pub async fn file<S: Store>(
         }
         Some(v) => {
             let imo = fields.take("vessel.imo", ImoNumber::parse(&v.imo));
-            let name = fields.take("vessel.name", non_empty("vessel.name", &v.name, 100));
+            let name = fields
+                .take("vessel.name", domain::bounds::required_line("vessel.name", &v.name, 100));
             let call_sign = fields
                 .take("vessel.call_sign", v.call_sign.as_deref().map(CallSign::parse).transpose());
             let flag = fields.take(
@@ -403,10 +395,6 @@ pub async fn file<S: Store>(
     .await?;
     let stored = app.store.dossier(&id).await?.ok_or_else(|| PortError::NotFound(id.clone()))?;
     Ok((true, stored))
-}
-
-pub(crate) fn rfc3339(t: Option<OffsetDateTime>) -> Option<String> {
-    t.and_then(|t| t.format(&Rfc3339).ok())
 }
 
 /// A dossier the actor may see, or 404 (another agency's dossier is not theirs to know of).
