@@ -157,13 +157,50 @@ test("the desk: read, decide, record with one key, see the history, refer a seco
   await page.click("#check button[type=submit]");
   await page.waitForSelector(".verdict .band");
   assert.equal(await page.textContent(".verdict .band"), "TỪ CHỐI");
-  assert.match(await page.textContent(".reasons"), /Giấy thông hành không có giá trị tại cửa khẩu này/);
+  assert.match(await page.textContent(".reasons"), /Giấy thông hành của Lào Cai không có giá trị tại cửa khẩu Móng Cái/);
   assert.match(await page.textContent(".traveller"), /Giấy thông hành VNM\/GT0012345/);
   await page.screenshot({ path: join(shots, "desk-border-pass.png"), fullPage: true });
+  // Denied: the one key records a refusal, not a crossing.
+  assert.equal(await page.locator('#record button[value="crossed"]').count(), 0);
   await page.keyboard.press("F9");
   await page.waitForSelector(".notice");
-  assert.match(await page.textContent(".notice"), /TỪ CHỐI/);
+  assert.match(await page.textContent(".notice"), /Đã ghi nhận: Từ chối nhập cảnh/);
+  assert.match(await page.textContent(".recent tbody tr"), /Từ chối nhập cảnh/);
 
+  await page.context().close();
+});
+
+// What the API answers, signed in as `user`.
+async function api(method, path, user, body) {
+  const token = await (await fetch(base + "/api/v1/auth/token", { method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ username: user, password: accounts[user] }) })).json();
+  const res = await fetch(base + "/api/v1" + path, { method,
+    headers: { "content-type": "application/json", authorization: "Bearer " + token.token },
+    body: body === undefined ? undefined : JSON.stringify(body) });
+  return { status: res.status, body: await res.json().catch(() => null) };
+}
+
+test("a watchlist notice at a 1366×768 desk: not green, its reason shown, everything above the fold", async () => {
+  const listed = await api("POST", "/watchlist", "analyst", { name: "Đỗ Quang Vinh",
+    birth_date: "1975-06-30", nationality: "VNM", sex: "M", documents: [], aliases: [],
+    action: "notify", reason: "báo cho Đồn Biên phòng Móng Cái khi xuất cảnh", valid_until: null });
+  assert.equal(listed.status, 201, JSON.stringify(listed.body));
+  const page = await signIn("officer.mongcai", { width: 1366, height: 768 });
+  await page.check('input[name=direction][value=exit]');
+  await readDocument(page, passport({ surname: "DO", given: "QUANG VINH", number: "E2E55501",
+    birth: "750630", sex: "M", expiry: "320101" }));
+  const band = await page.textContent(".verdict .band");
+  assert.equal(band, "THÔNG QUA — CÓ TRÙNG DANH SÁCH");
+  const colour = await page.$eval(".verdict .band", (el) => getComputedStyle(el).backgroundColor);
+  assert.notEqual(colour, "rgb(22, 101, 52)", "a hit is never under the green band");
+  assert.match(await page.textContent(".verdict .hit-reason"), /báo cho Đồn Biên phòng Móng Cái/);
+  assert.match(await page.textContent(".reasons"), /Trùng danh sách đối tượng .*thông báo/);
+  for (const sel of [".verdict .band", ".traveller .name", "#record button.record"]) {
+    const box = await page.locator(sel).boundingBox();
+    assert.ok(box && box.y + box.height <= 768, `${sel} is below the fold: ${JSON.stringify(box)}`);
+  }
+  await page.screenshot({ path: join(shots, "desk-notify-1366.png") });
   await page.context().close();
 });
 

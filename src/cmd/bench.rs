@@ -142,6 +142,8 @@ async fn fill<S: Store>(store: &S, a: &FillArgs) -> anyhow::Result<()> {
                     - time::Duration::minutes(rng.below(600) as i64),
                 decision: Decision::Clear,
                 client_decision: None,
+                outcome: domain::CrossingOutcome::Crossed,
+                stamped: false,
                 actor: "device:bench".into(),
                 body_hash: format!("bench-{i}-{k}"),
                 alerts: Vec::new(),

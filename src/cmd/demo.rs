@@ -255,6 +255,8 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
                 at,
                 decision: if rng.chance(0.02) { Decision::Refer } else { Decision::Clear },
                 client_decision: None,
+                outcome: domain::CrossingOutcome::Crossed,
+                stamped: false,
                 alerts: Vec::new(),
                 screened: true,
                 actor: if channel == Channel::Egate {

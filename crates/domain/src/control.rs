@@ -11,6 +11,15 @@ use crate::values::{Checkpoint, CheckpointCode, Country, Decision, Direction, wo
 word_enum!(WatchAction, "action", { Deny => "deny", Refer => "refer", Notify => "notify" });
 
 impl WatchAction {
+    /// What the entry asks the officer to do, as the desk says it in Vietnamese.
+    pub fn vietnamese(self) -> &'static str {
+        match self {
+            WatchAction::Deny => "từ chối",
+            WatchAction::Refer => "kiểm tra thêm",
+            WatchAction::Notify => "thông báo",
+        }
+    }
+
     fn decision(self) -> Decision {
         match self {
             WatchAction::Deny => Decision::Deny,
@@ -20,18 +29,39 @@ impl WatchAction {
     }
 }
 
-/// Why a decision is what it is: a stable code and a plain sentence.
+/// Why a decision is what it is: a stable code and a plain sentence, in English on the wire and
+/// in Vietnamese for the pages, so that no page has to show an English sentence.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Reason {
     pub code: String,
     pub message: String,
+    #[serde(skip)]
+    pub vietnamese: String,
 }
 
 impl Reason {
-    pub fn new(code: &str, message: impl Into<String>) -> Self {
-        Self { code: code.to_string(), message: message.into() }
+    pub fn new(code: &str, message: impl Into<String>, vietnamese: impl Into<String>) -> Self {
+        Self { code: code.to_string(), message: message.into(), vietnamese: vietnamese.into() }
     }
+
+    /// The sentence in the page's language.
+    pub fn said(&self, vietnamese: bool) -> &str {
+        if vietnamese { &self.vietnamese } else { &self.message }
+    }
+}
+
+/// A date as Vietnamese write it: `30/11/2026`.
+pub fn day_vi(d: Date) -> String {
+    format!("{:02}/{:02}/{:04}", d.day(), u8::from(d.month()), d.year())
+}
+
+/// A border pass is stamped at most once in this many days (seed 000): its holder crosses daily.
+pub const STAMP_EVERY_DAYS: i64 = 10;
+
+/// Whether a border pass last stamped on `last` needs its stamp on `today`.
+pub fn stamp_due(last: Option<Date>, today: Date) -> bool {
+    last.is_none_or(|d| (today - d).whole_days() >= STAMP_EVERY_DAYS)
 }
 
 /// A screening hit on the watchlist, with what its entry says to do.
@@ -42,7 +72,13 @@ pub struct WatchHit {
     pub score: f32,
     pub action: WatchAction,
     pub matched_name: String,
+    /// Why the entry is on the list (wanted for what): the officer must see it.
+    pub listed_for: String,
+    /// What the screening found alike or different, in English.
     pub reasons: Vec<String>,
+    /// The same in Vietnamese, for the pages.
+    #[serde(skip)]
+    pub reasons_vi: Vec<String>,
     /// Already dismissed as a false positive for this traveller: shown, but it decides nothing.
     pub dismissed: bool,
 }
@@ -52,6 +88,8 @@ pub struct WatchHit {
 pub struct LastCrossing {
     pub direction: Direction,
     pub checkpoint: CheckpointCode,
+    /// The checkpoint's name, as people call it.
+    pub checkpoint_name: String,
     pub at: OffsetDateTime,
 }
 
@@ -92,7 +130,11 @@ pub fn decide(f: &ControlFacts<'_>) -> Verdict {
     {
         ask(
             Decision::Deny,
-            Reason::new("document_expired", format!("the document expired on {expiry}")),
+            Reason::new(
+                "document_expired",
+                format!("the document expired on {expiry}"),
+                format!("Giấy tờ đã hết hạn ngày {}", day_vi(expiry)),
+            ),
         );
     }
     if f.document.doc_type == DocumentType::BorderPass {
@@ -104,8 +146,16 @@ pub fn decide(f: &ControlFacts<'_>) -> Verdict {
             Reason::new(
                 "watchlist_hit",
                 format!(
-                    "watchlist entry {} ({}, score {:.2}): {}",
-                    h.entry_id, h.matched_name, h.score, h.action
+                    "watchlist entry {} ({}, score {:.2}): {} — listed for: {}",
+                    h.entry_id, h.matched_name, h.score, h.action, h.listed_for
+                ),
+                format!(
+                    "Trùng danh sách đối tượng {} ({}, điểm {}): {} — lý do: {}",
+                    h.entry_id,
+                    h.matched_name,
+                    format!("{:.2}", h.score).replace('.', ","),
+                    h.action.vietnamese(),
+                    h.listed_for
                 ),
             ),
         );
@@ -113,13 +163,26 @@ pub fn decide(f: &ControlFacts<'_>) -> Verdict {
     if let Some(last) = f.last_crossing
         && last.direction == f.direction
     {
-        let (code, message) = match f.direction {
-            Direction::Entry => ("entry_without_exit", "entered before with no exit since"),
-            Direction::Exit => ("exit_without_entry", "exited before with no entry since"),
+        let (code, message, vi) = match f.direction {
+            Direction::Entry => (
+                "entry_without_exit",
+                "entered before with no exit since",
+                "Đã nhập cảnh trước đó, chưa có lần xuất cảnh",
+            ),
+            Direction::Exit => (
+                "exit_without_entry",
+                "exited before with no entry since",
+                "Đã xuất cảnh trước đó, chưa có lần nhập cảnh",
+            ),
         };
+        let day = last.at.date();
         ask(
             Decision::Refer,
-            Reason::new(code, format!("{message} (at {} on {})", last.checkpoint, last.at.date())),
+            Reason::new(
+                code,
+                format!("{message} (at {} on {day})", last.checkpoint),
+                format!("{vi} (tại {} ngày {})", last.checkpoint_name, day_vi(day)),
+            ),
         );
     }
     Verdict { decision, reasons }
@@ -137,6 +200,10 @@ fn border_pass(f: &ControlFacts<'_>, ask: &mut impl FnMut(Decision, Reason)) {
                     Reason::new(
                         "border_pass_wrong_area",
                         format!("a border pass of {area} is not valid at {here} ({})", cp.province),
+                        format!(
+                            "Giấy thông hành của {area} không có giá trị tại cửa khẩu {} ({})",
+                            cp.name_vi, cp.province
+                        ),
                     ),
                 );
             }
@@ -148,6 +215,10 @@ fn border_pass(f: &ControlFacts<'_>, ask: &mut impl FnMut(Decision, Reason)) {
                     Reason::new(
                         "border_pass_wrong_area",
                         format!("a border pass issued by {state} is not valid at {here}"),
+                        format!(
+                            "Giấy thông hành do {state} cấp không có giá trị tại cửa khẩu {}",
+                            cp.name_vi
+                        ),
                     ),
                 );
             }
@@ -157,6 +228,7 @@ fn border_pass(f: &ControlFacts<'_>, ask: &mut impl FnMut(Decision, Reason)) {
             Reason::new(
                 "border_pass_area_unknown",
                 "the border pass does not say which border area issued it",
+                "Giấy thông hành không ghi khu vực biên giới cấp",
             ),
         ),
     }
@@ -238,13 +310,14 @@ mod tests {
         assert_eq!(decide(&facts(&cp, &expired)).decision, Decision::Clear);
 
         let doc = passport();
-        let problems = [Reason::new("check_digit", "the birth date's check digit is wrong")];
+        let problems = [Reason::new("check_digit", "the birth date's check digit is wrong", "")];
         let v = decide(&ControlFacts { reading_problems: &problems, ..facts(&cp, &doc) });
         assert_eq!((v.decision, codes(&v)), (Decision::Refer, vec!["check_digit"]));
 
         let last = LastCrossing {
             direction: Direction::Exit,
             checkpoint: CheckpointCode::parse("HUU-NGHI").unwrap(),
+            checkpoint_name: "Hữu Nghị".into(),
             at: datetime!(2026-11-20 08:00 UTC),
         };
         let v = decide(&ControlFacts { last_crossing: Some(&last), ..facts(&cp, &doc) });
@@ -265,7 +338,9 @@ mod tests {
             score: 0.9,
             action,
             matched_name: "Nguyễn Văn Nam".into(),
+            listed_for: "truy nã".into(),
             reasons: vec![],
+            reasons_vi: vec![],
             dismissed,
         };
         for (action, want) in [
@@ -280,6 +355,54 @@ mod tests {
         let hits = [hit(WatchAction::Deny, true)];
         let v = decide(&ControlFacts { watch_hits: &hits, ..facts(&cp, &doc) });
         assert_eq!(v.decision, Decision::Clear);
+    }
+
+    #[test]
+    fn every_reason_is_said_in_vietnamese_too() {
+        let cp = mong_cai();
+        let mut doc = passport();
+        doc.expiry_date = Some(date!(2026 - 11 - 20));
+        let last = LastCrossing {
+            direction: Direction::Exit,
+            checkpoint: CheckpointCode::parse("HUU-NGHI").unwrap(),
+            checkpoint_name: "Hữu Nghị".into(),
+            at: datetime!(2026-11-20 08:00 UTC),
+        };
+        let hits = [WatchHit {
+            entry_id: "W1".into(),
+            score: 0.9,
+            action: WatchAction::Notify,
+            matched_name: "Nguyễn Văn Nam".into(),
+            listed_for: "truy nã về tội buôn lậu".into(),
+            reasons: vec![],
+            reasons_vi: vec![],
+            dismissed: false,
+        }];
+        let v = decide(&ControlFacts {
+            last_crossing: Some(&last),
+            watch_hits: &hits,
+            ..facts(&cp, &doc)
+        });
+        let vi: Vec<&str> = v.reasons.iter().map(|r| r.said(true)).collect();
+        assert_eq!(
+            vi,
+            [
+                "Giấy tờ đã hết hạn ngày 20/11/2026",
+                "Trùng danh sách đối tượng W1 (Nguyễn Văn Nam, điểm 0,90): thông báo — lý do: \
+                 truy nã về tội buôn lậu",
+                "Đã xuất cảnh trước đó, chưa có lần nhập cảnh (tại Hữu Nghị ngày 20/11/2026)",
+            ]
+        );
+        assert!(v.reasons[0].said(false).contains("2026-11-20"));
+    }
+
+    #[test]
+    fn a_border_pass_is_stamped_once_in_ten_days() {
+        let today = date!(2026 - 11 - 25);
+        assert!(stamp_due(None, today));
+        assert!(!stamp_due(Some(today), today));
+        assert!(!stamp_due(Some(date!(2026 - 11 - 16)), today));
+        assert!(stamp_due(Some(date!(2026 - 11 - 15)), today));
     }
 
     #[test]

@@ -17,9 +17,12 @@ pub use access::{
     Actor, ActorKind, AgencyRight, AlertScope, DossierScope, Forbidden, HistoryRight, IssueRight,
     PermitScope, RecordRight, ReviewRight, Role, WatchlistRight,
 };
-pub use control::{ControlFacts, LastCrossing, Reason, Verdict, WatchAction, WatchHit, decide};
+pub use control::{
+    ControlFacts, LastCrossing, Reason, STAMP_EVERY_DAYS, Verdict, WatchAction, WatchHit, day_vi,
+    decide, stamp_due,
+};
 pub use document::{DocumentInput, DocumentType, Sex, TravelDocument};
 pub use values::{
-    Channel, Checkpoint, CheckpointCode, CheckpointKind, Country, Decision, Direction,
-    DocumentNumber, InvalidValue, Username,
+    Channel, Checkpoint, CheckpointCode, CheckpointKind, Country, CrossingOutcome, Decision,
+    Direction, DocumentNumber, InvalidValue, Username,
 };

@@ -215,6 +215,9 @@ pub(crate) use word_enum;
 word_enum!(Direction, "direction", { Entry => "entry", Exit => "exit" });
 word_enum!(Channel, "channel", { Manual => "manual", Barcode => "barcode", Egate => "egate" });
 word_enum!(Decision, "decision", { Clear => "clear", Refer => "refer", Deny => "deny" });
+// A traveller who was refused did not cross: the record is kept, but it is not a movement and
+// never counts in the entry/exit sequence.
+word_enum!(CrossingOutcome, "outcome", { Crossed => "crossed", Refused => "refused" });
 word_enum!(CheckpointKind, "kind", {
     LandInternational => "land_international",
     LandMain => "land_main",

@@ -247,6 +247,36 @@ impl fmt::Display for Problem {
     }
 }
 
+impl Problem {
+    /// The same, in Vietnamese, as the desk says it.
+    pub fn vietnamese(&self) -> String {
+        match self {
+            Problem::CheckDigit { field, expected, found } => {
+                let what = match field {
+                    CheckedField::DocumentNumber => "số giấy tờ",
+                    CheckedField::BirthDate => "ngày sinh",
+                    CheckedField::ExpiryDate => "ngày hết hạn",
+                    CheckedField::OptionalData => "dữ liệu tùy chọn",
+                    CheckedField::Composite => "tổng hợp",
+                };
+                format!("Sai số kiểm tra {what} trên MRZ: ghi `{found}`, đúng phải là {expected}")
+            }
+            Problem::InvalidDocumentCode(raw) => format!("`{raw}` không phải mã loại giấy tờ"),
+            Problem::InvalidIssuingState(raw) => format!("`{raw}` không phải mã quốc gia cấp"),
+            Problem::InvalidNationality(raw) => format!("`{raw}` không phải mã quốc tịch"),
+            Problem::InvalidName(raw) => format!("Trường họ tên `{raw}` có chữ số"),
+            Problem::InvalidDocumentNumber(raw) => format!("`{raw}` không phải số giấy tờ"),
+            Problem::InvalidBirthDate(raw) => {
+                format!("`{raw}` không phải ngày sinh (YYMMDD)")
+            }
+            Problem::InvalidExpiryDate(raw) => {
+                format!("`{raw}` không phải ngày hết hạn (YYMMDD)")
+            }
+            Problem::InvalidSex(c) => format!("`{c}` không phải giới tính (M, F, X hoặc <)"),
+        }
+    }
+}
+
 /// A machine-readable zone as read: its fields, the outcome of each check digit and every
 /// problem found. Built only by [`parse`].
 ///

@@ -906,17 +906,22 @@ impl Index {
     }
 
     fn document_hit(&self, e: &Stored, query: &Query) -> Hit {
+        let number = e.document.as_ref().map_or("", DocumentNumber::as_str);
         let mut reasons = vec![format!(
-            "document number {} matches{}",
-            e.document.as_ref().map_or("", DocumentNumber::as_str),
+            "document number {number} matches{}",
             e.nationality.map(|n| format!(" (issued by {n})")).unwrap_or_default()
         )];
-        reasons.extend(evidence_reasons(query, e));
+        let mut reasons_vi = vec![format!(
+            "trùng số giấy tờ {number}{}",
+            e.nationality.map(|n| format!(" (do {n} cấp)")).unwrap_or_default()
+        )];
+        evidence_reasons(query, e, &mut reasons, &mut reasons_vi);
         Hit {
             id: e.id.to_string(),
             score: 1.0,
             matched_name: e.names[0].display.to_string(),
             reasons,
+            reasons_vi,
         }
     }
 
@@ -937,50 +942,64 @@ impl Index {
         parts.sort_by_key(|m| m.1);
         let mut line =
             format!("{} {:?}: ", if s.name == 0 { "name" } else { "alias" }, &*name.display);
+        let mut line_vi =
+            format!("{} {:?}: ", if s.name == 0 { "tên" } else { "tên khác" }, &*name.display);
         let mut matched_weight = 0.0;
+        let mut compared = String::new();
         for (k, &(i, j)) in parts.iter().enumerate() {
             if k > 0 {
-                line.push_str(", ");
+                compared.push_str(", ");
             }
             let t = name.tokens[j];
             let listed = &self.tokens[t as usize];
             let q = &alt[i];
             matched_weight += self.weight_in(t, e.nationality);
             if q.skeleton.as_str() == &*listed.skeleton {
-                let _ = write!(line, "{}", q.raw);
+                let _ = write!(compared, "{}", q.raw);
             } else {
-                let _ = write!(line, "{} ≈ {}", q.raw, listed.spellings[0]);
+                let _ = write!(compared, "{} ≈ {}", q.raw, listed.spellings[0]);
             }
         }
+        line.push_str(&compared);
+        line_vi.push_str(&compared);
         let missing: Vec<&str> = (0..a.listed_len)
             .filter(|&j| !a.listed_used[j])
             .map(|j| &*self.tokens[name.tokens[j] as usize].spellings[0])
             .collect();
         if !missing.is_empty() {
             let _ = write!(line, "; not in the query: {}", missing.join(" "));
+            let _ = write!(line_vi, "; giấy tờ không có: {}", missing.join(" "));
         }
         let extra: Vec<&str> =
             (0..alt.len()).filter(|&i| !a.query_used[i]).map(|i| alt[i].raw.as_str()).collect();
         if !extra.is_empty() {
             let _ = write!(line, "; not on the list: {}", extra.join(" "));
+            let _ = write!(line_vi, "; danh sách không có: {}", extra.join(" "));
         }
         if !in_rotated_order(&a.matched[..a.matched_len]) {
             line.push_str("; in another order than listed");
+            line_vi.push_str("; thứ tự khác với danh sách");
         }
         let mut reasons = vec![line];
+        let mut reasons_vi = vec![line_vi];
         // How many listed people such a name would fit by chance: what makes a name common.
         let sharing =
             self.nationality_count(e.nationality) as f64 * (-f64::from(matched_weight)).exp();
         if sharing >= 2.0 {
             reasons
                 .push(format!("a common name: about {} listed people share it", sharing.round()));
+            reasons_vi.push(format!(
+                "tên phổ biến: khoảng {} người trong danh sách cùng tên",
+                sharing.round()
+            ));
         }
-        reasons.extend(evidence_reasons(query, e));
+        evidence_reasons(query, e, &mut reasons, &mut reasons_vi);
         Hit {
             id: e.id.to_string(),
             score: s.score,
             matched_name: name.display.to_string(),
             reasons,
+            reasons_vi,
         }
     }
 }
@@ -1180,30 +1199,49 @@ struct Alignment {
     listed_len: usize,
 }
 
-fn evidence_reasons(query: &Query, e: &Stored) -> Vec<String> {
-    let mut out = Vec::new();
+/// The evidence beside the name, in English (`en`) and Vietnamese (`vi`), one for one.
+fn evidence_reasons(query: &Query, e: &Stored, en: &mut Vec<String>, vi: &mut Vec<String>) {
+    let mut say = |e: String, v: String| {
+        en.push(e);
+        vi.push(v);
+    };
     match (compare_dob(query.dob, e.dob), query.dob, e.dob) {
-        (DobVerdict::Same, _, Some(d)) => out.push(format!("date of birth {d} matches")),
-        (DobVerdict::SameYear, _, Some(d)) => out.push(format!("year of birth matches ({d})")),
-        (DobVerdict::Close | DobVerdict::YearClose, Some(q), Some(d)) => {
-            out.push(format!("date of birth close: {q} against {d} listed"))
+        (DobVerdict::Same, _, Some(d)) => {
+            say(format!("date of birth {d} matches"), format!("trùng ngày sinh {}", d.vietnamese()))
         }
-        (DobVerdict::Differs, Some(q), Some(d)) => {
-            out.push(format!("date of birth differs: {q} against {d} listed"))
-        }
-        _ => out.push("no date of birth to compare".to_string()),
+        (DobVerdict::SameYear, _, Some(d)) => say(
+            format!("year of birth matches ({d})"),
+            format!("trùng năm sinh ({})", d.vietnamese()),
+        ),
+        (DobVerdict::Close | DobVerdict::YearClose, Some(q), Some(d)) => say(
+            format!("date of birth close: {q} against {d} listed"),
+            format!(
+                "ngày sinh gần giống: {} so với {} trong danh sách",
+                q.vietnamese(),
+                d.vietnamese()
+            ),
+        ),
+        (DobVerdict::Differs, Some(q), Some(d)) => say(
+            format!("date of birth differs: {q} against {d} listed"),
+            format!("ngày sinh khác: {} so với {} trong danh sách", q.vietnamese(), d.vietnamese()),
+        ),
+        _ => say("no date of birth to compare".into(), "không có ngày sinh để so sánh".into()),
     }
     match (query.nationality, e.nationality) {
-        (Some(q), Some(l)) if q == l => out.push(format!("nationality {l} matches")),
-        (Some(q), Some(l)) => out.push(format!("nationality differs: {q} against {l} listed")),
+        (Some(q), Some(l)) if q == l => {
+            say(format!("nationality {l} matches"), format!("trùng quốc tịch {l}"))
+        }
+        (Some(q), Some(l)) => say(
+            format!("nationality differs: {q} against {l} listed"),
+            format!("quốc tịch khác: {q} so với {l} trong danh sách"),
+        ),
         _ => {}
     }
     if let (Some(q), Some(l)) = (query.sex, e.sex)
         && q != l
     {
-        out.push("sex differs".to_string());
+        say("sex differs".into(), "giới tính khác".into());
     }
-    out
 }
 
 /// Per-thread counters over slots, reused across queries: which query tokens a slot has shown,

@@ -43,6 +43,16 @@ impl Dob {
     }
 }
 
+impl Dob {
+    /// As Vietnamese write it: `12/03/1985`, or the year alone.
+    pub fn vietnamese(&self) -> String {
+        match self {
+            Dob::Full(d) => format!("{:02}/{:02}/{:04}", d.day(), u8::from(d.month()), d.year()),
+            Dob::Year(y) => format!("{y:04}"),
+        }
+    }
+}
+
 impl fmt::Display for Dob {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -181,7 +191,10 @@ pub struct Hit {
     pub score: f32,
     /// The name or alias that matched, as written on the list.
     pub matched_name: String,
+    /// What is alike and what differs, in English.
     pub reasons: Vec<String>,
+    /// The same, one for one, in Vietnamese for the officer's pages.
+    pub reasons_vi: Vec<String>,
 }
 
 #[cfg(test)]

@@ -50,7 +50,9 @@ document.documentElement.classList.add("js");
   document.addEventListener("keydown", function (e) {
     if (e.key === "F9" && record) {
       e.preventDefault();
-      record.requestSubmit();
+      // The form's main button names what F9 records: the crossing, or the refusal when the
+      // rules deny.
+      record.requestSubmit(record.querySelector("button.record"));
     } else if (e.key === "Escape") {
       e.preventDefault();
       clearDesk();

@@ -241,9 +241,14 @@ both!(
     permits_are_issued_scanned_and_revoked,
     a_crew_gets_its_shore_passes_from_the_approved_dossier,
     a_dossier_goes_from_filing_to_decision,
+    a_refusal_is_kept_but_is_not_a_crossing,
+    a_border_pass_is_stamped_once_in_ten_days,
 );
 
 /// A TD3 passport MRZ for tests, valid unless changed.
+#[path = "api/desk.rs"]
+mod desk;
+use desk::{a_border_pass_is_stamped_once_in_ten_days, a_refusal_is_kept_but_is_not_a_crossing};
 #[path = "api/hostile.rs"]
 mod hostile;
 #[path = "api/matrix.rs"]

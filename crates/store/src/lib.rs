@@ -134,6 +134,11 @@ pub trait ControlStore {
         birth_date: Option<&str>,
         limit: u32,
     ) -> impl Future<Output = Result<Vec<TravellerRecord>>> + Send;
+    /// When the traveller's border pass was last stamped, at any checkpoint.
+    fn last_stamp(
+        &self,
+        traveller_id: i64,
+    ) -> impl Future<Output = Result<Option<OffsetDateTime>>> + Send;
     /// A traveller's crossings at every checkpoint, newest first.
     fn crossings_of(
         &self,
@@ -165,10 +170,11 @@ pub trait ControlStore {
         screened: &[Screening],
         now: OffsetDateTime,
     ) -> impl Future<Output = Result<usize>> + Send;
-    /// Crossings at a checkpoint in `[from, to)`, counted by hour (UTC) and direction.
+    /// Crossings at a checkpoint (at all when `None`) in `[from, to)`, counted by hour (UTC),
+    /// direction and outcome.
     fn crossings_by_hour(
         &self,
-        checkpoint: &CheckpointCode,
+        checkpoint: Option<&CheckpointCode>,
         from: OffsetDateTime,
         to: OffsetDateTime,
     ) -> impl Future<Output = Result<Vec<HourCount>>> + Send;

@@ -1,8 +1,8 @@
 //! What goes in and comes out of the store.
 
 use domain::{
-    Actor, Channel, Checkpoint, CheckpointCode, CheckpointKind, Country, Decision, Direction,
-    DocumentNumber, Role, Sex, TravelDocument, Username, WatchAction,
+    Actor, Channel, Checkpoint, CheckpointCode, CheckpointKind, Country, CrossingOutcome, Decision,
+    Direction, DocumentNumber, Role, Sex, TravelDocument, Username, WatchAction,
 };
 use serde::Serialize;
 use time::{Date, OffsetDateTime};
@@ -131,6 +131,10 @@ pub struct NewCrossing {
     pub decision: Decision,
     /// The decision the client sent, if it sent one: kept beside the platform's.
     pub client_decision: Option<Decision>,
+    /// Crossed, or refused at the checkpoint (then not a movement).
+    pub outcome: CrossingOutcome,
+    /// The officer stamped the traveller's border pass at this crossing.
+    pub stamped: bool,
     pub actor: String,
     /// A digest of what the client sent: the same id with another body is a conflict.
     pub body_hash: String,
@@ -177,6 +181,10 @@ pub struct CrossingRecord {
     pub decision: Decision,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client_decision: Option<Decision>,
+    /// `refused`: the traveller was turned back here and did not cross.
+    pub outcome: CrossingOutcome,
+    /// The border pass was stamped at this crossing.
+    pub stamped: bool,
     /// False until the platform has screened it (a batch's crossing with the client's
     /// decision is screened in the background, within seconds).
     pub screened: bool,
@@ -186,11 +194,17 @@ pub struct CrossingRecord {
 }
 
 impl CrossingRecord {
+    /// A movement across the border, not a refusal.
+    pub fn crossed(&self) -> bool {
+        self.outcome == CrossingOutcome::Crossed
+    }
+
     /// The crossing as the control rules see it.
-    pub fn last_crossing(&self) -> domain::LastCrossing {
+    pub fn last_crossing(&self, checkpoint_name: String) -> domain::LastCrossing {
         domain::LastCrossing {
             direction: self.direction,
             checkpoint: self.checkpoint.clone(),
+            checkpoint_name,
             at: self.at,
         }
     }
@@ -210,6 +224,7 @@ pub struct HourCount {
     /// Hours since 1970 UTC.
     pub hour: i64,
     pub direction: Direction,
+    pub outcome: CrossingOutcome,
     pub count: i64,
 }
 

@@ -10,8 +10,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use domain::{
-    ActorKind, AlertScope, Channel, Checkpoint, CheckpointCode, CheckpointKind, Country, Decision,
-    Direction, DocumentNumber, DocumentType, Role, Sex, TravelDocument, Username, WatchAction,
+    ActorKind, AlertScope, Channel, Checkpoint, CheckpointCode, CheckpointKind, Country,
+    CrossingOutcome, Decision, Direction, DocumentNumber, DocumentType, Role, Sex, TravelDocument,
+    Username, WatchAction,
 };
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
@@ -203,7 +204,7 @@ const TRAVELLERS_PER_LOOKUP: usize = 200;
 const TRAVELLER_COLUMNS: &str = "id, issuing_state, number, doc_type, surname, given_names, \
      nationality, birth_date, sex, expiry_date, issuing_area";
 const CROSSING_COLUMNS: &str = "id, traveller_id, checkpoint, direction, channel, at, decision, \
-     client_decision, screened_at, actor, body_hash";
+     client_decision, outcome, stamped, screened_at, actor, body_hash";
 /// A traveller joined with their latest crossings: the traveller's columns under their own
 /// names, the crossing's prefixed `c_`. The crossings are picked by a subquery that does not
 /// depend on the outer row, so each database reads the traveller's latest few from the index
@@ -212,7 +213,7 @@ const TRAVELLER_WITH_CROSSINGS: &str = "SELECT t.id, t.issuing_state, t.number, 
      t.surname, t.given_names, t.nationality, t.birth_date, t.sex, t.expiry_date, \
      t.issuing_area, c.id AS c_id, c.traveller_id AS c_traveller_id, c.checkpoint AS c_checkpoint, \
      c.direction AS c_direction, c.channel AS c_channel, c.at AS c_at, c.decision AS c_decision, \
-     c.client_decision AS c_client_decision, c.screened_at AS c_screened_at, c.actor AS c_actor, c.body_hash AS c_body_hash \
+     c.client_decision AS c_client_decision, c.outcome AS c_outcome, c.stamped AS c_stamped, c.screened_at AS c_screened_at, c.actor AS c_actor, c.body_hash AS c_body_hash \
      FROM travellers t LEFT JOIN (SELECT * FROM crossings WHERE traveller_id = \
      (SELECT id FROM travellers WHERE issuing_state = $1 AND number = $2) \
      ORDER BY at DESC, id DESC LIMIT $3) c ON TRUE \
@@ -263,6 +264,8 @@ macro_rules! store_impl {
                         .try_get::<Option<String>, _>(col("client_decision").as_str())?
                         .map(|d| Decision::parse(&d).map_err(corrupt))
                         .transpose()?,
+                    outcome: CrossingOutcome::parse(&s("outcome")?).map_err(corrupt)?,
+                    stamped: row.try_get(col("stamped").as_str())?,
                     screened: row
                         .try_get::<Option<i64>, _>(col("screened_at").as_str())?
                         .is_some(),

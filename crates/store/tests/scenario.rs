@@ -6,8 +6,8 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use domain::{
-    AlertScope, Channel, CheckpointCode, Country, Decision, Direction, DocumentInput,
-    DocumentNumber, Role, Sex, TravelDocument, Username, WatchAction,
+    AlertScope, Channel, CheckpointCode, Country, CrossingOutcome, Decision, Direction,
+    DocumentInput, DocumentNumber, Role, Sex, TravelDocument, Username, WatchAction,
 };
 use store::*;
 use time::OffsetDateTime;
@@ -138,6 +138,8 @@ fn crossing(
         at,
         decision: Decision::Clear,
         client_decision: None,
+        outcome: CrossingOutcome::Crossed,
+        stamped: false,
         actor: "user:officer".into(),
         body_hash: format!("body-of-{id}"),
         alerts: Vec::new(),
@@ -248,17 +250,42 @@ async fn crossings_are_stored_once_per_id<S: Store>(store: S) {
     assert_eq!(store.crossing("b2").await.unwrap().unwrap().channel, Channel::Manual);
     assert!(store.crossing("zz").await.unwrap().is_none());
 
-    let hours =
-        store.crossings_by_hour(&cp("MONG-CAI"), T0, T0 + time::Duration::days(1)).await.unwrap();
+    // A refusal elsewhere, with a stamp: counted apart, and the nation's count holds it.
+    let refused = NewCrossing {
+        checkpoint: cp("HUU-NGHI"),
+        outcome: CrossingOutcome::Refused,
+        stamped: true,
+        ..crossing("c1", &doc, Direction::Exit, T0 + time::Duration::hours(5))
+    };
+    let out = store.record_crossings(&[refused], &by(), T0).await.unwrap();
+    let RecordOutcome::Created(c1) = &out[0] else { panic!("{out:?}") };
+    assert_eq!((c1.outcome, c1.stamped), (CrossingOutcome::Refused, true));
+    let read = store.crossing("c1").await.unwrap().unwrap();
+    assert_eq!(
+        (read.outcome, read.stamped, read.crossed()),
+        (CrossingOutcome::Refused, true, false)
+    );
+    assert_eq!(
+        store.last_stamp(c1.traveller_id).await.unwrap(),
+        Some(T0 + time::Duration::hours(5))
+    );
+
+    let day = T0 + time::Duration::days(1);
+    let hours = store.crossings_by_hour(Some(&cp("MONG-CAI")), T0, day).await.unwrap();
     let h0 = T0.unix_timestamp() / 3600;
+    let count = |hour, direction, outcome, count| HourCount { hour, direction, outcome, count };
+    let crossed = CrossingOutcome::Crossed;
     assert_eq!(
         hours,
         vec![
-            HourCount { hour: h0, direction: Direction::Entry, count: 1 },
-            HourCount { hour: h0, direction: Direction::Exit, count: 1 },
-            HourCount { hour: h0 + 5, direction: Direction::Entry, count: 1 },
+            count(h0, Direction::Entry, crossed, 1),
+            count(h0, Direction::Exit, crossed, 1),
+            count(h0 + 5, Direction::Entry, crossed, 1),
         ]
     );
+    let nation = store.crossings_by_hour(None, T0, day).await.unwrap();
+    assert_eq!(nation.len(), 4, "{nation:?}");
+    assert!(nation.contains(&count(h0 + 5, Direction::Exit, CrossingOutcome::Refused, 1)));
 }
 
 async fn history_by_document_and_by_name<S: Store>(store: S) {

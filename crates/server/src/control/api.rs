@@ -19,7 +19,7 @@ use axum::response::IntoResponse;
 use axum::response::Response;
 use domain::CheckpointCode;
 use domain::Direction;
-use domain::{Channel, Decision, bounds};
+use domain::{Channel, CrossingOutcome, Decision, bounds};
 use serde::Deserialize;
 use serde::Serialize;
 use serde_json::Value;
@@ -273,6 +273,15 @@ pub struct CrossingRequest {
     /// offline). Without it the platform decides, screens and raises alerts itself.
     #[schema(value_type = Option<domain::Decision>)]
     decision: Option<String>,
+    /// `refused`: the traveller was turned back and did not cross. The refusal is kept and
+    /// shown in the history, but it is not a movement: the entry/exit sequence passes over
+    /// it. `crossed` when left out.
+    #[schema(value_type = Option<domain::CrossingOutcome>)]
+    outcome: Option<String>,
+    /// The officer stamped the traveller's border pass at this crossing (at most once in ten
+    /// days).
+    #[serde(default)]
+    stamped: bool,
 }
 
 /// A document as read: its MRZ as text, or its fields typed by hand.
@@ -323,6 +332,7 @@ fn crossing_from_json(raw: &Value) -> Result<CrossingAsked, ControlError> {
     let channel = Channel::parse(&req.channel)?;
     let at = req.at.as_deref().map(|s| bounds::parse_time("at", s)).transpose()?;
     let decision = req.decision.as_deref().map(Decision::parse).transpose()?;
+    let outcome = req.outcome.as_deref().map(CrossingOutcome::parse).transpose()?;
     Ok(CrossingAsked {
         id,
         checkpoint,
@@ -330,6 +340,9 @@ fn crossing_from_json(raw: &Value) -> Result<CrossingAsked, ControlError> {
         channel,
         at,
         decision,
+        outcome: outcome.unwrap_or(CrossingOutcome::Crossed),
+        refused_when_denied: false,
+        stamped: req.stamped,
         document: document_from_json(&req.document),
         // Serialised from a map, the body's keys come in one order, whatever the client's.
         body_hash: hex::encode(Sha256::digest(raw.to_string().as_bytes())),

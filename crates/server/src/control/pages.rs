@@ -44,6 +44,10 @@ pub struct VerdictView {
     pub sex: String,
     pub expiry_date: String,
     pub hits: Vec<HitView>,
+    /// A refusal only: the rules deny, so the traveller may not be recorded as crossing.
+    pub deny: bool,
+    /// For a border pass: whether it needs its stamp today, in words.
+    pub stamp: Option<(bool, String)>,
 }
 
 #[derive(Debug)]
@@ -52,6 +56,7 @@ pub struct HitView {
     pub name: String,
     pub score: String,
     pub action: &'static str,
+    pub listed_for: String,
     pub reasons: String,
     pub dismissed: bool,
 }
@@ -64,6 +69,8 @@ pub struct CrossingView {
     pub channel: String,
     pub decision: &'static str,
     pub decision_class: &'static str,
+    pub refused: bool,
+    pub stamped: bool,
 }
 
 fn decision_class(d: Decision) -> &'static str {
@@ -84,20 +91,41 @@ fn crossing_views<S: Store>(
         .map(|c| CrossingView {
             when: vn_time(c.at),
             checkpoint: crate::web::checkpoint_name(app, t, &c.checkpoint),
-            direction: t.direction_word(c.direction),
+            direction: if c.crossed() {
+                t.direction_word(c.direction)
+            } else {
+                t.refused_word(c.direction)
+            },
             channel: t.channel_word(c.channel).to_string(),
             decision: t.verdict(c.decision),
             decision_class: decision_class(c.decision),
+            refused: !c.crossed(),
+            stamped: c.stamped,
         })
         .collect()
 }
 
 fn verdict_view(t: &Texts, o: &Outcome) -> VerdictView {
     let d = &o.traveller;
+    let vi = t.lang == "vi";
+    // A live hit is never shown under the green band, whatever its entry asks.
+    let hit = o.watchlist_hits.iter().any(|h| !h.dismissed);
+    let (class, word) = match o.decision() {
+        Decision::Clear if hit => ("notify", t.verdict_notify),
+        d => (decision_class(d), t.verdict(d)),
+    };
     VerdictView {
-        class: decision_class(o.decision()),
-        word: t.verdict(o.decision()),
-        reasons: o.verdict.reasons.iter().map(|r| t.reason(&r.code, &r.message)).collect(),
+        class,
+        word,
+        deny: o.decision() == Decision::Deny,
+        stamp: o.stamp.as_ref().map(|s| {
+            if s.due {
+                (true, t.stamp_due.to_string())
+            } else {
+                (false, format!("{} {}", t.stamp_not_due, vn_date(s.last_day)))
+            }
+        }),
+        reasons: o.verdict.reasons.iter().map(|r| r.said(vi).to_string()).collect(),
         name: d.full_name(),
         document: format!("{} {}/{}", t.doc_type_word(d.doc_type), d.issuing_state, d.number),
         nationality: d.nationality.map(|c| c.to_string()).unwrap_or_default(),
@@ -112,7 +140,8 @@ fn verdict_view(t: &Texts, o: &Outcome) -> VerdictView {
                 name: h.matched_name.clone(),
                 score: format!("{:.2}", h.score),
                 action: t.action_word(h.action),
-                reasons: h.reasons.join("; "),
+                listed_for: h.listed_for.clone(),
+                reasons: if vi { h.reasons_vi.join("; ") } else { h.reasons.join("; ") },
                 dismissed: h.dismissed,
             })
             .collect(),
@@ -173,6 +202,12 @@ pub struct DeskForm {
     mrz: String,
     #[serde(default)]
     crossing_id: String,
+    /// `refused` from the refusal's button; a crossing otherwise.
+    #[serde(default)]
+    outcome: String,
+    /// The officer stamped the border pass.
+    #[serde(default)]
+    stamped: Option<String>,
     /// The fields typed by hand; the record form carries them on as the check read them.
     #[serde(flatten)]
     manual: ManualFields,
@@ -206,7 +241,10 @@ impl DeskForm {
             &m.issuing_area,
         ]
         .join("\u{1f}");
-        hex::encode(Sha256::digest(format!("desk\n{id}\n{cp}\n{direction}\n{typed}").as_bytes()))
+        let how = format!("{}\n{}", self.outcome.trim(), self.stamped.is_some());
+        hex::encode(Sha256::digest(
+            format!("desk\n{id}\n{cp}\n{direction}\n{how}\n{typed}").as_bytes(),
+        ))
     }
 }
 
@@ -318,6 +356,14 @@ pub async fn desk_record<S: Store>(
         Err(e) => return e.into_response(),
     };
     let t = page.ctx.t;
+    let outcome = match f.outcome.trim() {
+        "" => Ok(domain::CrossingOutcome::Crossed),
+        o => domain::CrossingOutcome::parse(o),
+    };
+    let outcome = match outcome {
+        Ok(o) => o,
+        Err(e) => return ApiError::from(e).into_response(),
+    };
     let item = uuid::Uuid::parse_str(f.crossing_id.trim())
         .map_err(|_| {
             ControlError::InvalidId(format!(
@@ -332,6 +378,9 @@ pub async fn desk_record<S: Store>(
             channel: domain::Channel::Manual,
             at: None,
             decision: None,
+            outcome,
+            refused_when_denied: true,
+            stamped: f.stamped.is_some(),
             body_hash: f.fingerprint(id, &cp, direction),
             document: Ok(f.asked()),
         });
@@ -339,12 +388,14 @@ pub async fn desk_record<S: Store>(
     match record_many(&app, &page.who.actor, &page.who.acting(), vec![item], false).await.pop() {
         Some(ItemResult::Stored { created, record }) => {
             let word = if created { t.recorded } else { t.recorded_before };
-            view.notice = Some(format!(
-                "{word}: {} — {} — {}",
-                t.direction_word(record.direction),
-                t.verdict(record.decision),
-                vn_time(record.at)
-            ));
+            let what = if record.crossed() {
+                format!("{} — {}", t.direction_word(record.direction), t.verdict(record.decision))
+            } else {
+                t.refused_word(record.direction).to_string()
+            };
+            let stamp =
+                if record.stamped { format!(" — {}", t.stamp_given) } else { String::new() };
+            view.notice = Some(format!("{word}: {what}{stamp} — {}", vn_time(record.at)));
             if let Ok(list) = app.store.crossings_of(record.traveller_id, 5).await {
                 view.crossings = crossing_views(&app, t, &list);
             }
@@ -461,8 +512,45 @@ pub struct BoardPage {
     checkpoints: Vec<(String, String, bool)>,
     date: String,
     bars: Vec<BarView>,
+    /// The value axis: each tick's height and its number.
+    ticks: Vec<(f64, String)>,
     total_entry: String,
     total_exit: String,
+    total_refused: String,
+    nation_entry: String,
+    nation_exit: String,
+    nation_refused: String,
+}
+
+/// Crossings of a day by hour (entries, exits) and the refusals of the day.
+fn per_hour(counts: &[store::HourCount], first_hour: i64) -> ([(i64, i64); 24], i64) {
+    let mut per = [(0i64, 0i64); 24];
+    let mut refused = 0;
+    for c in counts {
+        if c.outcome == domain::CrossingOutcome::Refused {
+            refused += c.count;
+            continue;
+        }
+        let h = (c.hour - first_hour).clamp(0, 23) as usize;
+        match c.direction {
+            Direction::Entry => per[h].0 += c.count,
+            Direction::Exit => per[h].1 += c.count,
+        }
+    }
+    (per, refused)
+}
+
+/// A round top for the value axis (1, 2 or 5 times a power of ten) at or above `max`.
+fn nice_top(max: i64) -> i64 {
+    let mut step = 1;
+    loop {
+        for m in [1, 2, 5] {
+            if m * step >= max {
+                return m * step;
+            }
+        }
+        step *= 10;
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -494,21 +582,23 @@ pub async fn board<S: Store>(
     };
     let now = domain::bounds::at_offset(app.now(), VIETNAM);
     let start = now.replace_time(time::Time::MIDNIGHT);
-    let counts =
-        match app.store.crossings_by_hour(&code, start, start + time::Duration::days(1)).await {
-            Ok(c) => c,
-            Err(e) => return ApiError::from(e).into_response(),
-        };
+    let end = start + time::Duration::days(1);
+    let (counts, nation) = match tokio::try_join!(
+        app.store.crossings_by_hour(Some(&code), start, end),
+        app.store.crossings_by_hour(None, start, end)
+    ) {
+        Ok(c) => c,
+        Err(e) => return ApiError::from(e).into_response(),
+    };
     let first_hour = start.unix_timestamp() / 3600;
-    let mut per = [(0i64, 0i64); 24];
-    for c in counts {
-        let h = (c.hour - first_hour).clamp(0, 23) as usize;
-        match c.direction {
-            Direction::Entry => per[h].0 += c.count,
-            Direction::Exit => per[h].1 += c.count,
-        }
-    }
-    let max = per.iter().map(|p| p.0.max(p.1)).max().unwrap_or(0).max(1) as f64;
+    let (per, refused) = per_hour(&counts, first_hour);
+    let (nation_per, nation_refused) = per_hour(&nation, first_hour);
+    let top = nice_top(per.iter().map(|p| p.0.max(p.1)).max().unwrap_or(0).max(1));
+    let max = top as f64;
+    let ticks = [0, top / 2, top]
+        .into_iter()
+        .map(|v| (180.0 - 160.0 * v as f64 / max, thousands(v, t.lang)))
+        .collect();
     let bars = per
         .iter()
         .enumerate()
@@ -535,6 +625,11 @@ pub async fn board<S: Store>(
         date: vn_date(Some(now.date())),
         total_entry: thousands(per.iter().map(|p| p.0).sum(), t.lang),
         total_exit: thousands(per.iter().map(|p| p.1).sum(), t.lang),
+        total_refused: thousands(refused, t.lang),
+        nation_entry: thousands(nation_per.iter().map(|p| p.0).sum(), t.lang),
+        nation_exit: thousands(nation_per.iter().map(|p| p.1).sum(), t.lang),
+        nation_refused: thousands(nation_refused, t.lang),
+        ticks,
         bars,
     }
     .into_response()

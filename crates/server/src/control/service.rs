@@ -6,6 +6,7 @@ use domain::Channel;
 use domain::CheckpointCode;
 use domain::ControlFacts;
 use domain::Country;
+use domain::CrossingOutcome;
 use domain::Decision;
 use domain::Direction;
 use domain::DocumentInput;
@@ -107,6 +108,13 @@ pub struct CrossingAsked {
     /// The decision already made where the traveller stood (an e-gate, a post working
     /// offline). Without it the platform decides, screens and raises alerts itself.
     pub decision: Option<Decision>,
+    /// Crossed, or turned back here.
+    pub outcome: CrossingOutcome,
+    /// The desk's rule: where the platform denies, the traveller is refused, whatever was
+    /// asked. A client deciding on its own (a gate, a post offline) keeps its word.
+    pub refused_when_denied: bool,
+    /// The border pass was stamped at this crossing.
+    pub stamped: bool,
     /// The document, or why it could not be read: told only to a caller with the right.
     pub document: Result<DocumentAsked, ControlError>,
     /// A digest of what was sent, to tell a retry of the same crossing from another under the
@@ -160,6 +168,8 @@ async fn prepare<S: Store>(
         }
     };
     let doc = reading.document;
+    // Only a border pass carries the stamps of its crossings.
+    let doc_is_pass = doc.doc_type == DocumentType::BorderPass;
     Ok(NewCrossing {
         id: asked.id.hyphenated().to_string(),
         name_key: name_key(&doc.surname, &doc.given_names),
@@ -170,6 +180,12 @@ async fn prepare<S: Store>(
         at,
         decision,
         client_decision,
+        outcome: if asked.refused_when_denied && decision == Decision::Deny {
+            CrossingOutcome::Refused
+        } else {
+            asked.outcome
+        },
+        stamped: asked.stamped && doc_is_pass,
         actor: actor.label(),
         body_hash: asked.body_hash,
         alerts,
@@ -379,7 +395,8 @@ pub fn read_mrz(text: &str, today: Date) -> Result<Reading, ControlError> {
         expiry_date: m.expiry_date.and_then(to_time),
         issuing_area: None,
     };
-    let problems = m.problems.iter().map(|p| Reason::new(p.code(), p.to_string())).collect();
+    let problems =
+        m.problems.iter().map(|p| Reason::new(p.code(), p.to_string(), p.vietnamese())).collect();
     Ok(Reading { document, problems })
 }
 
@@ -397,9 +414,24 @@ pub struct Outcome {
     pub traveller: TravelDocument,
     pub watchlist_hits: Vec<WatchHit>,
     pub recent_crossings: Vec<CrossingRecord>,
+    /// For a border pass: whether it needs its stamp today (stamped at most once in ten days).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stamp: Option<StampStatus>,
     #[serde(skip)]
     #[schema(ignore)]
     pub traveller_id: Option<i64>,
+}
+
+/// A border pass's stamp: due when it has had none in the last ten days.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct StampStatus {
+    pub due: bool,
+    /// The day of its last stamp (Việt Nam time), if it has one.
+    #[schema(value_type = Option<domain::schema::Day>)]
+    pub last_stamped: Option<String>,
+    #[serde(skip)]
+    #[schema(ignore)]
+    pub last_day: Option<Date>,
 }
 
 impl Outcome {
@@ -454,7 +486,9 @@ pub fn as_hits(
             score: m.score,
             action: m.action,
             matched_name: m.matched_name,
+            listed_for: m.listed_for,
             reasons: m.reasons,
+            reasons_vi: m.reasons_vi,
         })
         .collect()
 }
@@ -478,7 +512,28 @@ pub async fn check<S: Store>(
             None => (None, Vec::new()),
         };
     let hits = watch_hits(app, traveller.as_ref().map(|t| t.id), doc, today).await?;
-    let last = recent.first().map(|c| c.last_crossing());
+    let stamp = if doc.doc_type == DocumentType::BorderPass {
+        let last = match &traveller {
+            Some(t) => app.store.last_stamp(t.id).await?,
+            None => None,
+        };
+        let last_day = last.map(|at| bounds::at_offset(at, bounds::VIETNAM).date());
+        Some(StampStatus {
+            due: domain::stamp_due(last_day, today),
+            last_stamped: last_day.map(|d| d.to_string()),
+            last_day,
+        })
+    } else {
+        None
+    };
+    // A refusal is not a movement: the sequence is judged on the last crossing made.
+    let last = recent.iter().find(|c| c.crossed()).map(|c| {
+        let name = app
+            .checkpoints
+            .get(&c.checkpoint)
+            .map_or_else(|| c.checkpoint.to_string(), |cp| cp.name_vi.clone());
+        c.last_crossing(name)
+    });
     let verdict = decide(&ControlFacts {
         checkpoint,
         direction,
@@ -493,6 +548,7 @@ pub async fn check<S: Store>(
         traveller: doc.clone(),
         watchlist_hits: hits,
         recent_crossings: recent,
+        stamp,
         traveller_id: traveller.map(|t| t.id),
     })
 }

@@ -16,13 +16,17 @@ pub struct Match {
     pub score: f32,
     pub action: WatchAction,
     pub matched_name: String,
+    /// The entry's reason for being listed.
+    pub listed_for: String,
     pub reasons: Vec<String>,
+    pub reasons_vi: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
 struct Meta {
     name: String,
     action: WatchAction,
+    reason: String,
     valid_until: Option<Date>,
     documents: Vec<(String, String)>,
 }
@@ -77,7 +81,13 @@ impl Watchlist {
         }
         self.meta.insert(
             e.id.clone(),
-            Meta { name: e.name.clone(), action: e.action, valid_until: e.valid_until, documents },
+            Meta {
+                name: e.name.clone(),
+                action: e.action,
+                reason: e.reason.clone(),
+                valid_until: e.valid_until,
+                documents,
+            },
         );
         Ok(())
     }
@@ -113,7 +123,9 @@ impl Watchlist {
                         score: 1.0,
                         action: m.action,
                         matched_name: m.name.clone(),
+                        listed_for: m.reason.clone(),
                         reasons: vec![format!("document {}/{number} matches", doc.issuing_state)],
+                        reasons_vi: vec![format!("trùng giấy tờ {}/{number}", doc.issuing_state)],
                     });
                 }
             }
@@ -136,7 +148,9 @@ impl Watchlist {
                     score: hit.score,
                     action: m.action,
                     matched_name: hit.matched_name,
+                    listed_for: m.reason.clone(),
                     reasons: hit.reasons,
+                    reasons_vi: hit.reasons_vi,
                 });
             }
         }

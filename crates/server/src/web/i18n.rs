@@ -126,6 +126,19 @@ pub struct Texts {
     pub issuing_area: &'static str,
     pub date_hint: &'static str,
     pub dismissed_tab: &'static str,
+    pub refuse: &'static str,
+    pub record_refusal: &'static str,
+    pub refused_entry: &'static str,
+    pub refused_exit: &'static str,
+    pub verdict_notify: &'static str,
+    pub listed_for: &'static str,
+    pub stamp_due: &'static str,
+    pub stamp_not_due: &'static str,
+    pub stamp_given: &'static str,
+    pub stamped: &'static str,
+    pub refusals: &'static str,
+    pub nationwide: &'static str,
+    pub travellers_per_hour: &'static str,
 }
 
 pub static VI: Texts = Texts {
@@ -222,6 +235,19 @@ pub static VI: Texts = Texts {
     issuing_area: "Tỉnh cấp (giấy thông hành)",
     date_hint: "dd/mm/yyyy",
     dismissed_tab: "Đã loại trừ",
+    refuse: "Từ chối",
+    record_refusal: "Ghi nhận từ chối",
+    refused_entry: "Từ chối nhập cảnh",
+    refused_exit: "Từ chối xuất cảnh",
+    verdict_notify: "THÔNG QUA — CÓ TRÙNG DANH SÁCH",
+    listed_for: "Lý do trong danh sách",
+    stamp_due: "Cần đóng dấu hôm nay: giấy thông hành chưa được đóng dấu trong 10 ngày qua.",
+    stamp_not_due: "Không cần đóng dấu: đã đóng dấu ngày",
+    stamp_given: "Đã đóng dấu giấy thông hành",
+    stamped: "đã đóng dấu",
+    refusals: "Từ chối",
+    nationwide: "Toàn quốc",
+    travellers_per_hour: "Lượt người mỗi giờ",
 };
 
 pub static EN: Texts = Texts {
@@ -318,6 +344,19 @@ pub static EN: Texts = Texts {
     issuing_area: "Issuing province (border pass)",
     date_hint: "dd/mm/yyyy",
     dismissed_tab: "Dismissed",
+    refuse: "Refuse",
+    record_refusal: "Record the refusal",
+    refused_entry: "Refused entry",
+    refused_exit: "Refused exit",
+    verdict_notify: "CLEAR — ON THE WATCHLIST",
+    listed_for: "Listed for",
+    stamp_due: "Stamp it today: the border pass has not been stamped in the last 10 days.",
+    stamp_not_due: "No stamp needed: stamped on",
+    stamp_given: "Border pass stamped",
+    stamped: "stamped",
+    refusals: "Refused",
+    nationwide: "Nationwide",
+    travellers_per_hour: "Travellers per hour",
 };
 
 impl Texts {
@@ -366,23 +405,12 @@ impl Texts {
         }
     }
 
-    /// A reason's sentence in this language, by its code; the English message otherwise.
-    pub fn reason(&self, code: &str, message: &str) -> String {
-        if self.lang == "en" {
-            return message.to_string();
+    /// A refusal, as the history lists it.
+    pub fn refused_word(&self, d: Direction) -> &'static str {
+        match d {
+            Direction::Entry => self.refused_entry,
+            Direction::Exit => self.refused_exit,
         }
-        let vi = match code {
-            "document_expired" => "Giấy tờ đã hết hạn",
-            "watchlist_hit" => "Trùng danh sách đối tượng",
-            "entry_without_exit" => "Đã nhập cảnh trước đó, chưa có lần xuất cảnh",
-            "exit_without_entry" => "Đã xuất cảnh trước đó, chưa có lần nhập cảnh",
-            "border_pass_wrong_area" => "Giấy thông hành không có giá trị tại cửa khẩu này",
-            "border_pass_area_unknown" => "Giấy thông hành không ghi khu vực cấp",
-            c if c.ends_with("_check_digit") => "Sai số kiểm tra (check digit) của MRZ",
-            c if c.starts_with("invalid_") => "Trường dữ liệu trên MRZ không hợp lệ",
-            _ => return message.to_string(),
-        };
-        format!("{vi} — {message}")
     }
 }
 

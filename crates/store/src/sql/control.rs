@@ -66,6 +66,16 @@ macro_rules! control_impl {
                 rows.iter().map(Self::traveller_from).collect()
             }
 
+            async fn last_stamp(&self, traveller_id: i64) -> Result<Option<OffsetDateTime>> {
+                let row = sqlx::query(
+                    "SELECT MAX(at) AS at FROM crossings WHERE traveller_id = $1 AND stamped",
+                )
+                .bind(traveller_id)
+                .fetch_one(&self.pool)
+                .await?;
+                row.try_get::<Option<i64>, _>("at")?.map(from_ms).transpose()
+            }
+
             async fn crossings_of(&self, traveller_id: i64, limit: u32) -> Result<Vec<CrossingRecord>> {
                 let sql = format!(
                     "SELECT {CROSSING_COLUMNS} FROM crossings WHERE traveller_id = $1 \
@@ -178,10 +188,10 @@ macro_rules! control_impl {
                     let mut sql = String::from(
                         "INSERT INTO crossings (id, traveller_id, checkpoint, direction, channel, \
                          at, decision, client_decision, actor, body_hash, recorded_at, \
-                         screened_at) VALUES ",
+                         screened_at, outcome, stamped) VALUES ",
                     );
                     for i in 0..chunk.len() {
-                        let p = i * 12;
+                        let p = i * 14;
                         if i > 0 {
                             sql.push_str(", ");
                         }
@@ -189,13 +199,16 @@ macro_rules! control_impl {
                         // once per bind: a thousand `$N` cost a quadratic scan, anonymous `?`
                         // nothing. PostgreSQL takes only `$N`.
                         if $backend == "sqlite" {
-                            sql.push_str("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                            sql.push_str("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
                         } else {
-                            sql.push_str(&format!(
-                                "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
-                                p + 1, p + 2, p + 3, p + 4, p + 5, p + 6, p + 7, p + 8, p + 9,
-                                p + 10, p + 11, p + 12
-                            ));
+                            sql.push('(');
+                            for k in 1..=14 {
+                                if k > 1 {
+                                    sql.push_str(", ");
+                                }
+                                sql.push_str(&format!("${}", p + k));
+                            }
+                            sql.push(')');
                         }
                     }
                     sql.push_str(" ON CONFLICT (id) DO NOTHING RETURNING id");
@@ -219,7 +232,9 @@ macro_rules! control_impl {
                             .bind(&c.actor)
                             .bind(&c.body_hash)
                             .bind(now)
-                            .bind(c.screened.then_some(now));
+                            .bind(c.screened.then_some(now))
+                            .bind(c.outcome.as_str())
+                            .bind(c.stamped);
                     }
                     let rows = q.fetch_all(&mut *tx).await?;
                     let mut inserted = std::collections::HashSet::with_capacity(rows.len());
@@ -240,6 +255,8 @@ macro_rules! control_impl {
                                 at: from_ms(millis(c.at))?,
                                 decision: c.decision,
                                 client_decision: c.client_decision,
+                                outcome: c.outcome,
+                                stamped: c.stamped,
                                 screened: c.screened,
                                 actor: c.actor.clone(),
                                 body_hash: c.body_hash.clone(),
@@ -304,7 +321,8 @@ macro_rules! control_impl {
                     "SELECT c.id AS c_id, c.traveller_id AS c_traveller_id, \
                      c.checkpoint AS c_checkpoint, c.direction AS c_direction, \
                      c.channel AS c_channel, c.at AS c_at, c.decision AS c_decision, \
-                     c.client_decision AS c_client_decision, c.screened_at AS c_screened_at, \
+                     c.client_decision AS c_client_decision, c.outcome AS c_outcome, c.stamped AS c_stamped, \
+                     c.screened_at AS c_screened_at, \
                      c.actor AS c_actor, c.body_hash AS c_body_hash, {} \
                      FROM (SELECT * FROM crossings WHERE screened_at IS NULL \
                      ORDER BY recorded_at, id LIMIT $1) c \
@@ -393,25 +411,29 @@ macro_rules! control_impl {
 
             async fn crossings_by_hour(
                 &self,
-                checkpoint: &CheckpointCode,
+                checkpoint: Option<&CheckpointCode>,
                 from: OffsetDateTime,
                 to: OffsetDateTime,
             ) -> Result<Vec<HourCount>> {
-                let rows = sqlx::query(
-                    "SELECT at / 3600000 AS hour, direction, COUNT(*) AS n FROM crossings \
-                     WHERE checkpoint = $1 AND at >= $2 AND at < $3 \
-                     GROUP BY at / 3600000, direction ORDER BY hour, direction",
-                )
-                .bind(checkpoint.as_str())
-                .bind(millis(from))
-                .bind(millis(to))
-                .fetch_all(&self.pool)
-                .await?;
+                // Two texts rather than `$1 = '' OR ...`, so that each keeps its own plan.
+                let place = if checkpoint.is_some() { "checkpoint = $3 AND " } else { "" };
+                let sql = format!(
+                    "SELECT at / 3600000 AS hour, direction, outcome, COUNT(*) AS n FROM crossings \
+                     WHERE {place}at >= $1 AND at < $2 \
+                     GROUP BY at / 3600000, direction, outcome ORDER BY hour, direction, outcome"
+                );
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(millis(from)).bind(millis(to));
+                if let Some(cp) = checkpoint {
+                    q = q.bind(cp.as_str());
+                }
+                let rows = q.fetch_all(&self.pool).await?;
                 rows.iter()
                     .map(|r| {
                         Ok(HourCount {
                             hour: r.try_get("hour")?,
                             direction: Direction::parse(&r.try_get::<String, _>("direction")?)
+                                .map_err(corrupt)?,
+                            outcome: CrossingOutcome::parse(&r.try_get::<String, _>("outcome")?)
                                 .map_err(corrupt)?,
                             count: r.try_get("n")?,
                         })

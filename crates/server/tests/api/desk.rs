@@ -1,0 +1,222 @@
+//! The desk as an officer uses it: refusals are kept but are not crossings, border passes are
+//! stamped once in ten days, and every reason reads in the page's language.
+
+use super::*;
+
+/// The page's answer: its status and text.
+async fn page<S: Store>(
+    t: &TestApp<S>,
+    method: &str,
+    uri: &str,
+    cookie: &str,
+    form: &str,
+) -> (StatusCode, String) {
+    let mut req = Request::builder().method(method).uri(uri).header("cookie", cookie);
+    if method == "POST" {
+        req = req.header("content-type", "application/x-www-form-urlencoded");
+    }
+    let (status, _, body) = t.request(req.body(Body::from(form.to_string())).unwrap()).await;
+    (status, String::from_utf8_lossy(&body).into_owned())
+}
+
+/// The value of the first hidden input `name` on a page.
+fn hidden(html: &str, name: &str) -> String {
+    let at = html.find(&format!("name=\"{name}\" value=\"")).unwrap_or_else(|| panic!("{html}"));
+    let rest = &html[at + name.len() + 15..];
+    rest[..rest.find('"').unwrap()].to_string()
+}
+
+fn form_encode(pairs: &[(&str, &str)]) -> String {
+    pairs.iter().map(|(k, v)| format!("{k}={}", url_escape(v))).collect::<Vec<_>>().join("&")
+}
+
+fn url_escape(v: &str) -> String {
+    v.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+pub(crate) async fn a_refusal_is_kept_but_is_not_a_crossing<S: Store>(t: TestApp<S>) {
+    let officer = t.token("officer.mc").await;
+    // Refused at the exit through the API: kept as a refusal.
+    let mut refused = crossing("20000000-0000-4000-8000-000000000001", "exit", &duc());
+    refused["outcome"] = json!("refused");
+    let (status, v) = t.call("POST", "/api/v1/crossings", Some(&officer), Some(refused)).await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    assert_eq!(v["outcome"], "refused");
+    // ...so the next exit is not "exited before with no entry since".
+    let (_, v) = t
+        .call(
+            "POST",
+            "/api/v1/control/check",
+            Some(&officer),
+            Some(check_body("MONG-CAI", "exit", &duc())),
+        )
+        .await;
+    assert_eq!((v["decision"].as_str(), codes(&v)), (Some("clear"), vec![]), "{v}");
+    assert_eq!(v["recent_crossings"][0]["outcome"], "refused");
+
+    // At the desk, an expired passport is denied: the record key records a refusal, even
+    // when the form names no outcome (a key that submits the form without its button).
+    let cookie = format!("{}; bp_lang=vi", t.page_session("officer.mc").await);
+    let (_, desk) = page(&t, "GET", "/desk", &cookie, "").await;
+    let csrf = hidden(&desk, "csrf");
+    let expired = passport("PHAM", "MINH NAM", "B7654321", (1979, 5, 2), (2026, 11, 20));
+    let (status, checked) = page(
+        &t,
+        "POST",
+        "/desk/check",
+        &cookie,
+        &form_encode(&[("csrf", &csrf), ("direction", "exit"), ("mrz", &expired)]),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{checked}");
+    assert!(checked.contains("TỪ CHỐI"), "{checked}");
+    assert!(checked.contains("Giấy tờ đã hết hạn ngày 20/11/2026"), "{checked}");
+    assert!(!checked.contains("the document expired"), "{checked}");
+    assert!(!checked.contains(r#"value="crossed""#), "a denied traveller cannot be let through");
+    let id = hidden(&checked, "crossing_id");
+    let (status, recorded) = page(
+        &t,
+        "POST",
+        "/desk/record",
+        &cookie,
+        &form_encode(&[
+            ("csrf", &csrf),
+            ("direction", "exit"),
+            ("mrz", &expired),
+            ("crossing_id", &id),
+        ]),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{recorded}");
+    assert!(recorded.contains("Từ chối xuất cảnh"), "{recorded}");
+    let (_, v) = t
+        .call(
+            "GET",
+            "/api/v1/travellers/history?issuing_state=VNM&number=B7654321",
+            Some(&t.token("analyst").await),
+            None,
+        )
+        .await;
+    assert_eq!(v["crossings"][0]["outcome"], "refused", "{v}");
+    assert_eq!(v["crossings"][0]["decision"], "deny");
+
+    // An officer may refuse a traveller the rules clear: the refusal's own button.
+    let mai = passport("TRAN", "THI MAI", "C7654321", (1990, 7, 1), (2030, 1, 1));
+    let (_, checked) = page(
+        &t,
+        "POST",
+        "/desk/check",
+        &cookie,
+        &form_encode(&[("csrf", &csrf), ("direction", "entry"), ("mrz", &mai)]),
+    )
+    .await;
+    assert!(checked.contains(r#"value="crossed""#), "{checked}");
+    let id = hidden(&checked, "crossing_id");
+    let (_, recorded) = page(
+        &t,
+        "POST",
+        "/desk/record",
+        &cookie,
+        &form_encode(&[
+            ("csrf", &csrf),
+            ("direction", "entry"),
+            ("mrz", &mai),
+            ("crossing_id", &id),
+            ("outcome", "refused"),
+        ]),
+    )
+    .await;
+    assert!(recorded.contains("Từ chối nhập cảnh"), "{recorded}");
+    // Its entry did not happen: entering again is not "entered before with no exit since".
+    let (_, v) = t
+        .call(
+            "POST",
+            "/api/v1/control/check",
+            Some(&officer),
+            Some(check_body("MONG-CAI", "entry", &mai)),
+        )
+        .await;
+    assert_eq!(v["decision"], "clear", "{v}");
+    let (status, v) = t
+        .call(
+            "POST",
+            "/api/v1/crossings",
+            Some(&officer),
+            Some(json!({"id": "20000000-0000-4000-8000-000000000009", "checkpoint": "MONG-CAI",
+                "direction": "entry", "document": {"mrz": mai}, "channel": "manual",
+                "outcome": "turned away"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{v}");
+}
+
+fn border_pass(id: &str, stamped: bool) -> Value {
+    json!({"id": id, "checkpoint": "MONG-CAI", "direction": "exit", "channel": "manual",
+        "stamped": stamped,
+        "document": {"type": "border_pass", "number": "QN123456", "issuing_state": "VNM",
+            "surname": "Lương", "given_names": "Văn Tám", "nationality": "VNM",
+            "birth_date": "1970-02-03", "expiry_date": "2029-12-31", "issuing_area": "Quảng Ninh"}})
+}
+
+pub(crate) async fn a_border_pass_is_stamped_once_in_ten_days<S: Store>(t: TestApp<S>) {
+    let officer = t.token("officer.mc").await;
+    let check = |body: Value| json!({"checkpoint": "MONG-CAI", "direction": body["direction"], "document": body["document"]});
+    let ask = border_pass("30000000-0000-4000-8000-000000000001", true);
+    let (_, v) =
+        t.call("POST", "/api/v1/control/check", Some(&officer), Some(check(ask.clone()))).await;
+    assert_eq!(v["stamp"], json!({"due": true, "last_stamped": null}), "{v}");
+    let (status, v) = t.call("POST", "/api/v1/crossings", Some(&officer), Some(ask)).await;
+    assert_eq!((status, v["stamped"].as_bool()), (StatusCode::CREATED, Some(true)), "{v}");
+
+    // Back the next day, and nine days on: no stamp needed.
+    for days in [1, 8] {
+        t.advance(time::Duration::days(days));
+        let officer = t.token("officer.mc").await;
+        let mut again = border_pass(&format!("30000000-0000-4000-8000-00000000001{days}"), false);
+        again["direction"] = json!("entry");
+        let (_, v) = t
+            .call("POST", "/api/v1/control/check", Some(&officer), Some(check(again.clone())))
+            .await;
+        assert_eq!(v["stamp"], json!({"due": false, "last_stamped": "2026-11-25"}), "{v}");
+        let (status, _) = t.call("POST", "/api/v1/crossings", Some(&officer), Some(again)).await;
+        assert_eq!(status, StatusCode::CREATED);
+        t.advance(time::Duration::hours(1));
+        let officer = t.token("officer.mc").await;
+        let out = border_pass(&format!("30000000-0000-4000-8000-00000000002{days}"), false);
+        t.call("POST", "/api/v1/crossings", Some(&officer), Some(out)).await;
+    }
+    // Ten days after the stamp, it is due again; the desk says so and ticks the box.
+    t.advance(time::Duration::days(1));
+    let officer = t.token("officer.mc").await;
+    let mut tenth = border_pass("30000000-0000-4000-8000-000000000031", false);
+    tenth["direction"] = json!("entry");
+    let (_, v) = t.call("POST", "/api/v1/control/check", Some(&officer), Some(check(tenth))).await;
+    assert_eq!(v["stamp"]["due"], true, "{v}");
+
+    // A passport is never stamped, whatever is sent.
+    let mut passport_stamped = crossing("30000000-0000-4000-8000-000000000041", "exit", &duc());
+    passport_stamped["stamped"] = json!(true);
+    let (_, v) = t.call("POST", "/api/v1/crossings", Some(&officer), Some(passport_stamped)).await;
+    assert_eq!(v["stamped"], false, "{v}");
+    let (_, v) = t
+        .call(
+            "POST",
+            "/api/v1/control/check",
+            Some(&officer),
+            Some(check_body("MONG-CAI", "entry", &duc())),
+        )
+        .await;
+    assert!(v.get("stamp").is_none(), "{v}");
+
+    // The pass's history shows which crossing carried the stamp.
+    let cookie = format!("{}; bp_lang=vi", t.page_session("commander.mc").await);
+    let (status, html) =
+        page(&t, "GET", "/history?issuing_state=VNM&number=QN123456", &cookie, "").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(html.matches("đã đóng dấu").count(), 1, "{html}");
+}
