@@ -47,12 +47,14 @@ pub fn parse_date(field: &'static str, s: &str) -> Result<Date, InvalidValue> {
     let fmt = time::macros::format_description!("[year]-[month]-[day]");
     let date = shaped.then(|| Date::parse(s, &fmt).ok()).flatten().ok_or_else(|| {
         InvalidValue::new(field, format!("{:?} is not a date (YYYY-MM-DD)", clip(s)))
+            .vi(format!("«{}» không phải một ngày (ngày/tháng/năm)", clip(s)))
     })?;
     if !in_years(date) {
         return Err(InvalidValue::new(
             field,
             format!("{s} is outside the years {FIRST_YEAR} to {LAST_YEAR}"),
-        ));
+        )
+        .vi(format!("Năm phải từ {FIRST_YEAR} đến {LAST_YEAR}")));
     }
     Ok(date)
 }
@@ -148,7 +150,7 @@ pub mod wire_time {
 pub fn required_line(field: &'static str, s: &str, max: usize) -> Result<String, InvalidValue> {
     let t = clean_line(field, s, max)?;
     if t.is_empty() {
-        return Err(InvalidValue::new(field, "missing"));
+        return Err(InvalidValue::new(field, "missing").vi("Chưa điền"));
     }
     Ok(t)
 }
@@ -157,11 +159,13 @@ pub fn required_line(field: &'static str, s: &str, max: usize) -> Result<String,
 /// at most `max` characters once trimmed and its inner white space folded to single spaces.
 pub fn clean_line(field: &'static str, s: &str, max: usize) -> Result<String, InvalidValue> {
     if s.chars().any(char::is_control) {
-        return Err(InvalidValue::new(field, "holds a control character"));
+        return Err(InvalidValue::new(field, "holds a control character")
+            .vi("Có ký tự điều khiển không được phép"));
     }
     let folded = s.split_whitespace().collect::<Vec<_>>().join(" ");
     if folded.chars().count() > max {
-        return Err(InvalidValue::new(field, format!("has more than {max} characters")));
+        return Err(InvalidValue::new(field, format!("has more than {max} characters"))
+            .vi(format!("Dài quá {max} ký tự")));
     }
     Ok(folded)
 }
@@ -170,11 +174,13 @@ pub fn clean_line(field: &'static str, s: &str, max: usize) -> Result<String, In
 /// `max` characters once trimmed.
 pub fn clean_text(field: &'static str, s: &str, max: usize) -> Result<String, InvalidValue> {
     if s.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
-        return Err(InvalidValue::new(field, "holds a control character"));
+        return Err(InvalidValue::new(field, "holds a control character")
+            .vi("Có ký tự điều khiển không được phép"));
     }
     let t = s.trim();
     if t.chars().count() > max {
-        return Err(InvalidValue::new(field, format!("has more than {max} characters")));
+        return Err(InvalidValue::new(field, format!("has more than {max} characters"))
+            .vi(format!("Dài quá {max} ký tự")));
     }
     Ok(t.to_string())
 }

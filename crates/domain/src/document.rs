@@ -76,20 +76,21 @@ fn name_part(field: &'static str, s: Option<&str>) -> Result<String, InvalidValu
 impl DocumentInput {
     /// Every field checked; the first problem is the answer.
     pub fn validate(&self) -> Result<TravelDocument, InvalidValue> {
-        let doc_type = DocumentType::parse(
-            blank(&self.doc_type).ok_or_else(|| InvalidValue::new("type", "is required"))?,
-        )?;
-        let number = DocumentNumber::parse(
-            blank(&self.number).ok_or_else(|| InvalidValue::new("number", "is required"))?,
-        )?;
+        let doc_type = DocumentType::parse(blank(&self.doc_type).ok_or_else(|| {
+            InvalidValue::new("type", "is required").vi("Chưa chọn loại giấy tờ")
+        })?)?;
+        let number = DocumentNumber::parse(blank(&self.number).ok_or_else(|| {
+            InvalidValue::new("number", "is required").vi("Chưa điền số giấy tờ")
+        })?)?;
         let issuing_state = Country::parse_field(
             "issuing_state",
-            blank(&self.issuing_state)
-                .ok_or_else(|| InvalidValue::new("issuing_state", "is required"))?,
+            blank(&self.issuing_state).ok_or_else(|| {
+                InvalidValue::new("issuing_state", "is required").vi("Chưa điền nước cấp")
+            })?,
         )?;
         let surname = name_part("surname", blank(&self.surname))?;
         if surname.is_empty() {
-            return Err(InvalidValue::new("surname", "is required"));
+            return Err(InvalidValue::new("surname", "is required").vi("Chưa điền họ"));
         }
         let given_names = name_part("given_names", blank(&self.given_names))?;
         let nationality =

@@ -10,11 +10,21 @@ use serde::Serialize;
 pub struct InvalidValue {
     pub field: &'static str,
     pub message: String,
+    /// What is wrong, said in Vietnamese for the pages, where it has been written; a page
+    /// without it names the field in its own words instead of showing the English.
+    pub vietnamese: Option<String>,
 }
 
 impl InvalidValue {
     pub fn new(field: &'static str, message: impl Into<String>) -> Self {
-        Self { field, message: message.into() }
+        Self { field, message: message.into(), vietnamese: None }
+    }
+
+    /// The same refusal, said in Vietnamese.
+    #[must_use]
+    pub fn vi(mut self, sentence: impl Into<String>) -> Self {
+        self.vietnamese = Some(sentence.into());
+        self
     }
 }
 
@@ -79,7 +89,8 @@ impl Country {
         if b.len() == 3 && letters >= 1 && b[letters..].iter().all(|&c| c == b'<') {
             Ok(Self([b[0], b[1], b[2]]))
         } else {
-            Err(InvalidValue::new(field, format!("{s:?} is not an ICAO three-letter country code")))
+            Err(InvalidValue::new(field, format!("{s:?} is not an ICAO three-letter country code"))
+                .vi(format!("«{s}» không phải mã quốc gia ba chữ cái (như VNM, CHN)")))
         }
     }
 
@@ -195,7 +206,7 @@ macro_rules! word_enum {
                             "{other:?} is not one of: {}",
                             [$($word),+].join(", ")
                         ),
-                    )),
+                    ).vi("Không phải một lựa chọn của ô này")),
                 }
             }
         }

@@ -243,12 +243,16 @@ both!(
     a_dossier_goes_from_filing_to_decision,
     a_refusal_is_kept_but_is_not_a_crossing,
     a_border_pass_is_stamped_once_in_ten_days,
+    history_finds_part_of_a_name_pages_and_exports,
 );
 
 /// A TD3 passport MRZ for tests, valid unless changed.
 #[path = "api/desk.rs"]
 mod desk;
-use desk::{a_border_pass_is_stamped_once_in_ten_days, a_refusal_is_kept_but_is_not_a_crossing};
+use desk::{
+    a_border_pass_is_stamped_once_in_ten_days, a_refusal_is_kept_but_is_not_a_crossing,
+    history_finds_part_of_a_name_pages_and_exports,
+};
 #[path = "api/hostile.rs"]
 mod hostile;
 #[path = "api/matrix.rs"]

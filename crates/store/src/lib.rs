@@ -128,12 +128,15 @@ pub trait ControlStore {
         number: &DocumentNumber,
         limit: u32,
     ) -> impl Future<Output = Result<Option<(TravellerRecord, Vec<CrossingRecord>)>>> + Send;
-    fn travellers_by_name(
+    /// Travellers by document number (any issuing state), or whose folded name begins with a
+    /// prefix (and born on a day): `limit` of them from `offset`, in name order, with how many
+    /// match in all, counted up to [`TRAVELLER_COUNT_CAP`].
+    fn find_travellers(
         &self,
-        name_key: &str,
-        birth_date: Option<&str>,
+        query: &TravellerQuery,
+        offset: u32,
         limit: u32,
-    ) -> impl Future<Output = Result<Vec<TravellerRecord>>> + Send;
+    ) -> impl Future<Output = Result<(Vec<TravellerRecord>, u64)>> + Send;
     /// When the traveller's border pass was last stamped, at any checkpoint.
     fn last_stamp(
         &self,

@@ -116,6 +116,19 @@ pub struct TravellerRecord {
     pub document: TravelDocument,
 }
 
+/// Whom a search for travellers asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TravellerQuery {
+    /// A document number, whatever state issued it.
+    Number(DocumentNumber),
+    /// The start of a folded name (upper-case ASCII words, family name first), and the birth
+    /// date (`YYYY-MM-DD`) when known.
+    NamePrefix { prefix: String, birth_date: Option<String> },
+}
+
+/// Matches are counted up to this many: past it a search says "more than".
+pub const TRAVELLER_COUNT_CAP: u64 = 10_000;
+
 /// A crossing to store, with the traveller's document as read.
 #[derive(Debug, Clone)]
 pub struct NewCrossing {

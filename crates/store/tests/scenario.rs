@@ -317,16 +317,50 @@ async fn history_by_document_and_by_name<S: Store>(store: S) {
     let unknown = DocumentNumber::parse("X1").unwrap();
     assert!(store.traveller_with_crossings(Country::VNM, &unknown, 3).await.unwrap().is_none());
 
-    let by_name = store.travellers_by_name("NGUYEN VAN DUC", Some("1985-03-12"), 10).await.unwrap();
-    assert_eq!(by_name.len(), 1);
-    assert!(
-        store
-            .travellers_by_name("NGUYEN VAN DUC", Some("1985-03-13"), 10)
-            .await
-            .unwrap()
-            .is_empty()
-    );
-    assert_eq!(store.travellers_by_name("NGUYEN VAN DUC", None, 10).await.unwrap().len(), 1);
+    // Others whose names begin alike, and one with the same number from another state.
+    let others = [
+        ("a1", passport("C2000001", "NGUYEN", "VAN AN")),
+        ("a2", passport("C2000002", "NGUYEN", "VANG")),
+        ("a3", passport("C2000003", "NGUYEN", "THI BA")),
+        ("a4", passport("C2000004", "NGUYENZ", "A")),
+        ("a5", TravelDocument { issuing_state: Country::parse("LAO").unwrap(), ..doc.clone() }),
+    ];
+    let batch: Vec<NewCrossing> =
+        others.iter().map(|(id, d)| crossing(id, d, Direction::Exit, T0)).collect();
+    store.record_crossings(&batch, &by(), T0).await.unwrap();
+    let names = |q: TravellerQuery, offset, limit| {
+        let store = &store;
+        async move {
+            let (found, total) = store.find_travellers(&q, offset, limit).await.unwrap();
+            (found.into_iter().map(|t| t.document.full_name()).collect::<Vec<_>>(), total)
+        }
+    };
+    let prefix = |p: &str, dob: Option<&str>| TravellerQuery::NamePrefix {
+        prefix: p.into(),
+        birth_date: dob.map(str::to_string),
+    };
+    let (all, total) = names(prefix("NGUYEN VAN", None), 0, 10).await;
+    assert_eq!(total, 4, "{all:?}");
+    assert_eq!(all.len(), 4);
+    assert!(all.iter().all(|n| n.starts_with("NGUYEN VAN")), "{all:?}");
+    // Pages in name order, with the count of all.
+    let (first, total) = names(prefix("NGUYEN", None), 0, 2).await;
+    let (second, _) = names(prefix("NGUYEN", None), 2, 2).await;
+    let (third, _) = names(prefix("NGUYEN", None), 4, 2).await;
+    assert_eq!(total, 6);
+    assert_eq!(first.len() + second.len() + third.len(), 6);
+    let mut sorted: Vec<String> = first.iter().chain(&second).chain(&third).cloned().collect();
+    let walked = sorted.clone();
+    sorted.sort();
+    assert_eq!(walked, sorted);
+    // A prefix ending in Z, and one with the birth date.
+    assert_eq!(names(prefix("NGUYENZ", None), 0, 10).await.1, 1);
+    let (dated, total) = names(prefix("NGUYEN VAN D", Some("1985-03-12")), 0, 10).await;
+    assert_eq!((dated.len(), total), (2, 2), "{dated:?}");
+    assert_eq!(names(prefix("NGUYEN VAN DUC", Some("1985-03-13")), 0, 10).await.1, 0);
+    // A number, whatever state issued it.
+    let (by_number, total) = names(TravellerQuery::Number(number.clone()), 0, 10).await;
+    assert_eq!((by_number.len(), total), (2, 2));
     assert!(
         store
             .traveller(Country::VNM, &DocumentNumber::parse("X1").unwrap())

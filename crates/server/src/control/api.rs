@@ -35,6 +35,9 @@ impl From<ControlError> for ApiError {
             ControlError::InvalidId(_) => bad("invalid_id", &e),
             ControlError::Invalid(e) => e.into(),
             ControlError::InvalidDocument(_) => bad("invalid_document", &e),
+            ControlError::DocumentField(v) => {
+                ApiError { code: "invalid_document", ..ApiError::from(v) }
+            }
             ControlError::Unreadable(_) => bad("unreadable_document", &e),
             ControlError::InvalidQuery(_) => bad("invalid_query", &e),
             ControlError::AtOutOfRange(_) => {
@@ -209,7 +212,13 @@ pub struct HistoryMatch {
 #[serde(untagged)]
 pub enum HistoryResponse {
     One(HistoryMatch),
-    Many { matches: Vec<HistoryMatch> },
+    /// A page of the travellers found by name or number: `total` counts them all (up to
+    /// 10,001, meaning "more than 10,000"); `offset` is where this page starts.
+    Many {
+        matches: Vec<HistoryMatch>,
+        total: u64,
+        offset: u32,
+    },
 }
 
 /// A traveller's crossings at every checkpoint of the country; the look is audited.
@@ -224,12 +233,14 @@ pub async fn history<S: Store>(
     let right = who.actor.read_history()?;
     let (asked, limit) = q.read()?;
     let found = find_history(&app, &right, &who.acting(), &asked, limit).await?;
+    let (total, offset) = (found.total, found.offset);
     let mut matches: Vec<HistoryMatch> = found
+        .people
         .into_iter()
         .map(|(t, crossings)| HistoryMatch { traveller: t.document, crossings })
         .collect();
-    if q.name.is_some() {
-        return Ok(Json(HistoryResponse::Many { matches }));
+    if !matches!(asked, crate::control::service::HistoryAsked::Document { .. }) {
+        return Ok(Json(HistoryResponse::Many { matches, total, offset }));
     }
     matches
         .pop()

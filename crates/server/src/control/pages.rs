@@ -8,6 +8,7 @@ use crate::control::service::{
 use crate::http::error::ApiError;
 use crate::web::Ctx;
 use crate::web::Page;
+use crate::web::Pager;
 use crate::web::check_csrf;
 use crate::web::i18n::Texts;
 use crate::web::i18n::thousands;
@@ -319,7 +320,7 @@ pub async fn desk_check<S: Store>(
     let reading = match f.asked().read(app.today()) {
         Ok(r) => r,
         Err(e) => {
-            view.error = Some(e.to_string());
+            view.error = Some(crate::web::said(t, &ApiError::from(e)));
             return (StatusCode::BAD_REQUEST, view).into_response();
         }
     };
@@ -404,7 +405,7 @@ pub async fn desk_record<S: Store>(
         Some(ItemResult::Failed(e)) => {
             let e = ApiError::from(e);
             view.mrz = f.mrz;
-            view.error = Some(e.message);
+            view.error = Some(crate::web::said(t, &e));
             (e.status, view).into_response()
         }
         None => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
@@ -420,6 +421,7 @@ pub struct HistoryPage {
     q: HistoryForm,
     searched: bool,
     results: Vec<(String, String, Vec<CrossingView>)>,
+    pager: Option<Pager>,
     error: Option<String>,
 }
 
@@ -433,6 +435,54 @@ pub struct HistoryForm {
     name: String,
     #[serde(default)]
     birth_date: String,
+    #[serde(default)]
+    offset: Option<u32>,
+    /// `csv` or `xlsx`: the search as a file.
+    #[serde(default)]
+    format: Option<String>,
+}
+
+impl HistoryForm {
+    fn searched(&self) -> bool {
+        !(self.number.trim().is_empty() && self.name.trim().is_empty())
+    }
+
+    /// The search as the service reads it: by number (and issuing state), else by name.
+    fn query(&self, offset: Option<u32>, limit: u32) -> crate::control::service::HistoryQuery {
+        let opt = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
+        let by_number = !self.number.trim().is_empty();
+        crate::control::service::HistoryQuery {
+            issuing_state: if by_number { opt(&self.issuing_state) } else { None },
+            number: opt(&self.number),
+            name: if by_number { None } else { opt(&self.name) },
+            birth_date: Some(crate::web::typed_date(&self.birth_date)).filter(|s| !s.is_empty()),
+            limit: Some(limit),
+            offset,
+        }
+    }
+
+    /// The search's own parameters, for the links of its pages.
+    fn params(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("issuing_state", self.issuing_state.trim().to_string()),
+            ("number", self.number.trim().to_string()),
+            ("name", self.name.trim().to_string()),
+            ("birth_date", self.birth_date.trim().to_string()),
+        ]
+    }
+}
+
+/// Travellers searched for, with their latest crossings; `Err` is said in the page's words.
+async fn search_history<S: Store>(
+    app: &App<S>,
+    page: &Page,
+    q: &HistoryForm,
+    offset: Option<u32>,
+    limit: u32,
+) -> Result<crate::control::service::HistoryFound, ApiError> {
+    let right = page.who.actor.read_history()?;
+    let (asked, limit) = q.query(offset, limit).read()?;
+    Ok(find_history(app, &right, &page.who.acting(), &asked, limit).await?)
 }
 
 pub async fn history<S: Store>(
@@ -444,38 +494,37 @@ pub async fn history<S: Store>(
         return ApiError::from(e).into_response();
     }
     let t = page.ctx.t;
-    let searched = !(q.number.trim().is_empty() && q.name.trim().is_empty());
+    if let Some(format) = crate::web::export::Format::asked(q.format.as_deref()) {
+        return history_file(&app, &page, &q, format).await;
+    }
+    let searched = q.searched();
     let mut view = HistoryPage {
         ctx: page.ctx.clone(),
         q: HistoryForm::default(),
         searched,
         results: Vec::new(),
+        pager: None,
         error: None,
     };
     if searched {
-        let by_document = !q.number.trim().is_empty();
-        let query = crate::control::service::HistoryQuery {
-            issuing_state: Some(q.issuing_state.trim().to_string())
-                .filter(|s| !s.is_empty())
-                .or(by_document.then(|| "VNM".to_string())),
-            number: Some(q.number.trim().to_string()).filter(|s| !s.is_empty()),
-            name: if by_document { None } else { Some(q.name.trim().to_string()) },
-            birth_date: Some(crate::web::typed_date(&q.birth_date)).filter(|s| !s.is_empty()),
-            limit: Some(50),
-        };
-        let found = match (page.who.actor.read_history(), query.read()) {
-            (Ok(right), Ok((asked, limit))) => {
-                find_history(&app, &right, &page.who.acting(), &asked, limit).await
-            }
-            (Err(e), _) => Err(e.into()),
-            (_, Err(e)) => Err(e),
-        };
-        match found {
+        match search_history(&app, &page, &q, q.offset, 50).await {
             Ok(found) => {
-                for (tr, crossings) in found {
+                let many = q.number.trim().is_empty() || q.issuing_state.trim().is_empty();
+                if many && found.total > 0 {
+                    let window = crate::web::Window {
+                        offset: u64::from(found.offset),
+                        shown: found.people.len(),
+                        per_page: u64::from(crate::control::service::HISTORY_PAGE),
+                        total: found.total,
+                        cap: store::TRAVELLER_COUNT_CAP,
+                    };
+                    view.pager = Some(Pager::new(t, "/history", &q.params(), window));
+                }
+                for (tr, crossings) in found.people {
                     let d = &tr.document;
                     let doc = format!(
-                        "{}/{} · {} {}",
+                        "{} {}/{} · {} {}",
+                        t.doc_type_word(d.doc_type),
                         d.issuing_state,
                         d.number,
                         t.birth_date,
@@ -484,11 +533,84 @@ pub async fn history<S: Store>(
                     view.results.push((d.full_name(), doc, crossing_views(&app, t, &crossings)));
                 }
             }
-            Err(e) => view.error = Some(ApiError::from(e).message),
+            Err(e) => view.error = Some(crate::web::said(t, &e)),
         }
     }
     view.q = q;
     view.into_response()
+}
+
+/// The search as a file: every traveller found (up to the export's rows), a row per crossing.
+async fn history_file<S: Store>(
+    app: &App<S>,
+    page: &Page,
+    q: &HistoryForm,
+    format: crate::web::export::Format,
+) -> Response {
+    use crate::web::export::{Cell, Sheet};
+    let t = page.ctx.t;
+    let mut sheet = Sheet::new(
+        "lich-su-xuat-nhap-canh",
+        vec![
+            t.name,
+            t.doc_type,
+            t.issuing_state,
+            t.number,
+            t.nationality,
+            t.birth_date,
+            t.when,
+            t.checkpoint,
+            t.direction,
+            t.channel,
+            t.decision,
+        ],
+    );
+    if !q.searched() {
+        return sheet.respond(format);
+    }
+    let mut offset = 0u32;
+    'pages: loop {
+        let found = match search_history(app, page, q, Some(offset), 1_000).await {
+            Ok(f) => f,
+            Err(e) => return e.into_response(),
+        };
+        let n = found.people.len() as u32;
+        for (tr, crossings) in &found.people {
+            let d = &tr.document;
+            let person = |c: Vec<Cell>| {
+                let mut row: Vec<Cell> = vec![
+                    d.full_name().into(),
+                    t.doc_type_word(d.doc_type).into(),
+                    d.issuing_state.as_str().into(),
+                    d.number.as_str().into(),
+                    d.nationality.map(|c| c.to_string()).unwrap_or_default().into(),
+                    vn_date(d.birth_date).into(),
+                ];
+                row.extend(c);
+                row
+            };
+            if crossings.is_empty() && !sheet.push(person(Vec::new())) {
+                break 'pages;
+            }
+            for c in crossing_views(app, t, crossings) {
+                let row = person(vec![
+                    c.when.into(),
+                    c.checkpoint.into(),
+                    c.direction.into(),
+                    c.channel.into(),
+                    c.decision.into(),
+                ]);
+                if !sheet.push(row) {
+                    break 'pages;
+                }
+            }
+        }
+        offset += n;
+        if n == 0 || u64::from(offset) >= found.total.min(store::TRAVELLER_COUNT_CAP) {
+            break;
+        }
+    }
+    sheet.respond(format)
 }
 
 // ---------------------------------------------------------------- today's board

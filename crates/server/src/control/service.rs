@@ -48,6 +48,9 @@ pub enum ControlError {
     /// The document is not an MRZ nor fields that make one.
     #[error("{0}")]
     InvalidDocument(String),
+    /// A field of a document typed by hand that is not valid.
+    #[error("{0}")]
+    DocumentField(InvalidValue),
     /// An MRZ that does not identify its holder.
     #[error("{0}")]
     Unreadable(String),
@@ -85,11 +88,8 @@ impl DocumentAsked {
         match self {
             DocumentAsked::Mrz(text) => read_mrz(text, today),
             DocumentAsked::Fields(input) => {
-                let document = input
-                    .as_ref()
-                    .clone()
-                    .validate()
-                    .map_err(|e| ControlError::InvalidDocument(e.to_string()))?;
+                let document =
+                    input.as_ref().clone().validate().map_err(ControlError::DocumentField)?;
                 Ok(Reading { document, problems: Vec::new() })
             }
         }
@@ -262,8 +262,9 @@ pub async fn record_many<S: Store>(
         .collect()
 }
 
-/// By document (`issuing_state` and `number`), or by name (and `birth_date`).
-#[derive(Debug, Deserialize, IntoParams)]
+/// By document (`number`, and `issuing_state` when known), or by the start of a name (family
+/// name first: `NGUYEN VAN` finds every `NGUYEN VAN …`, and `birth_date`).
+#[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct HistoryQuery {
     #[param(value_type = Option<domain::Country>, inline)]
@@ -275,7 +276,12 @@ pub struct HistoryQuery {
     pub birth_date: Option<String>,
     /// The most crossings per traveller, 1 to 1,000 (100).
     pub limit: Option<u32>,
+    /// Travellers to pass over, for the next page of a search by name or number: 0 to 10,000.
+    pub offset: Option<u32>,
 }
+
+/// Travellers per page of a search by name or number.
+pub const HISTORY_PAGE: u32 = 50;
 
 /// Whose history is asked for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -284,31 +290,62 @@ pub enum HistoryAsked {
         issuing_state: Country,
         number: DocumentNumber,
     },
-    /// The name folded for lookups, and the birth date when known.
+    /// A document number, whatever state issued it: a page of those found.
+    Number {
+        number: DocumentNumber,
+        offset: u32,
+    },
+    /// The start of a name folded for lookups, and the birth date when known: a page.
     Name {
         key: String,
         birth_date: Option<Date>,
+        offset: u32,
     },
+}
+
+/// What a history search found: travellers with their crossings, and how many match in all
+/// (counted up to `store::TRAVELLER_COUNT_CAP`).
+#[derive(Debug)]
+pub struct HistoryFound {
+    pub people: Vec<(store::TravellerRecord, Vec<store::CrossingRecord>)>,
+    pub total: u64,
+    pub offset: u32,
 }
 
 impl HistoryQuery {
     /// The query read: by document, or by name.
     pub fn read(&self) -> Result<(HistoryAsked, u32), ControlError> {
         let limit = self.limit.unwrap_or(100).clamp(1, 1_000);
+        let offset = match self.offset {
+            Some(o) if o > store::TRAVELLER_COUNT_CAP as u32 => {
+                return Err(InvalidValue::new("offset", "at most 10000")
+                    .vi("Tối đa 10.000")
+                    .into());
+            }
+            o => o.unwrap_or(0),
+        };
+        let blank = |s: &Option<String>| s.as_deref().is_none_or(|s| s.trim().is_empty());
         let asked = match (&self.issuing_state, &self.number, &self.name) {
-            (Some(state), Some(number), _) => HistoryAsked::Document {
-                issuing_state: Country::parse_field("issuing_state", state)?,
-                number: DocumentNumber::parse(number)?,
-            },
-            (None, None, Some(name)) => {
+            (Some(state), Some(number), _) if !blank(&self.issuing_state) => {
+                HistoryAsked::Document {
+                    issuing_state: Country::parse_field("issuing_state", state)?,
+                    number: DocumentNumber::parse(number)?,
+                }
+            }
+            (_, Some(number), _) if !blank(&self.number) => {
+                HistoryAsked::Number { number: DocumentNumber::parse(number)?, offset }
+            }
+            (_, _, Some(name)) if !blank(&self.name) => {
                 let name = bounds::clean_line("name", name, bounds::NAME_MAX)?;
                 let key = screen::normalize::tokens(&name).join(" ");
                 if key.is_empty() {
-                    return Err(InvalidValue::new("name", "give a name").into());
+                    return Err(InvalidValue::new("name", "give a name")
+                        .vi("Hãy gõ họ tên")
+                        .into());
                 }
                 let dob = self.birth_date.as_deref().map(str::trim).filter(|s| !s.is_empty());
                 let birth_date = dob.map(|d| bounds::parse_date("birth_date", d)).transpose()?;
-                HistoryAsked::Name { key, birth_date }
+                HistoryAsked::Name { key, birth_date, offset }
             }
             _ => {
                 return Err(ControlError::InvalidQuery(
@@ -320,34 +357,46 @@ impl HistoryQuery {
     }
 }
 
-/// Travellers' histories, `limit` crossings each, the look audited.
+/// Travellers' histories, `limit` crossings each, the look audited: by document one
+/// traveller, by number or name a page of [`HISTORY_PAGE`] with the count of all.
 pub async fn find_history<S: Store>(
     app: &App<S>,
     _right: &HistoryRight,
     by: &Acting,
     asked: &HistoryAsked,
     limit: u32,
-) -> Result<Vec<(store::TravellerRecord, Vec<store::CrossingRecord>)>, ControlError> {
-    let (subject, found) = match asked {
+) -> Result<HistoryFound, ControlError> {
+    let (subject, travellers, total, offset) = match asked {
         HistoryAsked::Document { issuing_state: state, number } => {
             let found = app.store.traveller_with_crossings(*state, number, limit).await?;
-            (format!("traveller:{state}/{number}"), found.into_iter().collect::<Vec<_>>())
+            let people: Vec<_> = found.into_iter().collect();
+            let total = people.len() as u64;
+            let subject = format!("traveller:{state}/{number}");
+            app.audit(by.audit(AuditAction::HistoryRead, subject, json!({"found": total}))).await?;
+            return Ok(HistoryFound { people, total, offset: 0 });
         }
-        HistoryAsked::Name { key, birth_date } => {
+        HistoryAsked::Number { number, offset } => {
+            let q = store::TravellerQuery::Number(number.clone());
+            let (found, total) = app.store.find_travellers(&q, *offset, HISTORY_PAGE).await?;
+            (format!("number:{number}"), found, total, *offset)
+        }
+        HistoryAsked::Name { key, birth_date, offset } => {
             let dob = birth_date
                 .map(|d| format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day()));
-            let dob = dob.as_deref();
-            let travellers = app.store.travellers_by_name(key, dob, 50).await?;
-            let mut found = Vec::with_capacity(travellers.len());
-            for t in travellers {
-                let crossings = app.store.crossings_of(t.id, limit).await?;
-                found.push((t, crossings));
-            }
-            (format!("name:{key}/{}", dob.unwrap_or("")), found)
+            let subject = format!("name:{key}/{}", dob.as_deref().unwrap_or(""));
+            let q = store::TravellerQuery::NamePrefix { prefix: key.clone(), birth_date: dob };
+            let (found, total) = app.store.find_travellers(&q, *offset, HISTORY_PAGE).await?;
+            (subject, found, total, *offset)
         }
     };
-    app.audit(by.audit(AuditAction::HistoryRead, subject, json!({"found": found.len()}))).await?;
-    Ok(found)
+    let mut people = Vec::with_capacity(travellers.len());
+    for t in travellers {
+        let crossings = app.store.crossings_of(t.id, limit).await?;
+        people.push((t, crossings));
+    }
+    let detail = json!({"found": people.len(), "total": total, "offset": offset});
+    app.audit(by.audit(AuditAction::HistoryRead, subject, detail)).await?;
+    Ok(HistoryFound { people, total, offset })
 }
 
 /// A document as read, with what the reader found wrong with it.

@@ -14,11 +14,22 @@ pub struct ApiError {
     pub message: String,
     /// Every problem found in a refused body (a crew list's rows), beside the message.
     pub problems: Option<serde_json::Value>,
+    /// The field refused, for a page to name in its own words.
+    pub field: Option<&'static str>,
+    /// The refusal in Vietnamese, where it has been written.
+    pub vietnamese: Option<String>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into(), problems: None }
+        Self {
+            status,
+            code,
+            message: message.into(),
+            problems: None,
+            field: None,
+            vietnamese: None,
+        }
     }
 
     /// Well-formed but refused by a rule (422), with every problem found.
@@ -96,7 +107,11 @@ impl From<domain::Forbidden> for ApiError {
 
 impl From<domain::InvalidValue> for ApiError {
     fn from(e: domain::InvalidValue) -> Self {
-        Self::bad_request("invalid_field", e.to_string())
+        Self {
+            field: Some(e.field),
+            vietnamese: e.vietnamese.clone(),
+            ..Self::bad_request("invalid_field", e.to_string())
+        }
     }
 }
 

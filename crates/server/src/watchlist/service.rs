@@ -87,7 +87,7 @@ impl WatchRequest {
         let r = self;
         let name = bounds::clean_line("name", &r.name, bounds::NAME_MAX)?;
         if screen::normalize::tokens(&name).is_empty() {
-            return Err(InvalidValue::new("name", "a name has letters"));
+            return Err(InvalidValue::new("name", "a name has letters").vi("Họ tên phải có chữ"));
         }
         if r.aliases.len() > MAX_ALIASES {
             return Err(InvalidValue::new("aliases", format!("at most {MAX_ALIASES}")));
@@ -109,6 +109,7 @@ impl WatchRequest {
             .map(|s| {
                 WatchDob::parse(&s).ok_or_else(|| {
                     InvalidValue::new("birth_date", format!("{s:?} is not YYYY-MM-DD or YYYY"))
+                        .vi(format!("«{s}» không phải ngày sinh (ngày/tháng/năm) hay năm sinh"))
                 })
             })
             .transpose()?;

@@ -139,6 +139,13 @@ pub struct Texts {
     pub refusals: &'static str,
     pub nationwide: &'static str,
     pub travellers_per_hour: &'static str,
+    pub more_than: &'static str,
+    pub prev_page: &'static str,
+    pub download: &'static str,
+    pub name_hint: &'static str,
+    pub number_hint: &'static str,
+    pub people_found: &'static str,
+    pub pages: &'static str,
 }
 
 pub static VI: Texts = Texts {
@@ -202,7 +209,7 @@ pub static VI: Texts = Texts {
     add_entry: "Thêm đối tượng",
     save: "Lưu",
     saved: "Đã lưu",
-    next_page: "Trang sau",
+    next_page: "Trang sau ›",
     entries_total: "đối tượng",
     open: "Đang mở",
     confirmed: "Đã xác nhận",
@@ -248,6 +255,13 @@ pub static VI: Texts = Texts {
     refusals: "Từ chối",
     nationwide: "Toàn quốc",
     travellers_per_hour: "Lượt người mỗi giờ",
+    more_than: "hơn",
+    prev_page: "‹ Trang trước",
+    download: "Tải về",
+    name_hint: "Họ trước; gõ một phần cũng được (NGUYEN VAN).",
+    number_hint: "Không rõ nước cấp thì để trống.",
+    people_found: "người",
+    pages: "Các trang",
 };
 
 pub static EN: Texts = Texts {
@@ -311,7 +325,7 @@ pub static EN: Texts = Texts {
     add_entry: "Add a person",
     save: "Save",
     saved: "Saved",
-    next_page: "Next page",
+    next_page: "Next ›",
     entries_total: "people",
     open: "Open",
     confirmed: "Confirmed",
@@ -357,6 +371,13 @@ pub static EN: Texts = Texts {
     refusals: "Refused",
     nationwide: "Nationwide",
     travellers_per_hour: "Travellers per hour",
+    more_than: "more than",
+    prev_page: "‹ Previous",
+    download: "Download",
+    name_hint: "Family name first; the start is enough (NGUYEN VAN).",
+    number_hint: "Leave it empty if the issuing state is not known.",
+    people_found: "people",
+    pages: "Pages",
 };
 
 impl Texts {

@@ -1,6 +1,7 @@
 //! The pages' kit: who is signed in and in which language, the page's context and menu, CSRF,
 //! redirects that stay on this server, dates as the pages show them, the static files.
 //! Templates are compile-time-checked; forms work without JavaScript.
+pub mod export;
 pub mod i18n;
 
 use crate::accounts::credentials::Secret;
@@ -313,4 +314,134 @@ pub fn checkpoint_name<S>(app: &App<S>, t: &Texts, code: &domain::CheckpointCode
         || code.to_string(),
         |c| if t.lang == "vi" { c.name_vi.clone() } else { c.name_ascii.clone() },
     )
+}
+
+/// The links under a list that can grow: where this page is among all, the pages before and
+/// after, and the list as a file.
+#[derive(Debug, Clone, Default)]
+pub struct Pager {
+    /// "101–150 of 312", in the page's language.
+    pub summary: String,
+    pub prev: Option<String>,
+    pub next: Option<String>,
+    pub csv: Option<String>,
+    pub xlsx: Option<String>,
+}
+
+/// Where a page is in its list: `shown` items from `offset`, of `total` (a `total` past `cap`
+/// reads "more than").
+#[derive(Debug, Clone, Copy)]
+pub struct Window {
+    pub offset: u64,
+    pub shown: usize,
+    pub per_page: u64,
+    pub total: u64,
+    pub cap: u64,
+}
+
+impl Pager {
+    /// The pager of a list at `path` with its query `params` (without paging).
+    pub fn new(t: &i18n::Texts, path: &str, params: &[(&str, String)], w: Window) -> Pager {
+        let Window { offset, shown, per_page, total, cap } = w;
+        let link = |extra: &[(&str, String)]| {
+            let all: Vec<(&str, &str)> = params
+                .iter()
+                .chain(extra)
+                .filter(|(_, v)| !v.is_empty())
+                .map(|(k, v)| (*k, v.as_str()))
+                .collect();
+            let q = serde_urlencoded::to_string(all).unwrap_or_default();
+            if q.is_empty() { path.to_string() } else { format!("{path}?{q}") }
+        };
+        let end = offset + shown as u64;
+        let total_words = if total > cap {
+            format!("{} {}", t.more_than, i18n::thousands(cap as i64, t.lang))
+        } else {
+            i18n::thousands(total as i64, t.lang)
+        };
+        let summary = if shown == 0 {
+            format!("0 / {total_words}")
+        } else {
+            format!(
+                "{}–{} / {total_words}",
+                i18n::thousands(offset as i64 + 1, t.lang),
+                i18n::thousands(end as i64, t.lang)
+            )
+        };
+        Pager {
+            summary,
+            prev: (offset > 0)
+                .then(|| link(&[("offset", offset.saturating_sub(per_page).to_string())])),
+            next: (end < total && end < cap).then(|| link(&[("offset", end.to_string())])),
+            csv: Some(link(&[("format", "csv".into())])),
+            xlsx: Some(link(&[("format", "xlsx".into())])),
+        }
+    }
+}
+
+/// A refusal as a page says it: the API's English in English; in Vietnamese, the refusal's own
+/// Vietnamese sentence, or the field named in the page's words, or a sentence for its kind,
+/// never the English.
+pub fn said(t: &i18n::Texts, e: &crate::http::error::ApiError) -> String {
+    if t.lang == "en" {
+        return e.message.clone();
+    }
+    let label = e.field.map(field_label_vi);
+    match (&e.vietnamese, label) {
+        (Some(v), Some(l)) => format!("{l}: {v}"),
+        (Some(v), None) => v.clone(),
+        (None, Some(l)) => format!("{l}: giá trị không hợp lệ"),
+        (None, None) => match e.code {
+            "unreadable_document" => {
+                "Không đọc được MRZ: hãy đặt lại giấy tờ lên máy đọc, hoặc nhập tay.".into()
+            }
+            "invalid_document" => "Thông tin giấy tờ không đủ hoặc không hợp lệ.".into(),
+            "invalid_query" => "Hãy gõ số giấy tờ, hoặc họ tên (họ trước).".into(),
+            "id_conflict" => "Lượt này đã được ghi với nội dung khác.".into(),
+            "csrf" => i18n::Lang::Vi.errors().expired.into(),
+            _ => i18n::Lang::Vi.errors().for_status(e.status.as_u16()).into(),
+        },
+    }
+}
+
+/// A field of a form or a body, as the Vietnamese pages label it.
+pub fn field_label_vi(field: &str) -> String {
+    let label = match field.rsplit('.').next().unwrap_or(field) {
+        "birth_date" => "Ngày sinh",
+        "expiry_date" => "Ngày hết hạn",
+        "number" | "document_number" => "Số giấy tờ",
+        "issuing_state" => "Nước cấp",
+        "nationality" => "Quốc tịch",
+        "name" => "Họ tên",
+        "surname" | "family_name" => "Họ",
+        "given_names" => "Tên đệm và tên",
+        "sex" => "Giới tính",
+        "type" | "doc_type" => "Loại giấy tờ",
+        "issuing_area" => "Khu vực cấp",
+        "direction" => "Hướng",
+        "checkpoint" => "Cửa khẩu",
+        "valid_from" => "Hiệu lực từ",
+        "valid_until" => "Hiệu lực đến",
+        "from" => "Từ ngày",
+        "to" => "Đến ngày",
+        "period" => "Kỳ thống kê",
+        "reason" => "Lý do",
+        "note" => "Ghi chú",
+        "action" => "Cách xử lý",
+        "aliases" => "Tên khác",
+        "documents" => "Giấy tờ",
+        "email" => "Thư điện tử",
+        "phone" => "Điện thoại",
+        "tax_code" => "Mã số thuế",
+        "imo" => "Số IMO",
+        "password" => "Mật khẩu",
+        "username" => "Tên đăng nhập",
+        "role" => "Vai trò",
+        "days" => "Số ngày",
+        "offset" => "Trang",
+        "at" => "Thời điểm",
+        "id" => "Mã",
+        _ => return "Một ô".to_string(),
+    };
+    label.to_string()
 }

@@ -220,3 +220,88 @@ pub(crate) async fn a_border_pass_is_stamped_once_in_ten_days<S: Store>(t: TestA
     assert_eq!(status, StatusCode::OK);
     assert_eq!(html.matches("đã đóng dấu").count(), 1, "{html}");
 }
+
+pub(crate) async fn history_finds_part_of_a_name_pages_and_exports<S: Store>(t: TestApp<S>) {
+    let officer = t.token("officer.mc").await;
+    let letters = |i: usize| {
+        let a = (b'A' + (i / 26) as u8) as char;
+        let b = (b'A' + (i % 26) as u8) as char;
+        format!("{a}{b}")
+    };
+    let items: Vec<Value> = (0..60)
+        .map(|i| {
+            let doc = passport(
+                "NGUYEN",
+                &format!("VAN {}", letters(i)),
+                &format!("N{:07}", i),
+                (1980, 1, 1),
+                (2031, 1, 1),
+            );
+            crossing(&format!("40000000-0000-4000-8000-{:012}", i), "exit", &doc)
+        })
+        .chain([crossing("40000000-0000-4000-8000-000000000999", "exit", &duc())])
+        .collect();
+    let (status, _) =
+        t.call("POST", "/api/v1/crossings/batch", Some(&officer), Some(Value::Array(items))).await;
+    assert_eq!(status, StatusCode::OK);
+    let analyst = t.token("analyst").await;
+
+    // The start of a name finds them all, a page at a time, with the count of all.
+    let (status, v) = t
+        .call(
+            "GET",
+            "/api/v1/travellers/history?name=Nguy%E1%BB%85n%20V%C4%83n",
+            Some(&analyst),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!((v["total"].as_u64(), v["matches"].as_array().unwrap().len()), (Some(61), 50));
+    let (_, v) = t
+        .call("GET", "/api/v1/travellers/history?name=NGUYEN%20VAN&offset=50", Some(&analyst), None)
+        .await;
+    assert_eq!((v["offset"].as_u64(), v["matches"].as_array().unwrap().len()), (Some(50), 11));
+    // A number alone, without its issuing state.
+    let (_, v) =
+        t.call("GET", "/api/v1/travellers/history?number=N0000007", Some(&analyst), None).await;
+    assert_eq!(v["total"], 1, "{v}");
+    assert_eq!(v["matches"][0]["traveller"]["given_names"], "VAN AH");
+
+    // The page says how many and links both ways.
+    let cookie = format!("{}; bp_lang=vi", t.page_session("analyst").await);
+    let (_, html) = page(&t, "GET", "/history?name=NGUYEN+VAN&offset=50", &cookie, "").await;
+    assert!(html.contains("51–61 / 61"), "{html}");
+    assert!(html.contains(r#"rel="prev""#) && !html.contains(r#"rel="next""#), "{html}");
+    let (_, html) = page(&t, "GET", "/history?name=NGUYEN+VAN", &cookie, "").await;
+    assert!(html.contains("1–50 / 61") && html.contains(r#"rel="next""#), "{html}");
+    // A date typed as the pages show it is taken; a wrong one is refused in Vietnamese.
+    let (_, html) =
+        page(&t, "GET", "/history?name=NGUYEN+VAN+D&birth_date=12%2F03%2F1985", &cookie, "").await;
+    assert!(html.contains("NGUYEN VAN DUC"), "{html}");
+    let (_, html) =
+        page(&t, "GET", "/history?name=NGUYEN&birth_date=31%2F02%2F1985", &cookie, "").await;
+    assert!(html.contains("Ngày sinh: «1985-02-31» không phải một ngày"), "{html}");
+
+    // The whole search as a file: a row per crossing, Vietnamese as written.
+    let req = |format: &str| {
+        Request::builder()
+            .uri(format!("/history?name=NGUYEN+VAN&format={format}"))
+            .header("cookie", &cookie)
+            .body(Body::empty())
+            .unwrap()
+    };
+    let (status, headers, csv) = t.request(req("csv")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(headers["content-disposition"].to_str().unwrap().contains(".csv"));
+    let text = String::from_utf8(csv[3..].to_vec()).unwrap();
+    assert_eq!(text.lines().count(), 62, "{text}");
+    assert!(text.starts_with("Họ tên,"), "{text}");
+    assert!(text.contains("NGUYEN VAN DUC,Hộ chiếu,VNM,C1234567"), "{text}");
+    let (status, headers, xlsx) = t.request(req("xlsx")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(headers["content-type"].to_str().unwrap().contains("spreadsheetml"));
+    use calamine::Reader;
+    let mut book = calamine::Xlsx::new(std::io::Cursor::new(xlsx)).unwrap();
+    let range = book.worksheet_range_at(0).unwrap().unwrap();
+    assert_eq!(range.rows().count(), 62);
+}

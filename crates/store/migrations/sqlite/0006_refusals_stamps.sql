@@ -9,3 +9,6 @@ CREATE INDEX crossings_stamped ON crossings (traveller_id, at) WHERE stamped;
 
 -- The nation's crossings of a day, counted for the board.
 CREATE INDEX crossings_by_time ON crossings (at);
+
+-- A document number looked up without its issuing state.
+CREATE INDEX travellers_by_number ON travellers (number);

@@ -47,23 +47,65 @@ macro_rules! control_impl {
                 Ok(Some((traveller, crossings)))
             }
 
-            async fn travellers_by_name(
+            async fn find_travellers(
                 &self,
-                name_key: &str,
-                birth_date: Option<&str>,
+                query: &TravellerQuery,
+                offset: u32,
                 limit: u32,
-            ) -> Result<Vec<TravellerRecord>> {
+            ) -> Result<(Vec<TravellerRecord>, u64)> {
+                // A prefix is looked up as a range of the name index (`>= prefix` and `<` the
+                // prefix with its last letter raised), then held to the exact prefix: both
+                // databases read the range from the index whatever their collation, since a
+                // folded name has only capital letters and single spaces.
+                let (filter, binds): (&str, Vec<String>) = match query {
+                    TravellerQuery::Number(n) => ("number = $1", vec![n.to_string()]),
+                    TravellerQuery::NamePrefix { prefix, birth_date } => {
+                        let mut upper = prefix.clone();
+                        let raised = upper.pop().and_then(|c| {
+                            (c.is_ascii_uppercase() && c != 'Z').then(|| (c as u8 + 1) as char)
+                        });
+                        let upper = raised.map(|c| format!("{upper}{c}"));
+                        let filter = match (upper.is_some(), birth_date.is_some()) {
+                            (true, true) => "name_key >= $1 AND name_key < $2 \
+                                 AND substr(name_key, 1, length($1)) = $1 AND birth_date = $3",
+                            (true, false) => "name_key >= $1 AND name_key < $2 \
+                                 AND substr(name_key, 1, length($1)) = $1",
+                            (false, true) => "substr(name_key, 1, length($1)) = $1 \
+                                 AND birth_date = $2",
+                            (false, false) => "substr(name_key, 1, length($1)) = $1",
+                        };
+                        let binds = std::iter::once(prefix.clone())
+                            .chain(upper)
+                            .chain(birth_date.clone())
+                            .collect();
+                        (filter, binds)
+                    }
+                };
+                let n = binds.len();
                 let sql = format!(
-                    "SELECT {TRAVELLER_COLUMNS} FROM travellers WHERE name_key = $1 \
-                     AND ($2 = '' OR birth_date = $2) ORDER BY updated_at DESC LIMIT $3"
+                    "SELECT {TRAVELLER_COLUMNS} FROM travellers WHERE {filter} \
+                     ORDER BY name_key, birth_date, id LIMIT ${} OFFSET ${}",
+                    n + 1,
+                    n + 2
                 );
-                let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-                    .bind(name_key)
-                    .bind(birth_date.unwrap_or(""))
-                    .bind(i64::from(limit))
-                    .fetch_all(&self.pool)
-                    .await?;
-                rows.iter().map(Self::traveller_from).collect()
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+                for b in &binds {
+                    q = q.bind(b.as_str());
+                }
+                let rows =
+                    q.bind(i64::from(limit)).bind(i64::from(offset)).fetch_all(&self.pool).await?;
+                let found = rows.iter().map(Self::traveller_from).collect::<Result<Vec<_>>>()?;
+                let count = format!(
+                    "SELECT COUNT(*) AS n FROM (SELECT 1 FROM travellers WHERE {filter} \
+                     LIMIT {}) m",
+                    crate::TRAVELLER_COUNT_CAP + 1
+                );
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(count));
+                for b in &binds {
+                    q = q.bind(b.as_str());
+                }
+                let total: i64 = q.fetch_one(&self.pool).await?.try_get("n")?;
+                Ok((found, u64::try_from(total).unwrap_or(0)))
             }
 
             async fn last_stamp(&self, traveller_id: i64) -> Result<Option<OffsetDateTime>> {
