@@ -199,6 +199,12 @@ pub fn router<S: Store>(app: App<S>) -> Router {
             get(crate::watchlist::pages::watchlist::<S>)
                 .post(crate::watchlist::pages::watchlist_add::<S>),
         )
+        .route(
+            "/watchlist/{id}",
+            get(crate::watchlist::pages::watch_entry::<S>)
+                .post(crate::watchlist::pages::watch_entry_save::<S>),
+        )
+        .route("/watchlist/{id}/remove", post(crate::watchlist::pages::watch_entry_remove::<S>))
         .route("/alerts", get(crate::watchlist::pages::alerts::<S>))
         .route("/alerts/{id}/{verb}", post(crate::watchlist::pages::alert_decide::<S>))
         .route("/board", get(crate::control::pages::board::<S>))

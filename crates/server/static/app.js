@@ -2,6 +2,14 @@
 // their hints only then.
 document.documentElement.classList.add("js");
 
+// A form that destroys or decides something asks first: its data-confirm is the question.
+// Without the script the form says the same in words beside its button.
+document.addEventListener("submit", function (e) {
+  var form = e.target;
+  var question = form.getAttribute && form.getAttribute("data-confirm");
+  if (question && !window.confirm(question)) e.preventDefault();
+}, true);
+
 // The desk: the reader's input stays focused; a complete MRZ checks itself, F9 records, Esc
 // clears. Everything here only speeds up forms that work without it.
 (function () {

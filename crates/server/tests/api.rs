@@ -244,6 +244,8 @@ both!(
     a_refusal_is_kept_but_is_not_a_crossing,
     a_border_pass_is_stamped_once_in_ten_days,
     history_finds_part_of_a_name_pages_and_exports,
+    the_watchlist_is_searched_edited_and_exported,
+    alerts_are_paged_and_decided_with_a_note,
 );
 
 /// A TD3 passport MRZ for tests, valid unless changed.
@@ -252,6 +254,11 @@ mod desk;
 use desk::{
     a_border_pass_is_stamped_once_in_ten_days, a_refusal_is_kept_but_is_not_a_crossing,
     history_finds_part_of_a_name_pages_and_exports,
+};
+#[path = "api/lists.rs"]
+mod lists;
+use lists::{
+    alerts_are_paged_and_decided_with_a_note, the_watchlist_is_searched_edited_and_exported,
 };
 #[path = "api/hostile.rs"]
 mod hostile;

@@ -204,6 +204,12 @@ pub trait WatchlistStore {
         now: OffsetDateTime,
     ) -> impl Future<Output = Result<bool>> + Send;
     fn watch_entry(&self, id: &str) -> impl Future<Output = Result<Option<WatchEntry>>> + Send;
+    /// Live entries, in id order, `limit` of them from the `offset`th (the pages' paging).
+    fn watch_entries_at(
+        &self,
+        offset: u64,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<WatchEntry>>> + Send;
     /// Live entries, in id order, `limit` from `after` (paging and loading the index).
     fn watch_entries(
         &self,
@@ -235,8 +241,9 @@ pub trait WatchlistStore {
         &self,
         scope: &AlertScope,
         status: Option<AlertStatus>,
+        offset: u64,
         limit: u32,
-    ) -> impl Future<Output = Result<Vec<AlertRecord>>> + Send;
+    ) -> impl Future<Output = Result<(Vec<AlertRecord>, u64)>> + Send;
     fn alert(&self, id: i64) -> impl Future<Output = Result<Option<AlertRecord>>> + Send;
     /// Confirms or dismisses an open alert; false if it was not open.
     fn decide_alert(
@@ -244,6 +251,7 @@ pub trait WatchlistStore {
         id: i64,
         status: AlertStatus,
         by: &str,
+        note: Option<&str>,
         now: OffsetDateTime,
     ) -> impl Future<Output = Result<bool>> + Send;
 }

@@ -348,6 +348,8 @@ pub struct AlertRecord {
     pub decided_by: Option<String>,
     #[serde(with = "domain::bounds::wire_time::option")]
     pub decided_at: Option<OffsetDateTime>,
+    /// Why it was confirmed or dismissed, in the officer's words.
+    pub note: Option<String>,
 }
 
 pub(crate) fn parse_checkpoints(text: &str) -> Result<Vec<Checkpoint>> {

@@ -312,6 +312,7 @@ macro_rules! store_impl {
                         .try_get::<Option<i64>, _>("decided_at")?
                         .map(from_ms)
                         .transpose()?,
+                    note: row.try_get("note")?,
                 })
             }
 

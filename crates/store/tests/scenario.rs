@@ -435,36 +435,52 @@ async fn alerts_are_not_raised_again_once_dismissed<S: Store>(store: S) {
     let id = store.raise_alert(&alert, T0).await.unwrap().unwrap();
     assert_eq!(store.raise_alert(&alert, T0).await.unwrap(), None, "one open alert per pair");
 
-    let mine = store
-        .alerts(&AlertScope::Checkpoint(cp("MONG-CAI")), Some(AlertStatus::Open), 10)
+    let (mine, total) = store
+        .alerts(&AlertScope::Checkpoint(cp("MONG-CAI")), Some(AlertStatus::Open), 0, 10)
         .await
         .unwrap();
-    assert_eq!(mine.len(), 1);
+    assert_eq!((mine.len(), total), (1, 1));
+    let (past, total) = store.alerts(&AlertScope::All, None, 1, 10).await.unwrap();
+    assert_eq!((past.len(), total), (0, 1), "a page past the last is empty, the count holds");
     assert_eq!(
         (mine[0].entry_name.as_str(), mine[0].traveller_name.as_str()),
         ("Nguyễn Văn Đức", "NGUYEN VAN DUC")
     );
     assert!(
-        store.alerts(&AlertScope::Checkpoint(cp("HUU-NGHI")), None, 10).await.unwrap().is_empty()
+        store
+            .alerts(&AlertScope::Checkpoint(cp("HUU-NGHI")), None, 0, 10)
+            .await
+            .unwrap()
+            .0
+            .is_empty()
     );
-    assert_eq!(store.alerts(&AlertScope::All, None, 10).await.unwrap().len(), 1);
+    assert_eq!(store.alerts(&AlertScope::All, None, 0, 10).await.unwrap().0.len(), 1);
 
-    assert!(store.decide_alert(id, AlertStatus::Dismissed, "user:commander", T0).await.unwrap());
-    assert!(!store.decide_alert(id, AlertStatus::Confirmed, "user:commander", T0).await.unwrap());
+    let note = Some("khác ngày sinh, đã đối chiếu CCCD");
+    assert!(
+        store.decide_alert(id, AlertStatus::Dismissed, "user:commander", note, T0).await.unwrap()
+    );
+    assert!(
+        !store.decide_alert(id, AlertStatus::Confirmed, "user:commander", None, T0).await.unwrap()
+    );
     let a = store.alert(id).await.unwrap().unwrap();
     assert_eq!(
-        (a.status, a.decided_by.as_deref()),
-        (AlertStatus::Dismissed, Some("user:commander"))
+        (a.status, a.decided_by.as_deref(), a.note.as_deref()),
+        (AlertStatus::Dismissed, Some("user:commander"), note)
     );
     assert_eq!(store.dismissed_entries(traveller.id).await.unwrap(), ["W1"]);
     assert_eq!(store.raise_alert(&alert, T0).await.unwrap(), None, "dismissed pairs stay quiet");
-    assert!(store.alerts(&AlertScope::All, Some(AlertStatus::Open), 10).await.unwrap().is_empty());
+    assert!(
+        store.alerts(&AlertScope::All, Some(AlertStatus::Open), 0, 10).await.unwrap().0.is_empty()
+    );
 
     // A confirmed alert does not silence the next crossing.
     store.put_watch_entry(&entry("W2", "Nguyễn Văn Đức"), "system", T0).await.unwrap();
     let other = NewAlert { entry_id: "W2".into(), ..alert };
     let id2 = store.raise_alert(&other, T0).await.unwrap().unwrap();
-    assert!(store.decide_alert(id2, AlertStatus::Confirmed, "user:analyst", T0).await.unwrap());
+    assert!(
+        store.decide_alert(id2, AlertStatus::Confirmed, "user:analyst", None, T0).await.unwrap()
+    );
     assert!(store.raise_alert(&other, T0).await.unwrap().is_some());
 }
 
@@ -684,11 +700,14 @@ async fn alerts_are_raised_at_every_checkpoint<S: Store>(store: S) {
     assert!(lc.is_some(), "an open alert at MONG-CAI must not silence LAO-CAI");
     assert_eq!(store.raise_alert(&at("LAO-CAI"), T0).await.unwrap(), None);
     let open_lc = store
-        .alerts(&AlertScope::Checkpoint(cp("LAO-CAI")), Some(AlertStatus::Open), 10)
+        .alerts(&AlertScope::Checkpoint(cp("LAO-CAI")), Some(AlertStatus::Open), 0, 10)
         .await
-        .unwrap();
+        .unwrap()
+        .0;
     assert_eq!(open_lc.len(), 1);
-    assert!(store.decide_alert(mc, AlertStatus::Dismissed, "user:commander", T0).await.unwrap());
+    assert!(
+        store.decide_alert(mc, AlertStatus::Dismissed, "user:commander", None, T0).await.unwrap()
+    );
     assert_eq!(store.raise_alert(&at("HUU-NGHI"), T0).await.unwrap(), None);
 }
 
@@ -706,7 +725,7 @@ async fn a_crossing_commits_with_its_alerts_and_audit_record<S: Store>(store: S)
     assert_eq!((r.decision, r.client_decision), (Decision::Deny, Some(Decision::Refer)));
     let stored = store.crossing("k1").await.unwrap().unwrap();
     assert_eq!(stored.client_decision, Some(Decision::Refer));
-    let alerts = store.alerts(&AlertScope::All, Some(AlertStatus::Open), 10).await.unwrap();
+    let alerts = store.alerts(&AlertScope::All, Some(AlertStatus::Open), 0, 10).await.unwrap().0;
     assert_eq!(alerts.len(), 1);
     assert_eq!(alerts[0].checkpoint, cp("MONG-CAI"));
     let audit = store.audit_records(0, 10).await.unwrap();
@@ -718,7 +737,7 @@ async fn a_crossing_commits_with_its_alerts_and_audit_record<S: Store>(store: S)
     // A retry stores nothing, raises nothing and audits nothing again.
     store.record_crossings(&[c], &by(), T0).await.unwrap();
     assert_eq!(store.audit_records(0, 10).await.unwrap().len(), 1);
-    assert_eq!(store.alerts(&AlertScope::All, None, 10).await.unwrap().len(), 1);
+    assert_eq!(store.alerts(&AlertScope::All, None, 0, 10).await.unwrap().0.len(), 1);
     assert_eq!(verify_audit(&store).await.unwrap(), Ok(1));
 }
 
@@ -750,7 +769,7 @@ async fn unscreened_crossings_are_settled_once<S: Store>(store: S) {
         (stored.decision, stored.client_decision, stored.screened),
         (Decision::Deny, Some(Decision::Clear), true)
     );
-    assert_eq!(store.alerts(&AlertScope::All, None, 10).await.unwrap().len(), 1);
+    assert_eq!(store.alerts(&AlertScope::All, None, 0, 10).await.unwrap().0.len(), 1);
 }
 
 async fn devices_are_revoked_and_accounts_disabled<S: Store>(store: S) {

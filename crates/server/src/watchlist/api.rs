@@ -157,6 +157,8 @@ pub struct AlertQuery {
     status: Option<String>,
     /// 1 to 1,000 (100).
     limit: Option<u32>,
+    /// Alerts to pass over, newest first (0).
+    offset: Option<u32>,
 }
 
 /// Which alerts to list.
@@ -173,6 +175,8 @@ pub enum AlertFilter {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AlertsResponse {
     pub alerts: Vec<store::AlertRecord>,
+    /// How many alerts of this status the caller handles in all.
+    pub total: u64,
 }
 
 /// The alerts an actor handles: a checkpoint's own, or all of them at headquarters.
@@ -194,9 +198,10 @@ pub async fn alerts<S: Store>(
             )
         })?),
     };
-    let limit = q.limit.unwrap_or(100);
-    let alerts = list_alerts(&app, &scope, &who.acting(), status, limit).await?;
-    Ok(Json(AlertsResponse { alerts }))
+    let limit = q.limit.unwrap_or(100).min(1_000);
+    let offset = u64::from(q.offset.unwrap_or(0));
+    let (alerts, total) = list_alerts(&app, &scope, &who.acting(), status, offset, limit).await?;
+    Ok(Json(AlertsResponse { alerts, total }))
 }
 
 /// The officer confirms the hit: the traveller is the listed person.
@@ -209,7 +214,7 @@ pub async fn alert_confirm<S: Store>(
     Path(id): Path<i64>,
 ) -> ApiResult<Json<store::AlertRecord>> {
     let scope = who.actor.alerts()?;
-    Ok(Json(decide_alert(&app, &scope, &who.acting(), id, AlertStatus::Confirmed).await?))
+    Ok(Json(decide_alert(&app, &scope, &who.acting(), id, AlertStatus::Confirmed, None).await?))
 }
 
 /// The officer dismisses the hit: the traveller is not the listed person, and this pair no
@@ -223,5 +228,5 @@ pub async fn alert_dismiss<S: Store>(
     Path(id): Path<i64>,
 ) -> ApiResult<Json<store::AlertRecord>> {
     let scope = who.actor.alerts()?;
-    Ok(Json(decide_alert(&app, &scope, &who.acting(), id, AlertStatus::Dismissed).await?))
+    Ok(Json(decide_alert(&app, &scope, &who.acting(), id, AlertStatus::Dismissed, None).await?))
 }

@@ -27,6 +27,8 @@ struct Meta {
     name: String,
     action: WatchAction,
     reason: String,
+    /// The name and aliases folded (`NGUYEN VAN DUC|DUC BEO`), for finding entries by name.
+    folded: Box<str>,
     valid_until: Option<Date>,
     documents: Vec<(String, String)>,
 }
@@ -85,11 +87,35 @@ impl Watchlist {
                 name: e.name.clone(),
                 action: e.action,
                 reason: e.reason.clone(),
+                folded: std::iter::once(&e.name)
+                    .chain(&e.aliases)
+                    .map(|n| screen::normalize::tokens(n).join(" "))
+                    .collect::<Vec<_>>()
+                    .join("|")
+                    .into(),
                 valid_until: e.valid_until,
                 documents,
             },
         );
         Ok(())
+    }
+
+    /// The ids of the entries whose id is `text` or whose name or alias holds it (folded:
+    /// `nguyen van` finds `Nguyễn Văn Đức`), with the action asked, in id order.
+    pub fn find(&self, text: &str, action: Option<WatchAction>) -> Vec<String> {
+        let words = screen::normalize::tokens(text).join(" ");
+        let id = text.trim().to_uppercase();
+        let mut out: Vec<String> = self
+            .meta
+            .iter()
+            .filter(|(k, m)| {
+                action.is_none_or(|a| m.action == a)
+                    && (words.is_empty() || **k == id || m.folded.contains(words.as_str()))
+            })
+            .map(|(k, _)| k.clone())
+            .collect();
+        out.sort_unstable();
+        out
     }
 
     pub fn remove(&mut self, id: &str) -> bool {

@@ -45,10 +45,21 @@ pub struct WatchlistPage {
     ctx: Ctx,
     total: String,
     entries: Vec<EntryView>,
-    next_after: Option<String>,
+    find: FindQuery,
+    pager: crate::web::Pager,
     notice: Option<String>,
     errors: Vec<String>,
     form: WatchForm,
+}
+
+/// One entry's page: its form to change it, and its removal.
+#[derive(Debug, Template, WebTemplate)]
+#[template(path = "watch_entry.html")]
+pub struct WatchEntryPage {
+    ctx: Ctx,
+    id: String,
+    form: WatchForm,
+    errors: Vec<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -73,60 +84,220 @@ pub struct WatchForm {
     action: String,
     #[serde(default)]
     reason: String,
+    #[serde(default)]
+    valid_until: String,
 }
 
-#[derive(Debug, Deserialize)]
-pub struct AfterQuery {
-    after: Option<String>,
+impl WatchForm {
+    fn of(e: &store::WatchEntry) -> WatchForm {
+        let doc = e.documents.first();
+        WatchForm {
+            csrf: String::new(),
+            name: e.name.clone(),
+            aliases: e.aliases.join("; "),
+            birth_date: dob_text(e.birth_date),
+            nationality: e.nationality.map(|c| c.to_string()).unwrap_or_default(),
+            sex: e.sex.map(|s| s.as_str().to_string()).unwrap_or_default(),
+            document_state: doc
+                .and_then(|d| d.issuing_state)
+                .map(|c| c.to_string())
+                .unwrap_or_default(),
+            document_number: doc.map(|d| d.number.to_string()).unwrap_or_default(),
+            action: e.action.as_str().to_string(),
+            reason: e.reason.clone(),
+            valid_until: vn_date(e.valid_until),
+        }
+    }
+
+    fn asked(&self) -> WatchRequest {
+        let opt = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
+        WatchRequest {
+            name: self.name.clone(),
+            aliases: self
+                .aliases
+                .split(';')
+                .map(str::trim)
+                .filter(|a| !a.is_empty())
+                .map(str::to_string)
+                .collect(),
+            birth_date: Some(crate::web::typed_date(&self.birth_date)),
+            nationality: Some(self.nationality.clone()),
+            sex: Some(self.sex.clone()),
+            documents: if self.document_number.trim().is_empty() {
+                Vec::new()
+            } else {
+                vec![WatchDocumentRequest {
+                    issuing_state: Some(self.document_state.clone()),
+                    number: self.document_number.clone(),
+                }]
+            },
+            action: self.action.clone(),
+            reason: self.reason.clone(),
+            valid_until: opt(&self.valid_until).map(|d| crate::web::typed_date(&d)),
+        }
+    }
 }
+
+fn dob_text(d: Option<store::WatchDob>) -> String {
+    d.map(|d| match d {
+        store::WatchDob::Date(d) => vn_date(Some(d)),
+        store::WatchDob::Year(y) => y.to_string(),
+    })
+    .unwrap_or_default()
+}
+
+/// The list's search: words of a name or an id, an action, a page, a file.
+#[derive(Debug, Default, Clone, Deserialize)]
+pub struct FindQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    offset: Option<u64>,
+    #[serde(default)]
+    format: Option<String>,
+}
+
+impl FindQuery {
+    fn filter(&self) -> crate::watchlist::service::WatchFilter {
+        crate::watchlist::service::WatchFilter {
+            text: domain::bounds::clip(&self.q),
+            action: domain::WatchAction::parse(&self.action).ok(),
+        }
+    }
+}
+
+const PER_PAGE: u32 = 50;
 
 async fn watchlist_page<S: Store>(
     app: &App<S>,
     page: &Page,
-    after: Option<&str>,
+    find: FindQuery,
 ) -> Result<WatchlistPage, ApiError> {
     let t = page.ctx.t;
     let right = page.who.actor.manage_watchlist()?;
-    let (list, total) =
-        crate::watchlist::service::list_entries(app, &right, &page.who.acting(), after, 50).await?;
-    let next_after = (list.len() == 50).then(|| list.last().map(|e| e.id.clone())).flatten();
+    let offset = find.offset.unwrap_or(0);
+    let (list, total) = crate::watchlist::service::find_entries(
+        app,
+        &right,
+        &page.who.acting(),
+        &find.filter(),
+        offset,
+        PER_PAGE,
+    )
+    .await?;
+    let params = [("q", find.q.trim().to_string()), ("action", find.action.clone())];
+    let window = crate::web::Window {
+        offset,
+        shown: list.len(),
+        per_page: u64::from(PER_PAGE),
+        total,
+        cap: u64::MAX,
+    };
     Ok(WatchlistPage {
         ctx: page.ctx.clone(),
         total: thousands(total as i64, t.lang),
+        pager: crate::web::Pager::new(t, "/watchlist", &params, window),
         entries: list
             .iter()
             .map(|e| EntryView {
                 id: e.id.clone(),
                 name: e.name.clone(),
                 aliases: e.aliases.join("; "),
-                birth_date: e
-                    .birth_date
-                    .map(|d| match d {
-                        store::WatchDob::Date(d) => vn_date(Some(d)),
-                        store::WatchDob::Year(y) => y.to_string(),
-                    })
-                    .unwrap_or_default(),
+                birth_date: dob_text(e.birth_date),
                 nationality: e.nationality.map(|c| c.to_string()).unwrap_or_default(),
                 action: t.action_word(e.action),
                 reason: e.reason.clone(),
             })
             .collect(),
-        next_after,
+        find,
         notice: None,
         errors: Vec::new(),
         form: WatchForm { action: "refer".into(), ..Default::default() },
     })
 }
 
+/// The list found as a file, up to the export's rows.
+async fn watchlist_file<S: Store>(
+    app: &App<S>,
+    page: &Page,
+    find: &FindQuery,
+    format: crate::web::export::Format,
+) -> Result<Response, ApiError> {
+    use crate::web::export::Sheet;
+    let t = page.ctx.t;
+    let right = page.who.actor.manage_watchlist()?;
+    let mut sheet = Sheet::new(
+        "danh-sach-doi-tuong",
+        vec![
+            "ID",
+            t.name,
+            t.aliases,
+            t.birth_date,
+            t.nationality,
+            t.sex,
+            t.number,
+            t.action,
+            t.reason,
+            t.valid_until,
+        ],
+    );
+    let mut offset = 0u64;
+    loop {
+        let (list, _) = crate::watchlist::service::find_entries(
+            app,
+            &right,
+            &page.who.acting(),
+            &find.filter(),
+            offset,
+            5_000,
+        )
+        .await?;
+        for e in &list {
+            let docs: Vec<String> = e
+                .documents
+                .iter()
+                .map(|d| match d.issuing_state {
+                    Some(s) => format!("{s}/{}", d.number),
+                    None => d.number.to_string(),
+                })
+                .collect();
+            let row = vec![
+                e.id.clone().into(),
+                e.name.clone().into(),
+                e.aliases.join("; ").into(),
+                dob_text(e.birth_date).into(),
+                e.nationality.map(|c| c.to_string()).unwrap_or_default().into(),
+                e.sex.map(|s| s.as_str().to_string()).unwrap_or_default().into(),
+                docs.join("; ").into(),
+                t.action_word(e.action).into(),
+                e.reason.clone().into(),
+                vn_date(e.valid_until).into(),
+            ];
+            if !sheet.push(row) {
+                return Ok(sheet.respond(format));
+            }
+        }
+        if list.len() < 5_000 {
+            return Ok(sheet.respond(format));
+        }
+        offset += list.len() as u64;
+    }
+}
+
 pub async fn watchlist<S: Store>(
     State(app): State<App<S>>,
     page: Page,
-    Query(q): Query<AfterQuery>,
+    Query(q): Query<FindQuery>,
 ) -> Response {
     if let Err(e) = page.who.actor.manage_watchlist() {
         return ApiError::from(e).into_response();
     }
-    match watchlist_page(&app, &page, q.after.as_deref()).await {
+    if let Some(format) = crate::web::export::Format::asked(q.format.as_deref()) {
+        return watchlist_file(&app, &page, &q, format).await.unwrap_or_else(|e| e.into_response());
+    }
+    match watchlist_page(&app, &page, q).await {
         Ok(p) => p.into_response(),
         Err(e) => e.into_response(),
     }
@@ -140,45 +311,18 @@ pub async fn watchlist_add<S: Store>(
     if let Err(r) = check_csrf(&page, &f.csrf) {
         return r.into_response();
     }
-    if let Err(e) = page.who.actor.manage_watchlist() {
-        return ApiError::from(e).into_response();
-    }
-    let asked = WatchRequest {
-        name: f.name.clone(),
-        aliases: f
-            .aliases
-            .split(';')
-            .map(str::trim)
-            .filter(|a| !a.is_empty())
-            .map(str::to_string)
-            .collect(),
-        birth_date: Some(crate::web::typed_date(&f.birth_date)),
-        nationality: Some(f.nationality.clone()),
-        sex: Some(f.sex.clone()),
-        documents: if f.document_number.trim().is_empty() {
-            Vec::new()
-        } else {
-            vec![WatchDocumentRequest {
-                issuing_state: Some(f.document_state.clone()),
-                number: f.document_number.clone(),
-            }]
-        },
-        action: f.action.clone(),
-        reason: f.reason.clone(),
-        valid_until: None,
-    };
     let right = match page.who.actor.manage_watchlist() {
         Ok(r) => r,
         Err(e) => return ApiError::from(e).into_response(),
     };
-    let result = put_watch_entry(&app, &right, &page.who.acting(), None, asked).await;
+    let result = put_watch_entry(&app, &right, &page.who.acting(), None, f.asked()).await;
     // Saved first, so that the page shown after counts the new entry.
     let (notice, error) = match result {
         Ok(entry) => (Some(format!("{}: {} ({})", page.ctx.t.saved, entry.name, entry.id)), None),
-        Err(WatchlistError::Invalid(e)) => (None, Some(e.to_string())),
+        Err(WatchlistError::Invalid(e)) => (None, Some(crate::web::said(page.ctx.t, &e.into()))),
         Err(e) => return ApiError::from(e).into_response(),
     };
-    let mut view = match watchlist_page(&app, &page, None).await {
+    let mut view = match watchlist_page(&app, &page, FindQuery::default()).await {
         Ok(v) => v,
         Err(e) => return e.into_response(),
     };
@@ -193,6 +337,84 @@ pub async fn watchlist_add<S: Store>(
     }
 }
 
+pub async fn watch_entry<S: Store>(
+    State(app): State<App<S>>,
+    page: Page,
+    Path(id): Path<String>,
+) -> Response {
+    let right = match page.who.actor.manage_watchlist() {
+        Ok(r) => r,
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    let by = page.who.acting();
+    match crate::watchlist::service::read_watch_entry(&app, &right, &by, &id).await {
+        Ok(e) => WatchEntryPage {
+            ctx: page.ctx.clone(),
+            id: e.id.clone(),
+            form: WatchForm::of(&e),
+            errors: Vec::new(),
+        }
+        .into_response(),
+        Err(e) => ApiError::from(e).into_response(),
+    }
+}
+
+pub async fn watch_entry_save<S: Store>(
+    State(app): State<App<S>>,
+    page: Page,
+    Path(id): Path<String>,
+    Form(f): Form<WatchForm>,
+) -> Response {
+    if let Err(r) = check_csrf(&page, &f.csrf) {
+        return r.into_response();
+    }
+    let right = match page.who.actor.manage_watchlist() {
+        Ok(r) => r,
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    match put_watch_entry(&app, &right, &page.who.acting(), Some(id.clone()), f.asked()).await {
+        Ok(_) => redirect(&format!("/watchlist/{}", urlencode(&id))),
+        Err(WatchlistError::Invalid(e)) => {
+            let message = crate::web::said(page.ctx.t, &e.into());
+            let view = WatchEntryPage { ctx: page.ctx.clone(), id, form: f, errors: vec![message] };
+            (StatusCode::BAD_REQUEST, view).into_response()
+        }
+        Err(e) => ApiError::from(e).into_response(),
+    }
+}
+
+pub async fn watch_entry_remove<S: Store>(
+    State(app): State<App<S>>,
+    page: Page,
+    Path(id): Path<String>,
+    Form(f): Form<CsrfForm>,
+) -> Response {
+    if let Err(r) = check_csrf(&page, &f.csrf) {
+        return r.into_response();
+    }
+    let right = match page.who.actor.manage_watchlist() {
+        Ok(r) => r,
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    let removed =
+        crate::watchlist::service::remove_watch_entry(&app, &right, &page.who.acting(), &id).await;
+    match removed {
+        Ok(()) => {
+            let mut view = match watchlist_page(&app, &page, FindQuery::default()).await {
+                Ok(v) => v,
+                Err(e) => return e.into_response(),
+            };
+            view.notice = Some(format!("{}: {id}", page.ctx.t.removed));
+            view.into_response()
+        }
+        Err(e) => ApiError::from(e).into_response(),
+    }
+}
+
+fn urlencode(s: &str) -> String {
+    serde_urlencoded::to_string([("", s)]).unwrap_or_default().trim_start_matches('=').to_string()
+}
+
 // ---------------------------------------------------------------- alerts
 
 #[derive(Debug)]
@@ -202,11 +424,16 @@ pub struct AlertView {
     pub checkpoint: String,
     pub traveller: String,
     pub document: String,
+    /// The traveller's history page.
+    pub history: String,
     pub entry: String,
+    pub entry_id: String,
     pub action: &'static str,
     pub score: String,
     pub status: &'static str,
     pub open: bool,
+    pub decided: String,
+    pub note: String,
 }
 
 #[derive(Debug, Template, WebTemplate)]
@@ -215,65 +442,184 @@ pub struct AlertsPage {
     ctx: Ctx,
     status: String,
     alerts: Vec<AlertView>,
+    pager: crate::web::Pager,
+    manages_watchlist: bool,
 }
 
-#[derive(Debug, Deserialize)]
-pub struct StatusQuery {
+#[derive(Debug, Default, Deserialize)]
+pub struct AlertsQuery {
     status: Option<String>,
+    #[serde(default)]
+    offset: Option<u64>,
+    #[serde(default)]
+    format: Option<String>,
 }
 
-async fn alerts_page<S: Store>(
+fn alert_views<S: Store>(
     app: &App<S>,
-    page: &Page,
-    status: &str,
-) -> Result<AlertsPage, ApiError> {
-    let t = page.ctx.t;
-    let scope = page.who.actor.alerts()?;
-    let filter = AlertStatus::parse(status);
-    let list = crate::watchlist::service::list_alerts(app, &scope, &page.who.acting(), filter, 200)
-        .await?;
-    Ok(AlertsPage {
-        ctx: page.ctx.clone(),
-        status: status.to_string(),
-        alerts: list
-            .iter()
-            .map(|a| AlertView {
+    t: &crate::web::i18n::Texts,
+    list: &[store::AlertRecord],
+) -> Vec<AlertView> {
+    list.iter()
+        .map(|a| {
+            let (state, number) = a.traveller_document.split_once('/').unwrap_or(("", ""));
+            let history =
+                serde_urlencoded::to_string([("issuing_state", state), ("number", number)])
+                    .map(|q| format!("/history?{q}"))
+                    .unwrap_or_default();
+            AlertView {
                 id: a.id,
                 when: vn_time(a.raised_at),
-                checkpoint: a.checkpoint.to_string(),
+                checkpoint: crate::web::checkpoint_name(app, t, &a.checkpoint),
                 traveller: a.traveller_name.clone(),
                 document: a.traveller_document.clone(),
-                entry: format!("{} ({})", a.entry_name, a.entry_id),
+                history,
+                entry: a.entry_name.clone(),
+                entry_id: a.entry_id.clone(),
                 action: t.action_word(a.action),
-                score: format!("{:.2}", a.score),
+                score: format!("{:.2}", a.score)
+                    .replace('.', if t.lang == "vi" { "," } else { "." }),
                 status: match a.status {
                     AlertStatus::Open => t.open,
                     AlertStatus::Confirmed => t.confirmed,
                     AlertStatus::Dismissed => t.dismissed,
                 },
                 open: a.status == AlertStatus::Open,
-            })
-            .collect(),
+                decided: match (&a.decided_by, a.decided_at) {
+                    (Some(by), Some(at)) => {
+                        format!("{} · {}", by.trim_start_matches("user:"), vn_time(at))
+                    }
+                    _ => String::new(),
+                },
+                note: a.note.clone().unwrap_or_default(),
+            }
+        })
+        .collect()
+}
+
+const ALERTS_PER_PAGE: u32 = 50;
+
+async fn alerts_page<S: Store>(
+    app: &App<S>,
+    page: &Page,
+    q: &AlertsQuery,
+) -> Result<AlertsPage, ApiError> {
+    let t = page.ctx.t;
+    let scope = page.who.actor.alerts()?;
+    let status = q.status.clone().unwrap_or_else(|| "open".into());
+    let filter = AlertStatus::parse(&status);
+    let offset = q.offset.unwrap_or(0);
+    let (list, total) = crate::watchlist::service::list_alerts(
+        app,
+        &scope,
+        &page.who.acting(),
+        filter,
+        offset,
+        ALERTS_PER_PAGE,
+    )
+    .await?;
+    let window = crate::web::Window {
+        offset,
+        shown: list.len(),
+        per_page: u64::from(ALERTS_PER_PAGE),
+        total,
+        cap: u64::MAX,
+    };
+    Ok(AlertsPage {
+        ctx: page.ctx.clone(),
+        pager: crate::web::Pager::new(t, "/alerts", &[("status", status.clone())], window),
+        alerts: alert_views(app, t, &list),
+        status,
+        manages_watchlist: page.who.actor.manage_watchlist().is_ok(),
     })
+}
+
+/// The alerts of a status as a file.
+async fn alerts_file<S: Store>(
+    app: &App<S>,
+    page: &Page,
+    q: &AlertsQuery,
+    format: crate::web::export::Format,
+) -> Result<Response, ApiError> {
+    use crate::web::export::Sheet;
+    let t = page.ctx.t;
+    let scope = page.who.actor.alerts()?;
+    let filter = AlertStatus::parse(q.status.as_deref().unwrap_or("open"));
+    let mut sheet = Sheet::new(
+        "canh-bao",
+        vec![
+            t.raised_at,
+            t.checkpoint,
+            t.traveller,
+            t.document,
+            t.watchlist,
+            t.action,
+            t.score,
+            t.status,
+            t.decided,
+            t.note,
+        ],
+    );
+    let mut offset = 0u64;
+    loop {
+        let (list, _) = crate::watchlist::service::list_alerts(
+            app,
+            &scope,
+            &page.who.acting(),
+            filter,
+            offset,
+            5_000,
+        )
+        .await?;
+        for a in alert_views(app, t, &list) {
+            let row = vec![
+                a.when.into(),
+                a.checkpoint.into(),
+                a.traveller.into(),
+                a.document.into(),
+                format!("{} ({})", a.entry, a.entry_id).into(),
+                a.action.into(),
+                a.score.into(),
+                a.status.into(),
+                a.decided.into(),
+                a.note.into(),
+            ];
+            if !sheet.push(row) {
+                return Ok(sheet.respond(format));
+            }
+        }
+        if list.len() < 5_000 {
+            return Ok(sheet.respond(format));
+        }
+        offset += list.len() as u64;
+    }
 }
 
 pub async fn alerts<S: Store>(
     State(app): State<App<S>>,
     page: Page,
-    Query(q): Query<StatusQuery>,
+    Query(q): Query<AlertsQuery>,
 ) -> Response {
-    let status = q.status.unwrap_or_else(|| "open".into());
-    match alerts_page(&app, &page, &status).await {
-        Ok(p) => p.into_response(),
-        Err(e) => e.into_response(),
-    }
+    let answer = match crate::web::export::Format::asked(q.format.as_deref()) {
+        Some(format) => alerts_file(&app, &page, &q, format).await,
+        None => alerts_page(&app, &page, &q).await.map(IntoResponse::into_response),
+    };
+    answer.unwrap_or_else(IntoResponse::into_response)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DecideForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    note: String,
 }
 
 pub async fn alert_decide<S: Store>(
     State(app): State<App<S>>,
     page: Page,
     Path((id, verb)): Path<(i64, String)>,
-    Form(f): Form<CsrfForm>,
+    Form(f): Form<DecideForm>,
 ) -> Response {
     if let Err(r) = check_csrf(&page, &f.csrf) {
         return r.into_response();
@@ -287,7 +633,8 @@ pub async fn alert_decide<S: Store>(
         Ok(s) => s,
         Err(e) => return ApiError::from(e).into_response(),
     };
-    if let Err(e) = decide_alert(&app, &scope, &page.who.acting(), id, status).await {
+    let note = Some(f.note.as_str());
+    if let Err(e) = decide_alert(&app, &scope, &page.who.acting(), id, status, note).await {
         return ApiError::from(e).into_response();
     }
     redirect("/alerts?status=open")

@@ -215,7 +215,12 @@ pub async fn decide_alert<S: Store>(
     by: &Acting,
     id: i64,
     status: AlertStatus,
+    note: Option<&str>,
 ) -> Result<store::AlertRecord> {
+    let note = note
+        .map(|n| domain::bounds::clean_text("note", n, 1_000))
+        .transpose()?
+        .filter(|n| !n.is_empty());
     let not_found = || WatchlistError::NotFound(format!("alert {id}"));
     let alert = app.store.alert(id).await?.ok_or_else(not_found)?;
     if let AlertScope::Checkpoint(cp) = scope
@@ -223,7 +228,7 @@ pub async fn decide_alert<S: Store>(
     {
         return Err(domain::Forbidden(format!("alert {id} belongs to {}", alert.checkpoint)).into());
     }
-    if !app.store.decide_alert(id, status, &by.actor, app.now()).await? {
+    if !app.store.decide_alert(id, status, &by.actor, note.as_deref(), app.now()).await? {
         return Err(WatchlistError::AlertClosed { id, status: alert.status.as_str() });
     }
     app.audit(by.audit(AuditAction::AlertDecide, format!("alert:{id}"), json!({"status": status})))
@@ -263,35 +268,59 @@ pub async fn catch_up<S: Store>(app: &App<S>) -> store::Result<usize> {
     }
 }
 
-/// The alerts of a scope, newest first; the reading audited.
+/// The alerts of a scope, newest first, `limit` from the `offset`th, with how many there are;
+/// the reading audited.
 pub async fn list_alerts<S: Store>(
     app: &App<S>,
     scope: &AlertScope,
     by: &Acting,
     status: Option<AlertStatus>,
+    offset: u64,
     limit: u32,
-) -> Result<Vec<store::AlertRecord>> {
-    let list = app.store.alerts(scope, status, limit.clamp(1, 1_000)).await?;
-    app.audit(by.audit(AuditAction::AlertsRead, "alerts".into(), json!({"count": list.len()})))
-        .await?;
-    Ok(list)
+) -> Result<(Vec<store::AlertRecord>, u64)> {
+    let (list, total) = app.store.alerts(scope, status, offset, limit.clamp(1, 5_000)).await?;
+    let detail = json!({"count": list.len(), "offset": offset});
+    app.audit(by.audit(AuditAction::AlertsRead, "alerts".into(), detail)).await?;
+    Ok((list, total))
 }
 
-/// A page of the list, in id order after `after`, and how many entries there are; the reading
-/// audited.
-pub async fn list_entries<S: Store>(
+/// What the list's page asks for: words of a name or an id, and an action.
+#[derive(Debug, Clone, Default)]
+pub struct WatchFilter {
+    pub text: String,
+    pub action: Option<domain::WatchAction>,
+}
+
+/// A page of the list (`limit` entries from the `offset`th, in id order) with how many match;
+/// the reading audited.
+pub async fn find_entries<S: Store>(
     app: &App<S>,
     _right: &WatchlistRight,
     by: &Acting,
-    after: Option<&str>,
+    filter: &WatchFilter,
+    offset: u64,
     limit: u32,
 ) -> Result<(Vec<WatchEntry>, u64)> {
-    let list = app.store.watch_entries(after, limit).await?;
-    let total = app.store.watch_entry_count().await?;
+    let (list, total) = if filter.text.trim().is_empty() && filter.action.is_none() {
+        let list = app.store.watch_entries_at(offset, limit).await?;
+        (list, app.store.watch_entry_count().await?)
+    } else {
+        let ids = app.watchlist().find(&filter.text, filter.action);
+        let total = ids.len() as u64;
+        let mut list = Vec::with_capacity(limit as usize);
+        let start = usize::try_from(offset).unwrap_or(usize::MAX);
+        for id in ids.iter().skip(start).take(limit as usize) {
+            if let Some(e) = app.store.watch_entry(id).await? {
+                list.push(e);
+            }
+        }
+        (list, total)
+    };
     app.audit(by.audit(
         AuditAction::WatchlistList,
-        format!("watchlist:after:{}", after.unwrap_or("")),
-        json!({"count": list.len()}),
+        format!("watchlist:find:{}", domain::bounds::clip(&filter.text)),
+        json!({"count": list.len(), "offset": offset,
+               "action": filter.action.map(|a| a.as_str())}),
     ))
     .await?;
     Ok((list, total))

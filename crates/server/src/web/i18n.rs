@@ -146,6 +146,17 @@ pub struct Texts {
     pub number_hint: &'static str,
     pub people_found: &'static str,
     pub pages: &'static str,
+    pub removed: &'static str,
+    pub remove_entry: &'static str,
+    pub confirm_remove: &'static str,
+    pub find_hint: &'static str,
+    pub edit: &'static str,
+    pub back_to_list: &'static str,
+    pub decided: &'static str,
+    pub note: &'static str,
+    pub decide: &'static str,
+    pub confirm_alert: &'static str,
+    pub dismiss_alert: &'static str,
 }
 
 pub static VI: Texts = Texts {
@@ -262,6 +273,17 @@ pub static VI: Texts = Texts {
     number_hint: "Không rõ nước cấp thì để trống.",
     people_found: "người",
     pages: "Các trang",
+    removed: "Đã gỡ khỏi danh sách",
+    remove_entry: "Gỡ khỏi danh sách",
+    confirm_remove: "Gỡ đối tượng này khỏi danh sách? Việc gỡ được ghi vào nhật ký.",
+    find_hint: "Họ tên (có thể một phần, không cần dấu) hoặc mã",
+    edit: "Sửa",
+    back_to_list: "Về danh sách",
+    decided: "Người xử lý",
+    note: "Ghi chú",
+    decide: "Xử lý…",
+    confirm_alert: "Xác nhận người này đúng là đối tượng trong danh sách?",
+    dismiss_alert: "Bỏ qua cảnh báo này (không phải đối tượng)? Cặp này sẽ không cảnh báo lại.",
 };
 
 pub static EN: Texts = Texts {
@@ -378,6 +400,17 @@ pub static EN: Texts = Texts {
     number_hint: "Leave it empty if the issuing state is not known.",
     people_found: "people",
     pages: "Pages",
+    removed: "Removed from the list",
+    remove_entry: "Remove from the list",
+    confirm_remove: "Remove this person from the list? The removal is written to the audit trail.",
+    find_hint: "Name (part of it, accents optional) or ID",
+    edit: "Edit",
+    back_to_list: "Back to the list",
+    decided: "Decided by",
+    note: "Note",
+    decide: "Decide…",
+    confirm_alert: "Confirm that this traveller is the listed person?",
+    dismiss_alert: "Dismiss this alert (not the listed person)? This pair will not alert again.",
 };
 
 impl Texts {

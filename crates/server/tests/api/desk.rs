@@ -4,7 +4,7 @@
 use super::*;
 
 /// The page's answer: its status and text.
-async fn page<S: Store>(
+pub(crate) async fn page<S: Store>(
     t: &TestApp<S>,
     method: &str,
     uri: &str,
@@ -20,13 +20,13 @@ async fn page<S: Store>(
 }
 
 /// The value of the first hidden input `name` on a page.
-fn hidden(html: &str, name: &str) -> String {
+pub(crate) fn hidden(html: &str, name: &str) -> String {
     let at = html.find(&format!("name=\"{name}\" value=\"")).unwrap_or_else(|| panic!("{html}"));
     let rest = &html[at + name.len() + 15..];
     rest[..rest.find('"').unwrap()].to_string()
 }
 
-fn form_encode(pairs: &[(&str, &str)]) -> String {
+pub(crate) fn form_encode(pairs: &[(&str, &str)]) -> String {
     pairs.iter().map(|(k, v)| format!("{k}={}", url_escape(v))).collect::<Vec<_>>().join("&")
 }
 

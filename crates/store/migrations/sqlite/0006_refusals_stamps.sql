@@ -12,3 +12,6 @@ CREATE INDEX crossings_by_time ON crossings (at);
 
 -- A document number looked up without its issuing state.
 CREATE INDEX travellers_by_number ON travellers (number);
+
+-- Why an officer confirmed or dismissed an alert, in their words.
+ALTER TABLE alerts ADD COLUMN note TEXT;

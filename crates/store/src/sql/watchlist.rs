@@ -73,6 +73,19 @@ macro_rules! watchlist_impl {
                 rows.iter().map(Self::watch_from).collect()
             }
 
+            async fn watch_entries_at(&self, offset: u64, limit: u32) -> Result<Vec<WatchEntry>> {
+                let sql = format!(
+                    "SELECT {WATCH_COLUMNS} FROM watchlist WHERE removed_at IS NULL \
+                     ORDER BY id LIMIT $1 OFFSET $2"
+                );
+                let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(i64::from(limit))
+                    .bind(i64::try_from(offset).unwrap_or(i64::MAX))
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.iter().map(Self::watch_from).collect()
+            }
+
             async fn watch_entry_count(&self) -> Result<u64> {
                 let n: i64 = sqlx::query("SELECT COUNT(*) AS n FROM watchlist WHERE removed_at IS NULL")
                     .fetch_one(&self.pool)
@@ -121,8 +134,9 @@ macro_rules! watchlist_impl {
                 &self,
                 scope: &AlertScope,
                 status: Option<AlertStatus>,
+                offset: u64,
                 limit: u32,
-            ) -> Result<Vec<AlertRecord>> {
+            ) -> Result<(Vec<AlertRecord>, u64)> {
                 let checkpoint = match scope {
                     AlertScope::All => "",
                     AlertScope::Checkpoint(c) => c.as_str(),
@@ -130,25 +144,36 @@ macro_rules! watchlist_impl {
                 let rows = sqlx::query(
                     "SELECT a.id, a.entry_id, w.name AS entry_name, w.action, a.traveller_id, \
                      t.surname, t.given_names, t.issuing_state, t.number, a.checkpoint, a.score, \
-                     a.status, a.raised_at, a.decided_by, a.decided_at FROM alerts a \
+                     a.status, a.raised_at, a.decided_by, a.decided_at, a.note FROM alerts a \
                      JOIN watchlist w ON w.id = a.entry_id \
                      JOIN travellers t ON t.id = a.traveller_id \
                      WHERE ($1 = '' OR a.checkpoint = $1) AND ($2 = '' OR a.status = $2) \
-                     ORDER BY a.raised_at DESC, a.id DESC LIMIT $3",
+                     ORDER BY a.raised_at DESC, a.id DESC LIMIT $3 OFFSET $4",
                 )
                 .bind(checkpoint)
                 .bind(status.map_or("", AlertStatus::as_str))
                 .bind(i64::from(limit))
+                .bind(i64::try_from(offset).unwrap_or(i64::MAX))
                 .fetch_all(&self.pool)
                 .await?;
-                rows.iter().map(Self::alert_from).collect()
+                let total: i64 = sqlx::query(
+                    "SELECT COUNT(*) AS n FROM alerts \
+                     WHERE ($1 = '' OR checkpoint = $1) AND ($2 = '' OR status = $2)",
+                )
+                .bind(checkpoint)
+                .bind(status.map_or("", AlertStatus::as_str))
+                .fetch_one(&self.pool)
+                .await?
+                .try_get("n")?;
+                let list = rows.iter().map(Self::alert_from).collect::<Result<Vec<_>>>()?;
+                Ok((list, u64::try_from(total).unwrap_or(0)))
             }
 
             async fn alert(&self, id: i64) -> Result<Option<AlertRecord>> {
                 let row = sqlx::query(
                     "SELECT a.id, a.entry_id, w.name AS entry_name, w.action, a.traveller_id, \
                      t.surname, t.given_names, t.issuing_state, t.number, a.checkpoint, a.score, \
-                     a.status, a.raised_at, a.decided_by, a.decided_at FROM alerts a \
+                     a.status, a.raised_at, a.decided_by, a.decided_at, a.note FROM alerts a \
                      JOIN watchlist w ON w.id = a.entry_id \
                      JOIN travellers t ON t.id = a.traveller_id WHERE a.id = $1",
                 )
@@ -163,16 +188,18 @@ macro_rules! watchlist_impl {
                 id: i64,
                 status: AlertStatus,
                 by: &str,
+                note: Option<&str>,
                 now: OffsetDateTime,
             ) -> Result<bool> {
                 let n = sqlx::query(
-                    "UPDATE alerts SET status = $2, decided_by = $3, decided_at = $4 \
+                    "UPDATE alerts SET status = $2, decided_by = $3, decided_at = $4, note = $5 \
                      WHERE id = $1 AND status = 'open'",
                 )
                 .bind(id)
                 .bind(status.as_str())
                 .bind(by)
                 .bind(millis(now))
+                .bind(note)
                 .execute(&self.pool)
                 .await?
                 .rows_affected();
