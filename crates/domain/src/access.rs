@@ -84,6 +84,14 @@ impl RecordRight {
 pub struct HistoryRight(());
 
 /// May add, change and remove watchlist entries.
+/// May manage accounts and devices.
+#[derive(Debug)]
+pub struct AdminRight(());
+
+/// May read the audit trail.
+#[derive(Debug)]
+pub struct AuditRight(());
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WatchlistRight(());
 
@@ -297,6 +305,22 @@ impl Actor {
 
     pub fn is_admin(&self) -> bool {
         self.role() == Some(Role::Admin)
+    }
+
+    /// Accounts and devices: administrators only.
+    pub fn administer(&self) -> Result<AdminRight, Forbidden> {
+        match self.role() {
+            Some(Role::Admin) => Ok(AdminRight(())),
+            _ => Err(Forbidden("only administrators manage accounts and devices".into())),
+        }
+    }
+
+    /// The audit trail: administrators and analysts.
+    pub fn read_audit(&self) -> Result<AuditRight, Forbidden> {
+        match self.role() {
+            Some(Role::Admin | Role::Analyst) => Ok(AuditRight(())),
+            _ => Err(Forbidden("only administrators and analysts read the audit trail".into())),
+        }
     }
 }
 

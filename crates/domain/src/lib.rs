@@ -14,8 +14,8 @@ pub mod schema;
 mod values;
 
 pub use access::{
-    Actor, ActorKind, AgencyRight, AlertScope, DossierScope, Forbidden, HistoryRight, IssueRight,
-    PermitScope, RecordRight, ReviewRight, Role, WatchlistRight,
+    Actor, ActorKind, AdminRight, AgencyRight, AlertScope, AuditRight, DossierScope, Forbidden,
+    HistoryRight, IssueRight, PermitScope, RecordRight, ReviewRight, Role, WatchlistRight,
 };
 pub use control::{
     ControlFacts, LastCrossing, Reason, STAMP_EVERY_DAYS, Verdict, WatchAction, WatchHit, day_vi,

@@ -252,6 +252,19 @@ pub fn router<S: Store>(app: App<S>) -> Router {
         .route("/permits/{id}", get(crate::permits::pages::one::<S>))
         .route("/permits/{id}/revoke", post(crate::permits::pages::revoke::<S>))
         .route("/dossiers/{id}/shore-passes", post(crate::permits::pages::shore_passes::<S>))
+        .route(
+            "/admin/accounts",
+            get(crate::accounts::admin::accounts::<S>)
+                .post(crate::accounts::admin::account_add::<S>),
+        )
+        .route(
+            "/admin/accounts/{username}/{verb}",
+            post(crate::accounts::admin::account_action::<S>),
+        )
+        .route("/admin/devices", get(crate::accounts::admin::devices::<S>))
+        .route("/admin/devices/{verb}", post(crate::accounts::admin::device_action::<S>))
+        .route("/admin/devices/{id}/{verb}", post(crate::accounts::admin::one_device_action::<S>))
+        .route("/audit", get(crate::accounts::admin::audit::<S>))
         .route("/static/app.css", get(crate::web::css))
         .route("/static/app.js", get(crate::web::js))
         .merge(docs)

@@ -246,6 +246,8 @@ both!(
     history_finds_part_of_a_name_pages_and_exports,
     the_watchlist_is_searched_edited_and_exported,
     alerts_are_paged_and_decided_with_a_note,
+    accounts_and_devices_are_managed_in_the_browser,
+    the_audit_trail_is_searched_by_person_user_action_and_period,
 );
 
 /// A TD3 passport MRZ for tests, valid unless changed.
@@ -259,6 +261,12 @@ use desk::{
 mod lists;
 use lists::{
     alerts_are_paged_and_decided_with_a_note, the_watchlist_is_searched_edited_and_exported,
+};
+#[path = "api/admin.rs"]
+mod admin;
+use admin::{
+    accounts_and_devices_are_managed_in_the_browser,
+    the_audit_trail_is_searched_by_person_user_action_and_period,
 };
 #[path = "api/hostile.rs"]
 mod hostile;

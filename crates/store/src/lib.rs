@@ -69,6 +69,22 @@ pub trait Store:
 
 /// Users, devices and the tokens that stand for them.
 pub trait AccountStore {
+    /// Every account, enabled or not, by user name.
+    fn accounts(&self) -> impl Future<Output = Result<Vec<AccountRecord>>> + Send;
+    /// A new password for an enabled account; its sessions and tokens end. False if there is
+    /// no such enabled account.
+    fn set_password(
+        &self,
+        username: &str,
+        password_hash: &str,
+    ) -> impl Future<Output = Result<bool>> + Send;
+    /// Binds an enabled account to a checkpoint (or to none); its sessions end, so that the
+    /// next sign-in carries the new binding.
+    fn bind_checkpoint(
+        &self,
+        username: &str,
+        checkpoint: Option<&CheckpointCode>,
+    ) -> impl Future<Output = Result<bool>> + Send;
     fn add_user(
         &self,
         user: &NewUser,
@@ -258,6 +274,14 @@ pub trait WatchlistStore {
 
 /// The audit trail: appended in order, chained, read back to verify.
 pub trait AuditStore {
+    /// Records that match, newest first, `limit` from the `offset`th, with how many match
+    /// (counted up to [`TRAVELLER_COUNT_CAP`]).
+    fn audit_search(
+        &self,
+        filter: &AuditFilter,
+        offset: u64,
+        limit: u32,
+    ) -> impl Future<Output = Result<(Vec<AuditRecord>, u64)>> + Send;
     fn append_audit(
         &self,
         event: &AuditEvent,

@@ -45,6 +45,34 @@ impl UserRecord {
 }
 
 /// A device (an e-gate, a scanner) and whether it is still in service.
+/// An account as an administrator lists it: never its password's hash.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AccountRecord {
+    pub username: Username,
+    pub role: Role,
+    pub checkpoint: Option<CheckpointCode>,
+    pub agency: Option<i64>,
+    #[serde(with = "domain::bounds::wire_time")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "domain::bounds::wire_time::option")]
+    pub disabled_at: Option<OffsetDateTime>,
+}
+
+/// What the audit page searches by; empty parts ask for anything.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditFilter {
+    /// Who acted, as recorded (`user:officer.mongcai`, `device:3`).
+    pub actor: String,
+    /// A part of the subject: a document number, a user name, a dossier.
+    pub subject: String,
+    /// The action's stable name (`history.read`).
+    pub action: String,
+    /// `[from, to)`, milliseconds since 1970.
+    pub from_ms: i64,
+    pub to_ms: i64,
+}
+
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DeviceRecord {

@@ -1,7 +1,7 @@
 //! Accounts and devices as an administrator manages them, from the API or the command line:
 //! one copy of each action, with its audit record; and signing in, with the throttle.
 
-use crate::accounts::credentials::Password;
+pub use crate::accounts::credentials::Password;
 use crate::accounts::credentials::Secret;
 use crate::accounts::credentials::dummy_hash;
 use crate::accounts::credentials::verify_password;
@@ -221,4 +221,127 @@ pub async fn disable_user<S: Store>(
             now,
         )
         .await
+}
+
+/// Every account, for an administrator.
+pub async fn list_accounts<S: Store>(
+    app: &App<S>,
+    _right: &domain::AdminRight,
+    by: &Acting,
+) -> Result<Vec<store::AccountRecord>, AccountsError> {
+    let list = app.store.accounts().await?;
+    app.audit(by.audit(
+        AuditAction::AccountsRead,
+        "accounts".into(),
+        serde_json::json!({"count": list.len()}),
+    ))
+    .await?;
+    Ok(list)
+}
+
+/// An account an administrator opens: its role's binding checked, its password hashed.
+pub async fn create_account<S: Store>(
+    app: &App<S>,
+    _right: &domain::AdminRight,
+    by: &Acting,
+    username: &domain::Username,
+    role: domain::Role,
+    checkpoint: Option<CheckpointCode>,
+    password: Password,
+) -> Result<i64, AccountsError> {
+    if role == domain::Role::Agent {
+        return Err(domain::InvalidValue::new(
+            "role",
+            "agents are added by their agency, on its own page",
+        )
+        .vi("Tài khoản đại lý do chính đại lý thêm trên trang của mình")
+        .into());
+    }
+    role.check_binding(checkpoint.as_ref())?;
+    let hash = hashed(password).await?;
+    let user = store::NewUser {
+        username: username.clone(),
+        role,
+        checkpoint,
+        agency: None,
+        password_hash: hash,
+    };
+    add_user(&app.store, by, &user, app.now()).await
+}
+
+async fn hashed(password: Password) -> Result<String, AccountsError> {
+    use crate::accounts::credentials::PasswordError;
+    let hashed =
+        tokio::task::spawn_blocking(move || crate::accounts::credentials::hash_password(&password))
+            .await?;
+    hashed.map_err(|e| {
+        let vi = match &e {
+            PasswordError::TooShort => "Mật khẩu phải có ít nhất 10 ký tự",
+            PasswordError::TooLong => "Mật khẩu dài quá 256 ký tự",
+            PasswordError::Control => "Mật khẩu có ký tự không được phép",
+            PasswordError::Hash(_) => {
+                return AccountsError::Store(StoreError::Corrupt(e.to_string()));
+            }
+        };
+        domain::InvalidValue::new("password", e.to_string()).vi(vi).into()
+    })
+}
+
+/// A new password set by an administrator: the account's sessions end.
+pub async fn reset_password<S: Store>(
+    app: &App<S>,
+    _right: &domain::AdminRight,
+    by: &Acting,
+    username: &domain::Username,
+    password: Password,
+) -> Result<(), AccountsError> {
+    let hash = hashed(password).await?;
+    if !app.store.set_password(username.as_str(), &hash).await? {
+        return Err(AccountsError::NotFound(format!("enabled account {username}")));
+    }
+    let subject = format!("user:{username}");
+    app.audit(by.audit(AuditAction::UserPassword, subject, serde_json::json!({}))).await?;
+    Ok(())
+}
+
+/// Binds an account to a checkpoint, as its role requires: its sessions end.
+pub async fn bind_account<S: Store>(
+    app: &App<S>,
+    _right: &domain::AdminRight,
+    by: &Acting,
+    username: &domain::Username,
+    checkpoint: Option<CheckpointCode>,
+) -> Result<(), AccountsError> {
+    let account = app
+        .store
+        .accounts()
+        .await?
+        .into_iter()
+        .find(|a| &a.username == username && a.disabled_at.is_none())
+        .ok_or_else(|| AccountsError::NotFound(format!("enabled account {username}")))?;
+    account.role.check_binding(checkpoint.as_ref())?;
+    if !app.store.bind_checkpoint(username.as_str(), checkpoint.as_ref()).await? {
+        return Err(AccountsError::NotFound(format!("enabled account {username}")));
+    }
+    let detail = serde_json::json!({"checkpoint": checkpoint});
+    app.audit(by.audit(AuditAction::UserBind, format!("user:{username}"), detail)).await?;
+    Ok(())
+}
+
+/// The audit trail searched, newest first; the look is itself audited.
+pub async fn search_audit<S: Store>(
+    app: &App<S>,
+    _right: &domain::AuditRight,
+    by: &Acting,
+    filter: &store::AuditFilter,
+    offset: u64,
+    limit: u32,
+) -> Result<(Vec<store::AuditRecord>, u64), AccountsError> {
+    let found = app.store.audit_search(filter, offset, limit).await?;
+    let detail = serde_json::json!({
+        "actor": filter.actor, "subject": filter.subject, "action": filter.action,
+        "from": filter.from_ms, "to": filter.to_ms, "found": found.1,
+    });
+    app.audit(by.audit(AuditAction::AuditRead, "audit".into(), detail)).await?;
+    Ok(found)
 }

@@ -114,6 +114,13 @@ fn nav(actor: &Actor, t: &'static Texts, path: &str) -> Vec<(&'static str, &'sta
     if actor.file_dossiers().is_ok() {
         items.push(("/agency", lang.agency().account));
     }
+    if actor.administer().is_ok() {
+        items.push(("/admin/accounts", t.accounts));
+        items.push(("/admin/devices", t.devices));
+    }
+    if actor.read_audit().is_ok() {
+        items.push(("/audit", t.audit));
+    }
     items.into_iter().map(|(href, label)| (href, label, path.starts_with(href))).collect()
 }
 

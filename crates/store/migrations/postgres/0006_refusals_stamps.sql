@@ -15,3 +15,7 @@ CREATE INDEX travellers_by_number ON travellers (number);
 
 -- Why an officer confirmed or dismissed an alert, in their words.
 ALTER TABLE alerts ADD COLUMN note TEXT;
+
+-- The audit page searches by who acted and by action, newest first.
+CREATE INDEX audit_by_actor ON audit (actor, seq);
+CREATE INDEX audit_by_action ON audit (action, seq);

@@ -37,6 +37,90 @@ macro_rules! accounts_impl {
                 }
             }
 
+            async fn accounts(&self) -> Result<Vec<AccountRecord>> {
+                let rows = sqlx::query(
+                    "SELECT username, role, checkpoint, agency_id, created_at, disabled_at \
+                     FROM users ORDER BY username",
+                )
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(AccountRecord {
+                            username: Username::parse(&r.try_get::<String, _>("username")?)
+                                .map_err(corrupt)?,
+                            role: Role::parse(&r.try_get::<String, _>("role")?).map_err(corrupt)?,
+                            checkpoint: r
+                                .try_get::<Option<String>, _>("checkpoint")?
+                                .map(|c| CheckpointCode::parse(&c).map_err(corrupt))
+                                .transpose()?,
+                            agency: r.try_get("agency_id")?,
+                            created_at: from_ms(r.try_get("created_at")?)?,
+                            disabled_at: r
+                                .try_get::<Option<i64>, _>("disabled_at")?
+                                .map(from_ms)
+                                .transpose()?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn set_password(&self, username: &str, password_hash: &str) -> Result<bool> {
+                let mut tx = self.pool.begin_with($begin).await?;
+                let row = sqlx::query(
+                    "UPDATE users SET password_hash = $2 WHERE username = $1 \
+                     AND disabled_at IS NULL RETURNING id",
+                )
+                .bind(username)
+                .bind(password_hash)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some(row) = row else { return Ok(false) };
+                let id: i64 = row.try_get("id")?;
+                sqlx::query("DELETE FROM tokens WHERE user_id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(true)
+            }
+
+            async fn bind_checkpoint(
+                &self,
+                username: &str,
+                checkpoint: Option<&CheckpointCode>,
+            ) -> Result<bool> {
+                let mut tx = self.pool.begin_with($begin).await?;
+                let row = sqlx::query(
+                    "UPDATE users SET checkpoint = $2 WHERE username = $1 \
+                     AND disabled_at IS NULL RETURNING id",
+                )
+                .bind(username)
+                .bind(checkpoint.map(|c| c.as_str()))
+                .fetch_optional(&mut *tx)
+                .await;
+                let row = match row {
+                    Ok(r) => r,
+                    Err(e)
+                        if e.as_database_error().is_some_and(|d| d.is_foreign_key_violation()) =>
+                    {
+                        return Err(StoreError::NotFound(format!(
+                            "checkpoint {}",
+                            checkpoint.map_or("", |c| c.as_str())
+                        )));
+                    }
+                    Err(e) => return Err(e.into()),
+                };
+                let Some(row) = row else { return Ok(false) };
+                let id: i64 = row.try_get("id")?;
+                sqlx::query("DELETE FROM tokens WHERE user_id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(true)
+            }
+
             async fn user_by_name(&self, username: &str) -> Result<Option<UserRecord>> {
                 let row = sqlx::query(
                     "SELECT id, username, role, checkpoint, agency_id, password_hash FROM users \
