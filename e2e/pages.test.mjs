@@ -349,7 +349,8 @@ test("history, watchlist and the board for an analyst", async () => {
   await page.fill("form.entry input[name=name]", "Đỗ Thị Hoa");
   await page.fill("form.entry input[name=birth_date]", "31/02/1980");
   await page.click("form.entry button[type=submit]");
-  assert.match(await page.textContent(".error"), /birth_date/);
+  assert.match(await page.textContent(".error"), /Ngày sinh: «1980-02-31» không phải/);
+  assert.doesNotMatch(await page.textContent(".error"), /birth_date|is not/);
   assert.equal(await page.inputValue("form.entry input[name=name]"), "Đỗ Thị Hoa");
   await page.screenshot({ path: join(shots, "watchlist.png"), fullPage: true });
 
@@ -367,11 +368,19 @@ test("the commander's alerts: dismiss one as a false positive", async () => {
   const n = await rows.count();
   assert.ok(n > 0, "the demo raises alerts at Móng Cái");
   await page.screenshot({ path: join(shots, "alerts.png"), fullPage: true });
-  await rows.first().locator("form[action$=dismiss] button").click();
+  // Decided with a note, after the question the page asks.
+  const first = rows.first();
+  await first.locator("details.decide summary").click();
+  await first.locator("form[action$=dismiss] textarea[name=note]").fill("Khác ngày sinh, đã đối chiếu giấy tờ");
+  let asked = "";
+  page.once("dialog", (d) => { asked = d.message(); d.accept(); });
+  await first.locator("form[action$=dismiss] button").click();
   await page.waitForLoadState();
+  assert.match(asked, /Bỏ qua cảnh báo này/);
   assert.equal(await page.locator("table.alerts tbody tr").count(), n - 1);
   await page.goto(base + "/alerts?status=dismissed");
   assert.equal(await page.locator("table.alerts tbody tr").count(), 1);
+  assert.match(await page.textContent("table.alerts tbody"), /Khác ngày sinh, đã đối chiếu giấy tờ/);
   await page.context().close();
 });
 
@@ -471,13 +480,23 @@ test("a port dossier: the agency files with an uploaded crew list, the officer r
 
   const commander = await signIn("commander.haiphong", { lang: "en" });
   await commander.goto(dossierUrl);
+  // Approving asks first; saying no leaves the dossier as it was.
+  commander.once("dialog", (d) => d.dismiss());
+  await commander.click("#approve");
+  assert.doesNotMatch(await commander.textContent("#status"), /Approved/);
+  let asked = "";
+  commander.once("dialog", (d) => { asked = d.message(); d.accept(); });
   await commander.click("#approve");
   await commander.waitForLoadState();
+  assert.match(asked, /Approve this dossier\?/);
   assert.match(await commander.textContent("#status"), /Approved/);
   assert.match(await commander.textContent(".status"), /On time/);
 
   await agent.reload();
   assert.match(await agent.textContent("#status"), /Đã phê duyệt/);
+  // The agency's reference and receipt.
+  assert.match(await agent.textContent("#reference"), /^HS-[0-9A-F]{8}$/);
+  assert.match(await agent.textContent("#receipt"), /Biên nhận hồ sơ/);
   const history = await agent.textContent("#history");
   assert.match(history, /commander\.haiphong/);
   await agent.screenshot({ path: join(shots, "dossier-approved.png"), fullPage: true });
@@ -630,20 +649,23 @@ test("dossier statistics for the analyst and the commander", async () => {
   await analyst.click("nav a[href='/stats']");
   await analyst.waitForSelector("#stats");
   const total = await analyst.textContent("#total");
-  const received = Number(total.match(/\d+/)[0]);
+  const received = Number(total.match(/[\d.]+/)[0].replace(/\./g, ""));
   assert.ok(received >= 40, `the demo's month of dossiers is counted (${received})`);
-  assert.match(await analyst.textContent("#stats tbody"), /CANG-HAI-PHONG/);
+  assert.match(await analyst.textContent("#stats tbody"), /Cảng Hải Phòng/);
+  assert.doesNotMatch(await analyst.textContent("#stats tbody"), /CANG-|\d\.\d %/, "names, and a decimal comma");
+  assert.ok(await analyst.locator("figure.chart svg rect.entry").count() > 0, "a chart of the periods");
   await analyst.screenshot({ path: join(shots, "stats.png"), fullPage: true });
   await analyst.selectOption("#period", "day");
   await analyst.click("form.search button[type=submit]");
   await analyst.waitForSelector("#stats");
   assert.ok(await analyst.locator("#stats tbody tr").count() > 5, "a line per day");
   await analyst.goto(base + "/stats?from=2026-13-01");
-  assert.match(await analyst.textContent("#error"), /from/);
+  assert.match(await analyst.textContent("#error"), /Từ ngày/);
   const commander = await signIn("commander.haiphong", { lang: "en" });
   await commander.goto(base + "/stats");
   const body = await commander.textContent("#stats tbody");
-  assert.doesNotMatch(body, /CANG-DA-NANG|CANG-SAI-GON|CAI-MEP/, "a commander sees the own checkpoint only");
+  assert.match(body, /Hai Phong port/);
+  assert.doesNotMatch(body, /Da Nang|Sai Gon|Cai Mep/, "a commander sees the own checkpoint only");
   for (const p of [analyst, commander]) await p.context().close();
 });
 

@@ -6,9 +6,21 @@ document.documentElement.classList.add("js");
 // Without the script the form says the same in words beside its button.
 document.addEventListener("submit", function (e) {
   var form = e.target;
-  var question = form.getAttribute && form.getAttribute("data-confirm");
+  var by = e.submitter;
+  var question = (by && by.getAttribute("data-confirm")) ||
+    (form.getAttribute && form.getAttribute("data-confirm"));
   if (question && !window.confirm(question)) e.preventDefault();
 }, true);
+
+// The receipt prints on its own.
+document.addEventListener("click", function (e) {
+  var link = e.target.closest && e.target.closest("a.print");
+  if (!link) return;
+  e.preventDefault();
+  document.body.classList.add("printing-receipt");
+  window.print();
+  document.body.classList.remove("printing-receipt");
+});
 
 // The desk: the reader's input stays focused; a complete MRZ checks itself, F9 records, Esc
 // clears. Everything here only speeds up forms that work without it.

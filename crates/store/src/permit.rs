@@ -184,6 +184,9 @@ pub struct MovementRecord {
 pub struct PermitFilter {
     pub checkpoint: Option<CheckpointCode>,
     pub dossier_id: Option<String>,
+    /// A serial or document number, or a part of the holder's name as written.
+    pub text: String,
+    pub offset: u64,
     pub limit: u32,
 }
 
@@ -226,10 +229,11 @@ pub trait PermitStore {
         serial: &str,
     ) -> impl Future<Output = Result<Option<PermitRecord>>> + Send;
     /// Newest first.
+    /// The permits the filter finds, newest first, with how many it finds in all.
     fn permits(
         &self,
         filter: &PermitFilter,
-    ) -> impl Future<Output = Result<Vec<PermitRecord>>> + Send;
+    ) -> impl Future<Output = Result<(Vec<PermitRecord>, u64)>> + Send;
     /// False if it was revoked already.
     fn revoke_permit(
         &self,

@@ -169,6 +169,11 @@ pub struct DossierFilter {
     pub statuses: Vec<DossierStatus>,
     /// Soonest due first (a queue), else the latest changed first.
     pub by_due: bool,
+    /// Words of the vessel's name, its IMO number or the start of the dossier's reference.
+    pub text: String,
+    /// Changed at or after this time only.
+    pub changed_since: Option<OffsetDateTime>,
+    pub offset: u64,
     pub limit: u32,
 }
 
@@ -234,6 +239,8 @@ pub trait PortStore {
     ) -> impl Future<Output = Result<Option<(i64, Option<String>)>>> + Send;
     /// Oldest first.
     fn dossier_events(&self, id: &str) -> impl Future<Output = Result<Vec<DossierEvent>>> + Send;
+    /// How many dossiers the filter finds, whatever its offset and limit.
+    fn count_dossiers(&self, f: &DossierFilter) -> impl Future<Output = Result<u64>> + Send;
     fn dossiers(
         &self,
         filter: &DossierFilter,

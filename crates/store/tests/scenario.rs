@@ -996,6 +996,9 @@ async fn dossiers_move_and_keep_their_history<S: Store>(store: S) {
         checkpoint: None,
         statuses: vec![DossierStatus::Submitted, DossierStatus::InReview],
         by_due: true,
+        text: String::new(),
+        changed_since: None,
+        offset: 0,
         limit: 50,
     };
     let q = store
@@ -1170,10 +1173,19 @@ async fn keys_rotate_and_permits_are_issued_revoked_and_scanned<S: Store>(store:
     assert_eq!(store.permit_by_serial("107").await.unwrap().unwrap().permit.id, "p7");
     let filter = PermitFilter {
         checkpoint: Some(CheckpointCode::parse("CANG-HAI-PHONG").unwrap()),
-        dossier_id: None,
         limit: 10,
+        ..Default::default()
     };
-    assert_eq!(store.permits(&filter).await.unwrap().len(), 10);
+    let (page, total) = store.permits(&filter).await.unwrap();
+    assert_eq!(page.len(), 10);
+    let rest = PermitFilter { offset: 10, limit: 100, ..filter.clone() };
+    let (rest, _) = store.permits(&rest).await.unwrap();
+    assert_eq!(page.len() + rest.len(), usize::try_from(total).unwrap());
+    // By serial, and `%` typed is no wildcard.
+    let by_serial = PermitFilter { text: "107".into(), ..filter.clone() };
+    assert_eq!(store.permits(&by_serial).await.unwrap().0[0].permit.id, "p7");
+    let percent = PermitFilter { text: "%".into(), ..filter.clone() };
+    assert_eq!(store.permits(&percent).await.unwrap().1, 0);
 
     let rev = Revocation { at: later, by: "user:commander.hp".into(), reason: Some("lost".into()) };
     assert!(store.revoke_permit("p7", &rev).await.unwrap());

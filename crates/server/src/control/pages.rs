@@ -663,7 +663,7 @@ fn per_hour(counts: &[store::HourCount], first_hour: i64) -> ([(i64, i64); 24], 
 }
 
 /// A round top for the value axis (1, 2 or 5 times a power of ten) at or above `max`.
-fn nice_top(max: i64) -> i64 {
+pub(crate) fn nice_top(max: i64) -> i64 {
     let mut step = 1;
     loop {
         for m in [1, 2, 5] {

@@ -273,9 +273,14 @@ pub async fn list<S: Store>(
     let scope = who.actor.permits()?;
     let asked = q.checkpoint.as_deref().map(CheckpointCode::parse).transpose()?;
     let limit = q.limit.unwrap_or(100);
-    let list =
-        crate::permits::service::list_permits(&app, &scope, &who.acting(), asked, q.dossier, limit)
-            .await?;
+    let filter = store::permit::PermitFilter {
+        checkpoint: asked,
+        dossier_id: q.dossier,
+        limit,
+        ..Default::default()
+    };
+    let (list, _) =
+        crate::permits::service::list_permits(&app, &scope, &who.acting(), filter).await?;
     Ok(Json(PermitsResponse { permits: list.iter().map(permit_json).collect() }))
 }
 

@@ -193,7 +193,7 @@ pub fn cards(permits: &[(PermitRecord, CardContext)]) -> Result<Vec<u8>, CardErr
         y -= 10.0;
         let validity = format!("{} – {}", dmy(p.valid_from), dmy(p.valid_until));
         page.field(6.0, y, "Hiệu lực / Valid", &validity);
-        page.field(56.0, y, "Tại / At", p.checkpoint.as_str());
+        page.field(56.0, y, "Tại / At", &ctx.checkpoint_name);
         page.barcode(&p.seal, (WIDTH - 38.0) / 2.0, 11.0, 38.0)?;
         page.ops.push(Op::SetFillColor { col: rgb(0.35, 0.35, 0.35) });
         page.text(

@@ -142,7 +142,7 @@ pub struct ScanForm {
     direction: String,
 }
 
-fn verdict_view(pt: &PermitTexts, r: &ScanResult) -> VerdictView {
+fn verdict_view(pt: &PermitTexts, r: &ScanResult, place: &dyn Fn(&str) -> String) -> VerdictView {
     let p = r.permit.as_ref();
     let text = |f: &dyn Fn(&seal::profile::PermitData) -> String| p.map(f).unwrap_or_default();
     VerdictView {
@@ -155,7 +155,7 @@ fn verdict_view(pt: &PermitTexts, r: &ScanResult) -> VerdictView {
         birth_date: text(&|p| vn_date(Some(p.birth_date))),
         document_number: text(&|p| p.document_number.clone()),
         vessel: text(&|p| p.vessel_imo.clone().unwrap_or_default()),
-        checkpoint: text(&|p| p.checkpoint.clone()),
+        checkpoint: text(&|p| place(&p.checkpoint)),
         validity: text(&|p| {
             format!("{} – {}", vn_date(Some(p.valid_from)), vn_date(Some(p.valid_until)))
         }),
@@ -210,7 +210,12 @@ pub async fn scan<S: Store>(
     {
         Ok(r) => {
             view.list_age = list_age(pt, app.now(), r.list_issued_at);
-            view.verdict = Some(verdict_view(pt, &r));
+            let t = view.ctx.t;
+            let place = |code: &str| match domain::CheckpointCode::parse(code) {
+                Ok(c) => crate::web::checkpoint_name(&app, t, &c),
+                Err(_) => code.to_string(),
+            };
+            view.verdict = Some(verdict_view(pt, &r, &place));
             view.into_response()
         }
         Err(e) if e.status == StatusCode::SERVICE_UNAVAILABLE => {
@@ -323,7 +328,20 @@ pub struct PermitsPage {
     kinds: Vec<(&'static str, &'static str)>,
     form: IssueForm,
     rows: Vec<PermitRow>,
+    find: PermitsQuery,
+    pager: crate::web::Pager,
     error: Option<String>,
+}
+
+/// The list's search: a serial, a document number or a part of the holder's name; a page; a file.
+#[derive(Debug, Default, Clone, Deserialize)]
+pub struct PermitsQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    offset: Option<u64>,
+    #[serde(default)]
+    format: Option<String>,
 }
 
 async fn permits_page<S: Store>(
@@ -332,21 +350,43 @@ async fn permits_page<S: Store>(
     form: IssueForm,
     error: Option<String>,
 ) -> Result<PermitsPage, ApiError> {
+    permits_found(app, page, form, error, PermitsQuery::default()).await
+}
+
+const PERMITS_PER_PAGE: u32 = 50;
+
+async fn permits_found<S: Store>(
+    app: &App<S>,
+    page: Page,
+    form: IssueForm,
+    error: Option<String>,
+    find: PermitsQuery,
+) -> Result<PermitsPage, ApiError> {
     let pt = texts(&page);
     let scope = page.who.actor.permits()?;
     let checkpoint = match &scope {
         PermitScope::Checkpoint(c) => Some(c.clone()),
         PermitScope::All => None,
     };
-    let list = crate::permits::service::list_permits(
-        app,
-        &scope,
-        &page.who.acting(),
-        checkpoint.clone(),
-        None,
-        200,
-    )
-    .await?;
+    let offset = find.offset.unwrap_or(0);
+    let filter = store::permit::PermitFilter {
+        checkpoint: checkpoint.clone(),
+        text: find.q.trim().to_string(),
+        offset,
+        limit: PERMITS_PER_PAGE,
+        ..Default::default()
+    };
+    let (list, total) =
+        crate::permits::service::list_permits(app, &scope, &page.who.acting(), filter).await?;
+    let window = crate::web::Window {
+        offset,
+        shown: list.len(),
+        per_page: u64::from(PERMITS_PER_PAGE),
+        total,
+        cap: u64::MAX,
+    };
+    let pager =
+        crate::web::Pager::new(page.ctx.t, "/permits", &[("q", find.q.trim().to_string())], window);
     let can_issue = checkpoint.as_ref().is_some_and(|c| page.who.actor.issue_permits_at(c).is_ok());
     let here = checkpoint.as_ref().and_then(|c| app.checkpoints.get(c)).map(|c| c.kind);
     Ok(PermitsPage {
@@ -359,17 +399,67 @@ async fn permits_page<S: Store>(
             .collect(),
         form,
         rows: rows(pt, &list, app.today()),
+        find,
+        pager,
         error,
         ctx: page.ctx,
     })
 }
 
-/// `GET /permits`.
-pub async fn list<S: Store>(State(app): State<App<S>>, page: Page) -> Response {
-    match permits_page(&app, page, IssueForm::default(), None).await {
+/// `GET /permits`: the list searched and paged, or as a file.
+pub async fn list<S: Store>(
+    State(app): State<App<S>>,
+    page: Page,
+    axum::extract::Query(q): axum::extract::Query<PermitsQuery>,
+) -> Response {
+    if let Some(format) = crate::web::export::Format::asked(q.format.as_deref()) {
+        return permits_file(&app, &page, &q, format).await.unwrap_or_else(|e| e.into_response());
+    }
+    match permits_found(&app, page, IssueForm::default(), None, q).await {
         Ok(p) => p.into_response(),
         Err(e) => e.into_response(),
     }
+}
+
+async fn permits_file<S: Store>(
+    app: &App<S>,
+    page: &Page,
+    q: &PermitsQuery,
+    format: crate::web::export::Format,
+) -> Result<Response, ApiError> {
+    let pt = texts(page);
+    let scope = page.who.actor.permits()?;
+    let filter = store::permit::PermitFilter {
+        text: q.q.trim().to_string(),
+        limit: 10_000,
+        ..Default::default()
+    };
+    let (list, _) =
+        crate::permits::service::list_permits(app, &scope, &page.who.acting(), filter).await?;
+    let mut sheet = crate::web::export::Sheet::new(
+        "giay-phep",
+        vec![
+            pt.serial,
+            pt.kind,
+            pt.holder,
+            pt.document_number,
+            pt.checkpoint,
+            pt.validity,
+            pt.status,
+        ],
+    );
+    for (r, p) in rows(pt, &list, app.today()).into_iter().zip(&list) {
+        sheet.push(vec![
+            p.permit.serial.clone().into(),
+            r.kind.into(),
+            r.holder.clone().into(),
+            r.document.clone().into(),
+            crate::web::checkpoint_name(app, page.ctx.t, &p.permit.checkpoint).into(),
+            r.validity.clone().into(),
+            r.status.into(),
+        ]);
+    }
+    Ok(sheet.respond(format))
 }
 
 /// `POST /permits`: the commander issues one.
@@ -485,7 +575,7 @@ pub async fn one<S: Store>(
         birth_date: vn_date(Some(p.holder.birth_date)),
         document_number: p.holder.document_number.as_str().to_string(),
         vessel: p.vessel_imo.map(|v| v.to_string()).unwrap_or_default(),
-        checkpoint: p.checkpoint.to_string(),
+        checkpoint: crate::web::checkpoint_name(&app, page.ctx.t, &p.checkpoint),
         validity: format!("{} – {}", vn_date(Some(p.valid_from)), vn_date(Some(p.valid_until))),
         serial: p.serial.clone(),
         signer: p.signer.clone(),

@@ -297,7 +297,7 @@ pub async fn of_dossier<S: Store>(app: &App<S>, dossier_id: &str) -> Result<Vec<
         limit: 1000,
         ..Default::default()
     };
-    Ok(app.store.permits(&filter).await?)
+    Ok(app.store.permits(&filter).await?.0)
 }
 
 /// The crew still waiting for a shore pass: foreign, shore leave asked, none held (revoked
@@ -571,22 +571,25 @@ pub async fn list_permits<S: Store>(
     app: &App<S>,
     scope: &PermitScope,
     by: &Acting,
-    checkpoint: Option<CheckpointCode>,
-    dossier_id: Option<String>,
-    limit: u32,
-) -> Result<Vec<PermitRecord>> {
-    let checkpoint = match (scope, checkpoint) {
+    asked: PermitFilter,
+) -> Result<(Vec<PermitRecord>, u64)> {
+    let checkpoint = match (scope, asked.checkpoint) {
         (PermitScope::Checkpoint(own), Some(c)) if *own != c => {
             return Err(domain::Forbidden(format!("you read the permits of {own} only")).into());
         }
         (PermitScope::Checkpoint(own), _) => Some(own.clone()),
         (PermitScope::All, c) => c,
     };
-    let filter = PermitFilter { checkpoint, dossier_id, limit: limit.min(1000) };
-    let list = app.store.permits(&filter).await?;
-    app.audit(by.audit(AuditAction::PermitList, "permits".into(), json!({"rows": list.len()})))
-        .await?;
-    Ok(list)
+    let filter = PermitFilter {
+        checkpoint,
+        text: domain::bounds::clip(&asked.text),
+        limit: asked.limit.min(10_000),
+        ..asked
+    };
+    let (list, total) = app.store.permits(&filter).await?;
+    let detail = json!({"rows": list.len(), "offset": filter.offset, "text": filter.text});
+    app.audit(by.audit(AuditAction::PermitList, "permits".into(), detail)).await?;
+    Ok((list, total))
 }
 
 /// The permit's seal as a barcode picture (PNG); audited, for the seal carries the holder's

@@ -280,6 +280,9 @@ pub async fn list<S: Store>(
         checkpoint,
         statuses,
         by_due,
+        text: String::new(),
+        changed_since: None,
+        offset: 0,
         limit: q.limit.unwrap_or(200).clamp(1, 1000),
     };
     let list = app.store.dossiers(&filter).await?;

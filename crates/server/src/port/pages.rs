@@ -99,6 +99,7 @@ pub async fn procedures<S: Store>(
 #[derive(Debug)]
 pub struct DossierRow {
     id: String,
+    reference: String,
     procedure: &'static str,
     vessel: String,
     checkpoint: String,
@@ -117,12 +118,27 @@ pub struct DossiersPage {
     pt: &'static PortTexts,
     agent: bool,
     view: String,
+    q: String,
     rows: Vec<DossierRow>,
+    pager: crate::web::Pager,
 }
 
 #[derive(Debug, Deserialize)]
 pub struct ListQuery {
     view: Option<String>,
+    /// Words of the vessel's name, its IMO number or the reference's start.
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    offset: Option<u64>,
+    #[serde(default)]
+    format: Option<String>,
+}
+
+/// A dossier's reference as agents quote it: `HS-` and the first eight signs of its id.
+pub fn reference(id: &str) -> String {
+    let head: String = id.chars().filter(|c| *c != '-').take(8).collect();
+    format!("HS-{}", head.to_uppercase())
 }
 
 fn status_class(s: DossierStatus) -> &'static str {
@@ -156,12 +172,24 @@ pub async fn dossiers<S: Store>(
         "decided" => vec![DossierStatus::Approved, DossierStatus::Rejected],
         _ => Vec::new(),
     };
-    let filter =
-        DossierFilter { scope, checkpoint: None, statuses, by_due: view == "pending", limit: 200 };
-    let list = match app.store.dossiers(&filter).await {
-        Ok(l) => l,
-        Err(e) => return ApiError::from(e).into_response(),
+    let format = crate::web::export::Format::asked(q.format.as_deref());
+    let offset = if format.is_some() { 0 } else { q.offset.unwrap_or(0) };
+    let filter = DossierFilter {
+        scope,
+        checkpoint: None,
+        statuses,
+        by_due: view == "pending",
+        // A reference as quoted (`HS-7B0E6D8E`) is looked up by the start of the id.
+        text: domain::bounds::clip(q.q.trim().trim_start_matches("HS-").trim_start_matches("hs-")),
+        changed_since: None,
+        offset,
+        limit: if format.is_some() { 10_000 } else { 50 },
     };
+    let (list, total) =
+        match tokio::try_join!(app.store.dossiers(&filter), app.store.count_dossiers(&filter)) {
+            Ok(l) => l,
+            Err(e) => return ApiError::from(e).into_response(),
+        };
     let pt = PageLang::of(&page).port();
     let en = is_en(page.ctx.t);
     let now = app.now();
@@ -178,6 +206,7 @@ pub async fn dossiers<S: Store>(
                 _ => None,
             };
             DossierRow {
+                reference: reference(&s.id),
                 id: s.id,
                 procedure: app.procedure(s.procedure).map_or("", |p| procedure_name(en, p)),
                 vessel: match (s.vessel_name, s.imo) {
@@ -185,7 +214,7 @@ pub async fn dossiers<S: Store>(
                     (Some(n), None) => n,
                     _ => String::new(),
                 },
-                checkpoint: s.checkpoint.to_string(),
+                checkpoint: crate::web::checkpoint_name(&app, page.ctx.t, &s.checkpoint),
                 agency: s.agency_name,
                 status: pt.status(s.status),
                 status_class: status_class(s.status),
@@ -194,8 +223,42 @@ pub async fn dossiers<S: Store>(
                 submitted: s.submitted_at.map(vn_time).unwrap_or_default(),
             }
         })
-        .collect();
-    DossiersPage { ctx: page.ctx, pt, agent, view: view.to_string(), rows }.into_response()
+        .collect::<Vec<DossierRow>>();
+    if let Some(format) = format {
+        let t = page.ctx.t;
+        let mut sheet = crate::web::export::Sheet::new(
+            "ho-so-tau",
+            vec![
+                pt.reference,
+                pt.due,
+                pt.vessel,
+                pt.procedure,
+                t.checkpoint,
+                pt.agency,
+                pt.status,
+                pt.submitted_at,
+            ],
+        );
+        for r in &rows {
+            sheet.push(vec![
+                r.id.clone().into(),
+                r.due.clone().into(),
+                r.vessel.clone().into(),
+                r.procedure.into(),
+                r.checkpoint.clone().into(),
+                r.agency.clone().into(),
+                r.status.into(),
+                r.submitted.clone().into(),
+            ]);
+        }
+        return sheet.respond(format);
+    }
+    let window =
+        crate::web::Window { offset, shown: rows.len(), per_page: 50, total, cap: u64::MAX };
+    let params = [("view", view.to_string()), ("q", q.q.trim().to_string())];
+    let pager = crate::web::Pager::new(page.ctx.t, "/dossiers", &params, window);
+    DossiersPage { ctx: page.ctx, pt, agent, view: view.to_string(), q: q.q, rows, pager }
+        .into_response()
 }
 
 // ---------------------------------------------------------------- filing
@@ -483,6 +546,9 @@ pub struct DossierPage {
     passes: Vec<crate::permits::pages::PermitRow>,
     can_issue_passes: bool,
     id: String,
+    reference: String,
+    /// When the border guard received it: the receipt's time.
+    received_at: String,
     procedure: &'static str,
     checkpoint: String,
     agency: String,
@@ -603,8 +669,10 @@ async fn dossier_page<S: Store>(
         supplement,
         at: PageLang::of(&page).agency(),
         id: d.id.clone(),
+        reference: reference(&d.id),
+        received_at: d.submitted_at.map(vn_time).unwrap_or_default(),
         procedure: app.procedure(d.procedure).map_or("", |p| procedure_name(en, p)),
-        checkpoint: d.checkpoint.to_string(),
+        checkpoint: crate::web::checkpoint_name(app, page.ctx.t, &d.checkpoint),
         agency: d.agency_name.clone(),
         vessel: d
             .vessel

@@ -198,6 +198,7 @@ pub struct Texts {
     pub from_day: &'static str,
     pub to_day: &'static str,
     pub audit_hint: &'static str,
+    pub waiting: &'static str,
 }
 
 pub static VI: Texts = Texts {
@@ -366,6 +367,7 @@ pub static VI: Texts = Texts {
     from_day: "Từ ngày",
     to_day: "Đến ngày",
     audit_hint: "Tìm theo người liên quan, người thao tác, loại thao tác và khoảng thời gian.",
+    waiting: "đang chờ bạn xử lý",
 };
 
 pub static EN: Texts = Texts {
@@ -534,6 +536,7 @@ pub static EN: Texts = Texts {
     from_day: "From",
     to_day: "To",
     audit_hint: "Search by the person concerned, who acted, the action and the period.",
+    waiting: "waiting for you",
 };
 
 impl Texts {
@@ -712,6 +715,19 @@ pub struct PortTexts {
     pub all: &'static str,
     pub result: &'static str,
     pub sign_in: &'static str,
+    pub reference: &'static str,
+    pub find_hint: &'static str,
+    pub receipt: &'static str,
+    pub print_receipt: &'static str,
+    pub received_at: &'static str,
+    pub confirm_approve: &'static str,
+    pub confirm_reject: &'static str,
+    pub confirm_cancel: &'static str,
+    pub confirm_remove_person: &'static str,
+    pub doc_seafarer_book: &'static str,
+    pub doc_passport: &'static str,
+    pub doc_id_card: &'static str,
+    pub doc_other: &'static str,
 }
 
 impl PortTexts {
@@ -808,6 +824,19 @@ static PORT_VI: PortTexts = PortTexts {
     all: "Tất cả",
     result: "Kết quả",
     sign_in: "Đăng nhập",
+    reference: "Số hồ sơ",
+    find_hint: "Tên tàu, số IMO hoặc số hồ sơ",
+    receipt: "Biên nhận hồ sơ",
+    print_receipt: "In biên nhận",
+    received_at: "Tiếp nhận lúc",
+    confirm_approve: "Duyệt hồ sơ này? Kết quả được gửi ngay cho đại lý.",
+    confirm_reject: "Từ chối hồ sơ này? Kết quả được gửi ngay cho đại lý.",
+    confirm_cancel: "Hủy hồ sơ này? Không thể mở lại hồ sơ đã hủy.",
+    confirm_remove_person: "Xóa người này khỏi danh sách?",
+    doc_seafarer_book: "Sổ thuyền viên",
+    doc_passport: "Hộ chiếu",
+    doc_id_card: "Căn cước",
+    doc_other: "Giấy tờ khác",
 };
 
 static PORT_EN: PortTexts = PortTexts {
@@ -889,6 +918,19 @@ static PORT_EN: PortTexts = PortTexts {
     all: "All",
     result: "Result",
     sign_in: "Sign in",
+    reference: "Reference",
+    find_hint: "Vessel name, IMO number or reference",
+    receipt: "Receipt",
+    print_receipt: "Print the receipt",
+    received_at: "Received at",
+    confirm_approve: "Approve this dossier? The agency is told at once.",
+    confirm_reject: "Reject this dossier? The agency is told at once.",
+    confirm_cancel: "Cancel this dossier? A cancelled dossier cannot be reopened.",
+    confirm_remove_person: "Remove this person from the list?",
+    doc_seafarer_book: "Seafarer's book",
+    doc_passport: "Passport",
+    doc_id_card: "Identity card",
+    doc_other: "Other document",
 };
 
 impl Lang {
@@ -1103,6 +1145,7 @@ pub struct PermitTexts {
     pub issued_n: &'static str,
     pub issued_by: &'static str,
     pub keys_not_open: &'static str,
+    pub find_hint: &'static str,
 }
 
 impl PermitTexts {
@@ -1189,6 +1232,7 @@ static PERMIT_VI: PermitTexts = PermitTexts {
     issued_n: "giấy phép đã cấp",
     issued_by: "Người cấp",
     keys_not_open: "Chưa ký được giấy phép: khóa ký chưa được mở trên máy chủ này.",
+    find_hint: "Số sê-ri, số giấy tờ hoặc tên người được cấp",
 };
 
 static PERMIT_EN: PermitTexts = PermitTexts {
@@ -1241,6 +1285,7 @@ static PERMIT_EN: PermitTexts = PermitTexts {
     issued_n: "permits issued",
     issued_by: "Issued by",
     keys_not_open: "Permits cannot be signed: the signing keys are not open on this server.",
+    find_hint: "Serial, document number or holder's name",
 };
 
 /// What a page says when a request could not be answered as asked: a title, a sentence by the

@@ -62,7 +62,9 @@ pub struct Ctx {
     pub checkpoint: String,
     pub csrf: String,
     pub path: String,
-    pub nav: Vec<(&'static str, &'static str, bool)>,
+    /// The menu: where, its words, whether it is this page, and how many things there wait
+    /// for the user (open alerts, an agency's new results).
+    pub nav: Vec<(&'static str, &'static str, bool, Option<u64>)>,
 }
 
 impl Ctx {
@@ -165,11 +167,69 @@ impl<S: Store> FromRequestParts<App<S>> for Page {
                 .map(|c| checkpoint_name(app, t, c))
                 .unwrap_or_default(),
             csrf: who.csrf.clone().unwrap_or_default(),
-            nav: nav(&who.actor, t, parts.uri.path()),
+            nav: with_counts(app, &who.actor, nav(&who.actor, t, parts.uri.path())).await,
             path,
         };
         Ok(Page { who, ctx })
     }
+}
+
+/// The menu with what waits behind its items: the open alerts of the user's scope, and for an
+/// agency its dossiers decided in the last day or sent back for a supplement. A count that
+/// cannot be read is left out rather than failing the page.
+async fn with_counts<S: Store>(
+    app: &App<S>,
+    actor: &Actor,
+    nav: Vec<(&'static str, &'static str, bool)>,
+) -> Vec<(&'static str, &'static str, bool, Option<u64>)> {
+    let alerts = match actor.alerts() {
+        Ok(scope) => app
+            .store
+            .alerts(&scope, Some(store::AlertStatus::Open), 0, 1)
+            .await
+            .ok()
+            .map(|(_, n)| n),
+        Err(_) => None,
+    };
+    let results = match (actor.file_dossiers(), actor.dossiers()) {
+        (Ok(_), Ok(scope)) => {
+            use domain::port::DossierStatus as St;
+            let recent = store::port::DossierFilter {
+                scope: scope.clone(),
+                checkpoint: None,
+                statuses: vec![St::Approved, St::Rejected],
+                by_due: false,
+                text: String::new(),
+                changed_since: Some(app.now() - time::Duration::days(1)),
+                offset: 0,
+                limit: 1,
+            };
+            let asked = store::port::DossierFilter {
+                statuses: vec![St::SupplementRequested],
+                changed_since: None,
+                ..recent.clone()
+            };
+            match tokio::try_join!(
+                app.store.count_dossiers(&recent),
+                app.store.count_dossiers(&asked)
+            ) {
+                Ok((a, b)) => Some(a + b),
+                Err(_) => None,
+            }
+        }
+        _ => None,
+    };
+    nav.into_iter()
+        .map(|(href, label, current)| {
+            let count = match href {
+                "/alerts" => alerts,
+                "/dossiers" => results,
+                _ => None,
+            }
+            .filter(|n| *n > 0);
+            (href, label, current, count)
+        })
+        .collect()
 }
 
 fn urlencode(s: &str) -> String {

@@ -268,29 +268,55 @@ macro_rules! permit_impl {
                 row.map(|r| Self::permit_from(&r)).transpose()
             }
 
-            async fn permits(&self, f: &PermitFilter) -> Result<Vec<PermitRecord>> {
-                let mut sql = format!("SELECT {PERMIT_COLUMNS} FROM permits WHERE 1 = 1");
-                let mut n = 0;
-                let mut next = || {
-                    n += 1;
-                    format!("${n}")
+            async fn permits(&self, f: &PermitFilter) -> Result<(Vec<PermitRecord>, u64)> {
+                let mut filter = String::new();
+                let mut binds: Vec<String> = Vec::new();
+                let mut push = |cond: &str, v: String, filter: &mut String| {
+                    binds.push(v);
+                    filter.push_str(&cond.replace('?', &format!("${}", binds.len())));
                 };
-                if f.checkpoint.is_some() {
-                    sql.push_str(&format!(" AND checkpoint = {}", next()));
-                }
-                if f.dossier_id.is_some() {
-                    sql.push_str(&format!(" AND dossier_id = {}", next()));
-                }
-                sql.push_str(&format!(" ORDER BY issued_at DESC, id LIMIT {}", next()));
-                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
                 if let Some(c) = &f.checkpoint {
-                    q = q.bind(c.as_str().to_string());
+                    push(" AND checkpoint = ?", c.as_str().to_string(), &mut filter);
                 }
                 if let Some(d) = &f.dossier_id {
-                    q = q.bind(d.clone());
+                    push(" AND dossier_id = ?", d.clone(), &mut filter);
                 }
-                let rows = q.bind(i64::from(f.limit.max(1))).fetch_all(&self.pool).await?;
-                rows.iter().map(Self::permit_from).collect()
+                let text = f.text.trim();
+                if !text.is_empty() {
+                    let escaped =
+                        text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+                    push(" AND (serial = ?", text.to_string(), &mut filter);
+                    push(" OR document_number = ?", text.to_uppercase(), &mut filter);
+                    push(
+                        " OR (family_name || ' ' || given_names) LIKE ? ESCAPE '\\')",
+                        format!("%{escaped}%"),
+                        &mut filter,
+                    );
+                }
+                let n = binds.len();
+                let sql = format!(
+                    "SELECT {PERMIT_COLUMNS} FROM permits WHERE 1 = 1{filter} \
+                     ORDER BY issued_at DESC, id LIMIT ${} OFFSET ${}",
+                    n + 1,
+                    n + 2
+                );
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+                for b in &binds {
+                    q = q.bind(b.clone());
+                }
+                let rows = q
+                    .bind(i64::from(f.limit.max(1)))
+                    .bind(i64::try_from(f.offset).unwrap_or(i64::MAX))
+                    .fetch_all(&self.pool)
+                    .await?;
+                let list = rows.iter().map(Self::permit_from).collect::<Result<Vec<_>>>()?;
+                let count = format!("SELECT COUNT(*) AS n FROM permits WHERE 1 = 1{filter}");
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(count));
+                for b in &binds {
+                    q = q.bind(b.clone());
+                }
+                let total: i64 = q.fetch_one(&self.pool).await?.try_get("n")?;
+                Ok((list, u64::try_from(total).unwrap_or(0)))
             }
 
             async fn revoke_permit(&self, id: &str, rev: &Revocation) -> Result<bool> {

@@ -17,6 +17,61 @@ const DOSSIER_COLUMNS: &str = "d.id, d.agency_id, a.name AS agency_name, d.proce
      d.created_by, d.created_at, d.updated_at, d.version, p.eta, p.etd, p.berth, p.last_port, \
      p.next_port, v.imo, v.name AS vessel_name, v.call_sign, v.flag, v.vessel_type, \
      v.gross_tonnage";
+/// A value bound to a dossier filter's placeholder.
+enum FilterBind {
+    Text(String),
+    Int(i64),
+}
+
+/// The filter's conditions (` AND ...`, placeholders from `$1`) and their values in order.
+fn dossier_filter(f: &DossierFilter) -> (String, Vec<FilterBind>) {
+    let mut sql = String::new();
+    let mut binds = Vec::new();
+    let mut push = |cond: &str, b: FilterBind, sql: &mut String| {
+        binds.push(b);
+        sql.push_str(&cond.replace('?', &format!("${}", binds.len())));
+    };
+    match &f.scope {
+        DossierScope::All => {}
+        DossierScope::Checkpoint(c) => {
+            push(" AND d.checkpoint = ?", FilterBind::Text(c.as_str().to_string()), &mut sql);
+        }
+        DossierScope::Agency(a) => push(" AND d.agency_id = ?", FilterBind::Int(*a), &mut sql),
+    }
+    if let Some(c) = &f.checkpoint {
+        push(" AND d.checkpoint = ?", FilterBind::Text(c.as_str().to_string()), &mut sql);
+    }
+    if !f.statuses.is_empty() {
+        sql.push_str(" AND d.status IN (");
+        for (i, s) in f.statuses.iter().enumerate() {
+            let sep = if i == 0 { "?" } else { ", ?" };
+            push(sep, FilterBind::Text(s.as_str().to_string()), &mut sql);
+        }
+        sql.push(')');
+    }
+    if let Some(t) = f.changed_since {
+        push(" AND d.updated_at >= ?", FilterBind::Int(millis(t)), &mut sql);
+    }
+    let text = f.text.trim();
+    if !text.is_empty() {
+        // The vessel's name without regard to case, its IMO number, or the reference's start.
+        let escaped =
+            text.to_uppercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        push(
+            " AND (UPPER(v.name) LIKE ? ESCAPE '\\'",
+            FilterBind::Text(format!("%{escaped}%")),
+            &mut sql,
+        );
+        push(" OR CAST(v.imo AS TEXT) = ?", FilterBind::Text(text.to_string()), &mut sql);
+        push(
+            " OR UPPER(d.id) LIKE ? ESCAPE '\\')",
+            FilterBind::Text(format!("{escaped}%")),
+            &mut sql,
+        );
+    }
+    (sql, binds)
+}
+
 macro_rules! agency_select {
     ($where:literal) => {
         concat!(
@@ -379,58 +434,55 @@ macro_rules! port_impl {
                     .collect()
             }
 
+            async fn count_dossiers(&self, f: &DossierFilter) -> Result<u64> {
+                let (filter, binds) = dossier_filter(f);
+                let sql = format!(
+                    "SELECT COUNT(*) AS n FROM dossiers d \
+                     LEFT JOIN port_calls p ON p.id = d.port_call_id \
+                     LEFT JOIN vessels v ON v.imo = p.vessel_imo WHERE 1 = 1{filter}"
+                );
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+                for b in binds {
+                    q = match b {
+                        FilterBind::Text(t) => q.bind(t),
+                        FilterBind::Int(i) => q.bind(i),
+                    };
+                }
+                let n: i64 = q.fetch_one(&self.pool).await?.try_get("n")?;
+                Ok(u64::try_from(n).unwrap_or(0))
+            }
+
             async fn dossiers(&self, f: &DossierFilter) -> Result<Vec<DossierSummary>> {
                 // Every value is bound; only the shape of the filter is written into the text.
-                let mut sql = String::from(
+                let (filter, binds) = dossier_filter(f);
+                let n = binds.len();
+                let order = if f.by_due {
+                    " ORDER BY d.due_at IS NULL, d.due_at, d.updated_at"
+                } else {
+                    " ORDER BY d.updated_at DESC, d.id DESC"
+                };
+                let sql = format!(
                     "SELECT d.id, d.procedure, d.checkpoint, a.name AS agency_name, \
                      v.name AS vessel_name, v.imo, d.status, d.due_at, d.submitted_at, \
                      d.updated_at, d.on_time FROM dossiers d JOIN agencies a ON a.id = d.agency_id \
                      LEFT JOIN port_calls p ON p.id = d.port_call_id \
-                     LEFT JOIN vessels v ON v.imo = p.vessel_imo WHERE 1 = 1",
+                     LEFT JOIN vessels v ON v.imo = p.vessel_imo WHERE 1 = 1{filter}{order} \
+                     LIMIT ${} OFFSET ${}",
+                    n + 1,
+                    n + 2
                 );
-                let mut n = 0;
-                let mut next = || {
-                    n += 1;
-                    format!("${n}")
-                };
-                let (scope_cp, scope_agency) = match &f.scope {
-                    DossierScope::All => (None, None),
-                    DossierScope::Checkpoint(c) => (Some(c.as_str().to_string()), None),
-                    DossierScope::Agency(a) => (None, Some(*a)),
-                };
-                if scope_cp.is_some() {
-                    sql.push_str(&format!(" AND d.checkpoint = {}", next()));
-                }
-                if scope_agency.is_some() {
-                    sql.push_str(&format!(" AND d.agency_id = {}", next()));
-                }
-                if f.checkpoint.is_some() {
-                    sql.push_str(&format!(" AND d.checkpoint = {}", next()));
-                }
-                if !f.statuses.is_empty() {
-                    let marks: Vec<String> = f.statuses.iter().map(|_| next()).collect();
-                    sql.push_str(&format!(" AND d.status IN ({})", marks.join(", ")));
-                }
-                sql.push_str(if f.by_due {
-                    " ORDER BY d.due_at IS NULL, d.due_at, d.updated_at"
-                } else {
-                    " ORDER BY d.updated_at DESC, d.id DESC"
-                });
-                sql.push_str(&format!(" LIMIT {}", next()));
                 let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-                if let Some(c) = scope_cp {
-                    q = q.bind(c);
+                for b in binds {
+                    q = match b {
+                        FilterBind::Text(t) => q.bind(t),
+                        FilterBind::Int(i) => q.bind(i),
+                    };
                 }
-                if let Some(a) = scope_agency {
-                    q = q.bind(a);
-                }
-                if let Some(c) = &f.checkpoint {
-                    q = q.bind(c.as_str().to_string());
-                }
-                for s in &f.statuses {
-                    q = q.bind(s.as_str());
-                }
-                let rows = q.bind(i64::from(f.limit)).fetch_all(&self.pool).await?;
+                let rows = q
+                    .bind(i64::from(f.limit))
+                    .bind(i64::try_from(f.offset).unwrap_or(i64::MAX))
+                    .fetch_all(&self.pool)
+                    .await?;
                 rows.iter()
                     .map(|r| {
                         let s = |c: &str| r.try_get::<String, _>(c).map_err(StoreError::from);
