@@ -267,7 +267,8 @@ test("no page scrolls sideways on a 360 px phone, and the menu folds", async () 
     ["officer.haiphong", ["/desk", "/history", "/scan", "/permits", "/dossiers", "/board", "/stats", "/account"]],
     ["commander.mongcai", ["/alerts", "/board"]],
     ["agent.vosco", ["/dossiers", "/dossiers/new", "/agency"]],
-    ["analyst", ["/watchlist", "/alerts", "/stats", "/history"]],
+    ["analyst", ["/watchlist", "/alerts", "/stats", "/history", "/audit?action=history.read"]],
+    ["admin", ["/admin/accounts", "/admin/devices", "/audit"]],
   ]) {
     const page = await signIn(user, { width: 360, height: 740 });
     for (const path of paths) {
@@ -683,3 +684,80 @@ test("the API's description renders at /api/docs from the server's own assets", 
   await page.screenshot({ path: join(shots, "api-docs.png") });
   await context.close();
 });
+
+// A word a Vietnamese reader would take for English: Latin letters that make no Vietnamese
+// syllable (an onset, a rhyme, a final), or one of the few English words that happen to.
+const onset = "(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|b|c|d|g|h|k|l|m|n|p|r|s|t|v|x)?";
+const rhyme = "(?:o|u)?(?:a|e|i|o|u|y|ai|ao|au|ay|eo|eu|ia|ie|iu|oa|oe|oi|ua|ue|ui|uo|uu|uy|ye|yeu|oai|oay|uoi|uou|uya|uye|uyu|ieu|uay|oeo)";
+const coda = "(?:ch|ng|nh|c|m|n|p|t)?";
+const syllable = new RegExp(`^${onset}${rhyme}${coda}$`);
+const englishEvenSo = new Set(["the", "not", "was", "are", "you", "has", "no", "yes", "of"]);
+function englishWords(text) {
+  const out = new Set();
+  for (const w of text.match(/\p{L}+/gu) || []) {
+    if (!/^[A-Za-z]+$/.test(w)) continue; // a word with Vietnamese letters is Vietnamese
+    if (w.length < 2 || w === w.toUpperCase()) continue; // codes and names as an MRZ writes them
+    const l = w.toLowerCase();
+    if (!syllable.test(l) || englishEvenSo.has(l)) out.add(w);
+  }
+  return [...out];
+}
+
+// What users typed or outside systems sent is theirs; what the pages say is ours.
+const allowed = new Set(["English", "Email", "email", "Swagger", "Excel", "Chromium", "OpenAPI",
+  "CSV", "XLSX", "PDF", "MRZ", "IMO", "UUID", "Enter", "Esc", "QR", "camera", "Camera", "Campuchia"]);
+
+test("every page in Vietnamese says nothing in English", async () => {
+  const visits = [
+    ["officer.mongcai", ["/desk", "/history?name=NGUYEN", "/board", "/alerts", "/scan", "/permits", "/account"]],
+    ["commander.haiphong", ["/dossiers", "/dossiers?view=all", "/permits", "/stats", "/board"]],
+    ["analyst", ["/history", "/watchlist", "/alerts?status=all", "/board?checkpoint=HUU-NGHI", "/stats?period=day", "/audit?action=history.read"]],
+    ["admin", ["/admin/accounts", "/admin/devices", "/audit?user=admin", "/watchlist"]],
+    ["agent.vosco", ["/dossiers", "/dossiers/new", "/agency", "/procedures"]],
+  ];
+  const found = [];
+  for (const [user, paths] of visits) {
+    const page = await signIn(user);
+    const seen = [...paths];
+    // A detail page of each list the user has: the first dossier, permit, entry.
+    for (const path of paths) {
+      await page.goto(base + path);
+      const more = await page.evaluate(() =>
+        ["a[href^='/dossiers/']:not([href$='/new'])", "a[href^='/permits/']", "a[href^='/watchlist/']"]
+          .map((s) => document.querySelector("main " + s)?.getAttribute("href")).filter(Boolean));
+      for (const m of more) if (!seen.includes(m)) seen.push(m);
+    }
+    // The desk with a verdict: an expired passport, and a border pass of another province.
+    if (user === "officer.mongcai") {
+      await page.goto(base + "/desk");
+      await readDocument(page, passport({ surname: "PHAM", given: "VAN BINH", number: "E2E99998",
+        birth: "800101", sex: "M", expiry: "240101" }));
+      for (const w of englishWords(await visibleText(page))) {
+        if (!allowed.has(w)) found.push(`/desk (verdict): ${w}`);
+      }
+    }
+    for (const path of seen) {
+      await page.goto(base + path);
+      assert.equal(await page.getAttribute("html", "lang"), "vi");
+      for (const w of englishWords(await visibleText(page))) {
+        if (!allowed.has(w)) found.push(`${path} as ${user}: ${w}`);
+      }
+    }
+    await page.context().close();
+  }
+  assert.deepEqual(found, [], "English on Vietnamese pages");
+});
+
+// The words a person reads: not what was typed into a form, nor data marked as not ours to
+// translate (names, vessels, agencies), nor the other language's own link.
+async function visibleText(page) {
+  return page.evaluate(() => {
+    const skip = "textarea, input, select option:not(:checked), script, style, noscript, [translate=no], [lang=en], code, svg title";
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    const words = [];
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      if (!n.parentElement.closest(skip)) words.push(n.textContent);
+    }
+    return words.join(" ");
+  });
+}

@@ -283,10 +283,10 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         WatchAction::Notify,
     ];
     let reasons = [
-        "buôn lậu (smuggling)",
-        "truy nã (wanted)",
-        "cấm xuất cảnh (exit ban)",
-        "theo dõi (under watch)",
+        "nghi buôn lậu qua biên giới",
+        "đối tượng truy nã",
+        "đang bị tạm hoãn xuất cảnh",
+        "theo dõi theo yêu cầu của cơ quan điều tra",
     ];
     for i in 0..args.watchlist {
         let p = g.person();

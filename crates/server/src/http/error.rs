@@ -70,6 +70,14 @@ impl ApiError {
     }
 }
 
+/// What a page needs to say a refusal in Vietnamese, carried beside the JSON (never in it) for
+/// `guard::page_errors`.
+#[derive(Debug, Clone)]
+pub struct SaidInVietnamese {
+    pub field: Option<&'static str>,
+    pub sentence: Option<String>,
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut error = json!({"code": self.code, "message": self.message});
@@ -77,7 +85,10 @@ impl IntoResponse for ApiError {
             error["problems"] = p;
         }
         let body = json!({ "error": error });
-        (self.status, Json(body)).into_response()
+        let mut res = (self.status, Json(body)).into_response();
+        res.extensions_mut()
+            .insert(SaidInVietnamese { field: self.field, sentence: self.vietnamese });
+        res
     }
 }
 

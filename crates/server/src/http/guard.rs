@@ -236,10 +236,27 @@ pub async fn page_errors(req: Request<Body>, next: Next) -> Response {
     }
     if is_json(&res) && !status.is_server_error() {
         let t = lang.errors();
+        let said = res.extensions().get::<crate::http::error::SaidInVietnamese>().cloned();
         return match api_refusal(res).await {
             Some((code, message)) => {
                 let sentence = sentence_for(t, &code).unwrap_or(t.for_status(status.as_u16()));
-                error_page_with(lang, status, Some(sentence), Some(message))
+                // The refusal's own words in the page's language: the English on English pages;
+                // on Vietnamese ones its Vietnamese, or the field named, or nothing more.
+                let detail = match (lang, said) {
+                    (Lang::En, _) => Some(message),
+                    (Lang::Vi, Some(s)) => match (s.sentence, s.field) {
+                        (Some(v), Some(f)) => {
+                            Some(format!("{}: {v}", crate::web::field_label_vi(f)))
+                        }
+                        (Some(v), None) => Some(v),
+                        (None, Some(f)) => {
+                            Some(format!("{}: giá trị không hợp lệ", crate::web::field_label_vi(f)))
+                        }
+                        (None, None) => None,
+                    },
+                    (Lang::Vi, None) => None,
+                };
+                error_page_with(lang, status, Some(sentence), detail)
             }
             None => error_page(lang, status, None),
         };

@@ -579,7 +579,7 @@ pub async fn one<S: Store>(
         validity: format!("{} – {}", vn_date(Some(p.valid_from)), vn_date(Some(p.valid_until))),
         serial: p.serial.clone(),
         signer: p.signer.clone(),
-        issued: format!("{} · {}", vn_time(r.issued_at), p.issued_by),
+        issued: format!("{} · {}", vn_time(r.issued_at), p.issued_by.trim_start_matches("user:")),
         status,
         status_class,
         revocation: r

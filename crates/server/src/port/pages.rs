@@ -87,7 +87,7 @@ pub async fn procedures<S: Store>(
                 .map(|d| if en { d.names().1 } else { d.names().0 })
                 .collect(),
             deadline: p.deadline.whole_minutes(),
-            decided_by: p.decided_by.to_string(),
+            decided_by: t.role_word(p.decided_by.as_str()).to_string(),
         })
         .collect();
     let ctx = Ctx::public(t, parts.uri.path());
@@ -576,6 +576,7 @@ pub struct DossierPage {
 }
 
 fn person_rows(
+    pt: &PortTexts,
     people: &[fal::PersonOnBoard],
     hits: &[Vec<Match>],
     today: time::Date,
@@ -593,7 +594,12 @@ fn person_rows(
             sex: p.sex.as_str(),
             document: format!(
                 "{} {}/{}",
-                p.document_type.as_str(),
+                match p.document_type {
+                    fal::IdDocType::Passport => pt.doc_passport,
+                    fal::IdDocType::SeafarerBook => pt.doc_seafarer_book,
+                    fal::IdDocType::IdCard => pt.doc_id_card,
+                    fal::IdDocType::Other => pt.doc_other,
+                },
                 p.document_issuing_state,
                 p.document_number
             ),
@@ -700,8 +706,8 @@ async fn dossier_page<S: Store>(
         expired: d.crew.iter().chain(&d.passengers).filter(|p| p.document_expiry < today).count(),
         shore_leave: d.crew.iter().filter(|p| p.shore_leave).count(),
         hit_count: hits.iter().filter(|h| !h.is_empty()).count(),
-        crew: person_rows(&d.crew, crew_hits, today),
-        passengers: person_rows(&d.passengers, passenger_hits, today),
+        crew: person_rows(pt, &d.crew, crew_hits, today),
+        passengers: person_rows(pt, &d.passengers, passenger_hits, today),
         history: history
             .iter()
             .map(|e| EventRow {

@@ -283,7 +283,7 @@ pub static VI: Texts = Texts {
     action_deny: "từ chối",
     action_refer: "kiểm tra thêm",
     action_notify: "thông báo",
-    dob_hint: "dd/mm/yyyy hoặc yyyy",
+    dob_hint: "ngày/tháng/năm hoặc năm",
     manual_entry: "Nhập tay (giấy tờ không có MRZ)",
     doc_type: "Loại giấy tờ",
     passport: "Hộ chiếu",
@@ -293,7 +293,7 @@ pub static VI: Texts = Texts {
     given_names: "Tên đệm và tên",
     surname: "Họ",
     issuing_area: "Tỉnh cấp (giấy thông hành)",
-    date_hint: "dd/mm/yyyy",
+    date_hint: "ngày/tháng/năm",
     dismissed_tab: "Đã loại trừ",
     refuse: "Từ chối",
     record_refusal: "Ghi nhận từ chối",
@@ -585,6 +585,70 @@ impl Texts {
         }
     }
 
+    /// An audit action in words, from its stable name; the name itself where none is written.
+    pub fn audit_action<'a>(&self, name: &'a str) -> &'a str {
+        if self.lang == "en" {
+            return name;
+        }
+        match name {
+            "auth.sign_in" => "Đăng nhập",
+            "auth.sign_in_failed" => "Đăng nhập sai",
+            "user.add" => "Tạo tài khoản",
+            "user.disable" => "Khóa tài khoản",
+            "user.password" => "Đặt lại mật khẩu",
+            "user.bind" => "Đổi cửa khẩu của tài khoản",
+            "accounts.read" => "Xem danh sách tài khoản",
+            "audit.read" => "Xem nhật ký",
+            "device.add" => "Đăng ký thiết bị",
+            "device.token" => "Cấp mã thiết bị",
+            "device.revoke" => "Thu hồi thiết bị",
+            "control.check" => "Kiểm tra giấy tờ",
+            "crossing.record" => "Ghi nhận xuất nhập cảnh",
+            "history.read" => "Xem lịch sử xuất nhập cảnh",
+            "watchlist.put" => "Cập nhật danh sách đối tượng",
+            "watchlist.remove" => "Gỡ khỏi danh sách đối tượng",
+            "watchlist.read" => "Xem một đối tượng",
+            "watchlist.list" => "Xem danh sách đối tượng",
+            "watchlist.import" => "Nhập danh sách đối tượng",
+            "alerts.read" => "Xem cảnh báo",
+            "alert.decide" => "Xử lý cảnh báo",
+            "agency.register" => "Đại lý đăng ký",
+            "agency.add_user" => "Đại lý thêm nhân viên",
+            "agency.close" => "Đại lý đóng tài khoản",
+            "dossier.file" => "Lập hồ sơ tàu",
+            "dossier.read" => "Xem hồ sơ tàu",
+            "dossier.submit" => "Nộp hồ sơ tàu",
+            "dossier.review" => "Kiểm tra hồ sơ tàu",
+            "dossier.approve" => "Duyệt hồ sơ tàu",
+            "dossier.reject" => "Từ chối hồ sơ tàu",
+            "dossier.request_supplement" => "Yêu cầu bổ sung hồ sơ",
+            "dossier.cancel" => "Hủy hồ sơ tàu",
+            "dossier.replace_crew" => "Thay danh sách thuyền viên",
+            "dossier.replace_passengers" => "Thay danh sách hành khách",
+            "stats.dossiers" => "Xem thống kê hồ sơ",
+            "permit.issue" => "Cấp giấy phép",
+            "permit.read" => "Xem giấy phép",
+            "permit.list" => "Xem danh sách giấy phép",
+            "permit.barcode" => "Xem mã vạch giấy phép",
+            "permit.card" => "In thẻ giấy phép",
+            "permit.revoke" => "Thu hồi giấy phép",
+            "permit.verify" => "Quét giấy phép",
+            other => other,
+        }
+    }
+
+    /// A role's name, from its stable word.
+    pub fn role_word(&self, role: &str) -> &'static str {
+        match role {
+            "admin" => self.role_admin,
+            "analyst" => self.role_analyst,
+            "commander" => self.role_commander,
+            "officer" => self.role_officer,
+            "agent" => self.role_agent,
+            _ => "",
+        }
+    }
+
     /// A refusal, as the history lists it.
     pub fn refused_word(&self, d: Direction) -> &'static str {
         match d {
@@ -611,6 +675,14 @@ pub fn thousands(n: i64, lang: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_audit_action_has_vietnamese_words() {
+        for a in store::AuditAction::ALL {
+            assert_ne!(VI.audit_action(a.as_str()), a.as_str(), "{a}");
+            assert_eq!(EN.audit_action(a.as_str()), a.as_str());
+        }
+    }
 
     #[test]
     fn numbers_are_grouped_per_language() {
@@ -770,7 +842,7 @@ static PORT_VI: PortTexts = PortTexts {
     last_port: "Cảng rời cuối cùng (UN/LOCODE)",
     port_call: "Chuyến",
     crew_list: "Danh sách thuyền viên (CSV hoặc XLSX)",
-    crew_file_hint: "Thuyền trưởng ở dòng đầu; họ tên chữ in hoa không dấu; ngày dd/mm/yyyy; giới tính M/F; đi bờ 0/1.",
+    crew_file_hint: "Thuyền trưởng ở dòng đầu; họ tên chữ in hoa không dấu; ngày viết ngày/tháng/năm; giới tính M/F; đi bờ 0/1.",
     passenger_list: "Danh sách hành khách (nếu có)",
     status: "Trạng thái",
     due: "Hạn xử lý",
