@@ -444,8 +444,11 @@ test("a port dossier: the agency files with an uploaded crew list, the officer r
   assert.equal(await agent.locator("#crew-table tbody tr").count(), 4);
   assert.match(await agent.textContent("#crew-table tbody tr:nth-child(4)"), /LOPEZ.*MARIA.*ESP/s);
   await agent.screenshot({ path: join(shots, "dossier-filed.png"), fullPage: true });
+  let asked = "";
+  agent.once("dialog", (d) => { asked = d.message(); d.accept(); });
   await agent.click("#crew-table tbody tr:nth-child(4) button[name=remove]");
   await agent.waitForLoadState();
+  assert.match(asked, /Xóa người này khỏi danh sách/);
   assert.equal(await agent.locator("#crew-table tbody tr").count(), 3);
 
   const officer = await signIn("officer.haiphong");
@@ -485,7 +488,7 @@ test("a port dossier: the agency files with an uploaded crew list, the officer r
   commander.once("dialog", (d) => d.dismiss());
   await commander.click("#approve");
   assert.doesNotMatch(await commander.textContent("#status"), /Approved/);
-  let asked = "";
+  asked = "";
   commander.once("dialog", (d) => { asked = d.message(); d.accept(); });
   await commander.click("#approve");
   await commander.waitForLoadState();
@@ -564,6 +567,7 @@ test("a port dossier: the agency files with an uploaded crew list, the officer r
   await commander.goto(permitUrl);
   await commander.click("details.danger-zone summary");
   await commander.fill("#revoke-reason", "Vi phạm quy định đi bờ");
+  commander.once("dialog", (d) => d.accept());
   await commander.click("#revoke");
   await commander.waitForLoadState();
   assert.match(await commander.textContent("#status"), /Revoked/);

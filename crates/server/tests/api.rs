@@ -248,14 +248,15 @@ both!(
     alerts_are_paged_and_decided_with_a_note,
     accounts_and_devices_are_managed_in_the_browser,
     the_audit_trail_is_searched_by_person_user_action_and_period,
+    a_border_pass_is_read_at_the_desk_by_its_barcode,
 );
 
 /// A TD3 passport MRZ for tests, valid unless changed.
 #[path = "api/desk.rs"]
 mod desk;
 use desk::{
-    a_border_pass_is_stamped_once_in_ten_days, a_refusal_is_kept_but_is_not_a_crossing,
-    history_finds_part_of_a_name_pages_and_exports,
+    a_border_pass_is_read_at_the_desk_by_its_barcode, a_border_pass_is_stamped_once_in_ten_days,
+    a_refusal_is_kept_but_is_not_a_crossing, history_finds_part_of_a_name_pages_and_exports,
 };
 #[path = "api/lists.rs"]
 mod lists;

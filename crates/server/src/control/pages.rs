@@ -297,6 +297,29 @@ impl ManualFields {
     }
 }
 
+/// The document the desk was given: the fields typed by hand, an MRZ, or a border pass's
+/// barcode (its seal's text, as a scanner types it), with what the seal says against it.
+async fn desk_document<S: Store>(
+    app: &App<S>,
+    f: &DeskForm,
+) -> Result<(DocumentAsked, Vec<domain::Reason>), ApiError> {
+    let asked = f.asked();
+    let DocumentAsked::Mrz(text) = &asked else { return Ok((asked, Vec::new())) };
+    // Every MRZ has `<` fillers; a seal's text as a scanner types it (base64, hex) has none,
+    // or begins with the seal's own marker.
+    let sealed = text.trim_start().starts_with('\u{DC}') || !text.contains('<');
+    let Some(bytes) = sealed.then(|| crate::permits::pages::code_bytes(text)).flatten() else {
+        return Ok((asked, Vec::new()));
+    };
+    match crate::permits::service::border_pass_at_desk(app, &bytes).await {
+        Ok(Some((input, problems))) => Ok((DocumentAsked::Fields(Box::new(input)), problems)),
+        Ok(None) => Ok((asked, Vec::new())),
+        // Without the keys open, the pass is read by its MRZ or by hand.
+        Err(crate::permits::service::PermitsError::KeysNotOpen) => Ok((asked, Vec::new())),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// A desk form's own checks: its CSRF token, the user's checkpoint, the direction.
 fn desk_form(page: &Page, f: &DeskForm) -> Result<(CheckpointCode, Direction), ApiError> {
     check_csrf(page, &f.csrf)?;
@@ -317,13 +340,18 @@ pub async fn desk_check<S: Store>(
     let mut view = DeskPage::new(page.ctx.clone(), direction);
     view.mrz = f.mrz.clone();
     view.manual = f.manual.clone();
-    let reading = match f.asked().read(app.today()) {
+    let (asked, seal_problems) = match desk_document(&app, &f).await {
+        Ok(x) => x,
+        Err(e) => return e.into_response(),
+    };
+    let mut reading = match asked.read(app.today()) {
         Ok(r) => r,
         Err(e) => {
             view.error = Some(crate::web::said(t, &ApiError::from(e)));
             return (StatusCode::BAD_REQUEST, view).into_response();
         }
     };
+    reading.problems.extend(seal_problems);
     let right = match page.who.actor.act_at(&cp) {
         Ok(r) => r,
         Err(e) => return ApiError::from(e).into_response(),
@@ -365,6 +393,10 @@ pub async fn desk_record<S: Store>(
         Ok(o) => o,
         Err(e) => return ApiError::from(e).into_response(),
     };
+    let document = match desk_document(&app, &f).await {
+        Ok((asked, _)) => asked,
+        Err(e) => return e.into_response(),
+    };
     let item = uuid::Uuid::parse_str(f.crossing_id.trim())
         .map_err(|_| {
             ControlError::InvalidId(format!(
@@ -383,7 +415,7 @@ pub async fn desk_record<S: Store>(
             refused_when_denied: true,
             stamped: f.stamped.is_some(),
             body_hash: f.fingerprint(id, &cp, direction),
-            document: Ok(f.asked()),
+            document: Ok(document),
         });
     let mut view = DeskPage::new(page.ctx.clone(), direction);
     match record_many(&app, &page.who.actor, &page.who.acting(), vec![item], false).await.pop() {

@@ -586,7 +586,12 @@ pub async fn one<S: Store>(
             .revoked
             .as_ref()
             .map(|v| {
-                format!("{} · {} · {}", vn_time(v.at), v.by, v.reason.clone().unwrap_or_default())
+                format!(
+                    "{} · {} · {}",
+                    vn_time(v.at),
+                    v.by.trim_start_matches("user:"),
+                    v.reason.clone().unwrap_or_default()
+                )
             })
             .unwrap_or_default(),
         can_revoke: r.revoked.is_none() && page.who.actor.issue_permits_at(&p.checkpoint).is_ok(),

@@ -636,3 +636,53 @@ pub async fn dossier_cards<S: Store>(
     .await?;
     pdf(app, list).await
 }
+
+/// A border pass read at the desk by its barcode: the document it stands for, and what its seal
+/// says against it (revoked, not valid here). `None` when the code is no genuine border pass,
+/// so that the desk can say it cannot read it.
+pub async fn border_pass_at_desk<S: Store>(
+    app: &App<S>,
+    bytes: &[u8],
+) -> Result<Option<(domain::DocumentInput, Vec<domain::Reason>)>> {
+    let trust = app.trust()?;
+    let v = profile::verify_permit(&trust, bytes, app.now());
+    let genuine = !matches!(
+        v.verdict.reason,
+        Some(
+            seal::Reason::Unreadable
+                | seal::Reason::WrongFormat
+                | seal::Reason::UnknownCertificate
+                | seal::Reason::UntrustedCertificate
+                | seal::Reason::BadSignature
+        )
+    );
+    let Some(p) = v.permit.filter(|p| genuine && p.kind == PermitKind::BorderPass) else {
+        return Ok(None);
+    };
+    let issuer = CheckpointCode::parse(&p.checkpoint).ok().and_then(|c| app.checkpoints.get(&c));
+    let mut problems = Vec::new();
+    if let Some(seal::Reason::Revoked) = v.verdict.reason {
+        problems.push(domain::Reason::new(
+            "permit_revoked",
+            format!("border pass {} is revoked", p.serial),
+            format!("Giấy thông hành số {} đã bị thu hồi", p.serial),
+        ));
+    }
+    let mut words = p.name.split_whitespace();
+    let surname = words.next().unwrap_or_default().to_string();
+    let given: Vec<&str> = words.collect();
+    let day = |d: time::Date| format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day());
+    let input = domain::DocumentInput {
+        doc_type: Some("border_pass".into()),
+        number: Some(p.document_number.clone()),
+        issuing_state: Some("VNM".into()),
+        surname: Some(surname),
+        given_names: Some(given.join(" ")).filter(|g| !g.is_empty()),
+        nationality: Some(p.nationality.clone()),
+        birth_date: Some(day(p.birth_date)),
+        sex: None,
+        expiry_date: Some(day(p.valid_until)),
+        issuing_area: issuer.map(|c| c.province.clone()),
+    };
+    Ok(Some((input, problems)))
+}

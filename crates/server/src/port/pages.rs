@@ -135,6 +135,16 @@ pub struct ListQuery {
     format: Option<String>,
 }
 
+/// An event's note as the page says it: a list replaced is stored as `N people`, said in the
+/// page's words; a person's note as they wrote it.
+fn event_note(pt: &PortTexts, action: &str, note: Option<&str>) -> String {
+    let note = note.unwrap_or_default();
+    match (action.starts_with("replace_"), note.strip_suffix(" people")) {
+        (true, Some(n)) if n.bytes().all(|b| b.is_ascii_digit()) => format!("{n} {}", pt.people),
+        _ => note.to_string(),
+    }
+}
+
 /// A dossier's reference as agents quote it: `HS-` and the first eight signs of its id.
 pub fn reference(id: &str) -> String {
     let head: String = id.chars().filter(|c| *c != '-').take(8).collect();
@@ -717,8 +727,8 @@ async fn dossier_page<S: Store>(
                     names.get(e.action.as_str()).copied().unwrap_or(e.action.as_str()),
                     pt.status(e.status)
                 ),
-                who: e.actor.clone(),
-                note: e.note.clone().unwrap_or_default(),
+                who: e.actor.trim_start_matches("user:").to_string(),
+                note: event_note(pt, e.action.as_str(), e.note.as_deref()),
             })
             .collect(),
         can_upload: agent

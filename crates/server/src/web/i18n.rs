@@ -800,6 +800,7 @@ pub struct PortTexts {
     pub doc_passport: &'static str,
     pub doc_id_card: &'static str,
     pub doc_other: &'static str,
+    pub people: &'static str,
 }
 
 impl PortTexts {
@@ -909,6 +910,7 @@ static PORT_VI: PortTexts = PortTexts {
     doc_passport: "Hộ chiếu",
     doc_id_card: "Căn cước",
     doc_other: "Giấy tờ khác",
+    people: "người",
 };
 
 static PORT_EN: PortTexts = PortTexts {
@@ -1003,6 +1005,7 @@ static PORT_EN: PortTexts = PortTexts {
     doc_passport: "Passport",
     doc_id_card: "Identity card",
     doc_other: "Other document",
+    people: "people",
 };
 
 impl Lang {
@@ -1218,6 +1221,7 @@ pub struct PermitTexts {
     pub issued_by: &'static str,
     pub keys_not_open: &'static str,
     pub find_hint: &'static str,
+    pub confirm_revoke: &'static str,
 }
 
 impl PermitTexts {
@@ -1305,6 +1309,7 @@ static PERMIT_VI: PermitTexts = PermitTexts {
     issued_by: "Người cấp",
     keys_not_open: "Chưa ký được giấy phép: khóa ký chưa được mở trên máy chủ này.",
     find_hint: "Số sê-ri, số giấy tờ hoặc tên người được cấp",
+    confirm_revoke: "Thu hồi giấy phép này? Mã trên giấy phép sẽ bị từ chối ở mọi nơi quét.",
 };
 
 static PERMIT_EN: PermitTexts = PermitTexts {
@@ -1358,6 +1363,7 @@ static PERMIT_EN: PermitTexts = PermitTexts {
     issued_by: "Issued by",
     keys_not_open: "Permits cannot be signed: the signing keys are not open on this server.",
     find_hint: "Serial, document number or holder's name",
+    confirm_revoke: "Revoke this permit? Its code will be refused wherever it is scanned.",
 };
 
 /// What a page says when a request could not be answered as asked: a title, a sentence by the
