@@ -246,12 +246,13 @@ pub async fn page_errors(req: Request<Body>, next: Next) -> Response {
                     (Lang::En, _) => Some(message),
                     (Lang::Vi, Some(s)) => match (s.sentence, s.field) {
                         (Some(v), Some(f)) => {
-                            Some(format!("{}: {v}", crate::web::field_label_vi(f)))
+                            Some(format!("{}: {v}", crate::web::i18n::field_label_vi(f)))
                         }
                         (Some(v), None) => Some(v),
-                        (None, Some(f)) => {
-                            Some(format!("{}: giá trị không hợp lệ", crate::web::field_label_vi(f)))
-                        }
+                        (None, Some(f)) => Some(format!(
+                            "{}: giá trị không hợp lệ",
+                            crate::web::i18n::field_label_vi(f)
+                        )),
                         (None, None) => None,
                     },
                     (Lang::Vi, None) => None,

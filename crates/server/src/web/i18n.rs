@@ -658,6 +658,48 @@ impl Texts {
     }
 }
 
+/// A field of a form or a body, as the Vietnamese pages label it.
+pub fn field_label_vi(field: &str) -> String {
+    let label = match field.rsplit('.').next().unwrap_or(field) {
+        "birth_date" => "Ngày sinh",
+        "expiry_date" => "Ngày hết hạn",
+        "number" | "document_number" => "Số giấy tờ",
+        "issuing_state" => "Nước cấp",
+        "nationality" => "Quốc tịch",
+        "name" => "Họ tên",
+        "surname" | "family_name" => "Họ",
+        "given_names" => "Tên đệm và tên",
+        "sex" => "Giới tính",
+        "type" | "doc_type" => "Loại giấy tờ",
+        "issuing_area" => "Khu vực cấp",
+        "direction" => "Hướng",
+        "checkpoint" => "Cửa khẩu",
+        "valid_from" => "Hiệu lực từ",
+        "valid_until" => "Hiệu lực đến",
+        "from" => "Từ ngày",
+        "to" => "Đến ngày",
+        "period" => "Kỳ thống kê",
+        "reason" => "Lý do",
+        "note" => "Ghi chú",
+        "action" => "Cách xử lý",
+        "aliases" => "Tên khác",
+        "documents" => "Giấy tờ",
+        "email" => "Thư điện tử",
+        "phone" => "Điện thoại",
+        "tax_code" => "Mã số thuế",
+        "imo" => "Số IMO",
+        "password" => "Mật khẩu",
+        "username" => "Tên đăng nhập",
+        "role" => "Vai trò",
+        "days" => "Số ngày",
+        "offset" => "Trang",
+        "at" => "Thời điểm",
+        "id" => "Mã",
+        _ => return "Một ô".to_string(),
+    };
+    label.to_string()
+}
+
 /// `65.465.179` in Vietnamese, `65,465,179` in English.
 pub fn thousands(n: i64, lang: &str) -> String {
     let sep = if lang == "vi" { '.' } else { ',' };
