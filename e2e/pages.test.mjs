@@ -68,7 +68,7 @@ after(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function signIn(user, { lang = "vi", width = 1280, height = 900 } = {}) {
+async function signIn(user, { lang = "vi", width = 1280, height = 900, password } = {}) {
   const context = await browser.newContext({ viewport: { width, height } });
   if (lang === "en") {
     await context.addCookies([{ name: "bp_lang", value: "en", url: base }]);
@@ -77,7 +77,7 @@ async function signIn(user, { lang = "vi", width = 1280, height = 900 } = {}) {
   await page.goto(base + "/");
   assert.match(page.url(), /\/login/);
   await page.fill("#username", user);
-  await page.fill("#password", accounts[user]);
+  await page.fill("#password", password || accounts[user]);
   await page.click("button[type=submit]");
   return page;
 }
@@ -765,3 +765,62 @@ async function visibleText(page) {
     return words.join(" ");
   });
 }
+
+test("an administrator opens an account, an analyst edits and removes an entry, and lists download", async () => {
+  // Accounts in the browser, on a phone.
+  const admin = await signIn("admin", { width: 360, height: 740 });
+  await admin.goto(base + "/admin/accounts");
+  await admin.click("details.card summary");
+  await admin.fill("form.entry input[name=username]", "officer.laocai");
+  await admin.selectOption("form.entry select[name=role]", "officer");
+  await admin.selectOption("form.entry select[name=checkpoint]", "LAO-CAI");
+  await admin.fill("form.entry input[name=password]", "mật khẩu đủ dài 2026");
+  await admin.click("form.entry button[type=submit]");
+  assert.match(await admin.textContent(".notice"), /Đã tạo tài khoản: officer.laocai/);
+  const width = await admin.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(width <= 360, `the accounts page is ${width} px wide`);
+  await admin.screenshot({ path: join(shots, "admin-accounts-phone.png"), fullPage: true });
+  await admin.goto(base + "/admin/devices");
+  await admin.click("details.card summary");
+  await admin.fill("form.entry input[name=name]", "Cổng tự động 9");
+  await admin.click("form.entry button[type=submit]");
+  assert.match(await admin.textContent("code.token"), /\S{20,}/, "the token is shown once");
+  await admin.context().close();
+  const officer = await signIn("officer.laocai", { password: "mật khẩu đủ dài 2026" });
+  assert.match(await officer.textContent("header"), /Lào Cai/);
+  await officer.context().close();
+
+  // The watchlist searched without accents, an entry changed and removed after the question.
+  const analyst = await signIn("analyst");
+  await analyst.goto(base + "/watchlist");
+  await analyst.click("details summary");
+  await analyst.fill("form.entry input[name=name]", "Quách Thị Ngọc Hân");
+  await analyst.fill("form.entry input[name=reason]", "đối tượng truy nã");
+  await analyst.click("form.entry button[type=submit]");
+  await analyst.fill("form.search input[name=q]", "quach thi ngoc");
+  await analyst.click("form.search button[type=submit]");
+  assert.equal(await analyst.locator("table tbody tr").count(), 1);
+  await analyst.click("table tbody tr a");
+  await analyst.fill("form.entry input[name=reason]", "đối tượng truy nã, đã có lệnh bắt");
+  await analyst.click("form.entry button[type=submit]");
+  assert.equal(await analyst.inputValue("form.entry input[name=reason]"), "đối tượng truy nã, đã có lệnh bắt");
+  await analyst.screenshot({ path: join(shots, "watch-entry.png"), fullPage: true });
+  let asked = "";
+  analyst.once("dialog", (d) => { asked = d.message(); d.accept(); });
+  await analyst.click("section.danger-zone button");
+  await analyst.waitForLoadState();
+  assert.match(asked, /Gỡ đối tượng này khỏi danh sách/);
+  assert.match(await analyst.textContent(".notice"), /Đã gỡ khỏi danh sách/);
+
+  // A list as a spreadsheet, from its own link.
+  await analyst.goto(base + "/watchlist?q=nguyen");
+  const [download] = await Promise.all([
+    analyst.waitForEvent("download"),
+    analyst.click(".pager a[href*='format=xlsx']"),
+  ]);
+  assert.equal(download.suggestedFilename(), "danh-sach-doi-tuong.xlsx");
+  const path = await download.path();
+  const bytes = (await import("node:fs")).readFileSync(path);
+  assert.equal(bytes.subarray(0, 2).toString(), "PK", "an XLSX workbook");
+  await analyst.context().close();
+});

@@ -199,6 +199,7 @@ pub struct Texts {
     pub to_day: &'static str,
     pub audit_hint: &'static str,
     pub waiting: &'static str,
+    pub aliases_hint: &'static str,
 }
 
 pub static VI: Texts = Texts {
@@ -368,6 +369,7 @@ pub static VI: Texts = Texts {
     to_day: "Đến ngày",
     audit_hint: "Tìm theo người liên quan, người thao tác, loại thao tác và khoảng thời gian.",
     waiting: "đang chờ bạn xử lý",
+    aliases_hint: "cách nhau bằng dấu ;",
 };
 
 pub static EN: Texts = Texts {
@@ -537,6 +539,7 @@ pub static EN: Texts = Texts {
     to_day: "To",
     audit_hint: "Search by the person concerned, who acted, the action and the period.",
     waiting: "waiting for you",
+    aliases_hint: "separated by ;",
 };
 
 impl Texts {
