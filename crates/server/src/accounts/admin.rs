@@ -554,32 +554,36 @@ pub async fn audit<S: Store>(
     if let Some(format) = Format::asked(q.format.as_deref()) {
         let mut sheet =
             Sheet::new("nhat-ky", vec!["#", t.when, t.user, "IP", t.action, t.subject, t.detail]);
-        let mut offset = 0u64;
-        loop {
-            let found = service::search_audit(&app, &right, &by, &filter, offset, 5_000).await;
-            let (list, _) = match found {
-                Ok(f) => f,
-                Err(e) => return ApiError::from(e).into_response(),
-            };
-            for (r, full) in audit_rows(&list).into_iter().zip(&list) {
-                let row = vec![
-                    r.seq.into(),
-                    r.when.into(),
-                    r.actor.into(),
-                    r.ip.into(),
-                    r.action.into(),
-                    r.subject.into(),
-                    full.detail.clone().into(),
-                ];
-                if !sheet.push(row) {
-                    return sheet.respond(format);
+        let batch = crate::web::export::FILL_BATCH;
+        let filled = sheet
+            .fill(|offset| {
+                let (app, right, by, filter) = (&app, &right, &by, &filter);
+                async move {
+                    let (list, _) =
+                        service::search_audit(app, right, by, filter, offset, batch).await?;
+                    let rows = audit_rows(&list)
+                        .into_iter()
+                        .zip(&list)
+                        .map(|(r, full)| {
+                            vec![
+                                r.seq.into(),
+                                r.when.into(),
+                                r.actor.into(),
+                                r.ip.into(),
+                                r.action.into(),
+                                r.subject.into(),
+                                full.detail.clone().into(),
+                            ]
+                        })
+                        .collect();
+                    Ok::<_, AccountsError>(rows)
                 }
-            }
-            if list.len() < 5_000 {
-                return sheet.respond(format);
-            }
-            offset += list.len() as u64;
-        }
+            })
+            .await;
+        return match filled {
+            Ok(()) => sheet.respond(format),
+            Err(e) => ApiError::from(e).into_response(),
+        };
     }
     let offset = q.offset.unwrap_or(0);
     match service::search_audit(&app, &right, &by, &filter, offset, AUDIT_PER_PAGE).await {

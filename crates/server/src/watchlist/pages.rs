@@ -243,47 +243,45 @@ async fn watchlist_file<S: Store>(
             t.valid_until,
         ],
     );
-    let mut offset = 0u64;
-    loop {
-        let (list, _) = crate::watchlist::service::find_entries(
-            app,
-            &right,
-            &page.who.acting(),
-            &find.filter(),
-            offset,
-            5_000,
-        )
-        .await?;
-        for e in &list {
-            let docs: Vec<String> = e
-                .documents
-                .iter()
-                .map(|d| match d.issuing_state {
-                    Some(s) => format!("{s}/{}", d.number),
-                    None => d.number.to_string(),
-                })
-                .collect();
-            let row = vec![
-                e.id.clone().into(),
-                e.name.clone().into(),
-                e.aliases.join("; ").into(),
-                dob_text(e.birth_date).into(),
-                e.nationality.map(|c| c.to_string()).unwrap_or_default().into(),
-                e.sex.map(|s| s.as_str().to_string()).unwrap_or_default().into(),
-                docs.join("; ").into(),
-                t.action_word(e.action).into(),
-                e.reason.clone().into(),
-                vn_date(e.valid_until).into(),
-            ];
-            if !sheet.push(row) {
-                return Ok(sheet.respond(format));
+    let by = page.who.acting();
+    let filter = find.filter();
+    let batch = crate::web::export::FILL_BATCH;
+    sheet
+        .fill(|offset| {
+            let (right, by, filter) = (&right, &by, &filter);
+            async move {
+                let found =
+                    crate::watchlist::service::find_entries(app, right, by, filter, offset, batch);
+                let (list, _) = found.await?;
+                Ok::<_, WatchlistError>(list.iter().map(|e| entry_row(t, e)).collect())
             }
-        }
-        if list.len() < 5_000 {
-            return Ok(sheet.respond(format));
-        }
-        offset += list.len() as u64;
-    }
+        })
+        .await?;
+    Ok(sheet.respond(format))
+}
+
+/// An entry as a row of the list's file.
+fn entry_row(t: &crate::web::i18n::Texts, e: &store::WatchEntry) -> Vec<crate::web::export::Cell> {
+    let docs: Vec<String> = e
+        .documents
+        .iter()
+        .map(|d| match d.issuing_state {
+            Some(s) => format!("{s}/{}", d.number),
+            None => d.number.to_string(),
+        })
+        .collect();
+    vec![
+        e.id.clone().into(),
+        e.name.clone().into(),
+        e.aliases.join("; ").into(),
+        dob_text(e.birth_date).into(),
+        e.nationality.map(|c| c.to_string()).unwrap_or_default().into(),
+        e.sex.map(|s| s.as_str().to_string()).unwrap_or_default().into(),
+        docs.join("; ").into(),
+        t.action_word(e.action).into(),
+        e.reason.clone().into(),
+        vn_date(e.valid_until).into(),
+    ]
 }
 
 pub async fn watchlist<S: Store>(
@@ -560,39 +558,37 @@ async fn alerts_file<S: Store>(
             t.note,
         ],
     );
-    let mut offset = 0u64;
-    loop {
-        let (list, _) = crate::watchlist::service::list_alerts(
-            app,
-            &scope,
-            &page.who.acting(),
-            filter,
-            offset,
-            5_000,
-        )
-        .await?;
-        for a in alert_views(app, t, &list) {
-            let row = vec![
-                a.when.into(),
-                a.checkpoint.into(),
-                a.traveller.into(),
-                a.document.into(),
-                format!("{} ({})", a.entry, a.entry_id).into(),
-                a.action.into(),
-                a.score.into(),
-                a.status.into(),
-                a.decided.into(),
-                a.note.into(),
-            ];
-            if !sheet.push(row) {
-                return Ok(sheet.respond(format));
+    let by = page.who.acting();
+    let batch = crate::web::export::FILL_BATCH;
+    sheet
+        .fill(|offset| {
+            let (scope, by) = (&scope, &by);
+            async move {
+                let found =
+                    crate::watchlist::service::list_alerts(app, scope, by, filter, offset, batch);
+                let (list, _) = found.await?;
+                let rows = alert_views(app, t, &list)
+                    .into_iter()
+                    .map(|a| {
+                        vec![
+                            a.when.into(),
+                            a.checkpoint.into(),
+                            a.traveller.into(),
+                            a.document.into(),
+                            format!("{} ({})", a.entry, a.entry_id).into(),
+                            a.action.into(),
+                            a.score.into(),
+                            a.status.into(),
+                            a.decided.into(),
+                            a.note.into(),
+                        ]
+                    })
+                    .collect();
+                Ok::<_, WatchlistError>(rows)
             }
-        }
-        if list.len() < 5_000 {
-            return Ok(sheet.respond(format));
-        }
-        offset += list.len() as u64;
-    }
+        })
+        .await?;
+    Ok(sheet.respond(format))
 }
 
 pub async fn alerts<S: Store>(

@@ -8,6 +8,9 @@ use axum::response::{IntoResponse, Response};
 /// The most rows a file holds: an export is a working list, not a copy of the database.
 pub const MAX_ROWS: usize = 100_000;
 
+/// The rows [`Sheet::fill`] asks for at a time.
+pub const FILL_BATCH: u32 = 5_000;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Csv,
@@ -107,6 +110,29 @@ impl Sheet {
         book.save_to_buffer()
     }
 
+    /// Adds rows a batch at a time, `fetch(offset)` answering the batch from there, until a
+    /// batch comes back short or the sheet is full: a list too long for one read.
+    pub async fn fill<E, F, Fut>(&mut self, mut fetch: F) -> Result<(), E>
+    where
+        F: FnMut(u64) -> Fut,
+        Fut: std::future::Future<Output = Result<Vec<Vec<Cell>>, E>>,
+    {
+        let mut offset = 0u64;
+        loop {
+            let rows = fetch(offset).await?;
+            let n = rows.len();
+            for row in rows {
+                if !self.push(row) {
+                    return Ok(());
+                }
+            }
+            if n < FILL_BATCH as usize {
+                return Ok(());
+            }
+            offset += n as u64;
+        }
+    }
+
     /// The file as an answer that downloads.
     pub fn respond(&self, format: Format) -> Response {
         let (bytes, kind, ext) = match format {
@@ -184,6 +210,32 @@ mod tests {
         assert_eq!(rows[0], ["Họ tên", "Số lượt"]);
         assert_eq!(rows[1], ["Nguyễn Văn Đức", "3"]);
         assert_eq!(rows[2], ["=HYPERLINK(\"x\")", "1.5"]);
+    }
+
+    #[tokio::test]
+    async fn fill_reads_batch_after_batch_until_a_short_one_or_the_cap() {
+        let mut asked = Vec::new();
+        let mut s = Sheet::new("x", vec!["n"]);
+        let total = 2 * FILL_BATCH as u64 + 3;
+        s.fill(|offset| {
+            asked.push(offset);
+            let n = (total - offset).min(u64::from(FILL_BATCH));
+            async move {
+                Ok::<_, ()>((0..n).map(|i| vec![Cell::Number((offset + i) as f64)]).collect())
+            }
+        })
+        .await
+        .unwrap();
+        assert_eq!(asked, [0, 5_000, 10_000]);
+        assert_eq!(s.rows.len() as u64, total);
+        assert_eq!(s.rows.last(), Some(&vec![Cell::Number((total - 1) as f64)]));
+
+        let mut endless = Sheet::new("x", vec!["n"]);
+        let full = endless.fill(|_| async {
+            Ok::<_, ()>((0..FILL_BATCH).map(|_| vec![Cell::Number(1.0)]).collect())
+        });
+        full.await.unwrap();
+        assert_eq!(endless.rows.len(), MAX_ROWS);
     }
 
     #[test]
