@@ -353,6 +353,7 @@ fn crossing_from_json(raw: &Value) -> Result<CrossingAsked, ControlError> {
         decision,
         outcome: outcome.unwrap_or(CrossingOutcome::Crossed),
         refused_when_denied: false,
+        seal_problems: Vec::new(),
         stamped: req.stamped,
         document: document_from_json(&req.document),
         // Serialised from a map, the body's keys come in one order, whatever the client's.

@@ -393,8 +393,8 @@ pub async fn desk_record<S: Store>(
         Ok(o) => o,
         Err(e) => return ApiError::from(e).into_response(),
     };
-    let document = match desk_document(&app, &f).await {
-        Ok((asked, _)) => asked,
+    let (document, seal_problems) = match desk_document(&app, &f).await {
+        Ok(found) => found,
         Err(e) => return e.into_response(),
     };
     let item = uuid::Uuid::parse_str(f.crossing_id.trim())
@@ -413,6 +413,7 @@ pub async fn desk_record<S: Store>(
             decision: None,
             outcome,
             refused_when_denied: true,
+            seal_problems,
             stamped: f.stamped.is_some(),
             body_hash: f.fingerprint(id, &cp, direction),
             document: Ok(document),

@@ -117,6 +117,9 @@ pub struct CrossingAsked {
     pub stamped: bool,
     /// The document, or why it could not be read: told only to a caller with the right.
     pub document: Result<DocumentAsked, ControlError>,
+    /// What the reading found against the document beyond its fields (a border pass's seal
+    /// revoked): judged with the rules as the check judged it.
+    pub seal_problems: Vec<Reason>,
     /// A digest of what was sent, to tell a retry of the same crossing from another under the
     /// same id.
     pub body_hash: String,
@@ -151,7 +154,8 @@ async fn prepare<S: Store>(
         None => now,
     };
     let right = actor.act_at(&asked.checkpoint)?;
-    let reading = asked.document?.read(app.today())?;
+    let mut reading = asked.document?.read(app.today())?;
+    reading.problems.extend(asked.seal_problems);
     let client_decision = asked.decision;
     let (decision, alerts, screened) = match client_decision {
         Some(client) if defer => (client, Vec::new(), false),

@@ -380,4 +380,32 @@ pub(crate) async fn a_border_pass_is_read_at_the_desk_by_its_barcode<S: Store>(t
     .await;
     assert!(html.contains("đã bị thu hồi"), "{html}");
     assert!(html.contains(r#"data-decision="refer""#), "{html}");
+    // Recorded, the crossing keeps the decision the check gave.
+    let id = hidden(&html, "crossing_id");
+    let (status, html) = page(
+        &t,
+        "POST",
+        "/desk/record",
+        &cookie,
+        &form_encode(&[
+            ("csrf", &csrf),
+            ("direction", "entry"),
+            ("mrz", &seal),
+            ("crossing_id", &id),
+            ("outcome", "crossed"),
+        ]),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    let (_, v) = t
+        .call(
+            "GET",
+            "/api/v1/travellers/history?number=QN7654321",
+            Some(&t.token("analyst").await),
+            None,
+        )
+        .await;
+    let crossings = v["matches"][0]["crossings"].as_array().unwrap();
+    let entry = crossings.iter().find(|c| c["direction"] == "entry").unwrap();
+    assert_eq!(entry["decision"], "refer", "{v}");
 }
