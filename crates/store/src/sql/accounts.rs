@@ -6,6 +6,23 @@ use super::*;
 
 macro_rules! accounts_impl {
     ($store:ident, $db:ty, $row:ty, $begin:literal) => {
+        impl $store {
+            /// Ends the sessions and tokens of the account an update found (its row holds
+            /// `id`): after its password, checkpoint or standing changed, it signs in again.
+            async fn end_sessions_in(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                found: Option<$row>,
+            ) -> Result<bool> {
+                let Some(row) = found else { return Ok(false) };
+                let id: i64 = row.try_get("id")?;
+                sqlx::query("DELETE FROM tokens WHERE user_id = $1")
+                    .bind(id)
+                    .execute(&mut **tx)
+                    .await?;
+                Ok(true)
+            }
+        }
+
         impl crate::AccountStore for $store {
             async fn add_user(&self, u: &NewUser, now: OffsetDateTime) -> Result<i64> {
                 let r = sqlx::query(
@@ -75,12 +92,9 @@ macro_rules! accounts_impl {
                 .bind(password_hash)
                 .fetch_optional(&mut *tx)
                 .await?;
-                let Some(row) = row else { return Ok(false) };
-                let id: i64 = row.try_get("id")?;
-                sqlx::query("DELETE FROM tokens WHERE user_id = $1")
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?;
+                if !Self::end_sessions_in(&mut tx, row).await? {
+                    return Ok(false);
+                }
                 tx.commit().await?;
                 Ok(true)
             }
@@ -111,12 +125,9 @@ macro_rules! accounts_impl {
                     }
                     Err(e) => return Err(e.into()),
                 };
-                let Some(row) = row else { return Ok(false) };
-                let id: i64 = row.try_get("id")?;
-                sqlx::query("DELETE FROM tokens WHERE user_id = $1")
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?;
+                if !Self::end_sessions_in(&mut tx, row).await? {
+                    return Ok(false);
+                }
                 tx.commit().await?;
                 Ok(true)
             }
@@ -182,12 +193,9 @@ macro_rules! accounts_impl {
                 .bind(millis(now))
                 .fetch_optional(&mut *tx)
                 .await?;
-                let Some(row) = row else { return Ok(false) };
-                let id: i64 = row.try_get("id")?;
-                sqlx::query("DELETE FROM tokens WHERE user_id = $1")
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?;
+                if !Self::end_sessions_in(&mut tx, row).await? {
+                    return Ok(false);
+                }
                 tx.commit().await?;
                 Ok(true)
             }
