@@ -139,7 +139,7 @@ fn verdict_view(t: &Texts, o: &Outcome) -> VerdictView {
             .map(|h| HitView {
                 entry_id: h.entry_id.clone(),
                 name: h.matched_name.clone(),
-                score: format!("{:.2}", h.score),
+                score: crate::web::i18n::decimal(f64::from(h.score), 2, t.lang),
                 action: t.action_word(h.action),
                 listed_for: h.listed_for.clone(),
                 reasons: if vi { h.reasons_vi.join("; ") } else { h.reasons.join("; ") },

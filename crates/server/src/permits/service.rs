@@ -438,6 +438,21 @@ pub struct ScanResult {
     pub list_issued_at: Option<OffsetDateTime>,
 }
 
+/// Whether what a seal says is worth comparing with the person: its signature holds, by a
+/// signer we know. A forged or unreadable seal shows no holder.
+fn genuine(reason: Option<seal::Reason>) -> bool {
+    !matches!(
+        reason,
+        Some(
+            seal::Reason::Unreadable
+                | seal::Reason::WrongFormat
+                | seal::Reason::UnknownCertificate
+                | seal::Reason::UntrustedCertificate
+                | seal::Reason::BadSignature
+        )
+    )
+}
+
 /// Checks a scanned seal where the actor stands; records the movement of an accepted one at a
 /// port.
 /// `here`: the verifying right, the checkpoint where the scan is made (none at headquarters).
@@ -454,16 +469,7 @@ pub async fn scan<S: Store>(
     let mut reason = v.verdict.reason.map(seal::Reason::code);
     // What a seal says is worth comparing with the person only when its signature holds: a
     // forged or unreadable one shows no holder.
-    let genuine = !matches!(
-        v.verdict.reason,
-        Some(
-            seal::Reason::Unreadable
-                | seal::Reason::WrongFormat
-                | seal::Reason::UnknownCertificate
-                | seal::Reason::UntrustedCertificate
-                | seal::Reason::BadSignature
-        )
-    );
+    let genuine = genuine(v.verdict.reason);
     let permit = v.permit.filter(|_| genuine);
     // Honoured only where it was issued (a border pass: anywhere in its border area).
     if let (None, Some(p), Some(here)) = (reason, &permit, &here) {
@@ -646,16 +652,7 @@ pub async fn border_pass_at_desk<S: Store>(
 ) -> Result<Option<(domain::DocumentInput, Vec<domain::Reason>)>> {
     let trust = app.trust()?;
     let v = profile::verify_permit(&trust, bytes, app.now());
-    let genuine = !matches!(
-        v.verdict.reason,
-        Some(
-            seal::Reason::Unreadable
-                | seal::Reason::WrongFormat
-                | seal::Reason::UnknownCertificate
-                | seal::Reason::UntrustedCertificate
-                | seal::Reason::BadSignature
-        )
-    );
+    let genuine = genuine(v.verdict.reason);
     let Some(p) = v.permit.filter(|p| genuine && p.kind == PermitKind::BorderPass) else {
         return Ok(None);
     };
@@ -671,7 +668,6 @@ pub async fn border_pass_at_desk<S: Store>(
     let mut words = p.name.split_whitespace();
     let surname = words.next().unwrap_or_default().to_string();
     let given: Vec<&str> = words.collect();
-    let day = |d: time::Date| format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day());
     let input = domain::DocumentInput {
         doc_type: Some("border_pass".into()),
         number: Some(p.document_number.clone()),
@@ -679,9 +675,9 @@ pub async fn border_pass_at_desk<S: Store>(
         surname: Some(surname),
         given_names: Some(given.join(" ")).filter(|g| !g.is_empty()),
         nationality: Some(p.nationality.clone()),
-        birth_date: Some(day(p.birth_date)),
+        birth_date: Some(p.birth_date.to_string()),
         sex: None,
-        expiry_date: Some(day(p.valid_until)),
+        expiry_date: Some(p.valid_until.to_string()),
         issuing_area: issuer.map(|c| c.province.clone()),
     };
     Ok(Some((input, problems)))

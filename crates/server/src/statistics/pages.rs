@@ -48,12 +48,6 @@ fn period_words(p: &str) -> String {
     p.split('-').rev().collect::<Vec<_>>().join("/")
 }
 
-/// A number with the page's decimal sign.
-fn decimal(v: f64, digits: usize, lang: &str) -> String {
-    let s = format!("{v:.digits$}");
-    if lang == "vi" { s.replace('.', ",") } else { s }
-}
-
 #[derive(Debug, Template, WebTemplate)]
 #[template(path = "stats.html")]
 pub struct StatsPage {
@@ -85,7 +79,10 @@ fn share(on_time: u64, resolved: u64, lang: &str) -> String {
     if resolved == 0 {
         "—".into()
     } else {
-        format!("{} %", decimal(on_time as f64 * 100.0 / resolved as f64, 1, lang))
+        format!(
+            "{} %",
+            crate::web::i18n::decimal(on_time as f64 * 100.0 / resolved as f64, 1, lang)
+        )
     }
 }
 
@@ -148,7 +145,10 @@ pub async fn stats<S: Store>(
             resolved: r.resolved,
             on_time: r.on_time,
             share: share(r.on_time, r.resolved, t.lang),
-            median: r.median_handling_minutes.map(|m| decimal(m, 1, t.lang)).unwrap_or("—".into()),
+            median: r
+                .median_handling_minutes
+                .map(|m| crate::web::i18n::decimal(m, 1, t.lang))
+                .unwrap_or("—".into()),
         })
         .collect();
     if let Some(format) = crate::web::export::Format::asked(form.format.as_deref()) {

@@ -475,8 +475,7 @@ fn alert_views<S: Store>(
                 entry: a.entry_name.clone(),
                 entry_id: a.entry_id.clone(),
                 action: t.action_word(a.action),
-                score: format!("{:.2}", a.score)
-                    .replace('.', if t.lang == "vi" { "," } else { "." }),
+                score: crate::web::i18n::decimal(a.score, 2, t.lang),
                 status: match a.status {
                     AlertStatus::Open => t.open,
                     AlertStatus::Confirmed => t.confirmed,

@@ -703,6 +703,12 @@ pub fn field_label_vi(field: &str) -> String {
     label.to_string()
 }
 
+/// A number with `digits` decimals and the language's decimal sign: `0,90` in Vietnamese.
+pub fn decimal(v: f64, digits: usize, lang: &str) -> String {
+    let s = format!("{v:.digits$}");
+    if lang == "vi" { s.replace('.', ",") } else { s }
+}
+
 /// `65.465.179` in Vietnamese, `65,465,179` in English.
 pub fn thousands(n: i64, lang: &str) -> String {
     let sep = if lang == "vi" { '.' } else { ',' };

@@ -285,8 +285,7 @@ pub(crate) fn check_csrf(page: &Page, sent: &str) -> Result<(), ApiError> {
 }
 
 pub fn vn_date(d: Option<Date>) -> String {
-    d.map(|d| format!("{:02}/{:02}/{:04}", d.day(), u8::from(d.month()), d.year()))
-        .unwrap_or_default()
+    d.map(domain::day_vi).unwrap_or_default()
 }
 
 pub fn vn_time(t: OffsetDateTime) -> String {
