@@ -57,6 +57,9 @@ enum Command {
     /// What an offline verifier needs.
     #[command(subcommand)]
     Trust(cmd::keys::TrustCommand),
+    /// Checkpoint nodes: add, enrol, revoke, list.
+    #[command(subcommand)]
+    Node(cmd::node::NodeCommand),
     /// Visible digital seals: check one offline.
     #[command(subcommand)]
     Seal(cmd::seal::SealCommand),
@@ -92,6 +95,7 @@ fn main() -> ExitCode {
         Command::Bench(c) => block_on(cmd::bench::run(c)),
         Command::Keys(c) => block_on(cmd::keys::run(c)),
         Command::Trust(c) => block_on(cmd::keys::trust(c)),
+        Command::Node(c) => block_on(cmd::node::run(c)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -5,6 +5,7 @@ pub mod demo;
 pub mod demo_port;
 pub mod keys;
 pub mod mrz;
+pub mod node;
 pub mod screen;
 pub mod screen_eval;
 pub mod seal;

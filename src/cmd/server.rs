@@ -98,7 +98,7 @@ pub fn audit_key(data_dir: &Path, create: bool) -> anyhow::Result<store::AuditKe
 /// Writes a file only its owner may read, whole or not at all: written beside under a name of
 /// its own, then linked into place, which fails if the file is there already. False when
 /// another process put it there first (two commands started at once on a fresh folder).
-fn write_private(path: &Path, text: &str) -> std::io::Result<bool> {
+pub fn write_private(path: &Path, text: &str) -> std::io::Result<bool> {
     let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
@@ -191,6 +191,9 @@ pub struct ServeArgs {
     pub store: StoreArgs,
     #[arg(long, value_enum, default_value = "hq")]
     pub role: NodeRole,
+    /// For `--role checkpoint`: headquarters' address, other than the one enrolled.
+    #[arg(long)]
+    pub hq: Option<String>,
     /// Mark cookies `Secure` (when served behind TLS).
     #[arg(long)]
     pub secure_cookies: bool,
@@ -218,10 +221,29 @@ fn parse_deadline(s: &str) -> Result<(domain::port::ProcedureCode, time::Duratio
 }
 
 pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let rescan_window = time::Duration::seconds(i64::from(args.rescan_seconds));
     if matches!(args.role, NodeRole::Checkpoint) {
-        bail!(
-            "--role checkpoint (a checkpoint's own node, syncing with headquarters) is not built yet"
-        );
+        if args.store.database_url.is_some() {
+            bail!(
+                "a checkpoint node keeps its data in SQLite under --data-dir, not --database-url"
+            );
+        }
+        let (store, link) =
+            crate::cmd::node::open_node(&args.store.data_dir, args.hq.as_deref()).await?;
+        tracing::info!(checkpoint = %link.checkpoint, hq = %link.hq_url, "serving as a checkpoint node");
+        // A node never holds a private key: permits are signed at headquarters.
+        let options = server::Options {
+            secure_cookies: args.secure_cookies,
+            deadlines: args.deadlines,
+            key_passphrase: None,
+            rescan_window,
+            node: Some(link),
+            ..Default::default()
+        };
+        return run(store, args.listen, &options, |_| ()).await;
+    }
+    if args.hq.is_some() {
+        bail!("--hq is for --role checkpoint");
     }
     let backend = args.store.open(false).await?;
     let key_passphrase = match std::env::var(server::permits::keys::PASSPHRASE_VAR) {
@@ -234,7 +256,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         secure_cookies: args.secure_cookies,
         deadlines: args.deadlines,
         key_passphrase,
-        rescan_window: time::Duration::seconds(i64::from(args.rescan_seconds)),
+        rescan_window,
         ..Default::default()
     };
     with_store!(backend, |s| run(s, args.listen, &options, |_| ()).await)

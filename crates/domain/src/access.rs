@@ -92,6 +92,10 @@ pub struct AdminRight(());
 #[derive(Debug)]
 pub struct AuditRight(());
 
+/// May see the checkpoint nodes: their last contact, backlog and conflicts.
+#[derive(Debug)]
+pub struct NodesRight(());
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WatchlistRight(());
 
@@ -320,6 +324,14 @@ impl Actor {
         match self.role() {
             Some(Role::Admin | Role::Analyst) => Ok(AuditRight(())),
             _ => Err(Forbidden("only administrators and analysts read the audit trail".into())),
+        }
+    }
+
+    /// The network of checkpoint nodes: administrators and analysts.
+    pub fn see_nodes(&self) -> Result<NodesRight, Forbidden> {
+        match self.role() {
+            Some(Role::Admin | Role::Analyst) => Ok(NodesRight(())),
+            _ => Err(Forbidden("only administrators and analysts see the checkpoint nodes".into())),
         }
     }
 }

@@ -15,7 +15,8 @@ mod values;
 
 pub use access::{
     Actor, ActorKind, AdminRight, AgencyRight, AlertScope, AuditRight, DossierScope, Forbidden,
-    HistoryRight, IssueRight, PermitScope, RecordRight, ReviewRight, Role, WatchlistRight,
+    HistoryRight, IssueRight, NodesRight, PermitScope, RecordRight, ReviewRight, Role,
+    WatchlistRight,
 };
 pub use control::{
     ControlFacts, LastCrossing, Reason, STAMP_EVERY_DAYS, Verdict, WatchAction, WatchHit, day_vi,

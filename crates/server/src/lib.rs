@@ -10,6 +10,7 @@ pub mod http;
 pub mod permits;
 pub mod port;
 pub mod statistics;
+pub mod sync;
 pub mod watchlist;
 pub mod web;
 
@@ -44,6 +45,8 @@ pub struct Options {
     /// A permit scanned again within this time of its last movement is a double scan: answered,
     /// not recorded again.
     pub rescan_window: time::Duration,
+    /// Set when this process is a checkpoint's node: its link to headquarters.
+    pub node: Option<Arc<crate::sync::link::NodeLink>>,
 }
 
 impl Default for Options {
@@ -54,6 +57,7 @@ impl Default for Options {
             deadlines: Vec::new(),
             key_passphrase: None,
             rescan_window: time::Duration::minutes(1),
+            node: None,
         }
     }
 }
@@ -77,6 +81,7 @@ pub async fn build<S: Store>(store: S, options: &Options, clock: Clock) -> store
         clock,
         rescan_window: options.rescan_window,
         secure_cookies: options.secure_cookies,
+        node: options.node.clone(),
         procedures: domain::port::catalogue()
             .into_iter()
             .map(|mut p| {
@@ -168,20 +173,35 @@ pub fn api<S: Store>() -> (Router<App<S>>, utoipa::openapi::OpenApi) {
         .op::<crate::permits::api::__path_from_dossier, _, _>(
             crate::permits::api::from_dossier::<S>,
         )
+        .op::<crate::sync::api::__path_nodes, _, _>(crate::sync::api::nodes::<S>)
         .finish()
+}
+
+/// The nodes' sync protocol (`docs/sync.md`): gzip-compressed messages between a node and
+/// headquarters, with the node's credential, for no other client; described there, not in the
+/// API's description. And a node's switch of its link.
+fn sync_routes<S: Store>() -> Router<App<S>> {
+    let limit = DefaultBodyLimit::max(crate::sync::wire::MAX_COMPRESSED);
+    Router::new()
+        .route("/sync/enrol", post(crate::sync::api::enrol::<S>))
+        .route("/sync/up", post(crate::sync::api::up::<S>).layer(limit))
+        .route("/sync/down", post(crate::sync::api::down::<S>))
+        .route("/sync/history", post(crate::sync::api::history::<S>))
+        .route("/admin/link", post(crate::sync::api::link::<S>))
 }
 
 pub fn router<S: Store>(app: App<S>) -> Router {
     let (api, doc) = api::<S>();
     http::openapi::publish(&doc);
     let api = api
+        .merge(sync_routes::<S>())
         .fallback(crate::http::not_found)
         .layer(axum::middleware::from_fn(crate::http::guard::api_errors));
     let docs: Router<App<S>> = utoipa_swagger_ui::SwaggerUi::new("/api/docs")
         .config(utoipa_swagger_ui::Config::new(["/api/v1/openapi.json"]))
         .into();
     let router = Router::new()
-        .route("/healthz", get(|| async { "ok" }))
+        .route("/healthz", get(crate::sync::api::healthz::<S>))
         .route("/", get(crate::accounts::pages::root::<S>))
         .route(
             "/login",
@@ -270,7 +290,11 @@ pub fn router<S: Store>(app: App<S>) -> Router {
         .merge(docs)
         .fallback(|| async { StatusCode::NOT_FOUND })
         .layer(axum::middleware::from_fn(crate::http::guard::page_errors))
-        .nest("/api/v1", api);
+        .nest("/api/v1", api)
+        .layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            crate::sync::api::headquarters_only::<S>,
+        ));
     crate::http::guard::harden(router).with_state(app)
 }
 
@@ -299,5 +323,6 @@ pub async fn serve<S: Store>(
 ) -> std::io::Result<()> {
     follow_watchlist(app.clone(), options.follow_every);
     crate::control::screening::follow(app.clone(), options.follow_every);
+    crate::sync::service::follow_link(app.clone());
     axum::serve(listener, router(app).into_make_service_with_connect_info::<SocketAddr>()).await
 }

@@ -71,6 +71,12 @@ actions! {
     PermitCard => "permit.card",
     PermitRevoke => "permit.revoke",
     PermitVerify => "permit.verify",
+    NodeAdd => "node.add",
+    NodeEnrol => "node.enrol",
+    NodeRevoke => "node.revoke",
+    NodeSync => "node.sync",
+    NodesRead => "nodes.read",
+    NodeLink => "node.link",
 }
 
 impl std::fmt::Display for AuditAction {

@@ -11,6 +11,7 @@ pub mod permit;
 pub mod port;
 mod records;
 mod sql;
+pub mod sync;
 
 use std::future::Future;
 
@@ -22,6 +23,7 @@ pub use permit::PermitStore;
 pub use port::PortStore;
 pub use records::*;
 pub use sql::{PgStore, SqliteStore};
+pub use sync::SyncStore;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -48,6 +50,7 @@ pub trait Store:
     + AuditStore
     + PortStore
     + PermitStore
+    + SyncStore
     + Clone
     + Send
     + Sync

@@ -27,6 +27,7 @@ mod audit_sql;
 mod control;
 mod permit;
 mod port;
+mod sync;
 mod watchlist;
 use crate::records::*;
 use crate::{Result, Store, StoreError};

@@ -38,6 +38,8 @@ pub struct Inner<S> {
     pub procedures: Vec<domain::port::Procedure>,
     /// The permits' signing keys and trust store, once opened (`App::open_keys`).
     pub permit_keys: RwLock<crate::permits::keys::PermitKeys>,
+    /// A checkpoint node's link to headquarters; `None` at headquarters.
+    pub node: Option<Arc<crate::sync::link::NodeLink>>,
 }
 
 pub struct App<S>(pub Arc<Inner<S>>);

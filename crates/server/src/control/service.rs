@@ -470,9 +470,56 @@ pub struct Outcome {
     /// For a border pass: whether it needs its stamp today (stamped at most once in ten days).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stamp: Option<StampStatus>,
+    /// At a checkpoint's node: whose history the sequence was judged on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub history: Option<HistoryScope>,
     #[serde(skip)]
     #[schema(ignore)]
     pub traveller_id: Option<i64>,
+}
+
+/// Whose crossings a node's check judged the entry/exit sequence on.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct HistoryScope {
+    /// `nationwide` (headquarters answered) or `this_post` (it did not, in time).
+    pub scope: &'static str,
+    /// Since when headquarters has not answered, for `this_post`.
+    #[schema(value_type = Option<domain::schema::Instant>)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub headquarters_unreachable_since: Option<String>,
+    /// The same in words.
+    pub note: String,
+    #[serde(skip)]
+    #[schema(ignore)]
+    pub note_vi: String,
+}
+
+impl HistoryScope {
+    fn nationwide() -> Self {
+        HistoryScope {
+            scope: "nationwide",
+            headquarters_unreachable_since: None,
+            note: "history from every checkpoint".into(),
+            note_vi: "Lịch sử từ mọi cửa khẩu".into(),
+        }
+    }
+
+    fn this_post(since: time::OffsetDateTime) -> Self {
+        let local = bounds::at_offset(since, bounds::VIETNAM);
+        let hm = format!("{:02}:{:02}", local.hour(), local.minute());
+        let day = domain::day_vi(local.date());
+        HistoryScope {
+            scope: "this_post",
+            headquarters_unreachable_since: Some(bounds::rfc3339(since)),
+            note: format!(
+                "history from this post only; headquarters unreachable since {hm} on {}",
+                local.date()
+            ),
+            note_vi: format!(
+                "Chỉ có lịch sử tại cửa khẩu này; không liên lạc được với trung tâm từ {hm} ngày {day}"
+            ),
+        }
+    }
 }
 
 /// A border pass's stamp: due when it has had none in the last ten days.
@@ -559,11 +606,32 @@ pub async fn check<S: Store>(
         .ok_or_else(|| ControlError::NotFound(format!("checkpoint {}", right.checkpoint())))?;
     let doc = &reading.document;
     let today = app.today();
-    let (traveller, recent) =
+    let (traveller, mut recent) =
         match app.store.traveller_with_crossings(doc.issuing_state, &doc.number, 5).await? {
             Some((t, recent)) => (Some(t), recent),
             None => (None, Vec::new()),
         };
+    // At a checkpoint's node the sequence is judged on the nation's history when headquarters
+    // answers in time, else on the post's own, and the answer says which.
+    let history = match &app.node {
+        None => None,
+        Some(link) => {
+            let id = traveller.as_ref().map_or(0, |t| t.id);
+            match crate::sync::link::nationwide_history(link, doc, id, 5, app.now()).await {
+                Ok(nation) => {
+                    for c in nation {
+                        if !recent.iter().any(|r| r.id == c.id) {
+                            recent.push(c);
+                        }
+                    }
+                    recent.sort_by(|a, b| b.at.cmp(&a.at).then_with(|| b.id.cmp(&a.id)));
+                    recent.truncate(5);
+                    Some(HistoryScope::nationwide())
+                }
+                Err(since) => Some(HistoryScope::this_post(since)),
+            }
+        }
+    };
     let hits = watch_hits(app, traveller.as_ref().map(|t| t.id), doc, today).await?;
     let stamp = if doc.doc_type == DocumentType::BorderPass {
         let last = match &traveller {
@@ -602,6 +670,7 @@ pub async fn check<S: Store>(
         watchlist_hits: hits,
         recent_crossings: recent,
         stamp,
+        history,
         traveller_id: traveller.map(|t| t.id),
     })
 }

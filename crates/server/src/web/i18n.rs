@@ -636,6 +636,12 @@ impl Texts {
             "permit.card" => "In thẻ giấy phép",
             "permit.revoke" => "Thu hồi giấy phép",
             "permit.verify" => "Quét giấy phép",
+            "node.add" => "Cấp mã đăng ký trạm",
+            "node.enrol" => "Trạm đăng ký",
+            "node.revoke" => "Thu hồi trạm",
+            "node.sync" => "Trạm đồng bộ",
+            "nodes.read" => "Xem các trạm",
+            "node.link" => "Bật/tắt đường truyền",
             other => other,
         }
     }

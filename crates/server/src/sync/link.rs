@@ -1,0 +1,253 @@
+//! A node's link to headquarters: its credential, whether the link is up, and the calls it
+//! makes (`docs/sync.md`). Headquarters has none.
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use domain::CheckpointCode;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use time::OffsetDateTime;
+
+use crate::sync::wire;
+
+/// How long a check waits for headquarters' nationwide history before it decides on what the
+/// post holds.
+pub const HISTORY_TIMEOUT: Duration = Duration::from_millis(800);
+/// How long one exchange of the sync may take before the link counts as down.
+pub const EXCHANGE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The node's credential: shown to headquarters, never printed.
+pub struct Credential(String);
+
+impl Credential {
+    pub fn new(secret: String) -> Self {
+        Credential(secret)
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Credential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Credential(…)")
+    }
+}
+
+/// How the link stands, as every page and `/healthz` tell it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkStatus {
+    pub connected: bool,
+    /// Since when it has been connected, or not.
+    pub since: OffsetDateTime,
+    pub last_error: Option<String>,
+    /// The node's clock less headquarters', as last measured.
+    pub clock_offset_ms: Option<i64>,
+}
+
+/// Why a call to headquarters failed.
+#[derive(Debug, thiserror::Error)]
+pub enum LinkError {
+    #[error("the link to headquarters is switched off here")]
+    SwitchedOff,
+    #[error("headquarters could not be reached: {0}")]
+    Unreachable(String),
+    #[error("headquarters refused: {status} {body}")]
+    Refused { status: u16, body: String },
+    #[error("headquarters' answer is unreadable: {0}")]
+    Unreadable(String),
+}
+
+impl LinkError {
+    /// Headquarters said no to this node (its credential is revoked or unknown): retrying
+    /// will not help until an administrator acts.
+    pub fn is_refusal(&self) -> bool {
+        matches!(self, LinkError::Refused { status: 401 | 403, .. })
+    }
+}
+
+#[derive(Debug)]
+pub struct NodeLink {
+    pub checkpoint: CheckpointCode,
+    pub hq_url: String,
+    credential: Credential,
+    client: reqwest::Client,
+    /// Set by an administrator (or the demo) to cut the link by hand.
+    switched_off: AtomicBool,
+    status: Mutex<LinkStatus>,
+    /// Woken when something waits to go up.
+    pub wake: tokio::sync::Notify,
+}
+
+impl NodeLink {
+    pub fn new(
+        checkpoint: CheckpointCode,
+        hq_url: String,
+        credential: Credential,
+        now: OffsetDateTime,
+    ) -> Result<Self, LinkError> {
+        let client = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(EXCHANGE_TIMEOUT)
+            .pool_idle_timeout(Duration::from_secs(50))
+            .build()
+            .map_err(|e| LinkError::Unreachable(e.to_string()))?;
+        Ok(NodeLink {
+            checkpoint,
+            hq_url: hq_url.trim_end_matches('/').to_string(),
+            credential,
+            client,
+            switched_off: AtomicBool::new(false),
+            status: Mutex::new(LinkStatus {
+                connected: false,
+                since: now,
+                last_error: None,
+                clock_offset_ms: None,
+            }),
+            wake: tokio::sync::Notify::new(),
+        })
+    }
+
+    pub fn status(&self) -> LinkStatus {
+        self.status.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    pub fn switched_off(&self) -> bool {
+        self.switched_off.load(Ordering::Relaxed)
+    }
+
+    pub fn switch(&self, up: bool) {
+        self.switched_off.store(!up, Ordering::Relaxed);
+        self.wake.notify_one();
+    }
+
+    /// Records how the last exchange went.
+    pub fn mark(&self, result: Result<Option<i64>, String>, now: OffsetDateTime) {
+        let mut st = self.status.lock().unwrap_or_else(|e| e.into_inner());
+        let connected = result.is_ok();
+        if st.connected != connected {
+            st.connected = connected;
+            st.since = now;
+        }
+        match result {
+            Ok(offset) => {
+                st.last_error = None;
+                if offset.is_some() {
+                    st.clock_offset_ms = offset;
+                }
+            }
+            Err(e) => st.last_error = Some(e),
+        }
+    }
+
+    /// One exchange: `body` compressed up, the answer inflated down.
+    pub async fn call<T: Serialize, R: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &T,
+        timeout: Duration,
+    ) -> Result<R, LinkError> {
+        if self.switched_off() {
+            return Err(LinkError::SwitchedOff);
+        }
+        let packed = wire::pack(body).map_err(|e| LinkError::Unreadable(e.to_string()))?;
+        let answer = self
+            .client
+            .post(format!("{}/api/v1/sync/{path}", self.hq_url))
+            .bearer_auth(self.credential.expose())
+            .header("content-type", "application/json")
+            .header("content-encoding", "gzip")
+            .header("accept-encoding", "gzip")
+            .timeout(timeout)
+            .body(packed)
+            .send()
+            .await
+            .map_err(|e| LinkError::Unreachable(error_chain(&e)))?;
+        let status = answer.status().as_u16();
+        let bytes = answer.bytes().await.map_err(|e| LinkError::Unreachable(error_chain(&e)))?;
+        if status != 200 {
+            let body = String::from_utf8_lossy(&bytes[..bytes.len().min(300)]).into_owned();
+            return Err(LinkError::Refused { status, body });
+        }
+        wire::unpack(&bytes).map_err(|e| LinkError::Unreadable(e.to_string()))
+    }
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        s.push_str(": ");
+        s.push_str(&c.to_string());
+        cause = c.source();
+    }
+    s
+}
+
+/// Enrols a node: spends the one-time secret at headquarters for the node's credential.
+pub async fn enrol(hq_url: &str, secret: &str) -> Result<(CheckpointCode, Credential), LinkError> {
+    #[derive(Serialize)]
+    struct Ask<'a> {
+        secret: &'a str,
+        protocol: u32,
+    }
+    #[derive(serde::Deserialize)]
+    struct Answer {
+        checkpoint: String,
+        credential: String,
+    }
+    let client = reqwest::Client::builder()
+        .timeout(EXCHANGE_TIMEOUT)
+        .build()
+        .map_err(|e| LinkError::Unreachable(e.to_string()))?;
+    let answer = client
+        .post(format!("{}/api/v1/sync/enrol", hq_url.trim_end_matches('/')))
+        .header("content-type", "application/json")
+        .body(serde_json::to_vec(&Ask { secret, protocol: wire::PROTOCOL }).unwrap_or_default())
+        .send()
+        .await
+        .map_err(|e| LinkError::Unreachable(error_chain(&e)))?;
+    let status = answer.status().as_u16();
+    let bytes = answer.bytes().await.map_err(|e| LinkError::Unreachable(error_chain(&e)))?;
+    if status != 200 {
+        let body = String::from_utf8_lossy(&bytes[..bytes.len().min(300)]).into_owned();
+        return Err(LinkError::Refused { status, body });
+    }
+    let a: Answer =
+        serde_json::from_slice(&bytes).map_err(|e| LinkError::Unreadable(e.to_string()))?;
+    let checkpoint =
+        CheckpointCode::parse(&a.checkpoint).map_err(|e| LinkError::Unreadable(e.to_string()))?;
+    Ok((checkpoint, Credential::new(a.credential)))
+}
+
+/// A traveller's crossings nationwide, asked of headquarters with a short timeout; `Err`
+/// with since when headquarters has been unreachable when it does not answer in time.
+pub async fn nationwide_history(
+    link: &NodeLink,
+    doc: &domain::TravelDocument,
+    traveller_id: i64,
+    limit: u32,
+    now: OffsetDateTime,
+) -> Result<Vec<store::CrossingRecord>, OffsetDateTime> {
+    let down_since = || {
+        let st = link.status();
+        if st.connected { now } else { st.since }
+    };
+    let ask = wire::HistoryAsk {
+        issuing_state: doc.issuing_state.to_string(),
+        number: doc.number.to_string(),
+        limit,
+    };
+    match link.call::<_, wire::HistoryAnswer>("history", &ask, HISTORY_TIMEOUT).await {
+        Ok(a) => a
+            .crossings
+            .iter()
+            .map(|c| c.read(traveller_id))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|_| down_since()),
+        Err(_) => Err(down_since()),
+    }
+}

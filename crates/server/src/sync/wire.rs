@@ -1,0 +1,697 @@
+//! The sync protocol's messages (`docs/sync.md`) as they travel, and their reading into the
+//! store's types. Everything a node or headquarters receives is read here, field by field,
+//! with the same bounds as any other outside input: a peer is trusted to be who it is, not to
+//! be right.
+
+use base64::Engine;
+use domain::bounds::{self, NAME_MAX, NOTE_MAX};
+use domain::{
+    Channel, CheckpointCode, Country, CrossingOutcome, Decision, Direction, DocumentNumber,
+    DocumentType, InvalidValue, Role, Sex, TravelDocument, Username, WatchAction,
+};
+use serde::{Deserialize, Serialize};
+use store::permit::{KeyRole, RevocationListRecord, RevocationScope};
+use store::sync::{SyncAccount, SyncCertificate, SyncDevice, SyncToken};
+use store::{AuditRecord, CrossingRecord, WatchDob, WatchDocument, WatchEntry};
+use time::OffsetDateTime;
+
+/// Records in one message up, at most: what a node sends in one request.
+pub const UP_BATCH: usize = 1_000;
+/// Watchlist entries in one answer down.
+pub const WATCH_BATCH: usize = 2_000;
+/// A message's size, compressed and once inflated: the bound on what one request may cost.
+pub const MAX_COMPRESSED: usize = 8 * 1024 * 1024;
+pub const MAX_INFLATED: u64 = 64 * 1024 * 1024;
+
+/// The protocol's version, sent both ways; a peer speaking another is refused plainly.
+pub const PROTOCOL: u32 = 1;
+
+fn time_text(t: OffsetDateTime) -> String {
+    bounds::rfc3339(t)
+}
+
+fn b64(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+fn unb64(field: &'static str, s: &str) -> Result<Vec<u8>, InvalidValue> {
+    base64::engine::general_purpose::STANDARD
+        .decode(s)
+        .map_err(|_| InvalidValue::new(field, "is not base64"))
+}
+
+fn date(field: &'static str, s: &Option<String>) -> Result<Option<time::Date>, InvalidValue> {
+    s.as_deref().map(|s| bounds::parse_date(field, s)).transpose()
+}
+
+fn date_text(d: Option<time::Date>) -> Option<String> {
+    d.map(|d| format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day()))
+}
+
+/// A traveller's document as a crossing carries it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WireDocument {
+    #[serde(rename = "type")]
+    pub doc_type: String,
+    pub number: String,
+    pub issuing_state: String,
+    pub surname: String,
+    pub given_names: String,
+    pub nationality: Option<String>,
+    pub birth_date: Option<String>,
+    pub sex: Option<String>,
+    pub expiry_date: Option<String>,
+    pub issuing_area: Option<String>,
+}
+
+impl WireDocument {
+    pub fn from_document(d: &TravelDocument) -> Self {
+        WireDocument {
+            doc_type: d.doc_type.as_str().into(),
+            number: d.number.to_string(),
+            issuing_state: d.issuing_state.to_string(),
+            surname: d.surname.clone(),
+            given_names: d.given_names.clone(),
+            nationality: d.nationality.map(|c| c.to_string()),
+            birth_date: date_text(d.birth_date),
+            sex: d.sex.map(|s| s.as_str().into()),
+            expiry_date: date_text(d.expiry_date),
+            issuing_area: d.issuing_area.clone(),
+        }
+    }
+
+    pub fn read(&self) -> Result<TravelDocument, InvalidValue> {
+        Ok(TravelDocument {
+            doc_type: DocumentType::parse(&self.doc_type)?,
+            number: DocumentNumber::parse(&self.number)?,
+            issuing_state: Country::parse(&self.issuing_state)?,
+            surname: bounds::clean_line("surname", &self.surname, NAME_MAX)?,
+            given_names: bounds::clean_line("given_names", &self.given_names, NAME_MAX)?,
+            nationality: self.nationality.as_deref().map(Country::parse).transpose()?,
+            birth_date: date("birth_date", &self.birth_date)?,
+            sex: self.sex.as_deref().map(Sex::parse).transpose()?,
+            expiry_date: date("expiry_date", &self.expiry_date)?,
+            issuing_area: self
+                .issuing_area
+                .as_deref()
+                .map(|a| bounds::clean_line("issuing_area", a, NAME_MAX))
+                .transpose()?,
+        })
+    }
+}
+
+/// A crossing as a node recorded and settled it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WireCrossing {
+    pub id: String,
+    pub document: WireDocument,
+    pub checkpoint: String,
+    pub direction: String,
+    pub channel: String,
+    /// The node's time of the crossing.
+    pub at: String,
+    pub decision: String,
+    pub client_decision: Option<String>,
+    pub outcome: String,
+    pub stamped: bool,
+    pub actor: String,
+}
+
+/// A crossing read from a node, before headquarters stores it.
+#[derive(Debug, Clone)]
+pub struct CrossingUp {
+    pub id: String,
+    pub document: TravelDocument,
+    pub checkpoint: CheckpointCode,
+    pub direction: Direction,
+    pub channel: Channel,
+    pub at: OffsetDateTime,
+    pub decision: Decision,
+    pub outcome: CrossingOutcome,
+    pub stamped: bool,
+    pub actor: String,
+    /// A digest of the crossing as sent: the same id sent again with another body is a
+    /// conflict.
+    pub body_hash: String,
+}
+
+impl WireCrossing {
+    pub fn from_record(c: &CrossingRecord, d: &TravelDocument) -> Self {
+        WireCrossing {
+            id: c.id.clone(),
+            document: WireDocument::from_document(d),
+            checkpoint: c.checkpoint.to_string(),
+            direction: c.direction.as_str().into(),
+            channel: c.channel.as_str().into(),
+            at: time_text(c.at),
+            decision: c.decision.as_str().into(),
+            client_decision: c.client_decision.map(|d| d.as_str().into()),
+            outcome: c.outcome.as_str().into(),
+            stamped: c.stamped,
+            actor: c.actor.clone(),
+        }
+    }
+
+    pub fn read(&self) -> Result<CrossingUp, InvalidValue> {
+        let id = uuid::Uuid::parse_str(&self.id)
+            .map_err(|_| InvalidValue::new("id", "is not a UUID"))?
+            .hyphenated()
+            .to_string();
+        // Only the client's own decision may be stricter than the node's: the node's stored
+        // decision already is the stricter of the two, so it is what goes on.
+        if let Some(d) = &self.client_decision {
+            Decision::parse(d)?;
+        }
+        let body =
+            serde_json::to_vec(self).map_err(|e| InvalidValue::new("crossing", e.to_string()))?;
+        Ok(CrossingUp {
+            id,
+            document: self.document.read()?,
+            checkpoint: CheckpointCode::parse(&self.checkpoint)?,
+            direction: Direction::parse(&self.direction)?,
+            channel: Channel::parse(&self.channel)?,
+            at: bounds::parse_time("at", &self.at)?,
+            decision: Decision::parse(&self.decision)?,
+            outcome: CrossingOutcome::parse(&self.outcome)?,
+            stamped: self.stamped,
+            actor: bounds::clean_line("actor", &self.actor, NAME_MAX)?,
+            body_hash: crate::accounts::credentials::token_digest(&String::from_utf8_lossy(&body)),
+        })
+    }
+}
+
+/// One of a node's audit records as the node chained it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WireAudit {
+    pub seq: i64,
+    pub at_ms: i64,
+    pub actor: String,
+    pub ip: Option<String>,
+    pub action: String,
+    pub subject: String,
+    pub detail: String,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+impl WireAudit {
+    pub fn from_record(r: &AuditRecord) -> Self {
+        WireAudit {
+            seq: r.seq,
+            at_ms: r.at_ms,
+            actor: r.actor.clone(),
+            ip: r.ip.clone(),
+            action: r.action.clone(),
+            subject: r.subject.clone(),
+            detail: r.detail.clone(),
+            prev_hash: r.prev_hash.clone(),
+            hash: r.hash.clone(),
+        }
+    }
+
+    pub fn read(&self) -> Result<AuditRecord, InvalidValue> {
+        let hex64 = |field: &'static str, s: &str| {
+            if s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit()) {
+                Ok(s.to_string())
+            } else {
+                Err(InvalidValue::new(field, "is not a SHA-256 link"))
+            }
+        };
+        if self.seq < 1 {
+            return Err(InvalidValue::new("seq", "must be 1 or more"));
+        }
+        Ok(AuditRecord {
+            seq: self.seq,
+            at_ms: self.at_ms,
+            actor: bounds::clean_line("actor", &self.actor, NAME_MAX)?,
+            ip: self.ip.as_deref().map(|ip| bounds::clean_line("ip", ip, 64)).transpose()?,
+            action: bounds::clean_line("action", &self.action, NAME_MAX)?,
+            subject: bounds::clean_line("subject", &self.subject, NOTE_MAX)?,
+            detail: bounds::clean_text("detail", &self.detail, 64 * 1024)?,
+            prev_hash: hex64("prev_hash", &self.prev_hash)?,
+            hash: hex64("hash", &self.hash)?,
+        })
+    }
+}
+
+/// What a node sends up: its settled crossings and its audit records, oldest first.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Up {
+    pub protocol: u32,
+    pub version: String,
+    /// The node's clock when it sent this.
+    pub sent_at: String,
+    /// Records waiting at the node, this message's included.
+    pub backlog: i64,
+    pub crossings: Vec<WireCrossing>,
+    pub audit: Vec<WireAudit>,
+}
+
+/// Headquarters' answer: everything in the message is stored (or was before).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct UpAnswer {
+    pub stored: u32,
+    pub existing: u32,
+    /// Ids sent before with another body: kept at headquarters as conflicts, not stored.
+    pub conflicts: Vec<String>,
+    pub hq_time: String,
+}
+
+/// What a node asks for when it calls down: where it stands.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Down {
+    pub protocol: u32,
+    pub version: String,
+    pub sent_at: String,
+    pub backlog: i64,
+    pub watch: WatchPosition,
+}
+
+/// How far the node holds headquarters' watchlist.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WatchPosition {
+    /// The change log applied up to here (once a first copy is complete).
+    pub seq: i64,
+    /// False until a first copy of the whole list is complete.
+    pub copied: bool,
+    /// A first copy under way: the last entry copied, and the log's head when it began.
+    pub copy_after: Option<String>,
+    pub copy_head: Option<i64>,
+}
+
+/// Headquarters' answer down: the post's accounts and devices whole, the watchlist's next
+/// part, the trust store whole.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DownAnswer {
+    pub protocol: u32,
+    pub hq_time: String,
+    pub checkpoint: String,
+    pub accounts: Vec<WireAccount>,
+    pub devices: Vec<WireDevice>,
+    pub watch: WatchPart,
+    pub certificates: Vec<WireCertificate>,
+    pub revocation_lists: Vec<WireRevocationList>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct WatchPart {
+    pub entries: Vec<WireWatchEntry>,
+    /// Entries removed since the node's position.
+    pub removed: Vec<String>,
+    /// Where the node stands once it has applied this part.
+    pub position: WatchPosition,
+    /// Nothing more to fetch now.
+    pub complete: bool,
+}
+
+#[derive(Clone, Serialize, Deserialize)]
+pub struct WireAccount {
+    pub id: i64,
+    pub username: String,
+    pub role: String,
+    pub checkpoint: Option<String>,
+    /// The Argon2 hash, so that the post's officers sign in while its link is down.
+    pub password_hash: String,
+    pub created_at: String,
+    pub disabled: bool,
+}
+
+impl std::fmt::Debug for WireAccount {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WireAccount").field("username", &self.username).finish_non_exhaustive()
+    }
+}
+
+impl WireAccount {
+    pub fn from_record(a: &SyncAccount) -> Self {
+        WireAccount {
+            id: a.id,
+            username: a.username.to_string(),
+            role: a.role.as_str().into(),
+            checkpoint: a.checkpoint.as_ref().map(|c| c.to_string()),
+            password_hash: a.password_hash.clone(),
+            created_at: time_text(a.created_at),
+            disabled: a.disabled,
+        }
+    }
+
+    /// An account of `post`, and of no other.
+    pub fn read(&self, post: &CheckpointCode) -> Result<SyncAccount, InvalidValue> {
+        let checkpoint = self.checkpoint.as_deref().map(CheckpointCode::parse).transpose()?;
+        if checkpoint.as_ref() != Some(post) {
+            return Err(InvalidValue::new("checkpoint", "an account of another checkpoint"));
+        }
+        if !self.password_hash.starts_with("$argon2") || self.password_hash.len() > 512 {
+            return Err(InvalidValue::new("password_hash", "is not an Argon2 hash"));
+        }
+        Ok(SyncAccount {
+            id: self.id,
+            username: Username::parse(&self.username)?,
+            role: Role::parse(&self.role)?,
+            checkpoint,
+            password_hash: self.password_hash.clone(),
+            created_at: bounds::parse_time("created_at", &self.created_at)?,
+            disabled: self.disabled,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct WireDevice {
+    pub id: i64,
+    pub checkpoint: String,
+    pub name: String,
+    pub created_at: String,
+    pub revoked: bool,
+    /// The SHA-256 digests of its tokens: the tokens themselves never travel.
+    pub tokens: Vec<WireToken>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct WireToken {
+    pub hash: String,
+    pub expires_at: Option<String>,
+}
+
+impl WireDevice {
+    pub fn from_record(d: &SyncDevice) -> Self {
+        WireDevice {
+            id: d.id,
+            checkpoint: d.checkpoint.to_string(),
+            name: d.name.clone(),
+            created_at: time_text(d.created_at),
+            revoked: d.revoked,
+            tokens: d
+                .tokens
+                .iter()
+                .map(|t| WireToken {
+                    hash: t.hash.clone(),
+                    expires_at: t.expires_at.map(time_text),
+                })
+                .collect(),
+        }
+    }
+
+    pub fn read(&self, post: &CheckpointCode) -> Result<SyncDevice, InvalidValue> {
+        let checkpoint = CheckpointCode::parse(&self.checkpoint)?;
+        if &checkpoint != post {
+            return Err(InvalidValue::new("checkpoint", "a device of another checkpoint"));
+        }
+        let tokens = self
+            .tokens
+            .iter()
+            .map(|t| {
+                if t.hash.len() != 64 || !t.hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+                    return Err(InvalidValue::new("tokens", "a token digest is not SHA-256"));
+                }
+                Ok(SyncToken {
+                    hash: t.hash.clone(),
+                    expires_at: t
+                        .expires_at
+                        .as_deref()
+                        .map(|s| bounds::parse_time("expires_at", s))
+                        .transpose()?,
+                })
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(SyncDevice {
+            id: self.id,
+            checkpoint,
+            name: bounds::clean_line("name", &self.name, NAME_MAX)?,
+            created_at: bounds::parse_time("created_at", &self.created_at)?,
+            revoked: self.revoked,
+            tokens,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct WireWatchEntry {
+    pub id: String,
+    pub name: String,
+    pub aliases: Vec<String>,
+    pub birth_date: Option<String>,
+    pub nationality: Option<String>,
+    pub sex: Option<String>,
+    pub documents: Vec<WireWatchDocument>,
+    pub action: String,
+    pub reason: String,
+    pub valid_until: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct WireWatchDocument {
+    pub issuing_state: Option<String>,
+    pub number: String,
+}
+
+impl WireWatchEntry {
+    pub fn from_entry(e: &WatchEntry) -> Self {
+        WireWatchEntry {
+            id: e.id.clone(),
+            name: e.name.clone(),
+            aliases: e.aliases.clone(),
+            birth_date: e.birth_date.as_ref().map(|d| d.to_string()),
+            nationality: e.nationality.map(|c| c.to_string()),
+            sex: e.sex.map(|s| s.as_str().into()),
+            documents: e
+                .documents
+                .iter()
+                .map(|d| WireWatchDocument {
+                    issuing_state: d.issuing_state.map(|c| c.to_string()),
+                    number: d.number.to_string(),
+                })
+                .collect(),
+            action: e.action.as_str().into(),
+            reason: e.reason.clone(),
+            valid_until: date_text(e.valid_until),
+        }
+    }
+
+    pub fn read(&self) -> Result<WatchEntry, InvalidValue> {
+        if self.aliases.len() > 50 || self.documents.len() > 50 {
+            return Err(InvalidValue::new("aliases", "more than 50 aliases or documents"));
+        }
+        Ok(WatchEntry {
+            id: bounds::required_line("id", &self.id, 100)?,
+            name: bounds::required_line("name", &self.name, NAME_MAX)?,
+            aliases: self
+                .aliases
+                .iter()
+                .map(|a| bounds::clean_line("aliases", a, NAME_MAX))
+                .collect::<Result<_, _>>()?,
+            birth_date: self
+                .birth_date
+                .as_deref()
+                .map(|s| {
+                    WatchDob::parse(s).ok_or_else(|| InvalidValue::new("birth_date", "not a date"))
+                })
+                .transpose()?,
+            nationality: self.nationality.as_deref().map(Country::parse).transpose()?,
+            sex: self.sex.as_deref().map(Sex::parse).transpose()?,
+            documents: self
+                .documents
+                .iter()
+                .map(|d| {
+                    Ok(WatchDocument {
+                        issuing_state: d
+                            .issuing_state
+                            .as_deref()
+                            .map(Country::parse)
+                            .transpose()?,
+                        number: DocumentNumber::parse(&d.number)?,
+                    })
+                })
+                .collect::<Result<_, InvalidValue>>()?,
+            action: WatchAction::parse(&self.action)?,
+            reason: bounds::clean_line("reason", &self.reason, NOTE_MAX)?,
+            valid_until: date("valid_until", &self.valid_until)?,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct WireCertificate {
+    pub role: String,
+    pub checkpoint: Option<String>,
+    pub signer_identifier: String,
+    pub serial: String,
+    /// DER, base64.
+    pub certificate: String,
+    pub created_at: String,
+    pub retired_at: Option<String>,
+}
+
+impl WireCertificate {
+    pub fn from_record(c: &store::permit::SigningKeyRecord) -> Self {
+        WireCertificate {
+            role: c.role.as_str().into(),
+            checkpoint: c.checkpoint.as_ref().map(|c| c.to_string()),
+            signer_identifier: c.signer_identifier.clone(),
+            serial: c.serial.clone(),
+            certificate: b64(&c.certificate),
+            created_at: time_text(c.created_at),
+            retired_at: c.retired_at.map(time_text),
+        }
+    }
+
+    pub fn read(&self) -> Result<SyncCertificate, InvalidValue> {
+        let role = match self.role.as_str() {
+            "root" => KeyRole::Root,
+            "signer" => KeyRole::Signer,
+            _ => return Err(InvalidValue::new("role", "neither root nor signer")),
+        };
+        Ok(SyncCertificate {
+            role,
+            checkpoint: self.checkpoint.as_deref().map(CheckpointCode::parse).transpose()?,
+            signer_identifier: bounds::required_line(
+                "signer_identifier",
+                &self.signer_identifier,
+                8,
+            )?,
+            serial: bounds::required_line("serial", &self.serial, 80)?,
+            certificate: unb64("certificate", &self.certificate)?,
+            created_at: bounds::parse_time("created_at", &self.created_at)?,
+            retired_at: self
+                .retired_at
+                .as_deref()
+                .map(|s| bounds::parse_time("retired_at", s))
+                .transpose()?,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct WireRevocationList {
+    pub scope: String,
+    pub number: i64,
+    /// DER, base64.
+    pub der: String,
+    pub issued_at: String,
+}
+
+impl WireRevocationList {
+    pub fn from_record(scope: RevocationScope, l: &RevocationListRecord) -> Self {
+        WireRevocationList {
+            scope: scope.as_str().into(),
+            number: l.number,
+            der: b64(&l.der),
+            issued_at: time_text(l.issued_at),
+        }
+    }
+
+    pub fn read(&self) -> Result<(RevocationScope, RevocationListRecord), InvalidValue> {
+        let scope = match self.scope.as_str() {
+            "certificates" => RevocationScope::Certificates,
+            "permits" => RevocationScope::Permits,
+            _ => return Err(InvalidValue::new("scope", "neither certificates nor permits")),
+        };
+        Ok((
+            scope,
+            RevocationListRecord {
+                number: self.number,
+                der: unb64("der", &self.der)?,
+                issued_at: bounds::parse_time("issued_at", &self.issued_at)?,
+            },
+        ))
+    }
+}
+
+/// A traveller's crossings as headquarters holds them, for a node's check.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct HistoryAsk {
+    pub issuing_state: String,
+    pub number: String,
+    pub limit: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct HistoryAnswer {
+    pub crossings: Vec<WireHistoryCrossing>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct WireHistoryCrossing {
+    pub id: String,
+    pub checkpoint: String,
+    pub direction: String,
+    pub channel: String,
+    pub at: String,
+    pub decision: String,
+    pub outcome: String,
+    pub stamped: bool,
+    pub actor: String,
+}
+
+impl WireHistoryCrossing {
+    pub fn from_record(c: &CrossingRecord) -> Self {
+        WireHistoryCrossing {
+            id: c.id.clone(),
+            checkpoint: c.checkpoint.to_string(),
+            direction: c.direction.as_str().into(),
+            channel: c.channel.as_str().into(),
+            at: time_text(c.at),
+            decision: c.decision.as_str().into(),
+            outcome: c.outcome.as_str().into(),
+            stamped: c.stamped,
+            actor: c.actor.clone(),
+        }
+    }
+
+    /// The crossing as the node's check sees it, for its traveller `traveller_id` here.
+    pub fn read(&self, traveller_id: i64) -> Result<CrossingRecord, InvalidValue> {
+        Ok(CrossingRecord {
+            id: bounds::required_line("id", &self.id, 64)?,
+            traveller_id,
+            checkpoint: CheckpointCode::parse(&self.checkpoint)?,
+            direction: Direction::parse(&self.direction)?,
+            channel: Channel::parse(&self.channel)?,
+            at: bounds::parse_time("at", &self.at)?,
+            decision: Decision::parse(&self.decision)?,
+            client_decision: None,
+            outcome: CrossingOutcome::parse(&self.outcome)?,
+            stamped: self.stamped,
+            screened: true,
+            actor: bounds::clean_line("actor", &self.actor, NAME_MAX)?,
+            body_hash: String::new(),
+        })
+    }
+}
+
+/// A message's body: JSON, gzip-compressed.
+pub fn pack<T: Serialize>(value: &T) -> std::io::Result<Vec<u8>> {
+    use std::io::Write;
+    let json = serde_json::to_vec(value)?;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(&json)?;
+    gz.finish()
+}
+
+/// Why a message could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum UnpackError {
+    #[error("the body is larger than {MAX_INFLATED} bytes once inflated")]
+    TooLarge,
+    #[error("the body is not gzip: {0}")]
+    NotGzip(std::io::Error),
+    #[error("the body is not the message: {0}")]
+    NotJson(serde_json::Error),
+}
+
+/// Reads a gzip-compressed JSON message, inflating no more than [`MAX_INFLATED`] bytes.
+pub fn unpack<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, UnpackError> {
+    use std::io::Read;
+    let mut json = Vec::new();
+    flate2::read::GzDecoder::new(body)
+        .take(MAX_INFLATED + 1)
+        .read_to_end(&mut json)
+        .map_err(UnpackError::NotGzip)?;
+    if json.len() as u64 > MAX_INFLATED {
+        return Err(UnpackError::TooLarge);
+    }
+    serde_json::from_slice(&json).map_err(UnpackError::NotJson)
+}
+
+pub fn now_text(t: OffsetDateTime) -> String {
+    time_text(t)
+}
