@@ -4,6 +4,8 @@
 
 mod helpers;
 mod mrz_cli;
+mod nodes;
+mod proxy;
 mod screen_cli;
 mod screen_quality;
 mod seal_cli;

@@ -236,6 +236,11 @@ pub async fn nationwide_history(
         let st = link.status();
         if st.connected { now } else { st.since }
     };
+    // A link known to be down is not waited on at every check: the sync's own retries say
+    // when it is back.
+    if !link.status().connected || link.switched_off() {
+        return Err(down_since());
+    }
     let ask = wire::HistoryAsk {
         issuing_state: doc.issuing_state.to_string(),
         number: doc.number.to_string(),

@@ -1,0 +1,312 @@
+//! Headquarters on PostgreSQL and a checkpoint node on SQLite, as real processes of the
+//! built binary, with the link between them cut, restored, killed and made to flap by a TCP
+//! proxy the test controls.
+
+use std::collections::HashSet;
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+use crate::proxy::Proxy;
+
+const PASSWORD: &str = "correct horse battery";
+
+fn add_user(url: &str, name: &str, role: &str, checkpoint: Option<&str>) {
+    let mut args = vec![
+        "user",
+        "add",
+        "--username",
+        name,
+        "--role",
+        role,
+        "--password-stdin",
+        "--database-url",
+        url,
+    ];
+    if let Some(c) = checkpoint {
+        args.extend_from_slice(&["--checkpoint", c]);
+    }
+    let (ok, _, err) = run(&args, PASSWORD);
+    assert!(ok, "{err}");
+}
+
+fn sign_in(addr: &str, name: &str) -> (u16, String) {
+    let body = json!({"username": name, "password": PASSWORD}).to_string();
+    let (status, out) = http(addr, "POST", "/api/v1/auth/token", None, Some(&body));
+    if status != 200 {
+        return (status, out);
+    }
+    let v: Value = serde_json::from_str(&out).unwrap();
+    (status, v["token"].as_str().unwrap().to_string())
+}
+
+fn health(addr: &str) -> Value {
+    let (status, out) = http(addr, "GET", "/healthz", None, None);
+    assert_eq!(status, 200, "{out}");
+    serde_json::from_str(&out).unwrap()
+}
+
+/// Waits for `what` to hold, at most `bound`; fails naming it.
+fn within(bound: Duration, what: &str, mut ok: impl FnMut() -> bool) -> Duration {
+    let started = Instant::now();
+    while !ok() {
+        assert!(started.elapsed() < bound, "not within {bound:?}: {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    started.elapsed()
+}
+
+fn crossing(i: usize, tag: &str) -> Value {
+    json!({
+        "id": uuid::Uuid::new_v4().to_string(),
+        "checkpoint": "MONG-CAI",
+        "direction": if i % 2 == 0 { "entry" } else { "exit" },
+        "channel": "egate",
+        "decision": "clear",
+        "document": {"type": "passport", "number": format!("{tag}{i:07}"), "issuing_state": "VNM",
+                     "surname": "NGUYEN", "given_names": "VAN KIEM", "birth_date": "1980-01-01"},
+    })
+}
+
+/// Posts crossings to the node in batches; returns their ids (each acknowledged as stored).
+fn record_at_node(addr: &str, token: &str, n: usize, tag: &str) -> Vec<String> {
+    let mut ids = Vec::with_capacity(n);
+    let all: Vec<Value> = (0..n).map(|i| crossing(i, tag)).collect();
+    for chunk in all.chunks(1_000) {
+        let body = Value::Array(chunk.to_vec()).to_string();
+        let (status, out) = http(addr, "POST", "/api/v1/crossings/batch", Some(token), Some(&body));
+        assert_eq!(status, 200, "{out}");
+        let v: Value = serde_json::from_str(&out).unwrap();
+        for (item, r) in chunk.iter().zip(v["results"].as_array().unwrap()) {
+            assert_eq!(r["status"], 201, "{r}");
+            ids.push(item["id"].as_str().unwrap().to_string());
+        }
+    }
+    ids
+}
+
+/// The crossings headquarters holds of these ids, and how many rows they make.
+fn held_at_hq(url: &str, ids: &[String]) -> (usize, usize) {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        let pool = sqlx::PgPool::connect(url).await.unwrap();
+        let rows: Vec<(String,)> =
+            sqlx::query_as("SELECT id FROM crossings WHERE checkpoint = 'MONG-CAI'")
+                .fetch_all(&pool)
+                .await
+                .unwrap();
+        let held: HashSet<&str> = rows.iter().map(|r| r.0.as_str()).collect();
+        let found = ids.iter().filter(|id| held.contains(id.as_str())).count();
+        (found, rows.len())
+    })
+}
+
+fn gzip(v: &Value) -> Vec<u8> {
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(v.to_string().as_bytes()).unwrap();
+    gz.finish().unwrap()
+}
+
+/// A raw sync message to headquarters with a node's credential: (status, body as text).
+fn sync_call(addr: &str, path: &str, credential: &str, body: &[u8]) -> (u16, String) {
+    use std::io::Read;
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    write!(
+        s,
+        "POST /api/v1/sync/{path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {credential}\r\n\
+         Content-Type: application/json\r\nContent-Encoding: gzip\r\nContent-Length: {}\r\n\
+         Connection: close\r\n\r\n",
+        body.len()
+    )
+    .unwrap();
+    s.write_all(body).unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).unwrap();
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let status = text.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+    (status, text)
+}
+
+#[test]
+fn a_node_works_through_cuts_kills_and_a_flapping_link_and_loses_nothing() {
+    let url = pg_database("bp_nodes");
+    let (ok, _, err) = run(&["migrate", "--database-url", &url], "");
+    assert!(ok, "{err}");
+    add_user(&url, "admin", "admin", None);
+    add_user(&url, "officer.mc", "officer", Some("MONG-CAI"));
+    let (ok, device, err) = run(
+        &["device", "add", "--checkpoint", "MONG-CAI", "--name", "gate 1", "--database-url", &url],
+        "",
+    );
+    assert!(ok, "{err}");
+    let device = device.trim().to_string();
+
+    let mut hq = Server::start(&["--database-url", &url]);
+    let proxy = Proxy::start(&hq.addr);
+    let (ok, out, err) =
+        run(&["node", "add", "--checkpoint", "MONG-CAI", "--database-url", &url], "");
+    assert!(ok, "{err}");
+    let secret = out.lines().last().unwrap().trim().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    let (ok, out, err) =
+        run(&["node", "enrol", "--hq", &proxy.url(), "--secret", &secret, "--data-dir", d], "");
+    assert!(ok, "{err}");
+    assert!(out.contains("MONG-CAI"), "{out}");
+    // The secret is spent.
+    let (ok, _, err) =
+        run(&["node", "enrol", "--hq", &proxy.url(), "--secret", &secret, "--data-dir", d], "");
+    assert!(!ok && err.contains("403"), "{err}");
+
+    let mut node = Server::start(&["--role", "checkpoint", "--data-dir", d]);
+    within(Duration::from_secs(15), "the node connects", || {
+        health(&node.addr)["connected"] == true
+    });
+    let h = health(&node.addr);
+    assert_eq!(h["role"], "checkpoint");
+    assert_eq!(h["checkpoint"], "MONG-CAI");
+    assert!(h["watchlist_as_of"].is_string(), "{h}");
+
+    // The officer of the post signs in at the node with the password set at headquarters.
+    let (status, officer) = sign_in(&node.addr, "officer.mc");
+    assert_eq!(status, 200, "{officer}");
+    // What only headquarters does is refused here, plainly.
+    let (status, out) =
+        http(&node.addr, "POST", "/api/v1/watchlist", Some(&officer), Some(r#"{"name": "X"}"#));
+    assert_eq!(status, 409, "{out}");
+    assert!(out.contains("headquarters_only"), "{out}");
+
+    // 1. Cut off: 10,000 crossings recorded at the node; an entry added at headquarters.
+    proxy.cut();
+    within(Duration::from_secs(20), "the node sees the cut", || {
+        health(&node.addr)["connected"] == false
+    });
+    let mut ids = record_at_node(&node.addr, &device, 10_000, "C");
+    let (_, admin) = sign_in(&hq.addr, "admin");
+    let entry = json!({"name": "TRAN THI WANTED", "aliases": [], "birth_date": "1975-05-05",
+        "nationality": "VNM", "sex": "F", "documents": [{"issuing_state": "VNM", "number": "W7654321"}],
+        "action": "deny", "reason": "test", "valid_until": null});
+    let (status, out) =
+        http(&hq.addr, "POST", "/api/v1/watchlist", Some(&admin), Some(&entry.to_string()));
+    assert_eq!(status, 201, "{out}");
+    within(Duration::from_secs(30), "the backlog holds the 10,000", || {
+        health(&node.addr)["backlog"].as_i64().unwrap() >= 10_000
+    });
+    let check = json!({"checkpoint": "MONG-CAI", "direction": "entry", "document": {
+        "type": "passport", "number": "W7654321", "issuing_state": "VNM", "surname": "TRAN",
+        "given_names": "THI WANTED", "nationality": "VNM", "birth_date": "1975-05-05", "sex": "F",
+        "expiry_date": "2031-01-01"}})
+    .to_string();
+    let (status, out) =
+        http(&node.addr, "POST", "/api/v1/control/check", Some(&officer), Some(&check));
+    assert_eq!(status, 200, "{out}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["history"]["scope"], "this_post", "{v}");
+    assert!(v["history"]["note"].as_str().unwrap().contains("headquarters unreachable since"));
+
+    // Restored: every crossing exactly once at headquarters, and the new entry hits at the node.
+    proxy.restore();
+    let drained = within(Duration::from_secs(90), "headquarters holds the 10,000", || {
+        held_at_hq(&url, &ids).0 == ids.len()
+    });
+    eprintln!("10,000 crossings drained in {drained:?}");
+    assert_eq!(held_at_hq(&url, &ids), (ids.len(), ids.len()));
+    within(Duration::from_secs(20), "a check at the node hits the new entry", || {
+        let (_, out) =
+            http(&node.addr, "POST", "/api/v1/control/check", Some(&officer), Some(&check));
+        let v: Value = serde_json::from_str(&out).unwrap();
+        v["decision"] == "deny" && v["history"]["scope"] == "nationwide"
+    });
+
+    // 2. The node killed in the middle of sending, and headquarters in the middle of
+    // receiving: nothing acknowledged is lost, nothing is stored twice.
+    proxy.cut();
+    within(Duration::from_secs(20), "the node sees the cut", || {
+        health(&node.addr)["connected"] == false
+    });
+    ids.extend(record_at_node(&node.addr, &device, 5_000, "K"));
+    within(Duration::from_secs(30), "the backlog holds the 5,000", || {
+        health(&node.addr)["backlog"].as_i64().unwrap() >= 5_000
+    });
+    // Slowed, so that the kill falls in the middle of the drain.
+    proxy.flaky(0, 40);
+    proxy.restore();
+    within(Duration::from_secs(30), "some arrive", || held_at_hq(&url, &ids).0 > 10_000);
+    node.child.kill().unwrap();
+    node.child.wait().unwrap();
+    let (found, rows) = held_at_hq(&url, &ids);
+    assert!(found < ids.len(), "the kill came too late to be in the middle ({found})");
+    assert_eq!(found, rows);
+    hq.child.kill().unwrap();
+    hq.child.wait().unwrap();
+    node = Server::start(&["--role", "checkpoint", "--data-dir", d]);
+    hq = Server::start(&["--database-url", &url]);
+    proxy.set_upstream(&hq.addr);
+    proxy.flaky(0, 0);
+    within(Duration::from_secs(90), "headquarters holds the 15,000", || {
+        held_at_hq(&url, &ids).0 == ids.len()
+    });
+    assert_eq!(held_at_hq(&url, &ids), (ids.len(), ids.len()));
+
+    // 3. A link that drops 30 % of what passes and flaps: still all, still once.
+    proxy.flaky(300, 5);
+    ids.extend(record_at_node(&node.addr, &device, 3_000, "F"));
+    for _ in 0..4 {
+        std::thread::sleep(Duration::from_millis(700));
+        proxy.cut();
+        std::thread::sleep(Duration::from_millis(300));
+        proxy.restore();
+    }
+    proxy.flaky(0, 0);
+    within(Duration::from_secs(120), "headquarters holds the 18,000", || {
+        held_at_hq(&url, &ids).0 == ids.len()
+    });
+    assert_eq!(held_at_hq(&url, &ids), (ids.len(), ids.len()));
+    within(Duration::from_secs(20), "the backlog drains", || {
+        health(&node.addr)["backlog"].as_i64().unwrap() == 0
+    });
+
+    // 4. An account disabled at headquarters cannot sign in at the node after the next sync.
+    let (ok, _, err) =
+        run(&["user", "disable", "--username", "officer.mc", "--database-url", &url], "");
+    assert!(ok, "{err}");
+    within(Duration::from_secs(20), "the disabled account is refused at the node", || {
+        sign_in(&node.addr, "officer.mc").0 == 401
+    });
+
+    // 5. The node's credential acts only for its own checkpoint.
+    let held: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("node.json")).unwrap())
+            .unwrap();
+    let credential = held["credential"].as_str().unwrap();
+    let mut other = crossing(1, "H");
+    other["checkpoint"] = json!("HUU-NGHI");
+    let up = json!({"protocol": 1, "version": "test", "sent_at": "2026-01-01T00:00:00Z",
+        "backlog": 1, "crossings": [{"id": other["id"], "document": {"type": "passport",
+        "number": "H0000001", "issuing_state": "VNM", "surname": "A", "given_names": "B",
+        "nationality": null, "birth_date": null, "sex": null, "expiry_date": null,
+        "issuing_area": null}, "checkpoint": "HUU-NGHI", "direction": "entry", "channel": "egate",
+        "at": "2026-01-01T00:00:00Z", "decision": "clear", "client_decision": null,
+        "outcome": "crossed", "stamped": false, "actor": "device:1"}], "audit": []});
+    let (status, out) = sync_call(&hq.addr, "up", credential, &gzip(&up));
+    assert_eq!(status, 403, "{out}");
+    assert!(out.contains("other_checkpoint"), "{out}");
+    // A revoked node is refused at once.
+    let (ok, _, err) =
+        run(&["node", "revoke", "--checkpoint", "MONG-CAI", "--database-url", &url], "");
+    assert!(ok, "{err}");
+    let (status, _) = sync_call(&hq.addr, "down", credential, &gzip(&json!({})));
+    assert_eq!(status, 401);
+
+    // The network as headquarters sees it.
+    let (status, out) = http(&hq.addr, "GET", "/api/v1/nodes", Some(&admin), None);
+    assert_eq!(status, 200, "{out}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["nodes"][0]["checkpoint"], "MONG-CAI");
+    assert_eq!(v["nodes"][0]["state"], "revoked");
+    drop(node);
+    drop(hq);
+    drop_pg_database(&url);
+}
