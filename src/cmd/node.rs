@@ -171,7 +171,7 @@ async fn enrol(args: EnrolArgs) -> anyhow::Result<()> {
     let link = Arc::new(NodeLink::new(checkpoint.clone(), hq, credential, now())?);
     let options = server::Options { node: Some(link.clone()), ..Default::default() };
     let app = server::build(store.clone(), &options, server::system_clock()).await?;
-    sync::pull(&app, &link).await.context("bringing down the first state")?;
+    sync::pull(&app, &*link, &checkpoint).await.context("bringing down the first state")?;
     let accounts = store.accounts().await?.len();
     let entries = store.watch_entry_count().await?;
     println!(

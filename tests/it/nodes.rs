@@ -62,7 +62,7 @@ fn crossing(i: usize, tag: &str) -> Value {
     json!({
         "id": uuid::Uuid::new_v4().to_string(),
         "checkpoint": "MONG-CAI",
-        "direction": if i % 2 == 0 { "entry" } else { "exit" },
+        "direction": if i.is_multiple_of(2) { "entry" } else { "exit" },
         "channel": "egate",
         "decision": "clear",
         "document": {"type": "passport", "number": format!("{tag}{i:07}"), "issuing_state": "VNM",

@@ -146,14 +146,36 @@ impl NodeLink {
     /// One exchange: `body` compressed up, the answer inflated down.
     pub async fn call<T: Serialize, R: DeserializeOwned>(
         &self,
-        path: &str,
+        path: &'static str,
         body: &T,
         timeout: Duration,
     ) -> Result<R, LinkError> {
+        call(self, path, body, timeout).await
+    }
+}
+
+/// How a node's messages reach headquarters: HTTPS in production; the sync's simulation puts
+/// its own faults here.
+pub trait Transport: Send + Sync {
+    /// Sends one compressed message to `/api/v1/sync/{path}`; the compressed answer.
+    fn exchange(
+        &self,
+        path: &'static str,
+        packed: Vec<u8>,
+        timeout: Duration,
+    ) -> impl std::future::Future<Output = Result<Vec<u8>, LinkError>> + Send;
+}
+
+impl Transport for NodeLink {
+    async fn exchange(
+        &self,
+        path: &'static str,
+        packed: Vec<u8>,
+        timeout: Duration,
+    ) -> Result<Vec<u8>, LinkError> {
         if self.switched_off() {
             return Err(LinkError::SwitchedOff);
         }
-        let packed = wire::pack(body).map_err(|e| LinkError::Unreadable(e.to_string()))?;
         let answer = self
             .client
             .post(format!("{}/api/v1/sync/{path}", self.hq_url))
@@ -172,8 +194,20 @@ impl NodeLink {
             let body = String::from_utf8_lossy(&bytes[..bytes.len().min(300)]).into_owned();
             return Err(LinkError::Refused { status, body });
         }
-        wire::unpack(&bytes).map_err(|e| LinkError::Unreadable(e.to_string()))
+        Ok(bytes.to_vec())
     }
+}
+
+/// One exchange over a transport: `body` compressed up, the answer inflated down.
+pub async fn call<X: Transport, T: Serialize, R: DeserializeOwned>(
+    transport: &X,
+    path: &'static str,
+    body: &T,
+    timeout: Duration,
+) -> Result<R, LinkError> {
+    let packed = wire::pack(body).map_err(|e| LinkError::Unreadable(e.to_string()))?;
+    let answer = transport.exchange(path, packed, timeout).await?;
+    wire::unpack(&answer).map_err(|e| LinkError::Unreadable(e.to_string()))
 }
 
 fn error_chain(e: &dyn std::error::Error) -> String {

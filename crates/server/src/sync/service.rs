@@ -20,7 +20,7 @@ use time::OffsetDateTime;
 
 use crate::accounts::credentials::Secret;
 use crate::app::{Acting, App, AuditFailed};
-use crate::sync::link::{LinkError, NodeLink};
+use crate::sync::link::{LinkError, NodeLink, Transport, call};
 use crate::sync::wire::{self, Down, DownAnswer, HistoryAnswer, HistoryAsk, Up, UpAnswer};
 
 /// The version a node reports to headquarters.
@@ -428,7 +428,7 @@ pub enum RoundError {
 
 /// Sends what waits, one batch at a time; a batch is forgotten here only once headquarters
 /// has answered that it holds it. Returns how many records went up.
-pub async fn push<S: Store>(app: &App<S>, link: &NodeLink) -> Result<usize, RoundError> {
+pub async fn push<S: Store>(app: &App<S>, link: &impl Transport) -> Result<usize, RoundError> {
     let mut sent = 0;
     loop {
         let Some(me) = app.store.node_self().await? else { return Ok(sent) };
@@ -449,7 +449,7 @@ pub async fn push<S: Store>(app: &App<S>, link: &NodeLink) -> Result<usize, Roun
                 .collect(),
             audit: audit.iter().map(wire::WireAudit::from_record).collect(),
         };
-        let answer: UpAnswer = link.call("up", &up, crate::sync::link::EXCHANGE_TIMEOUT).await?;
+        let answer: UpAnswer = call(link, "up", &up, crate::sync::link::EXCHANGE_TIMEOUT).await?;
         if !answer.conflicts.is_empty() {
             tracing::warn!(conflicts = ?answer.conflicts, "headquarters holds these ids with another body");
         }
@@ -462,7 +462,11 @@ pub async fn push<S: Store>(app: &App<S>, link: &NodeLink) -> Result<usize, Roun
 
 /// Brings down what changed at headquarters, until the watchlist is complete. Returns the
 /// clock offset measured.
-pub async fn pull<S: Store>(app: &App<S>, link: &NodeLink) -> Result<i64, RoundError> {
+pub async fn pull<S: Store>(
+    app: &App<S>,
+    link: &impl Transport,
+    post: &CheckpointCode,
+) -> Result<i64, RoundError> {
     let mut offset = 0;
     loop {
         let Some(me) = app.store.node_self().await? else { return Ok(offset) };
@@ -481,14 +485,14 @@ pub async fn pull<S: Store>(app: &App<S>, link: &NodeLink) -> Result<i64, RoundE
             },
         };
         let answer: DownAnswer =
-            link.call("down", &down, crate::sync::link::EXCHANGE_TIMEOUT).await?;
+            call(link, "down", &down, crate::sync::link::EXCHANGE_TIMEOUT).await?;
         let now = app.now();
         let hq =
             domain::bounds::parse_time("hq_time", &answer.hq_time).map_err(RoundError::Invalid)?;
         let midpoint: OffsetDateTime = asked_at + (now - asked_at) / 2;
         let off: time::Duration = midpoint - hq;
         offset = off.whole_milliseconds().clamp(-(1 << 52), 1 << 52) as i64;
-        apply_down(app, &link.checkpoint, &answer, now).await?;
+        apply_down(app, post, &answer, now).await?;
         if answer.watch.complete {
             return Ok(offset);
         }
@@ -570,8 +574,9 @@ pub fn follow_link<S: Store>(app: App<S>) -> Option<tokio::task::JoinHandle<()>>
         loop {
             let due_pull = last_pull.is_none_or(|t| t.elapsed() >= PULL_EVERY);
             let result = async {
-                push(&app, &link).await?;
-                let offset = if due_pull { Some(pull(&app, &link).await?) } else { None };
+                push(&app, &*link).await?;
+                let offset =
+                    if due_pull { Some(pull(&app, &*link, &link.checkpoint).await?) } else { None };
                 Ok::<_, RoundError>(offset)
             }
             .await;
