@@ -285,6 +285,7 @@ pub fn router<S: Store>(app: App<S>) -> Router {
         .route("/admin/devices/{verb}", post(crate::accounts::admin::device_action::<S>))
         .route("/admin/devices/{id}/{verb}", post(crate::accounts::admin::one_device_action::<S>))
         .route("/audit", get(crate::accounts::admin::audit::<S>))
+        .route("/nodes", get(crate::sync::pages::nodes::<S>))
         .route("/static/app.css", get(crate::web::css))
         .route("/static/app.js", get(crate::web::js))
         .merge(docs)

@@ -49,6 +49,9 @@ pub struct VerdictView {
     pub deny: bool,
     /// For a border pass: whether it needs its stamp today, in words.
     pub stamp: Option<(bool, String)>,
+    /// At a node: whose history the sequence was judged on, and whether that is the post's
+    /// own only.
+    pub history: Option<(bool, String)>,
 }
 
 #[derive(Debug)]
@@ -126,6 +129,10 @@ fn verdict_view(t: &Texts, o: &Outcome) -> VerdictView {
                 (false, format!("{} {}", t.stamp_not_due, vn_date(s.last_day)))
             }
         }),
+        history: o
+            .history
+            .as_ref()
+            .map(|h| (h.scope == "this_post", if vi { h.note_vi.clone() } else { h.note.clone() })),
         reasons: o.verdict.reasons.iter().map(|r| r.said(vi).to_string()).collect(),
         name: d.full_name(),
         document: format!("{} {}/{}", t.doc_type_word(d.doc_type), d.issuing_state, d.number),

@@ -65,6 +65,18 @@ pub struct Ctx {
     /// The menu: where, its words, whether it is this page, and how many things there wait
     /// for the user (open alerts, an agency's new results).
     pub nav: Vec<(&'static str, &'static str, bool, Option<u64>)>,
+    /// At a checkpoint's node: how its link to headquarters stands, on every page.
+    pub node: Option<NodeBanner>,
+}
+
+/// A node's link, said in a line: connected or since when not, what waits to go up, how old
+/// the watchlist is.
+#[derive(Debug, Clone)]
+pub struct NodeBanner {
+    pub connected: bool,
+    pub line: String,
+    /// The node's clock is more than a minute off headquarters'.
+    pub clock: Option<String>,
 }
 
 impl Ctx {
@@ -78,6 +90,7 @@ impl Ctx {
             csrf: String::new(),
             path: path.to_string(),
             nav: Vec::new(),
+            node: None,
         }
     }
 }
@@ -123,6 +136,9 @@ fn nav(actor: &Actor, t: &'static Texts, path: &str) -> Vec<(&'static str, &'sta
     if actor.read_audit().is_ok() {
         items.push(("/audit", t.audit));
     }
+    if actor.see_nodes().is_ok() {
+        items.push(("/nodes", t.nodes));
+    }
     items.into_iter().map(|(href, label)| (href, label, path.starts_with(href))).collect()
 }
 
@@ -167,11 +183,79 @@ impl<S: Store> FromRequestParts<App<S>> for Page {
                 .map(|c| checkpoint_name(app, t, c))
                 .unwrap_or_default(),
             csrf: who.csrf.clone().unwrap_or_default(),
-            nav: with_counts(app, &who.actor, nav(&who.actor, t, parts.uri.path())).await,
+            nav: with_counts(app, &who.actor, at_node(app, nav(&who.actor, t, parts.uri.path())))
+                .await,
+            node: node_banner(app, t).await,
             path,
         };
         Ok(Page { who, ctx })
     }
+}
+
+/// At a checkpoint's node the menu leaves out what only headquarters holds: the port's
+/// dossiers, the permits' register, the statistics, the accounts and the network.
+fn at_node<S>(
+    app: &App<S>,
+    mut items: Vec<(&'static str, &'static str, bool)>,
+) -> Vec<(&'static str, &'static str, bool)> {
+    if app.node.is_some() {
+        items.retain(|(href, _, _)| {
+            !matches!(
+                *href,
+                "/dossiers"
+                    | "/permits"
+                    | "/stats"
+                    | "/agency"
+                    | "/admin/accounts"
+                    | "/admin/devices"
+                    | "/nodes"
+            )
+        });
+    }
+    items
+}
+
+/// How a node's link stands, for the line at the top of its pages; none at headquarters, or
+/// when it cannot be read (the page still shows).
+async fn node_banner<S: Store>(app: &App<S>, t: &'static Texts) -> Option<NodeBanner> {
+    let link = app.node.as_ref()?;
+    let h = crate::sync::service::health(app, link).await.ok()?;
+    let when = |at: time::OffsetDateTime| {
+        let local = domain::bounds::at_offset(at, domain::bounds::VIETNAM);
+        let today = app.today();
+        if local.date() == today {
+            format!("{:02}:{:02}", local.hour(), local.minute())
+        } else if t.lang == "en" {
+            format!("{:02}:{:02} on {}", local.hour(), local.minute(), local.date())
+        } else {
+            format!(
+                "{:02}:{:02} ngày {}",
+                local.hour(),
+                local.minute(),
+                domain::day_vi(local.date())
+            )
+        }
+    };
+    let cp = checkpoint_name(app, t, &h.checkpoint);
+    let state = if h.switched_off {
+        t.node_switched_off.to_string()
+    } else if h.connected {
+        format!("{} {}", t.node_connected, when(h.since))
+    } else {
+        format!("{} {} — {}", t.node_down, when(h.since), t.node_down_works)
+    };
+    let line = format!(
+        "{} {cp} · {state} · {}: {} · {} {}",
+        t.node_of,
+        t.node_backlog,
+        crate::web::i18n::thousands(h.backlog, t.lang),
+        t.node_watchlist_as_of,
+        h.watchlist_as_of.map_or_else(|| t.node_never.to_string(), when),
+    );
+    let clock = h
+        .clock_off()
+        .then(|| format!("{} {}", t.node_clock_off, h.clock_offset_ms.unwrap_or(0) / 1000));
+    Some(NodeBanner { connected: h.connected && !h.switched_off, line, clock })
 }
 
 /// The menu with what waits behind its items: the open alerts of the user's scope, and for an

@@ -56,6 +56,7 @@ const VERIFY: &[&str] =
     &["officer.mc", "commander.mc", "officer.hp", "commander.hp", "analyst", "admin", "device.mc"];
 const PERMIT_AT_HAI_PHONG: &[&str] = &["officer.hp", "commander.hp", "analyst", "admin"];
 const ADMIN: &[&str] = &["admin"];
+const NODES: &[&str] = &["analyst", "admin"];
 
 struct Route {
     method: &'static str,
@@ -200,6 +201,7 @@ async fn every_route_answers_every_caller_by_the_table<S: Store>(t: TestApp<S>) 
         r("GET", "/api/v1/dossiers/{dossier}/permits/cards.pdf", None, PERMIT_AT_HAI_PHONG),
         r("POST", "/api/v1/dossiers/{dossier}/permits", None, COMMANDER_HP),
         r("GET", "/api/v1/devices", None, ADMIN),
+        r("GET", "/api/v1/nodes", None, NODES),
         r(
             "POST",
             "/api/v1/devices",
