@@ -34,6 +34,9 @@ pub enum BenchCommand {
     /// The permits: a crew's shore passes and cards in one action, online and offline
     /// verification (run on a fresh store).
     Permits(crate::cmd::bench_permits::PermitArgs),
+    /// The checkpoint nodes: a day's backlog over a slow link, the steady-state latency, and
+    /// headquarters' intake from many nodes at once (run on a fresh store).
+    Sync(crate::cmd::bench_sync::SyncArgs),
 }
 
 #[derive(Debug, Args)]
@@ -76,6 +79,7 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
         }
         BenchCommand::Port(a) => crate::cmd::bench_port::run(a).await,
         BenchCommand::Permits(a) => crate::cmd::bench_permits::run(a).await,
+        BenchCommand::Sync(a) => crate::cmd::bench_sync::run(a).await,
         BenchCommand::Control(a) => {
             let backend = a.store.open(false).await?;
             with_store!(backend, |s| control(s, &a).await)

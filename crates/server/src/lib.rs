@@ -33,6 +33,9 @@ pub use app::{App, Clock, Inner};
 /// copied off a gate stops by itself; `device token` gives a fresh one before then.
 pub const DEVICE_TOKEN_DAYS: i64 = 365;
 
+/// Node messages one process stores at once (see `Inner::sync_intake`).
+const SYNC_INTAKE: usize = 6;
+
 #[derive(Debug, Clone)]
 pub struct Options {
     pub secure_cookies: bool,
@@ -82,6 +85,7 @@ pub async fn build<S: Store>(store: S, options: &Options, clock: Clock) -> store
         rescan_window: options.rescan_window,
         secure_cookies: options.secure_cookies,
         node: options.node.clone(),
+        sync_intake: tokio::sync::Semaphore::new(SYNC_INTAKE),
         procedures: domain::port::catalogue()
             .into_iter()
             .map(|mut p| {

@@ -95,6 +95,8 @@ both!(
     agencies_and_their_accounts,
     dossiers_move_and_keep_their_history,
     keys_rotate_and_permits_are_issued_revoked_and_scanned,
+    nodes_enrol_once_and_are_revoked,
+    a_node_sends_what_it_settled_and_follows_its_post,
 );
 
 fn cp(code: &str) -> CheckpointCode {
@@ -1210,4 +1212,123 @@ async fn keys_rotate_and_permits_are_issued_revoked_and_scanned<S: Store>(store:
         moves.iter().map(|m| m.direction).collect::<Vec<_>>(),
         [Movement::Aboard, Movement::Ashore]
     );
+}
+
+async fn nodes_enrol_once_and_are_revoked<S: Store>(store: S) {
+    use store::sync::NodeContact;
+    seeded(&store).await;
+    let mc = cp("MONG-CAI");
+    store.add_node(&mc, "secret-1", T0).await.unwrap();
+    // A second secret replaces the first, unused one.
+    store.add_node(&mc, "secret-2", T0).await.unwrap();
+    assert_eq!(store.enrol_node("secret-1", "cred-1", T0).await.unwrap(), None);
+    assert_eq!(store.enrol_node("secret-2", "cred-2", T0).await.unwrap(), Some(mc.clone()));
+    // Spent.
+    assert_eq!(store.enrol_node("secret-2", "cred-3", T0).await.unwrap(), None);
+    let node = store.node_by_credential("cred-2").await.unwrap().unwrap();
+    assert_eq!(node.checkpoint, mc);
+    assert!(!node.enrolment_pending);
+    let contact = NodeContact { backlog: 42, version: "0.1.0".into(), clock_offset_ms: -70_000 };
+    store.node_contact(&mc, &contact, T0).await.unwrap();
+    let listed = store.nodes().await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!((listed[0].backlog, listed[0].clock_offset_ms), (42, Some(-70_000)));
+    assert_eq!(listed[0].last_contact, Some(T0));
+    store
+        .keep_conflicts(
+            &mc,
+            "crossing",
+            &[("id-1".into(), "{}".into()), ("id-1".into(), "{}".into())],
+            T0,
+        )
+        .await
+        .unwrap();
+    assert_eq!(store.conflicts(10).await.unwrap().len(), 1, "the same body is kept once");
+    assert!(store.revoke_node(&mc, T0).await.unwrap());
+    assert!(store.node_by_credential("cred-2").await.unwrap().is_none());
+    assert!(!store.revoke_node(&mc, T0).await.unwrap());
+}
+
+async fn a_node_sends_what_it_settled_and_follows_its_post<S: Store>(store: S) {
+    use store::sync::{SyncAccount, SyncDevice, SyncToken};
+    seeded(&store).await;
+    let mc = cp("MONG-CAI");
+    // Not a node yet: nothing goes to the outbox.
+    let doc = passport("N0000001", "NGUYEN", "VAN A");
+    store
+        .record_crossings(&[crossing("before", &doc, Direction::Exit, T0)], &by(), T0)
+        .await
+        .unwrap();
+    assert_eq!(store.node_self().await.unwrap(), None);
+    store.become_node(&mc, "https://hq.example", T0).await.unwrap();
+    assert!(store.become_node(&cp("HUU-NGHI"), "https://hq.example", T0).await.is_err());
+    assert_eq!(store.backlog().await.unwrap(), store.audit_anchor().await.unwrap().seq);
+    store.ack_up(0, store.audit_anchor().await.unwrap().seq).await.unwrap();
+    let mut late = crossing("late", &doc, Direction::Entry, T0);
+    late.screened = false;
+    store
+        .record_crossings(&[crossing("now", &doc, Direction::Exit, T0), late], &by(), T0)
+        .await
+        .unwrap();
+    let waiting = store.outbox(0, 10).await.unwrap();
+    assert_eq!(waiting.iter().map(|i| i.crossing.id.as_str()).collect::<Vec<_>>(), ["now"]);
+    assert_eq!(waiting[0].document, doc);
+    let settled =
+        Screening { crossing_id: "late".into(), decision: Decision::Refer, alerts: vec![] };
+    store.settle_screening(&[settled], T0).await.unwrap();
+    let waiting = store.outbox(0, 10).await.unwrap();
+    assert_eq!(waiting.iter().map(|i| i.crossing.id.as_str()).collect::<Vec<_>>(), ["now", "late"]);
+    assert_eq!(waiting[1].crossing.decision, Decision::Refer);
+    let head = store.audit_anchor().await.unwrap().seq;
+    store.ack_up(waiting[0].seq, head).await.unwrap();
+    assert_eq!(store.outbox(0, 10).await.unwrap().len(), 1);
+    assert_eq!(store.backlog().await.unwrap(), 1);
+    // An acknowledgement older than the cursor does not move it back.
+    store.ack_up(0, 0).await.unwrap();
+    let me = store.node_self().await.unwrap().unwrap();
+    assert_eq!((me.up_acked, me.audit_acked), (waiting[0].seq, head));
+
+    // The post's accounts and devices as headquarters has them.
+    let account = |id: i64, name: &str, disabled: bool| SyncAccount {
+        id,
+        username: Username::parse(name).unwrap(),
+        role: Role::Officer,
+        checkpoint: Some(mc.clone()),
+        password_hash: "$argon2id$hash".into(),
+        created_at: T0,
+        disabled,
+    };
+    let device = SyncDevice {
+        id: 7,
+        checkpoint: mc.clone(),
+        name: "gate".into(),
+        created_at: T0,
+        revoked: false,
+        tokens: vec![SyncToken { hash: "t".repeat(64), expires_at: None }],
+    };
+    store
+        .apply_accounts(
+            &[account(100, "officer.a", false), account(101, "officer.b", false)],
+            std::slice::from_ref(&device),
+            T0,
+        )
+        .await
+        .unwrap();
+    assert!(store.user_by_name("officer.a").await.unwrap().is_some());
+    assert!(store.token(&"t".repeat(64), T0).await.unwrap().is_some());
+    let session = NewToken {
+        hash: "session-b".into(),
+        kind: TokenKind::Session,
+        owner: TokenOwner::User(101),
+        csrf: Some("c".into()),
+        expires_at: None,
+    };
+    store.put_token(&session, T0).await.unwrap();
+    // officer.b disabled at headquarters, officer.a moved away, the gate revoked.
+    let revoked = SyncDevice { revoked: true, tokens: vec![], ..device };
+    store.apply_accounts(&[account(101, "officer.b", true)], &[revoked], T0).await.unwrap();
+    assert!(store.token("session-b", T0).await.unwrap().is_none());
+    let all = store.accounts().await.unwrap();
+    assert!(all.iter().all(|a| a.disabled_at.is_some()), "{all:?}");
+    assert!(store.token(&"t".repeat(64), T0).await.unwrap().is_none());
 }

@@ -40,6 +40,10 @@ pub struct Inner<S> {
     pub permit_keys: RwLock<crate::permits::keys::PermitKeys>,
     /// A checkpoint node's link to headquarters; `None` at headquarters.
     pub node: Option<Arc<crate::sync::link::NodeLink>>,
+    /// Messages from nodes stored at once by this process: when a hundred posts send together,
+    /// the others wait their turn here rather than for a database connection, which would
+    /// give up after seconds.
+    pub sync_intake: tokio::sync::Semaphore,
 }
 
 pub struct App<S>(pub Arc<Inner<S>>);

@@ -80,6 +80,9 @@ async fn round<S: Store>(app: &App<S>) -> store::Result<usize> {
         });
     }
     app.store.settle_screening(&settled, app.now()).await?;
+    if let Some(link) = &app.node {
+        link.wake.notify_one();
+    }
     Ok(pending.len())
 }
 

@@ -232,6 +232,10 @@ pub async fn record_many<S: Store>(
     if batch.iter().any(|c| !c.screened) {
         app.screening.notify_one();
     }
+    // At a node, what was stored now goes up at once rather than at the next round.
+    if let Some(link) = &app.node {
+        link.wake.notify_one();
+    }
     let mut stored = match stored {
         Ok(s) => s.into_iter(),
         Err(e) => {

@@ -189,6 +189,8 @@ pub async fn receive_up<S: Store>(
     }
     let audit = up.audit.iter().map(wire::WireAudit::read).collect::<Result<Vec<_>, _>>()?;
     let by = RecordedBy { actor: format!("node:{}", node.checkpoint), ip };
+    // A closed semaphore never happens (it lives as long as the process); waiting is the point.
+    let _turn = app.sync_intake.acquire().await.ok();
     let outcomes = if batch.is_empty() {
         Vec::new()
     } else {
