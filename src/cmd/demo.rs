@@ -14,6 +14,7 @@ use domain::{
 };
 use screen::eval::{Culture, Generator, Person, Rng};
 use server::accounts::credentials::{Password, hash_password};
+use store::SyncStore;
 use store::{
     ControlStore, NewAlert, NewCrossing, NewUser, SqliteStore, WatchEntry, WatchlistStore,
 };
@@ -33,6 +34,10 @@ pub struct DemoArgs {
     /// How many people on the watchlist (besides the travellers put on it).
     #[arg(long, default_value_t = 10_000)]
     pub watchlist: usize,
+    /// Also start a node for this checkpoint (`MONG-CAI`), enrolled at the demo's headquarters
+    /// and served on the next port, to cut its link and watch the backlog grow and drain.
+    #[arg(long, value_name = "CHECKPOINT")]
+    pub with_node: Option<String>,
 }
 
 /// The demo database: a file of its own, so that `demo` never touches `serve`'s data.
@@ -371,7 +376,20 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     let counts = (travellers.len(), crossings.len(), entries.len());
     let elapsed = started.elapsed();
     let options = server::Options { key_passphrase: Some(passphrase), ..Default::default() };
+    let with_node = args
+        .with_node
+        .as_deref()
+        .map(|c| CheckpointCode::parse(c).context("--with-node"))
+        .transpose()?
+        .map(|cp| (cp, args.data_dir.clone(), store.clone()));
     crate::cmd::server::run(store, args.listen, &options, move |addr| {
+        if let Some((cp, dir, hq)) = with_node {
+            tokio::spawn(async move {
+                if let Err(e) = start_node(hq, cp, addr, &dir).await {
+                    eprintln!("bienphong demo: the node did not start: {e:#}");
+                }
+            });
+        }
         println!("bienphong demo: http://{addr}/ (ready in {:.1} s)", elapsed.as_secs_f64());
         println!("data: {} (made afresh on every start)", path.display());
         println!(
@@ -401,6 +419,54 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
                 println!("  {what}: {mrz}");
             }
         }
+    })
+    .await
+}
+
+/// The demo's node: enrolled at the demo's headquarters with a fresh secret, on a fresh
+/// database under `DIR/node-CODE`, served on the port after headquarters'.
+async fn start_node(
+    hq: SqliteStore,
+    cp: CheckpointCode,
+    hq_addr: std::net::SocketAddr,
+    dir: &std::path::Path,
+) -> anyhow::Result<()> {
+    let now = OffsetDateTime::now_utc();
+    let secret =
+        server::sync::service::add_node(&hq, &cp, &server::app::Acting::system(), now).await?;
+    let url = format!("http://{hq_addr}");
+    let (checkpoint, credential) = server::sync::link::enrol(&url, secret.expose()).await?;
+    let node_dir = dir.join(format!("node-{checkpoint}"));
+    if node_dir.exists() {
+        std::fs::remove_dir_all(&node_dir)
+            .with_context(|| format!("removing {}", node_dir.display()))?;
+    }
+    std::fs::create_dir_all(&node_dir)?;
+    let store = SqliteStore::open(&node_dir.join(crate::cmd::server::SQLITE_FILE))
+        .await?
+        .with_audit_key(crate::cmd::server::audit_key(&node_dir, true)?);
+    seed(&store).await?;
+    store.become_node(&checkpoint, &url, now).await?;
+    let link = std::sync::Arc::new(server::sync::link::NodeLink::new(
+        checkpoint.clone(),
+        url,
+        credential,
+        now,
+    )?);
+    server::sync::service::pull(
+        &server::build(store.clone(), &server::Options::default(), server::system_clock()).await?,
+        &*link,
+        &checkpoint,
+    )
+    .await?;
+    let listen = std::net::SocketAddr::new(hq_addr.ip(), hq_addr.port().wrapping_add(1));
+    let options = server::Options { node: Some(link), ..Default::default() };
+    crate::cmd::server::run(store, listen, &options, move |addr| {
+        println!("node of {checkpoint}: http://{addr}/ (its accounts sign in there too)");
+        println!(
+            "  cut its link as its commander: POST http://{addr}/api/v1/admin/link {{\"up\": false}}, \
+             then record crossings there and watch GET http://{addr}/healthz and /nodes at headquarters"
+        );
     })
     .await
 }
