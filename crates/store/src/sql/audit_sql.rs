@@ -7,7 +7,7 @@ use super::*;
 macro_rules! audit_impl {
     ($store:ident, $db:ty, $row:ty, $begin:literal) => {
         impl $store {
-            fn audit_from(r: &$row) -> Result<AuditRecord> {
+            pub(super) fn audit_from(r: &$row) -> Result<AuditRecord> {
                 Ok(AuditRecord {
                     seq: r.try_get("seq")?,
                     at_ms: r.try_get("at")?,

@@ -309,21 +309,7 @@ macro_rules! sync_impl {
                 .bind(i64::from(limit))
                 .fetch_all(&self.pool)
                 .await?;
-                rows.iter()
-                    .map(|r| {
-                        Ok(AuditRecord {
-                            seq: r.try_get("seq")?,
-                            at_ms: r.try_get("at")?,
-                            actor: r.try_get("actor")?,
-                            ip: r.try_get("ip")?,
-                            action: r.try_get("action")?,
-                            subject: r.try_get("subject")?,
-                            detail: r.try_get("detail")?,
-                            prev_hash: r.try_get("prev_hash")?,
-                            hash: r.try_get("hash")?,
-                        })
-                    })
-                    .collect()
+                rows.iter().map(Self::audit_from).collect()
             }
 
             async fn node_self(&self) -> Result<Option<NodeSelf>> {
