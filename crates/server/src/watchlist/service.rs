@@ -246,22 +246,17 @@ pub async fn catch_up<S: Store>(app: &App<S>) -> store::Result<usize> {
         if seq == after {
             return Ok(total);
         }
-        let mut fresh = Vec::with_capacity(ids.len());
-        for id in &ids {
-            fresh.push((id.clone(), app.store.watch_entry(id).await?));
-        }
+        // Many to a statement: a node's first copy of the list brings a million changes.
+        let fresh = app.store.watch_entries_by_id(&ids).await?;
+        let live: std::collections::HashSet<&str> = fresh.iter().map(|e| e.id.as_str()).collect();
         let mut list = app.watchlist_mut();
-        for (id, entry) in fresh {
-            match entry {
-                Some(e) => {
-                    if let Err(err) = list.put(&e) {
-                        tracing::warn!(entry = %id, error = %err, "watchlist entry not indexed");
-                    }
-                }
-                None => {
-                    list.remove(&id);
-                }
+        for e in &fresh {
+            if let Err(err) = list.put(e) {
+                tracing::warn!(entry = %e.id, error = %err, "watchlist entry not indexed");
             }
+        }
+        for id in ids.iter().filter(|id| !live.contains(id.as_str())) {
+            list.remove(id);
         }
         list.applied_seq = list.applied_seq.max(seq);
         total += ids.len();
