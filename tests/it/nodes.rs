@@ -310,3 +310,84 @@ fn a_node_works_through_cuts_kills_and_a_flapping_link_and_loses_nothing() {
     drop(hq);
     drop_pg_database(&url);
 }
+
+#[test]
+fn a_permit_revoked_at_headquarters_is_refused_at_the_node_after_the_next_sync() {
+    const PASSPHRASE: &str = "node test passphrase, long enough";
+    let hq_dir = tempfile::tempdir().unwrap();
+    let h = hq_dir.path().to_str().unwrap();
+    let out = bienphong()
+        .args(["keys", "init", "--data-dir", h])
+        .env("BIENPHONG_KEY_PASSPHRASE", PASSPHRASE)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    for (name, role) in [("commander.mc", "commander"), ("officer.mc", "officer")] {
+        let (ok, _, err) = run(
+            &[
+                "user",
+                "add",
+                "--username",
+                name,
+                "--role",
+                role,
+                "--checkpoint",
+                "MONG-CAI",
+                "--password-stdin",
+                "--data-dir",
+                h,
+            ],
+            PASSWORD,
+        );
+        assert!(ok, "{err}");
+    }
+    let hq = Server::start_with(&["--data-dir", h], &[("BIENPHONG_KEY_PASSPHRASE", PASSPHRASE)]);
+    let (ok, out, err) = run(&["node", "add", "--checkpoint", "MONG-CAI", "--data-dir", h], "");
+    assert!(ok, "{err}");
+    let secret = out.lines().last().unwrap().trim().to_string();
+    let node_dir = tempfile::tempdir().unwrap();
+    let d = node_dir.path().to_str().unwrap();
+    let url = format!("http://{}", hq.addr);
+    let (ok, _, err) =
+        run(&["node", "enrol", "--hq", &url, "--secret", &secret, "--data-dir", d], "");
+    assert!(ok, "{err}");
+    let node = Server::start(&["--role", "checkpoint", "--data-dir", d]);
+
+    let today = time::OffsetDateTime::now_utc().to_offset(time::macros::offset!(+7)).date();
+    let day = |d: time::Date| format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day());
+    let (_, commander) = sign_in(&hq.addr, "commander.mc");
+    let pass = json!({"type": "border_pass", "checkpoint": "MONG-CAI",
+        "holder": {"family_name": "Lý", "given_names": "Thị Hoa", "nationality": "VNM",
+            "birth_date": "1972-08-09", "document_number": "QN7654321"},
+        "valid_from": day(today), "valid_until": day(today + time::Duration::days(90))});
+    let (status, out) =
+        http(&hq.addr, "POST", "/api/v1/permits", Some(&commander), Some(&pass.to_string()));
+    assert_eq!(status, 201, "{out}");
+    let issued: Value = serde_json::from_str(&out).unwrap();
+    let verify = json!({"seal_base64": issued["seal_base64"]}).to_string();
+
+    // The node verifies it with the certificates it brought down, offline from its store.
+    let (status, officer) = sign_in(&node.addr, "officer.mc");
+    assert_eq!(status, 200, "{officer}");
+    let scan = || {
+        let (status, out) =
+            http(&node.addr, "POST", "/api/v1/permits/verify", Some(&officer), Some(&verify));
+        assert_eq!(status, 200, "{out}");
+        serde_json::from_str::<Value>(&out).unwrap()
+    };
+    within(Duration::from_secs(20), "the node verifies the pass", || scan()["valid"] == true);
+    // Issuing is headquarters' work.
+    let (status, _) =
+        http(&node.addr, "POST", "/api/v1/permits", Some(&officer), Some(&pass.to_string()));
+    assert_eq!(status, 409);
+
+    let revoke = format!("/api/v1/permits/{}/revoke", issued["id"].as_str().unwrap());
+    let (status, out) =
+        http(&hq.addr, "POST", &revoke, Some(&commander), Some(r#"{"reason": "lost"}"#));
+    assert_eq!(status, 200, "{out}");
+    let took = within(Duration::from_secs(20), "the node refuses the revoked pass", || {
+        let v = scan();
+        v["valid"] == false && v["reason"] == "revoked"
+    });
+    eprintln!("a revocation reached the node in {took:?}");
+}
