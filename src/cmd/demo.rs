@@ -435,13 +435,14 @@ async fn start_node(
     let secret =
         server::sync::service::add_node(&hq, &cp, &server::app::Acting::system(), now).await?;
     let url = format!("http://{hq_addr}");
-    let (checkpoint, credential) = server::sync::link::enrol(&url, secret.expose()).await?;
+    let enrolment = server::sync::link::enrol(&url, secret.expose()).await?;
+    let (checkpoint, credential) = (enrolment.checkpoint, enrolment.credential);
     let node_dir = dir.join(format!("node-{checkpoint}"));
     if node_dir.exists() {
         std::fs::remove_dir_all(&node_dir)
             .with_context(|| format!("removing {}", node_dir.display()))?;
     }
-    std::fs::create_dir_all(&node_dir)?;
+    crate::cmd::node::keep_audit_key(&node_dir, enrolment.audit_key.as_ref())?;
     let store = SqliteStore::open(&node_dir.join(crate::cmd::server::SQLITE_FILE))
         .await?
         .with_audit_key(crate::cmd::server::audit_key(&node_dir, true)?);

@@ -147,9 +147,11 @@ async fn enrol(args: EnrolArgs) -> anyhow::Result<()> {
             serde_json::from_str(&text).with_context(|| format!("reading {}", file.display()))?;
         tracing::info!(checkpoint = %held.checkpoint, "enrolling again");
     }
-    let (checkpoint, credential) = server::sync::link::enrol(&hq, &args.secret)
+    let enrolment = server::sync::link::enrol(&hq, &args.secret)
         .await
         .with_context(|| format!("enrolling at {hq}"))?;
+    let (checkpoint, credential) = (enrolment.checkpoint, enrolment.credential);
+    keep_audit_key(&args.data_dir, enrolment.audit_key.as_ref())?;
     let store_args = StoreArgs { data_dir: args.data_dir.clone(), database_url: None };
     let crate::cmd::server::Backend::Sqlite(store) = store_args.open(true).await? else {
         bail!("a node keeps its data in SQLite");
@@ -180,6 +182,25 @@ async fn enrol(args: EnrolArgs) -> anyhow::Result<()> {
         args.data_dir.display(),
         args.data_dir.display()
     );
+    Ok(())
+}
+
+/// The node links its audit trail under the key headquarters derived for this enrolment, so
+/// that headquarters can verify the chain (`bienphong audit verify --node CODE`). A folder
+/// that already has a key keeps it: its trail was linked under it.
+pub fn keep_audit_key(
+    dir: &Path,
+    key: Option<&server::sync::link::AuditKeyText>,
+) -> anyhow::Result<()> {
+    let path = dir.join(crate::cmd::server::AUDIT_KEY_FILE);
+    let Some(key) = key else { return Ok(()) };
+    if path.exists() {
+        tracing::warn!(file = %path.display(), "keeping the audit key this folder has: headquarters cannot verify this node's trail");
+        return Ok(());
+    }
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    crate::cmd::server::write_private(&path, &key.0)
+        .with_context(|| format!("writing {}", path.display()))?;
     Ok(())
 }
 

@@ -648,6 +648,10 @@ pub struct AuditVerifyArgs {
     pub anchor: Option<PathBuf>,
     #[command(flatten)]
     pub store: StoreArgs,
+    /// At headquarters: verify the trail a checkpoint's node sent up (its latest enrolment)
+    /// instead of headquarters' own.
+    #[arg(long, value_name = "CHECKPOINT")]
+    pub node: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -674,6 +678,30 @@ pub async fn audit(command: AuditCommand) -> anyhow::Result<()> {
             };
             // Verifying must not make a key: without the server's, every link would fail.
             let backend = args.store.open_with(false, false).await?;
+            if let Some(code) = &args.node {
+                let checkpoint = CheckpointCode::parse(code)?;
+                let result = with_store!(backend, |s| async {
+                    use store::SyncStore;
+                    let nodes = s.nodes().await?;
+                    let Some(node) = nodes.iter().find(|n| n.checkpoint == checkpoint) else {
+                        bail!("checkpoint {checkpoint} has no node");
+                    };
+                    let enrolment = server::sync::service::enrolment(node);
+                    Ok(store::verify_node_audit(&s, &checkpoint, enrolment).await?)
+                }
+                .await)?;
+                return match result {
+                    Ok(n) => {
+                        println!("audit trail of the node of {checkpoint} intact: {n} records");
+                        Ok(())
+                    }
+                    Err(broken) => bail!(
+                        "the node of {checkpoint}: audit trail broken at record {}: {}",
+                        broken.seq,
+                        broken.reason
+                    ),
+                };
+            }
             let result = with_store!(backend, |s| async {
                 match &kept {
                     Some(a) => store::verify_audit_against(&s, a).await,

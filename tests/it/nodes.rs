@@ -293,6 +293,25 @@ fn a_node_works_through_cuts_kills_and_a_flapping_link_and_loses_nothing() {
     let (status, out) = sync_call(&hq.addr, "up", credential, &gzip(&up));
     assert_eq!(status, 403, "{out}");
     assert!(out.contains("other_checkpoint"), "{out}");
+    // The node's audit trail, as headquarters keeps it, verifies under the key headquarters
+    // derived for it; headquarters' own still verifies too.
+    let (ok, out, err) =
+        run(&["audit", "verify", "--node", "MONG-CAI", "--database-url", &url], "");
+    assert!(ok, "{err}");
+    assert!(out.starts_with("audit trail of the node of MONG-CAI intact:"), "{out}");
+    let n: u64 = out.split_whitespace().nth(8).unwrap().parse().unwrap();
+    assert!(n > 10, "{out}");
+    let (ok, out, err) = run(&["audit", "verify", "--database-url", &url], "");
+    assert!(ok && out.starts_with("audit trail intact:"), "{out}{err}");
+    // Kept append-only; rewritten by someone who could lift that, the link no longer holds.
+    let psql = |sql: &str| {
+        std::process::Command::new("psql").args([url.as_str(), "-qc", sql]).output().unwrap()
+    };
+    assert!(!psql("UPDATE node_audit SET subject = 'x' WHERE seq = 2").status.success());
+    assert!(psql("ALTER TABLE node_audit DISABLE TRIGGER node_audit_no_change").status.success());
+    assert!(psql("UPDATE node_audit SET subject = 'x' WHERE seq = 2").status.success());
+    let (ok, _, err) = run(&["audit", "verify", "--node", "MONG-CAI", "--database-url", &url], "");
+    assert!(!ok && err.contains("record 2"), "{err}");
     // A revoked node is refused at once.
     let (ok, _, err) =
         run(&["node", "revoke", "--checkpoint", "MONG-CAI", "--database-url", &url], "");

@@ -358,7 +358,7 @@ async fn schedule(
     }
     // The node's audit trail arrived whole, in order, once.
     let head = node_store.audit_anchor().await.unwrap().seq;
-    let kept = hq.node_audit(&cp, 0, 1_000_000).await.unwrap();
+    let kept = hq.node_audit(&cp, service::enrolment(&link.node), 0, 1_000_000).await.unwrap();
     let seqs: Vec<i64> = kept.iter().map(|r| r.seq).collect();
     if seqs != (1..=head).collect::<Vec<_>>() {
         return Err(format!("the node's audit trail arrived as {seqs:?}, its head is {head}"));

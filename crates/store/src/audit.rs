@@ -138,6 +138,18 @@ impl AuditKey {
         matches!(self, AuditKey::Secret(_))
     }
 
+    /// A key of its own for `label` (a node's trail), made from this one: whoever holds this
+    /// key can make it again to verify, and it says nothing of this one. `None` when unkeyed.
+    pub fn derive(&self, label: &str) -> Option<[u8; 32]> {
+        match self {
+            AuditKey::Unkeyed => None,
+            AuditKey::Secret(k) => {
+                let tag = ring::hmac::sign(k, format!("bienphong derived key\0{label}").as_bytes());
+                tag.as_ref().try_into().ok()
+            }
+        }
+    }
+
     /// The key that links record `seq`, given the first keyed record's number.
     pub(crate) fn for_seq(&self, seq: i64, keyed_from: i64) -> &AuditKey {
         if seq >= keyed_from { self } else { &AuditKey::Unkeyed }

@@ -398,6 +398,41 @@ pub async fn verify_audit_against(
     }
 }
 
+/// The label a node's audit key is derived under, from headquarters' key: the node's
+/// checkpoint and when it enrolled (each enrolment starts a chain of its own).
+pub fn node_audit_label(checkpoint: &CheckpointCode, enrolment: i64) -> String {
+    format!("node audit\0{checkpoint}\0{enrolment}")
+}
+
+/// Walks a node's audit trail as headquarters keeps it, for one enrolment: every record from
+/// the first, in order, each linked to the one before under the node's key (derived from
+/// headquarters' own, [`node_audit_label`]). Returns how many records it walked.
+pub async fn verify_node_audit(
+    store: &impl Store,
+    checkpoint: &CheckpointCode,
+    enrolment: i64,
+) -> Result<Result<u64, BrokenLink>> {
+    let Some(bytes) = store.audit_key().derive(&node_audit_label(checkpoint, enrolment)) else {
+        return Ok(Err(BrokenLink { seq: 0, reason: "headquarters has no audit key".into() }));
+    };
+    let key = AuditKey::from_bytes(&bytes);
+    let mut prev = GENESIS.to_string();
+    let mut after = 0;
+    loop {
+        let page = store.node_audit(checkpoint, enrolment, after, 10_000).await?;
+        if page.is_empty() {
+            return Ok(Ok(after as u64));
+        }
+        for r in &page {
+            if let Err(b) = r.check(&key, &prev, after + 1) {
+                return Ok(Err(b));
+            }
+            prev = r.hash.clone();
+            after = r.seq;
+        }
+    }
+}
+
 /// The checkpoints the project ships (`reference/checkpoints.csv`).
 pub fn reference_checkpoints() -> Result<Vec<Checkpoint>> {
     records::parse_checkpoints(include_str!("../reference/checkpoints.csv"))

@@ -197,17 +197,21 @@ pub trait SyncStore {
         &self,
         ids: &[String],
     ) -> impl Future<Output = Result<Vec<WatchEntry>>> + Send;
-    /// Keeps a node's audit records as the node chained them; those kept before are skipped.
+    /// Keeps a node's audit records as the node chained them, under its enrolment (the time
+    /// it enrolled, in milliseconds); those kept before are skipped.
     fn put_node_audit(
         &self,
         node: &CheckpointCode,
+        enrolment: i64,
         records: &[AuditRecord],
         now: OffsetDateTime,
     ) -> impl Future<Output = Result<()>> + Send;
-    /// A node's audit records as kept at headquarters, in order, `limit` after `after_seq`.
+    /// A node's audit records of one enrolment as kept at headquarters, in order, `limit`
+    /// after `after_seq`.
     fn node_audit(
         &self,
         node: &CheckpointCode,
+        enrolment: i64,
         after_seq: i64,
         limit: u32,
     ) -> impl Future<Output = Result<Vec<AuditRecord>>> + Send;

@@ -118,6 +118,8 @@ struct EnrolAsk {
 struct EnrolAnswer {
     checkpoint: String,
     credential: String,
+    /// The key the node links its audit trail under (hexadecimal), where headquarters has one.
+    audit_key: Option<String>,
 }
 
 /// `POST /api/v1/sync/enrol`: a node spends its one-time secret for its credential.
@@ -137,10 +139,11 @@ pub async fn enrol<S: Store>(
         ));
     }
     let by = Acting { actor: "node:enrolling".into(), ip: ip.map(|i| i.to_string()) };
-    let (checkpoint, credential) = service::enrol(&app, &ask.secret, &by).await?;
+    let enrolled = service::enrol(&app, &ask.secret, &by).await?;
     Ok(Json(EnrolAnswer {
-        checkpoint: checkpoint.to_string(),
-        credential: credential.expose().to_string(),
+        checkpoint: enrolled.checkpoint.to_string(),
+        credential: enrolled.credential.expose().to_string(),
+        audit_key: enrolled.audit_key.map(hex::encode),
     })
     .into_response())
 }

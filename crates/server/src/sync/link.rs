@@ -222,7 +222,25 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 }
 
 /// Enrols a node: spends the one-time secret at headquarters for the node's credential.
-pub async fn enrol(hq_url: &str, secret: &str) -> Result<(CheckpointCode, Credential), LinkError> {
+/// What enrolment gives a node: its checkpoint, its credential, and the key to link its audit
+/// trail under (where headquarters has one).
+#[derive(Debug)]
+pub struct Enrolment {
+    pub checkpoint: CheckpointCode,
+    pub credential: Credential,
+    pub audit_key: Option<AuditKeyText>,
+}
+
+/// A node's audit key as headquarters sent it (64 hexadecimal digits): never printed.
+pub struct AuditKeyText(pub String);
+
+impl std::fmt::Debug for AuditKeyText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AuditKeyText(…)")
+    }
+}
+
+pub async fn enrol(hq_url: &str, secret: &str) -> Result<Enrolment, LinkError> {
     #[derive(Serialize)]
     struct Ask<'a> {
         secret: &'a str,
@@ -232,6 +250,7 @@ pub async fn enrol(hq_url: &str, secret: &str) -> Result<(CheckpointCode, Creden
     struct Answer {
         checkpoint: String,
         credential: String,
+        audit_key: Option<String>,
     }
     let client = reqwest::Client::builder()
         .timeout(EXCHANGE_TIMEOUT)
@@ -254,7 +273,14 @@ pub async fn enrol(hq_url: &str, secret: &str) -> Result<(CheckpointCode, Creden
         serde_json::from_slice(&bytes).map_err(|e| LinkError::Unreadable(e.to_string()))?;
     let checkpoint =
         CheckpointCode::parse(&a.checkpoint).map_err(|e| LinkError::Unreadable(e.to_string()))?;
-    Ok((checkpoint, Credential::new(a.credential)))
+    let audit_key = match a.audit_key {
+        Some(k) if k.len() == 64 && k.bytes().all(|b| b.is_ascii_hexdigit()) => {
+            Some(AuditKeyText(k))
+        }
+        Some(_) => return Err(LinkError::Unreadable("the audit key is not 64 hex digits".into())),
+        None => None,
+    };
+    Ok(Enrolment { checkpoint, credential: Credential::new(a.credential), audit_key })
 }
 
 /// A traveller's crossings nationwide, asked of headquarters with a short timeout; `Err`

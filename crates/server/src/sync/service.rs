@@ -86,25 +86,47 @@ pub async fn revoke_node<S: Store>(
     Ok(done)
 }
 
+/// What a node is given when it enrols: its credential, and the key its audit trail is linked
+/// under (derived from headquarters' own, so that headquarters can verify the node's chain;
+/// `None` where headquarters has no key).
+#[derive(Debug)]
+pub struct Enrolled {
+    pub checkpoint: CheckpointCode,
+    pub credential: Secret,
+    pub audit_key: Option<[u8; 32]>,
+}
+
+/// The enrolment a node's records belong to: when it enrolled, in milliseconds.
+pub fn enrolment(node: &NodeRecord) -> i64 {
+    node.enrolled_at.map_or(0, millis)
+}
+
+fn millis(t: OffsetDateTime) -> i64 {
+    (t.unix_timestamp_nanos() / 1_000_000) as i64
+}
+
 /// Spends an enrolment secret: the node's credential, shown once.
 pub async fn enrol<S: Store>(
     app: &App<S>,
     secret: &str,
     by: &Acting,
-) -> Result<(CheckpointCode, Secret), SyncError> {
+) -> Result<Enrolled, SyncError> {
     let secret = secret.trim();
     if secret.len() != 64 || !secret.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(SyncError::UnknownSecret);
     }
     let credential = Secret::generate();
     let digest = crate::accounts::credentials::token_digest(secret);
+    let now = app.now();
     let checkpoint = app
         .store
-        .enrol_node(&digest, &credential.digest(), app.now())
+        .enrol_node(&digest, &credential.digest(), now)
         .await?
         .ok_or(SyncError::UnknownSecret)?;
     app.audit(by.audit(AuditAction::NodeEnrol, format!("node:{checkpoint}"), json!({}))).await?;
-    Ok((checkpoint, credential))
+    let audit_key =
+        app.store.audit_key().derive(&store::node_audit_label(&checkpoint, millis(now)));
+    Ok(Enrolled { checkpoint, credential, audit_key })
 }
 
 fn check_protocol(protocol: u32) -> Result<(), SyncError> {
@@ -217,7 +239,7 @@ pub async fn receive_up<S: Store>(
         app.store.keep_conflicts(&node.checkpoint, "unreadable", &unreadable, now).await?;
     }
     if !audit.is_empty() {
-        app.store.put_node_audit(&node.checkpoint, &audit, now).await?;
+        app.store.put_node_audit(&node.checkpoint, enrolment(node), &audit, now).await?;
     }
     let contact = NodeContact {
         backlog: up.backlog.max(0),

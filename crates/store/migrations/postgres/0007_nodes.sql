@@ -27,9 +27,11 @@ CREATE TABLE sync_conflicts (
     UNIQUE (node, kind, record_id, body)
 );
 
--- At headquarters: each node's audit trail, as the node chained it.
+-- At headquarters: each node's audit trail, as the node chained it, per enrolment (a node
+-- enrolled again starts a new chain, under a new key).
 CREATE TABLE node_audit (
     node TEXT NOT NULL,
+    enrolment BIGINT NOT NULL,
     seq BIGINT NOT NULL,
     at BIGINT NOT NULL,
     actor TEXT NOT NULL,
@@ -40,8 +42,10 @@ CREATE TABLE node_audit (
     prev_hash TEXT NOT NULL,
     hash TEXT NOT NULL,
     received_at BIGINT NOT NULL,
-    PRIMARY KEY (node, seq)
+    PRIMARY KEY (node, enrolment, seq)
 );
+CREATE TRIGGER node_audit_no_change BEFORE UPDATE OR DELETE ON node_audit
+    FOR EACH ROW EXECUTE FUNCTION audit_append_only();
 
 -- At a node (nodes run on SQLite; the tables are here too so that one SQL text serves both).
 CREATE TABLE node_self (

@@ -265,6 +265,7 @@ macro_rules! sync_impl {
             async fn put_node_audit(
                 &self,
                 node: &CheckpointCode,
+                enrolment: i64,
                 records: &[AuditRecord],
                 now: OffsetDateTime,
             ) -> Result<()> {
@@ -272,9 +273,9 @@ macro_rules! sync_impl {
                 for r in records {
                     sqlx::query(
                         "INSERT INTO node_audit (node, seq, at, actor, ip, action, subject, \
-                         detail, prev_hash, hash, received_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
-                         ON CONFLICT (node, seq) DO NOTHING",
+                         detail, prev_hash, hash, received_at, enrolment) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+                         ON CONFLICT (node, enrolment, seq) DO NOTHING",
                     )
                     .bind(node.as_str())
                     .bind(r.seq)
@@ -287,6 +288,7 @@ macro_rules! sync_impl {
                     .bind(&r.prev_hash)
                     .bind(&r.hash)
                     .bind(millis(now))
+                    .bind(enrolment)
                     .execute(&mut *tx)
                     .await?;
                 }
@@ -297,16 +299,19 @@ macro_rules! sync_impl {
             async fn node_audit(
                 &self,
                 node: &CheckpointCode,
+                enrolment: i64,
                 after_seq: i64,
                 limit: u32,
             ) -> Result<Vec<AuditRecord>> {
                 let rows = sqlx::query(
                     "SELECT seq, at, actor, ip, action, subject, detail, prev_hash, hash \
-                     FROM node_audit WHERE node = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+                     FROM node_audit WHERE node = $1 AND enrolment = $4 AND seq > $2 \
+                     ORDER BY seq LIMIT $3",
                 )
                 .bind(node.as_str())
                 .bind(after_seq)
                 .bind(i64::from(limit))
+                .bind(enrolment)
                 .fetch_all(&self.pool)
                 .await?;
                 rows.iter().map(Self::audit_from).collect()
