@@ -201,6 +201,8 @@ fn watch_params(e: &WatchEntry) -> Result<(String, String)> {
 const CROSSINGS_PER_STATEMENT: usize = 100;
 /// Travellers read per statement when a batch is recorded: 2 parameters each.
 const TRAVELLERS_PER_LOOKUP: usize = 200;
+/// Travellers added or changed per statement: 12 parameters each.
+const TRAVELLERS_PER_UPSERT: usize = 100;
 
 const TRAVELLER_COLUMNS: &str = "id, issuing_state, number, doc_type, surname, given_names, \
      nationality, birth_date, sex, expiry_date, issuing_area";

@@ -185,6 +185,9 @@ macro_rules! control_impl {
                         known.insert(key, (stored, name_key));
                     }
                 }
+                // Travellers new or changed, many to a statement: a node's batch brings a
+                // thousand travellers, and a round trip each would cost more than the rows.
+                let mut changed: Vec<((&str, &str), &NewCrossing)> = Vec::new();
                 for (key, c) in docs {
                     let d = &c.document;
                     if let Some((stored, name_key)) = known.get(&(key.0.to_string(), key.1.to_string()))
@@ -194,35 +197,72 @@ macro_rules! control_impl {
                         ids.insert(key, stored.id);
                         continue;
                     }
-                    let id: i64 = sqlx::query(
+                    changed.push((key, c));
+                }
+                for chunk in changed.chunks(TRAVELLERS_PER_UPSERT) {
+                    let mut sql = String::from(
                         "INSERT INTO travellers (issuing_state, number, doc_type, surname, \
                          given_names, nationality, birth_date, sex, expiry_date, issuing_area, \
-                         name_key, updated_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
-                         ON CONFLICT (issuing_state, number) DO UPDATE SET \
+                         name_key, updated_at) VALUES ",
+                    );
+                    for i in 0..chunk.len() {
+                        if i > 0 {
+                            sql.push_str(", ");
+                        }
+                        if $backend == "sqlite" {
+                            sql.push_str("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                        } else {
+                            sql.push('(');
+                            for k in 1..=12 {
+                                if k > 1 {
+                                    sql.push_str(", ");
+                                }
+                                sql.push_str(&format!("${}", i * 12 + k));
+                            }
+                            sql.push(')');
+                        }
+                    }
+                    sql.push_str(
+                        " ON CONFLICT (issuing_state, number) DO UPDATE SET \
                          doc_type = excluded.doc_type, surname = excluded.surname, \
                          given_names = excluded.given_names, nationality = excluded.nationality, \
                          birth_date = excluded.birth_date, sex = excluded.sex, \
                          expiry_date = excluded.expiry_date, issuing_area = excluded.issuing_area, \
                          name_key = excluded.name_key, updated_at = excluded.updated_at \
-                         RETURNING id",
-                    )
-                    .bind(d.issuing_state.as_str())
-                    .bind(d.number.as_str())
-                    .bind(d.doc_type.as_str())
-                    .bind(&d.surname)
-                    .bind(&d.given_names)
-                    .bind(d.nationality.map(|c| c.to_string()))
-                    .bind(date_text(d.birth_date))
-                    .bind(d.sex.map(|s| s.as_str()))
-                    .bind(date_text(d.expiry_date))
-                    .bind(&d.issuing_area)
-                    .bind(&c.name_key)
-                    .bind(now)
-                    .fetch_one(&mut *tx)
-                    .await?
-                    .try_get("id")?;
-                    ids.insert(key, id);
+                         RETURNING id, issuing_state, number",
+                    );
+                    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+                    for (_, c) in chunk {
+                        let d = &c.document;
+                        q = q
+                            .bind(d.issuing_state.as_str())
+                            .bind(d.number.as_str())
+                            .bind(d.doc_type.as_str())
+                            .bind(&d.surname)
+                            .bind(&d.given_names)
+                            .bind(d.nationality.map(|c| c.to_string()))
+                            .bind(date_text(d.birth_date))
+                            .bind(d.sex.map(|s| s.as_str()))
+                            .bind(date_text(d.expiry_date))
+                            .bind(&d.issuing_area)
+                            .bind(&c.name_key)
+                            .bind(now);
+                    }
+                    let rows = q.fetch_all(&mut *tx).await?;
+                    let mut returned: std::collections::HashMap<(String, String), i64> =
+                        std::collections::HashMap::with_capacity(rows.len());
+                    for r in &rows {
+                        returned.insert(
+                            (r.try_get("issuing_state")?, r.try_get("number")?),
+                            r.try_get("id")?,
+                        );
+                    }
+                    for (key, _) in chunk {
+                        let id = *returned
+                            .get(&(key.0.to_string(), key.1.to_string()))
+                            .ok_or_else(|| corrupt("a traveller of the batch was not stored"))?;
+                        ids.insert(*key, id);
+                    }
                 }
                 // Crossings many to a statement: each statement costs more than its rows.
                 let mut created: std::collections::HashMap<&str, &str> = std::collections::HashMap::new();
