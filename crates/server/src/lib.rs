@@ -34,7 +34,7 @@ pub use app::{App, Clock, Inner};
 pub const DEVICE_TOKEN_DAYS: i64 = 365;
 
 /// Node messages one process stores at once (see `Inner::sync_intake`).
-const SYNC_INTAKE: usize = 6;
+const SYNC_INTAKE: usize = 3;
 
 #[derive(Debug, Clone)]
 pub struct Options {
