@@ -18,6 +18,10 @@ use crate::cmd::server::{SQLITE_FILE, StoreArgs, with_store};
 /// The file in a node's folder that says whose node it is and how to reach headquarters.
 pub const NODE_FILE: &str = "node.json";
 
+/// A node's SQLite page cache per connection, KiB: a post's machine may have 1 GB, and the
+/// watchlist's index needs most of it.
+const NODE_CACHE_KIB: u32 = 16_384;
+
 #[derive(Debug, Subcommand)]
 pub enum NodeCommand {
     /// At headquarters: issue a one-time enrolment secret for a checkpoint's node (printed
@@ -224,11 +228,12 @@ pub async fn open_node(
     if !data_dir.join(SQLITE_FILE).exists() {
         bail!("{} has no database: enrol the node again", data_dir.display());
     }
-    let store_args = StoreArgs { data_dir: data_dir.to_path_buf(), database_url: None };
-    let crate::cmd::server::Backend::Sqlite(store) = store_args.open_with(true, false).await?
-    else {
-        bail!("a node keeps its data in SQLite");
-    };
+    let key = crate::cmd::server::audit_key(data_dir, false)?;
+    let path = data_dir.join(SQLITE_FILE);
+    let store = store::SqliteStore::open_with_cache(&path, NODE_CACHE_KIB)
+        .await
+        .with_context(|| format!("opening {}", path.display()))?
+        .with_audit_key(key);
     match store.node_self().await? {
         Some(me) if me.checkpoint == checkpoint => {}
         Some(me) => bail!(
