@@ -220,6 +220,14 @@ impl WireAudit {
         if self.seq < 1 {
             return Err(InvalidValue::new("seq", "must be 1 or more"));
         }
+        // Within the years every stored time is held to, so that any reader can show it.
+        let in_years =
+            OffsetDateTime::from_unix_timestamp_nanos(i128::from(self.at_ms) * 1_000_000)
+                .ok()
+                .is_some_and(|t| (bounds::FIRST_YEAR..=bounds::LAST_YEAR).contains(&t.year()));
+        if !in_years {
+            return Err(InvalidValue::new("at_ms", "is not a time between 1900 and 2199"));
+        }
         Ok(AuditRecord {
             seq: self.seq,
             at_ms: self.at_ms,
@@ -694,4 +702,54 @@ pub fn unpack<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, UnpackEr
 
 pub fn now_text(t: OffsetDateTime) -> String {
     time_text(t)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn audit(at_ms: i64, seq: i64) -> WireAudit {
+        WireAudit {
+            seq,
+            at_ms,
+            actor: "user:officer".into(),
+            ip: None,
+            action: "control.check".into(),
+            subject: "traveller:VNM/X".into(),
+            detail: "{}".into(),
+            prev_hash: "0".repeat(64),
+            hash: "a".repeat(64),
+        }
+    }
+
+    #[test]
+    fn a_node_audit_record_is_bounded_like_any_stored_value() {
+        assert!(audit(1_790_000_000_000, 1).read().is_ok());
+        assert!(audit(i64::MAX, 1).read().is_err());
+        assert!(audit(i64::MIN, 1).read().is_err());
+        assert!(audit(1_790_000_000_000, 0).read().is_err());
+        let mut bad = audit(1_790_000_000_000, 1);
+        bad.hash = "not a link".into();
+        assert!(bad.read().is_err());
+        bad = audit(1_790_000_000_000, 1);
+        bad.detail = "a NUL \u{0} inside".into();
+        assert!(bad.read().is_err());
+    }
+
+    #[test]
+    fn a_message_inflates_within_its_bound() {
+        let packed = pack(&serde_json::json!({"a": "b".repeat(1000)})).unwrap_or_default();
+        assert!(unpack::<serde_json::Value>(&packed).is_ok());
+        assert!(matches!(unpack::<serde_json::Value>(b"not gzip"), Err(UnpackError::NotGzip(_))));
+        // A bomb: many zeros compress to little and would inflate past the bound.
+        let zeros = vec![b' '; (MAX_INFLATED + 10) as usize];
+        let bomb = {
+            use std::io::Write;
+            let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+            let _ = gz.write_all(&zeros);
+            gz.finish().unwrap_or_default()
+        };
+        assert!(bomb.len() < MAX_COMPRESSED);
+        assert!(matches!(unpack::<serde_json::Value>(&bomb), Err(UnpackError::TooLarge)));
+    }
 }
