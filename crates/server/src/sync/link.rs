@@ -188,14 +188,28 @@ impl Transport for NodeLink {
             .send()
             .await
             .map_err(|e| LinkError::Unreachable(error_chain(&e)))?;
-        let status = answer.status().as_u16();
-        let bytes = answer.bytes().await.map_err(|e| LinkError::Unreachable(error_chain(&e)))?;
-        if status != 200 {
-            let body = String::from_utf8_lossy(&bytes[..bytes.len().min(300)]).into_owned();
-            return Err(LinkError::Refused { status, body });
-        }
-        Ok(bytes.to_vec())
+        answer_body(answer).await
     }
+}
+
+/// Headquarters' answer, read within the bound of a message: its body when it said 200, else
+/// the refusal with the start of what it said.
+async fn answer_body(mut answer: reqwest::Response) -> Result<Vec<u8>, LinkError> {
+    let status = answer.status().as_u16();
+    let mut bytes = Vec::new();
+    while let Some(chunk) =
+        answer.chunk().await.map_err(|e| LinkError::Unreachable(error_chain(&e)))?
+    {
+        if bytes.len() + chunk.len() > wire::MAX_COMPRESSED {
+            return Err(LinkError::Unreadable("the answer is larger than a message may be".into()));
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    if status != 200 {
+        let body = String::from_utf8_lossy(&bytes[..bytes.len().min(300)]).into_owned();
+        return Err(LinkError::Refused { status, body });
+    }
+    Ok(bytes)
 }
 
 /// One exchange over a transport: `body` compressed up, the answer inflated down.
@@ -263,12 +277,7 @@ pub async fn enrol(hq_url: &str, secret: &str) -> Result<Enrolment, LinkError> {
         .send()
         .await
         .map_err(|e| LinkError::Unreachable(error_chain(&e)))?;
-    let status = answer.status().as_u16();
-    let bytes = answer.bytes().await.map_err(|e| LinkError::Unreachable(error_chain(&e)))?;
-    if status != 200 {
-        let body = String::from_utf8_lossy(&bytes[..bytes.len().min(300)]).into_owned();
-        return Err(LinkError::Refused { status, body });
-    }
+    let bytes = answer_body(answer).await?;
     let a: Answer =
         serde_json::from_slice(&bytes).map_err(|e| LinkError::Unreadable(e.to_string()))?;
     let checkpoint =
