@@ -298,6 +298,8 @@ async fn bench<S: Store>(hq: S, a: &SyncArgs) -> anyhow::Result<()> {
                 backlog: 0,
                 crossings: chunk.to_vec(),
                 audit: Vec::new(),
+                alerts: Vec::new(),
+                movements: Vec::new(),
             })?);
         }
         links.push((link, messages));

@@ -321,6 +321,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
                 traveller_id: rec.id,
                 checkpoint: CheckpointCode::parse("MONG-CAI")?,
                 score: 0.9,
+                crossing_at: None,
             };
             store.raise_alert(&alert, now).await?;
         }

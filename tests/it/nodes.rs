@@ -410,3 +410,226 @@ fn a_permit_revoked_at_headquarters_is_refused_at_the_node_after_the_next_sync()
     });
     eprintln!("a revocation reached the node in {took:?}");
 }
+
+/// Enrols a node for `checkpoint` with headquarters at `hq_url` (database `url`), and starts it.
+fn enrolled_node(url: &str, hq_url: &str, checkpoint: &str) -> (tempfile::TempDir, Server) {
+    let (ok, out, err) =
+        run(&["node", "add", "--checkpoint", checkpoint, "--database-url", url], "");
+    assert!(ok, "{err}");
+    let secret = out.lines().last().unwrap().trim().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    let (ok, _, err) =
+        run(&["node", "enrol", "--hq", hq_url, "--secret", &secret, "--data-dir", d], "");
+    assert!(ok, "{err}");
+    let node = Server::start(&["--role", "checkpoint", "--data-dir", d]);
+    within(Duration::from_secs(15), "the node connects", || {
+        health(&node.addr)["connected"] == true
+    });
+    (dir, node)
+}
+
+fn alerts_of(addr: &str, token: &str, status: &str) -> Vec<Value> {
+    let (code, out) =
+        http(addr, "GET", &format!("/api/v1/alerts?status={status}"), Some(token), None);
+    assert_eq!(code, 200, "{out}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    v["alerts"].as_array().unwrap().clone()
+}
+
+fn of_document<'a>(alerts: &'a [Value], document: &str) -> Option<&'a Value> {
+    alerts.iter().find(|a| a["traveller_document"].as_str().is_some_and(|d| d.ends_with(document)))
+}
+
+/// Headquarters on PostgreSQL and two nodes: a land post whose officers' handling of alerts
+/// reaches headquarters and which holds headquarters' dismissals, and a port whose gangway
+/// scans of permits reach headquarters as movements.
+#[test]
+fn two_nodes_send_up_alerts_and_movements_and_hold_dismissals_and_permits() {
+    const PASSPHRASE: &str = "node test passphrase, long enough";
+    let url = pg_database("bp_two_nodes");
+    let (ok, _, err) = run(&["migrate", "--database-url", &url], "");
+    assert!(ok, "{err}");
+    let out = bienphong()
+        .args(["keys", "init", "--database-url", &url])
+        .env("BIENPHONG_KEY_PASSPHRASE", PASSPHRASE)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    add_user(&url, "admin", "admin", None);
+    add_user(&url, "analyst", "analyst", None);
+    add_user(&url, "commander.mc", "commander", Some("MONG-CAI"));
+    add_user(&url, "commander.hp", "commander", Some("CANG-HAI-PHONG"));
+    add_user(&url, "officer.hp", "officer", Some("CANG-HAI-PHONG"));
+    let (ok, device, err) = run(
+        &["device", "add", "--checkpoint", "MONG-CAI", "--name", "gate 1", "--database-url", &url],
+        "",
+    );
+    assert!(ok, "{err}");
+    let device = device.trim().to_string();
+    let hq =
+        Server::start_with(&["--database-url", &url], &[("BIENPHONG_KEY_PASSPHRASE", PASSPHRASE)]);
+    let hq_url = format!("http://{}", hq.addr);
+    let (_mc_dir, land) = enrolled_node(&url, &hq_url, "MONG-CAI");
+    let (_hp_dir, port) = enrolled_node(&url, &hq_url, "CANG-HAI-PHONG");
+
+    // Two listed people; each crosses at the land post, which raises its alerts.
+    let (_, admin) = sign_in(&hq.addr, "admin");
+    for (name, number) in [("TRAN VAN BINH", "W1111111"), ("LE VAN NGHI", "W2222222")] {
+        let entry = json!({"name": name, "aliases": [], "birth_date": "1970-01-01",
+            "nationality": "VNM", "sex": "M",
+            "documents": [{"issuing_state": "VNM", "number": number}],
+            "action": "notify", "reason": "test", "valid_until": null});
+        let (status, out) =
+            http(&hq.addr, "POST", "/api/v1/watchlist", Some(&admin), Some(&entry.to_string()));
+        assert_eq!(status, 201, "{out}");
+    }
+    let (_, commander) = sign_in(&land.addr, "commander.mc");
+    let (_, analyst) = sign_in(&hq.addr, "analyst");
+    let traveller = |number: &str, surname: &str, given: &str| {
+        json!([{"id": uuid::Uuid::new_v4().to_string(), "checkpoint": "MONG-CAI",
+            "direction": "entry", "channel": "egate", "decision": "clear",
+            "document": {"type": "passport", "number": number, "issuing_state": "VNM",
+                "surname": surname, "given_names": given, "nationality": "VNM",
+                "birth_date": "1970-01-01", "sex": "M", "expiry_date": "2031-01-01"}}])
+        .to_string()
+    };
+    within(Duration::from_secs(30), "the node raises both alerts", || {
+        // Sent again until the node holds the entries: a crossing is stored once by id, and
+        // each attempt is a crossing of its own.
+        let open = alerts_of(&land.addr, &commander, "open");
+        if of_document(&open, "W1111111").is_some() && of_document(&open, "W2222222").is_some() {
+            return true;
+        }
+        for (n, s, g) in [("W1111111", "TRAN", "VAN BINH"), ("W2222222", "LE", "VAN NGHI")] {
+            let body = traveller(n, s, g);
+            let (status, out) =
+                http(&land.addr, "POST", "/api/v1/crossings/batch", Some(&device), Some(&body));
+            assert_eq!(status, 200, "{out}");
+        }
+        std::thread::sleep(Duration::from_millis(900));
+        false
+    });
+    // Headquarters screened the node's crossings again and raised its own.
+    within(Duration::from_secs(30), "headquarters raises both alerts", || {
+        let open = alerts_of(&hq.addr, &analyst, "open");
+        of_document(&open, "W1111111").is_some() && of_document(&open, "W2222222").is_some()
+    });
+
+    // The post's commander dismisses the first at the node: headquarters' alert is closed by
+    // that decision, in the commander's name.
+    let open = alerts_of(&land.addr, &commander, "open");
+    let first = of_document(&open, "W1111111").unwrap()["id"].as_i64().unwrap();
+    let (status, out) = http(
+        &land.addr,
+        "POST",
+        &format!("/api/v1/alerts/{first}/dismiss"),
+        Some(&commander),
+        Some("{}"),
+    );
+    assert_eq!(status, 200, "{out}");
+    let took = within(Duration::from_secs(20), "headquarters holds the node's dismissal", || {
+        let open = alerts_of(&hq.addr, &analyst, "open");
+        let dismissed = alerts_of(&hq.addr, &analyst, "dismissed");
+        of_document(&open, "W1111111").is_none()
+            && of_document(&dismissed, "W1111111")
+                .is_some_and(|a| a["decided_by"].as_str().unwrap_or("").contains("commander.mc"))
+    });
+    eprintln!("a node's dismissal reached headquarters in {took:?}");
+
+    // An analyst at headquarters dismisses the second: the node's open alert is closed too.
+    let open = alerts_of(&hq.addr, &analyst, "open");
+    let second = of_document(&open, "W2222222").unwrap()["id"].as_i64().unwrap();
+    let (status, out) = http(
+        &hq.addr,
+        "POST",
+        &format!("/api/v1/alerts/{second}/dismiss"),
+        Some(&analyst),
+        Some("{}"),
+    );
+    assert_eq!(status, 200, "{out}");
+    let took = within(Duration::from_secs(20), "the node holds headquarters' dismissal", || {
+        let open = alerts_of(&land.addr, &commander, "open");
+        let dismissed = alerts_of(&land.addr, &commander, "dismissed");
+        of_document(&open, "W2222222").is_none() && of_document(&dismissed, "W2222222").is_some()
+    });
+    eprintln!("a dismissal at headquarters reached the node in {took:?}");
+    // Neither went round again: one alert each at headquarters, none open.
+    std::thread::sleep(Duration::from_secs(2));
+    let all = alerts_of(&hq.addr, &analyst, "all");
+    assert_eq!(all.len(), 2, "{all:?}");
+    assert!(alerts_of(&hq.addr, &analyst, "open").is_empty());
+
+    // The port: a shore pass issued at headquarters comes down, and the gangway's scans of it
+    // go up as movements.
+    let today = time::OffsetDateTime::now_utc().to_offset(time::macros::offset!(+7)).date();
+    let day = |d: time::Date| format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day());
+    let (_, hp_commander) = sign_in(&hq.addr, "commander.hp");
+    let issue = |document: &str| {
+        let pass = json!({"type": "shore_pass", "checkpoint": "CANG-HAI-PHONG",
+            "holder": {"family_name": "SANTOS", "given_names": "JOSE", "nationality": "PHL",
+                "birth_date": "1988-12-15", "document_number": document},
+            "vessel_imo": "9244491",
+            "valid_from": day(today), "valid_until": day(today + time::Duration::days(3))});
+        let (status, out) =
+            http(&hq.addr, "POST", "/api/v1/permits", Some(&hp_commander), Some(&pass.to_string()));
+        assert_eq!(status, 201, "{out}");
+        serde_json::from_str::<Value>(&out).unwrap()
+    };
+    let pass = issue("P1234567A");
+    let (status, officer) = sign_in(&port.addr, "officer.hp");
+    assert_eq!(status, 200, "{officer}");
+    let scan = |seal: &Value, direction: &str| {
+        let body = json!({"seal_base64": seal, "direction": direction}).to_string();
+        let (status, out) =
+            http(&port.addr, "POST", "/api/v1/permits/verify", Some(&officer), Some(&body));
+        assert_eq!(status, 200, "{out}");
+        serde_json::from_str::<Value>(&out).unwrap()
+    };
+    within(Duration::from_secs(20), "the port records the holder going ashore", || {
+        let v = scan(&pass["seal_base64"], "ashore");
+        assert_eq!(v["valid"], true, "{v}");
+        v["movement"] == "ashore" && v["unrecorded"] == false
+    });
+    let id = pass["id"].as_str().unwrap();
+    let took = within(Duration::from_secs(20), "headquarters holds the movement", || {
+        let (_, out) =
+            http(&hq.addr, "GET", &format!("/api/v1/permits/{id}"), Some(&hp_commander), None);
+        let v: Value = serde_json::from_str(&out).unwrap();
+        v["movements"].as_array().is_some_and(|m| {
+            m.len() == 1 && m[0]["direction"] == "ashore" && m[0]["checkpoint"] == "CANG-HAI-PHONG"
+        })
+    });
+    eprintln!("a movement at the port reached headquarters in {took:?}");
+
+    // Cut off, the port still verifies a pass issued since, and says it recorded nothing.
+    let (_, port_commander) = sign_in(&port.addr, "commander.hp");
+    let (status, out) = http(
+        &port.addr,
+        "POST",
+        "/api/v1/admin/link",
+        Some(&port_commander),
+        Some(r#"{"up": false}"#),
+    );
+    assert_eq!(status, 200, "{out}");
+    let late = issue("P7654321B");
+    let v = scan(&late["seal_base64"], "ashore");
+    assert_eq!((v["valid"].clone(), v["unrecorded"].clone()), (json!(true), json!(true)), "{v}");
+    assert!(v.get("movement").is_none(), "{v}");
+    // Issuing there is refused with where the link stands.
+    let (status, out) =
+        http(&port.addr, "POST", "/api/v1/permits", Some(&port_commander), Some("{}"));
+    assert_eq!(status, 409, "{out}");
+    assert!(out.contains("unreachable since"), "{out}");
+    let (status, out) = http(
+        &port.addr,
+        "POST",
+        "/api/v1/admin/link",
+        Some(&port_commander),
+        Some(r#"{"up": true}"#),
+    );
+    assert_eq!(status, 200, "{out}");
+    within(Duration::from_secs(20), "the pass issued during the cut comes down", || {
+        scan(&late["seal_base64"], "ashore")["unrecorded"] == false
+    });
+}

@@ -356,6 +356,10 @@ pub struct NewAlert {
     pub traveller_id: i64,
     pub checkpoint: CheckpointCode,
     pub score: f64,
+    /// The time of the crossing that raised it: an alert of the pair at the same checkpoint
+    /// raised since then already answers for it (a node's, handled there, that came up before
+    /// headquarters screened the node's crossing again).
+    pub crossing_at: Option<OffsetDateTime>,
 }
 
 #[derive(Debug, Clone, Serialize)]

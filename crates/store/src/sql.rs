@@ -366,8 +366,9 @@ macro_rules! store_impl {
                 Ok(())
             }
 
-            /// An alert unless one is open for the pair at this checkpoint, or the pair was
-            /// dismissed anywhere (a false positive is one everywhere).
+            /// An alert unless one is open for the pair at this checkpoint (or was raised there
+            /// since the crossing), or the pair was dismissed anywhere (a false positive is one
+            /// everywhere).
             async fn raise_alert_in(
                 tx: &mut sqlx::Transaction<'_, $db>,
                 a: &NewAlert,
@@ -375,11 +376,14 @@ macro_rules! store_impl {
             ) -> Result<Option<i64>> {
                 let known = sqlx::query(
                     "SELECT id FROM alerts WHERE traveller_id = $1 AND entry_id = $2 \
-                     AND (status = 'dismissed' OR (status = 'open' AND checkpoint = $3)) LIMIT 1",
+                     AND (status = 'dismissed' OR (checkpoint = $3 \
+                     AND (status = 'open' OR raised_at >= $4))) LIMIT 1",
                 )
                 .bind(a.traveller_id)
                 .bind(&a.entry_id)
                 .bind(a.checkpoint.as_str())
+                // No crossing: only an open alert answers.
+                .bind(a.crossing_at.map_or(i64::MAX, crate::audit::millis))
                 .fetch_optional(&mut **tx)
                 .await?;
                 if known.is_some() {

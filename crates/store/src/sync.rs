@@ -4,11 +4,11 @@
 
 use std::future::Future;
 
-use domain::{CheckpointCode, Role, TravelDocument, Username};
+use domain::{CheckpointCode, Country, DocumentNumber, Role, TravelDocument, Username};
 use time::OffsetDateTime;
 
-use crate::permit::{KeyRole, RevocationListRecord, RevocationScope};
-use crate::{AuditRecord, CrossingRecord, Result, WatchEntry};
+use crate::permit::{KeyRole, MovementRecord, PermitRecord, RevocationListRecord, RevocationScope};
+use crate::{AlertStatus, AuditRecord, CrossingRecord, Result, WatchEntry};
 
 /// A node as headquarters knows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -112,6 +112,10 @@ pub struct NodeSelf {
     pub watch: WatchCursor,
     /// When the certificates and revocation lists were last brought from headquarters.
     pub trust_as_of: Option<OffsetDateTime>,
+    /// Headquarters' dismissals and the post's permits, brought down up to these times of
+    /// headquarters' (milliseconds).
+    pub dismissed_as_of: i64,
+    pub permits_as_of: i64,
 }
 
 /// How far a node has copied headquarters' watchlist: the change log applied up to `seq`; a
@@ -126,13 +130,75 @@ pub struct WatchCursor {
     pub as_of: Option<OffsetDateTime>,
 }
 
-/// A record waiting at a node to go up.
+/// A crossing waiting at a node to go up.
 #[derive(Debug, Clone)]
 pub struct OutboxItem {
     pub seq: i64,
     pub crossing: CrossingRecord,
     pub document: TravelDocument,
 }
+
+/// What waits at a node, a batch of it: every kind in the order it happened, up to `last`.
+#[derive(Debug, Clone, Default)]
+pub struct Outbox {
+    /// The last outbox record this batch covers (0 when none waits).
+    pub last: i64,
+    pub crossings: Vec<OutboxItem>,
+    pub alerts: Vec<AlertUp>,
+    pub movements: Vec<MovementUp>,
+}
+
+impl Outbox {
+    pub fn is_empty(&self) -> bool {
+        self.last == 0
+    }
+}
+
+/// An alert an officer of a node confirmed or dismissed. Its traveller is named by document,
+/// as the two servers number travellers each their own way.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlertUp {
+    /// The alert's id at the node.
+    pub id: i64,
+    pub entry_id: String,
+    pub issuing_state: Country,
+    pub number: DocumentNumber,
+    pub score: f64,
+    pub status: AlertStatus,
+    pub raised_at: OffsetDateTime,
+    pub decided_by: String,
+    pub decided_at: OffsetDateTime,
+    pub note: Option<String>,
+}
+
+/// A permit holder's movement recorded at a node, with its id there.
+#[derive(Debug, Clone)]
+pub struct MovementUp {
+    pub id: i64,
+    pub movement: MovementRecord,
+}
+
+/// A pair dismissed as a false positive at headquarters (or at any node through it): a node
+/// raises no alert for it again.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dismissal {
+    /// The alert's id at headquarters.
+    pub hq_id: i64,
+    pub entry_id: String,
+    pub checkpoint: CheckpointCode,
+    pub document: TravelDocument,
+    /// The traveller's name key, as the reader computes it.
+    pub name_key: String,
+    pub score: f64,
+    pub raised_at: OffsetDateTime,
+    pub decided_by: String,
+    pub decided_at: OffsetDateTime,
+    pub note: Option<String>,
+}
+
+/// How far back a pull reads changes made by time: a commit may land later than its own
+/// timestamp, and applying a change twice does no harm.
+pub const CHANGES_OVERLAP_MS: i64 = 60_000;
 
 /// Headquarters' side and a node's side of the sync.
 pub trait SyncStore {
@@ -225,12 +291,8 @@ pub trait SyncStore {
         hq_url: &str,
         now: OffsetDateTime,
     ) -> impl Future<Output = Result<()>> + Send;
-    /// Waiting records after `after`, oldest first.
-    fn outbox(
-        &self,
-        after: i64,
-        limit: u32,
-    ) -> impl Future<Output = Result<Vec<OutboxItem>>> + Send;
+    /// Waiting records after `after`, oldest first, `limit` of every kind together.
+    fn outbox(&self, after: i64, limit: u32) -> impl Future<Output = Result<Outbox>> + Send;
     /// How many records wait to go up (the outbox and the audit records not acknowledged).
     fn backlog(&self) -> impl Future<Output = Result<i64>> + Send;
     /// Headquarters holds the outbox up to `seq` and the audit trail up to `audit_seq`:
@@ -252,5 +314,51 @@ pub trait SyncStore {
         certificates: &[SyncCertificate],
         lists: &[(RevocationScope, RevocationListRecord)],
         now: OffsetDateTime,
+    ) -> impl Future<Output = Result<()>> + Send;
+
+    /// At headquarters: a node's handled alerts. The open alert of the pair at the node's
+    /// checkpoint takes the node's decision; where none is open, the node's alert is kept as
+    /// it was decided (unless it only repeats a dismissal already held). One sent twice is kept
+    /// once. Returns the node's ids whose traveller or entry headquarters does not hold.
+    fn put_node_alerts(
+        &self,
+        node: &CheckpointCode,
+        alerts: &[AlertUp],
+    ) -> impl Future<Output = Result<Vec<i64>>> + Send;
+    /// At headquarters: a node's permit movements, once each. Returns the node's ids whose
+    /// permit headquarters does not hold.
+    fn put_node_movements(
+        &self,
+        node: &CheckpointCode,
+        movements: &[MovementUp],
+    ) -> impl Future<Output = Result<Vec<i64>>> + Send;
+    /// At headquarters: pairs dismissed after `after_ms`, oldest decision first.
+    fn dismissals_since(
+        &self,
+        after_ms: i64,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<Dismissal>>> + Send;
+    /// At headquarters: the checkpoint's permits issued or revoked after `after_ms`, in the
+    /// order they changed.
+    fn permits_changed(
+        &self,
+        checkpoint: &CheckpointCode,
+        after_ms: i64,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<PermitRecord>>> + Send;
+    /// At a node: headquarters' dismissals. An open alert of the pair here is closed by them;
+    /// the pair is held as dismissed either way. The cursor moves to `as_of`.
+    fn apply_dismissals(
+        &self,
+        dismissals: &[Dismissal],
+        as_of: i64,
+        now: OffsetDateTime,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// At a node: the post's permits as headquarters holds them (issued, or revoked since).
+    /// The cursor moves to `as_of`.
+    fn put_permits(
+        &self,
+        permits: &[PermitRecord],
+        as_of: i64,
     ) -> impl Future<Output = Result<()>> + Send;
 }

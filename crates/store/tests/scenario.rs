@@ -97,6 +97,8 @@ both!(
     keys_rotate_and_permits_are_issued_revoked_and_scanned,
     nodes_enrol_once_and_are_revoked,
     a_node_sends_what_it_settled_and_follows_its_post,
+    headquarters_takes_a_nodes_alerts_and_movements_once,
+    a_node_holds_dismissals_and_permits_and_sends_its_own,
 );
 
 fn cp(code: &str) -> CheckpointCode {
@@ -433,6 +435,7 @@ async fn alerts_are_not_raised_again_once_dismissed<S: Store>(store: S) {
         traveller_id: traveller.id,
         checkpoint: cp("MONG-CAI"),
         score: 0.91,
+        crossing_at: None,
     };
     let id = store.raise_alert(&alert, T0).await.unwrap().unwrap();
     assert_eq!(store.raise_alert(&alert, T0).await.unwrap(), None, "one open alert per pair");
@@ -696,6 +699,7 @@ async fn alerts_are_raised_at_every_checkpoint<S: Store>(store: S) {
         traveller_id: traveller.id,
         checkpoint: cp(code),
         score: 0.9,
+        crossing_at: None,
     };
     let mc = store.raise_alert(&at("MONG-CAI"), T0).await.unwrap().unwrap();
     let lc = store.raise_alert(&at("LAO-CAI"), T0).await.unwrap();
@@ -1270,18 +1274,18 @@ async fn a_node_sends_what_it_settled_and_follows_its_post<S: Store>(store: S) {
         .record_crossings(&[crossing("now", &doc, Direction::Exit, T0), late], &by(), T0)
         .await
         .unwrap();
-    let waiting = store.outbox(0, 10).await.unwrap();
+    let waiting = store.outbox(0, 10).await.unwrap().crossings;
     assert_eq!(waiting.iter().map(|i| i.crossing.id.as_str()).collect::<Vec<_>>(), ["now"]);
     assert_eq!(waiting[0].document, doc);
     let settled =
         Screening { crossing_id: "late".into(), decision: Decision::Refer, alerts: vec![] };
     store.settle_screening(&[settled], T0).await.unwrap();
-    let waiting = store.outbox(0, 10).await.unwrap();
+    let waiting = store.outbox(0, 10).await.unwrap().crossings;
     assert_eq!(waiting.iter().map(|i| i.crossing.id.as_str()).collect::<Vec<_>>(), ["now", "late"]);
     assert_eq!(waiting[1].crossing.decision, Decision::Refer);
     let head = store.audit_anchor().await.unwrap().seq;
     store.ack_up(waiting[0].seq, head).await.unwrap();
-    assert_eq!(store.outbox(0, 10).await.unwrap().len(), 1);
+    assert_eq!(store.outbox(0, 10).await.unwrap().crossings.len(), 1);
     assert_eq!(store.backlog().await.unwrap(), 1);
     // An acknowledgement older than the cursor does not move it back.
     store.ack_up(0, 0).await.unwrap();
@@ -1331,4 +1335,207 @@ async fn a_node_sends_what_it_settled_and_follows_its_post<S: Store>(store: S) {
     let all = store.accounts().await.unwrap();
     assert!(all.iter().all(|a| a.disabled_at.is_some()), "{all:?}");
     assert!(store.token(&"t".repeat(64), T0).await.unwrap().is_none());
+}
+
+fn alert_up(id: i64, entry: &str, doc: &TravelDocument, status: AlertStatus) -> sync::AlertUp {
+    sync::AlertUp {
+        id,
+        entry_id: entry.into(),
+        issuing_state: doc.issuing_state,
+        number: doc.number.clone(),
+        score: 0.93,
+        status,
+        raised_at: T0 + time::Duration::seconds(5),
+        decided_by: "officer.mongcai".into(),
+        decided_at: T0 + time::Duration::seconds(60),
+        note: Some("not the same person".into()),
+    }
+}
+
+async fn headquarters_takes_a_nodes_alerts_and_movements_once<S: Store>(store: S) {
+    use permit::*;
+    seeded(&store).await;
+    let mc = cp("MONG-CAI");
+    store.put_watch_entry(&entry("W1", "Nguyễn Văn Đức"), "system", T0).await.unwrap();
+    store.put_watch_entry(&entry("W2", "Trần Văn Đức"), "system", T0).await.unwrap();
+    let doc = passport("C1234567", "NGUYEN", "VAN DUC");
+    store.record_crossings(&[crossing("x", &doc, Direction::Exit, T0)], &by(), T0).await.unwrap();
+    let traveller = store.traveller(Country::VNM, &doc.number).await.unwrap().unwrap();
+    // Headquarters screened the node's crossing first: its open alert takes the node's word.
+    let open = NewAlert {
+        entry_id: "W1".into(),
+        traveller_id: traveller.id,
+        checkpoint: mc.clone(),
+        score: 0.9,
+        crossing_at: Some(T0),
+    };
+    let id = store.raise_alert(&open, T0).await.unwrap().unwrap();
+    let stranger = passport("Z9999999", "NOBODY", "AT ALL");
+    let ups = [
+        alert_up(5, "W1", &doc, AlertStatus::Dismissed),
+        alert_up(6, "W2", &doc, AlertStatus::Confirmed),
+        alert_up(7, "W1", &stranger, AlertStatus::Confirmed),
+    ];
+    assert_eq!(store.put_node_alerts(&mc, &ups).await.unwrap(), [7], "an unknown traveller");
+    assert_eq!(store.put_node_alerts(&mc, &ups).await.unwrap(), [7], "sent again: kept once");
+    let decided = store.alert(id).await.unwrap().unwrap();
+    assert_eq!(decided.status, AlertStatus::Dismissed);
+    assert_eq!(decided.decided_by.as_deref(), Some("officer.mongcai"));
+    assert_eq!(decided.note.as_deref(), Some("not the same person"));
+    let (all, total) = store.alerts(&AlertScope::All, None, 0, 10).await.unwrap();
+    assert_eq!(total, 2, "{all:?}");
+    let confirmed = all.iter().find(|a| a.entry_id == "W2").unwrap();
+    assert_eq!(confirmed.status, AlertStatus::Confirmed);
+    // The node's crossing screened here after its alert came up: nothing raised again.
+    let late = NewAlert { entry_id: "W2".into(), crossing_at: Some(T0), ..open.clone() };
+    assert_eq!(store.raise_alert(&late, T0 + time::Duration::minutes(5)).await.unwrap(), None);
+    // A later crossing of the same traveller is a new matter.
+    let next = NewAlert { crossing_at: Some(T0 + time::Duration::hours(2)), ..late.clone() };
+    assert!(store.raise_alert(&next, T0 + time::Duration::hours(2)).await.unwrap().is_some());
+    // A dismissal the node only repeats adds nothing.
+    assert_eq!(
+        store
+            .put_node_alerts(&mc, &[alert_up(8, "W1", &doc, AlertStatus::Dismissed)])
+            .await
+            .unwrap(),
+        Vec::<i64>::new()
+    );
+    assert_eq!(store.alerts(&AlertScope::All, None, 0, 10).await.unwrap().1, 3);
+
+    let dismissed = store.dismissals_since(0, 10).await.unwrap();
+    assert_eq!(dismissed.len(), 1);
+    assert_eq!((dismissed[0].hq_id, dismissed[0].entry_id.as_str()), (id, "W1"));
+    assert_eq!(dismissed[0].document, doc);
+    let after = dismissed[0].decided_at;
+    let ms = (after.unix_timestamp_nanos() / 1_000_000) as i64;
+    assert!(store.dismissals_since(ms, 10).await.unwrap().is_empty());
+
+    // Permits: the post's, by the time they changed.
+    let hp = cp("CANG-HAI-PHONG");
+    store.add_signing_key(&signing_key("CANG-HAI-PHONG", "1A"), T0).await.unwrap();
+    store.create_permits(&[shore_pass("p1", "01")], T0).await.unwrap();
+    store.create_permits(&[shore_pass("p2", "02")], T0 + time::Duration::hours(1)).await.unwrap();
+    let ms_of = |t: OffsetDateTime| (t.unix_timestamp_nanos() / 1_000_000) as i64;
+    let ids = |v: Vec<PermitRecord>| v.into_iter().map(|p| p.permit.id).collect::<Vec<_>>();
+    assert_eq!(ids(store.permits_changed(&hp, 0, 10).await.unwrap()), ["p1", "p2"]);
+    assert_eq!(ids(store.permits_changed(&hp, ms_of(T0), 10).await.unwrap()), ["p2"]);
+    assert!(store.permits_changed(&mc, 0, 10).await.unwrap().is_empty(), "another post's");
+    let later = T0 + time::Duration::hours(3);
+    let rev = Revocation { at: later, by: "user:commander.hp".into(), reason: Some("lost".into()) };
+    assert!(store.revoke_permit("p1", &rev).await.unwrap());
+    assert_eq!(
+        ids(store.permits_changed(&hp, ms_of(T0 + time::Duration::hours(2)), 10).await.unwrap()),
+        ["p1"]
+    );
+
+    let movement = |id: i64, permit: &str| sync::MovementUp {
+        id,
+        movement: MovementRecord {
+            permit_id: permit.into(),
+            checkpoint: hp.clone(),
+            direction: Movement::Ashore,
+            actor: "user:officer.hp".into(),
+            at: T0 + time::Duration::minutes(90),
+        },
+    };
+    let sent = [movement(1, "p2"), movement(2, "nope")];
+    assert_eq!(store.put_node_movements(&hp, &sent).await.unwrap(), [2]);
+    assert_eq!(store.put_node_movements(&hp, &sent).await.unwrap(), [2]);
+    assert_eq!(store.movements("p2").await.unwrap().len(), 1, "kept once");
+}
+
+async fn a_node_holds_dismissals_and_permits_and_sends_its_own<S: Store>(store: S) {
+    use permit::*;
+    seeded(&store).await;
+    let mc = cp("MONG-CAI");
+    store.become_node(&mc, "https://hq.example", T0).await.unwrap();
+    store.put_watch_entry(&entry("W1", "Nguyễn Văn Đức"), "headquarters", T0).await.unwrap();
+    store.put_watch_entry(&entry("W2", "Trần Văn Đức"), "headquarters", T0).await.unwrap();
+    let doc = passport("C1234567", "NGUYEN", "VAN DUC");
+    store.record_crossings(&[crossing("x", &doc, Direction::Exit, T0)], &by(), T0).await.unwrap();
+    let traveller = store.traveller(Country::VNM, &doc.number).await.unwrap().unwrap();
+    let at = |entry: &str| NewAlert {
+        entry_id: entry.into(),
+        traveller_id: traveller.id,
+        checkpoint: mc.clone(),
+        score: 0.9,
+        crossing_at: Some(T0),
+    };
+    let w1 = store.raise_alert(&at("W1"), T0).await.unwrap().unwrap();
+    let w2 = store.raise_alert(&at("W2"), T0).await.unwrap().unwrap();
+    let head = store.outbox(0, 100).await.unwrap().last;
+    store.ack_up(head, store.audit_anchor().await.unwrap().seq).await.unwrap();
+
+    // Headquarters dismissed W1 for this traveller, and another pair this node never saw.
+    let stranger = passport("K7654321", "LE", "THI HOA");
+    let dismissal = |hq_id: i64, entry: &str, d: &TravelDocument| sync::Dismissal {
+        hq_id,
+        entry_id: entry.into(),
+        checkpoint: cp("HUU-NGHI"),
+        document: d.clone(),
+        name_key: d.full_name(),
+        score: 0.88,
+        raised_at: T0,
+        decided_by: "analyst".into(),
+        decided_at: T0 + time::Duration::minutes(2),
+        note: None,
+    };
+    let down =
+        [dismissal(41, "W1", &doc), dismissal(42, "W2", &stranger), dismissal(43, "GONE", &doc)];
+    store.apply_dismissals(&down, 1_000, T0).await.unwrap();
+    store.apply_dismissals(&down, 900, T0).await.unwrap();
+    assert_eq!(store.alert(w1).await.unwrap().unwrap().status, AlertStatus::Dismissed);
+    let someone = store.traveller(Country::VNM, &stranger.number).await.unwrap().unwrap();
+    assert_eq!(store.dismissed_entries(someone.id).await.unwrap(), ["W2"]);
+    assert_eq!(store.alerts(&AlertScope::All, None, 0, 10).await.unwrap().1, 3, "each once");
+    assert_eq!(store.node_self().await.unwrap().unwrap().dismissed_as_of, 1_000, "never back");
+    assert!(store.outbox(0, 100).await.unwrap().is_empty(), "headquarters' word does not go up");
+
+    // The node's officer confirms W2: that goes up, with the traveller named by document.
+    assert!(
+        store
+            .decide_alert(w2, AlertStatus::Confirmed, "officer.mongcai", Some("held"), T0)
+            .await
+            .unwrap()
+    );
+    let waiting = store.outbox(0, 100).await.unwrap();
+    assert_eq!(waiting.alerts.len(), 1);
+    let up = &waiting.alerts[0];
+    assert_eq!((up.id, up.entry_id.as_str(), up.status), (w2, "W2", AlertStatus::Confirmed));
+    assert_eq!((up.issuing_state, &up.number), (doc.issuing_state, &doc.number));
+    assert_eq!(up.note.as_deref(), Some("held"));
+
+    // The post's permits come down; a scan of one records a movement that goes up after it.
+    let mut p = shore_pass("p1", "01");
+    p.checkpoint = mc.clone();
+    let record = PermitRecord { permit: p, issued_at: T0, revoked: None };
+    store.put_permits(std::slice::from_ref(&record), 2_000).await.unwrap();
+    let revoked = PermitRecord {
+        revoked: Some(Revocation {
+            at: T0,
+            by: "user:commander".into(),
+            reason: Some("lost".into()),
+        }),
+        ..record.clone()
+    };
+    store.put_permits(&[revoked], 1_500).await.unwrap();
+    let held = store.permit("p1").await.unwrap().unwrap();
+    assert_eq!(held.revoked.as_ref().and_then(|r| r.reason.as_deref()), Some("lost"));
+    assert_eq!(held.permit.dossier_id, None);
+    assert_eq!(store.node_self().await.unwrap().unwrap().permits_as_of, 2_000);
+    store
+        .record_movement(&MovementRecord {
+            permit_id: "p1".into(),
+            checkpoint: mc.clone(),
+            direction: Movement::Ashore,
+            actor: "user:officer".into(),
+            at: T0,
+        })
+        .await
+        .unwrap();
+    let waiting = store.outbox(0, 100).await.unwrap();
+    assert_eq!((waiting.alerts.len(), waiting.movements.len()), (1, 1));
+    assert_eq!(waiting.movements[0].movement.permit_id, "p1");
+    store.ack_up(waiting.last, 0).await.unwrap();
+    assert!(store.outbox(0, 100).await.unwrap().is_empty());
 }

@@ -390,6 +390,9 @@ pub struct ScanView {
     pub movement: Option<Movement>,
     /// The same permit scanned again within the rescan window: nothing new was recorded.
     pub repeated: bool,
+    /// A good seal at a checkpoint node that does not hold the permit yet (issued at
+    /// headquarters after the node's last copy): its movement was not recorded.
+    pub unrecorded: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<domain::schema::Instant>)]
     pub revocation_list_issued_at: Option<String>,
@@ -404,6 +407,7 @@ impl ScanResult {
             signer: self.signer,
             movement: self.movement,
             repeated: self.repeated,
+            unrecorded: self.unrecorded,
             revocation_list_issued_at: self.list_issued_at.map(domain::bounds::rfc3339),
         }
     }
@@ -440,6 +444,7 @@ pub async fn verify<S: Store>(
                 signer: None,
                 movement: None,
                 repeated: false,
+                unrecorded: false,
                 revocation_list_issued_at: None,
             }));
         }

@@ -75,6 +75,8 @@ pub struct VerdictView {
     movement: Option<&'static str>,
     /// Scanned again within the rescan window: the movement shown was recorded just before.
     repeated: bool,
+    /// A good seal this node does not hold yet: its movement was not recorded.
+    unrecorded: bool,
 }
 
 #[derive(Debug, Template, WebTemplate)]
@@ -165,6 +167,7 @@ fn verdict_view(pt: &PermitTexts, r: &ScanResult, place: &dyn Fn(&str) -> String
             Movement::Aboard => pt.aboard,
         }),
         repeated: r.repeated,
+        unrecorded: r.unrecorded,
     }
 }
 
@@ -197,6 +200,7 @@ pub async fn scan<S: Store>(
             serial: String::new(),
             movement: None,
             repeated: false,
+            unrecorded: false,
         });
         return (StatusCode::UNPROCESSABLE_ENTITY, view).into_response();
     };

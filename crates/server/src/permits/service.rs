@@ -435,6 +435,9 @@ pub struct ScanResult {
     /// Scanned again within the rescan window of its last movement: `movement` is that one,
     /// not recorded again.
     pub repeated: bool,
+    /// A good seal at a port whose permit this server does not hold: a node's copy from
+    /// headquarters is older than the permit. Nothing was recorded.
+    pub unrecorded: bool,
     pub list_issued_at: Option<OffsetDateTime>,
 }
 
@@ -486,9 +489,12 @@ pub async fn scan<S: Store>(
     };
     let mut movement = None;
     let mut repeated = false;
-    if let (None, Some(r), Some(here)) = (reason, &record, &here)
-        && app.checkpoints.get(here).is_some_and(|c| c.kind == CheckpointKind::Seaport)
-    {
+    let at_port = here
+        .as_ref()
+        .and_then(|h| app.checkpoints.get(h))
+        .is_some_and(|c| c.kind == CheckpointKind::Seaport);
+    let unrecorded = reason.is_none() && permit.is_some() && record.is_none() && at_port;
+    if let (None, Some(r), Some(here), true) = (reason, &record, &here, at_port) {
         let last = app.store.movements(&r.permit.id).await?.into_iter().next();
         // The same card scanned twice by accident: answered as before, recorded once. A way the
         // guard chose on purpose, other than the last, is a movement of its own.
@@ -523,7 +529,7 @@ pub async fn scan<S: Store>(
                 .map_or_else(|| "permit:unknown".into(), |r| format!("permit:{}", r.permit.id)),
             json!({
                 "valid": reason.is_none(), "reason": reason, "movement": movement,
-                "repeated": repeated
+                "repeated": repeated, "unrecorded": unrecorded
             }),
         ),
     )
@@ -536,6 +542,7 @@ pub async fn scan<S: Store>(
         issued_at: record.map(|r| domain::bounds::rfc3339(r.issued_at)),
         movement,
         repeated,
+        unrecorded,
         list_issued_at: trust.revocations_issued_at(),
     })
 }

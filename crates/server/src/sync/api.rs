@@ -128,8 +128,8 @@ pub async fn enrol<S: Store>(
     ClientIp(ip): ClientIp,
     body: Bytes,
 ) -> ApiResult<Response> {
-    if app.node.is_some() {
-        return Err(at_headquarters());
+    if let Some(link) = &app.node {
+        return Err(at_headquarters(link));
     }
     let ask: EnrolAsk = json_body(&body)?;
     if ask.protocol != wire::PROTOCOL {
@@ -319,12 +319,37 @@ pub async fn link<S: Store>(
     Ok(Json(serde_json::json!({"up": ask.up})).into_response())
 }
 
-fn at_headquarters() -> ApiError {
-    ApiError::new(
-        StatusCode::CONFLICT,
-        "headquarters_only",
-        "this is a checkpoint node: this is done at headquarters",
-    )
+/// The refusal of what only headquarters does, with where the link stands: where to go while
+/// it is up, since when it is down otherwise.
+fn at_headquarters(link: &crate::sync::link::NodeLink) -> ApiError {
+    let st = link.status();
+    let local = domain::bounds::at_offset(st.since, domain::bounds::VIETNAM);
+    let hm = format!("{:02}:{:02}", local.hour(), local.minute());
+    let (en, vi) = if st.connected {
+        (
+            format!("this is a checkpoint node: this is done at headquarters, {}", link.hq_url),
+            format!(
+                "Đây là máy trạm của cửa khẩu: việc này làm tại Bộ Tư lệnh (trung tâm), {}",
+                link.hq_url
+            ),
+        )
+    } else {
+        let day = domain::day_vi(local.date());
+        (
+            format!(
+                "this is a checkpoint node: this is done at headquarters, unreachable since {hm} on {}; \
+                 what this post records meanwhile goes up when the link is back",
+                local.date()
+            ),
+            format!(
+                "Đây là máy trạm của cửa khẩu: việc này làm tại Bộ Tư lệnh (trung tâm), mất liên lạc \
+                 từ {hm} ngày {day}; những gì cửa khẩu ghi trong lúc này sẽ gửi lên khi có lại đường truyền"
+            ),
+        )
+    };
+    let mut e = ApiError::new(StatusCode::CONFLICT, "headquarters_only", en);
+    e.vietnamese = Some(vi);
+    e
 }
 
 /// At a node, what only headquarters does is refused plainly: the watchlist's, accounts' and
@@ -334,13 +359,12 @@ pub async fn headquarters_only<S: Store>(
     request: Request,
     next: Next,
 ) -> Response {
-    if app.node.is_none() || !hq_only(request.method(), request.uri().path()) {
-        return next.run(request).await;
+    match &app.node {
+        Some(link) if hq_only(request.method(), request.uri().path()) => {
+            at_headquarters(link).into_response()
+        }
+        _ => next.run(request).await,
     }
-    let mut e = at_headquarters();
-    e.vietnamese =
-        Some("Đây là máy trạm của cửa khẩu: việc này làm tại Bộ Tư lệnh (trung tâm)".into());
-    e.into_response()
 }
 
 fn hq_only(method: &Method, path: &str) -> bool {

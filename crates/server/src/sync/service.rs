@@ -155,9 +155,11 @@ pub async fn receive_up<S: Store>(
     ip: Option<String>,
 ) -> Result<UpAnswer, SyncError> {
     check_protocol(up.protocol)?;
-    if up.crossings.len() > wire::UP_BATCH || up.audit.len() > wire::UP_BATCH {
+    if up.crossings.len() + up.alerts.len() + up.movements.len() > wire::UP_BATCH
+        || up.audit.len() > wire::UP_BATCH
+    {
         return Err(SyncError::Protocol(format!(
-            "at most {} crossings and {} audit records a message",
+            "at most {} records and {} audit records a message",
             wire::UP_BATCH,
             wire::UP_BATCH
         )));
@@ -210,6 +212,26 @@ pub async fn receive_up<S: Store>(
         });
     }
     let audit = up.audit.iter().map(wire::WireAudit::read).collect::<Result<Vec<_>, _>>()?;
+    let mut alerts = Vec::with_capacity(up.alerts.len());
+    for a in &up.alerts {
+        match a.read() {
+            Ok(read) => alerts.push(read),
+            Err(e) => unreadable.push((
+                format!("alert:{}", a.id),
+                format!("{e}: {}", serde_json::to_string(a).unwrap_or_default()),
+            )),
+        }
+    }
+    let mut movements = Vec::with_capacity(up.movements.len());
+    for m in &up.movements {
+        match m.read(&node.checkpoint) {
+            Ok(read) => movements.push(read),
+            Err(e) => unreadable.push((
+                format!("movement:{}", m.id),
+                format!("{e}: {}", serde_json::to_string(m).unwrap_or_default()),
+            )),
+        }
+    }
     let by = RecordedBy { actor: format!("node:{}", node.checkpoint), ip };
     // A closed semaphore never happens (it lives as long as the process); waiting is the point.
     let _turn = app.sync_intake.acquire().await.ok();
@@ -234,8 +256,23 @@ pub async fn receive_up<S: Store>(
         tracing::warn!(node = %node.checkpoint, conflicts = kept.len(), "crossings sent again with another body");
         app.store.keep_conflicts(&node.checkpoint, "crossing", &kept, now).await?;
     }
+    // After the crossings, so that an alert of one of this message's crossings finds it.
+    if !movements.is_empty() {
+        for id in app.store.put_node_movements(&node.checkpoint, &movements).await? {
+            unreadable
+                .push((format!("movement:{id}"), "a permit headquarters does not hold".into()));
+        }
+    }
+    if !alerts.is_empty() {
+        for id in app.store.put_node_alerts(&node.checkpoint, &alerts).await? {
+            unreadable.push((
+                format!("alert:{id}"),
+                "a traveller or watchlist entry headquarters does not hold".into(),
+            ));
+        }
+    }
     if !unreadable.is_empty() {
-        tracing::warn!(node = %node.checkpoint, records = unreadable.len(), "unreadable crossings kept");
+        tracing::warn!(node = %node.checkpoint, records = unreadable.len(), "unreadable records kept");
         app.store.keep_conflicts(&node.checkpoint, "unreadable", &unreadable, now).await?;
     }
     if !audit.is_empty() {
@@ -330,6 +367,21 @@ pub async fn answer_down<S: Store>(
             revocation_lists.push(wire::WireRevocationList::from_record(scope, &l));
         }
     }
+    let batch = wire::CHANGES_BATCH as u32;
+    let since = |after: i64| after.max(0).saturating_sub(store::sync::CHANGES_OVERLAP_MS);
+    // Dismissals only once the node holds the whole watchlist, whose entries they name.
+    let dismissals = if watch.position.copied {
+        app.store.dismissals_since(since(down.dismissed_after), batch).await?
+    } else {
+        Vec::new()
+    };
+    let dismissed_as_of =
+        dismissals.iter().map(|d| millis(d.decided_at)).fold(down.dismissed_after.max(0), i64::max);
+    let permits = app.store.permits_changed(cp, since(down.permits_after), batch).await?;
+    let permits_as_of = permits
+        .iter()
+        .map(|p| millis(p.revoked.as_ref().map_or(p.issued_at, |r| r.at.max(p.issued_at))))
+        .fold(down.permits_after.max(0), i64::max);
     let contact = NodeContact {
         backlog: down.backlog.max(0),
         version: clip_version(&down.version),
@@ -345,6 +397,10 @@ pub async fn answer_down<S: Store>(
         watch,
         certificates: certificates.iter().map(wire::WireCertificate::from_record).collect(),
         revocation_lists,
+        dismissals: dismissals.iter().map(wire::WireDismissal::from_record).collect(),
+        dismissed_as_of,
+        permits: permits.iter().map(wire::WirePermit::from_record).collect(),
+        permits_as_of,
     })
 }
 
@@ -468,19 +524,22 @@ pub async fn push<S: Store>(app: &App<S>, link: &impl Transport) -> Result<usize
             sent_at: wire::now_text(app.now()),
             backlog,
             crossings: items
+                .crossings
                 .iter()
                 .map(|i| wire::WireCrossing::from_record(&i.crossing, &i.document))
                 .collect(),
             audit: audit.iter().map(wire::WireAudit::from_record).collect(),
+            alerts: items.alerts.iter().map(wire::WireAlertUp::from_record).collect(),
+            movements: items.movements.iter().map(wire::WireMovement::from_record).collect(),
         };
         let answer: UpAnswer = call(link, "up", &up, crate::sync::link::EXCHANGE_TIMEOUT).await?;
         if !answer.conflicts.is_empty() {
             tracing::warn!(conflicts = ?answer.conflicts, "headquarters holds these ids with another body");
         }
-        let last = items.last().map_or(me.up_acked, |i| i.seq);
+        let last = if items.is_empty() { me.up_acked } else { items.last };
         let last_audit = audit.last().map_or(me.audit_acked, |r| r.seq);
         app.store.ack_up(last, last_audit).await?;
-        sent += items.len() + audit.len();
+        sent += up.crossings.len() + up.alerts.len() + up.movements.len() + audit.len();
     }
 }
 
@@ -507,6 +566,8 @@ pub async fn pull<S: Store>(
                 copy_after: me.watch.copy_after.clone(),
                 copy_head: me.watch.copy_head,
             },
+            dismissed_after: me.dismissed_as_of,
+            permits_after: me.permits_as_of,
         };
         let answer: DownAnswer =
             call(link, "down", &down, crate::sync::link::EXCHANGE_TIMEOUT).await?;
@@ -517,7 +578,13 @@ pub async fn pull<S: Store>(
         let off: time::Duration = midpoint - hq;
         offset = off.whole_milliseconds().clamp(-(1 << 52), 1 << 52) as i64;
         apply_down(app, post, &answer, now).await?;
-        if answer.watch.complete {
+        // More to bring: the watchlist's next part, or a full batch of changes that moved the
+        // node's position (a full batch that did not would be asked for again, and again).
+        let more = |n: usize, after: i64, as_of: i64| n >= wire::CHANGES_BATCH && as_of > after;
+        if answer.watch.complete
+            && !more(answer.dismissals.len(), me.dismissed_as_of, answer.dismissed_as_of)
+            && !more(answer.permits.len(), me.permits_as_of, answer.permits_as_of)
+        {
             return Ok(offset);
         }
     }
@@ -568,6 +635,20 @@ async fn apply_down<S: Store>(
     for id in &answer.watch.removed {
         app.store.remove_watch_entry(id, now).await?;
     }
+    let dismissals = answer
+        .dismissals
+        .iter()
+        .map(wire::WireDismissal::read)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(RoundError::Invalid)?;
+    app.store.apply_dismissals(&dismissals, answer.dismissed_as_of, now).await?;
+    let permits = answer
+        .permits
+        .iter()
+        .map(|p| p.read(post))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(RoundError::Invalid)?;
+    app.store.put_permits(&permits, answer.permits_as_of).await?;
     let p = &answer.watch.position;
     app.store
         .set_watch_cursor(&WatchCursor {

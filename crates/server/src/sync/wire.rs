@@ -10,15 +10,22 @@ use domain::{
     DocumentType, InvalidValue, Role, Sex, TravelDocument, Username, WatchAction,
 };
 use serde::{Deserialize, Serialize};
-use store::permit::{KeyRole, RevocationListRecord, RevocationScope};
-use store::sync::{SyncAccount, SyncCertificate, SyncDevice, SyncToken};
-use store::{AuditRecord, CrossingRecord, WatchDob, WatchDocument, WatchEntry};
+use store::permit::{
+    Holder, KeyRole, Movement, MovementRecord, NewPermit, PermitRecord, Revocation,
+    RevocationListRecord, RevocationScope,
+};
+use store::sync::{
+    AlertUp, Dismissal, MovementUp, SyncAccount, SyncCertificate, SyncDevice, SyncToken,
+};
+use store::{AlertStatus, AuditRecord, CrossingRecord, WatchDob, WatchDocument, WatchEntry};
 use time::OffsetDateTime;
 
 /// Records in one message up, at most: what a node sends in one request.
 pub const UP_BATCH: usize = 1_000;
 /// Watchlist entries in one answer down.
 pub const WATCH_BATCH: usize = 2_000;
+/// Dismissals, and the post's permits, in one answer down.
+pub const CHANGES_BATCH: usize = 1_000;
 /// A message's size, compressed and once inflated: the bound on what one request may cost.
 pub const MAX_COMPRESSED: usize = 8 * 1024 * 1024;
 pub const MAX_INFLATED: u64 = 64 * 1024 * 1024;
@@ -253,6 +260,12 @@ pub struct Up {
     pub backlog: i64,
     pub crossings: Vec<WireCrossing>,
     pub audit: Vec<WireAudit>,
+    /// Alerts the node's officers confirmed or dismissed.
+    #[serde(default)]
+    pub alerts: Vec<WireAlertUp>,
+    /// Permit holders going ashore or back aboard, scanned at the node.
+    #[serde(default)]
+    pub movements: Vec<WireMovement>,
 }
 
 /// Headquarters' answer: everything in the message is stored (or was before).
@@ -273,6 +286,12 @@ pub struct Down {
     pub sent_at: String,
     pub backlog: i64,
     pub watch: WatchPosition,
+    /// Headquarters' dismissals and the post's permits, held up to these times of
+    /// headquarters' (milliseconds).
+    #[serde(default)]
+    pub dismissed_after: i64,
+    #[serde(default)]
+    pub permits_after: i64,
 }
 
 /// How far the node holds headquarters' watchlist.
@@ -299,6 +318,16 @@ pub struct DownAnswer {
     pub watch: WatchPart,
     pub certificates: Vec<WireCertificate>,
     pub revocation_lists: Vec<WireRevocationList>,
+    /// Pairs dismissed as false positives since the node's position, and where that leaves it.
+    #[serde(default)]
+    pub dismissals: Vec<WireDismissal>,
+    #[serde(default)]
+    pub dismissed_as_of: i64,
+    /// The post's permits issued or revoked since the node's position.
+    #[serde(default)]
+    pub permits: Vec<WirePermit>,
+    #[serde(default)]
+    pub permits_as_of: i64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -602,6 +631,261 @@ impl WireRevocationList {
                 issued_at: bounds::parse_time("issued_at", &self.issued_at)?,
             },
         ))
+    }
+}
+
+fn score(field: &'static str, v: f64) -> Result<f64, InvalidValue> {
+    if v.is_finite() && (0.0..=1.0).contains(&v) {
+        Ok(v)
+    } else {
+        Err(InvalidValue::new(field, "is not a score between 0 and 1"))
+    }
+}
+
+fn note(n: &Option<String>) -> Result<Option<String>, InvalidValue> {
+    n.as_deref().map(|n| bounds::clean_text("note", n, NOTE_MAX)).transpose()
+}
+
+/// An alert a node's officer confirmed or dismissed.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct WireAlertUp {
+    /// Its id at the node.
+    pub id: i64,
+    pub entry_id: String,
+    pub issuing_state: String,
+    pub number: String,
+    pub score: f64,
+    pub status: String,
+    pub raised_at: String,
+    pub decided_by: String,
+    pub decided_at: String,
+    pub note: Option<String>,
+}
+
+impl WireAlertUp {
+    pub fn from_record(a: &AlertUp) -> Self {
+        WireAlertUp {
+            id: a.id,
+            entry_id: a.entry_id.clone(),
+            issuing_state: a.issuing_state.to_string(),
+            number: a.number.to_string(),
+            score: a.score,
+            status: a.status.as_str().into(),
+            raised_at: time_text(a.raised_at),
+            decided_by: a.decided_by.clone(),
+            decided_at: time_text(a.decided_at),
+            note: a.note.clone(),
+        }
+    }
+
+    pub fn read(&self) -> Result<AlertUp, InvalidValue> {
+        let status = match AlertStatus::parse(&self.status) {
+            Some(s @ (AlertStatus::Confirmed | AlertStatus::Dismissed)) => s,
+            _ => return Err(InvalidValue::new("status", "is neither confirmed nor dismissed")),
+        };
+        Ok(AlertUp {
+            id: self.id,
+            entry_id: bounds::required_line("entry_id", &self.entry_id, 100)?,
+            issuing_state: Country::parse(&self.issuing_state)?,
+            number: DocumentNumber::parse(&self.number)?,
+            score: score("score", self.score)?,
+            status,
+            raised_at: bounds::parse_time("raised_at", &self.raised_at)?,
+            decided_by: bounds::clean_line("decided_by", &self.decided_by, NAME_MAX)?,
+            decided_at: bounds::parse_time("decided_at", &self.decided_at)?,
+            note: note(&self.note)?,
+        })
+    }
+}
+
+/// A permit holder's movement as a node scanned it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct WireMovement {
+    /// Its id at the node.
+    pub id: i64,
+    pub permit_id: String,
+    pub direction: String,
+    pub actor: String,
+    pub at: String,
+}
+
+impl WireMovement {
+    pub fn from_record(m: &MovementUp) -> Self {
+        WireMovement {
+            id: m.id,
+            permit_id: m.movement.permit_id.clone(),
+            direction: m.movement.direction.as_str().into(),
+            actor: m.movement.actor.clone(),
+            at: time_text(m.movement.at),
+        }
+    }
+
+    /// A movement at `post`, the node's own checkpoint.
+    pub fn read(&self, post: &CheckpointCode) -> Result<MovementUp, InvalidValue> {
+        Ok(MovementUp {
+            id: self.id,
+            movement: MovementRecord {
+                permit_id: bounds::required_line("permit_id", &self.permit_id, 100)?,
+                checkpoint: post.clone(),
+                direction: Movement::parse(&self.direction).ok_or_else(|| {
+                    InvalidValue::new("direction", "is neither ashore nor aboard")
+                })?,
+                actor: bounds::clean_line("actor", &self.actor, NAME_MAX)?,
+                at: bounds::parse_time("at", &self.at)?,
+            },
+        })
+    }
+}
+
+/// A pair dismissed as a false positive, with the traveller's document so that a node that
+/// has not seen the traveller yet holds the dismissal too.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct WireDismissal {
+    /// The alert's id at headquarters.
+    pub id: i64,
+    pub entry_id: String,
+    pub checkpoint: String,
+    pub document: WireDocument,
+    pub score: f64,
+    pub raised_at: String,
+    pub decided_by: String,
+    pub decided_at: String,
+    pub note: Option<String>,
+}
+
+impl WireDismissal {
+    pub fn from_record(d: &Dismissal) -> Self {
+        WireDismissal {
+            id: d.hq_id,
+            entry_id: d.entry_id.clone(),
+            checkpoint: d.checkpoint.to_string(),
+            document: WireDocument::from_document(&d.document),
+            score: d.score,
+            raised_at: time_text(d.raised_at),
+            decided_by: d.decided_by.clone(),
+            decided_at: time_text(d.decided_at),
+            note: d.note.clone(),
+        }
+    }
+
+    pub fn read(&self) -> Result<Dismissal, InvalidValue> {
+        let document = self.document.read()?;
+        Ok(Dismissal {
+            hq_id: self.id,
+            entry_id: bounds::required_line("entry_id", &self.entry_id, 100)?,
+            checkpoint: CheckpointCode::parse(&self.checkpoint)?,
+            name_key: crate::control::service::name_key(&document.surname, &document.given_names),
+            document,
+            score: score("score", self.score)?,
+            raised_at: bounds::parse_time("raised_at", &self.raised_at)?,
+            decided_by: bounds::clean_line("decided_by", &self.decided_by, NAME_MAX)?,
+            decided_at: bounds::parse_time("decided_at", &self.decided_at)?,
+            note: note(&self.note)?,
+        })
+    }
+}
+
+/// One of the post's permits as headquarters signed it; the dossier stays at headquarters.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct WirePermit {
+    pub id: String,
+    pub serial: String,
+    pub kind: String,
+    pub checkpoint: String,
+    pub family_name: String,
+    pub given_names: String,
+    pub nationality: String,
+    pub birth_date: String,
+    pub document_number: String,
+    pub vessel_imo: Option<String>,
+    pub valid_from: String,
+    pub valid_until: String,
+    /// The seal's bytes, base64.
+    pub seal: String,
+    pub signer: String,
+    pub issued_by: String,
+    pub issued_at: String,
+    pub revoked_at: Option<String>,
+    pub revoked_by: Option<String>,
+    pub revocation_reason: Option<String>,
+}
+
+impl WirePermit {
+    pub fn from_record(r: &PermitRecord) -> Self {
+        let p = &r.permit;
+        WirePermit {
+            id: p.id.clone(),
+            serial: p.serial.clone(),
+            kind: p.kind.as_str().into(),
+            checkpoint: p.checkpoint.to_string(),
+            family_name: p.holder.family_name.clone(),
+            given_names: p.holder.given_names.clone(),
+            nationality: p.holder.nationality.to_string(),
+            birth_date: date_text(Some(p.holder.birth_date)).unwrap_or_default(),
+            document_number: p.holder.document_number.to_string(),
+            vessel_imo: p.vessel_imo.as_ref().map(|i| i.to_string()),
+            valid_from: date_text(Some(p.valid_from)).unwrap_or_default(),
+            valid_until: date_text(Some(p.valid_until)).unwrap_or_default(),
+            seal: b64(&p.seal),
+            signer: p.signer.clone(),
+            issued_by: p.issued_by.clone(),
+            issued_at: time_text(r.issued_at),
+            revoked_at: r.revoked.as_ref().map(|v| time_text(v.at)),
+            revoked_by: r.revoked.as_ref().map(|v| v.by.clone()),
+            revocation_reason: r.revoked.as_ref().and_then(|v| v.reason.clone()),
+        }
+    }
+
+    /// A permit of `post`, and of no other.
+    pub fn read(&self, post: &CheckpointCode) -> Result<PermitRecord, InvalidValue> {
+        let checkpoint = CheckpointCode::parse(&self.checkpoint)?;
+        if &checkpoint != post {
+            return Err(InvalidValue::new("checkpoint", "a permit of another checkpoint"));
+        }
+        let seal = unb64("seal", &self.seal)?;
+        if seal.len() > 16 * 1024 {
+            return Err(InvalidValue::new("seal", "is longer than 16 KiB"));
+        }
+        let revoked = match &self.revoked_at {
+            None => None,
+            Some(at) => Some(Revocation {
+                at: bounds::parse_time("revoked_at", at)?,
+                by: bounds::clean_line(
+                    "revoked_by",
+                    self.revoked_by.as_deref().unwrap_or_default(),
+                    NAME_MAX,
+                )?,
+                reason: note(&self.revocation_reason)?,
+            }),
+        };
+        Ok(PermitRecord {
+            permit: NewPermit {
+                id: bounds::required_line("id", &self.id, 100)?,
+                serial: bounds::required_line("serial", &self.serial, 80)?,
+                kind: domain::permit::PermitKind::parse_field("kind", &self.kind)?,
+                checkpoint,
+                dossier_id: None,
+                holder: Holder {
+                    family_name: bounds::clean_line("family_name", &self.family_name, NAME_MAX)?,
+                    given_names: bounds::clean_line("given_names", &self.given_names, NAME_MAX)?,
+                    nationality: Country::parse(&self.nationality)?,
+                    birth_date: bounds::parse_date("birth_date", &self.birth_date)?,
+                    document_number: DocumentNumber::parse(&self.document_number)?,
+                },
+                vessel_imo: self
+                    .vessel_imo
+                    .as_deref()
+                    .map(domain::port::ImoNumber::parse)
+                    .transpose()?,
+                valid_from: bounds::parse_date("valid_from", &self.valid_from)?,
+                valid_until: bounds::parse_date("valid_until", &self.valid_until)?,
+                seal,
+                signer: bounds::required_line("signer", &self.signer, 80)?,
+                issued_by: bounds::clean_line("issued_by", &self.issued_by, NAME_MAX)?,
+            },
+            issued_at: bounds::parse_time("issued_at", &self.issued_at)?,
+            revoked,
+        })
     }
 }
 

@@ -1298,6 +1298,7 @@ impl Lang {
 /// The permits' pages: scanning at the gangway, issuing, a permit's page.
 #[derive(Debug)]
 pub struct PermitTexts {
+    pub unrecorded: &'static str,
     pub scan: &'static str,
     pub scan_hint: &'static str,
     pub code: &'static str,
@@ -1388,6 +1389,7 @@ impl PermitTexts {
 }
 
 static PERMIT_VI: PermitTexts = PermitTexts {
+    unrecorded: "Dấu hợp lệ, nhưng máy trạm chưa có giấy phép này (cấp tại Bộ Tư lệnh sau lần đồng bộ cuối): chưa ghi lượt lên/xuống tàu. Quét lại khi có đường truyền.",
     scan: "Quét giấy phép",
     scan_hint: "Quét mã trên giấy phép bằng máy quét (mã vào ô dưới đây) hoặc bằng camera.",
     code: "Mã quét được",
@@ -1442,6 +1444,7 @@ static PERMIT_VI: PermitTexts = PermitTexts {
 };
 
 static PERMIT_EN: PermitTexts = PermitTexts {
+    unrecorded: "The seal is good, but this post does not hold the permit yet (issued at headquarters after its last sync): the movement was not recorded. Scan it again once the link is back.",
     scan: "Scan a permit",
     scan_hint: "Scan the permit's code with a handheld scanner (it types into the box below) or with the camera.",
     code: "Scanned code",

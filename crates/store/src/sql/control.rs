@@ -349,6 +349,7 @@ macro_rules! control_impl {
                                     traveller_id,
                                     checkpoint: c.checkpoint.clone(),
                                     score: a.score,
+                                    crossing_at: Some(c.at),
                                 };
                                 Self::raise_alert_in(&mut tx, &alert, now).await?;
                             }
@@ -456,7 +457,7 @@ macro_rules! control_impl {
                 for s in screened.iter().filter(|s| !s.alerts.is_empty()) {
                     let row = sqlx::query(
                         "UPDATE crossings SET decision = $2, screened_at = $3 \
-                         WHERE id = $1 AND screened_at IS NULL RETURNING traveller_id, checkpoint",
+                         WHERE id = $1 AND screened_at IS NULL RETURNING traveller_id, checkpoint, at",
                     )
                     .bind(&s.crossing_id)
                     .bind(s.decision.as_str())
@@ -468,12 +469,14 @@ macro_rules! control_impl {
                     let traveller_id: i64 = row.try_get("traveller_id")?;
                     let checkpoint = CheckpointCode::parse(&row.try_get::<String, _>("checkpoint")?)
                         .map_err(corrupt)?;
+                    let at = from_ms(row.try_get("at")?)?;
                     for a in &s.alerts {
                         let alert = NewAlert {
                             entry_id: a.entry_id.clone(),
                             traveller_id,
                             checkpoint: checkpoint.clone(),
                             score: a.score,
+                            crossing_at: Some(at),
                         };
                         Self::raise_alert_in(&mut tx, &alert, now).await?;
                     }

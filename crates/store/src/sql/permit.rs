@@ -11,7 +11,7 @@ use crate::audit::millis;
 use crate::permit::*;
 use crate::{Result, StoreError};
 
-const PERMIT_COLUMNS: &str = "id, serial, kind, checkpoint, dossier_id, family_name, \
+pub(super) const PERMIT_COLUMNS: &str = "id, serial, kind, checkpoint, dossier_id, family_name, \
      given_names, nationality, birth_date, document_number, vessel_imo, valid_from, valid_until, \
      seal, signer, issued_by, issued_at, revoked_at, revoked_by, revocation_reason";
 
@@ -25,7 +25,7 @@ fn day(s: String) -> Result<time::Date> {
 macro_rules! permit_impl {
     ($store:ident, $db:ty, $row:ty, $begin:literal) => {
         impl $store {
-            fn permit_from(r: &$row) -> Result<PermitRecord> {
+            pub(super) fn permit_from(r: &$row) -> Result<PermitRecord> {
                 let s = |c: &str| r.try_get::<String, _>(c).map_err(StoreError::from);
                 let o = |c: &str| r.try_get::<Option<String>, _>(c).map_err(StoreError::from);
                 let revoked = match r.try_get::<Option<i64>, _>("revoked_at")? {

@@ -1,9 +1,12 @@
 //! [`SyncStore`](crate::SyncStore) for both databases. Headquarters runs the nodes' half on
 //! PostgreSQL or SQLite; a node runs its half on SQLite, but the text is the same.
 
+use super::permit::PERMIT_COLUMNS;
 #[allow(clippy::wildcard_imports)] // The parent's imports: this is a part of its SQL.
 use super::*;
-use crate::permit::{KeyRole, RevocationListRecord, RevocationScope};
+use crate::permit::{
+    KeyRole, Movement, MovementRecord, PermitRecord, RevocationListRecord, RevocationScope,
+};
 use crate::sync::*;
 
 const NODE_COLUMNS: &str = "checkpoint, secret_hash, added_at, enrolled_at, revoked_at, \
@@ -320,7 +323,8 @@ macro_rules! sync_impl {
             async fn node_self(&self) -> Result<Option<NodeSelf>> {
                 let row = sqlx::query(
                     "SELECT checkpoint, hq_url, enrolled_at, up_acked, audit_acked, watch_seq, \
-                     watch_copy_after, watch_copy_head, watch_as_of, trust_as_of FROM node_self",
+                     watch_copy_after, watch_copy_head, watch_as_of, trust_as_of, dismissed_as_of, \
+                     permits_as_of FROM node_self",
                 )
                 .fetch_optional(&self.pool)
                 .await?;
@@ -339,6 +343,8 @@ macro_rules! sync_impl {
                         as_of: opt_ms(r.try_get("watch_as_of")?)?,
                     },
                     trust_as_of: opt_ms(r.try_get("trust_as_of")?)?,
+                    dismissed_as_of: r.try_get("dismissed_as_of")?,
+                    permits_as_of: r.try_get("permits_as_of")?,
                 }))
             }
 
@@ -367,33 +373,104 @@ macro_rules! sync_impl {
                 Ok(())
             }
 
-            async fn outbox(&self, after: i64, limit: u32) -> Result<Vec<OutboxItem>> {
-                let sql = format!(
-                    "SELECT o.seq AS o_seq, c.id AS c_id, c.traveller_id AS c_traveller_id, \
-                     c.checkpoint AS c_checkpoint, c.direction AS c_direction, \
-                     c.channel AS c_channel, c.at AS c_at, c.decision AS c_decision, \
-                     c.client_decision AS c_client_decision, c.outcome AS c_outcome, \
-                     c.stamped AS c_stamped, c.screened_at AS c_screened_at, c.actor AS c_actor, \
-                     c.body_hash AS c_body_hash, t.id, t.issuing_state, t.number, t.doc_type, \
-                     t.surname, t.given_names, t.nationality, t.birth_date, t.sex, t.expiry_date, \
-                     t.issuing_area FROM outbox o JOIN crossings c ON c.id = o.record_id \
-                     JOIN travellers t ON t.id = c.traveller_id \
-                     WHERE o.seq > $1 AND o.kind = 'crossing' ORDER BY o.seq LIMIT $2"
-                );
-                let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            async fn outbox(&self, after: i64, limit: u32) -> Result<Outbox> {
+                let page = sqlx::query("SELECT seq, kind FROM outbox WHERE seq > $1 ORDER BY seq LIMIT $2")
                     .bind(after)
                     .bind(i64::from(limit))
                     .fetch_all(&self.pool)
                     .await?;
-                rows.iter()
-                    .map(|r| {
-                        Ok(OutboxItem {
+                let Some(last) = page.last() else { return Ok(Outbox::default()) };
+                let last: i64 = last.try_get("seq")?;
+                let mut kinds = std::collections::HashSet::new();
+                for r in &page {
+                    kinds.insert(r.try_get::<String, _>("kind")?);
+                }
+                let mut out = Outbox { last, ..Outbox::default() };
+                if kinds.contains("crossing") {
+                    let rows = sqlx::query(
+                        "SELECT o.seq AS o_seq, c.id AS c_id, c.traveller_id AS c_traveller_id, \
+                         c.checkpoint AS c_checkpoint, c.direction AS c_direction, \
+                         c.channel AS c_channel, c.at AS c_at, c.decision AS c_decision, \
+                         c.client_decision AS c_client_decision, c.outcome AS c_outcome, \
+                         c.stamped AS c_stamped, c.screened_at AS c_screened_at, c.actor AS c_actor, \
+                         c.body_hash AS c_body_hash, t.id, t.issuing_state, t.number, t.doc_type, \
+                         t.surname, t.given_names, t.nationality, t.birth_date, t.sex, t.expiry_date, \
+                         t.issuing_area FROM outbox o JOIN crossings c ON c.id = o.record_id \
+                         JOIN travellers t ON t.id = c.traveller_id \
+                         WHERE o.seq > $1 AND o.seq <= $2 AND o.kind = 'crossing' ORDER BY o.seq",
+                    )
+                    .bind(after)
+                    .bind(last)
+                    .fetch_all(&self.pool)
+                    .await?;
+                    for r in &rows {
+                        out.crossings.push(OutboxItem {
                             seq: r.try_get("o_seq")?,
                             crossing: Self::crossing_prefixed(r, "c_")?,
                             document: Self::traveller_from(r)?.document,
-                        })
-                    })
-                    .collect()
+                        });
+                    }
+                }
+                if kinds.contains("alert") {
+                    let rows = sqlx::query(
+                        "SELECT a.id, a.entry_id, a.score, a.status, a.raised_at, a.decided_by, \
+                         a.decided_at, a.note, t.issuing_state, t.number FROM outbox o \
+                         JOIN alerts a ON a.id = CAST(o.record_id AS BIGINT) \
+                         JOIN travellers t ON t.id = a.traveller_id \
+                         WHERE o.seq > $1 AND o.seq <= $2 AND o.kind = 'alert' \
+                         AND a.status <> 'open' ORDER BY o.seq",
+                    )
+                    .bind(after)
+                    .bind(last)
+                    .fetch_all(&self.pool)
+                    .await?;
+                    for r in &rows {
+                        let raised_at: i64 = r.try_get("raised_at")?;
+                        out.alerts.push(AlertUp {
+                            id: r.try_get("id")?,
+                            entry_id: r.try_get("entry_id")?,
+                            issuing_state: Country::parse(&r.try_get::<String, _>("issuing_state")?)
+                                .map_err(corrupt)?,
+                            number: DocumentNumber::parse(&r.try_get::<String, _>("number")?)
+                                .map_err(corrupt)?,
+                            score: r.try_get("score")?,
+                            status: AlertStatus::parse(&r.try_get::<String, _>("status")?)
+                                .ok_or_else(|| corrupt("alert status"))?,
+                            raised_at: from_ms(raised_at)?,
+                            decided_by: r.try_get::<Option<String>, _>("decided_by")?.unwrap_or_default(),
+                            decided_at: from_ms(
+                                r.try_get::<Option<i64>, _>("decided_at")?.unwrap_or(raised_at),
+                            )?,
+                            note: r.try_get("note")?,
+                        });
+                    }
+                }
+                if kinds.contains("movement") {
+                    let rows = sqlx::query(
+                        "SELECT m.id, m.permit_id, m.checkpoint, m.direction, m.actor, m.at \
+                         FROM outbox o JOIN permit_movements m ON m.id = CAST(o.record_id AS BIGINT) \
+                         WHERE o.seq > $1 AND o.seq <= $2 AND o.kind = 'movement' ORDER BY o.seq",
+                    )
+                    .bind(after)
+                    .bind(last)
+                    .fetch_all(&self.pool)
+                    .await?;
+                    for r in &rows {
+                        out.movements.push(MovementUp {
+                            id: r.try_get("id")?,
+                            movement: MovementRecord {
+                                permit_id: r.try_get("permit_id")?,
+                                checkpoint: CheckpointCode::parse(&r.try_get::<String, _>("checkpoint")?)
+                                    .map_err(corrupt)?,
+                                direction: Movement::parse(&r.try_get::<String, _>("direction")?)
+                                    .ok_or_else(|| corrupt("movement direction"))?,
+                                actor: r.try_get("actor")?,
+                                at: from_ms(r.try_get("at")?)?,
+                            },
+                        });
+                    }
+                }
+                Ok(out)
             }
 
             async fn backlog(&self) -> Result<i64> {
@@ -602,6 +679,324 @@ macro_rules! sync_impl {
                     .bind(millis(now))
                     .execute(&mut *tx)
                     .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn put_node_alerts(&self, node: &CheckpointCode, alerts: &[AlertUp]) -> Result<Vec<i64>> {
+                let mut unknown = Vec::new();
+                let mut tx = self.pool.begin_with($begin).await?;
+                for a in alerts {
+                    let origin = format!("{node}:{}", a.id);
+                    let seen = sqlx::query("SELECT id FROM alerts WHERE origin = $1")
+                        .bind(&origin)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                    if seen.is_some() {
+                        continue;
+                    }
+                    let traveller = sqlx::query(
+                        "SELECT id FROM travellers WHERE issuing_state = $1 AND number = $2",
+                    )
+                    .bind(a.issuing_state.as_str())
+                    .bind(a.number.as_str())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    let entry = sqlx::query("SELECT id FROM watchlist WHERE id = $1")
+                        .bind(&a.entry_id)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                    let (Some(traveller), Some(_)) = (traveller, entry) else {
+                        unknown.push(a.id);
+                        continue;
+                    };
+                    let traveller_id: i64 = traveller.try_get("id")?;
+                    let decided = sqlx::query(
+                        "UPDATE alerts SET status = $1, decided_by = $2, decided_at = $3, note = $4, \
+                         origin = $5 WHERE id = (SELECT id FROM alerts WHERE entry_id = $6 \
+                         AND traveller_id = $7 AND checkpoint = $8 AND status = 'open' LIMIT 1)",
+                    )
+                    .bind(a.status.as_str())
+                    .bind(&a.decided_by)
+                    .bind(millis(a.decided_at))
+                    .bind(&a.note)
+                    .bind(&origin)
+                    .bind(&a.entry_id)
+                    .bind(traveller_id)
+                    .bind(node.as_str())
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                    if decided > 0 {
+                        continue;
+                    }
+                    if a.status == AlertStatus::Dismissed {
+                        let held = sqlx::query(
+                            "SELECT id FROM alerts WHERE entry_id = $1 AND traveller_id = $2 \
+                             AND status = 'dismissed' LIMIT 1",
+                        )
+                        .bind(&a.entry_id)
+                        .bind(traveller_id)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                        if held.is_some() {
+                            continue;
+                        }
+                    }
+                    sqlx::query(
+                        "INSERT INTO alerts (entry_id, traveller_id, checkpoint, score, status, \
+                         raised_at, decided_by, decided_at, note, origin) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                    )
+                    .bind(&a.entry_id)
+                    .bind(traveller_id)
+                    .bind(node.as_str())
+                    .bind(a.score)
+                    .bind(a.status.as_str())
+                    .bind(millis(a.raised_at))
+                    .bind(&a.decided_by)
+                    .bind(millis(a.decided_at))
+                    .bind(&a.note)
+                    .bind(&origin)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
+                Ok(unknown)
+            }
+
+            async fn put_node_movements(
+                &self,
+                node: &CheckpointCode,
+                movements: &[MovementUp],
+            ) -> Result<Vec<i64>> {
+                let mut unknown = Vec::new();
+                let mut tx = self.pool.begin_with($begin).await?;
+                for m in movements {
+                    let permit = sqlx::query("SELECT id FROM permits WHERE id = $1")
+                        .bind(&m.movement.permit_id)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                    if permit.is_none() {
+                        unknown.push(m.id);
+                        continue;
+                    }
+                    sqlx::query(
+                        "INSERT INTO permit_movements (permit_id, checkpoint, direction, actor, at, \
+                         origin) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (origin) DO NOTHING",
+                    )
+                    .bind(&m.movement.permit_id)
+                    .bind(node.as_str())
+                    .bind(m.movement.direction.as_str())
+                    .bind(&m.movement.actor)
+                    .bind(millis(m.movement.at))
+                    .bind(format!("{node}:{}", m.id))
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
+                Ok(unknown)
+            }
+
+            async fn dismissals_since(&self, after_ms: i64, limit: u32) -> Result<Vec<Dismissal>> {
+                let rows = sqlx::query(
+                    "SELECT a.id AS a_id, a.entry_id, a.checkpoint AS a_checkpoint, a.score, \
+                     a.raised_at, a.decided_by, a.decided_at, a.note, t.id, t.issuing_state, \
+                     t.number, t.doc_type, t.surname, t.given_names, t.nationality, t.birth_date, \
+                     t.sex, t.expiry_date, t.issuing_area, t.name_key FROM alerts a \
+                     JOIN travellers t ON t.id = a.traveller_id \
+                     WHERE a.status = 'dismissed' AND a.decided_at > $1 \
+                     ORDER BY a.decided_at, a.id LIMIT $2",
+                )
+                .bind(after_ms)
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(Dismissal {
+                            hq_id: r.try_get("a_id")?,
+                            entry_id: r.try_get("entry_id")?,
+                            checkpoint: CheckpointCode::parse(&r.try_get::<String, _>("a_checkpoint")?)
+                                .map_err(corrupt)?,
+                            document: Self::traveller_from(r)?.document,
+                            name_key: r.try_get("name_key")?,
+                            score: r.try_get("score")?,
+                            raised_at: from_ms(r.try_get("raised_at")?)?,
+                            decided_by: r.try_get::<Option<String>, _>("decided_by")?.unwrap_or_default(),
+                            decided_at: from_ms(r.try_get("decided_at")?)?,
+                            note: r.try_get("note")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn permits_changed(
+                &self,
+                checkpoint: &CheckpointCode,
+                after_ms: i64,
+                limit: u32,
+            ) -> Result<Vec<PermitRecord>> {
+                let sql = format!(
+                    "SELECT {PERMIT_COLUMNS} FROM permits WHERE checkpoint = $1 \
+                     AND (issued_at > $2 OR revoked_at > $2) ORDER BY CASE WHEN revoked_at > issued_at \
+                     THEN revoked_at ELSE issued_at END, id LIMIT $3"
+                );
+                let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(checkpoint.as_str())
+                    .bind(after_ms)
+                    .bind(i64::from(limit))
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.iter().map(Self::permit_from).collect()
+            }
+
+            async fn apply_dismissals(
+                &self,
+                dismissals: &[Dismissal],
+                as_of: i64,
+                now: OffsetDateTime,
+            ) -> Result<()> {
+                let mut tx = self.pool.begin_with($begin).await?;
+                for d in dismissals {
+                    let origin = format!("hq:{}", d.hq_id);
+                    let seen = sqlx::query("SELECT id FROM alerts WHERE origin = $1")
+                        .bind(&origin)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                    // An entry this node does not hold (removed since) needs no dismissal.
+                    let entry = sqlx::query("SELECT id FROM watchlist WHERE id = $1")
+                        .bind(&d.entry_id)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                    let checkpoint = sqlx::query("SELECT code FROM checkpoints WHERE code = $1")
+                        .bind(d.checkpoint.as_str())
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                    if seen.is_some() || entry.is_none() || checkpoint.is_none() {
+                        continue;
+                    }
+                    let doc = &d.document;
+                    // The node's own record of the traveller, where it has one, stays as it is.
+                    sqlx::query(
+                        "INSERT INTO travellers (issuing_state, number, doc_type, surname, \
+                         given_names, nationality, birth_date, sex, expiry_date, issuing_area, \
+                         name_key, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+                         ON CONFLICT (issuing_state, number) DO NOTHING",
+                    )
+                    .bind(doc.issuing_state.as_str())
+                    .bind(doc.number.as_str())
+                    .bind(doc.doc_type.as_str())
+                    .bind(&doc.surname)
+                    .bind(&doc.given_names)
+                    .bind(doc.nationality.map(|c| c.to_string()))
+                    .bind(date_text(doc.birth_date))
+                    .bind(doc.sex.map(|s| s.as_str()))
+                    .bind(date_text(doc.expiry_date))
+                    .bind(&doc.issuing_area)
+                    .bind(&d.name_key)
+                    .bind(millis(now))
+                    .execute(&mut *tx)
+                    .await?;
+                    let traveller_id: i64 = sqlx::query(
+                        "SELECT id FROM travellers WHERE issuing_state = $1 AND number = $2",
+                    )
+                    .bind(doc.issuing_state.as_str())
+                    .bind(doc.number.as_str())
+                    .fetch_one(&mut *tx)
+                    .await?
+                    .try_get("id")?;
+                    let closed = sqlx::query(
+                        "UPDATE alerts SET status = 'dismissed', decided_by = $1, decided_at = $2, \
+                         note = $3, origin = $4 WHERE id = (SELECT id FROM alerts WHERE \
+                         entry_id = $5 AND traveller_id = $6 AND status = 'open' LIMIT 1)",
+                    )
+                    .bind(&d.decided_by)
+                    .bind(millis(d.decided_at))
+                    .bind(&d.note)
+                    .bind(&origin)
+                    .bind(&d.entry_id)
+                    .bind(traveller_id)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                    if closed > 0 {
+                        continue;
+                    }
+                    sqlx::query(
+                        "INSERT INTO alerts (entry_id, traveller_id, checkpoint, score, status, \
+                         raised_at, decided_by, decided_at, note, origin) \
+                         SELECT $1, $2, $3, $4, 'dismissed', $5, $6, $7, $8, $9 \
+                         WHERE NOT EXISTS (SELECT 1 FROM alerts WHERE entry_id = $1 \
+                         AND traveller_id = $2 AND status = 'dismissed')",
+                    )
+                    .bind(&d.entry_id)
+                    .bind(traveller_id)
+                    .bind(d.checkpoint.as_str())
+                    .bind(d.score)
+                    .bind(millis(d.raised_at))
+                    .bind(&d.decided_by)
+                    .bind(millis(d.decided_at))
+                    .bind(&d.note)
+                    .bind(&origin)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                sqlx::query(
+                    "UPDATE node_self SET dismissed_as_of = \
+                     CASE WHEN dismissed_as_of > $1 THEN dismissed_as_of ELSE $1 END",
+                )
+                .bind(as_of)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn put_permits(&self, permits: &[PermitRecord], as_of: i64) -> Result<()> {
+                let mut tx = self.pool.begin_with($begin).await?;
+                for r in permits {
+                    let p = &r.permit;
+                    let h = &p.holder;
+                    // The dossier stays at headquarters: a node holds the permit without it.
+                    sqlx::query(
+                        "INSERT INTO permits (id, serial, kind, checkpoint, dossier_id, \
+                         family_name, given_names, nationality, birth_date, document_number, \
+                         vessel_imo, valid_from, valid_until, seal, signer, issued_by, issued_at, \
+                         revoked_at, revoked_by, revocation_reason) VALUES ($1, $2, $3, $4, NULL, \
+                         $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) \
+                         ON CONFLICT (id) DO UPDATE SET revoked_at = excluded.revoked_at, \
+                         revoked_by = excluded.revoked_by, revocation_reason = excluded.revocation_reason",
+                    )
+                    .bind(&p.id)
+                    .bind(&p.serial)
+                    .bind(p.kind.as_str())
+                    .bind(p.checkpoint.as_str())
+                    .bind(&h.family_name)
+                    .bind(&h.given_names)
+                    .bind(h.nationality.to_string())
+                    .bind(date_text(Some(h.birth_date)))
+                    .bind(h.document_number.as_str())
+                    .bind(p.vessel_imo.as_ref().map(|i| i.to_string()))
+                    .bind(date_text(Some(p.valid_from)))
+                    .bind(date_text(Some(p.valid_until)))
+                    .bind(&p.seal)
+                    .bind(&p.signer)
+                    .bind(&p.issued_by)
+                    .bind(millis(r.issued_at))
+                    .bind(r.revoked.as_ref().map(|v| millis(v.at)))
+                    .bind(r.revoked.as_ref().map(|v| v.by.clone()))
+                    .bind(r.revoked.as_ref().and_then(|v| v.reason.clone()))
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                sqlx::query(
+                    "UPDATE node_self SET permits_as_of = \
+                     CASE WHEN permits_as_of > $1 THEN permits_as_of ELSE $1 END",
+                )
+                .bind(as_of)
+                .execute(&mut *tx)
+                .await?;
                 tx.commit().await?;
                 Ok(())
             }
