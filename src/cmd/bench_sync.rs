@@ -186,6 +186,7 @@ async fn bench<S: Store>(hq: S, a: &SyncArgs) -> anyhow::Result<()> {
         cp.clone(),
         format!("http://{slow}"),
         Credential::new(credential),
+        None,
         time::OffsetDateTime::now_utc(),
     )?);
     let node = server::build(
@@ -264,6 +265,7 @@ async fn bench<S: Store>(hq: S, a: &SyncArgs) -> anyhow::Result<()> {
             (*c).clone(),
             format!("http://{hq_addr}"),
             Credential::new(credential),
+            None,
             time::OffsetDateTime::now_utc(),
         )?;
         let mut messages = Vec::new();

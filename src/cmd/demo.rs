@@ -436,7 +436,7 @@ async fn start_node(
     let secret =
         server::sync::service::add_node(&hq, &cp, &server::app::Acting::system(), now).await?;
     let url = format!("http://{hq_addr}");
-    let enrolment = server::sync::link::enrol(&url, secret.expose()).await?;
+    let enrolment = server::sync::link::enrol(&url, secret.expose(), None).await?;
     let (checkpoint, credential) = (enrolment.checkpoint, enrolment.credential);
     let node_dir = dir.join(format!("node-{checkpoint}"));
     if node_dir.exists() {
@@ -453,6 +453,7 @@ async fn start_node(
         checkpoint.clone(),
         url,
         credential,
+        None,
         now,
     )?);
     server::sync::service::pull(

@@ -61,6 +61,22 @@ pub struct EnrolArgs {
     /// The node's folder: its database, its audit key and its credential.
     #[arg(long)]
     pub data_dir: PathBuf,
+    /// The certificate authority (PEM) headquarters' HTTPS certificate is trusted under, where
+    /// it is not a public one; kept in the folder for `serve`.
+    #[arg(long, value_name = "FILE")]
+    pub hq_ca: Option<PathBuf>,
+}
+
+/// The file in a node's folder holding the authority headquarters' certificate is trusted
+/// under.
+pub const HQ_CA_FILE: &str = "hq-ca.pem";
+
+/// Reads a PEM file of one or more certificates.
+fn read_ca(path: &Path) -> anyhow::Result<(Vec<u8>, server::sync::link::HqCa)> {
+    let pem = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let ca = server::sync::link::HqCa::from_pem(&pem)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    Ok((pem, ca))
 }
 
 /// A node's folder's `node.json`.
@@ -151,9 +167,16 @@ async fn enrol(args: EnrolArgs) -> anyhow::Result<()> {
             serde_json::from_str(&text).with_context(|| format!("reading {}", file.display()))?;
         tracing::info!(checkpoint = %held.checkpoint, "enrolling again");
     }
-    let enrolment = server::sync::link::enrol(&hq, &args.secret)
+    let ca = args.hq_ca.as_deref().map(read_ca).transpose()?;
+    let enrolment = server::sync::link::enrol(&hq, &args.secret, ca.as_ref().map(|c| &c.1))
         .await
         .with_context(|| format!("enrolling at {hq}"))?;
+    if let Some((pem, _)) = &ca {
+        let path = args.data_dir.join(HQ_CA_FILE);
+        std::fs::create_dir_all(&args.data_dir)
+            .with_context(|| format!("creating {}", args.data_dir.display()))?;
+        std::fs::write(&path, pem).with_context(|| format!("writing {}", path.display()))?;
+    }
     let (checkpoint, credential) = (enrolment.checkpoint, enrolment.credential);
     keep_audit_key(&args.data_dir, enrolment.audit_key.as_ref())?;
     let store_args = StoreArgs { data_dir: args.data_dir.clone(), database_url: None };
@@ -174,7 +197,13 @@ async fn enrol(args: EnrolArgs) -> anyhow::Result<()> {
     crate::cmd::server::write_private(&file, &text)
         .with_context(|| format!("writing {}", file.display()))?;
     // The first state, so that the post works from its first start even without its link.
-    let link = Arc::new(NodeLink::new(checkpoint.clone(), hq, credential, now())?);
+    let link = Arc::new(NodeLink::new(
+        checkpoint.clone(),
+        hq,
+        credential,
+        ca.as_ref().map(|c| &c.1),
+        now(),
+    )?);
     let options = server::Options { node: Some(link.clone()), ..Default::default() };
     let app = server::build(store.clone(), &options, server::system_clock()).await?;
     sync::pull(&app, &*link, &checkpoint).await.context("bringing down the first state")?;
@@ -212,10 +241,12 @@ fn now() -> time::OffsetDateTime {
     time::OffsetDateTime::now_utc()
 }
 
-/// The node a folder holds: its link to headquarters (`hq` overrides the address enrolled).
+/// The node a folder holds: its link to headquarters (`hq` overrides the address enrolled,
+/// `hq_ca` the authority kept at enrolment).
 pub async fn open_node(
     data_dir: &Path,
     hq: Option<&str>,
+    hq_ca: Option<&Path>,
 ) -> anyhow::Result<(store::SqliteStore, Arc<NodeLink>)> {
     let file = data_dir.join(NODE_FILE);
     let text = std::fs::read_to_string(&file).with_context(|| {
@@ -244,6 +275,12 @@ pub async fn open_node(
         ),
         None => bail!("{} is not a node's database: enrol it first", data_dir.display()),
     }
-    let link = NodeLink::new(checkpoint, hq, Credential::new(held.credential), now())?;
+    let kept = data_dir.join(HQ_CA_FILE);
+    let ca = match hq_ca {
+        Some(path) => Some(read_ca(path)?.1),
+        None if kept.exists() => Some(read_ca(&kept)?.1),
+        None => None,
+    };
+    let link = NodeLink::new(checkpoint, hq, Credential::new(held.credential), ca.as_ref(), now())?;
     Ok((store, Arc::new(link)))
 }

@@ -194,6 +194,10 @@ pub struct ServeArgs {
     /// For `--role checkpoint`: headquarters' address, other than the one enrolled.
     #[arg(long)]
     pub hq: Option<String>,
+    /// For `--role checkpoint`: the certificate authority (PEM) headquarters' HTTPS certificate
+    /// is trusted under, other than the one enrolled with.
+    #[arg(long, value_name = "FILE")]
+    pub hq_ca: Option<std::path::PathBuf>,
     /// Mark cookies `Secure` (when served behind TLS).
     #[arg(long)]
     pub secure_cookies: bool,
@@ -228,8 +232,12 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
                 "a checkpoint node keeps its data in SQLite under --data-dir, not --database-url"
             );
         }
-        let (store, link) =
-            crate::cmd::node::open_node(&args.store.data_dir, args.hq.as_deref()).await?;
+        let (store, link) = crate::cmd::node::open_node(
+            &args.store.data_dir,
+            args.hq.as_deref(),
+            args.hq_ca.as_deref(),
+        )
+        .await?;
         tracing::info!(checkpoint = %link.checkpoint, hq = %link.hq_url, "serving as a checkpoint node");
         // A node never holds a private key: permits are signed at headquarters.
         let options = server::Options {
@@ -242,8 +250,8 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         };
         return run(store, args.listen, &options, |_| ()).await;
     }
-    if args.hq.is_some() {
-        bail!("--hq is for --role checkpoint");
+    if args.hq.is_some() || args.hq_ca.is_some() {
+        bail!("--hq and --hq-ca are for --role checkpoint");
     }
     let backend = args.store.open(false).await?;
     let key_passphrase = match std::env::var(server::permits::keys::PASSPHRASE_VAR) {

@@ -10,3 +10,4 @@ mod screen_cli;
 mod screen_quality;
 mod seal_cli;
 mod server_cli;
+mod tls;

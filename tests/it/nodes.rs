@@ -633,3 +633,90 @@ fn two_nodes_send_up_alerts_and_movements_and_hold_dismissals_and_permits() {
         scan(&late["seal_base64"], "ashore")["unrecorded"] == false
     });
 }
+
+/// Headquarters behind HTTPS with a certificate of the border guard's own authority: a node
+/// that does not trust it refuses to enrol, and one given the authority enrols, keeps it, and
+/// syncs through it.
+#[test]
+fn a_node_talks_to_headquarters_over_https_under_its_own_authority() {
+    let pki = crate::tls::TestPki::new();
+    let hq_dir = tempfile::tempdir().unwrap();
+    let h = hq_dir.path().to_str().unwrap();
+    let (ok, device, err) = run(
+        &["device", "add", "--checkpoint", "MONG-CAI", "--name", "gate 1", "--data-dir", h],
+        "",
+    );
+    assert!(ok, "{err}");
+    let device = device.trim().to_string();
+    let hq = Server::start(&["--data-dir", h]);
+    let front = crate::tls::TlsFront::start(&pki, &hq.addr);
+    let (ok, out, err) = run(&["node", "add", "--checkpoint", "MONG-CAI", "--data-dir", h], "");
+    assert!(ok, "{err}");
+    let secret = out.lines().last().unwrap().trim().to_string();
+    let node_dir = tempfile::tempdir().unwrap();
+    let d = node_dir.path().to_str().unwrap();
+
+    // Not trusted: refused before anything is sent, so the secret is still good.
+    let (ok, _, err) =
+        run(&["node", "enrol", "--hq", &front.url(), "--secret", &secret, "--data-dir", d], "");
+    assert!(!ok, "enrolled over an untrusted certificate");
+    assert!(err.to_lowercase().contains("certificate"), "{err}");
+    let not_pem = node_dir.path().join("not.pem");
+    std::fs::write(&not_pem, "not a certificate").unwrap();
+    let (ok, _, err) = run(
+        &[
+            "node",
+            "enrol",
+            "--hq",
+            &front.url(),
+            "--secret",
+            &secret,
+            "--data-dir",
+            d,
+            "--hq-ca",
+            not_pem.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert!(!ok && err.contains("not.pem"), "{err}");
+
+    let ca = pki.ca();
+    let (ok, out, err) = run(
+        &[
+            "node",
+            "enrol",
+            "--hq",
+            &front.url(),
+            "--secret",
+            &secret,
+            "--data-dir",
+            d,
+            "--hq-ca",
+            ca.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert!(ok, "{err}");
+    assert!(out.contains("MONG-CAI"), "{out}");
+    assert!(node_dir.path().join("hq-ca.pem").exists());
+
+    // Served from the folder, it reaches headquarters through HTTPS with the kept authority.
+    let node = Server::start(&["--role", "checkpoint", "--data-dir", d]);
+    within(Duration::from_secs(15), "the node connects over HTTPS", || {
+        health(&node.addr)["connected"] == true
+    });
+    let ids = record_at_node(&node.addr, &device, 20, "T");
+    let hq_db = hq_dir.path().join("bienphong.db");
+    within(Duration::from_secs(20), "headquarters holds the crossings", || {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let held: i64 = rt.block_on(async {
+            let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}?mode=ro", hq_db.display()))
+                .await
+                .unwrap();
+            let n = sqlx::query_scalar("SELECT COUNT(*) FROM crossings").fetch_one(&pool).await;
+            pool.close().await;
+            n.unwrap()
+        });
+        held == ids.len() as i64
+    });
+}

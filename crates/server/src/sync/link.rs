@@ -37,6 +37,36 @@ impl std::fmt::Debug for Credential {
     }
 }
 
+/// The certificate authorities a node trusts headquarters' HTTPS certificate under, besides
+/// the public ones: a border guard's own, for a link that never touches the Internet.
+#[derive(Clone)]
+pub struct HqCa(Vec<reqwest::Certificate>);
+
+impl HqCa {
+    /// One or more PEM certificates.
+    pub fn from_pem(pem: &[u8]) -> Result<HqCa, String> {
+        let certs = reqwest::Certificate::from_pem_bundle(pem).map_err(|e| e.to_string())?;
+        if certs.is_empty() {
+            return Err("no PEM certificate in it".into());
+        }
+        Ok(HqCa(certs))
+    }
+}
+
+impl std::fmt::Debug for HqCa {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "HqCa({} certificates)", self.0.len())
+    }
+}
+
+fn client_builder(ca: Option<&HqCa>) -> reqwest::ClientBuilder {
+    let mut b = reqwest::Client::builder().timeout(EXCHANGE_TIMEOUT);
+    for c in ca.map(|c| c.0.as_slice()).unwrap_or_default() {
+        b = b.add_root_certificate(c.clone());
+    }
+    b
+}
+
 /// How the link stands, as every page and `/healthz` tell it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LinkStatus {
@@ -83,15 +113,17 @@ pub struct NodeLink {
 }
 
 impl NodeLink {
+    /// `ca`: the authority headquarters' HTTPS certificate is trusted under, where it is not
+    /// one of the public ones.
     pub fn new(
         checkpoint: CheckpointCode,
         hq_url: String,
         credential: Credential,
+        ca: Option<&HqCa>,
         now: OffsetDateTime,
     ) -> Result<Self, LinkError> {
-        let client = reqwest::Client::builder()
+        let client = client_builder(ca)
             .connect_timeout(Duration::from_secs(5))
-            .timeout(EXCHANGE_TIMEOUT)
             .pool_idle_timeout(Duration::from_secs(50))
             .build()
             .map_err(|e| LinkError::Unreachable(e.to_string()))?;
@@ -254,7 +286,7 @@ impl std::fmt::Debug for AuditKeyText {
     }
 }
 
-pub async fn enrol(hq_url: &str, secret: &str) -> Result<Enrolment, LinkError> {
+pub async fn enrol(hq_url: &str, secret: &str, ca: Option<&HqCa>) -> Result<Enrolment, LinkError> {
     #[derive(Serialize)]
     struct Ask<'a> {
         secret: &'a str,
@@ -266,10 +298,7 @@ pub async fn enrol(hq_url: &str, secret: &str) -> Result<Enrolment, LinkError> {
         credential: String,
         audit_key: Option<String>,
     }
-    let client = reqwest::Client::builder()
-        .timeout(EXCHANGE_TIMEOUT)
-        .build()
-        .map_err(|e| LinkError::Unreachable(e.to_string()))?;
+    let client = client_builder(ca).build().map_err(|e| LinkError::Unreachable(e.to_string()))?;
     let answer = client
         .post(format!("{}/api/v1/sync/enrol", hq_url.trim_end_matches('/')))
         .header("content-type", "application/json")
