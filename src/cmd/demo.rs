@@ -22,6 +22,15 @@ use time::{Duration, OffsetDateTime};
 
 use crate::cmd::server::{add_device, entry_from_row, seed};
 
+/// A line of what the demo says on its standard output. A reader that has gone (the demo piped
+/// into `head`) must not stop the demo: the line is dropped instead.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
 #[derive(Debug, Args)]
 pub struct DemoArgs {
     #[arg(long, default_value = "127.0.0.1:8080")]
@@ -391,9 +400,9 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
                 }
             });
         }
-        println!("bienphong demo: http://{addr}/ (ready in {:.1} s)", elapsed.as_secs_f64());
-        println!("data: {} (made afresh on every start)", path.display());
-        println!(
+        say!("bienphong demo: http://{addr}/ (ready in {:.1} s)", elapsed.as_secs_f64());
+        say!("data: {} (made afresh on every start)", path.display());
+        say!(
             "{} travellers, {} crossings over the last week, {} watchlist entries, \
              {dossiers} vessel dossiers of the agency {} (agent.vosco)",
             counts.0,
@@ -401,9 +410,9 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
             counts.2,
             crate::cmd::demo_port::DEMO_TAX_CODE,
         );
-        println!("accounts (user name / password / role / checkpoint):");
+        say!("accounts (user name / password / role / checkpoint):");
         for a in ACCOUNTS {
-            println!(
+            say!(
                 "  {:<18} {:<20} {:<9} {}",
                 a.username,
                 a.password,
@@ -411,13 +420,13 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
                 a.checkpoint.unwrap_or("-")
             );
         }
-        println!("e-gate token at MONG-CAI: {}", gate.expose());
-        println!("a permit to try at /scan as officer.haiphong (paste it, then Enter):");
-        println!("  {permit_sample}");
-        println!("documents to try at the desk:");
+        say!("e-gate token at MONG-CAI: {}", gate.expose());
+        say!("a permit to try at /scan as officer.haiphong (paste it, then Enter):");
+        say!("  {permit_sample}");
+        say!("documents to try at the desk:");
         for (what, mrz) in samples {
             if let Some(mrz) = mrz {
-                println!("  {what}: {mrz}");
+                say!("  {what}: {mrz}");
             }
         }
     })
@@ -465,8 +474,8 @@ async fn start_node(
     let listen = std::net::SocketAddr::new(hq_addr.ip(), hq_addr.port().wrapping_add(1));
     let options = server::Options { node: Some(link), ..Default::default() };
     crate::cmd::server::run(store, listen, &options, move |addr| {
-        println!("node of {checkpoint}: http://{addr}/ (its accounts sign in there too)");
-        println!(
+        say!("node of {checkpoint}: http://{addr}/ (its accounts sign in there too)");
+        say!(
             "  cut its link as its commander: POST http://{addr}/api/v1/admin/link {{\"up\": false}}, \
              then record crossings there and watch GET http://{addr}/healthz and /nodes at headquarters"
         );

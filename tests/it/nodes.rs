@@ -720,3 +720,75 @@ fn a_node_talks_to_headquarters_over_https_under_its_own_authority() {
         held == ids.len() as i64
     });
 }
+
+/// Ends the demo even when an assertion fails, so that it does not hold the test's output open.
+struct Killed(std::process::Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn the_demo_with_a_node_lets_its_link_be_cut_and_the_backlog_drain() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let port = (21_000..40_000)
+        .step_by(7)
+        .find(|p| {
+            std::net::TcpListener::bind(("127.0.0.1", *p)).is_ok()
+                && std::net::TcpListener::bind(("127.0.0.1", *p + 1)).is_ok()
+        })
+        .unwrap();
+    let listen = format!("127.0.0.1:{port}");
+    let mut child = Killed(
+        bienphong()
+            .args(["demo", "--listen", &listen, "--data-dir", dir.path().to_str().unwrap()])
+            .args(["--travellers", "500", "--watchlist", "200", "--with-node", "MONG-CAI"])
+            .env_remove("BIENPHONG_DATA_DIR")
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let (mut gate, mut node) = (String::new(), String::new());
+    let mut lines = std::io::BufReader::new(child.0.stdout.take().unwrap()).lines();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        if let Some(t) = line.strip_prefix("e-gate token at MONG-CAI: ") {
+            gate = t.trim().to_string();
+        }
+        if let Some(rest) = line.strip_prefix("node of MONG-CAI: http://") {
+            node = rest.split('/').next().unwrap().to_string();
+            break;
+        }
+    }
+    // The rest of what the demo says is read, never left unread: a closed pipe made its next
+    // line fail (an earlier version of this test stalled so).
+    std::thread::spawn(move || lines.for_each(drop));
+    assert!(!gate.is_empty(), "no gate token");
+    assert_eq!(node, format!("127.0.0.1:{}", port + 1));
+    within(Duration::from_secs(20), "the node connects", || health(&node)["connected"] == true);
+    let ask = json!({"username": "commander.mongcai", "password": "commander-demo-2026"});
+    let (status, out) = http(&node, "POST", "/api/v1/auth/token", None, Some(&ask.to_string()));
+    assert_eq!(status, 200, "{out}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let commander = v["token"].as_str().unwrap().to_string();
+    let link = |up: bool| {
+        let body = json!({"up": up}).to_string();
+        http(&node, "POST", "/api/v1/admin/link", Some(&commander), Some(&body)).0
+    };
+    assert_eq!(link(false), 200);
+    record_at_node(&node, &gate, 30, "D");
+    within(Duration::from_secs(20), "the backlog grows", || {
+        let h = health(&node);
+        h["connected"] == false && h["backlog"].as_i64().unwrap() >= 30
+    });
+    assert_eq!(link(true), 200);
+    within(Duration::from_secs(20), "the backlog drains", || {
+        health(&node)["backlog"].as_i64().unwrap() == 0
+    });
+}
