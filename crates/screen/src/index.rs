@@ -156,6 +156,24 @@ impl Index {
         self.by_id.contains_key(id)
     }
 
+    /// Where an entry is held: a number that stays the entry's until it is replaced or
+    /// removed, and is never given to another. A caller keeps what it adds to an entry beside
+    /// the index by it, rather than by a second map of the ids.
+    pub fn slot_of(&self, id: &str) -> Option<u32> {
+        self.by_id.get(id).copied()
+    }
+
+    /// The entry held at `slot`: its id and its name (the first, before the aliases).
+    pub fn at(&self, slot: u32) -> Option<(&str, &str)> {
+        let stored = self.entries.get(slot as usize)?.as_ref()?;
+        Some((&stored.id, stored.names.first().map_or("", |n| &n.display)))
+    }
+
+    /// One past the greatest slot yet given.
+    pub fn slots(&self) -> u32 {
+        Slot::try_from(self.entries.len()).unwrap_or(Slot::MAX)
+    }
+
     /// Adds an entry, or replaces the one with the same id.
     pub fn upsert(&mut self, entry: Entry) -> Result<(), FieldError> {
         if entry.id.trim().is_empty() {

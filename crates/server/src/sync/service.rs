@@ -638,7 +638,7 @@ async fn apply_down<S: Store>(
     let dismissals = answer
         .dismissals
         .iter()
-        .map(wire::WireDismissal::read)
+        .map(|d| d.read(|doc| crate::control::service::name_key(&doc.surname, &doc.given_names)))
         .collect::<Result<Vec<_>, _>>()
         .map_err(RoundError::Invalid)?;
     app.store.apply_dismissals(&dismissals, answer.dismissed_as_of, now).await?;

@@ -768,13 +768,17 @@ impl WireDismissal {
         }
     }
 
-    pub fn read(&self) -> Result<Dismissal, InvalidValue> {
+    /// `name_key`: the key the reader files a traveller's name under.
+    pub fn read(
+        &self,
+        name_key: impl Fn(&TravelDocument) -> String,
+    ) -> Result<Dismissal, InvalidValue> {
         let document = self.document.read()?;
         Ok(Dismissal {
             hq_id: self.id,
             entry_id: bounds::required_line("entry_id", &self.entry_id, 100)?,
             checkpoint: CheckpointCode::parse(&self.checkpoint)?,
-            name_key: crate::control::service::name_key(&document.surname, &document.given_names),
+            name_key: name_key(&document),
             document,
             score: score("score", self.score)?,
             raised_at: bounds::parse_time("raised_at", &self.raised_at)?,

@@ -3,7 +3,8 @@
 
 use domain::TravelDocument;
 use domain::WatchAction;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 use store::Store;
 use store::WatchDob;
 use store::WatchEntry;
@@ -22,25 +23,36 @@ pub struct Match {
     pub reasons_vi: Vec<String>,
 }
 
+/// What the server keeps of an entry beside the index, by the index's slot. Kept small: a node
+/// holds a million of them on a machine with 1 GB.
 #[derive(Debug, Clone)]
 struct Meta {
-    name: String,
     action: WatchAction,
-    reason: String,
+    valid_until: Option<Date>,
+    /// Shared by every entry listed for the same reason.
+    reason: Arc<str>,
     /// The name and aliases folded (`NGUYEN VAN DUC|DUC BEO`), for finding entries by name.
     folded: Box<str>,
-    valid_until: Option<Date>,
-    documents: Vec<(String, String)>,
+    /// Its documents' keys (see [`document_key`]).
+    documents: Box<[Box<str>]>,
 }
 
 #[derive(Debug, Default)]
 pub struct Watchlist {
     index: screen::Index,
-    meta: HashMap<String, Meta>,
-    /// (issuing state, or "" when unknown; number) → entry ids.
-    documents: HashMap<(String, String), Vec<String>>,
+    /// By the index's slot.
+    meta: Vec<Option<Meta>>,
+    live: usize,
+    reasons: HashSet<Arc<str>>,
+    /// A document's key → the slots of the entries that list it.
+    documents: HashMap<Box<str>, Box<[u32]>>,
     /// The store's change log up to here is applied.
     pub applied_seq: i64,
+}
+
+/// `STATE/NUMBER`, or `/NUMBER` when the issuing state is not known.
+fn document_key(state: &str, number: &str) -> Box<str> {
+    format!("{state}/{number}").into()
 }
 
 fn screen_entry(e: &WatchEntry) -> screen::Entry {
@@ -61,42 +73,57 @@ fn screen_entry(e: &WatchEntry) -> screen::Entry {
 
 impl Watchlist {
     pub fn len(&self) -> usize {
-        self.meta.len()
+        self.live
     }
 
     pub fn is_empty(&self) -> bool {
-        self.meta.is_empty()
+        self.live == 0
     }
 
     pub fn put(&mut self, e: &WatchEntry) -> Result<(), screen::FieldError> {
         self.remove(&e.id);
         self.index.upsert(screen_entry(e))?;
-        let documents: Vec<(String, String)> = e
+        let Some(slot) = self.index.slot_of(&e.id) else { return Ok(()) };
+        let documents: Box<[Box<str>]> = e
             .documents
             .iter()
             .map(|d| {
-                (d.issuing_state.map(|c| c.to_string()).unwrap_or_default(), d.number.to_string())
+                document_key(
+                    d.issuing_state.map(|c| c.to_string()).as_deref().unwrap_or_default(),
+                    d.number.as_str(),
+                )
             })
             .collect();
         for key in &documents {
-            self.documents.entry(key.clone()).or_default().push(e.id.clone());
+            let slots = self.documents.remove(key).unwrap_or_default();
+            let slots: Box<[u32]> = slots.iter().copied().chain([slot]).collect();
+            self.documents.insert(key.clone(), slots);
         }
-        self.meta.insert(
-            e.id.clone(),
-            Meta {
-                name: e.name.clone(),
-                action: e.action,
-                reason: e.reason.clone(),
-                folded: std::iter::once(&e.name)
-                    .chain(&e.aliases)
-                    .map(|n| screen::normalize::tokens(n).join(" "))
-                    .collect::<Vec<_>>()
-                    .join("|")
-                    .into(),
-                valid_until: e.valid_until,
-                documents,
-            },
-        );
+        let reason = match self.reasons.get(e.reason.as_str()) {
+            Some(r) => r.clone(),
+            None => {
+                let r: Arc<str> = e.reason.as_str().into();
+                self.reasons.insert(r.clone());
+                r
+            }
+        };
+        let at = slot as usize;
+        if self.meta.len() <= at {
+            self.meta.resize(at + 1, None);
+        }
+        self.meta[at] = Some(Meta {
+            action: e.action,
+            valid_until: e.valid_until,
+            reason,
+            folded: std::iter::once(&e.name)
+                .chain(&e.aliases)
+                .map(|n| screen::normalize::tokens(n).join(" "))
+                .collect::<Vec<_>>()
+                .join("|")
+                .into(),
+            documents,
+        });
+        self.live += 1;
         Ok(())
     }
 
@@ -108,48 +135,62 @@ impl Watchlist {
         let mut out: Vec<String> = self
             .meta
             .iter()
-            .filter(|(k, m)| {
-                action.is_none_or(|a| m.action == a)
-                    && (words.is_empty() || **k == id || m.folded.contains(words.as_str()))
+            .enumerate()
+            .filter_map(|(slot, m)| {
+                let m = m.as_ref()?;
+                let (k, _) = self.index.at(u32::try_from(slot).ok()?)?;
+                let hit = action.is_none_or(|a| m.action == a)
+                    && (words.is_empty() || *k == id || m.folded.contains(words.as_str()));
+                hit.then(|| k.to_string())
             })
-            .map(|(k, _)| k.clone())
             .collect();
         out.sort_unstable();
         out
     }
 
     pub fn remove(&mut self, id: &str) -> bool {
-        let Some(meta) = self.meta.remove(id) else { return false };
+        let Some(slot) = self.index.slot_of(id) else { return false };
         self.index.remove(id);
-        for key in meta.documents {
-            if let Some(ids) = self.documents.get_mut(&key) {
-                ids.retain(|x| x != id);
-                if ids.is_empty() {
-                    self.documents.remove(&key);
+        let Some(meta) = self.meta.get_mut(slot as usize).and_then(Option::take) else {
+            return false;
+        };
+        self.live = self.live.saturating_sub(1);
+        for key in meta.documents.iter() {
+            if let Some(slots) = self.documents.remove(key) {
+                let rest: Box<[u32]> = slots.iter().copied().filter(|s| *s != slot).collect();
+                if !rest.is_empty() {
+                    self.documents.insert(key.clone(), rest);
                 }
             }
         }
         true
     }
 
+    fn live_at(&self, slot: u32, today: Date) -> Option<&Meta> {
+        self.meta
+            .get(slot as usize)?
+            .as_ref()
+            .filter(|m| m.valid_until.is_none_or(|until| until >= today))
+    }
+
     /// Entries in force on `today` that match the document, best first.
     pub fn screen(&self, doc: &TravelDocument, today: Date, limit: usize) -> Vec<Match> {
-        let live = |id: &str| {
-            self.meta.get(id).filter(|m| m.valid_until.is_none_or(|until| until >= today))
-        };
         let mut out: Vec<Match> = Vec::new();
         let number = doc.number.to_string();
         for state in [doc.issuing_state.to_string(), String::new()] {
-            for id in self.documents.get(&(state.clone(), number.clone())).into_iter().flatten() {
-                if let Some(m) = live(id)
-                    && !out.iter().any(|o| &o.entry_id == id)
-                {
+            let key = document_key(&state, &number);
+            for &slot in self.documents.get(&key).into_iter().flatten() {
+                let (Some(m), Some((id, name))) = (self.live_at(slot, today), self.index.at(slot))
+                else {
+                    continue;
+                };
+                if !out.iter().any(|o| o.entry_id == id) {
                     out.push(Match {
-                        entry_id: id.clone(),
+                        entry_id: id.to_string(),
                         score: 1.0,
                         action: m.action,
-                        matched_name: m.name.clone(),
-                        listed_for: m.reason.clone(),
+                        matched_name: name.to_string(),
+                        listed_for: m.reason.to_string(),
                         reasons: vec![format!("document {}/{number} matches", doc.issuing_state)],
                         reasons_vi: vec![format!("trùng giấy tờ {}/{number}", doc.issuing_state)],
                     });
@@ -168,13 +209,13 @@ impl Watchlist {
             if out.iter().any(|o| o.entry_id == hit.id) {
                 continue;
             }
-            if let Some(m) = live(&hit.id) {
+            if let Some(m) = self.index.slot_of(&hit.id).and_then(|s| self.live_at(s, today)) {
                 out.push(Match {
                     entry_id: hit.id,
                     score: hit.score,
                     action: m.action,
                     matched_name: hit.matched_name,
-                    listed_for: m.reason.clone(),
+                    listed_for: m.reason.to_string(),
                     reasons: hit.reasons,
                     reasons_vi: hit.reasons_vi,
                 });
@@ -211,5 +252,89 @@ impl Watchlist {
         ids.sort();
         ids.dedup();
         Ok((ids, seq))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)] // A failed unwrap is a failed test.
+
+    use super::*;
+    use domain::{Country, DocumentInput, DocumentNumber};
+    use store::WatchDocument;
+    use time::macros::date;
+
+    fn entry(id: &str, name: &str, documents: &[(&str, &str)], reason: &str) -> WatchEntry {
+        WatchEntry {
+            id: id.into(),
+            name: name.into(),
+            aliases: if id == "W1" { vec!["Đức Béo".into()] } else { Vec::new() },
+            birth_date: None,
+            nationality: None,
+            sex: None,
+            documents: documents
+                .iter()
+                .map(|(state, number)| WatchDocument {
+                    issuing_state: (!state.is_empty()).then(|| Country::parse(state).unwrap()),
+                    number: DocumentNumber::parse(number).unwrap(),
+                })
+                .collect(),
+            action: WatchAction::Refer,
+            reason: reason.into(),
+            valid_until: None,
+        }
+    }
+
+    fn passport(number: &str) -> TravelDocument {
+        DocumentInput {
+            doc_type: Some("passport".into()),
+            number: Some(number.into()),
+            issuing_state: Some("VNM".into()),
+            surname: Some("PHAM".into()),
+            given_names: Some("THI MAI".into()),
+            nationality: Some("VNM".into()),
+            birth_date: Some("1990-01-01".into()),
+            sex: Some("F".into()),
+            expiry_date: Some("2031-01-01".into()),
+            issuing_area: None,
+        }
+        .validate()
+        .unwrap()
+    }
+
+    fn ids(matches: Vec<Match>) -> Vec<String> {
+        matches.into_iter().map(|m| m.entry_id).collect()
+    }
+
+    #[test]
+    fn entries_are_found_by_document_and_name_until_replaced_or_removed() {
+        let today = date!(2026 - 12 - 06);
+        let mut w = Watchlist::default();
+        w.put(&entry("W1", "Nguyễn Văn Đức", &[("VNM", "B1234567")], "wanted")).unwrap();
+        w.put(&entry("W2", "Trần Văn Nam", &[("", "B1234567")], "wanted")).unwrap();
+        assert_eq!(w.len(), 2);
+        let hits = w.screen(&passport("B1234567"), today, 5);
+        assert_eq!(ids(hits.clone()), ["W1", "W2"], "the state's and the stateless document");
+        assert_eq!(hits[0].matched_name, "Nguyễn Văn Đức");
+        assert_eq!(hits[0].listed_for, "wanted");
+        assert_eq!(w.find("nguyen van", None), ["W1"]);
+        assert_eq!(w.find("duc beo", None), ["W1"], "by alias");
+        assert_eq!(w.find("w2", None), ["W2"], "by id");
+
+        // Replaced with another document: the old one no longer finds it.
+        w.put(&entry("W1", "Nguyễn Văn Đức", &[("VNM", "C7654321")], "moved")).unwrap();
+        assert_eq!(w.len(), 2);
+        assert_eq!(ids(w.screen(&passport("B1234567"), today, 5)), ["W2"]);
+        let moved = w.screen(&passport("C7654321"), today, 5);
+        assert_eq!((moved[0].entry_id.as_str(), moved[0].listed_for.as_str()), ("W1", "moved"));
+
+        // Out of force, then removed.
+        let mut expired = entry("W2", "Trần Văn Nam", &[("", "B1234567")], "wanted");
+        expired.valid_until = Some(date!(2026 - 12 - 05));
+        w.put(&expired).unwrap();
+        assert!(w.screen(&passport("B1234567"), today, 5).is_empty());
+        assert!(w.remove("W2"));
+        assert!(!w.remove("W2"));
+        assert_eq!((w.len(), w.find("", None)), (1, vec!["W1".to_string()]));
     }
 }
