@@ -3,7 +3,8 @@
 //! their SQL; between them a transport whose faults a seed chooses (a message lost before
 //! headquarters reads it, an answer lost after it committed, a message delivered twice, an
 //! old message delivered late, a node or headquarters restarted in between). Each seed checks
-//! that nothing acknowledged is lost and nothing is stored twice.
+//! that nothing acknowledged is lost and nothing is stored twice: crossings, and the alerts the
+//! post's commander decided.
 //!
 //! `BIENPHONG_SYNC_SCHEDULES=N` runs N seeds (CI runs the default); a seed that ever failed is
 //! kept in `REGRESSIONS` and runs every time.
@@ -15,8 +16,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use domain::{
-    Channel, CheckpointCode, Country, CrossingOutcome, Decision, Direction, DocumentNumber,
-    DocumentType, TravelDocument,
+    AlertScope, Channel, CheckpointCode, Country, CrossingOutcome, Decision, Direction,
+    DocumentNumber, DocumentType, TravelDocument,
 };
 use server::App;
 use server::sync::link::{LinkError, Transport};
@@ -24,8 +25,8 @@ use server::sync::service;
 use server::sync::wire;
 use store::sync::NodeRecord;
 use store::{
-    AuditAction, AuditEvent, AuditStore, ControlStore, NewCrossing, RecordedBy, Screening,
-    SqliteStore, Store, SyncStore,
+    AlertStatus, AuditAction, AuditEvent, AuditStore, ControlStore, CrossingAlert, NewCrossing,
+    RecordedBy, Screening, SqliteStore, Store, SyncStore, WatchEntry, WatchlistStore,
 };
 use time::OffsetDateTime;
 
@@ -193,18 +194,35 @@ async fn open(path: &std::path::Path, template: &std::path::Path) -> SqliteStore
     SqliteStore::open(path).await.unwrap()
 }
 
+/// The one listed entry, held by both sides (a node's copy has headquarters' ids).
+fn listed() -> WatchEntry {
+    WatchEntry {
+        id: "W1".into(),
+        name: "Nguyễn Văn An".into(),
+        aliases: Vec::new(),
+        birth_date: None,
+        nationality: None,
+        sex: None,
+        documents: Vec::new(),
+        action: domain::WatchAction::Notify,
+        reason: "sim".into(),
+        valid_until: None,
+    }
+}
+
 async fn make_template(path: &std::path::Path) {
     let store = SqliteStore::open(path).await.unwrap();
     store.seed_checkpoints(&store::reference_checkpoints().unwrap()).await.unwrap();
+    store.put_watch_entry(&listed(), "headquarters", now()).await.unwrap();
     sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(store.pool()).await.unwrap();
     store.pool().close().await;
 }
 
-/// The crossings waiting in the node's outbox.
+/// What waits in the node's outbox: `crossing:ID`, `alert:ID`.
 async fn waiting(node: &SqliteStore) -> HashSet<String> {
-    let rows: Vec<(String,)> =
-        sqlx::query_as("SELECT record_id FROM outbox").fetch_all(node.pool()).await.unwrap();
-    rows.into_iter().map(|r| r.0).collect()
+    let rows: Vec<(String, String)> =
+        sqlx::query_as("SELECT kind, record_id FROM outbox").fetch_all(node.pool()).await.unwrap();
+    rows.into_iter().map(|r| format!("{}:{}", r.0, r.1)).collect()
 }
 
 async fn hq_ids(store: &SqliteStore) -> Vec<String> {
@@ -213,12 +231,27 @@ async fn hq_ids(store: &SqliteStore) -> Vec<String> {
     rows.into_iter().map(|r| r.0).collect()
 }
 
-/// One schedule; `Err` says what broke, with the seed's trace.
+/// Headquarters' alerts that carry a node's decision: (origin, status), as in the outbox's
+/// terms (`alert:ID`).
+async fn hq_decided(store: &SqliteStore) -> Vec<(String, String)> {
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "SELECT origin, status FROM alerts WHERE origin IS NOT NULL ORDER BY origin",
+    )
+    .fetch_all(store.pool())
+    .await
+    .unwrap();
+    rows.into_iter()
+        .map(|(o, st)| (format!("alert:{}", o.trim_start_matches("MONG-CAI:")), st))
+        .collect()
+}
+
+/// One schedule: how many alerts its commander decided; `Err` says what broke, with the
+/// seed's trace.
 async fn schedule(
     seed: u64,
     dir: &std::path::Path,
     template: &std::path::Path,
-) -> Result<(), String> {
+) -> Result<usize, String> {
     let mut rng = Rng(seed);
     let node_store = open(&dir.join("node.db"), template).await;
     let cp = CheckpointCode::parse("MONG-CAI").unwrap();
@@ -258,16 +291,23 @@ async fn schedule(
     let mut recorded: Vec<String> = Vec::new();
     let mut unscreened: Vec<String> = Vec::new();
     let mut acknowledged: HashSet<String> = HashSet::new();
+    let mut decided: Vec<(String, String)> = Vec::new();
     let mut next = 0u64;
     let steps = 5 + rng.below(10);
     for _ in 0..steps {
         match rng.below(10) {
             // The post records crossings: most screened at once, some settled later.
-            0..=3 => {
+            0..=2 => {
                 let most = if rng.below(6) == 0 { 1_200 } else { 120 };
                 let n = 1 + rng.below(most);
-                let batch: Vec<_> =
+                let mut batch: Vec<_> =
                     (0..n).map(|k| crossing(seed, next + k, rng.below(5) != 0)).collect();
+                // Some travellers hit the list: the node raises an alert for each.
+                for c in batch.iter_mut().filter(|c| c.screened) {
+                    if rng.below(8) == 0 {
+                        c.alerts = vec![CrossingAlert { entry_id: "W1".into(), score: 0.9 }];
+                    }
+                }
                 next += n;
                 node_store.record_crossings(&batch, &by, now()).await.unwrap();
                 for c in &batch {
@@ -292,6 +332,27 @@ async fn schedule(
                         .unwrap();
                 }
             }
+            // The post's commander decides some of the open alerts.
+            3 => {
+                let scope = AlertScope::Checkpoint(cp.clone());
+                let (open, _) =
+                    node_store.alerts(&scope, Some(AlertStatus::Open), 0, 1_000).await.unwrap();
+                for a in &open {
+                    if rng.below(2) == 0 {
+                        continue;
+                    }
+                    let status = if rng.below(3) == 0 {
+                        AlertStatus::Confirmed
+                    } else {
+                        AlertStatus::Dismissed
+                    };
+                    node_store
+                        .decide_alert(a.id, status, "commander.mc", Some("sim"), now())
+                        .await
+                        .unwrap();
+                    decided.push((format!("alert:{}", a.id), status.as_str().to_string()));
+                }
+            }
             // The background screening settles what was stored unscreened.
             4 => {
                 let settled: Vec<_> = unscreened
@@ -314,7 +375,9 @@ async fn schedule(
                     acknowledged.insert(id.clone());
                 }
                 let hq = link.hq.lock().unwrap().store.clone();
-                let held: HashSet<String> = hq_ids(&hq).await.into_iter().collect();
+                let mut held: HashSet<String> =
+                    hq_ids(&hq).await.into_iter().map(|id| format!("crossing:{id}")).collect();
+                held.extend(hq_decided(&hq).await.into_iter().map(|(o, _)| o));
                 if let Some(id) = acknowledged.iter().find(|id| !held.contains(*id)) {
                     return Err(format!("{id} was acknowledged but is not at headquarters"));
                 }
@@ -353,6 +416,14 @@ async fn schedule(
     if !hq.conflicts(10).await.unwrap().is_empty() {
         return Err("a retry was taken for a conflict".into());
     }
+    // Each decision the commander made is at headquarters once, as made.
+    decided.sort();
+    let kept = hq_decided(&hq).await;
+    if kept != decided {
+        return Err(format!(
+            "headquarters holds the node's decisions {kept:?}, the node made {decided:?}"
+        ));
+    }
     if node_store.backlog().await.unwrap() != 0 {
         return Err("the backlog did not drain".into());
     }
@@ -363,30 +434,32 @@ async fn schedule(
     if seqs != (1..=head).collect::<Vec<_>>() {
         return Err(format!("the node's audit trail arrived as {seqs:?}, its head is {head}"));
     }
-    Ok(())
+    Ok(decided.len())
 }
 
 fn run_seeds(seeds: impl Iterator<Item = u64>) {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let mut failed = Vec::new();
-    let mut count = 0;
+    let (mut count, mut decisions) = (0, 0);
     let base = tempfile::tempdir().unwrap();
     let template = base.path().join("template.db");
     rt.block_on(make_template(&template));
     for seed in seeds {
         let dir = tempfile::tempdir().unwrap();
-        if let Err(e) = rt.block_on(schedule(seed, dir.path(), &template)) {
-            failed.push(format!("seed {seed}: {e}"));
+        match rt.block_on(schedule(seed, dir.path(), &template)) {
+            Ok(n) => decisions += n,
+            Err(e) => failed.push(format!("seed {seed}: {e}")),
         }
         count += 1;
     }
-    eprintln!("{count} fault schedules run");
+    eprintln!("{count} fault schedules run, {decisions} alert decisions among them");
     assert!(
         failed.is_empty(),
         "{} of {count} schedules failed:\n{}",
         failed.len(),
         failed.join("\n")
     );
+    assert!(count < 20 || decisions > 0, "no schedule decided an alert: the alerts went untested");
 }
 
 #[test]
