@@ -620,7 +620,7 @@ fn two_nodes_send_up_alerts_and_movements_and_hold_dismissals_and_permits() {
     let (status, out) =
         http(&port.addr, "POST", "/api/v1/permits", Some(&port_commander), Some("{}"));
     assert_eq!(status, 409, "{out}");
-    assert!(out.contains("unreachable since"), "{out}");
+    assert!(out.contains("switched off here since"), "{out}");
     let (status, out) = http(
         &port.addr,
         "POST",

@@ -294,6 +294,10 @@ pub fn router<S: Store>(app: App<S>) -> Router {
         .route("/static/app.js", get(crate::web::js))
         .merge(docs)
         .fallback(|| async { StatusCode::NOT_FOUND })
+        .layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            crate::sync::api::headquarters_only_pages::<S>,
+        ))
         .layer(axum::middleware::from_fn(crate::http::guard::page_errors))
         .nest("/api/v1", api)
         .layer(axum::middleware::from_fn_with_state(

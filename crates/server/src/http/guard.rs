@@ -200,6 +200,7 @@ fn sentence_for(t: &ErrorTexts, code: &str) -> Option<&'static str> {
         "cross_site" => Some(t.cross_site),
         "forbidden" => Some(t.forbidden),
         "not_found" => Some(t.not_found),
+        "headquarters_only" => Some(t.headquarters_only),
         _ => None,
     }
 }

@@ -335,14 +335,19 @@ fn at_headquarters(link: &crate::sync::link::NodeLink) -> ApiError {
         )
     } else {
         let day = domain::day_vi(local.date());
+        let (why_en, why_vi) = if link.switched_off() {
+            ("its link switched off here", "đường truyền bị tắt tại đây")
+        } else {
+            ("unreachable", "mất liên lạc")
+        };
         (
             format!(
-                "this is a checkpoint node: this is done at headquarters, unreachable since {hm} on {}; \
+                "this is a checkpoint node: this is done at headquarters, {why_en} since {hm} on {}; \
                  what this post records meanwhile goes up when the link is back",
                 local.date()
             ),
             format!(
-                "Đây là máy trạm của cửa khẩu: việc này làm tại Bộ Tư lệnh (trung tâm), mất liên lạc \
+                "Đây là máy trạm của cửa khẩu: việc này làm tại Bộ Tư lệnh (trung tâm), {why_vi} \
                  từ {hm} ngày {day}; những gì cửa khẩu ghi trong lúc này sẽ gửi lên khi có lại đường truyền"
             ),
         )
@@ -353,8 +358,21 @@ fn at_headquarters(link: &crate::sync::link::NodeLink) -> ApiError {
 }
 
 /// At a node, what only headquarters does is refused plainly: the watchlist's, accounts' and
-/// keys' changes, the nation's statistics, the port's filings and the permits' issue.
+/// keys' changes, the nation's statistics, the port's filings and the permits' issue. This is
+/// the API's layer; the pages have [`headquarters_only_pages`], inside the layer that makes
+/// every page's error a page.
 pub async fn headquarters_only<S: Store>(
+    State(app): State<App<S>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if !request.uri().path().starts_with("/api/") {
+        return next.run(request).await;
+    }
+    headquarters_only_pages(State(app), request, next).await
+}
+
+pub async fn headquarters_only_pages<S: Store>(
     State(app): State<App<S>>,
     request: Request,
     next: Next,

@@ -1502,6 +1502,7 @@ static PERMIT_EN: PermitTexts = PermitTexts {
 /// kind of failure, and the way back.
 #[derive(Debug)]
 pub struct ErrorTexts {
+    pub headquarters_only: &'static str,
     pub title: &'static str,
     pub back: &'static str,
     pub bad_request: &'static str,
@@ -1545,6 +1546,7 @@ impl ErrorTexts {
 }
 
 static ERRORS_VI: ErrorTexts = ErrorTexts {
+    headquarters_only: "Máy trạm của cửa khẩu không làm việc này: việc này làm tại Bộ Tư lệnh.",
     title: "Không thực hiện được yêu cầu",
     back: "Về trang chính",
     bad_request: "Yêu cầu không hợp lệ. Hãy tải lại trang và thử lại.",
@@ -1561,6 +1563,7 @@ static ERRORS_VI: ErrorTexts = ErrorTexts {
 };
 
 static ERRORS_EN: ErrorTexts = ErrorTexts {
+    headquarters_only: "A checkpoint node does not do this: it is done at headquarters.",
     title: "The request could not be done",
     back: "Go to the main page",
     bad_request: "The request was not valid. Reload the page and try again.",
