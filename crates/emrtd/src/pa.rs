@@ -1,0 +1,108 @@
+//! Passive authentication's signature step: the SOD's signature verified with the Document
+//! Signer's public key. The algorithms `ring` verifies are here (ECDSA on P-256 and P-384, RSA
+//! PKCS #1 v1.5 and RSA-PSS with SHA-256 to SHA-512, RSA with SHA-1 for old passports); the
+//! others (brainpool curves, P-521) are answered as not supported, never as good.
+
+use ring::signature::{self, UnparsedPublicKey, VerificationAlgorithm};
+use x509_parser::prelude::{FromDer, X509Certificate};
+
+use crate::sod::{DigestAlgorithm, Sod};
+use crate::tlv::{Reader, oid_text, single};
+
+/// Why the signature does not hold.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SignatureError {
+    #[error("the Document Signer's certificate cannot be read")]
+    DscUnreadable,
+    #[error("{0} is not supported")]
+    Unsupported(String),
+    #[error("the signature does not hold")]
+    BadSignature,
+}
+
+const EC_PUBLIC_KEY: &str = "1.2.840.10045.2.1";
+const RSA_ENCRYPTION: &str = "1.2.840.113549.1.1.1";
+const RSA_PSS: &str = "1.2.840.113549.1.1.10";
+const P256: &str = "1.2.840.10045.3.1.7";
+const P384: &str = "1.3.132.0.34";
+
+/// Verifies the SOD's signature with the certificate `dsc` (DER).
+pub fn verify_signature(sod: &Sod, dsc: &[u8]) -> Result<(), SignatureError> {
+    let (_, cert) = X509Certificate::from_der(dsc).map_err(|_| SignatureError::DscUnreadable)?;
+    let spki = &cert.tbs_certificate.subject_pki;
+    let key_kind = spki.algorithm.algorithm.to_id_string();
+    let key = spki.subject_public_key.data.as_ref();
+    let curve =
+        spki.algorithm.parameters.as_ref().and_then(|p| p.as_oid().ok()).map(|o| o.to_id_string());
+    let alg = choose(sod, &key_kind, curve.as_deref())?;
+    UnparsedPublicKey::new(alg, key)
+        .verify(sod.signed_bytes(), &sod.signature)
+        .map_err(|_| SignatureError::BadSignature)
+}
+
+fn choose(
+    sod: &Sod,
+    key_kind: &str,
+    curve: Option<&str>,
+) -> Result<&'static dyn VerificationAlgorithm, SignatureError> {
+    use DigestAlgorithm::{Sha1, Sha256, Sha384, Sha512};
+    let unsupported = |what: String| Err(SignatureError::Unsupported(what));
+    let sig = sod.signature_algorithm.as_str();
+    // The hash a signature algorithm names, or for a bare key algorithm the signer's.
+    let hash = match sig {
+        "1.2.840.10045.4.1" | "1.2.840.113549.1.1.5" => Sha1,
+        "1.2.840.10045.4.3.2" | "1.2.840.113549.1.1.11" => Sha256,
+        "1.2.840.10045.4.3.3" | "1.2.840.113549.1.1.12" => Sha384,
+        "1.2.840.10045.4.3.4" | "1.2.840.113549.1.1.13" => Sha512,
+        RSA_PSS => pss_hash(sod.signature_parameters.as_deref())?,
+        EC_PUBLIC_KEY | RSA_ENCRYPTION => sod.signer_digest,
+        other => return unsupported(format!("signature algorithm {other}")),
+    };
+    match (key_kind, curve) {
+        (EC_PUBLIC_KEY, Some(P256)) => match hash {
+            Sha256 => Ok(&signature::ECDSA_P256_SHA256_ASN1),
+            Sha384 => Ok(&signature::ECDSA_P256_SHA384_ASN1),
+            _ => unsupported(format!("ECDSA on P-256 with {hash:?}")),
+        },
+        (EC_PUBLIC_KEY, Some(P384)) => match hash {
+            Sha256 => Ok(&signature::ECDSA_P384_SHA256_ASN1),
+            Sha384 => Ok(&signature::ECDSA_P384_SHA384_ASN1),
+            _ => unsupported(format!("ECDSA on P-384 with {hash:?}")),
+        },
+        (EC_PUBLIC_KEY, c) => {
+            unsupported(format!("ECDSA on curve {}", c.unwrap_or("(none named)")))
+        }
+        (RSA_ENCRYPTION | RSA_PSS, _) if sig == RSA_PSS => match hash {
+            Sha256 => Ok(&signature::RSA_PSS_2048_8192_SHA256),
+            Sha384 => Ok(&signature::RSA_PSS_2048_8192_SHA384),
+            Sha512 => Ok(&signature::RSA_PSS_2048_8192_SHA512),
+            _ => unsupported(format!("RSA-PSS with {hash:?}")),
+        },
+        (RSA_ENCRYPTION, _) => match hash {
+            Sha1 => Ok(&signature::RSA_PKCS1_1024_8192_SHA1_FOR_LEGACY_USE_ONLY),
+            Sha256 => Ok(&signature::RSA_PKCS1_2048_8192_SHA256),
+            Sha384 => Ok(&signature::RSA_PKCS1_2048_8192_SHA384),
+            Sha512 => Ok(&signature::RSA_PKCS1_2048_8192_SHA512),
+            _ => unsupported(format!("RSA with {hash:?}")),
+        },
+        (other, _) => unsupported(format!("key algorithm {other}")),
+    }
+}
+
+/// RSASSA-PSS parameters (RFC 4055): the hash in `[0]`, SHA-1 when left out.
+fn pss_hash(params: Option<&[u8]>) -> Result<DigestAlgorithm, SignatureError> {
+    let bad = || SignatureError::Unsupported("RSA-PSS parameters that cannot be read".into());
+    let Some(params) = params else { return Ok(DigestAlgorithm::Sha1) };
+    let seq = single(params, "RSA-PSS parameters").map_err(|_| bad())?;
+    let mut r: Reader<'_> = seq.children();
+    while let Some(t) = r.next_tlv().map_err(|_| bad())? {
+        if t.tag == 0xA0 {
+            let alg = single(t.value, "the hash").map_err(|_| bad())?;
+            let id = alg.children().next_required("the hash's OID").map_err(|_| bad())?;
+            let oid = oid_text(id.value).ok_or_else(bad)?;
+            return DigestAlgorithm::from_oid(&oid)
+                .ok_or_else(|| SignatureError::Unsupported(format!("RSA-PSS with hash {oid}")));
+        }
+    }
+    Ok(DigestAlgorithm::Sha1)
+}

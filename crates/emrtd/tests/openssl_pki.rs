@@ -1,0 +1,238 @@
+//! Passports made by an independent hand: a CSCA and a Document Signer made with the `openssl`
+//! command, real data groups, and a SOD signed by `openssl cms` over the LDS security object.
+//! The reader here must take them, and see any data group changed after signing.
+
+#![allow(clippy::unwrap_used)] // A failed unwrap is a failed test.
+
+use std::path::Path;
+use std::process::Command;
+
+use emrtd::pa::{SignatureError, verify_signature};
+use emrtd::{Com, Dg1, Dg2, DigestAlgorithm, Sod};
+
+fn openssl(dir: &Path, args: &[&str]) {
+    let out = Command::new("openssl").args(args).current_dir(dir).output().unwrap();
+    assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// DER of a tag and its value (definite lengths up to 64 KiB).
+fn tlv(tag: &[u8], value: &[u8]) -> Vec<u8> {
+    let mut out = tag.to_vec();
+    match value.len() {
+        n @ 0..=0x7F => out.push(n as u8),
+        n @ 0x80..=0xFF => out.extend_from_slice(&[0x81, n as u8]),
+        n => out.extend_from_slice(&[0x82, (n >> 8) as u8, n as u8]),
+    }
+    out.extend_from_slice(value);
+    out
+}
+
+const MRZ: &str =
+    "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<L898902C36UTO7408122F1204159ZE184226B<<<<<10";
+
+fn dg1() -> Vec<u8> {
+    tlv(&[0x61], &tlv(&[0x5F, 0x1F], MRZ.as_bytes()))
+}
+
+fn dg2() -> Vec<u8> {
+    let mut block = b"FAC\x00010\x00".to_vec();
+    block.extend_from_slice(&[0u8; 40]);
+    block.extend_from_slice(&[0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3, 0xFF, 0xD9]);
+    let face = tlv(
+        &[0x7F, 0x60],
+        &[tlv(&[0xA1], &[0x80, 0x02, 0x01, 0x01]), tlv(&[0x5F, 0x2E], &block)].concat(),
+    );
+    tlv(&[0x75], &tlv(&[0x7F, 0x61], &[tlv(&[0x02], &[1]), face].concat()))
+}
+
+fn com() -> Vec<u8> {
+    tlv(
+        &[0x60],
+        &[tlv(&[0x5F, 0x01], b"0107"), tlv(&[0x5F, 0x36], b"040000"), tlv(&[0x5C], &[0x61, 0x75])]
+            .concat(),
+    )
+}
+
+/// The LDS security object over these data groups, SHA-256.
+fn lds_security_object(groups: &[(u8, &[u8])]) -> Vec<u8> {
+    let sha256 =
+        tlv(&[0x30], &tlv(&[0x06], &[0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01]));
+    let hashes: Vec<u8> = groups
+        .iter()
+        .flat_map(|(n, bytes)| {
+            tlv(
+                &[0x30],
+                &[tlv(&[0x02], &[*n]), tlv(&[0x04], &DigestAlgorithm::Sha256.digest(bytes))]
+                    .concat(),
+            )
+        })
+        .collect();
+    tlv(&[0x30], &[tlv(&[0x02], &[0]), sha256, tlv(&[0x30], &hashes)].concat())
+}
+
+/// A CSCA, a Document Signer under it (`key` as openssl's `-newkey`), and a SOD over the data
+/// groups signed by the signer with `openssl cms`.
+fn passport(dir: &Path, key: &[&str], groups: &[(u8, &[u8])]) -> (Vec<u8>, Vec<u8>) {
+    std::fs::write(dir.join("lso.der"), lds_security_object(groups)).unwrap();
+    std::fs::write(
+        dir.join("dsc.ext"),
+        "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n",
+    )
+    .unwrap();
+    let mut csca = vec![
+        "req",
+        "-x509",
+        "-nodes",
+        "-keyout",
+        "csca.key",
+        "-out",
+        "csca.pem",
+        "-days",
+        "3650",
+        "-subj",
+        "/C=UT/O=Utopia/CN=CSCA Utopia",
+        "-addext",
+        "basicConstraints=critical,CA:TRUE,pathlen:0",
+        "-addext",
+        "keyUsage=critical,keyCertSign,cRLSign",
+        "-newkey",
+    ];
+    csca.extend_from_slice(key);
+    openssl(dir, &csca);
+    let mut req = vec![
+        "req",
+        "-nodes",
+        "-keyout",
+        "dsc.key",
+        "-out",
+        "dsc.csr",
+        "-subj",
+        "/C=UT/O=Utopia/CN=DS 1",
+        "-newkey",
+    ];
+    req.extend_from_slice(key);
+    openssl(dir, &req);
+    openssl(
+        dir,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "dsc.csr",
+            "-CA",
+            "csca.pem",
+            "-CAkey",
+            "csca.key",
+            "-CAcreateserial",
+            "-out",
+            "dsc.pem",
+            "-days",
+            "365",
+            "-extfile",
+            "dsc.ext",
+        ],
+    );
+    openssl(dir, &["x509", "-in", "dsc.pem", "-outform", "DER", "-out", "dsc.der"]);
+    openssl(
+        dir,
+        &[
+            "cms",
+            "-sign",
+            "-binary",
+            "-nodetach",
+            "-in",
+            "lso.der",
+            "-signer",
+            "dsc.pem",
+            "-inkey",
+            "dsc.key",
+            "-md",
+            "sha256",
+            "-econtent_type",
+            "2.23.136.1.1.1",
+            "-outform",
+            "DER",
+            "-out",
+            "sod.der",
+        ],
+    );
+    let cms = std::fs::read(dir.join("sod.der")).unwrap();
+    (tlv(&[0x77], &cms), std::fs::read(dir.join("dsc.der")).unwrap())
+}
+
+fn passive_authentication(key: &[&str]) {
+    let dir = tempfile::tempdir().unwrap();
+    let (dg1, dg2) = (dg1(), dg2());
+    let (sod_bytes, dsc) = passport(dir.path(), key, &[(1, &dg1), (2, &dg2)]);
+    let sod = Sod::read(&sod_bytes).unwrap();
+    assert_eq!(sod.hash_algorithm, DigestAlgorithm::Sha256);
+    assert_eq!(sod.hashes.keys().copied().collect::<Vec<_>>(), [1, 2]);
+    assert_eq!(
+        sod.certificates,
+        std::slice::from_ref(&dsc),
+        "the signer's certificate travels in the SOD"
+    );
+    assert!(sod.content_digest_holds());
+    let check = sod.check_hashes([(1, dg1.as_slice()), (2, dg2.as_slice())]);
+    assert_eq!((check.matched, check.mismatched), (vec![1, 2], vec![]));
+    verify_signature(&sod, &dsc).unwrap();
+
+    // The data groups read back.
+    assert_eq!(Dg1::read(&dg1).unwrap().lines()[1], &MRZ[44..]);
+    assert_eq!(Dg2::read(&dg2).unwrap().faces[0].format, "jpeg");
+    assert_eq!(Com::read(&com()).unwrap().tags, [0x61, 0x75]);
+
+    // A data group changed after signing is seen; so is a signature or content tampered with.
+    let mut forged = dg1.clone();
+    let at = forged.len() - 3;
+    forged[at] = b'9';
+    assert_eq!(sod.check_hashes([(1, forged.as_slice())]).mismatched, [1]);
+    let mut bad = sod.clone();
+    let last = bad.signature.len() - 1;
+    bad.signature[last] ^= 1;
+    assert_eq!(verify_signature(&bad, &dsc), Err(SignatureError::BadSignature));
+    let mut moved = sod.clone();
+    moved.content[10] ^= 1;
+    assert!(!moved.content_digest_holds());
+    // Another signer's certificate does not verify it.
+    let other = tempfile::tempdir().unwrap();
+    let (_, stranger) = passport(other.path(), key, &[(1, &dg1)]);
+    assert_eq!(verify_signature(&sod, &stranger), Err(SignatureError::BadSignature));
+}
+
+#[test]
+fn a_passport_signed_with_ecdsa_p256_passes_and_tampering_is_seen() {
+    passive_authentication(&["ec", "-pkeyopt", "ec_paramgen_curve:P-256"]);
+}
+
+#[test]
+fn a_passport_signed_with_rsa_2048_passes_and_tampering_is_seen() {
+    passive_authentication(&["rsa:2048"]);
+}
+
+#[test]
+fn a_brainpool_signer_is_not_supported_and_never_taken_as_good() {
+    let dir = tempfile::tempdir().unwrap();
+    let dg1 = dg1();
+    let (sod, dsc) = passport(
+        dir.path(),
+        &["ec", "-pkeyopt", "ec_paramgen_curve:brainpoolP256r1"],
+        &[(1, &dg1)],
+    );
+    let sod = Sod::read(&sod).unwrap();
+    assert!(matches!(verify_signature(&sod, &dsc), Err(SignatureError::Unsupported(_))));
+}
+
+#[test]
+fn unreadable_sods_are_refused_with_their_reason() {
+    assert!(Sod::read(&[]).is_err());
+    assert!(Sod::read(&[0x77, 0x03, 0x30, 0x01, 0x00]).is_err());
+    let dir = tempfile::tempdir().unwrap();
+    let dg1 = dg1();
+    let (sod, _) =
+        passport(dir.path(), &["ec", "-pkeyopt", "ec_paramgen_curve:P-256"], &[(1, &dg1)]);
+    // Every prefix of a good SOD is refused, never a panic.
+    for n in 0..sod.len() {
+        assert!(Sod::read(&sod[..n]).is_err(), "a SOD cut at {n} bytes was taken");
+    }
+}
