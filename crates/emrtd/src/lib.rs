@@ -11,6 +11,7 @@ pub mod lds;
 pub mod pa;
 pub mod sod;
 pub mod tlv;
+pub mod trust;
 
 pub use lds::{Com, Dg1, Dg2, FaceImage};
 pub use sod::{DigestAlgorithm, Sod, SodError};

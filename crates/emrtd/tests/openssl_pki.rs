@@ -8,6 +8,7 @@ use std::path::Path;
 use std::process::Command;
 
 use emrtd::pa::{SignatureError, verify_signature};
+use emrtd::trust::{DscProblem, Trust, TrustError};
 use emrtd::{Com, Dg1, Dg2, DigestAlgorithm, Sod};
 
 fn openssl(dir: &Path, args: &[&str]) {
@@ -133,6 +134,7 @@ fn passport(dir: &Path, key: &[&str], groups: &[(u8, &[u8])]) -> (Vec<u8>, Vec<u
         ],
     );
     openssl(dir, &["x509", "-in", "dsc.pem", "-outform", "DER", "-out", "dsc.der"]);
+    openssl(dir, &["x509", "-in", "csca.pem", "-outform", "DER", "-out", "csca.der"]);
     openssl(
         dir,
         &[
@@ -235,4 +237,145 @@ fn unreadable_sods_are_refused_with_their_reason() {
     for n in 0..sod.len() {
         assert!(Sod::read(&sod[..n]).is_err(), "a SOD cut at {n} bytes was taken");
     }
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
+}
+
+/// Revokes the signer in `dir` with `openssl ca` and returns the CSCA's revocation list (DER).
+fn revoke_signer(dir: &Path) -> Vec<u8> {
+    std::fs::write(dir.join("index.txt"), "").unwrap();
+    std::fs::write(dir.join("crlnumber"), "01\n").unwrap();
+    std::fs::write(
+        dir.join("ca.cnf"),
+        "[ca]\ndefault_ca = d\n[d]\ndatabase = index.txt\ncrlnumber = crlnumber\n\
+         default_md = sha256\ndefault_crl_days = 30\n",
+    )
+    .unwrap();
+    let ca = ["-config", "ca.cnf", "-keyfile", "csca.key", "-cert", "csca.pem"];
+    openssl(dir, &[&["ca"][..], &ca, &["-revoke", "dsc.pem"]].concat());
+    openssl(dir, &[&["ca"][..], &ca, &["-gencrl", "-out", "crl.pem"]].concat());
+    openssl(dir, &["crl", "-in", "crl.pem", "-outform", "DER", "-out", "crl.der"]);
+    std::fs::read(dir.join("crl.der")).unwrap()
+}
+
+#[test]
+fn the_document_signer_holds_only_under_its_csca_while_valid_and_not_revoked() {
+    let dir = tempfile::tempdir().unwrap();
+    let dg1 = dg1();
+    let (_, dsc) =
+        passport(dir.path(), &["ec", "-pkeyopt", "ec_paramgen_curve:P-256"], &[(1, &dg1)]);
+    let csca = std::fs::read(dir.path().join("csca.der")).unwrap();
+    let mut trust = Trust::default();
+    assert_eq!(trust.check_dsc(&dsc, now()), Err(DscProblem::CscaUnknown));
+    assert_eq!(trust.add_certificate(&dsc), Err(TrustError::NotACa));
+    assert_eq!(trust.add_certificate(&csca), Ok(true));
+    assert_eq!(trust.add_certificate(&csca), Ok(false), "held once");
+    assert_eq!(trust.check_dsc(&dsc, now()), Ok(()));
+    assert_eq!(trust.check_dsc(&dsc, now() + 400 * 86_400), Err(DscProblem::Expired));
+    assert_eq!(trust.check_dsc(&dsc, now() - 86_400), Err(DscProblem::Expired), "not yet valid");
+
+    // A CSCA of the same name but another key: the key the signer names is not held.
+    let other = tempfile::tempdir().unwrap();
+    let (_, stranger_dsc) = passport(other.path(), &["rsa:2048"], &[(1, &dg1)]);
+    let stranger_csca = std::fs::read(other.path().join("csca.der")).unwrap();
+    let mut impostor = Trust::default();
+    impostor.add_certificate(&stranger_csca).unwrap();
+    assert_eq!(impostor.check_dsc(&dsc, now()), Err(DscProblem::CscaUnknown));
+    assert_eq!(impostor.check_dsc(&stranger_dsc, now()), Ok(()), "an RSA chain holds too");
+    // One that also claims the real CSCA's key identifier did not sign it either.
+    let out = Command::new("openssl")
+        .args(["x509", "-in", "csca.pem", "-noout", "-ext", "subjectKeyIdentifier"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let ski = String::from_utf8(out.stdout).unwrap().lines().nth(1).unwrap().trim().to_string();
+    let forged = tempfile::tempdir().unwrap();
+    openssl(
+        forged.path(),
+        &[
+            "req",
+            "-x509",
+            "-nodes",
+            "-keyout",
+            "f.key",
+            "-out",
+            "f.pem",
+            "-days",
+            "30",
+            "-subj",
+            "/C=UT/O=Utopia/CN=CSCA Utopia",
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            &format!("subjectKeyIdentifier={ski}"),
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+        ],
+    );
+    openssl(forged.path(), &["x509", "-in", "f.pem", "-outform", "DER", "-out", "f.der"]);
+    let mut forger = Trust::default();
+    forger.add_certificate(&std::fs::read(forged.path().join("f.der")).unwrap()).unwrap();
+    assert_eq!(forger.check_dsc(&dsc, now()), Err(DscProblem::Untrusted));
+
+    // Revoked by its CSCA's list; a list another CSCA signed is not taken.
+    let crl = revoke_signer(dir.path());
+    assert_eq!(impostor.add_crl(&crl), Err(TrustError::CrlUntrusted));
+    trust.add_crl(&crl).unwrap();
+    assert_eq!(trust.check_dsc(&dsc, now()), Err(DscProblem::Revoked));
+    assert_eq!(trust.add_crl(b"not a list"), Err(TrustError::CrlUnreadable));
+}
+
+#[test]
+fn a_master_list_brings_its_cscas() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let dg1 = dg1();
+    let (_, dsc) = passport(d, &["ec", "-pkeyopt", "ec_paramgen_curve:P-256"], &[(1, &dg1)]);
+    let csca = std::fs::read(d.join("csca.der")).unwrap();
+    // CscaMasterList ::= SEQUENCE { version INTEGER, certList SET OF Certificate }, signed by
+    // a master list signer (here the CSCA's own key, as openssl makes it).
+    let list = tlv(
+        &[0x30],
+        &[tlv(&[0x02], &[0]), tlv(&[0x31], &[csca.clone(), dsc.clone()].concat())].concat(),
+    );
+    std::fs::write(d.join("list.der"), list).unwrap();
+    openssl(
+        d,
+        &[
+            "cms",
+            "-sign",
+            "-binary",
+            "-nodetach",
+            "-in",
+            "list.der",
+            "-signer",
+            "csca.pem",
+            "-inkey",
+            "csca.key",
+            "-md",
+            "sha256",
+            "-econtent_type",
+            "2.23.136.1.1.2",
+            "-outform",
+            "DER",
+            "-out",
+            "list.ml",
+        ],
+    );
+    let ml = std::fs::read(d.join("list.ml")).unwrap();
+    let mut trust = Trust::default();
+    assert_eq!(trust.add_master_list(&ml), Ok(1), "the CSCA, not the signer that is no CA");
+    assert_eq!(trust.check_dsc(&dsc, now()), Ok(()));
+    assert!(trust.add_master_list(&ml[..ml.len() - 1]).is_err());
+    let sod_dir = tempfile::tempdir().unwrap();
+    let (sod, _) =
+        passport(sod_dir.path(), &["ec", "-pkeyopt", "ec_paramgen_curve:P-256"], &[(1, &dg1)]);
+    assert!(
+        matches!(trust.add_master_list(&sod[2..]), Err(TrustError::MasterList(_))),
+        "a SOD is no master list"
+    );
 }
