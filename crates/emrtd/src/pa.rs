@@ -106,3 +106,102 @@ fn pss_hash(params: Option<&[u8]>) -> Result<DigestAlgorithm, SignatureError> {
     }
     Ok(DigestAlgorithm::Sha1)
 }
+
+/// A chip's files as the gate read them (each file's bytes, tag included).
+#[derive(Debug, Clone, Default)]
+pub struct Chip<'a> {
+    pub sod: &'a [u8],
+    /// The data groups read, by number (DG1 at least).
+    pub groups: Vec<(u8, &'a [u8])>,
+}
+
+/// Passive authentication's verdict: passed, or every reason it did not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verdict {
+    pub reasons: Vec<&'static str>,
+    /// DG1's MRZ, when it could be read.
+    pub chip_mrz: Option<String>,
+}
+
+impl Verdict {
+    pub fn passed(&self) -> bool {
+        self.reasons.is_empty()
+    }
+}
+
+/// Passive authentication (Doc 9303-11 §5.1): the SOD read; every data group read hashed as
+/// the SOD says; the SOD's content digest and signature by its Document Signer; the signer
+/// checked under the trust held at `at` (Unix seconds); DG1's MRZ the same as the one printed
+/// (`printed_mrz`, its lines run together, when the gate read it). The reasons are codes:
+/// `sod_unreadable`, `unsupported_algorithm`, `dg_missing`, `dg_unlisted`, `dg_hash_mismatch`,
+/// `dg1_unreadable`, `mrz_mismatch`, `dsc_missing`, `bad_signature`, `csca_unknown`,
+/// `dsc_untrusted`, `dsc_expired`, `dsc_revoked`, `dsc_unreadable`.
+pub fn passive_authentication(
+    chip: &Chip<'_>,
+    printed_mrz: Option<&str>,
+    trust: &crate::trust::Trust,
+    at: i64,
+) -> Verdict {
+    use crate::trust::DscProblem;
+    let mut reasons = Vec::new();
+    let push = |r: &'static str, reasons: &mut Vec<&'static str>| {
+        if !reasons.contains(&r) {
+            reasons.push(r);
+        }
+    };
+    let dg1 = chip.groups.iter().find(|(n, _)| *n == 1).map(|(_, b)| *b);
+    let chip_mrz = dg1.and_then(|b| crate::lds::Dg1::read(b).ok()).map(|d| d.mrz);
+    match (dg1, &chip_mrz, printed_mrz) {
+        (None, _, _) => push("dg_missing", &mut reasons),
+        (Some(_), None, _) => push("dg1_unreadable", &mut reasons),
+        (Some(_), Some(chip), Some(printed)) if chip.as_str() != printed.trim() => {
+            push("mrz_mismatch", &mut reasons)
+        }
+        _ => {}
+    }
+    let sod = match Sod::read(chip.sod) {
+        Ok(s) => s,
+        Err(crate::sod::SodError::Unsupported(_)) => {
+            push("unsupported_algorithm", &mut reasons);
+            return Verdict { reasons, chip_mrz };
+        }
+        Err(_) => {
+            push("sod_unreadable", &mut reasons);
+            return Verdict { reasons, chip_mrz };
+        }
+    };
+    let check = sod.check_hashes(chip.groups.iter().copied());
+    if !check.mismatched.is_empty() {
+        push("dg_hash_mismatch", &mut reasons);
+    }
+    if !check.unlisted.is_empty() {
+        push("dg_unlisted", &mut reasons);
+    }
+    if !sod.content_digest_holds() {
+        push("bad_signature", &mut reasons);
+    }
+    let Some(dsc) = sod.certificates.first() else {
+        push("dsc_missing", &mut reasons);
+        return Verdict { reasons, chip_mrz };
+    };
+    match verify_signature(&sod, dsc) {
+        Ok(()) => {}
+        Err(SignatureError::BadSignature) => push("bad_signature", &mut reasons),
+        Err(SignatureError::Unsupported(_)) => push("unsupported_algorithm", &mut reasons),
+        Err(SignatureError::DscUnreadable) => push("dsc_unreadable", &mut reasons),
+    }
+    if let Err(p) = trust.check_dsc(dsc, at) {
+        push(
+            match p {
+                DscProblem::Unreadable => "dsc_unreadable",
+                DscProblem::CscaUnknown => "csca_unknown",
+                DscProblem::Untrusted => "dsc_untrusted",
+                DscProblem::Expired => "dsc_expired",
+                DscProblem::Revoked => "dsc_revoked",
+                DscProblem::Unsupported => "unsupported_algorithm",
+            },
+            &mut reasons,
+        );
+    }
+    Verdict { reasons, chip_mrz }
+}

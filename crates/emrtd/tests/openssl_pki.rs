@@ -379,3 +379,41 @@ fn a_master_list_brings_its_cscas() {
         "a SOD is no master list"
     );
 }
+
+#[test]
+fn passive_authentication_gives_every_reason_it_fails() {
+    use emrtd::pa::{Chip, passive_authentication};
+    let dir = tempfile::tempdir().unwrap();
+    let (dg1, dg2) = (dg1(), dg2());
+    let (sod, _) = passport(
+        dir.path(),
+        &["ec", "-pkeyopt", "ec_paramgen_curve:P-256"],
+        &[(1, &dg1), (2, &dg2)],
+    );
+    let mut trust = Trust::default();
+    trust.add_certificate(&std::fs::read(dir.path().join("csca.der")).unwrap()).unwrap();
+    let chip = Chip { sod: &sod, groups: vec![(1, &dg1), (2, &dg2)] };
+    let good = passive_authentication(&chip, Some(MRZ), &trust, now());
+    assert!(good.passed(), "{:?}", good.reasons);
+    assert_eq!(good.chip_mrz.as_deref(), Some(MRZ));
+
+    let reasons = |chip: &Chip<'_>, printed: Option<&str>, trust: &Trust, at: i64| {
+        passive_authentication(chip, printed, trust, at).reasons
+    };
+    let other_mrz = MRZ.replace("ANNA", "ANNE");
+    assert_eq!(reasons(&chip, Some(&other_mrz), &trust, now()), ["mrz_mismatch"]);
+    assert_eq!(reasons(&chip, Some(MRZ), &Trust::default(), now()), ["csca_unknown"]);
+    assert_eq!(reasons(&chip, Some(MRZ), &trust, now() + 400 * 86_400), ["dsc_expired"]);
+    let mut forged = dg2.clone();
+    let last = forged.len() - 2;
+    forged[last] ^= 0x55;
+    let tampered = Chip { sod: &sod, groups: vec![(1, &dg1), (2, &forged)] };
+    assert_eq!(reasons(&tampered, Some(MRZ), &trust, now()), ["dg_hash_mismatch"]);
+    let without_dg1 = Chip { sod: &sod, groups: vec![(2, &dg2)] };
+    assert_eq!(reasons(&without_dg1, None, &trust, now()), ["dg_missing"]);
+    let garbage = Chip { sod: b"\x77\x02\x30\x00", groups: vec![(1, &dg1)] };
+    assert_eq!(reasons(&garbage, Some(MRZ), &trust, now()), ["sod_unreadable"]);
+    let com = com();
+    let extra = Chip { sod: &sod, groups: vec![(1, &dg1), (2, &dg2), (14, &com)] };
+    assert_eq!(reasons(&extra, Some(MRZ), &trust, now()), ["dg_unlisted"]);
+}
