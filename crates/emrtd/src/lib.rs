@@ -7,6 +7,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod issue;
 pub mod lds;
 pub mod pa;
 pub mod sod;

@@ -417,3 +417,38 @@ fn passive_authentication_gives_every_reason_it_fails() {
     let extra = Chip { sod: &sod, groups: vec![(1, &dg1), (2, &dg2), (14, &com)] };
     assert_eq!(reasons(&extra, Some(MRZ), &trust, now()), ["dg_unlisted"]);
 }
+
+#[test]
+fn chips_made_here_pass_here_and_in_openssl() {
+    use emrtd::issue::TestCountry;
+    use emrtd::pa::{Chip, passive_authentication};
+    let day = 86_400;
+    let from = time::OffsetDateTime::from_unix_timestamp(now() - 30 * day).unwrap();
+    let until = time::OffsetDateTime::from_unix_timestamp(now() + 365 * day).unwrap();
+    let country = TestCountry::new("UT", from, until).unwrap();
+    let chip = country.issue(MRZ, &[0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3]).unwrap();
+    let mut trust = Trust::default();
+    trust.add_certificate(&country.csca).unwrap();
+    let files = Chip { sod: &chip.sod, groups: vec![(1, &chip.dg1), (2, &chip.dg2)] };
+    let v = passive_authentication(&files, Some(MRZ), &trust, now());
+    assert!(v.passed(), "{:?}", v.reasons);
+    assert_eq!(Com::read(&chip.com).unwrap().lds_version, "0107");
+    assert_eq!(Dg2::read(&chip.dg2).unwrap().faces[0].format, "jpeg");
+
+    // openssl, an independent reader, verifies the SOD made here under the CSCA made here.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("csca.der"), &country.csca).unwrap();
+    std::fs::write(d.join("sod.der"), &chip.sod[4..]).unwrap();
+    assert_eq!(&chip.sod[..2], &[0x77, 0x82]);
+    openssl(d, &["x509", "-inform", "DER", "-in", "csca.der", "-out", "csca.pem"]);
+    openssl(
+        d,
+        &[
+            "cms", "-verify", "-binary", "-inform", "DER", "-in", "sod.der", "-CAfile", "csca.pem",
+            "-purpose", "any", "-out", "lso.der",
+        ],
+    );
+    let lso = std::fs::read(d.join("lso.der")).unwrap();
+    assert_eq!(lso, Sod::read(&chip.sod).unwrap().content);
+}
