@@ -6,7 +6,7 @@ use rcgen::{
     BasicConstraints, CertificateParams, DistinguishedName, DnType, IsCa, Issuer, KeyIdMethod,
     KeyPair, KeyUsagePurpose, SerialNumber,
 };
-use ring::signature::{ECDSA_P256_SHA256_ASN1_SIGNING, EcdsaKeyPair};
+use ring::signature::{ECDSA_P256_SHA256_ASN1_SIGNING, EcdsaKeyPair, RSA_PKCS1_SHA256, RsaKeyPair};
 use time::OffsetDateTime;
 use x509_parser::prelude::{FromDer, X509Certificate};
 
@@ -40,6 +40,13 @@ const OID_LDS_SECURITY_OBJECT: &[u8] = &[0x67, 0x81, 0x08, 0x01, 0x01, 0x01];
 const OID_CONTENT_TYPE: &[u8] = &[0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x09, 0x03];
 const OID_MESSAGE_DIGEST: &[u8] = &[0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x09, 0x04];
 const OID_ECDSA_SHA256: &[u8] = &[0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x04, 0x03, 0x02];
+const OID_SHA256_WITH_RSA: &[u8] = &[0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x01, 0x0B];
+
+/// The Document Signer's key.
+enum SignerKey {
+    Ec(EcdsaKeyPair),
+    Rsa(RsaKeyPair),
+}
 
 fn algorithm(oid: &[u8]) -> Vec<u8> {
     tlv(&[0x30], &tlv(&[0x06], oid))
@@ -49,7 +56,7 @@ fn algorithm(oid: &[u8]) -> Vec<u8> {
 pub struct TestCountry {
     pub csca: Vec<u8>,
     pub dsc: Vec<u8>,
-    dsc_key: EcdsaKeyPair,
+    dsc_key: SignerKey,
     rng: ring::rand::SystemRandom,
 }
 
@@ -76,6 +83,26 @@ impl TestCountry {
         from: OffsetDateTime,
         until: OffsetDateTime,
     ) -> Result<TestCountry, IssueError> {
+        TestCountry::make(country, from, until, None)
+    }
+
+    /// The same, with an RSA Document Signer whose key is `rsa_pkcs8` (PKCS #8 DER: this crate
+    /// makes no RSA keys).
+    pub fn with_rsa_signer(
+        country: &str,
+        from: OffsetDateTime,
+        until: OffsetDateTime,
+        rsa_pkcs8: &[u8],
+    ) -> Result<TestCountry, IssueError> {
+        TestCountry::make(country, from, until, Some(rsa_pkcs8))
+    }
+
+    fn make(
+        country: &str,
+        from: OffsetDateTime,
+        until: OffsetDateTime,
+        rsa_pkcs8: Option<&[u8]>,
+    ) -> Result<TestCountry, IssueError> {
         let csca_key = KeyPair::generate()?;
         let mut params = CertificateParams::default();
         let mut dn = DistinguishedName::new();
@@ -90,7 +117,13 @@ impl TestCountry {
         params.key_identifier_method = KeyIdMethod::Sha256;
         let csca = params.self_signed(&csca_key)?.der().to_vec();
         let issuer = Issuer::from_ca_cert_der(&csca.as_slice().into(), csca_key)?;
-        let dsc_key = KeyPair::generate()?;
+        let dsc_key = match rsa_pkcs8 {
+            Some(der) => KeyPair::from_pkcs8_der_and_sign_algo(
+                &rustls_pki_types::PrivatePkcs8KeyDer::from(der),
+                &rcgen::PKCS_RSA_SHA256,
+            )?,
+            None => KeyPair::generate()?,
+        };
         let mut params = CertificateParams::default();
         let mut dn = DistinguishedName::new();
         dn.push(DnType::CountryName, country);
@@ -104,12 +137,19 @@ impl TestCountry {
         params.use_authority_key_identifier_extension = true;
         let dsc = params.signed_by(&dsc_key, &issuer)?.der().to_vec();
         let rng = ring::rand::SystemRandom::new();
-        let dsc_key = EcdsaKeyPair::from_pkcs8(
-            &ECDSA_P256_SHA256_ASN1_SIGNING,
-            &dsc_key.serialize_der(),
-            &rng,
-        )
-        .map_err(|e| IssueError::Signing(e.to_string()))?;
+        let dsc_key = match rsa_pkcs8 {
+            Some(der) => SignerKey::Rsa(
+                RsaKeyPair::from_pkcs8(der).map_err(|e| IssueError::Signing(e.to_string()))?,
+            ),
+            None => SignerKey::Ec(
+                EcdsaKeyPair::from_pkcs8(
+                    &ECDSA_P256_SHA256_ASN1_SIGNING,
+                    &dsc_key.serialize_der(),
+                    &rng,
+                )
+                .map_err(|e| IssueError::Signing(e.to_string()))?,
+            ),
+        };
         Ok(TestCountry { csca, dsc, dsc_key, rng })
     }
 
@@ -173,10 +213,18 @@ impl TestCountry {
             ),
         ]
         .concat();
-        let signature = self
-            .dsc_key
-            .sign(&self.rng, &tlv(&[0x31], &attrs))
-            .map_err(|e| IssueError::Signing(e.to_string()))?;
+        let signed = tlv(&[0x31], &attrs);
+        let failed = |e: ring::error::Unspecified| IssueError::Signing(e.to_string());
+        let (signature, signature_algorithm) = match &self.dsc_key {
+            SignerKey::Ec(k) => {
+                (k.sign(&self.rng, &signed).map_err(failed)?.as_ref().to_vec(), OID_ECDSA_SHA256)
+            }
+            SignerKey::Rsa(k) => {
+                let mut sig = vec![0; k.public().modulus_len()];
+                k.sign(&RSA_PKCS1_SHA256, &self.rng, &signed, &mut sig).map_err(failed)?;
+                (sig, OID_SHA256_WITH_RSA)
+            }
+        };
         let (_, cert) =
             X509Certificate::from_der(&self.dsc).map_err(|e| IssueError::Signing(e.to_string()))?;
         let sid = tlv(
@@ -191,8 +239,8 @@ impl TestCountry {
                 sid,
                 algorithm(OID_SHA256),
                 tlv(&[0xA0], &attrs),
-                algorithm(OID_ECDSA_SHA256),
-                tlv(&[0x04], signature.as_ref()),
+                algorithm(signature_algorithm),
+                tlv(&[0x04], &signature),
             ]
             .concat(),
         );

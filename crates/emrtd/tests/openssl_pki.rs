@@ -418,14 +418,21 @@ fn passive_authentication_gives_every_reason_it_fails() {
     assert_eq!(reasons(&extra, Some(MRZ), &trust, now()), ["dg_unlisted"]);
 }
 
-#[test]
-fn chips_made_here_pass_here_and_in_openssl() {
-    use emrtd::issue::TestCountry;
+/// An RSA-2048 private key in PKCS #8 DER, made by openssl.
+pub fn rsa_2048(dir: &Path) -> Vec<u8> {
+    openssl(
+        dir,
+        &["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", "rsa.pem"],
+    );
+    openssl(
+        dir,
+        &["pkcs8", "-topk8", "-nocrypt", "-in", "rsa.pem", "-outform", "DER", "-out", "rsa.der"],
+    );
+    std::fs::read(dir.join("rsa.der")).unwrap()
+}
+
+fn made_here_passes_here_and_in_openssl(country: &emrtd::issue::TestCountry) {
     use emrtd::pa::{Chip, passive_authentication};
-    let day = 86_400;
-    let from = time::OffsetDateTime::from_unix_timestamp(now() - 30 * day).unwrap();
-    let until = time::OffsetDateTime::from_unix_timestamp(now() + 365 * day).unwrap();
-    let country = TestCountry::new("UT", from, until).unwrap();
     let chip = country.issue(MRZ, &[0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3]).unwrap();
     let mut trust = Trust::default();
     trust.add_certificate(&country.csca).unwrap();
@@ -439,8 +446,8 @@ fn chips_made_here_pass_here_and_in_openssl() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     std::fs::write(d.join("csca.der"), &country.csca).unwrap();
-    std::fs::write(d.join("sod.der"), &chip.sod[4..]).unwrap();
     assert_eq!(&chip.sod[..2], &[0x77, 0x82]);
+    std::fs::write(d.join("sod.der"), &chip.sod[4..]).unwrap();
     openssl(d, &["x509", "-inform", "DER", "-in", "csca.der", "-out", "csca.pem"]);
     openssl(
         d,
@@ -451,4 +458,18 @@ fn chips_made_here_pass_here_and_in_openssl() {
     );
     let lso = std::fs::read(d.join("lso.der")).unwrap();
     assert_eq!(lso, Sod::read(&chip.sod).unwrap().content);
+}
+
+#[test]
+fn chips_made_here_pass_here_and_in_openssl() {
+    use emrtd::issue::TestCountry;
+    let day = 86_400;
+    let from = time::OffsetDateTime::from_unix_timestamp(now() - 30 * day).unwrap();
+    let until = time::OffsetDateTime::from_unix_timestamp(now() + 365 * day).unwrap();
+    made_here_passes_here_and_in_openssl(&TestCountry::new("UT", from, until).unwrap());
+    let keys = tempfile::tempdir().unwrap();
+    let rsa = rsa_2048(keys.path());
+    made_here_passes_here_and_in_openssl(
+        &TestCountry::with_rsa_signer("UT", from, until, &rsa).unwrap(),
+    );
 }
