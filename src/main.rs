@@ -60,6 +60,9 @@ enum Command {
     /// Checkpoint nodes: add, enrol, revoke, list.
     #[command(subcommand)]
     Node(cmd::node::NodeCommand),
+    /// The Country Signing CAs e-passports are checked under: import, list.
+    #[command(subcommand)]
+    Csca(cmd::csca::CscaCommand),
     /// Visible digital seals: check one offline.
     #[command(subcommand)]
     Seal(cmd::seal::SealCommand),
@@ -96,6 +99,7 @@ fn main() -> ExitCode {
         Command::Keys(c) => block_on(cmd::keys::run(c)),
         Command::Trust(c) => block_on(cmd::keys::trust(c)),
         Command::Node(c) => block_on(cmd::node::run(c)),
+        Command::Csca(c) => block_on(cmd::csca::run(c)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

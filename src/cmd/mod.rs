@@ -2,6 +2,7 @@ pub mod bench;
 pub mod bench_permits;
 pub mod bench_port;
 pub mod bench_sync;
+pub mod csca;
 pub mod demo;
 pub mod demo_port;
 pub mod keys;

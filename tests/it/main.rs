@@ -2,6 +2,7 @@
 
 #![allow(clippy::unwrap_used)] // A failed unwrap is a failed test.
 
+mod csca_cli;
 mod helpers;
 mod mrz_cli;
 mod nodes;

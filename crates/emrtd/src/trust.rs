@@ -119,36 +119,11 @@ impl Trust {
     /// many were new. The list's own signature is not what makes its certificates trusted: the
     /// list is taken from where it was published, as the person importing it decides.
     pub fn add_master_list(&mut self, bytes: &[u8]) -> Result<usize, TrustError> {
-        let info = single(bytes, "a master list")?.expect(0x30, "a CMS ContentInfo")?;
-        let mut r = info.children();
-        let kind = r.next_required("the content type")?.expect(0x06, "the content type")?;
-        if oid_text(kind.value).as_deref() != Some(SIGNED_DATA) {
-            return Err(TrustError::MasterList("not a CMS SignedData".into()));
-        }
-        let explicit = r.next_required("the SignedData")?.expect(0xA0, "the SignedData")?;
-        let signed = single(explicit.value, "the SignedData")?.expect(0x30, "the SignedData")?;
-        let mut s = signed.children();
-        s.next_required("the version")?;
-        s.next_required("the digest algorithms")?;
-        let encap = s.next_required("the content")?.expect(0x30, "the content")?;
-        let mut e = encap.children();
-        let kind = e.next_required("the content's type")?.expect(0x06, "the content's type")?;
-        if oid_text(kind.value).as_deref() != Some(CSCA_MASTER_LIST) {
-            return Err(TrustError::MasterList("its content is not a CSCA master list".into()));
-        }
-        let wrapped = e.next_required("the list")?.expect(0xA0, "the list")?;
-        let octets = single(wrapped.value, "the list")?.expect(0x04, "the list's octets")?;
-        let list =
-            single(octets.value, "the CSCA master list")?.expect(0x30, "the CSCA master list")?;
-        let mut l = list.children();
-        l.next_required("the list's version")?.expect(0x02, "the list's version")?;
-        let set = l.next_required("the certificates")?.expect(0x31, "the certificates")?;
-        let mut certs = set.children();
         let mut added = 0;
-        while let Some(c) = certs.next_tlv()? {
+        for der in master_list_certificates(bytes)? {
             // A master list also carries link certificates and the odd entry that is not a
             // CA's: each is taken or passed over on its own.
-            if let Ok(true) = self.add_certificate(c.raw) {
+            if let Ok(true) = self.add_certificate(&der) {
                 added += 1;
             }
         }
@@ -213,4 +188,81 @@ impl Trust {
         }
         Ok(())
     }
+}
+
+/// The certificates an ICAO master list carries (DER), each as it stands in the list.
+pub fn master_list_certificates(bytes: &[u8]) -> Result<Vec<Vec<u8>>, TrustError> {
+    let info = single(bytes, "a master list")?.expect(0x30, "a CMS ContentInfo")?;
+    let mut r = info.children();
+    let kind = r.next_required("the content type")?.expect(0x06, "the content type")?;
+    if oid_text(kind.value).as_deref() != Some(SIGNED_DATA) {
+        return Err(TrustError::MasterList("not a CMS SignedData".into()));
+    }
+    let explicit = r.next_required("the SignedData")?.expect(0xA0, "the SignedData")?;
+    let signed = single(explicit.value, "the SignedData")?.expect(0x30, "the SignedData")?;
+    let mut s = signed.children();
+    s.next_required("the version")?;
+    s.next_required("the digest algorithms")?;
+    let encap = s.next_required("the content")?.expect(0x30, "the content")?;
+    let mut e = encap.children();
+    let kind = e.next_required("the content's type")?.expect(0x06, "the content's type")?;
+    if oid_text(kind.value).as_deref() != Some(CSCA_MASTER_LIST) {
+        return Err(TrustError::MasterList("its content is not a CSCA master list".into()));
+    }
+    let wrapped = e.next_required("the list")?.expect(0xA0, "the list")?;
+    let octets = single(wrapped.value, "the list")?.expect(0x04, "the list's octets")?;
+    let list =
+        single(octets.value, "the CSCA master list")?.expect(0x30, "the CSCA master list")?;
+    let mut l = list.children();
+    l.next_required("the list's version")?.expect(0x02, "the list's version")?;
+    let set = l.next_required("the certificates")?.expect(0x31, "the certificates")?;
+    let mut certs = set.children();
+    let mut out = Vec::new();
+    while let Some(c) = certs.next_tlv()? {
+        out.push(c.raw.to_vec());
+    }
+    Ok(out)
+}
+
+/// What a CSCA's certificate says of itself, for listing it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CscaInfo {
+    /// The subject's country (`C`), as written.
+    pub country: String,
+    pub subject: String,
+    /// Unix seconds.
+    pub not_before: i64,
+    pub not_after: i64,
+    /// SHA-256 of the DER, hexadecimal.
+    pub fingerprint: String,
+}
+
+/// Reads a CSCA's certificate (DER): a certification authority's, or an error.
+pub fn describe(der: &[u8]) -> Result<CscaInfo, TrustError> {
+    use sha2::Digest;
+    let (rest, cert) =
+        X509Certificate::from_der(der).map_err(|e| TrustError::NotACertificate(e.to_string()))?;
+    if !rest.is_empty() {
+        return Err(TrustError::NotACertificate("bytes after the certificate".into()));
+    }
+    if !cert.is_ca() {
+        return Err(TrustError::NotACa);
+    }
+    let subject = cert.subject();
+    let country = subject
+        .iter_country()
+        .next()
+        .and_then(|c| c.as_str().ok())
+        .unwrap_or_default()
+        .chars()
+        .take(3)
+        .collect();
+    let v = cert.validity();
+    Ok(CscaInfo {
+        country,
+        subject: subject.to_string().chars().take(300).collect(),
+        not_before: v.not_before.timestamp(),
+        not_after: v.not_after.timestamp(),
+        fingerprint: sha2::Sha256::digest(der).iter().map(|b| format!("{b:02x}")).collect(),
+    })
 }

@@ -7,6 +7,7 @@
 #![forbid(unsafe_code)]
 
 mod audit;
+pub mod csca;
 pub mod permit;
 pub mod port;
 mod records;
@@ -19,6 +20,7 @@ use domain::{AlertScope, Checkpoint, CheckpointCode, Country, DocumentNumber, Tr
 use time::OffsetDateTime;
 
 pub use audit::{AuditAction, AuditEvent, AuditKey, AuditRecord, BrokenLink, GENESIS};
+pub use csca::CscaStore;
 pub use permit::PermitStore;
 pub use port::PortStore;
 pub use records::*;
@@ -51,6 +53,7 @@ pub trait Store:
     + PortStore
     + PermitStore
     + SyncStore
+    + CscaStore
     + Clone
     + Send
     + Sync

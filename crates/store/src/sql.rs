@@ -25,6 +25,7 @@ use crate::audit::{AuditEvent, AuditKey, AuditRecord, chain, millis};
 mod accounts;
 mod audit_sql;
 mod control;
+mod csca;
 mod permit;
 mod port;
 mod sync;

@@ -99,6 +99,7 @@ both!(
     a_node_sends_what_it_settled_and_follows_its_post,
     headquarters_takes_a_nodes_alerts_and_movements_once,
     a_node_holds_dismissals_and_permits_and_sends_its_own,
+    cscas_are_held_once_by_fingerprint,
 );
 
 fn cp(code: &str) -> CheckpointCode {
@@ -1538,4 +1539,24 @@ async fn a_node_holds_dismissals_and_permits_and_sends_its_own<S: Store>(store: 
     assert_eq!(waiting.movements[0].movement.permit_id, "p1");
     store.ack_up(waiting.last, 0).await.unwrap();
     assert!(store.outbox(0, 100).await.unwrap().is_empty());
+}
+
+async fn cscas_are_held_once_by_fingerprint<S: Store>(store: S) {
+    let csca = |fingerprint: &str, country: &str, years: i64| csca::CscaRecord {
+        fingerprint: fingerprint.into(),
+        der: vec![0x30, 0x03, 0x02, 0x01, 0x01],
+        country: country.into(),
+        subject: format!("C={country}, CN=CSCA"),
+        not_before: T0,
+        not_after: T0 + time::Duration::days(365 * years),
+        source: "list.ml".into(),
+        added_at: T0,
+    };
+    let first = [csca("aa", "UT", 10), csca("bb", "UT", 12), csca("cc", "DE", 5)];
+    assert_eq!(store.put_cscas(&first).await.unwrap(), 3);
+    assert_eq!(store.put_cscas(&[csca("aa", "UT", 10), csca("dd", "FR", 3)]).await.unwrap(), 1);
+    let held = store.cscas().await.unwrap();
+    let order: Vec<&str> = held.iter().map(|c| c.fingerprint.as_str()).collect();
+    assert_eq!(order, ["cc", "dd", "bb", "aa"], "by country, the latest to expire first");
+    assert_eq!(held[3], csca("aa", "UT", 10));
 }

@@ -1,0 +1,30 @@
+//! The Country Signing CAs (Doc 9303-12) e-passports' signers are checked under: imported at
+//! headquarters, held once each by the SHA-256 of the certificate.
+
+use std::future::Future;
+
+use time::OffsetDateTime;
+
+use crate::Result;
+
+/// A CSCA's certificate with what it says of itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CscaRecord {
+    /// SHA-256 of the DER, hexadecimal.
+    pub fingerprint: String,
+    pub der: Vec<u8>,
+    pub country: String,
+    pub subject: String,
+    pub not_before: OffsetDateTime,
+    pub not_after: OffsetDateTime,
+    /// Where it came from: the file it was imported from.
+    pub source: String,
+    pub added_at: OffsetDateTime,
+}
+
+pub trait CscaStore {
+    /// Adds the certificates not held yet (by fingerprint); returns how many were new.
+    fn put_cscas(&self, cscas: &[CscaRecord]) -> impl Future<Output = Result<usize>> + Send;
+    /// Every CSCA held, by country, then the latest to expire first.
+    fn cscas(&self) -> impl Future<Output = Result<Vec<CscaRecord>>> + Send;
+}
