@@ -470,8 +470,20 @@ fn two_nodes_send_up_alerts_and_movements_and_hold_dismissals_and_permits() {
     let hq =
         Server::start_with(&["--database-url", &url], &[("BIENPHONG_KEY_PASSPHRASE", PASSPHRASE)]);
     let hq_url = format!("http://{}", hq.addr);
-    let (_mc_dir, land) = enrolled_node(&url, &hq_url, "MONG-CAI");
+    let (mc_dir, land) = enrolled_node(&url, &hq_url, "MONG-CAI");
     let (_hp_dir, port) = enrolled_node(&url, &hq_url, "CANG-HAI-PHONG");
+
+    // A Country Signing CA imported at headquarters comes down to the node with the trust.
+    let pki = crate::tls::TestPki::new();
+    let (ok, out, err) =
+        run(&["csca", "import", pki.ca().to_str().unwrap(), "--database-url", &url], "");
+    assert!(ok && out.contains("imported 1 new"), "{out}{err}");
+    let node_dir = mc_dir.path().to_str().unwrap().to_string();
+    within(Duration::from_secs(20), "the node holds headquarters' CSCA", || {
+        let (ok, out, err) = run(&["csca", "list", "--data-dir", &node_dir], "");
+        assert!(ok, "{err}");
+        out.contains("Border Guard Test CA")
+    });
 
     // Two listed people; each crosses at the land post, which raises its alerts.
     let (_, admin) = sign_in(&hq.addr, "admin");

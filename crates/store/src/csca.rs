@@ -27,4 +27,17 @@ pub trait CscaStore {
     fn put_cscas(&self, cscas: &[CscaRecord]) -> impl Future<Output = Result<usize>> + Send;
     /// Every CSCA held, by country, then the latest to expire first.
     fn cscas(&self) -> impl Future<Output = Result<Vec<CscaRecord>>> + Send;
+    /// At headquarters: those added after `after_ms`, in the order they were added.
+    fn cscas_since(
+        &self,
+        after_ms: i64,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<CscaRecord>>> + Send;
+    /// At a node: headquarters' CSCAs held, and its position moved to `as_of` (never back),
+    /// in one transaction.
+    fn hold_cscas(
+        &self,
+        cscas: &[CscaRecord],
+        as_of: i64,
+    ) -> impl Future<Output = Result<usize>> + Send;
 }

@@ -378,6 +378,9 @@ pub async fn answer_down<S: Store>(
     let dismissed_as_of =
         dismissals.iter().map(|d| millis(d.decided_at)).fold(down.dismissed_after.max(0), i64::max);
     let permits = app.store.permits_changed(cp, since(down.permits_after), batch).await?;
+    let cscas = app.store.cscas_since(since(down.cscas_after), batch).await?;
+    let cscas_as_of =
+        cscas.iter().map(|c| millis(c.added_at)).fold(down.cscas_after.max(0), i64::max);
     let permits_as_of = permits
         .iter()
         .map(|p| millis(p.revoked.as_ref().map_or(p.issued_at, |r| r.at.max(p.issued_at))))
@@ -401,6 +404,8 @@ pub async fn answer_down<S: Store>(
         dismissed_as_of,
         permits: permits.iter().map(wire::WirePermit::from_record).collect(),
         permits_as_of,
+        cscas: cscas.iter().map(wire::WireCsca::from_record).collect(),
+        cscas_as_of,
     })
 }
 
@@ -568,6 +573,7 @@ pub async fn pull<S: Store>(
             },
             dismissed_after: me.dismissed_as_of,
             permits_after: me.permits_as_of,
+            cscas_after: me.cscas_as_of,
         };
         let answer: DownAnswer =
             call(link, "down", &down, crate::sync::link::EXCHANGE_TIMEOUT).await?;
@@ -584,6 +590,7 @@ pub async fn pull<S: Store>(
         if answer.watch.complete
             && !more(answer.dismissals.len(), me.dismissed_as_of, answer.dismissed_as_of)
             && !more(answer.permits.len(), me.permits_as_of, answer.permits_as_of)
+            && !more(answer.cscas.len(), me.cscas_as_of, answer.cscas_as_of)
         {
             return Ok(offset);
         }
@@ -649,6 +656,13 @@ async fn apply_down<S: Store>(
         .collect::<Result<Vec<_>, _>>()
         .map_err(RoundError::Invalid)?;
     app.store.put_permits(&permits, answer.permits_as_of).await?;
+    let cscas = answer
+        .cscas
+        .iter()
+        .map(wire::WireCsca::read)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(RoundError::Invalid)?;
+    app.store.hold_cscas(&cscas, answer.cscas_as_of).await?;
     let p = &answer.watch.position;
     app.store
         .set_watch_cursor(&WatchCursor {

@@ -292,6 +292,8 @@ pub struct Down {
     pub dismissed_after: i64,
     #[serde(default)]
     pub permits_after: i64,
+    #[serde(default)]
+    pub cscas_after: i64,
 }
 
 /// How far the node holds headquarters' watchlist.
@@ -328,6 +330,52 @@ pub struct DownAnswer {
     pub permits: Vec<WirePermit>,
     #[serde(default)]
     pub permits_as_of: i64,
+    /// The Country Signing CAs added since the node's position.
+    #[serde(default)]
+    pub cscas: Vec<WireCsca>,
+    #[serde(default)]
+    pub cscas_as_of: i64,
+}
+
+/// A Country Signing CA's certificate as headquarters holds it; the node reads what it says
+/// of itself from the certificate.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct WireCsca {
+    /// DER, base64.
+    pub der: String,
+    pub source: String,
+    pub added_at: String,
+}
+
+impl WireCsca {
+    pub fn from_record(c: &store::csca::CscaRecord) -> Self {
+        WireCsca { der: b64(&c.der), source: c.source.clone(), added_at: time_text(c.added_at) }
+    }
+
+    pub fn read(&self) -> Result<store::csca::CscaRecord, InvalidValue> {
+        let der = unb64("der", &self.der)?;
+        if der.len() > 16 * 1024 {
+            return Err(InvalidValue::new("der", "a certificate longer than 16 KiB"));
+        }
+        let info =
+            emrtd::trust::describe(&der).map_err(|e| InvalidValue::new("der", e.to_string()))?;
+        let at = |unix: i64| {
+            OffsetDateTime::from_unix_timestamp(unix)
+                .ok()
+                .filter(|t| (bounds::FIRST_YEAR..=bounds::LAST_YEAR).contains(&t.year()))
+                .ok_or_else(|| InvalidValue::new("der", "a validity outside the years held"))
+        };
+        Ok(store::csca::CscaRecord {
+            fingerprint: info.fingerprint,
+            country: info.country,
+            subject: info.subject,
+            not_before: at(info.not_before)?,
+            not_after: at(info.not_after)?,
+            der,
+            source: bounds::clean_line("source", &self.source, NAME_MAX)?,
+            added_at: bounds::parse_time("added_at", &self.added_at)?,
+        })
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -11,3 +11,7 @@ CREATE TABLE cscas (
     added_at BIGINT NOT NULL
 );
 CREATE INDEX cscas_by_country ON cscas (country, not_after);
+CREATE INDEX cscas_by_addition ON cscas (added_at);
+
+-- At a node: the CSCAs brought down from headquarters, up to this time of headquarters'.
+ALTER TABLE node_self ADD COLUMN cscas_as_of BIGINT NOT NULL DEFAULT 0;

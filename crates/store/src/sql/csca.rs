@@ -4,11 +4,29 @@
 use super::*;
 use crate::csca::CscaRecord;
 
+const CSCA_COLUMNS: &str =
+    "fingerprint, der, country, subject, not_before, not_after, source, added_at";
+
 macro_rules! csca_impl {
-    ($store:ident, $begin:literal) => {
-        impl crate::CscaStore for $store {
-            async fn put_cscas(&self, cscas: &[CscaRecord]) -> Result<usize> {
-                let mut tx = self.pool.begin_with($begin).await?;
+    ($store:ident, $db:ty, $row:ty, $begin:literal) => {
+        impl $store {
+            fn csca_from(r: &$row) -> Result<CscaRecord> {
+                Ok(CscaRecord {
+                    fingerprint: r.try_get("fingerprint")?,
+                    der: r.try_get("der")?,
+                    country: r.try_get("country")?,
+                    subject: r.try_get("subject")?,
+                    not_before: from_ms(r.try_get("not_before")?)?,
+                    not_after: from_ms(r.try_get("not_after")?)?,
+                    source: r.try_get("source")?,
+                    added_at: from_ms(r.try_get("added_at")?)?,
+                })
+            }
+
+            async fn put_cscas_in(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                cscas: &[CscaRecord],
+            ) -> Result<usize> {
                 let mut added = 0;
                 for c in cscas {
                     added += sqlx::query(
@@ -24,39 +42,59 @@ macro_rules! csca_impl {
                     .bind(millis(c.not_after))
                     .bind(&c.source)
                     .bind(millis(c.added_at))
-                    .execute(&mut *tx)
+                    .execute(&mut **tx)
                     .await?
                     .rows_affected() as usize;
                 }
+                Ok(added)
+            }
+        }
+
+        impl crate::CscaStore for $store {
+            async fn put_cscas(&self, cscas: &[CscaRecord]) -> Result<usize> {
+                let mut tx = self.pool.begin_with($begin).await?;
+                let added = Self::put_cscas_in(&mut tx, cscas).await?;
                 tx.commit().await?;
                 Ok(added)
             }
 
             async fn cscas(&self) -> Result<Vec<CscaRecord>> {
-                let rows = sqlx::query(
-                    "SELECT fingerprint, der, country, subject, not_before, not_after, source, \
-                     added_at FROM cscas ORDER BY country, not_after DESC, fingerprint",
+                let sql = format!(
+                    "SELECT {CSCA_COLUMNS} FROM cscas ORDER BY country, not_after DESC, fingerprint"
+                );
+                let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(&self.pool).await?;
+                rows.iter().map(Self::csca_from).collect()
+            }
+
+            async fn cscas_since(&self, after_ms: i64, limit: u32) -> Result<Vec<CscaRecord>> {
+                let sql = format!(
+                    "SELECT {CSCA_COLUMNS} FROM cscas WHERE added_at > $1 \
+                     ORDER BY added_at, fingerprint LIMIT $2"
+                );
+                let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(after_ms)
+                    .bind(i64::from(limit))
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.iter().map(Self::csca_from).collect()
+            }
+
+            async fn hold_cscas(&self, cscas: &[CscaRecord], as_of: i64) -> Result<usize> {
+                let mut tx = self.pool.begin_with($begin).await?;
+                let added = Self::put_cscas_in(&mut tx, cscas).await?;
+                sqlx::query(
+                    "UPDATE node_self SET cscas_as_of = \
+                     CASE WHEN cscas_as_of > $1 THEN cscas_as_of ELSE $1 END",
                 )
-                .fetch_all(&self.pool)
+                .bind(as_of)
+                .execute(&mut *tx)
                 .await?;
-                rows.iter()
-                    .map(|r| {
-                        Ok(CscaRecord {
-                            fingerprint: r.try_get("fingerprint")?,
-                            der: r.try_get("der")?,
-                            country: r.try_get("country")?,
-                            subject: r.try_get("subject")?,
-                            not_before: from_ms(r.try_get("not_before")?)?,
-                            not_after: from_ms(r.try_get("not_after")?)?,
-                            source: r.try_get("source")?,
-                            added_at: from_ms(r.try_get("added_at")?)?,
-                        })
-                    })
-                    .collect()
+                tx.commit().await?;
+                Ok(added)
             }
         }
     };
 }
 
-csca_impl!(SqliteStore, "BEGIN IMMEDIATE");
-csca_impl!(PgStore, "BEGIN");
+csca_impl!(SqliteStore, sqlx::Sqlite, sqlx::sqlite::SqliteRow, "BEGIN IMMEDIATE");
+csca_impl!(PgStore, sqlx::Postgres, sqlx::postgres::PgRow, "BEGIN");
