@@ -78,21 +78,6 @@ fn certificates(bytes: &[u8]) -> anyhow::Result<(Vec<Vec<u8>>, &'static str)> {
     }
 }
 
-/// A time of a certificate, held to the years every stored time is (a CSCA valid "until 9999"
-/// is kept as valid until the last of them).
-fn bounded(unix: i64) -> OffsetDateTime {
-    let first = time::Date::from_calendar_date(domain::bounds::FIRST_YEAR, time::Month::January, 1)
-        .map(|d| d.midnight().assume_utc());
-    let last = time::Date::from_calendar_date(domain::bounds::LAST_YEAR, time::Month::December, 31)
-        .map(|d| d.midnight().assume_utc());
-    let t = OffsetDateTime::from_unix_timestamp(unix).unwrap_or(OffsetDateTime::UNIX_EPOCH);
-    match (first, last) {
-        (Ok(f), _) if t < f => f,
-        (_, Ok(l)) if t > l => l,
-        _ => t,
-    }
-}
-
 async fn import(args: ImportArgs) -> anyhow::Result<()> {
     let path = &args.file;
     let size =
@@ -116,8 +101,8 @@ async fn import(args: ImportArgs) -> anyhow::Result<()> {
                 der: der.clone(),
                 country: info.country,
                 subject: info.subject,
-                not_before: bounded(info.not_before),
-                not_after: bounded(info.not_after),
+                not_before: domain::bounds::held_time(info.not_before),
+                not_after: domain::bounds::held_time(info.not_after),
                 source: source.clone(),
                 added_at: now,
             }),

@@ -111,6 +111,21 @@ pub fn at_offset(t: OffsetDateTime, offset: UtcOffset) -> OffsetDateTime {
     t.checked_to_offset(offset).unwrap_or(t)
 }
 
+/// A time given in Unix seconds by an outside document (a certificate's validity), held to the
+/// years every stored time is: one before them is the first moment held, one after the last
+/// (a CSCA "valid until 9999" is valid until the end of 2199 here).
+pub fn held_time(unix_seconds: i64) -> OffsetDateTime {
+    let first = Date::from_calendar_date(FIRST_YEAR, time::Month::January, 1)
+        .map_or(OffsetDateTime::UNIX_EPOCH, |d| d.midnight().assume_utc());
+    let last = Date::from_calendar_date(LAST_YEAR, time::Month::December, 31)
+        .map_or(OffsetDateTime::UNIX_EPOCH, |d| d.midnight().assume_utc());
+    match OffsetDateTime::from_unix_timestamp(unix_seconds) {
+        Ok(t) => t.clamp(first, last),
+        Err(_) if unix_seconds < 0 => first,
+        Err(_) => last,
+    }
+}
+
 /// The date in Việt Nam.
 pub fn vietnam_date(t: OffsetDateTime) -> Date {
     at_offset(t, VIETNAM).date()
@@ -204,6 +219,20 @@ mod tests {
     use time::macros::datetime;
 
     use super::*;
+
+    #[test]
+    fn outside_times_are_held_to_the_stored_years() {
+        // 9999-12-31T23:59:59Z, as a CSCA may write "no end".
+        assert_eq!(held_time(253_402_300_799).year(), LAST_YEAR);
+        assert_eq!(held_time(i64::MAX).year(), LAST_YEAR);
+        assert_eq!(held_time(i64::MIN).year(), FIRST_YEAR);
+        assert_eq!(held_time(-5_000_000_000).year(), FIRST_YEAR);
+        assert_eq!(
+            held_time(1_790_000_000),
+            OffsetDateTime::from_unix_timestamp(1_790_000_000)
+                .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+        );
+    }
 
     #[test]
     fn dates_are_four_digit_years_in_range() {

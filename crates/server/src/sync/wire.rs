@@ -359,18 +359,14 @@ impl WireCsca {
         }
         let info =
             emrtd::trust::describe(&der).map_err(|e| InvalidValue::new("der", e.to_string()))?;
-        let at = |unix: i64| {
-            OffsetDateTime::from_unix_timestamp(unix)
-                .ok()
-                .filter(|t| (bounds::FIRST_YEAR..=bounds::LAST_YEAR).contains(&t.year()))
-                .ok_or_else(|| InvalidValue::new("der", "a validity outside the years held"))
-        };
         Ok(store::csca::CscaRecord {
             fingerprint: info.fingerprint,
             country: info.country,
             subject: info.subject,
-            not_before: at(info.not_before)?,
-            not_after: at(info.not_after)?,
+            // Held to the stored years as headquarters held them: read the same way on both
+            // sides, or the node would refuse what headquarters keeps.
+            not_before: bounds::held_time(info.not_before),
+            not_after: bounds::held_time(info.not_after),
             der,
             source: bounds::clean_line("source", &self.source, NAME_MAX)?,
             added_at: bounds::parse_time("added_at", &self.added_at)?,
