@@ -28,7 +28,11 @@ fn tlv(tag: &[u8], value: &[u8]) -> Vec<u8> {
         0..=0x7F => out.push(n as u8),
         0x80..=0xFF => out.extend_from_slice(&[0x81, n as u8]),
         0x100..=0xFFFF => out.extend_from_slice(&[0x82, (n >> 8) as u8, n as u8]),
-        _ => out.extend_from_slice(&[0x83, (n >> 16) as u8, (n >> 8) as u8, n as u8]),
+        // Four length bytes cover any buffer this maker is given (a face is kilobytes).
+        _ => {
+            out.push(0x84);
+            out.extend_from_slice(&(n as u32).to_be_bytes());
+        }
     }
     out.extend_from_slice(value);
     out

@@ -180,16 +180,27 @@ pub fn passive_authentication(
     if !sod.content_digest_holds() {
         push("bad_signature", &mut reasons);
     }
-    let Some(dsc) = sod.certificates.first() else {
-        push("dsc_missing", &mut reasons);
-        return Verdict { reasons, chip_mrz };
+    // The signer is the certificate whose key verifies the signature: a SOD may also carry
+    // others (its CSCA, a link certificate). None verifying, the first is judged.
+    let signer = sod.certificates.iter().find(|c| verify_signature(&sod, c).is_ok());
+    let dsc = match (signer, sod.certificates.first()) {
+        (Some(dsc), _) => dsc,
+        (None, Some(first)) => {
+            push(
+                match verify_signature(&sod, first) {
+                    Err(SignatureError::Unsupported(_)) => "unsupported_algorithm",
+                    Err(SignatureError::DscUnreadable) => "dsc_unreadable",
+                    Ok(()) | Err(SignatureError::BadSignature) => "bad_signature",
+                },
+                &mut reasons,
+            );
+            first
+        }
+        (None, None) => {
+            push("dsc_missing", &mut reasons);
+            return Verdict { reasons, chip_mrz };
+        }
     };
-    match verify_signature(&sod, dsc) {
-        Ok(()) => {}
-        Err(SignatureError::BadSignature) => push("bad_signature", &mut reasons),
-        Err(SignatureError::Unsupported(_)) => push("unsupported_algorithm", &mut reasons),
-        Err(SignatureError::DscUnreadable) => push("dsc_unreadable", &mut reasons),
-    }
     if let Err(p) = trust.check_dsc(dsc, at) {
         push(
             match p {
