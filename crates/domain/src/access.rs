@@ -83,6 +83,38 @@ impl RecordRight {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HistoryRight(());
 
+/// May post an e-gate's transactions at this checkpoint: one of its gates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GateRight {
+    checkpoint: CheckpointCode,
+}
+
+impl GateRight {
+    pub fn checkpoint(&self) -> &CheckpointCode {
+        &self.checkpoint
+    }
+}
+
+/// May set the scores this checkpoint's gates must reach: its commander.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GateSettingsRight {
+    checkpoint: CheckpointCode,
+}
+
+impl GateSettingsRight {
+    pub fn checkpoint(&self) -> &CheckpointCode {
+        &self.checkpoint
+    }
+}
+
+/// Whose e-gate transactions an actor reads: a checkpoint's commander its own, headquarters'
+/// analysts every checkpoint's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GateScope {
+    All,
+    Checkpoint(CheckpointCode),
+}
+
 /// May add, change and remove watchlist entries.
 /// May manage accounts and devices.
 #[derive(Debug)]
@@ -327,6 +359,33 @@ impl Actor {
         }
     }
 
+    /// E-gate transactions: a device of the checkpoint (its gates), nobody else.
+    pub fn run_gate(&self) -> Result<GateRight, Forbidden> {
+        match (&self.kind, &self.checkpoint) {
+            (ActorKind::Device { .. }, Some(cp)) => Ok(GateRight { checkpoint: cp.clone() }),
+            _ => Err(Forbidden("only a checkpoint's e-gates post e-gate transactions".into())),
+        }
+    }
+
+    /// The gates' transactions and board: a checkpoint's commander, or an analyst.
+    pub fn gate_board(&self) -> Result<GateScope, Forbidden> {
+        match (self.role(), &self.checkpoint) {
+            (Some(Role::Analyst), _) => Ok(GateScope::All),
+            (Some(Role::Commander), Some(cp)) => Ok(GateScope::Checkpoint(cp.clone())),
+            _ => {
+                Err(Forbidden("only commanders and analysts see the e-gates' transactions".into()))
+            }
+        }
+    }
+
+    /// The gates' thresholds: the checkpoint's commander.
+    pub fn set_gate_thresholds(&self) -> Result<GateSettingsRight, Forbidden> {
+        match (self.role(), &self.checkpoint) {
+            (Some(Role::Commander), Some(cp)) => Ok(GateSettingsRight { checkpoint: cp.clone() }),
+            _ => Err(Forbidden("only a checkpoint's commander sets its gates' thresholds".into())),
+        }
+    }
+
     /// The network of checkpoint nodes: administrators and analysts.
     pub fn see_nodes(&self) -> Result<NodesRight, Forbidden> {
         match self.role() {
@@ -380,6 +439,16 @@ mod tests {
         assert!(device.act_at(&mc).is_err());
         assert!(device.read_history().is_err());
         assert_eq!(device.label(), "device:3");
+        assert_eq!(device.run_gate().unwrap().checkpoint(), &hn);
+        assert!(device.gate_board().is_err());
+        assert!(officer.run_gate().is_err());
+        assert!(officer.gate_board().is_err());
+        assert!(officer.set_gate_thresholds().is_err());
+        assert_eq!(commander.gate_board().unwrap(), GateScope::Checkpoint(hn.clone()));
+        assert_eq!(commander.set_gate_thresholds().unwrap().checkpoint(), &hn);
+        assert_eq!(analyst.gate_board().unwrap(), GateScope::All);
+        assert!(analyst.set_gate_thresholds().is_err());
+        assert!(admin.gate_board().is_err());
     }
 
     #[test]

@@ -7,6 +7,7 @@ mod access;
 pub mod bounds;
 mod control;
 mod document;
+pub mod egate;
 pub mod permit;
 pub mod port;
 #[cfg(feature = "openapi")]
@@ -15,8 +16,8 @@ mod values;
 
 pub use access::{
     Actor, ActorKind, AdminRight, AgencyRight, AlertScope, AuditRight, DossierScope, Forbidden,
-    HistoryRight, IssueRight, NodesRight, PermitScope, RecordRight, ReviewRight, Role,
-    WatchlistRight,
+    GateRight, GateScope, GateSettingsRight, HistoryRight, IssueRight, NodesRight, PermitScope,
+    RecordRight, ReviewRight, Role, WatchlistRight,
 };
 pub use control::{
     ControlFacts, LastCrossing, Reason, STAMP_EVERY_DAYS, Verdict, WatchAction, WatchHit, day_vi,

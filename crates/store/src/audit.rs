@@ -77,6 +77,10 @@ actions! {
     NodeSync => "node.sync",
     NodesRead => "nodes.read",
     NodeLink => "node.link",
+    EgateTransaction => "egate.transaction",
+    EgateRead => "egate.read",
+    EgateTake => "egate.take",
+    EgateSettings => "egate.settings",
 }
 
 impl std::fmt::Display for AuditAction {

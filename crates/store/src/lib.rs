@@ -8,6 +8,7 @@
 
 mod audit;
 pub mod csca;
+pub mod egate;
 pub mod permit;
 pub mod port;
 mod records;
@@ -21,6 +22,7 @@ use time::OffsetDateTime;
 
 pub use audit::{AuditAction, AuditEvent, AuditKey, AuditRecord, BrokenLink, GENESIS};
 pub use csca::CscaStore;
+pub use egate::EgateStore;
 pub use permit::PermitStore;
 pub use port::PortStore;
 pub use records::*;
@@ -54,6 +56,7 @@ pub trait Store:
     + PermitStore
     + SyncStore
     + CscaStore
+    + EgateStore
     + Clone
     + Send
     + Sync

@@ -26,6 +26,7 @@ mod accounts;
 mod audit_sql;
 mod control;
 mod csca;
+mod egate;
 mod permit;
 mod port;
 mod sync;

@@ -100,6 +100,7 @@ both!(
     headquarters_takes_a_nodes_alerts_and_movements_once,
     a_node_holds_dismissals_and_permits_and_sends_its_own,
     cscas_are_held_once_by_fingerprint,
+    egate_transactions_are_kept_once_with_their_crossing,
 );
 
 fn cp(code: &str) -> CheckpointCode {
@@ -1559,4 +1560,126 @@ async fn cscas_are_held_once_by_fingerprint<S: Store>(store: S) {
     let order: Vec<&str> = held.iter().map(|c| c.fingerprint.as_str()).collect();
     assert_eq!(order, ["cc", "dd", "bb", "aa"], "by country, the latest to expire first");
     assert_eq!(held[3], csca("aa", "UT", 10));
+}
+
+async fn egate_transactions_are_kept_once_with_their_crossing<S: Store>(store: S) {
+    use domain::egate::{ChipAccess, ChipOutcome, GateDecision, GateName, Score, Thresholds};
+    use store::egate::{EgateDocument, EgateFilter, EgateOutcome, EgateRecord, KeptReason};
+    seeded(&store).await;
+    let doc = passport("C1234567", "TRAN", "THI MAI");
+    let tx = |id: &str, gate: &str, decision: GateDecision, at: OffsetDateTime| EgateRecord {
+        id: id.into(),
+        checkpoint: cp("MONG-CAI"),
+        gate: GateName::parse(gate).unwrap(),
+        direction: Direction::Entry,
+        at,
+        decision,
+        reasons: match decision {
+            GateDecision::Open => Vec::new(),
+            GateDecision::Refer => vec![KeptReason {
+                code: "face_mismatch".into(),
+                message: "the face matched at 0.41".into(),
+                vi: "Khuôn mặt khớp 0,41".into(),
+            }],
+        },
+        document: Some(EgateDocument {
+            doc_type: doc.doc_type,
+            issuing_state: doc.issuing_state,
+            number: doc.number.clone(),
+            holder: "TRAN THI MAI".into(),
+            birth_date: doc.birth_date,
+        }),
+        document_text: Some("P<VNMTRAN<<THI<MAI".into()),
+        chip_access: Some(ChipAccess::Pace),
+        chip: ChipOutcome::Verified,
+        face: Some((0.93, 0.99)),
+        fingerprints: vec![(2, 0.88)],
+        timings: vec![("document".into(), 2100), ("face".into(), 3400)],
+        gate_ms: Some(5500),
+        platform_ms: 7,
+        crossing_id: None,
+        actor: "device:1".into(),
+        body_hash: format!("body-{id}"),
+        taken_by: None,
+        taken_at: None,
+    };
+    let id1 = "00000000-0000-4000-8000-000000000001";
+    let mut c1 = crossing(id1, &doc, Direction::Entry, T0);
+    c1.channel = Channel::Egate;
+    let first = tx(id1, "G1", GateDecision::Open, T0);
+    let EgateOutcome::Created(kept) =
+        store.record_egate(&first, Some(&c1), &by(), T0).await.unwrap()
+    else {
+        panic!("the first transaction is created");
+    };
+    assert_eq!(kept.crossing_id.as_deref(), Some(id1));
+    let stored = store.crossing(id1).await.unwrap().expect("the gate's crossing is recorded");
+    assert_eq!(stored.channel, Channel::Egate);
+    // The same again is a retry: the first answer, and still one crossing.
+    let EgateOutcome::Existing(again) =
+        store.record_egate(&first, Some(&c1), &by(), T0).await.unwrap()
+    else {
+        panic!("a retry finds the first");
+    };
+    assert_eq!(*again, *kept);
+    let mut other = first.clone();
+    other.body_hash = "another body".into();
+    assert!(matches!(
+        store.record_egate(&other, Some(&c1), &by(), T0).await.unwrap(),
+        EgateOutcome::Conflict
+    ));
+
+    let t1 = T0 + time::Duration::seconds(20);
+    let id2 = "00000000-0000-4000-8000-000000000002";
+    let referred = tx(id2, "G2", GateDecision::Refer, t1);
+    store.record_egate(&referred, None, &by(), t1).await.unwrap();
+    let mut no_doc = tx("00000000-0000-4000-8000-000000000003", "G2", GateDecision::Refer, t1);
+    no_doc.document = None;
+    no_doc.face = None;
+    no_doc.fingerprints = Vec::new();
+    no_doc.gate_ms = None;
+    store.record_egate(&no_doc, None, &by(), t1).await.unwrap();
+    assert_eq!(store.egate(no_doc.id.as_str()).await.unwrap().unwrap(), no_doc);
+    assert!(store.crossing(id2).await.unwrap().is_none(), "a referral is no crossing");
+
+    let all = EgateFilter { checkpoint: Some(cp("MONG-CAI")), ..EgateFilter::default() };
+    let (list, total) = store.egates(&all, 0, 10).await.unwrap();
+    assert_eq!(total, 3);
+    assert_eq!(list[2].id, id1, "newest first");
+    let g2 = EgateFilter { gate: Some(GateName::parse("G2").unwrap()), ..all.clone() };
+    assert_eq!(store.egates(&g2, 0, 10).await.unwrap().1, 2);
+    let window = EgateFilter { to: Some(t1), ..all.clone() };
+    assert_eq!(store.egates(&window, 0, 10).await.unwrap().0[0].id, id1);
+    let elsewhere = EgateFilter { checkpoint: Some(cp("HUU-NGHI")), ..EgateFilter::default() };
+    assert_eq!(store.egates(&elsewhere, 0, 10).await.unwrap().1, 0);
+
+    let board = store.gate_summaries(Some(&cp("MONG-CAI")), T0).await.unwrap();
+    assert_eq!(board.len(), 2);
+    assert_eq!((board[0].opened, board[0].referred, board[0].gate_ms_sum), (1, 0, 5500));
+    assert_eq!((board[1].opened, board[1].referred, board[1].gate_ms_count), (0, 2, 1));
+    assert_eq!(board[1].last_at, t1);
+    assert!(store.gate_summaries(None, t1 + time::Duration::seconds(1)).await.unwrap().is_empty());
+
+    let open = store.egate_referrals(&cp("MONG-CAI"), T0, 10).await.unwrap();
+    assert_eq!(open.len(), 2);
+    assert!(!store.take_referral(id2, &cp("HUU-NGHI"), "user:x", t1).await.unwrap());
+    assert!(!store.take_referral(id1, &cp("MONG-CAI"), "user:x", t1).await.unwrap());
+    assert!(store.take_referral(id2, &cp("MONG-CAI"), "user:officer", t1).await.unwrap());
+    assert!(!store.take_referral(id2, &cp("MONG-CAI"), "user:other", t1).await.unwrap());
+    let taken = store.egate(id2).await.unwrap().unwrap();
+    assert_eq!((taken.taken_by.as_deref(), taken.taken_at), (Some("user:officer"), Some(t1)));
+    assert_eq!(store.egate_referrals(&cp("MONG-CAI"), T0, 10).await.unwrap().len(), 1);
+
+    assert_eq!(store.egate_thresholds(&cp("MONG-CAI")).await.unwrap(), None);
+    let strict = Thresholds { face: Score::parse("f", 0.9).unwrap(), ..Thresholds::default() };
+    store.set_egate_thresholds(&cp("MONG-CAI"), &strict, "user:commander", T0).await.unwrap();
+    store.set_egate_thresholds(&cp("MONG-CAI"), &strict, "user:commander", t1).await.unwrap();
+    let set = store.egate_thresholds(&cp("MONG-CAI")).await.unwrap().unwrap();
+    assert_eq!((set.thresholds, set.updated_at), (strict, t1));
+    // Every transaction kept is in the audit trail, with the crossing it recorded.
+    let actions: Vec<String> =
+        store.audit_records(0, 100).await.unwrap().into_iter().map(|r| r.action).collect();
+    assert_eq!(actions.iter().filter(|a| *a == "egate.transaction").count(), 3);
+    assert_eq!(actions.iter().filter(|a| *a == "crossing.record").count(), 1);
+    assert!(matches!(verify_audit(&store).await.unwrap(), Ok(4)));
 }

@@ -6,6 +6,274 @@ use super::*;
 
 macro_rules! control_impl {
     ($store:ident, $db:ty, $row:ty, $backend:literal, $begin:literal) => {
+        impl $store {
+            /// [`crate::ControlStore::record_crossings`] inside the caller's transaction, which
+            /// commits it (with whatever else it writes); returns the audit head to tell the
+            /// store once it has.
+            pub(crate) async fn record_crossings_in(
+                &self,
+                tx: &mut sqlx::Transaction<'_, $db>,
+                batch: &[NewCrossing],
+                by: &RecordedBy,
+                at: OffsetDateTime,
+            ) -> Result<(Vec<RecordOutcome>, Option<Head>)> {
+                let now = millis(at);
+                let select = format!("SELECT {CROSSING_COLUMNS} FROM crossings WHERE id = $1");
+                let mut out = Vec::with_capacity(batch.len());
+                // Travellers first, each once and in one order whatever the batch's: two
+                // batches sharing travellers then never wait on each other in a cycle.
+                let mut docs: std::collections::BTreeMap<(&str, &str), &NewCrossing> =
+                    std::collections::BTreeMap::new();
+                for c in batch {
+                    docs.insert((c.document.issuing_state.as_str(), c.document.number.as_str()), c);
+                }
+                let mut ids: std::collections::HashMap<(&str, &str), i64> =
+                    std::collections::HashMap::with_capacity(docs.len());
+                // Most travellers have crossed before with the same document: reading them,
+                // many to a statement, saves rewriting their rows and indexes.
+                let docs: Vec<((&str, &str), &NewCrossing)> = docs.into_iter().collect();
+                let mut known: std::collections::HashMap<(String, String), (TravellerRecord, String)> =
+                    std::collections::HashMap::with_capacity(docs.len());
+                for chunk in docs.chunks(TRAVELLERS_PER_LOOKUP) {
+                    let mut sql = format!(
+                        "SELECT {TRAVELLER_COLUMNS}, name_key FROM travellers \
+                         WHERE (issuing_state, number) IN (VALUES "
+                    );
+                    for i in 0..chunk.len() {
+                        if i > 0 {
+                            sql.push_str(", ");
+                        }
+                        if $backend == "sqlite" {
+                            sql.push_str("(?, ?)");
+                        } else {
+                            sql.push_str(&format!("(${}, ${})", 2 * i + 1, 2 * i + 2));
+                        }
+                    }
+                    sql.push(')');
+                    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+                    for ((state, number), _) in chunk {
+                        q = q.bind(*state).bind(*number);
+                    }
+                    for row in q.fetch_all(&mut **tx).await? {
+                        let stored = Self::traveller_from(&row)?;
+                        let name_key: String = row.try_get("name_key")?;
+                        let key = (
+                            stored.document.issuing_state.to_string(),
+                            stored.document.number.to_string(),
+                        );
+                        known.insert(key, (stored, name_key));
+                    }
+                }
+                // Travellers new or changed, many to a statement: a node's batch brings a
+                // thousand travellers, and a round trip each would cost more than the rows.
+                let mut changed: Vec<((&str, &str), &NewCrossing)> = Vec::new();
+                for (key, c) in docs {
+                    let d = &c.document;
+                    if let Some((stored, name_key)) = known.get(&(key.0.to_string(), key.1.to_string()))
+                        && &stored.document == d
+                        && *name_key == c.name_key
+                    {
+                        ids.insert(key, stored.id);
+                        continue;
+                    }
+                    changed.push((key, c));
+                }
+                for chunk in changed.chunks(TRAVELLERS_PER_UPSERT) {
+                    let mut sql = String::from(
+                        "INSERT INTO travellers (issuing_state, number, doc_type, surname, \
+                         given_names, nationality, birth_date, sex, expiry_date, issuing_area, \
+                         name_key, updated_at) VALUES ",
+                    );
+                    for i in 0..chunk.len() {
+                        if i > 0 {
+                            sql.push_str(", ");
+                        }
+                        if $backend == "sqlite" {
+                            sql.push_str("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                        } else {
+                            sql.push('(');
+                            for k in 1..=12 {
+                                if k > 1 {
+                                    sql.push_str(", ");
+                                }
+                                sql.push_str(&format!("${}", i * 12 + k));
+                            }
+                            sql.push(')');
+                        }
+                    }
+                    sql.push_str(
+                        " ON CONFLICT (issuing_state, number) DO UPDATE SET \
+                         doc_type = excluded.doc_type, surname = excluded.surname, \
+                         given_names = excluded.given_names, nationality = excluded.nationality, \
+                         birth_date = excluded.birth_date, sex = excluded.sex, \
+                         expiry_date = excluded.expiry_date, issuing_area = excluded.issuing_area, \
+                         name_key = excluded.name_key, updated_at = excluded.updated_at \
+                         RETURNING id, issuing_state, number",
+                    );
+                    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+                    for (_, c) in chunk {
+                        let d = &c.document;
+                        q = q
+                            .bind(d.issuing_state.as_str())
+                            .bind(d.number.as_str())
+                            .bind(d.doc_type.as_str())
+                            .bind(&d.surname)
+                            .bind(&d.given_names)
+                            .bind(d.nationality.map(|c| c.to_string()))
+                            .bind(date_text(d.birth_date))
+                            .bind(d.sex.map(|s| s.as_str()))
+                            .bind(date_text(d.expiry_date))
+                            .bind(&d.issuing_area)
+                            .bind(&c.name_key)
+                            .bind(now);
+                    }
+                    let rows = q.fetch_all(&mut **tx).await?;
+                    let mut returned: std::collections::HashMap<(String, String), i64> =
+                        std::collections::HashMap::with_capacity(rows.len());
+                    for r in &rows {
+                        returned.insert(
+                            (r.try_get("issuing_state")?, r.try_get("number")?),
+                            r.try_get("id")?,
+                        );
+                    }
+                    for (key, _) in chunk {
+                        let id = *returned
+                            .get(&(key.0.to_string(), key.1.to_string()))
+                            .ok_or_else(|| corrupt("a traveller of the batch was not stored"))?;
+                        ids.insert(*key, id);
+                    }
+                }
+                // Crossings many to a statement: each statement costs more than its rows.
+                let mut created: std::collections::HashMap<&str, &str> = std::collections::HashMap::new();
+                for chunk in batch.chunks(CROSSINGS_PER_STATEMENT) {
+                    let mut sql = String::from(
+                        "INSERT INTO crossings (id, traveller_id, checkpoint, direction, channel, \
+                         at, decision, client_decision, actor, body_hash, recorded_at, \
+                         screened_at, outcome, stamped) VALUES ",
+                    );
+                    for i in 0..chunk.len() {
+                        let p = i * 14;
+                        if i > 0 {
+                            sql.push_str(", ");
+                        }
+                        // SQLite finds a numbered parameter by walking the list of all of them,
+                        // once per bind: a thousand `$N` cost a quadratic scan, anonymous `?`
+                        // nothing. PostgreSQL takes only `$N`.
+                        if $backend == "sqlite" {
+                            sql.push_str("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                        } else {
+                            sql.push('(');
+                            for k in 1..=14 {
+                                if k > 1 {
+                                    sql.push_str(", ");
+                                }
+                                sql.push_str(&format!("${}", p + k));
+                            }
+                            sql.push(')');
+                        }
+                    }
+                    sql.push_str(" ON CONFLICT (id) DO NOTHING RETURNING id");
+                    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+                    let mut travellers = Vec::with_capacity(chunk.len());
+                    for c in chunk {
+                        let key = (c.document.issuing_state.as_str(), c.document.number.as_str());
+                        let traveller_id = *ids
+                            .get(&key)
+                            .ok_or_else(|| corrupt("a traveller of the batch went missing"))?;
+                        travellers.push(traveller_id);
+                        q = q
+                            .bind(&c.id)
+                            .bind(traveller_id)
+                            .bind(c.checkpoint.as_str())
+                            .bind(c.direction.as_str())
+                            .bind(c.channel.as_str())
+                            .bind(millis(c.at))
+                            .bind(c.decision.as_str())
+                            .bind(c.client_decision.map(|d| d.as_str()))
+                            .bind(&c.actor)
+                            .bind(&c.body_hash)
+                            .bind(now)
+                            .bind(c.screened.then_some(now))
+                            .bind(c.outcome.as_str())
+                            .bind(c.stamped);
+                    }
+                    let rows = q.fetch_all(&mut **tx).await?;
+                    let mut inserted = std::collections::HashSet::with_capacity(rows.len());
+                    for r in &rows {
+                        inserted.insert(r.try_get::<String, _>("id")?);
+                    }
+                    for (c, traveller_id) in chunk.iter().zip(travellers) {
+                        // The first of an id stored now; a repeat of it in the batch is a retry
+                        // or a conflict, like one from before.
+                        if inserted.remove(&c.id) {
+                            created.insert(&c.id, &c.body_hash);
+                            out.push(RecordOutcome::Created(CrossingRecord {
+                                id: c.id.clone(),
+                                traveller_id,
+                                checkpoint: c.checkpoint.clone(),
+                                direction: c.direction,
+                                channel: c.channel,
+                                at: from_ms(millis(c.at))?,
+                                decision: c.decision,
+                                client_decision: c.client_decision,
+                                outcome: c.outcome,
+                                stamped: c.stamped,
+                                screened: c.screened,
+                                actor: c.actor.clone(),
+                                body_hash: c.body_hash.clone(),
+                            }));
+                            for a in &c.alerts {
+                                let alert = NewAlert {
+                                    entry_id: a.entry_id.clone(),
+                                    traveller_id,
+                                    checkpoint: c.checkpoint.clone(),
+                                    score: a.score,
+                                    crossing_at: Some(c.at),
+                                };
+                                Self::raise_alert_in(tx, &alert, now).await?;
+                            }
+                            continue;
+                        }
+                        if let Some(&hash) = created.get(c.id.as_str())
+                            && hash != c.body_hash
+                        {
+                            out.push(RecordOutcome::Conflict(c.id.clone()));
+                            continue;
+                        }
+                        let row = sqlx::query(sqlx::AssertSqlSafe(select.clone()))
+                            .bind(&c.id)
+                            .fetch_one(&mut **tx)
+                            .await?;
+                        let record = Self::crossing_from(&row)?;
+                        out.push(if record.body_hash == c.body_hash {
+                            RecordOutcome::Existing(record)
+                        } else {
+                            RecordOutcome::Conflict(c.id.clone())
+                        });
+                    }
+                }
+                let ids: Vec<&str> = out
+                    .iter()
+                    .filter_map(|o| match o {
+                        RecordOutcome::Created(r) => Some(r.id.as_str()),
+                        _ => None,
+                    })
+                    .collect();
+                if !ids.is_empty() {
+                    let event = AuditEvent {
+                        actor: by.actor.clone(),
+                        ip: by.ip.clone(),
+                        action: crate::AuditAction::CrossingRecord,
+                        subject: format!("crossings:{}", ids.len()),
+                        detail: serde_json::json!({ "ids": ids }).to_string(),
+                    };
+                    let head = self.append_audit_in(tx, &[(event, at)]).await?;
+                    return Ok((out, Some(head)));
+                }
+                Ok((out, None))
+            }
+        }
+
         impl crate::ControlStore for $store {
             async fn traveller(
                 &self,
@@ -137,262 +405,11 @@ macro_rules! control_impl {
                 by: &RecordedBy,
                 at: OffsetDateTime,
             ) -> Result<Vec<RecordOutcome>> {
-                let now = millis(at);
-                let select = format!("SELECT {CROSSING_COLUMNS} FROM crossings WHERE id = $1");
                 let mut tx = self.pool.begin_with($begin).await?;
-                let mut out = Vec::with_capacity(batch.len());
-                // Travellers first, each once and in one order whatever the batch's: two
-                // batches sharing travellers then never wait on each other in a cycle.
-                let mut docs: std::collections::BTreeMap<(&str, &str), &NewCrossing> =
-                    std::collections::BTreeMap::new();
-                for c in batch {
-                    docs.insert((c.document.issuing_state.as_str(), c.document.number.as_str()), c);
-                }
-                let mut ids: std::collections::HashMap<(&str, &str), i64> =
-                    std::collections::HashMap::with_capacity(docs.len());
-                // Most travellers have crossed before with the same document: reading them,
-                // many to a statement, saves rewriting their rows and indexes.
-                let docs: Vec<((&str, &str), &NewCrossing)> = docs.into_iter().collect();
-                let mut known: std::collections::HashMap<(String, String), (TravellerRecord, String)> =
-                    std::collections::HashMap::with_capacity(docs.len());
-                for chunk in docs.chunks(TRAVELLERS_PER_LOOKUP) {
-                    let mut sql = format!(
-                        "SELECT {TRAVELLER_COLUMNS}, name_key FROM travellers \
-                         WHERE (issuing_state, number) IN (VALUES "
-                    );
-                    for i in 0..chunk.len() {
-                        if i > 0 {
-                            sql.push_str(", ");
-                        }
-                        if $backend == "sqlite" {
-                            sql.push_str("(?, ?)");
-                        } else {
-                            sql.push_str(&format!("(${}, ${})", 2 * i + 1, 2 * i + 2));
-                        }
-                    }
-                    sql.push(')');
-                    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-                    for ((state, number), _) in chunk {
-                        q = q.bind(*state).bind(*number);
-                    }
-                    for row in q.fetch_all(&mut *tx).await? {
-                        let stored = Self::traveller_from(&row)?;
-                        let name_key: String = row.try_get("name_key")?;
-                        let key = (
-                            stored.document.issuing_state.to_string(),
-                            stored.document.number.to_string(),
-                        );
-                        known.insert(key, (stored, name_key));
-                    }
-                }
-                // Travellers new or changed, many to a statement: a node's batch brings a
-                // thousand travellers, and a round trip each would cost more than the rows.
-                let mut changed: Vec<((&str, &str), &NewCrossing)> = Vec::new();
-                for (key, c) in docs {
-                    let d = &c.document;
-                    if let Some((stored, name_key)) = known.get(&(key.0.to_string(), key.1.to_string()))
-                        && &stored.document == d
-                        && *name_key == c.name_key
-                    {
-                        ids.insert(key, stored.id);
-                        continue;
-                    }
-                    changed.push((key, c));
-                }
-                for chunk in changed.chunks(TRAVELLERS_PER_UPSERT) {
-                    let mut sql = String::from(
-                        "INSERT INTO travellers (issuing_state, number, doc_type, surname, \
-                         given_names, nationality, birth_date, sex, expiry_date, issuing_area, \
-                         name_key, updated_at) VALUES ",
-                    );
-                    for i in 0..chunk.len() {
-                        if i > 0 {
-                            sql.push_str(", ");
-                        }
-                        if $backend == "sqlite" {
-                            sql.push_str("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-                        } else {
-                            sql.push('(');
-                            for k in 1..=12 {
-                                if k > 1 {
-                                    sql.push_str(", ");
-                                }
-                                sql.push_str(&format!("${}", i * 12 + k));
-                            }
-                            sql.push(')');
-                        }
-                    }
-                    sql.push_str(
-                        " ON CONFLICT (issuing_state, number) DO UPDATE SET \
-                         doc_type = excluded.doc_type, surname = excluded.surname, \
-                         given_names = excluded.given_names, nationality = excluded.nationality, \
-                         birth_date = excluded.birth_date, sex = excluded.sex, \
-                         expiry_date = excluded.expiry_date, issuing_area = excluded.issuing_area, \
-                         name_key = excluded.name_key, updated_at = excluded.updated_at \
-                         RETURNING id, issuing_state, number",
-                    );
-                    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-                    for (_, c) in chunk {
-                        let d = &c.document;
-                        q = q
-                            .bind(d.issuing_state.as_str())
-                            .bind(d.number.as_str())
-                            .bind(d.doc_type.as_str())
-                            .bind(&d.surname)
-                            .bind(&d.given_names)
-                            .bind(d.nationality.map(|c| c.to_string()))
-                            .bind(date_text(d.birth_date))
-                            .bind(d.sex.map(|s| s.as_str()))
-                            .bind(date_text(d.expiry_date))
-                            .bind(&d.issuing_area)
-                            .bind(&c.name_key)
-                            .bind(now);
-                    }
-                    let rows = q.fetch_all(&mut *tx).await?;
-                    let mut returned: std::collections::HashMap<(String, String), i64> =
-                        std::collections::HashMap::with_capacity(rows.len());
-                    for r in &rows {
-                        returned.insert(
-                            (r.try_get("issuing_state")?, r.try_get("number")?),
-                            r.try_get("id")?,
-                        );
-                    }
-                    for (key, _) in chunk {
-                        let id = *returned
-                            .get(&(key.0.to_string(), key.1.to_string()))
-                            .ok_or_else(|| corrupt("a traveller of the batch was not stored"))?;
-                        ids.insert(*key, id);
-                    }
-                }
-                // Crossings many to a statement: each statement costs more than its rows.
-                let mut created: std::collections::HashMap<&str, &str> = std::collections::HashMap::new();
-                for chunk in batch.chunks(CROSSINGS_PER_STATEMENT) {
-                    let mut sql = String::from(
-                        "INSERT INTO crossings (id, traveller_id, checkpoint, direction, channel, \
-                         at, decision, client_decision, actor, body_hash, recorded_at, \
-                         screened_at, outcome, stamped) VALUES ",
-                    );
-                    for i in 0..chunk.len() {
-                        let p = i * 14;
-                        if i > 0 {
-                            sql.push_str(", ");
-                        }
-                        // SQLite finds a numbered parameter by walking the list of all of them,
-                        // once per bind: a thousand `$N` cost a quadratic scan, anonymous `?`
-                        // nothing. PostgreSQL takes only `$N`.
-                        if $backend == "sqlite" {
-                            sql.push_str("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-                        } else {
-                            sql.push('(');
-                            for k in 1..=14 {
-                                if k > 1 {
-                                    sql.push_str(", ");
-                                }
-                                sql.push_str(&format!("${}", p + k));
-                            }
-                            sql.push(')');
-                        }
-                    }
-                    sql.push_str(" ON CONFLICT (id) DO NOTHING RETURNING id");
-                    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-                    let mut travellers = Vec::with_capacity(chunk.len());
-                    for c in chunk {
-                        let key = (c.document.issuing_state.as_str(), c.document.number.as_str());
-                        let traveller_id = *ids
-                            .get(&key)
-                            .ok_or_else(|| corrupt("a traveller of the batch went missing"))?;
-                        travellers.push(traveller_id);
-                        q = q
-                            .bind(&c.id)
-                            .bind(traveller_id)
-                            .bind(c.checkpoint.as_str())
-                            .bind(c.direction.as_str())
-                            .bind(c.channel.as_str())
-                            .bind(millis(c.at))
-                            .bind(c.decision.as_str())
-                            .bind(c.client_decision.map(|d| d.as_str()))
-                            .bind(&c.actor)
-                            .bind(&c.body_hash)
-                            .bind(now)
-                            .bind(c.screened.then_some(now))
-                            .bind(c.outcome.as_str())
-                            .bind(c.stamped);
-                    }
-                    let rows = q.fetch_all(&mut *tx).await?;
-                    let mut inserted = std::collections::HashSet::with_capacity(rows.len());
-                    for r in &rows {
-                        inserted.insert(r.try_get::<String, _>("id")?);
-                    }
-                    for (c, traveller_id) in chunk.iter().zip(travellers) {
-                        // The first of an id stored now; a repeat of it in the batch is a retry
-                        // or a conflict, like one from before.
-                        if inserted.remove(&c.id) {
-                            created.insert(&c.id, &c.body_hash);
-                            out.push(RecordOutcome::Created(CrossingRecord {
-                                id: c.id.clone(),
-                                traveller_id,
-                                checkpoint: c.checkpoint.clone(),
-                                direction: c.direction,
-                                channel: c.channel,
-                                at: from_ms(millis(c.at))?,
-                                decision: c.decision,
-                                client_decision: c.client_decision,
-                                outcome: c.outcome,
-                                stamped: c.stamped,
-                                screened: c.screened,
-                                actor: c.actor.clone(),
-                                body_hash: c.body_hash.clone(),
-                            }));
-                            for a in &c.alerts {
-                                let alert = NewAlert {
-                                    entry_id: a.entry_id.clone(),
-                                    traveller_id,
-                                    checkpoint: c.checkpoint.clone(),
-                                    score: a.score,
-                                    crossing_at: Some(c.at),
-                                };
-                                Self::raise_alert_in(&mut tx, &alert, now).await?;
-                            }
-                            continue;
-                        }
-                        if let Some(&hash) = created.get(c.id.as_str())
-                            && hash != c.body_hash
-                        {
-                            out.push(RecordOutcome::Conflict(c.id.clone()));
-                            continue;
-                        }
-                        let row = sqlx::query(sqlx::AssertSqlSafe(select.clone()))
-                            .bind(&c.id)
-                            .fetch_one(&mut *tx)
-                            .await?;
-                        let record = Self::crossing_from(&row)?;
-                        out.push(if record.body_hash == c.body_hash {
-                            RecordOutcome::Existing(record)
-                        } else {
-                            RecordOutcome::Conflict(c.id.clone())
-                        });
-                    }
-                }
-                let ids: Vec<&str> = out
-                    .iter()
-                    .filter_map(|o| match o {
-                        RecordOutcome::Created(r) => Some(r.id.as_str()),
-                        _ => None,
-                    })
-                    .collect();
-                if !ids.is_empty() {
-                    let event = AuditEvent {
-                        actor: by.actor.clone(),
-                        ip: by.ip.clone(),
-                        action: crate::AuditAction::CrossingRecord,
-                        subject: format!("crossings:{}", ids.len()),
-                        detail: serde_json::json!({ "ids": ids }).to_string(),
-                    };
-                    let head = self.append_audit_in(&mut tx, &[(event, at)]).await?;
-                    tx.commit().await?;
+                let (out, head) = self.record_crossings_in(&mut tx, batch, by, at).await?;
+                tx.commit().await?;
+                if let Some(head) = head {
                     self.audit_committed(head);
-                } else {
-                    tx.commit().await?;
                 }
                 Ok(out)
             }
