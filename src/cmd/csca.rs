@@ -7,7 +7,6 @@ use std::path::PathBuf;
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 use store::CscaStore;
-use store::csca::CscaRecord;
 use time::OffsetDateTime;
 
 use crate::cmd::server::{StoreArgs, with_store};
@@ -95,17 +94,8 @@ async fn import(args: ImportArgs) -> anyhow::Result<()> {
     let mut records = Vec::new();
     let mut passed_over = Vec::new();
     for der in &certs {
-        match emrtd::trust::describe(der) {
-            Ok(info) => records.push(CscaRecord {
-                fingerprint: info.fingerprint,
-                der: der.clone(),
-                country: info.country,
-                subject: info.subject,
-                not_before: domain::bounds::held_time(info.not_before),
-                not_after: domain::bounds::held_time(info.not_after),
-                source: source.clone(),
-                added_at: now,
-            }),
+        match server::egate::trust::csca_record(der, &source, now) {
+            Ok(record) => records.push(record),
             Err(e) => passed_over.push(e.to_string()),
         }
     }

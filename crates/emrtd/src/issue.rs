@@ -157,6 +157,39 @@ impl TestCountry {
         Ok(TestCountry { csca, dsc, dsc_key, rng })
     }
 
+    /// A country from its parts: the CSCA and Document Signer certificates (DER) and the
+    /// signer's ECDSA P-256 key (PKCS #8 DER).
+    pub fn from_parts(
+        csca: &[u8],
+        dsc: &[u8],
+        p256_pkcs8: &[u8],
+    ) -> Result<TestCountry, IssueError> {
+        let rng = ring::rand::SystemRandom::new();
+        let key = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, p256_pkcs8, &rng)
+            .map_err(|e| IssueError::Signing(e.to_string()))?;
+        Ok(TestCountry { csca: csca.to_vec(), dsc: dsc.to_vec(), dsc_key: SignerKey::Ec(key), rng })
+    }
+
+    /// The gate simulator's countries, the same in every run so that a platform trusts them
+    /// once (`csca import`): `VN` and `CN`, made with `openssl` (`testdata/simulator`), their
+    /// Document Signers valid from 2024 to 2039. They stand for no real state.
+    pub fn simulator(country: &str) -> Option<TestCountry> {
+        let (csca, dsc, key): (&[u8], &[u8], &[u8]) = match country {
+            "VN" => (
+                include_bytes!("../testdata/simulator/csca-VN.der"),
+                include_bytes!("../testdata/simulator/dsc-VN.der"),
+                include_bytes!("../testdata/simulator/dsc-VN.p8"),
+            ),
+            "CN" => (
+                include_bytes!("../testdata/simulator/csca-CN.der"),
+                include_bytes!("../testdata/simulator/dsc-CN.der"),
+                include_bytes!("../testdata/simulator/dsc-CN.p8"),
+            ),
+            _ => return None,
+        };
+        TestCountry::from_parts(csca, dsc, key).ok()
+    }
+
     /// A chip for `mrz` (its lines run together) with a face image `face` (JPEG bytes).
     pub fn issue(&self, mrz: &str, face: &[u8]) -> Result<TestChip, IssueError> {
         let com = tlv(

@@ -473,3 +473,24 @@ fn chips_made_here_pass_here_and_in_openssl() {
         &TestCountry::with_rsa_signer("UT", from, until, &rsa).unwrap(),
     );
 }
+
+/// The simulator's countries hold under their own CSCAs, and only under them.
+#[test]
+fn the_simulators_countries_pass_under_their_own_cscas() {
+    let vn = emrtd::issue::TestCountry::simulator("VN").unwrap();
+    let cn = emrtd::issue::TestCountry::simulator("CN").unwrap();
+    assert!(emrtd::issue::TestCountry::simulator("FR").is_none());
+    let mrz =
+        "P<VNMNGUYEN<<VAN<AN<<<<<<<<<<<<<<<<<<<<<<<<<C1234567<5VNM8503121M3101017<<<<<<<<<<<<<<02";
+    let chip = vn.issue(mrz, b"\xFF\xD8face").unwrap();
+    let mut trust = emrtd::trust::Trust::default();
+    trust.add_certificate(&vn.csca).unwrap();
+    let at = 1_790_000_000; // 2026-09
+    let files = emrtd::pa::Chip { sod: &chip.sod, groups: vec![(1, &chip.dg1), (2, &chip.dg2)] };
+    let v = emrtd::pa::passive_authentication(&files, Some(mrz), &trust, at);
+    assert!(v.passed(), "{:?}", v.reasons);
+    let mut other = emrtd::trust::Trust::default();
+    other.add_certificate(&cn.csca).unwrap();
+    let v = emrtd::pa::passive_authentication(&files, Some(mrz), &other, at);
+    assert_eq!(v.reasons, ["csca_unknown"]);
+}

@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod agencies;
 pub mod app;
 pub mod control;
+pub mod egate;
 pub mod http;
 pub mod permits;
 pub mod port;
@@ -86,6 +87,7 @@ pub async fn build<S: Store>(store: S, options: &Options, clock: Clock) -> store
         secure_cookies: options.secure_cookies,
         node: options.node.clone(),
         sync_intake: tokio::sync::Semaphore::new(SYNC_INTAKE),
+        passport_trust: crate::egate::trust::PassportTrust::default(),
         procedures: domain::port::catalogue()
             .into_iter()
             .map(|mut p| {
@@ -178,6 +180,13 @@ pub fn api<S: Store>() -> (Router<App<S>>, utoipa::openapi::OpenApi) {
             crate::permits::api::from_dossier::<S>,
         )
         .op::<crate::sync::api::__path_nodes, _, _>(crate::sync::api::nodes::<S>)
+        .op::<crate::egate::api::__path_transact, _, _>(crate::egate::api::transact::<S>)
+        .op::<crate::egate::api::__path_transactions, _, _>(crate::egate::api::transactions::<S>)
+        .op::<crate::egate::api::__path_gates, _, _>(crate::egate::api::gates::<S>)
+        .op::<crate::egate::api::__path_thresholds, _, _>(crate::egate::api::thresholds::<S>)
+        .op::<crate::egate::api::__path_set_thresholds, _, _>(
+            crate::egate::api::set_thresholds::<S>,
+        )
         .finish()
 }
 

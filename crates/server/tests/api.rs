@@ -1321,3 +1321,6 @@ async fn a_crew_gets_its_shore_passes_from_the_approved_dossier<S: Store>(t: Tes
     assert_eq!((status, kind.as_str()), (StatusCode::OK, "application/pdf"));
     assert_eq!(pages(&String::from_utf8_lossy(&card)), 1);
 }
+
+#[path = "api/egate.rs"]
+mod egate;

@@ -44,6 +44,8 @@ pub struct Inner<S> {
     /// the others wait their turn here rather than for a database connection, which would
     /// give up after seconds.
     pub sync_intake: tokio::sync::Semaphore,
+    /// The CSCAs e-passports' chips are checked under, kept up to date from the store.
+    pub passport_trust: crate::egate::trust::PassportTrust,
 }
 
 pub struct App<S>(pub Arc<Inner<S>>);

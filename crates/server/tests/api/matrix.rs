@@ -57,6 +57,10 @@ const VERIFY: &[&str] =
 const PERMIT_AT_HAI_PHONG: &[&str] = &["officer.hp", "commander.hp", "analyst", "admin"];
 const ADMIN: &[&str] = &["admin"];
 const NODES: &[&str] = &["analyst", "admin"];
+const GATE_MC: &[&str] = &["device.mc"];
+const GATE_BOARD: &[&str] = &["commander.mc", "commander.hp", "analyst"];
+const GATE_BOARD_MC: &[&str] = &["commander.mc", "analyst"];
+const GATE_SETTINGS: &[&str] = &["commander.mc", "commander.hp"];
 
 struct Route {
     method: &'static str,
@@ -202,6 +206,23 @@ async fn every_route_answers_every_caller_by_the_table<S: Store>(t: TestApp<S>) 
         r("POST", "/api/v1/dossiers/{dossier}/permits", None, COMMANDER_HP),
         r("GET", "/api/v1/devices", None, ADMIN),
         r("GET", "/api/v1/nodes", None, NODES),
+        r(
+            "POST",
+            "/api/v1/egate/transactions",
+            Some(json!({"id": "5b0c0000-0000-4000-8000-000000000001", "gate": "G1",
+                "direction": "entry", "document": {"mrz": duc()}, "chip": null,
+                "chip_access": null, "face": {"score": 0.9, "liveness": 0.9}})),
+            GATE_MC,
+        ),
+        r("GET", "/api/v1/egate/transactions", None, GATE_BOARD),
+        r("GET", "/api/v1/egate/gates", None, GATE_BOARD),
+        r("GET", "/api/v1/egate/thresholds?checkpoint=MONG-CAI", None, GATE_BOARD_MC),
+        r(
+            "PUT",
+            "/api/v1/egate/thresholds",
+            Some(json!({"face": 0.8, "liveness": 0.85, "fingerprint": 0.8})),
+            GATE_SETTINGS,
+        ),
         r(
             "POST",
             "/api/v1/devices",

@@ -1,0 +1,1 @@
+//! The commander's gate board.

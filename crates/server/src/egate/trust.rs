@@ -1,0 +1,102 @@
+//! The Country Signing CAs the chips are checked under, held in memory and brought up to date
+//! from the store at most once a second: `csca import` at headquarters, or the sync at a node,
+//! reaches the gates within a second, without a restart.
+
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use emrtd::trust::Trust;
+use store::CscaStore;
+
+/// How often the store is asked for CSCAs added since.
+const REFRESH: Duration = Duration::from_secs(1);
+/// Read again from this far before the newest held: a CSCA committed late with an earlier
+/// time of addition is still found. Adding one held already changes nothing.
+const OVERLAP_MS: i64 = 60_000;
+/// More than the world's CSCAs: the page is never cut between two of one import.
+const PAGE: u32 = 20_000;
+
+#[derive(Debug, Default)]
+pub struct PassportTrust {
+    held: RwLock<Arc<Trust>>,
+    cursor: tokio::sync::Mutex<Cursor>,
+}
+
+#[derive(Debug, Default)]
+struct Cursor {
+    /// The newest time of addition read.
+    added_ms: i64,
+    checked: Option<Instant>,
+}
+
+impl PassportTrust {
+    /// The trust as it stands, refreshed first when a second has passed since the last look.
+    /// While another request refreshes, this one takes the trust as it was.
+    pub async fn current<S: CscaStore>(&self, store: &S) -> store::Result<Arc<Trust>> {
+        if let Ok(mut cursor) = self.cursor.try_lock()
+            && cursor.checked.is_none_or(|t| t.elapsed() >= REFRESH)
+        {
+            self.refresh(store, &mut cursor).await?;
+        }
+        Ok(self.snapshot())
+    }
+
+    /// Reads every CSCA added since the last look, now.
+    pub async fn refresh_now<S: CscaStore>(&self, store: &S) -> store::Result<()> {
+        let mut cursor = self.cursor.lock().await;
+        self.refresh(store, &mut cursor).await
+    }
+
+    fn snapshot(&self) -> Arc<Trust> {
+        self.held.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    async fn refresh<S: CscaStore>(&self, store: &S, cursor: &mut Cursor) -> store::Result<()> {
+        let mut after = cursor.added_ms.saturating_sub(OVERLAP_MS);
+        let mut trust: Option<Trust> = None;
+        loop {
+            let from = after;
+            let page = store.cscas_since(from, PAGE).await?;
+            for c in &page {
+                after = after.max(store_ms(c.added_at));
+                let t = trust.get_or_insert_with(|| (*self.snapshot()).clone());
+                if let Err(e) = t.add_certificate(&c.der) {
+                    // Checked when imported; a certificate unreadable now is passed over.
+                    tracing::warn!(fingerprint = %c.fingerprint, error = %e, "a CSCA held is unreadable");
+                }
+            }
+            if page.len() < PAGE as usize || after == from {
+                break;
+            }
+        }
+        cursor.added_ms = cursor.added_ms.max(after);
+        cursor.checked = Some(Instant::now());
+        if let Some(t) = trust {
+            *self.held.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(t);
+        }
+        Ok(())
+    }
+}
+
+fn store_ms(t: time::OffsetDateTime) -> i64 {
+    i64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
+}
+
+/// A CSCA's certificate as the store holds it, read from its DER; refused if it is no CA's.
+pub fn csca_record(
+    der: &[u8],
+    source: &str,
+    now: time::OffsetDateTime,
+) -> Result<store::csca::CscaRecord, emrtd::trust::TrustError> {
+    let info = emrtd::trust::describe(der)?;
+    Ok(store::csca::CscaRecord {
+        fingerprint: info.fingerprint,
+        der: der.to_vec(),
+        country: info.country,
+        subject: info.subject,
+        not_before: domain::bounds::held_time(info.not_before),
+        not_after: domain::bounds::held_time(info.not_after),
+        source: source.to_string(),
+        added_at: now,
+    })
+}
