@@ -63,6 +63,9 @@ enum Command {
     /// The Country Signing CAs e-passports are checked under: import, list.
     #[command(subcommand)]
     Csca(cmd::csca::CscaCommand),
+    /// E-gates: a simulator of a checkpoint's gates, through the API.
+    #[command(subcommand)]
+    Egate(cmd::egate::EgateCommand),
     /// Visible digital seals: check one offline.
     #[command(subcommand)]
     Seal(cmd::seal::SealCommand),
@@ -100,6 +103,7 @@ fn main() -> ExitCode {
         Command::Trust(c) => block_on(cmd::keys::trust(c)),
         Command::Node(c) => block_on(cmd::node::run(c)),
         Command::Csca(c) => block_on(cmd::csca::run(c)),
+        Command::Egate(c) => block_on(cmd::egate::run(c)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -5,6 +5,7 @@ pub mod bench_sync;
 pub mod csca;
 pub mod demo;
 pub mod demo_port;
+pub mod egate;
 pub mod keys;
 pub mod mrz;
 pub mod node;
