@@ -52,6 +52,8 @@ pub struct DemoArgs {
 /// The demo database: a file of its own, so that `demo` never touches `serve`'s data.
 const DEMO_FILE: &str = "demo.db";
 const SEED: u64 = 20_261_125;
+/// The demo's simulated gates: a traveller every five seconds, all four together.
+const DEMO_GATE_RATE: f64 = 0.2;
 
 struct Account {
     username: &'static str,
@@ -359,6 +361,17 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         time::Duration::days(server::DEVICE_TOKEN_DAYS),
     )
     .await?;
+    // Gates at Móng Cái in the background, gently, so that the gate board lives and referrals
+    // reach the desk: the simulator's test CSCAs trusted, watchlisted people among its travellers.
+    crate::cmd::egate::trust_simulator(&store).await?;
+    let simulated = add_device(
+        &store,
+        &CheckpointCode::parse("MONG-CAI")?,
+        "Cổng tự động (mô phỏng) / simulated e-gates",
+        time::Duration::days(server::DEVICE_TOKEN_DAYS),
+    )
+    .await?;
+    let listed_people = crate::cmd::egate::listed_people(&store).await?;
 
     let sample = |t: Option<&Traveller>| t.map(|t| t.mrz.replace('\n', " / "));
     let samples = [
@@ -392,7 +405,23 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         .map(|c| CheckpointCode::parse(c).context("--with-node"))
         .transpose()?
         .map(|cp| (cp, args.data_dir.clone(), store.clone()));
+    let gates_token = simulated.expose().to_string();
     crate::cmd::server::run(store, args.listen, &options, move |addr| {
+        let sim = crate::cmd::egate::Config {
+            url: format!("http://{addr}"),
+            token: gates_token,
+            gates: 4,
+            rate: DEMO_GATE_RATE,
+            duration: None,
+            seed: SEED,
+            listed: listed_people,
+            quiet: true,
+        };
+        tokio::spawn(async move {
+            if let Err(e) = crate::cmd::egate::run_sim(sim).await {
+                eprintln!("bienphong demo: the simulated gates stopped: {e:#}");
+            }
+        });
         if let Some((cp, dir, hq)) = with_node {
             tokio::spawn(async move {
                 if let Err(e) = start_node(hq, cp, addr, &dir).await {
@@ -421,6 +450,11 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
             );
         }
         say!("e-gate token at MONG-CAI: {}", gate.expose());
+        say!(
+            "4 simulated e-gates at MONG-CAI, a traveller every {:.0} s: the gate board at /gates \
+             (commander.mongcai), referrals at the desk (officer.mongcai)",
+            1.0 / DEMO_GATE_RATE
+        );
         say!("a permit to try at /scan as officer.haiphong (paste it, then Enter):");
         say!("  {permit_sample}");
         say!("documents to try at the desk:");

@@ -90,10 +90,14 @@ pub fn simulator_cscas() -> anyhow::Result<Vec<Vec<u8>>> {
 
 /// `2/s`, `30/min`, `0.5/s`: travellers a second.
 pub fn parse_rate(s: &str) -> anyhow::Result<f64> {
-    let (n, unit) = s.trim().split_once('/').with_context(|| format!("--rate {s:?}: write it as 2/s or 30/min"))?;
-    let n: f64 = n.trim().parse().ok().filter(|n: &f64| n.is_finite() && *n > 0.0).with_context(|| {
-        format!("--rate {s:?}: the number of travellers is a positive number")
-    })?;
+    let (n, unit) = s
+        .trim()
+        .split_once('/')
+        .with_context(|| format!("--rate {s:?}: write it as 2/s or 30/min"))?;
+    let n: f64 =
+        n.trim().parse().ok().filter(|n: &f64| n.is_finite() && *n > 0.0).with_context(|| {
+            format!("--rate {s:?}: the number of travellers is a positive number")
+        })?;
     let per_second = match unit.trim() {
         "s" | "sec" => n,
         "min" | "m" => n / 60.0,
@@ -110,7 +114,8 @@ pub fn parse_rate(s: &str) -> anyhow::Result<f64> {
 pub fn parse_duration(s: &str) -> anyhow::Result<Duration> {
     let s = s.trim();
     let (n, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
-    let n: u64 = n.parse().with_context(|| format!("--duration {s:?}: write it as 60s, 5m or 1h"))?;
+    let n: u64 =
+        n.parse().with_context(|| format!("--duration {s:?}: write it as 60s, 5m or 1h"))?;
     let seconds = match unit {
         "" | "s" => n,
         "m" | "min" => n.saturating_mul(60),
@@ -394,13 +399,7 @@ fn b64(bytes: &[u8]) -> String {
 }
 
 /// One transaction's body, and whether its traveller would cross if the gate opened.
-fn body(
-    rng: &mut Rng,
-    gate: &str,
-    t: &Traveller,
-    direction: Direction,
-    kind: Kind,
-) -> Value {
+fn body(rng: &mut Rng, gate: &str, t: &Traveller, direction: Direction, kind: Kind) -> Value {
     let mut dg2 = t.chip.dg2.clone();
     if kind == Kind::Tampered {
         let i = 40 + rng.below(dg2.len().saturating_sub(41).max(1));
@@ -477,7 +476,8 @@ pub async fn run_sim(config: Config) -> anyhow::Result<Stats> {
             let pool = pool.lock().map_err(|_| anyhow::anyhow!("the pool's lock"))?;
             match kind {
                 Kind::Expired | Kind::Watchlisted => {
-                    let mut t = make_traveller(&mut g, &mut rng, &countries, today, kind == Kind::Expired)?;
+                    let mut t =
+                        make_traveller(&mut g, &mut rng, &countries, today, kind == Kind::Expired)?;
                     if kind == Kind::Watchlisted {
                         let p = rng.pick(&config.listed).clone();
                         let mrz = passport_mrz(
@@ -516,7 +516,9 @@ pub async fn run_sim(config: Config) -> anyhow::Result<Stats> {
         tasks.spawn(async move {
             let (stats, pool) = (shared, pool_of);
             let sent = Instant::now();
-            let answer = client.post(&url).bearer_auth(&token)
+            let answer = client
+                .post(&url)
+                .bearer_auth(&token)
                 .header("content-type", "application/json")
                 .body(request.to_string())
                 .send()

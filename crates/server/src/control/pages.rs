@@ -168,11 +168,21 @@ pub struct DeskPage {
     manual: ManualFields,
     notice: Option<String>,
     error: Option<String>,
+    /// The e-gates' referrals waiting for an officer.
+    referrals: Vec<crate::egate::pages::ReferralRow>,
+    g: &'static crate::web::i18n::GateTexts,
 }
 
 impl DeskPage {
     fn new(ctx: Ctx, direction: Direction) -> Self {
+        let lang = if ctx.t.lang == "en" {
+            crate::web::i18n::Lang::En
+        } else {
+            crate::web::i18n::Lang::Vi
+        };
         DeskPage {
+            g: lang.gates(),
+            referrals: Vec::new(),
             ctx,
             entry_selected: direction == Direction::Entry,
             mrz: String::new(),
@@ -194,11 +204,30 @@ fn may_use_desk(page: &Page) -> Result<CheckpointCode, ApiError> {
     }
 }
 
-pub async fn desk(page: Page) -> Response {
+pub async fn desk<S: Store>(State(app): State<App<S>>, page: Page) -> Response {
     if let Err(r) = may_use_desk(&page) {
         return r.into_response();
     }
-    DeskPage::new(page.ctx, Direction::Exit).into_response()
+    let mut view = DeskPage::new(page.ctx.clone(), Direction::Exit);
+    view.referrals = referrals(&app, &page).await;
+    view.into_response()
+}
+
+/// The gates' referrals waiting at this desk, newest first; none when they cannot be read (the
+/// desk still works, and the cause is logged).
+async fn referrals<S: Store>(app: &App<S>, page: &Page) -> Vec<crate::egate::pages::ReferralRow> {
+    let Some(cp) = page.who.actor.checkpoint.clone() else { return Vec::new() };
+    let Ok(right) = page.who.actor.act_at(&cp) else { return Vec::new() };
+    let g = crate::web::PageLang::of(page).gates();
+    match crate::egate::service::waiting(app, &right, &page.who.acting()).await {
+        Ok(list) => {
+            list.iter().map(|r| crate::egate::pages::referral_row(r, &page.ctx, g)).collect()
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "reading the gates' referrals");
+            Vec::new()
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -216,6 +245,9 @@ pub struct DeskForm {
     /// The officer stamped the border pass.
     #[serde(default)]
     stamped: Option<String>,
+    /// A gate's referral the officer takes over with this check.
+    #[serde(default)]
+    referral: String,
     /// The fields typed by hand; the record form carries them on as the check read them.
     #[serde(flatten)]
     manual: ManualFields,
@@ -363,6 +395,26 @@ pub async fn desk_check<S: Store>(
         Ok(r) => r,
         Err(e) => return ApiError::from(e).into_response(),
     };
+    if !f.referral.trim().is_empty() {
+        let g = crate::web::PageLang::of(&page).gates();
+        let id = f.referral.trim();
+        match crate::egate::service::take(&app, &right, &page.who.acting(), id).await {
+            Ok(r) => {
+                let row = crate::egate::pages::referral_row(&r, &page.ctx, g);
+                view.notice = Some(format!(
+                    "{} {} ({}): {}",
+                    g.taken_from,
+                    row.gate,
+                    row.at,
+                    row.reasons.join("; ")
+                ));
+            }
+            Err(crate::egate::service::EgateError::NotFound(_)) => {
+                view.error = Some(g.referral_gone.to_string());
+            }
+            Err(e) => return ApiError::from(e).into_response(),
+        }
+    }
     let outcome = match crate::control::service::check_audited(
         &app,
         &right,

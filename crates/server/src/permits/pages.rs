@@ -36,25 +36,7 @@ fn texts(page: &Page) -> &'static PermitTexts {
     PageLang::of(page).permit()
 }
 
-/// What a scanner typed: base64 or hexadecimal text, or the seal's bytes themselves as
-/// characters (a scanner in keyboard mode types each byte as one; a seal begins with 0xDC).
-pub fn code_bytes(text: &str) -> Option<Vec<u8>> {
-    let t = text.trim_matches(['\r', '\n', ' ']);
-    if t.is_empty() {
-        return None;
-    }
-    if t.starts_with('\u{DC}') {
-        return t.chars().map(|c| u8::try_from(u32::from(c)).ok()).collect();
-    }
-    let compact: String = t.chars().filter(|c| !c.is_whitespace()).collect();
-    if compact.len().is_multiple_of(2) && compact.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return hex::decode(&compact).ok();
-    }
-    base64::engine::general_purpose::STANDARD
-        .decode(&compact)
-        .or_else(|_| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(&compact))
-        .ok()
-}
+pub use crate::permits::service::code_bytes;
 
 // ---------------------------------------------------------------- the scan
 

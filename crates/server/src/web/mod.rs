@@ -114,6 +114,9 @@ fn nav(actor: &Actor, t: &'static Texts, path: &str) -> Vec<(&'static str, &'sta
         items.push(("/board", t.board));
     }
     let lang = if t.lang == "en" { crate::web::i18n::Lang::En } else { crate::web::i18n::Lang::Vi };
+    if actor.gate_board().is_ok() {
+        items.push(("/gates", lang.gates().gates));
+    }
     if sees_dossiers(role) {
         items.push(("/dossiers", lang.port().dossiers));
     }
