@@ -37,6 +37,9 @@ pub enum BenchCommand {
     /// The checkpoint nodes: a day's backlog over a slow link, the steady-state latency, and
     /// headquarters' intake from many nodes at once (run on a fresh store).
     Sync(crate::cmd::bench_sync::SyncArgs),
+    /// The e-gates: decisions at a fixed rate through the API with the watchlist filled,
+    /// passive authentication included, and the platform's share of a traveller's time.
+    Egate(crate::cmd::bench_egate::EgateArgs),
 }
 
 #[derive(Debug, Args)]
@@ -80,6 +83,7 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Port(a) => crate::cmd::bench_port::run(a).await,
         BenchCommand::Permits(a) => crate::cmd::bench_permits::run(a).await,
         BenchCommand::Sync(a) => crate::cmd::bench_sync::run(a).await,
+        BenchCommand::Egate(a) => crate::cmd::bench_egate::run(a).await,
         BenchCommand::Control(a) => {
             let backend = a.store.open(false).await?;
             with_store!(backend, |s| control(s, &a).await)
@@ -94,15 +98,14 @@ fn travellers(n: usize) -> anyhow::Result<Vec<crate::cmd::demo::Traveller>> {
     (0..n).map(|i| traveller(&mut g, &mut rng, i, today)).collect()
 }
 
-async fn fill<S: Store>(store: &S, a: &FillArgs) -> anyhow::Result<()> {
-    seed(store).await?;
-    let started = Instant::now();
+/// The bench's watchlist: `n` generated people (ids `B0000001` …), referred on a hit.
+pub async fn fill_watchlist<S: Store>(store: &S, n: usize, started: Instant) -> anyhow::Result<()> {
     let mut g = Generator::new(SEED ^ 1);
     let mut entries = Vec::with_capacity(100_000);
     let mut done = 0;
-    while done < a.watchlist {
+    while done < n {
         entries.clear();
-        for i in done..(done + 100_000).min(a.watchlist) {
+        for i in done..(done + 100_000).min(n) {
             let p = g.person();
             let e = g.entry(format!("B{:07}", i + 1), &p);
             entries.push(entry_from_row(e, domain::WatchAction::Refer, "bench")?);
@@ -113,6 +116,13 @@ async fn fill<S: Store>(store: &S, a: &FillArgs) -> anyhow::Result<()> {
         done += entries.len();
         eprintln!("watchlist: {done} entries ({:.0} s)", started.elapsed().as_secs_f64());
     }
+    Ok(())
+}
+
+async fn fill<S: Store>(store: &S, a: &FillArgs) -> anyhow::Result<()> {
+    seed(store).await?;
+    let started = Instant::now();
+    fill_watchlist(store, a.watchlist, started).await?;
 
     let people = travellers(a.travellers)?;
     eprintln!("{} travellers made ({:.0} s)", people.len(), started.elapsed().as_secs_f64());

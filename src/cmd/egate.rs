@@ -148,7 +148,7 @@ async fn simulate(args: SimulateArgs) -> anyhow::Result<()> {
         gates: args.gates,
         rate,
         duration,
-        seed: args.seed.unwrap_or_else(|| rand_seed()),
+        seed: args.seed.unwrap_or_else(rand_seed),
         listed,
         quiet: false,
     };

@@ -1,4 +1,5 @@
 pub mod bench;
+pub mod bench_egate;
 pub mod bench_permits;
 pub mod bench_port;
 pub mod bench_sync;

@@ -1,7 +1,8 @@
 //! Passive authentication's signature step: the SOD's signature verified with the Document
-//! Signer's public key. The algorithms `ring` verifies are here (ECDSA on P-256 and P-384, RSA
-//! PKCS #1 v1.5 and RSA-PSS with SHA-256 to SHA-512, RSA with SHA-1 for old passports); the
-//! others (brainpool curves, P-521) are answered as not supported, never as good.
+//! Signer's public key. What `ring` verifies goes through it (ECDSA on P-256 and P-384, RSA
+//! PKCS #1 v1.5 and RSA-PSS with SHA-256 to SHA-512, RSA with SHA-1 for old passports); ECDSA
+//! on the brainpool curves and P-521, with SHA-1 to SHA-512, through the `ec` crate. Anything
+//! else is answered as not supported, never as good.
 
 use ring::signature::{self, UnparsedPublicKey, VerificationAlgorithm};
 use x509_parser::prelude::{FromDer, X509Certificate};
@@ -34,17 +35,68 @@ pub fn verify_signature(sod: &Sod, dsc: &[u8]) -> Result<(), SignatureError> {
     let key = spki.subject_public_key.data.as_ref();
     let curve =
         spki.algorithm.parameters.as_ref().and_then(|p| p.as_oid().ok()).map(|o| o.to_id_string());
-    let alg = choose(sod, &key_kind, curve.as_deref())?;
-    UnparsedPublicKey::new(alg, key)
-        .verify(sod.signed_bytes(), &sod.signature)
-        .map_err(|_| SignatureError::BadSignature)
+    let good = match choose(sod, &key_kind, curve.as_deref())? {
+        Verifier::Ring(alg) => {
+            UnparsedPublicKey::new(alg, key).verify(sod.signed_bytes(), &sod.signature).is_ok()
+        }
+        Verifier::Ec(curve, hash) => match ecdsa_integers(&sod.signature) {
+            Some((r, s)) => ec::verify(curve, key, &hash.digest(sod.signed_bytes()), r, s),
+            None => false,
+        },
+    };
+    if good { Ok(()) } else { Err(SignatureError::BadSignature) }
 }
 
-fn choose(
-    sod: &Sod,
-    key_kind: &str,
-    curve: Option<&str>,
-) -> Result<&'static dyn VerificationAlgorithm, SignatureError> {
+/// A certificate's or revocation list's ECDSA signature, when the issuer's key is on a curve
+/// `ring` does not cover (brainpool, P-521): `None` when it is not such a signature, else
+/// whether it holds. `signed` is the signed part's DER, `signature` the ECDSA-Sig-Value.
+pub(crate) fn ec_x509_signature(
+    algorithm: &str,
+    issuer: &x509_parser::x509::SubjectPublicKeyInfo<'_>,
+    signed: &[u8],
+    signature: &[u8],
+) -> Option<bool> {
+    let hash = match algorithm {
+        "1.2.840.10045.4.1" => DigestAlgorithm::Sha1,
+        "1.2.840.10045.4.3.2" => DigestAlgorithm::Sha256,
+        "1.2.840.10045.4.3.3" => DigestAlgorithm::Sha384,
+        "1.2.840.10045.4.3.4" => DigestAlgorithm::Sha512,
+        _ => return None,
+    };
+    if issuer.algorithm.algorithm.to_id_string() != EC_PUBLIC_KEY {
+        return None;
+    }
+    let oid = issuer.algorithm.parameters.as_ref()?.as_oid().ok()?.to_id_string();
+    let curve = ec::Curve::from_oid(&oid)?;
+    let key = issuer.subject_public_key.data.as_ref();
+    Some(match ecdsa_integers(signature) {
+        Some((r, s)) => ec::verify(curve, key, &hash.digest(signed), r, s),
+        None => false,
+    })
+}
+
+/// Who verifies a signature.
+enum Verifier {
+    Ring(&'static dyn VerificationAlgorithm),
+    Ec(ec::Curve, DigestAlgorithm),
+}
+
+/// An ECDSA signature's DER (`SEQUENCE { r INTEGER, s INTEGER }`): `r` and `s` as unsigned
+/// big-endian bytes.
+fn ecdsa_integers(der: &[u8]) -> Option<(&[u8], &[u8])> {
+    let seq = single(der, "the ECDSA signature").ok()?;
+    let mut r: Reader<'_> = seq.children();
+    let first = r.next_required("r").ok()?;
+    let second = r.next_required("s").ok()?;
+    if first.tag != 0x02 || second.tag != 0x02 || r.next_tlv().ok()?.is_some() {
+        return None;
+    }
+    let strip = |v: &[u8]| -> usize { v.iter().take_while(|b| **b == 0).count() };
+    let (a, b) = (first.value, second.value);
+    Some((&a[strip(a)..], &b[strip(b)..]))
+}
+
+fn choose(sod: &Sod, key_kind: &str, curve: Option<&str>) -> Result<Verifier, SignatureError> {
     use DigestAlgorithm::{Sha1, Sha256, Sha384, Sha512};
     let unsupported = |what: String| Err(SignatureError::Unsupported(what));
     let sig = sod.signature_algorithm.as_str();
@@ -60,29 +112,32 @@ fn choose(
     };
     match (key_kind, curve) {
         (EC_PUBLIC_KEY, Some(P256)) => match hash {
-            Sha256 => Ok(&signature::ECDSA_P256_SHA256_ASN1),
-            Sha384 => Ok(&signature::ECDSA_P256_SHA384_ASN1),
+            Sha256 => Ok(Verifier::Ring(&signature::ECDSA_P256_SHA256_ASN1)),
+            Sha384 => Ok(Verifier::Ring(&signature::ECDSA_P256_SHA384_ASN1)),
             _ => unsupported(format!("ECDSA on P-256 with {hash:?}")),
         },
         (EC_PUBLIC_KEY, Some(P384)) => match hash {
-            Sha256 => Ok(&signature::ECDSA_P384_SHA256_ASN1),
-            Sha384 => Ok(&signature::ECDSA_P384_SHA384_ASN1),
+            Sha256 => Ok(Verifier::Ring(&signature::ECDSA_P384_SHA256_ASN1)),
+            Sha384 => Ok(Verifier::Ring(&signature::ECDSA_P384_SHA384_ASN1)),
             _ => unsupported(format!("ECDSA on P-384 with {hash:?}")),
         },
+        (EC_PUBLIC_KEY, Some(c)) if ec::Curve::from_oid(c).is_some() => {
+            Ok(Verifier::Ec(ec::Curve::from_oid(c).ok_or(SignatureError::DscUnreadable)?, hash))
+        }
         (EC_PUBLIC_KEY, c) => {
             unsupported(format!("ECDSA on curve {}", c.unwrap_or("(none named)")))
         }
         (RSA_ENCRYPTION | RSA_PSS, _) if sig == RSA_PSS => match hash {
-            Sha256 => Ok(&signature::RSA_PSS_2048_8192_SHA256),
-            Sha384 => Ok(&signature::RSA_PSS_2048_8192_SHA384),
-            Sha512 => Ok(&signature::RSA_PSS_2048_8192_SHA512),
+            Sha256 => Ok(Verifier::Ring(&signature::RSA_PSS_2048_8192_SHA256)),
+            Sha384 => Ok(Verifier::Ring(&signature::RSA_PSS_2048_8192_SHA384)),
+            Sha512 => Ok(Verifier::Ring(&signature::RSA_PSS_2048_8192_SHA512)),
             _ => unsupported(format!("RSA-PSS with {hash:?}")),
         },
         (RSA_ENCRYPTION, _) => match hash {
-            Sha1 => Ok(&signature::RSA_PKCS1_1024_8192_SHA1_FOR_LEGACY_USE_ONLY),
-            Sha256 => Ok(&signature::RSA_PKCS1_2048_8192_SHA256),
-            Sha384 => Ok(&signature::RSA_PKCS1_2048_8192_SHA384),
-            Sha512 => Ok(&signature::RSA_PKCS1_2048_8192_SHA512),
+            Sha1 => Ok(Verifier::Ring(&signature::RSA_PKCS1_1024_8192_SHA1_FOR_LEGACY_USE_ONLY)),
+            Sha256 => Ok(Verifier::Ring(&signature::RSA_PKCS1_2048_8192_SHA256)),
+            Sha384 => Ok(Verifier::Ring(&signature::RSA_PKCS1_2048_8192_SHA384)),
+            Sha512 => Ok(Verifier::Ring(&signature::RSA_PKCS1_2048_8192_SHA512)),
             _ => unsupported(format!("RSA with {hash:?}")),
         },
         (other, _) => unsupported(format!("key algorithm {other}")),

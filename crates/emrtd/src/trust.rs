@@ -135,8 +135,20 @@ impl Trust {
         let (_, crl) = parse_x509_crl(der).map_err(|_| TrustError::CrlUnreadable)?;
         let issuer = crl.issuer().as_raw().to_vec();
         let signed = self.cscas.iter().filter(|c| c.subject == issuer).any(|c| {
-            X509Certificate::from_der(&c.der)
-                .is_ok_and(|(_, ca)| crl.verify_signature(ca.public_key()).is_ok())
+            X509Certificate::from_der(&c.der).is_ok_and(|(_, ca)| {
+                match crl.verify_signature(ca.public_key()) {
+                    Ok(()) => true,
+                    Err(x509_parser::error::X509Error::SignatureUnsupportedAlgorithm) => {
+                        crate::pa::ec_x509_signature(
+                            &crl.signature_algorithm.algorithm.to_id_string(),
+                            ca.public_key(),
+                            crl.tbs_cert_list.as_ref(),
+                            &crl.signature_value.data,
+                        ) == Some(true)
+                    }
+                    Err(_) => false,
+                }
+            })
         });
         if !signed {
             return Err(TrustError::CrlUntrusted);
@@ -169,8 +181,18 @@ impl Trust {
             match cert.verify_signature(Some(ca.public_key())) {
                 Ok(()) => true,
                 Err(x509_parser::error::X509Error::SignatureUnsupportedAlgorithm) => {
-                    unsupported = true;
-                    false
+                    match crate::pa::ec_x509_signature(
+                        &cert.signature_algorithm.algorithm.to_id_string(),
+                        ca.public_key(),
+                        cert.tbs_certificate.as_ref(),
+                        &cert.signature_value.data,
+                    ) {
+                        Some(holds) => holds,
+                        None => {
+                            unsupported = true;
+                            false
+                        }
+                    }
                 }
                 Err(_) => false,
             }

@@ -213,14 +213,38 @@ fn a_passport_signed_with_rsa_2048_passes_and_tampering_is_seen() {
 }
 
 #[test]
-fn a_brainpool_signer_is_not_supported_and_never_taken_as_good() {
+fn passports_signed_on_the_brainpool_curves_and_p521_pass_and_tampering_is_seen() {
+    for curve in
+        ["brainpoolP256r1", "brainpoolP320r1", "brainpoolP384r1", "brainpoolP512r1", "P-521"]
+    {
+        let key = ["ec", "-pkeyopt", &format!("ec_paramgen_curve:{curve}")];
+        passive_authentication(&key);
+        // The whole chain on the curve: the CSCA signed the signer, and its revocation list.
+        let dir = tempfile::tempdir().unwrap();
+        let dg1 = dg1();
+        let (_, dsc) = passport(dir.path(), &key, &[(1, &dg1)]);
+        let csca = std::fs::read(dir.path().join("csca.der")).unwrap();
+        let mut trust = Trust::default();
+        trust.add_certificate(&csca).unwrap();
+        assert_eq!(trust.check_dsc(&dsc, now()), Ok(()), "{curve}");
+        let crl = revoke_signer(dir.path());
+        trust.add_crl(&crl).unwrap();
+        assert_eq!(trust.check_dsc(&dsc, now()), Err(DscProblem::Revoked), "{curve}");
+        // A signer another CSCA of the same name signed does not hold under this one.
+        let other = tempfile::tempdir().unwrap();
+        let (_, stranger) = passport(other.path(), &key, &[(1, &dg1)]);
+        let mut held = Trust::default();
+        held.add_certificate(&csca).unwrap();
+        assert_ne!(held.check_dsc(&stranger, now()), Ok(()), "{curve}");
+    }
+}
+
+#[test]
+fn a_curve_no_state_uses_is_not_supported_and_never_taken_as_good() {
     let dir = tempfile::tempdir().unwrap();
     let dg1 = dg1();
-    let (sod, dsc) = passport(
-        dir.path(),
-        &["ec", "-pkeyopt", "ec_paramgen_curve:brainpoolP256r1"],
-        &[(1, &dg1)],
-    );
+    let (sod, dsc) =
+        passport(dir.path(), &["ec", "-pkeyopt", "ec_paramgen_curve:secp256k1"], &[(1, &dg1)]);
     let sod = Sod::read(&sod).unwrap();
     assert!(matches!(verify_signature(&sod, &dsc), Err(SignatureError::Unsupported(_))));
 }
