@@ -13,6 +13,8 @@ fuzz_target!(|data: &[u8]| {
     let _ = trust.add_master_list(data);
     let _ = trust.add_certificate(data);
     let _ = trust.add_crl(data);
+    let _ = emrtd::trust::describe_crl(data);
+    let _ = emrtd::trust::describe(data);
     let _ = trust.check_dsc(data, 1_790_000_000);
     if let Ok(sod) = emrtd::Sod::read(data) {
         let _ = sod.content_digest_holds();

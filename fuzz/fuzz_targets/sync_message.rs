@@ -31,6 +31,12 @@ fn read_all(up: &wire::Up, down: Option<&wire::DownAnswer>) {
         for l in &d.revocation_lists {
             let _ = l.read();
         }
+        for c in &d.cscas {
+            let _ = c.read();
+        }
+        for l in &d.csca_crls {
+            let _ = l.read();
+        }
     }
 }
 

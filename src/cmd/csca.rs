@@ -17,9 +17,11 @@ const FILE_MAX: u64 = 64 * 1024 * 1024;
 #[derive(Debug, Subcommand)]
 pub enum CscaCommand {
     /// Import the CSCAs of an ICAO master list (`.ml`), or certificates (DER, or PEM with one
-    /// or more). Prints how many were new.
+    /// or more), or a CSCA's revocation list (a CRL, DER or PEM, signed by a CSCA held).
+    /// Prints how many were new.
     Import(ImportArgs),
-    /// Every CSCA held: country, last day of validity, fingerprint, subject.
+    /// Every CSCA held: country, last day of validity, fingerprint, subject; then each
+    /// revocation list: `CRL`, the day it was issued, fingerprint, issuer.
     List(ListArgs),
 }
 
@@ -54,9 +56,74 @@ pub async fn run(command: CscaCommand) -> anyhow::Result<()> {
                     c.subject
                 );
             }
+            let crls = with_store!(args.store.open(false).await?, |s| s.csca_crls().await)?;
+            for c in crls {
+                println!(
+                    "CRL\t{}\t{}\t{}",
+                    c.this_update.date(),
+                    &c.fingerprint[..16.min(c.fingerprint.len())],
+                    c.issuer
+                );
+            }
             Ok(())
         }
     }
+}
+
+/// A revocation list's DER, when the file is one (PEM `X509 CRL`, or DER).
+fn crl_der(bytes: &[u8]) -> Option<Vec<u8>> {
+    if bytes.starts_with(b"-----BEGIN X509 CRL") {
+        let pem = x509_parser::pem::Pem::iter_from_buffer(bytes).next()?.ok()?;
+        return Some(pem.contents);
+    }
+    emrtd::trust::describe_crl(bytes).is_ok().then(|| bytes.to_vec())
+}
+
+/// A CSCA's revocation list: kept only when a CSCA held signed it, so that a node never takes
+/// one that revokes on no authority.
+async fn import_crl(
+    args: &ImportArgs,
+    der: &[u8],
+    source: &str,
+    now: OffsetDateTime,
+) -> anyhow::Result<()> {
+    let path = &args.file;
+    let info =
+        emrtd::trust::describe_crl(der).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    let record = store::csca::CrlRecord {
+        fingerprint: info.fingerprint.clone(),
+        der: der.to_vec(),
+        issuer: info.issuer.clone(),
+        this_update: domain::bounds::held_time(info.this_update),
+        next_update: info.next_update.map(domain::bounds::held_time),
+        source: source.to_string(),
+        added_at: now,
+    };
+    let backend = args.store.open(false).await?;
+    let added = with_store!(backend, |s| async {
+        crate::cmd::server::seed(&s).await?;
+        let mut trust = emrtd::trust::Trust::default();
+        for c in s.cscas().await? {
+            let _ = trust.add_certificate(&c.der);
+        }
+        if let Err(e) = trust.add_crl(der) {
+            bail!(
+                "{}: {e}: import the CSCA of {} first (bienphong csca import)",
+                path.display(),
+                info.issuer
+            );
+        }
+        anyhow::Ok(s.put_csca_crls(std::slice::from_ref(&record)).await?)
+    }
+    .await)?;
+    println!(
+        "{} the revocation list of {} ({} certificates revoked, issued {})",
+        if added == 1 { "imported" } else { "held already:" },
+        info.issuer,
+        info.revoked,
+        record.this_update.date()
+    );
+    Ok(())
 }
 
 /// The certificates a file holds (DER), and what kind of file it was.
@@ -85,12 +152,15 @@ async fn import(args: ImportArgs) -> anyhow::Result<()> {
         bail!("{}: {size} bytes, more than a master list can be", path.display());
     }
     let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-    let (certs, kind) = certificates(&bytes).with_context(|| path.display().to_string())?;
     let now = OffsetDateTime::now_utc();
     let source: String = path
         .file_name()
         .map(|n| n.to_string_lossy().chars().take(200).collect())
         .unwrap_or_default();
+    if let Some(der) = crl_der(&bytes) {
+        return import_crl(&args, &der, &source, now).await;
+    }
+    let (certs, kind) = certificates(&bytes).with_context(|| path.display().to_string())?;
     let mut records = Vec::new();
     let mut passed_over = Vec::new();
     for der in &certs {

@@ -137,4 +137,56 @@ fn a_master_list_and_certificates_are_imported_once_and_listed() {
     }
     let (code, _, err) = run_code(&["csca", "import", &file("missing.ml"), "--data-dir", d], "");
     assert_eq!(code, Some(1), "{err}");
+
+    // The CSCA's revocation list, revoking its signer: kept, once, and listed.
+    std::fs::write(p.join("index.txt"), "").unwrap();
+    std::fs::write(p.join("crlnumber"), "01\n").unwrap();
+    std::fs::write(
+        p.join("ca.cnf"),
+        "[ca]\ndefault_ca = d\n[d]\ndatabase = index.txt\ncrlnumber = crlnumber\n\
+         default_md = sha256\ndefault_crl_days = 30\n",
+    )
+    .unwrap();
+    let ca = ["-config", "ca.cnf", "-keyfile", "csca.key", "-cert", "csca.pem"];
+    openssl(p, &[&["ca"][..], &ca, &["-revoke", "dsc.pem"]].concat());
+    openssl(p, &[&["ca"][..], &ca, &["-gencrl", "-out", "utopia.crl"]].concat());
+    let (ok, out, err) = run(&["csca", "import", &file("utopia.crl"), "--data-dir", d], "");
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("imported the revocation list of") && out.contains("1 certificates revoked"),
+        "{out}"
+    );
+    let (ok, out, _) = run(&["csca", "import", &file("utopia.crl"), "--data-dir", d], "");
+    assert!(ok && out.contains("held already"), "{out}");
+    let (_, out, _) = run(&["csca", "list", "--data-dir", d], "");
+    assert!(out.lines().any(|l| l.starts_with("CRL\t") && l.contains("CSCA Utopia")), "{out}");
+    // One no CSCA held signed is refused: it would revoke on no authority.
+    let other = tempfile::tempdir().unwrap();
+    let o = other.path();
+    openssl(
+        o,
+        &[
+            &["req", "-x509"][..],
+            &ec,
+            &[
+                "-keyout",
+                "csca.key",
+                "-out",
+                "csca.pem",
+                "-days",
+                "30",
+                "-subj",
+                "/C=UT/O=Utopia/CN=CSCA Utopia",
+            ],
+        ]
+        .concat(),
+    );
+    std::fs::write(o.join("index.txt"), "").unwrap();
+    std::fs::write(o.join("crlnumber"), "01\n").unwrap();
+    std::fs::copy(p.join("ca.cnf"), o.join("ca.cnf")).unwrap();
+    openssl(o, &[&["ca"][..], &ca, &["-gencrl", "-out", "forged.crl"]].concat());
+    let forged = o.join("forged.crl").to_str().unwrap().to_string();
+    let (code, _, err) = run_code(&["csca", "import", &forged, "--data-dir", d], "");
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("import the CSCA of") && err.trim().lines().count() == 1, "{err}");
 }

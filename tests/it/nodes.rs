@@ -484,6 +484,14 @@ fn two_nodes_send_up_alerts_and_movements_and_hold_dismissals_and_permits() {
         assert!(ok, "{err}");
         out.contains("Border Guard Test CA")
     });
+    // And its revocation list after it.
+    let (ok, out, err) =
+        run(&["csca", "import", pki.crl().to_str().unwrap(), "--database-url", &url], "");
+    assert!(ok && out.contains("imported the revocation list"), "{out}{err}");
+    within(Duration::from_secs(20), "the node holds the CSCA's revocation list", || {
+        let (_, out, _) = run(&["csca", "list", "--data-dir", &node_dir], "");
+        out.lines().any(|l| l.starts_with("CRL\t") && l.contains("Border Guard Test CA"))
+    });
 
     // Two listed people; each crosses at the land post, which raises its alerts.
     let (_, admin) = sign_in(&hq.addr, "admin");

@@ -104,6 +104,27 @@ impl TestPki {
         self.dir.path().join("ca.pem")
     }
 
+    /// A revocation list of the authority, revoking nothing, made by `openssl ca`.
+    pub fn crl(&self) -> PathBuf {
+        let d = self.dir.path();
+        std::fs::write(d.join("index.txt"), "").unwrap();
+        std::fs::write(d.join("crlnumber"), "01\n").unwrap();
+        std::fs::write(
+            d.join("ca.cnf"),
+            "[ca]\ndefault_ca = d\n[d]\ndatabase = index.txt\ncrlnumber = crlnumber\n\
+             default_md = sha256\ndefault_crl_days = 30\n",
+        )
+        .unwrap();
+        let out = Command::new("openssl")
+            .args(["ca", "-config", "ca.cnf", "-keyfile", "ca.key", "-cert", "ca.pem"])
+            .args(["-gencrl", "-out", "ca.crl"])
+            .current_dir(d)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "openssl ca: {}", String::from_utf8_lossy(&out.stderr));
+        d.join("ca.crl")
+    }
+
     fn read(&self, name: &str) -> Vec<u8> {
         std::fs::read(self.dir.path().join(name)).unwrap()
     }

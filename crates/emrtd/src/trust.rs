@@ -288,3 +288,32 @@ pub fn describe(der: &[u8]) -> Result<CscaInfo, TrustError> {
         fingerprint: sha2::Sha256::digest(der).iter().map(|b| format!("{b:02x}")).collect(),
     })
 }
+
+/// What a revocation list says of itself, for keeping it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CrlInfo {
+    pub issuer: String,
+    /// Unix seconds.
+    pub this_update: i64,
+    pub next_update: Option<i64>,
+    /// How many certificates it revokes.
+    pub revoked: usize,
+    /// SHA-256 of the DER, hexadecimal.
+    pub fingerprint: String,
+}
+
+/// Reads a revocation list (DER); whether a CSCA held signed it is [`Trust::add_crl`]'s to say.
+pub fn describe_crl(der: &[u8]) -> Result<CrlInfo, TrustError> {
+    use sha2::Digest;
+    let (rest, crl) = parse_x509_crl(der).map_err(|_| TrustError::CrlUnreadable)?;
+    if !rest.is_empty() {
+        return Err(TrustError::CrlUnreadable);
+    }
+    Ok(CrlInfo {
+        issuer: crl.issuer().to_string().chars().take(300).collect(),
+        this_update: crl.last_update().timestamp(),
+        next_update: crl.next_update().map(|t| t.timestamp()),
+        revoked: crl.iter_revoked_certificates().count(),
+        fingerprint: sha2::Sha256::digest(der).iter().map(|b| format!("{b:02x}")).collect(),
+    })
+}

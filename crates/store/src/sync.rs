@@ -118,6 +118,8 @@ pub struct NodeSelf {
     pub permits_as_of: i64,
     /// Headquarters' CSCAs, brought down up to this time of headquarters' (milliseconds).
     pub cscas_as_of: i64,
+    /// Headquarters' CSCAs' revocation lists, likewise.
+    pub csca_crls_as_of: i64,
 }
 
 /// How far a node has copied headquarters' watchlist: the change log applied up to `seq`; a

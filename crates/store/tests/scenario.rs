@@ -1560,6 +1560,22 @@ async fn cscas_are_held_once_by_fingerprint<S: Store>(store: S) {
     let order: Vec<&str> = held.iter().map(|c| c.fingerprint.as_str()).collect();
     assert_eq!(order, ["cc", "dd", "bb", "aa"], "by country, the latest to expire first");
     assert_eq!(held[3], csca("aa", "UT", 10));
+
+    let crl = |fingerprint: &str, days: i64| csca::CrlRecord {
+        fingerprint: fingerprint.into(),
+        der: vec![0x30, 0x00],
+        issuer: "C=UT, CN=CSCA".into(),
+        this_update: T0 + time::Duration::days(days),
+        next_update: (days > 0).then(|| T0 + time::Duration::days(days + 30)),
+        source: "ut.crl".into(),
+        added_at: T0 + time::Duration::days(days),
+    };
+    assert_eq!(store.put_csca_crls(&[crl("c1", 0), crl("c2", 5)]).await.unwrap(), 2);
+    assert_eq!(store.put_csca_crls(&[crl("c1", 0)]).await.unwrap(), 0, "held once");
+    let lists = store.csca_crls().await.unwrap();
+    assert_eq!(lists, [crl("c2", 5), crl("c1", 0)], "the newest first");
+    let after = (T0.unix_timestamp_nanos() / 1_000_000) as i64;
+    assert_eq!(store.csca_crls_since(after, 10).await.unwrap(), [crl("c2", 5)]);
 }
 
 async fn egate_transactions_are_kept_once_with_their_crossing<S: Store>(store: S) {

@@ -1,6 +1,6 @@
-//! The Country Signing CAs the chips are checked under, held in memory and brought up to date
-//! from the store at most once a second: `csca import` at headquarters, or the sync at a node,
-//! reaches the gates within a second, without a restart.
+//! The Country Signing CAs the chips are checked under, with their revocation lists, held in
+//! memory and brought up to date from the store at most once a second: `csca import` at
+//! headquarters, or the sync at a node, reaches the gates within a second, without a restart.
 
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
@@ -24,8 +24,11 @@ pub struct PassportTrust {
 
 #[derive(Debug, Default)]
 struct Cursor {
-    /// The newest time of addition read.
+    /// The newest time of addition read, of the CSCAs and of their revocation lists.
     added_ms: i64,
+    crls_ms: i64,
+    /// The revocation lists taken, by fingerprint: read again in the overlap, each is taken once.
+    crls_held: std::collections::HashSet<String>,
     checked: Option<Instant>,
 }
 
@@ -70,6 +73,31 @@ impl PassportTrust {
             }
         }
         cursor.added_ms = cursor.added_ms.max(after);
+        // Then the revocation lists, once their CSCAs are held.
+        let mut after = cursor.crls_ms.saturating_sub(OVERLAP_MS);
+        loop {
+            let from = after;
+            let page = store.csca_crls_since(from, PAGE).await?;
+            for c in &page {
+                after = after.max(store_ms(c.added_at));
+                if cursor.crls_held.contains(&c.fingerprint) {
+                    continue;
+                }
+                let t = trust.get_or_insert_with(|| (*self.snapshot()).clone());
+                match t.add_crl(&c.der) {
+                    Ok(()) => {
+                        cursor.crls_held.insert(c.fingerprint.clone());
+                    }
+                    Err(e) => {
+                        tracing::warn!(fingerprint = %c.fingerprint, error = %e, "a revocation list held is not taken");
+                    }
+                }
+            }
+            if page.len() < PAGE as usize || after == from {
+                break;
+            }
+        }
+        cursor.crls_ms = cursor.crls_ms.max(after);
         cursor.checked = Some(Instant::now());
         if let Some(t) = trust {
             *self.held.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(t);

@@ -381,6 +381,9 @@ pub async fn answer_down<S: Store>(
     let cscas = app.store.cscas_since(since(down.cscas_after), batch).await?;
     let cscas_as_of =
         cscas.iter().map(|c| millis(c.added_at)).fold(down.cscas_after.max(0), i64::max);
+    let crls = app.store.csca_crls_since(since(down.csca_crls_after), batch).await?;
+    let csca_crls_as_of =
+        crls.iter().map(|c| millis(c.added_at)).fold(down.csca_crls_after.max(0), i64::max);
     let permits_as_of = permits
         .iter()
         .map(|p| millis(p.revoked.as_ref().map_or(p.issued_at, |r| r.at.max(p.issued_at))))
@@ -406,6 +409,8 @@ pub async fn answer_down<S: Store>(
         permits_as_of,
         cscas: cscas.iter().map(wire::WireCsca::from_record).collect(),
         cscas_as_of,
+        csca_crls: crls.iter().map(wire::WireCscaCrl::from_record).collect(),
+        csca_crls_as_of,
     })
 }
 
@@ -574,6 +579,7 @@ pub async fn pull<S: Store>(
             dismissed_after: me.dismissed_as_of,
             permits_after: me.permits_as_of,
             cscas_after: me.cscas_as_of,
+            csca_crls_after: me.csca_crls_as_of,
         };
         let answer: DownAnswer =
             call(link, "down", &down, crate::sync::link::EXCHANGE_TIMEOUT).await?;
@@ -591,6 +597,7 @@ pub async fn pull<S: Store>(
             && !more(answer.dismissals.len(), me.dismissed_as_of, answer.dismissed_as_of)
             && !more(answer.permits.len(), me.permits_as_of, answer.permits_as_of)
             && !more(answer.cscas.len(), me.cscas_as_of, answer.cscas_as_of)
+            && !more(answer.csca_crls.len(), me.csca_crls_as_of, answer.csca_crls_as_of)
         {
             return Ok(offset);
         }
@@ -663,6 +670,13 @@ async fn apply_down<S: Store>(
         .collect::<Result<Vec<_>, _>>()
         .map_err(RoundError::Invalid)?;
     app.store.hold_cscas(&cscas, answer.cscas_as_of).await?;
+    let crls = answer
+        .csca_crls
+        .iter()
+        .map(wire::WireCscaCrl::read)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(RoundError::Invalid)?;
+    app.store.hold_csca_crls(&crls, answer.csca_crls_as_of).await?;
     let p = &answer.watch.position;
     app.store
         .set_watch_cursor(&WatchCursor {

@@ -294,6 +294,8 @@ pub struct Down {
     pub permits_after: i64,
     #[serde(default)]
     pub cscas_after: i64,
+    #[serde(default)]
+    pub csca_crls_after: i64,
 }
 
 /// How far the node holds headquarters' watchlist.
@@ -335,6 +337,45 @@ pub struct DownAnswer {
     pub cscas: Vec<WireCsca>,
     #[serde(default)]
     pub cscas_as_of: i64,
+    /// The CSCAs' revocation lists added since the node's position.
+    #[serde(default)]
+    pub csca_crls: Vec<WireCscaCrl>,
+    #[serde(default)]
+    pub csca_crls_as_of: i64,
+}
+
+/// A CSCA's revocation list as headquarters holds it; the node reads what it says of itself
+/// from the list, and takes it only under a CSCA it holds.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct WireCscaCrl {
+    /// DER, base64.
+    pub der: String,
+    pub source: String,
+    pub added_at: String,
+}
+
+impl WireCscaCrl {
+    pub fn from_record(c: &store::csca::CrlRecord) -> Self {
+        WireCscaCrl { der: b64(&c.der), source: c.source.clone(), added_at: time_text(c.added_at) }
+    }
+
+    pub fn read(&self) -> Result<store::csca::CrlRecord, InvalidValue> {
+        let der = unb64("der", &self.der)?;
+        if der.len() > 4 * 1024 * 1024 {
+            return Err(InvalidValue::new("der", "a revocation list longer than 4 MiB"));
+        }
+        let info = emrtd::trust::describe_crl(&der)
+            .map_err(|e| InvalidValue::new("der", e.to_string()))?;
+        Ok(store::csca::CrlRecord {
+            fingerprint: info.fingerprint,
+            issuer: info.issuer,
+            this_update: bounds::held_time(info.this_update),
+            next_update: info.next_update.map(bounds::held_time),
+            der,
+            source: bounds::clean_line("source", &self.source, NAME_MAX)?,
+            added_at: bounds::parse_time("added_at", &self.added_at)?,
+        })
+    }
 }
 
 /// A Country Signing CA's certificate as headquarters holds it; the node reads what it says

@@ -324,7 +324,7 @@ macro_rules! sync_impl {
                 let row = sqlx::query(
                     "SELECT checkpoint, hq_url, enrolled_at, up_acked, audit_acked, watch_seq, \
                      watch_copy_after, watch_copy_head, watch_as_of, trust_as_of, dismissed_as_of, \
-                     permits_as_of, cscas_as_of FROM node_self",
+                     permits_as_of, cscas_as_of, csca_crls_as_of FROM node_self",
                 )
                 .fetch_optional(&self.pool)
                 .await?;
@@ -346,6 +346,7 @@ macro_rules! sync_impl {
                     dismissed_as_of: r.try_get("dismissed_as_of")?,
                     permits_as_of: r.try_get("permits_as_of")?,
                     cscas_as_of: r.try_get("cscas_as_of")?,
+                    csca_crls_as_of: r.try_get("csca_crls_as_of")?,
                 }))
             }
 
