@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used)] // A failed unwrap is a failed test.
 
 mod csca_cli;
+mod egate_cli;
 mod helpers;
 mod mrz_cli;
 mod nodes;

@@ -493,6 +493,56 @@ fn two_nodes_send_up_alerts_and_movements_and_hold_dismissals_and_permits() {
         out.lines().any(|l| l.starts_with("CRL\t") && l.contains("Border Guard Test CA"))
     });
 
+    // A gate at the land post, its link up: the simulator's CSCAs imported at headquarters
+    // reach the node, the node decides, and the open gate's crossing goes up.
+    let (ok, pem, _) = run(&["egate", "cscas"], "");
+    assert!(ok);
+    let pem_file = mc_dir.path().join("simulator-cscas.pem");
+    std::fs::write(&pem_file, pem).unwrap();
+    let (ok, out, err) =
+        run(&["csca", "import", pem_file.to_str().unwrap(), "--database-url", &url], "");
+    assert!(ok, "{out}{err}");
+    let mrz = mrz::build(&mrz::Fields {
+        format: mrz::Format::Td3,
+        document_code: "P".into(),
+        issuing_state: "VNM".into(),
+        surname: "HOANG".into(),
+        given_names: "VAN NAM".into(),
+        document_number: "Z7777777".into(),
+        nationality: "VNM".into(),
+        birth_date: mrz::Date::new(1981, 4, 4),
+        sex: mrz::Sex::Male,
+        expiry_date: mrz::Date::new(2034, 4, 4),
+        optional_data: String::new(),
+        optional_data_2: String::new(),
+    })
+    .unwrap();
+    let chip = emrtd::issue::TestCountry::simulator("VN")
+        .unwrap()
+        .issue(&mrz.replace('\n', ""), b"\xFF\xD8face")
+        .unwrap();
+    let b64 = |b: &[u8]| base64::Engine::encode(&base64::engine::general_purpose::STANDARD, b);
+    let mut gate_id = String::new();
+    within(Duration::from_secs(30), "the node's gate opens for a genuine chip", || {
+        // Referred (csca_unknown) until the CSCAs come down; the same id would be answered
+        // the same, so each try is a transaction of its own.
+        gate_id = uuid::Uuid::new_v4().to_string();
+        let body = json!({"id": gate_id, "gate": "G1", "direction": "exit",
+            "document": {"mrz": mrz},
+            "chip": {"com": b64(&chip.com), "dg1": b64(&chip.dg1), "dg2": b64(&chip.dg2),
+                "sod": b64(&chip.sod)},
+            "chip_access": "pace", "face": {"score": 0.95, "liveness": 0.99}})
+        .to_string();
+        let (status, out) =
+            http(&land.addr, "POST", "/api/v1/egate/transactions", Some(&device), Some(&body));
+        assert_eq!(status, 200, "{out}");
+        let v: Value = serde_json::from_str(&out).unwrap();
+        v["decision"] == "open"
+    });
+    within(Duration::from_secs(20), "the gate's crossing reaches headquarters", || {
+        held_at_hq(&url, std::slice::from_ref(&gate_id)).0 == 1
+    });
+
     // Two listed people; each crosses at the land post, which raises its alerts.
     let (_, admin) = sign_in(&hq.addr, "admin");
     for (name, number) in [("TRAN VAN BINH", "W1111111"), ("LE VAN NGHI", "W2222222")] {
