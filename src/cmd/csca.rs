@@ -2,7 +2,7 @@
 //! signers are checked under, held at headquarters (and brought down to the nodes with the rest
 //! of the trust).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
@@ -17,8 +17,8 @@ const FILE_MAX: u64 = 64 * 1024 * 1024;
 #[derive(Debug, Subcommand)]
 pub enum CscaCommand {
     /// Import the CSCAs of an ICAO master list (`.ml`), or certificates (DER, or PEM with one
-    /// or more), or a CSCA's revocation list (a CRL, DER or PEM, signed by a CSCA held).
-    /// Prints how many were new.
+    /// or more), or a CSCA's revocation list (a CRL, DER or PEM, signed by a CSCA held), or
+    /// a folder of such files. Prints how many were new.
     Import(ImportArgs),
     /// Every CSCA held: country, last day of validity, fingerprint, subject; then each
     /// revocation list: `CRL`, the day it was issued, fingerprint, issuer.
@@ -82,12 +82,12 @@ fn crl_der(bytes: &[u8]) -> Option<Vec<u8>> {
 /// A CSCA's revocation list: kept only when a CSCA held signed it, so that a node never takes
 /// one that revokes on no authority.
 async fn import_crl(
-    args: &ImportArgs,
+    store: &StoreArgs,
+    path: &Path,
     der: &[u8],
     source: &str,
     now: OffsetDateTime,
 ) -> anyhow::Result<()> {
-    let path = &args.file;
     let info =
         emrtd::trust::describe_crl(der).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     let record = store::csca::CrlRecord {
@@ -99,7 +99,7 @@ async fn import_crl(
         source: source.to_string(),
         added_at: now,
     };
-    let backend = args.store.open(false).await?;
+    let backend = store.open(false).await?;
     let added = with_store!(backend, |s| async {
         crate::cmd::server::seed(&s).await?;
         let mut trust = emrtd::trust::Trust::default();
@@ -145,7 +145,39 @@ fn certificates(bytes: &[u8]) -> anyhow::Result<(Vec<Vec<u8>>, &'static str)> {
 }
 
 async fn import(args: ImportArgs) -> anyhow::Result<()> {
-    let path = &args.file;
+    if !args.file.is_dir() {
+        return import_one(&args.store, &args.file).await;
+    }
+    // A folder of CSCA certificates (and their revocation lists): every file in it, the
+    // certificates first so that the lists find their CSCAs.
+    let mut files = Vec::new();
+    let entries = std::fs::read_dir(&args.file)
+        .with_context(|| format!("reading the folder {}", args.file.display()))?;
+    for e in entries {
+        let e = e.with_context(|| format!("reading the folder {}", args.file.display()))?;
+        if e.file_type().is_ok_and(|t| t.is_file()) {
+            let looks_crl = std::fs::read(e.path()).ok().is_some_and(|b| crl_der(&b).is_some());
+            files.push((looks_crl, e.path()));
+        }
+    }
+    files.sort();
+    if files.is_empty() {
+        bail!("{}: the folder holds no file", args.file.display());
+    }
+    let mut failed = 0;
+    for (_, file) in &files {
+        if let Err(e) = import_one(&args.store, file).await {
+            eprintln!("{e:#}");
+            failed += 1;
+        }
+    }
+    if failed == files.len() {
+        bail!("{}: nothing in the folder could be imported", args.file.display());
+    }
+    Ok(())
+}
+
+async fn import_one(store: &StoreArgs, path: &Path) -> anyhow::Result<()> {
     let size =
         std::fs::metadata(path).with_context(|| format!("reading {}", path.display()))?.len();
     if size > FILE_MAX {
@@ -158,7 +190,7 @@ async fn import(args: ImportArgs) -> anyhow::Result<()> {
         .map(|n| n.to_string_lossy().chars().take(200).collect())
         .unwrap_or_default();
     if let Some(der) = crl_der(&bytes) {
-        return import_crl(&args, &der, &source, now).await;
+        return import_crl(store, path, &der, &source, now).await;
     }
     let (certs, kind) = certificates(&bytes).with_context(|| path.display().to_string())?;
     let mut records = Vec::new();
@@ -173,7 +205,7 @@ async fn import(args: ImportArgs) -> anyhow::Result<()> {
         let why = passed_over.first().map_or("it holds no certificate".to_string(), Clone::clone);
         bail!("{}: no CSCA certificate in {kind} ({why})", path.display());
     }
-    let backend = args.store.open(false).await?;
+    let backend = store.open(false).await?;
     let added = with_store!(backend, |s| async {
         crate::cmd::server::seed(&s).await?;
         anyhow::Ok(s.put_cscas(&records).await?)

@@ -185,6 +185,27 @@ fn a_master_list_and_certificates_are_imported_once_and_listed() {
     std::fs::write(o.join("crlnumber"), "01\n").unwrap();
     std::fs::copy(p.join("ca.cnf"), o.join("ca.cnf")).unwrap();
     openssl(o, &[&["ca"][..], &ca, &["-gencrl", "-out", "forged.crl"]].concat());
+    // A folder: its certificates first, then the lists they signed; what is neither is said.
+    let folder = tempfile::tempdir().unwrap();
+    std::fs::copy(p.join("utopia.crl"), folder.path().join("a-first-by-name.crl")).unwrap();
+    std::fs::copy(p.join("csca.der"), folder.path().join("csca.der")).unwrap();
+    std::fs::write(folder.path().join("readme.txt"), "CSCAs of Utopia").unwrap();
+    let fresh = tempfile::tempdir().unwrap();
+    let f = fresh.path().to_str().unwrap();
+    let (ok, out, err) =
+        run(&["csca", "import", folder.path().to_str().unwrap(), "--data-dir", f], "");
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("imported 1 new CSCAs") && out.contains("imported the revocation list"),
+        "{out}"
+    );
+    assert!(err.contains("readme.txt"), "{err}");
+    let empty = tempfile::tempdir().unwrap();
+    let (code, _, err) =
+        run_code(&["csca", "import", empty.path().to_str().unwrap(), "--data-dir", f], "");
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("holds no file"), "{err}");
+
     let forged = o.join("forged.crl").to_str().unwrap().to_string();
     let (code, _, err) = run_code(&["csca", "import", &forged, "--data-dir", d], "");
     assert_eq!(code, Some(1), "{err}");

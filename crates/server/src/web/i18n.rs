@@ -714,6 +714,10 @@ impl Texts {
             "node.sync" => "Trạm đồng bộ",
             "nodes.read" => "Xem các trạm",
             "node.link" => "Bật/tắt đường truyền",
+            "egate.transaction" => "Cổng tự động kiểm soát",
+            "egate.read" => "Xem giao dịch cổng tự động",
+            "egate.take" => "Tiếp nhận lượt chuyển từ cổng",
+            "egate.settings" => "Đặt ngưỡng điểm cổng tự động",
             other => other,
         }
     }

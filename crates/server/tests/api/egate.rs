@@ -9,6 +9,7 @@ both!(
     a_gate_opens_only_for_a_genuine_chip_and_refers_every_doubt,
     a_gates_request_is_refused_for_its_shape_and_its_caller,
     the_commander_sees_the_gates_and_sets_their_thresholds,
+    a_border_resident_passes_with_a_pass_and_matched_fingers,
 );
 
 /// A gate's token at Móng Cái, and the simulator's Vietnamese CSCA trusted.
@@ -364,4 +365,74 @@ async fn the_commander_sees_the_gates_and_sets_their_thresholds<S: Store>(t: Tes
         )
         .await;
     assert_eq!(codes(&v), ["face_mismatch"]);
+}
+
+async fn a_border_resident_passes_with_a_pass_and_matched_fingers<S: Store>(t: TestApp<S>) {
+    let pass =
+        Arc::new(seal::locked::Passphrase::new("test passphrase, long enough".into()).unwrap());
+    server::permits::keys::init(&t.app.store, &pass, NOW).await.unwrap();
+    assert!(t.app.open_keys(&pass).await.unwrap());
+    let commander = t.token("commander.mc").await;
+    let (status, body) = t
+        .call(
+            "POST",
+            "/api/v1/permits",
+            Some(&commander),
+            Some(json!({"type": "border_pass", "checkpoint": "MONG-CAI",
+                "holder": {"family_name": "Lý", "given_names": "Thị Hoa", "nationality": "VNM",
+                    "birth_date": "1972-08-09", "document_number": "QN7654321"},
+                "valid_from": "2026-11-25", "valid_until": "2027-05-24"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let seal = body["seal_base64"].as_str().unwrap().to_string();
+    let gate = gate(&t).await;
+    let resident = |id: u32, fingers: Value| {
+        json!({"id": uuid(id), "gate": "G9", "direction": "exit", "document": {"barcode": seal},
+            "chip": null, "chip_access": null, "face": {"score": 0.9, "liveness": 0.95},
+            "fingerprints": fingers, "timings_ms": {"document": 900, "fingerprints": 2100}})
+    };
+    let post = |body: Value| {
+        let gate = gate.clone();
+        let t = &t;
+        async move { t.call("POST", "/api/v1/egate/transactions", Some(&gate), Some(body)).await }
+    };
+    // No fingers matched, or one under the threshold: an officer's lane.
+    let (_, v) = post(resident(50, Value::Null)).await;
+    assert_eq!(codes(&v), ["fingerprints_missing"]);
+    let (_, v) =
+        post(resident(51, json!([{"finger": 2, "score": 0.95}, {"finger": 7, "score": 0.3}])))
+            .await;
+    assert_eq!(codes(&v), ["fingerprint_mismatch"]);
+    // The pass checked as at the desk, no chip asked for, the fingers matched: the gate opens.
+    let (status, v) =
+        post(resident(52, json!([{"finger": 2, "score": 0.95}, {"finger": 7, "score": 0.91}])))
+            .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(
+        (v["decision"].as_str(), v["chip"].as_str()),
+        (Some("open"), Some("not_required")),
+        "{v}"
+    );
+    // A barcode that is no genuine pass is read as nothing: referred.
+    let mut forged = resident(53, json!([{"finger": 2, "score": 0.95}]));
+    forged["document"] = json!({"barcode": "3APfE979Ue046E28Ofm4NFq4NFpWEgEK0yepPN0"});
+    let (status, v) = post(forged).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(codes(&v)[0], "document_unreadable");
+    // Revoked, the pass does not open the gate.
+    let permit = body["id"].as_str().unwrap();
+    let (status, _) = t
+        .call(
+            "POST",
+            &format!("/api/v1/permits/{permit}/revoke"),
+            Some(&commander),
+            Some(json!({"reason": "mất thẻ"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let mut back = resident(54, json!([{"finger": 2, "score": 0.95}]));
+    back["direction"] = json!("entry");
+    let (_, v) = post(back).await;
+    assert!(codes(&v).contains(&"permit_revoked".to_string()), "{v}");
 }
