@@ -73,7 +73,7 @@ pub async fn build<S: Store>(store: S, options: &Options, clock: Clock) -> store
     let watch = Watchlist::load(&store).await?;
     let (audit_tx, audit_rx) = tokio::sync::mpsc::channel(4_096);
     tokio::spawn(app::audit_writer(store.clone(), audit_rx));
-    Ok(App(Arc::new(Inner {
+    let app = App(Arc::new(Inner {
         audit_tx,
         store,
         watch: RwLock::new(watch),
@@ -97,7 +97,10 @@ pub async fn build<S: Store>(store: S, options: &Options, clock: Clock) -> store
                 p
             })
             .collect(),
-    })))
+    }));
+    // The e-gates' trust read once before the first gate asks.
+    app.passport_trust.refresh_now(&app.store).await?;
+    Ok(app)
 }
 
 pub fn system_clock() -> Clock {

@@ -5,8 +5,8 @@
 use std::time::Instant;
 
 use domain::egate::{
-    ChipAccess, ChipOutcome, FaceScores, FingerScore, GateDecision, GateFacts, GateName,
-    Thresholds, decide_gate, needs_chip,
+    ChipAccess, FaceScores, FingerScore, GateDecision, GateFacts, GateName, Thresholds,
+    decide_gate, needs_chip,
 };
 use domain::{
     Actor, Channel, CrossingOutcome, Decision, Direction, DocumentType, GateRight, GateScope,
@@ -29,6 +29,8 @@ pub const REFERRAL_WAIT: time::Duration = time::Duration::minutes(60);
 pub const QUIET_AFTER: time::Duration = time::Duration::minutes(10);
 /// The board's window.
 pub const BOARD_WINDOW: time::Duration = time::Duration::hours(24);
+/// A chip under a CSCA not held asks the store again, at most this often.
+const CSCA_RECHECK: std::time::Duration = std::time::Duration::from_millis(200);
 /// The most bytes of one chip file the platform reads (a DG2 with a few portraits is some
 /// tens of kilobytes).
 pub const CHIP_FILE_MAX: usize = 256 * 1024;
@@ -248,7 +250,14 @@ pub async fn transact<S: Store>(
                 GateDocument::Barcode(_) => None,
             };
             let at = now.unix_timestamp();
-            let verdict = emrtd::pa::passive_authentication(&chip, printed.as_deref(), &trust, at);
+            let mut verdict =
+                emrtd::pa::passive_authentication(&chip, printed.as_deref(), &trust, at);
+            if verdict.reasons.contains(&"csca_unknown")
+                && app.passport_trust.refresh_unless_fresh(&app.store, CSCA_RECHECK).await?
+            {
+                let trust = app.passport_trust.current(&app.store).await?;
+                verdict = emrtd::pa::passive_authentication(&chip, printed.as_deref(), &trust, at);
+            }
             verdict.reasons.into_iter().map(chip_reason).collect()
         }
         _ => Vec::new(),
@@ -305,11 +314,7 @@ pub async fn transact<S: Store>(
         }),
         document_text: Some(document_text),
         chip_access: asked.chip_access,
-        chip: if asked.chip.is_none() && needs_chip(doc_type) {
-            ChipOutcome::Unread
-        } else {
-            gate.chip
-        },
+        chip: gate.chip,
         face: asked.face.map(|f| (f.score.get(), f.liveness.get())),
         fingerprints: asked.fingerprints.iter().map(|f| (f.finger, f.score.get())).collect(),
         timings: asked.timings,

@@ -2,6 +2,7 @@
 //! memory and brought up to date from the store at most once a second: `csca import` at
 //! headquarters, or the sync at a node, reaches the gates within a second, without a restart.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
@@ -19,6 +20,8 @@ const PAGE: u32 = 20_000;
 #[derive(Debug, Default)]
 pub struct PassportTrust {
     held: RwLock<Arc<Trust>>,
+    /// A first look at the store has been had.
+    loaded: AtomicBool,
     cursor: tokio::sync::Mutex<Cursor>,
 }
 
@@ -35,13 +38,35 @@ struct Cursor {
 impl PassportTrust {
     /// The trust as it stands, refreshed first when a second has passed since the last look.
     /// While another request refreshes, this one takes the trust as it was.
+    /// Until a first look has been had, every request waits for it: an empty trust would refer
+    /// every traveller as `csca_unknown`.
     pub async fn current<S: CscaStore>(&self, store: &S) -> store::Result<Arc<Trust>> {
-        if let Ok(mut cursor) = self.cursor.try_lock()
+        let cursor = match self.cursor.try_lock() {
+            Ok(c) => Some(c),
+            Err(_) if !self.loaded.load(Ordering::Acquire) => Some(self.cursor.lock().await),
+            Err(_) => None,
+        };
+        if let Some(mut cursor) = cursor
             && cursor.checked.is_none_or(|t| t.elapsed() >= REFRESH)
         {
             self.refresh(store, &mut cursor).await?;
         }
         Ok(self.snapshot())
+    }
+
+    /// A chip whose CSCA is not held may be one imported a moment ago: the store is asked
+    /// again at once, unless it was asked within `fresh`. Returns whether it was asked.
+    pub async fn refresh_unless_fresh<S: CscaStore>(
+        &self,
+        store: &S,
+        fresh: Duration,
+    ) -> store::Result<bool> {
+        let mut cursor = self.cursor.lock().await;
+        if cursor.checked.is_some_and(|t| t.elapsed() < fresh) {
+            return Ok(false);
+        }
+        self.refresh(store, &mut cursor).await?;
+        Ok(true)
     }
 
     /// Reads every CSCA added since the last look, now.
@@ -99,6 +124,7 @@ impl PassportTrust {
         }
         cursor.crls_ms = cursor.crls_ms.max(after);
         cursor.checked = Some(Instant::now());
+        self.loaded.store(true, Ordering::Release);
         if let Some(t) = trust {
             *self.held.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(t);
         }
