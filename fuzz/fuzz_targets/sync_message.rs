@@ -14,6 +14,13 @@ fn read_all(up: &wire::Up, down: Option<&wire::DownAnswer>) {
     for a in &up.audit {
         let _ = a.read();
     }
+    for a in &up.alerts {
+        let _ = a.read();
+    }
+    let post = domain::CheckpointCode::parse("CANG-HAI-PHONG").expect("a code");
+    for m in &up.movements {
+        let _ = m.read(&post);
+    }
     if let Some(d) = down {
         let post = domain::CheckpointCode::parse("MONG-CAI").expect("a code");
         for a in &d.accounts {
@@ -55,6 +62,8 @@ fuzz_target!(|data: &[u8]| {
             backlog: 0,
             crossings: Vec::new(),
             audit: Vec::new(),
+            alerts: Vec::new(),
+            movements: Vec::new(),
         };
         read_all(&empty, Some(&down));
     }
