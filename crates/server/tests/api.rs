@@ -300,6 +300,30 @@ fn passport(
     .unwrap()
 }
 
+/// The permits' keys opened, and a border pass issued at Móng Cái by its commander: the
+/// commander's token, the pass's seal (base64) and its id.
+async fn border_pass_issued<S: Store>(t: &TestApp<S>) -> (String, String, String) {
+    let pass =
+        Arc::new(seal::locked::Passphrase::new("test passphrase, long enough".into()).unwrap());
+    server::permits::keys::init(&t.app.store, &pass, NOW).await.unwrap();
+    assert!(t.app.open_keys(&pass).await.unwrap());
+    let commander = t.token("commander.mc").await;
+    let (status, body) = t
+        .call(
+            "POST",
+            "/api/v1/permits",
+            Some(&commander),
+            Some(json!({"type": "border_pass", "checkpoint": "MONG-CAI",
+                "holder": {"family_name": "Lý", "given_names": "Thị Hoa", "nationality": "VNM",
+                    "birth_date": "1972-08-09", "document_number": "QN7654321"},
+                "valid_from": "2026-11-25", "valid_until": "2027-05-24"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let seal = body["seal_base64"].as_str().unwrap().to_string();
+    (commander, seal, body["id"].as_str().unwrap().to_string())
+}
+
 fn duc() -> String {
     passport("NGUYEN", "VAN DUC", "C1234567", (1985, 3, 12), (2031, 1, 1))
 }

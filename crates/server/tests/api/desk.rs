@@ -307,24 +307,7 @@ pub(crate) async fn history_finds_part_of_a_name_pages_and_exports<S: Store>(t: 
 }
 
 pub(crate) async fn a_border_pass_is_read_at_the_desk_by_its_barcode<S: Store>(t: TestApp<S>) {
-    let pass =
-        Arc::new(seal::locked::Passphrase::new("test passphrase, long enough".into()).unwrap());
-    server::permits::keys::init(&t.app.store, &pass, NOW).await.unwrap();
-    assert!(t.app.open_keys(&pass).await.unwrap());
-    let commander = t.token("commander.mc").await;
-    let (status, body) = t
-        .call(
-            "POST",
-            "/api/v1/permits",
-            Some(&commander),
-            Some(json!({"type": "border_pass", "checkpoint": "MONG-CAI",
-                "holder": {"family_name": "Lý", "given_names": "Thị Hoa", "nationality": "VNM",
-                    "birth_date": "1972-08-09", "document_number": "QN7654321"},
-                "valid_from": "2026-11-25", "valid_until": "2027-05-24"})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    let seal = body["seal_base64"].as_str().unwrap().to_string();
+    let (commander, seal, permit) = border_pass_issued(&t).await;
 
     let cookie = format!("{}; bp_lang=vi", t.page_session("officer.mc").await);
     let (_, desk) = page(&t, "GET", "/desk", &cookie, "").await;
@@ -360,7 +343,6 @@ pub(crate) async fn a_border_pass_is_read_at_the_desk_by_its_barcode<S: Store>(t
     assert_eq!(status, StatusCode::OK, "{html}");
     assert!(html.contains("Đã đóng dấu giấy thông hành"), "{html}");
     // Revoked, the pass is not let through quietly.
-    let permit = body["id"].as_str().unwrap();
     let (status, _) = t
         .call(
             "POST",

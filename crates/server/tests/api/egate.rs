@@ -377,24 +377,7 @@ async fn the_commander_sees_the_gates_and_sets_their_thresholds<S: Store>(t: Tes
 }
 
 async fn a_border_resident_passes_with_a_pass_and_matched_fingers<S: Store>(t: TestApp<S>) {
-    let pass =
-        Arc::new(seal::locked::Passphrase::new("test passphrase, long enough".into()).unwrap());
-    server::permits::keys::init(&t.app.store, &pass, NOW).await.unwrap();
-    assert!(t.app.open_keys(&pass).await.unwrap());
-    let commander = t.token("commander.mc").await;
-    let (status, body) = t
-        .call(
-            "POST",
-            "/api/v1/permits",
-            Some(&commander),
-            Some(json!({"type": "border_pass", "checkpoint": "MONG-CAI",
-                "holder": {"family_name": "Lý", "given_names": "Thị Hoa", "nationality": "VNM",
-                    "birth_date": "1972-08-09", "document_number": "QN7654321"},
-                "valid_from": "2026-11-25", "valid_until": "2027-05-24"})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    let seal = body["seal_base64"].as_str().unwrap().to_string();
+    let (commander, seal, permit) = border_pass_issued(&t).await;
     let gate = gate(&t).await;
     let resident = |id: u32, fingers: Value| {
         json!({"id": uuid(id), "gate": "G9", "direction": "exit", "document": {"barcode": seal},
@@ -430,7 +413,6 @@ async fn a_border_resident_passes_with_a_pass_and_matched_fingers<S: Store>(t: T
     assert_eq!(status, StatusCode::OK, "{v}");
     assert_eq!(codes(&v)[0], "document_unreadable");
     // Revoked, the pass does not open the gate.
-    let permit = body["id"].as_str().unwrap();
     let (status, _) = t
         .call(
             "POST",
