@@ -14,6 +14,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { randomUUID } from "node:crypto";
 import { chromium } from "playwright-core";
+import { signInAt, noOverflow } from "./lib.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const binary = process.env.BIENPHONG_BIN || join(here, "..", "target", "debug", "bienphong");
@@ -22,6 +23,8 @@ mkdirSync(shots, { recursive: true });
 
 let server, base, gateToken, expiredMrz, browser, dataDir;
 const accounts = {};
+
+const signIn = (user, opts) => signInAt(browser, base, accounts, user, opts);
 
 before(async () => {
   dataDir = mkdtempSync(join(tmpdir(), "bienphong-e2e-egate-"));
@@ -53,21 +56,7 @@ after(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function signIn(user, { lang = "vi", width = 1366, height = 768 } = {}) {
-  const context = await browser.newContext({ viewport: { width, height } });
-  if (lang === "en") await context.addCookies([{ name: "bp_lang", value: "en", url: base }]);
-  const page = await context.newPage();
-  await page.goto(base + "/");
-  await page.fill("#username", user);
-  await page.fill("#password", accounts[user]);
-  await page.click("button[type=submit]");
-  return page;
-}
 
-async function noOverflow(page) {
-  const wide = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
-  assert.equal(wide, false, "the page is wider than the screen");
-}
 
 // A traveller the gate refers: an expired passport, its chip not read.
 async function refer() {

@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
+import { signInAt, noOverflow } from "./lib.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const binary = process.env.BIENPHONG_BIN || join(here, "..", "target", "debug", "bienphong");
@@ -19,6 +20,8 @@ mkdirSync(shots, { recursive: true });
 
 let server, node, sample, browser, dataDir;
 const accounts = {};
+
+const signIn = (user, opts) => signInAt(browser, node, accounts, user, opts);
 
 before(async () => {
   dataDir = mkdtempSync(join(tmpdir(), "bienphong-e2e-node-"));
@@ -47,17 +50,6 @@ after(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function signIn(user, { lang = "vi", width = 1366, height = 768 } = {}) {
-  const context = await browser.newContext({ viewport: { width, height } });
-  if (lang === "en") await context.addCookies([{ name: "bp_lang", value: "en", url: node }]);
-  const page = await context.newPage();
-  await page.goto(node + "/");
-  assert.match(page.url(), /\/login/);
-  await page.fill("#username", user);
-  await page.fill("#password", accounts[user]);
-  await page.click("button[type=submit]");
-  return page;
-}
 
 async function health() {
   return (await fetch(node + "/healthz")).json();
@@ -77,22 +69,6 @@ async function link(up) {
   assert.equal((await health()).connected, up);
 }
 
-async function noOverflow(page) {
-  const wide = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
-  assert.equal(wide, false, "the page is wider than the screen");
-  // Nor is anything cut off by a box that hides what overflows it (a holder's name wider than
-  // a phone's column was).
-  const clipped = await page.evaluate(() => [...document.querySelectorAll("dd, dt, p, h1, td, th")]
-    .filter((e) => {
-      const right = e.getBoundingClientRect().right;
-      for (let a = e.parentElement; a; a = a.parentElement) {
-        if (getComputedStyle(a).overflowX !== "visible") return right > a.getBoundingClientRect().right + 1;
-      }
-      return right > window.innerWidth + 1;
-    })
-    .map((e) => e.textContent.trim().slice(0, 40)));
-  assert.deepEqual(clipped, [], "cut off on a phone");
-}
 
 test("the port's node records a gangway scan and says where its link stands", async () => {
   for (let i = 0; i < 100 && !(await health()).connected; i++) await new Promise((r) => setTimeout(r, 100));
