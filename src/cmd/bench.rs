@@ -302,21 +302,8 @@ async fn control<S: Store>(store: S, a: &ControlArgs) -> anyhow::Result<()> {
         )
         .await?;
     let backend = store.backend();
-    let (tx, rx) = tokio::sync::oneshot::channel();
     let load_started = Instant::now();
-    let serving = tokio::spawn(async move {
-        let options = server::Options::default();
-        crate::cmd::server::run(
-            store,
-            "127.0.0.1:0".parse().unwrap_or(SocketAddr::from(([127, 0, 0, 1], 0))),
-            &options,
-            move |addr| {
-                let _ = tx.send(addr);
-            },
-        )
-        .await
-    });
-    let addr = rx.await.context("the server did not start")?;
+    let (addr, serving) = crate::cmd::server::serve_here(store, server::Options::default()).await?;
     println!("server ({backend}) ready in {:.1} s", load_started.elapsed().as_secs_f64());
     let people = tokio::task::spawn_blocking(|| travellers(SAMPLE)).await??;
     let docs: Arc<Vec<Value>> =

@@ -5,7 +5,7 @@
 
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, bail};
+use anyhow::bail;
 use clap::Args;
 use domain::CheckpointCode;
 use store::Store;
@@ -53,20 +53,8 @@ async fn bench<S: Store>(store: S, a: &EgateArgs) -> anyhow::Result<()> {
     let checkpoint = CheckpointCode::parse("MONG-CAI")?;
     let (token, listed) = crate::cmd::egate::enrol(&store, &checkpoint).await?;
     let backend = store.backend();
-    let (tx, rx) = tokio::sync::oneshot::channel();
     let load_started = Instant::now();
-    let serving = tokio::spawn(async move {
-        crate::cmd::server::run(
-            store,
-            std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
-            &server::Options::default(),
-            move |addr| {
-                let _ = tx.send(addr);
-            },
-        )
-        .await
-    });
-    let addr = rx.await.context("the server did not start")?;
+    let (addr, serving) = crate::cmd::server::serve_here(store, server::Options::default()).await?;
     let entries = a.watchlist;
     println!(
         "server ({backend}) ready in {:.1} s with {entries} watchlist entries",

@@ -152,20 +152,8 @@ async fn permits<S: Store>(store: S, a: &PermitArgs) -> anyhow::Result<()> {
     std::fs::create_dir_all(&folder).context("a folder for the exported trust store")?;
     server::permits::keys::export(&store, &folder).await?;
 
-    let (tx, rx) = tokio::sync::oneshot::channel();
     let options = server::Options { key_passphrase: Some(passphrase), ..Default::default() };
-    let serving = tokio::spawn(async move {
-        crate::cmd::server::run(
-            store,
-            std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
-            &options,
-            move |addr| {
-                let _ = tx.send(addr);
-            },
-        )
-        .await
-    });
-    let addr = rx.await.context("the server did not start")?;
+    let (addr, serving) = crate::cmd::server::serve_here(store, options).await?;
     let scans = a.scans;
     let report = tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
         let mut conn = Conn::open(addr)?;

@@ -219,19 +219,7 @@ async fn port<S: Store>(store: S, a: &PortArgs) -> anyhow::Result<()> {
     let agent =
         token_for(&store, &format!("bench.agent2.{tag}"), Role::Agent, None, Some(agency_id), now)
             .await?;
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    let serving = tokio::spawn(async move {
-        crate::cmd::server::run(
-            store,
-            std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
-            &server::Options::default(),
-            move |addr| {
-                let _ = tx.send(addr);
-            },
-        )
-        .await
-    });
-    let addr = rx.await.context("the server did not start")?;
+    let (addr, serving) = crate::cmd::server::serve_here(store, server::Options::default()).await?;
     let requests = a.requests;
     let report = tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
         let mut conn = Conn::open(addr)?;

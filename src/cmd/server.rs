@@ -270,6 +270,23 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     with_store!(backend, |s| run(s, args.listen, &options, |_| ()).await)
 }
 
+/// The server on a free port of loopback, in this process, for the benchmarks: its address
+/// once it listens, and its task to abort when the load is done.
+pub async fn serve_here<S: Store>(
+    store: S,
+    options: server::Options,
+) -> anyhow::Result<(SocketAddr, tokio::task::JoinHandle<anyhow::Result<()>>)> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let serving = tokio::spawn(async move {
+        run(store, SocketAddr::from(([127, 0, 0, 1], 0)), &options, move |addr| {
+            let _ = tx.send(addr);
+        })
+        .await
+    });
+    let addr = rx.await.context("the server did not start")?;
+    Ok((addr, serving))
+}
+
 /// Starts the server on `listen`; `ready` runs once it accepts connections.
 pub async fn run<S: Store>(
     store: S,
