@@ -44,6 +44,9 @@ fn read_all(up: &wire::Up, down: Option<&wire::DownAnswer>) {
         for l in &d.csca_crls {
             let _ = l.read();
         }
+        if let Some(t) = &d.egate_thresholds {
+            let _ = t.read();
+        }
     }
 }
 

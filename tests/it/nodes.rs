@@ -542,6 +542,33 @@ fn two_nodes_send_up_alerts_and_movements_and_hold_dismissals_and_permits() {
     within(Duration::from_secs(20), "the gate's crossing reaches headquarters", || {
         held_at_hq(&url, std::slice::from_ref(&gate_id)).0 == 1
     });
+    // The post's thresholds are set at headquarters and come down; the node does not set them.
+    let (_, hq_commander) = sign_in(&hq.addr, "commander.mc");
+    let (_, node_commander) = sign_in(&land.addr, "commander.mc");
+    let strict = json!({"face": 0.97, "liveness": 0.9, "fingerprint": 0.9});
+    let (status, out) = http(
+        &hq.addr,
+        "PUT",
+        "/api/v1/egate/thresholds",
+        Some(&hq_commander),
+        Some(&strict.to_string()),
+    );
+    assert_eq!(status, 200, "{out}");
+    within(Duration::from_secs(20), "the node takes the thresholds set at headquarters", || {
+        let (status, out) =
+            http(&land.addr, "GET", "/api/v1/egate/thresholds", Some(&node_commander), None);
+        assert_eq!(status, 200, "{out}");
+        serde_json::from_str::<Value>(&out).unwrap() == strict
+    });
+    let (status, out) = http(
+        &land.addr,
+        "PUT",
+        "/api/v1/egate/thresholds",
+        Some(&node_commander),
+        Some(&strict.to_string()),
+    );
+    assert_eq!(status, 409, "{out}");
+    assert!(out.contains("headquarters_only"), "{out}");
 
     // Two listed people; each crosses at the land post, which raises its alerts.
     let (_, admin) = sign_in(&hq.addr, "admin");

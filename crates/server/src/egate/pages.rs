@@ -57,6 +57,8 @@ pub struct GatesPage {
     rows: Vec<GateRow>,
     referrals: Vec<ReferralRow>,
     thresholds: Option<(String, String, String)>,
+    /// At a checkpoint's node the thresholds come from headquarters: shown, not set.
+    thresholds_here: bool,
     notice: Option<String>,
     error: Option<String>,
 }
@@ -148,6 +150,7 @@ async fn render<S: Store>(
         rows,
         referrals,
         thresholds,
+        thresholds_here: app.node.is_none(),
         notice,
         error,
     };

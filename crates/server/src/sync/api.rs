@@ -413,4 +413,6 @@ fn hq_only(method: &Method, path: &str) -> bool {
         || (path.starts_with("/permits/") && path.ends_with("/revoke"))
         || (path.starts_with("/api/v1/permits/") && path.ends_with("/revoke"))
         || under("/api/v1/sync")
+        || path == "/api/v1/egate/thresholds"
+        || path == "/gates/thresholds"
 }

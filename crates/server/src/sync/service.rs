@@ -382,6 +382,7 @@ pub async fn answer_down<S: Store>(
     let cscas_as_of =
         cscas.iter().map(|c| millis(c.added_at)).fold(down.cscas_after.max(0), i64::max);
     let crls = app.store.csca_crls_since(since(down.csca_crls_after), batch).await?;
+    let thresholds = app.store.egate_thresholds(cp).await?;
     let csca_crls_as_of =
         crls.iter().map(|c| millis(c.added_at)).fold(down.csca_crls_after.max(0), i64::max);
     let permits_as_of = permits
@@ -411,6 +412,7 @@ pub async fn answer_down<S: Store>(
         cscas_as_of,
         csca_crls: crls.iter().map(wire::WireCscaCrl::from_record).collect(),
         csca_crls_as_of,
+        egate_thresholds: thresholds.as_ref().map(wire::WireThresholds::from_record),
     })
 }
 
@@ -677,6 +679,10 @@ async fn apply_down<S: Store>(
         .collect::<Result<Vec<_>, _>>()
         .map_err(RoundError::Invalid)?;
     app.store.hold_csca_crls(&crls, answer.csca_crls_as_of).await?;
+    if let Some(t) = &answer.egate_thresholds {
+        let t = t.read().map_err(RoundError::Invalid)?;
+        app.store.set_egate_thresholds(post, &t.thresholds, &t.updated_by, t.updated_at).await?;
+    }
     let p = &answer.watch.position;
     app.store
         .set_watch_cursor(&WatchCursor {

@@ -342,6 +342,45 @@ pub struct DownAnswer {
     pub csca_crls: Vec<WireCscaCrl>,
     #[serde(default)]
     pub csca_crls_as_of: i64,
+    /// The post's e-gate thresholds as its commander set them at headquarters; none while
+    /// the platform's defaults hold.
+    #[serde(default)]
+    pub egate_thresholds: Option<WireThresholds>,
+}
+
+/// A checkpoint's e-gate thresholds, each 0 to 1.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct WireThresholds {
+    pub face: f64,
+    pub liveness: f64,
+    pub fingerprint: f64,
+    pub updated_at: String,
+    pub updated_by: String,
+}
+
+impl WireThresholds {
+    pub fn from_record(t: &store::egate::ThresholdsSet) -> Self {
+        WireThresholds {
+            face: t.thresholds.face.get(),
+            liveness: t.thresholds.liveness.get(),
+            fingerprint: t.thresholds.fingerprint.get(),
+            updated_at: time_text(t.updated_at),
+            updated_by: t.updated_by.clone(),
+        }
+    }
+
+    pub fn read(&self) -> Result<store::egate::ThresholdsSet, InvalidValue> {
+        use domain::egate::{Score, Thresholds};
+        Ok(store::egate::ThresholdsSet {
+            thresholds: Thresholds {
+                face: Score::parse("face", self.face)?,
+                liveness: Score::parse("liveness", self.liveness)?,
+                fingerprint: Score::parse("fingerprint", self.fingerprint)?,
+            },
+            updated_at: bounds::parse_time("updated_at", &self.updated_at)?,
+            updated_by: bounds::clean_line("updated_by", &self.updated_by, NAME_MAX)?,
+        })
+    }
 }
 
 /// A CSCA's revocation list as headquarters holds it; the node reads what it says of itself
