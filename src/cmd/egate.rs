@@ -286,12 +286,26 @@ pub struct Stats {
     pub referred: u64,
     pub failed: u64,
     pub reasons: std::collections::BTreeMap<String, u64>,
-    /// Round trips, milliseconds.
+    /// Round trips, milliseconds: the latest [`SAMPLES`].
     pub latencies_ms: Vec<f64>,
-    /// The platform's own milliseconds, as it answered.
+    /// The platform's own milliseconds, as it answered: the latest [`SAMPLES`].
     pub platform_ms: Vec<f64>,
     pub first_error: Option<String>,
     pub elapsed: Duration,
+}
+
+/// The most round trips a run keeps: the demo's gates run for as long as the demo does, and a
+/// run without `--duration` until it is stopped, so the figures are those of the latest ones.
+pub const SAMPLES: usize = 200_000;
+
+/// Keeps `v` among the latest [`SAMPLES`]: the `n`th sample takes the place of the one
+/// [`SAMPLES`] before it.
+fn keep(samples: &mut Vec<f64>, n: u64, v: f64) {
+    let at = (n % SAMPLES as u64) as usize;
+    match samples.get_mut(at) {
+        Some(slot) => *slot = v,
+        None => samples.push(v),
+    }
 }
 
 pub fn percentile(sorted: &[f64], p: f64) -> f64 {
@@ -540,10 +554,11 @@ pub async fn run_sim(config: Config) -> anyhow::Result<Stats> {
             s.sent += 1;
             match result {
                 Ok(v) => {
+                    let n = s.answered;
                     s.answered += 1;
-                    s.latencies_ms.push(ms);
+                    keep(&mut s.latencies_ms, n, ms);
                     if let Some(p) = v["platform_ms"].as_f64() {
-                        s.platform_ms.push(p);
+                        keep(&mut s.platform_ms, n, p);
                     }
                     if v["decision"] == "open" {
                         s.opened += 1;
@@ -578,4 +593,18 @@ pub async fn run_sim(config: Config) -> anyhow::Result<Stats> {
     let mut s = stats.lock().map_err(|_| anyhow::anyhow!("the figures' lock"))?.clone();
     s.elapsed = started.elapsed();
     Ok(s)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_long_run_keeps_only_its_latest_round_trips() {
+        let mut samples = Vec::new();
+        for n in 0..(super::SAMPLES as u64 + 5) {
+            super::keep(&mut samples, n, n as f64);
+        }
+        assert_eq!(samples.len(), super::SAMPLES);
+        assert_eq!(samples[0], super::SAMPLES as f64, "the oldest gave its place");
+        assert_eq!(samples[5], 5.0);
+    }
 }
