@@ -260,7 +260,8 @@ pub(crate) fn chain(
     out
 }
 
-pub(crate) fn millis(t: OffsetDateTime) -> i64 {
+/// A time as the store keeps it, and as the cursors over it count: milliseconds since 1970, UTC.
+pub fn millis(t: OffsetDateTime) -> i64 {
     (t.unix_timestamp_nanos() / 1_000_000) as i64
 }
 

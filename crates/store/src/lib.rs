@@ -20,7 +20,7 @@ use std::future::Future;
 use domain::{AlertScope, Checkpoint, CheckpointCode, Country, DocumentNumber, TravelDocument};
 use time::OffsetDateTime;
 
-pub use audit::{AuditAction, AuditEvent, AuditKey, AuditRecord, BrokenLink, GENESIS};
+pub use audit::{AuditAction, AuditEvent, AuditKey, AuditRecord, BrokenLink, GENESIS, millis};
 pub use csca::CscaStore;
 pub use egate::EgateStore;
 pub use permit::PermitStore;

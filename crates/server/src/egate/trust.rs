@@ -86,7 +86,7 @@ impl PassportTrust {
             let from = after;
             let page = store.cscas_since(from, PAGE).await?;
             for c in &page {
-                after = after.max(store_ms(c.added_at));
+                after = after.max(store::millis(c.added_at));
                 let t = trust.get_or_insert_with(|| (*self.snapshot()).clone());
                 if let Err(e) = t.add_certificate(&c.der) {
                     // Checked when imported; a certificate unreadable now is passed over.
@@ -104,7 +104,7 @@ impl PassportTrust {
             let from = after;
             let page = store.csca_crls_since(from, PAGE).await?;
             for c in &page {
-                after = after.max(store_ms(c.added_at));
+                after = after.max(store::millis(c.added_at));
                 if cursor.crls_held.contains(&c.fingerprint) {
                     continue;
                 }
@@ -130,10 +130,6 @@ impl PassportTrust {
         }
         Ok(())
     }
-}
-
-fn store_ms(t: time::OffsetDateTime) -> i64 {
-    i64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
 }
 
 /// A CSCA's certificate as the store holds it, read from its DER; refused if it is no CA's.

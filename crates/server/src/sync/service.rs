@@ -15,7 +15,7 @@ use std::time::Duration;
 use domain::{CheckpointCode, InvalidValue, NodesRight};
 use serde_json::json;
 use store::sync::{NodeContact, NodeRecord, WatchCursor};
-use store::{AuditAction, NewCrossing, RecordOutcome, RecordedBy, Store, StoreError};
+use store::{AuditAction, NewCrossing, RecordOutcome, RecordedBy, Store, StoreError, millis};
 use time::OffsetDateTime;
 
 use crate::accounts::credentials::Secret;
@@ -99,10 +99,6 @@ pub struct Enrolled {
 /// The enrolment a node's records belong to: when it enrolled, in milliseconds.
 pub fn enrolment(node: &NodeRecord) -> i64 {
     node.enrolled_at.map_or(0, millis)
-}
-
-fn millis(t: OffsetDateTime) -> i64 {
-    (t.unix_timestamp_nanos() / 1_000_000) as i64
 }
 
 /// Spends an enrolment secret: the node's credential, shown once.
