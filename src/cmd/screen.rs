@@ -1,5 +1,5 @@
-//! `bienphong screen --watchlist FILE.csv [--limit N] [--threshold T]`: screen JSON Lines
-//! queries against a watchlist, one answer per line, each flushed at once.
+//! `bienphong screen --watchlist FILE.csv [--limit N] [--threshold T] [--explain]`: screen JSON
+//! Lines queries against a watchlist, one answer per line, each flushed at once.
 
 use std::fs::File;
 use std::io;
@@ -24,6 +24,10 @@ pub struct ScreenArgs {
     /// Only hits scoring at least this (0 to 1).
     #[arg(long, default_value_t = screen::DEFAULT_THRESHOLD, value_parser = unit_interval)]
     pub threshold: f32,
+    /// Also list, under `held_back`, the listings whose whole name matches but that were not
+    /// given as hits because the name is common and the list has no full date of birth.
+    #[arg(long)]
+    pub explain: bool,
 }
 
 pub fn unit_interval(s: &str) -> Result<f32, String> {
@@ -45,14 +49,22 @@ pub fn load(path: &Path) -> anyhow::Result<Index> {
 
 pub fn run(args: ScreenArgs) -> anyhow::Result<()> {
     let index = load(&args.watchlist)?;
-    let options = SearchOptions { limit: args.limit, threshold: args.threshold };
+    let options =
+        SearchOptions { limit: args.limit, threshold: args.threshold, held_back: args.explain };
     jsonl::filter(io::stdin().lock(), io::stdout().lock(), |req: Result<QueryLine, LineError>| {
         match req.and_then(QueryLine::into_query) {
-            Ok(q) => Answer {
-                hits: index.search(&q, options).into_iter().map(HitOut::from).collect(),
-                error: None,
-            },
-            Err(e) => Answer { hits: Vec::new(), error: Some(e) },
+            Ok(q) => {
+                let (held, hits): (Vec<Hit>, Vec<Hit>) =
+                    index.search(&q, options).into_iter().partition(|h| h.held_back);
+                Answer {
+                    hits: hits.into_iter().map(HitOut::from).collect(),
+                    held_back: args.explain.then(|| held.into_iter().map(HitOut::from).collect()),
+                    error: None,
+                }
+            }
+            Err(e) => {
+                Answer { hits: Vec::new(), held_back: args.explain.then(Vec::new), error: Some(e) }
+            }
         }
     })
 }
@@ -110,6 +122,9 @@ impl QueryLine {
 #[derive(Debug, Serialize)]
 struct Answer {
     hits: Vec<HitOut>,
+    /// With `--explain`: what was not given as a hit because the name is common.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    held_back: Option<Vec<HitOut>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<LineError>,
 }

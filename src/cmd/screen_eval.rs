@@ -196,7 +196,8 @@ fn evaluate(index: &Index, build: Duration, queries: &[(Query, LabelledLine)], t
     let scored: Vec<Outcome<'_>> = queries
         .iter()
         .map(|(q, LabelledLine { expect, kind, .. })| {
-            let hits = index.search(q, SearchOptions { limit: 10, threshold: lowest });
+            let hits =
+                index.search(q, SearchOptions { limit: 10, threshold: lowest, held_back: false });
             (hits.into_iter().map(|h| (h.id, h.score)).collect(), expect, kind.as_str())
         })
         .collect();
@@ -269,7 +270,7 @@ fn dump_outcomes(
     let file = File::create(path).with_context(|| format!("creating {}", path.display()))?;
     let mut w = BufWriter::new(file);
     for (q, labelled) in queries {
-        let hits = index.search(q, SearchOptions { limit: 20, threshold });
+        let hits = index.search(q, SearchOptions { limit: 20, threshold, held_back: true });
         let hits = hits.into_iter().map(HitOut::from).collect();
         serde_json::to_writer(&mut w, &DumpLine { query: labelled, hits })
             .with_context(|| format!("writing {}", path.display()))?;

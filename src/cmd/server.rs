@@ -577,6 +577,7 @@ pub fn entry_from_row(
         aliases: e.aliases,
         birth_date: e.dob.map(|d| match d {
             screen::Dob::Full(d) => WatchDob::Date(d),
+            screen::Dob::Month { year, month } => WatchDob::Month { year, month },
             screen::Dob::Year(y) => WatchDob::Year(y),
         }),
         nationality,

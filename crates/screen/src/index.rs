@@ -9,13 +9,13 @@ use std::fmt::Write as _;
 use rustc_hash::FxHashMap;
 
 use crate::model::{Country, Dob, DocumentNumber, Entry, FieldError, Hit, Query, Sex};
-use crate::normalize::{misread_likelihood, osa_distance, skeleton, tokens};
+use crate::normalize::{misread_likelihood, osa_distance, romanisation_key, skeleton, tokens};
 use crate::score::{
     DOB_BEST_BUT_SAME, DobVerdict, END_OMISSION_SHARE, EXTRA_CAP, EXTRA_SHARE, FOLLOW_PRIOR,
     FOLLOW_RAISE_CAP, INITIAL_EVIDENCE, NEAR_FLOOR, OMISSION_CAP, OMISSION_SHARE, OUT_OF_ORDER,
-    PATRONYMIC_SHARE, PREFIX_COST, RESPELLING_COST, RESPELLING_RATE, SLIP_RATES, SUBSTITUTION,
-    TRUNCATION_LENGTH, UNMATCHED_QUERY_WEIGHT, compare_dob, evidence_needed, min_name_evidence,
-    nationality_evidence, score, sex_evidence,
+    PATRONYMIC_SHARE, PREFIX_COST, RESPELLING_COST, RESPELLING_RATE, ROMANISATION_RATE, SLIP_RATES,
+    SUBSTITUTION, TRUNCATION_LENGTH, UNMATCHED_QUERY_WEIGHT, compare_dob, evidence_needed,
+    min_name_evidence, nationality_evidence, score, sex_evidence,
 };
 
 type TokenId = u32;
@@ -47,6 +47,9 @@ pub struct Index {
     tokens: Vec<Token>,
     /// Each token's skeleton and spellings, whole and with one letter deleted → the tokens.
     neighbours: FxHashMap<Box<str>, Vec<TokenId>>,
+    /// Each spelling's romanisation key → the tokens spelt so: one name part in another
+    /// system's spelling (`CHIHUN` for `JIHOON`), found with one lookup.
+    by_key: FxHashMap<Box<str>, Vec<TokenId>>,
     entries: Vec<Option<Stored>>,
     by_id: FxHashMap<Box<str>, Slot>,
     by_document: FxHashMap<DocumentNumber, Vec<Slot>>,
@@ -102,13 +105,21 @@ struct StoredName {
 pub struct SearchOptions {
     pub limit: usize,
     pub threshold: f32,
+    /// Also give, after the hits and flagged [`Hit::held_back`], up to `limit` listings that
+    /// the whole name matches but whose score stays under `threshold` because the name is
+    /// common and the list has no full date of birth for them: what an officer was not shown.
+    pub held_back: bool,
 }
 
 impl Default for SearchOptions {
     fn default() -> Self {
-        SearchOptions { limit: 10, threshold: crate::score::DEFAULT_THRESHOLD }
+        SearchOptions { limit: 10, threshold: crate::score::DEFAULT_THRESHOLD, held_back: false }
     }
 }
+
+/// The lowest score a held-back listing is given with: below it the name is so common that
+/// listing its bearers would say nothing.
+pub const HELD_BACK_FLOOR: f32 = 0.01;
 
 /// A query token: as read, and its skeleton.
 #[derive(Clone, Debug)]
@@ -313,6 +324,10 @@ impl Index {
         if raw != skel {
             self.add_neighbours(raw, id);
         }
+        let ids = self.by_key.entry(romanisation_key(raw).into()).or_default();
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
         id
     }
 
@@ -440,6 +455,18 @@ impl Index {
                 Some((id, likelihood))
             })
             .collect();
+        // Spellings of another romanisation system: as likely whatever letters they differ by.
+        let mut near = near;
+        let key = romanisation_key(&q.raw);
+        for &id in self.by_key.get(key.as_str()).map_or(&[][..], Vec::as_slice) {
+            if Some(id) == exact || self.df(id) == 0 {
+                continue;
+            }
+            match near.iter_mut().find(|x| x.0 == id) {
+                Some(x) => x.1 = x.1.max(ROMANISATION_RATE),
+                None => near.push((id, ROMANISATION_RATE)),
+            }
+        }
         let n = self.live.max(1) as f32;
         // Only the very spelling read counts against a misread; a respelling is itself a variant.
         let spelt =
@@ -551,8 +578,13 @@ impl Index {
             .map(|alt| alt.iter().map(|t| self.cached_group(t, &mut cache).clone()).collect())
             .collect();
 
+        let floor = if options.held_back {
+            options.threshold.min(HELD_BACK_FLOOR)
+        } else {
+            options.threshold
+        };
         let bound = Bound {
-            needed: evidence_needed(options.threshold, self.live),
+            needed: evidence_needed(floor, self.live),
             min_name: min_name_evidence(self.live),
             dob: DobBound::new(query.dob),
         };
@@ -562,6 +594,7 @@ impl Index {
         };
 
         let mut best: FxHashMap<Slot, Scored> = FxHashMap::default();
+        let mut held: FxHashMap<Slot, Scored> = FxHashMap::default();
         SCRATCH.with(|scratch| {
             let mut scratch = scratch.borrow_mut();
             for (a, (alt, groups)) in alternatives.iter().zip(&groups).enumerate() {
@@ -573,20 +606,17 @@ impl Index {
                 };
                 for slot in candidates {
                     let Some(e) = self.stored(slot) else { continue };
-                    let (name_evidence, floor_evidence, name) = e
+                    let (name_evidence, floor_evidence, name, complete) = e
                         .names
                         .iter()
                         .enumerate()
                         .map(|(i, n)| {
                             let a = self.align(alt, groups, n, i == 0, e.nationality);
-                            (a.evidence, a.floor_evidence, i)
+                            (a.evidence, a.floor_evidence, i, a.complete)
                         })
-                        .fold(
-                            (f32::MIN, f32::MIN, 0usize),
-                            |acc, x| {
-                                if x.0 > acc.0 { x } else { acc }
-                            },
-                        );
+                        .fold((f32::MIN, f32::MIN, 0usize, false), |acc, x| {
+                            if x.0 > acc.0 { x } else { acc }
+                        });
                     // A middle name left out (`NGUYEN HAI` for `NGUYEN HUU HAI`) costs in the
                     // score, but does not make the parts that agree say less; a family or
                     // given name left out does (`NGUYEN VAN` for `NGUYEN VAN DUC`).
@@ -594,12 +624,17 @@ impl Index {
                         continue;
                     }
                     let s = score(name_evidence + self.other_evidence(query, e), self.live);
-                    if s >= options.threshold {
-                        let entry =
-                            best.entry(slot).or_insert(Scored { score: s, name, alternative: a });
-                        if s > entry.score {
-                            *entry = Scored { score: s, name, alternative: a };
-                        }
+                    let kept = if s >= options.threshold {
+                        &mut best
+                    } else if s >= floor && complete && !matches!(e.dob, Some(Dob::Full(_))) {
+                        &mut held
+                    } else {
+                        continue;
+                    };
+                    let entry =
+                        kept.entry(slot).or_insert(Scored { score: s, name, alternative: a });
+                    if s > entry.score {
+                        *entry = Scored { score: s, name, alternative: a };
                     }
                 }
             }
@@ -608,7 +643,7 @@ impl Index {
         let mut ranked: Vec<(Slot, Option<Scored>)> =
             document_hits.iter().map(|&s| (s, None)).collect();
         ranked.extend(
-            best.into_iter().filter(|(s, _)| !document_hits.contains(s)).map(|(s, b)| (s, Some(b))),
+            best.iter().filter(|(s, _)| !document_hits.contains(s)).map(|(&s, &b)| (s, Some(b))),
         );
         let id_of = |s: Slot| self.stored(s).map_or("", |e| &*e.id);
         ranked.sort_by(|a, b| {
@@ -616,9 +651,19 @@ impl Index {
             score(&b.1).total_cmp(&score(&a.1)).then_with(|| id_of(a.0).cmp(id_of(b.0)))
         });
         ranked.truncate(options.limit);
+        let hits = ranked.len();
+        // Held back: what an alternative reading made a hit is a hit already.
+        let mut held: Vec<(Slot, Scored)> =
+            held.into_iter().filter(|(s, _)| !best.contains_key(s)).collect();
+        held.sort_by(|a, b| {
+            b.1.score.total_cmp(&a.1.score).then_with(|| id_of(a.0).cmp(id_of(b.0)))
+        });
+        held.truncate(options.limit);
+        ranked.extend(held.into_iter().map(|(s, b)| (s, Some(b))));
         ranked
             .into_iter()
-            .filter_map(|(slot, scored)| {
+            .enumerate()
+            .filter_map(|(k, (slot, scored))| {
                 let e = self.stored(slot)?;
                 Some(match scored {
                     None => self.document_hit(e, query),
@@ -628,6 +673,7 @@ impl Index {
                         &alternatives[s.alternative],
                         &groups[s.alternative],
                         s,
+                        k >= hits,
                     ),
                 })
             })
@@ -858,10 +904,13 @@ impl Index {
             }
         }
         let mut listed_left = false;
+        let mut complete = !query_left;
         let mut middle_omitted = 0.0;
         for (j, &t) in listed.iter().enumerate() {
             if !listed_used[j] {
-                let (share, cap) = if is_patronymic(&self.tokens[t as usize].skeleton) {
+                let patronymic = is_patronymic(&self.tokens[t as usize].skeleton);
+                complete &= patronymic;
+                let (share, cap) = if patronymic {
                     (PATRONYMIC_SHARE, OMISSION_CAP)
                 } else if j == 0 || j + 1 == listed.len() {
                     (END_OMISSION_SHARE, EXTRA_CAP)
@@ -902,6 +951,7 @@ impl Index {
         // way: `NGUYEN THU MAI` is not `NGUYEN MAI THU`, whose given name is another.
         if !in_rotated_order(&matched[..matched_len]) {
             evidence -= OUT_OF_ORDER;
+            complete = false;
         }
         if query_left && listed_left {
             evidence -= SUBSTITUTION;
@@ -920,6 +970,7 @@ impl Index {
             query_used,
             listed_used,
             listed_len: listed.len(),
+            complete: complete && matched_len > 0,
         }
     }
 
@@ -940,6 +991,7 @@ impl Index {
             matched_name: e.names[0].display.to_string(),
             reasons,
             reasons_vi,
+            held_back: false,
         }
     }
 
@@ -950,6 +1002,7 @@ impl Index {
         alt: &[QueryToken],
         groups: &[Group],
         s: Scored,
+        held_back: bool,
     ) -> Hit {
         let name = &e.names[s.name];
         let a = self.align(alt, groups, name, s.name == 0, e.nationality);
@@ -1003,7 +1056,26 @@ impl Index {
         // How many listed people such a name would fit by chance: what makes a name common.
         let sharing =
             self.nationality_count(e.nationality) as f64 * (-f64::from(matched_weight)).exp();
-        if sharing >= 2.0 {
+        if held_back {
+            let (en, vi) = if sharing >= 2.0 {
+                let n = sharing.round();
+                (
+                    format!(
+                        "held back: a common name (about {n} listed people share it), and the list has no full date of birth to tell them apart"
+                    ),
+                    format!(
+                        "không báo: tên phổ biến (khoảng {n} người trong danh sách cùng tên), danh sách không có ngày sinh đầy đủ để phân biệt"
+                    ),
+                )
+            } else {
+                (
+                    "held back: the whole name matches, but without a full date of birth on the list it is not rare enough for a hit".to_string(),
+                    "không báo: trùng cả họ tên, nhưng danh sách không có ngày sinh đầy đủ và tên chưa đủ hiếm để báo".to_string(),
+                )
+            };
+            reasons.insert(0, en);
+            reasons_vi.insert(0, vi);
+        } else if sharing >= 2.0 {
             reasons
                 .push(format!("a common name: about {} listed people share it", sharing.round()));
             reasons_vi.push(format!(
@@ -1018,6 +1090,7 @@ impl Index {
             matched_name: name.display.to_string(),
             reasons,
             reasons_vi,
+            held_back,
         }
     }
 }
@@ -1129,6 +1202,7 @@ impl DobKey {
         match dob {
             None => DobKey(0),
             Some(Dob::Year(y)) => pack(y, 0, 0),
+            Some(Dob::Month { year, month }) => pack(year, u8::from(month), 0),
             Some(Dob::Full(d)) => pack(d.year(), u8::from(d.month()), d.day()),
         }
     }
@@ -1145,6 +1219,9 @@ impl DobKey {
             return Ok(Some(Dob::Year(year)));
         }
         let month = time::Month::try_from(month).map_err(|_| ())?;
+        if day == 0 {
+            return Ok(Some(Dob::Month { year, month }));
+        }
         time::Date::from_calendar_date(year, month, day).map(|d| Some(Dob::Full(d))).map_err(|_| ())
     }
 }
@@ -1215,6 +1292,9 @@ struct Alignment {
     query_used: [bool; MAX_QUERY_TOKENS],
     listed_used: [bool; MAX_NAME_TOKENS],
     listed_len: usize,
+    /// Every part of both names matched, in order or turned round; only patronymics, which
+    /// documents never print, may be left over.
+    complete: bool,
 }
 
 /// The evidence beside the name, in English (`en`) and Vietnamese (`vi`), one for one.
@@ -1227,6 +1307,18 @@ fn evidence_reasons(query: &Query, e: &Stored, en: &mut Vec<String>, vi: &mut Ve
         (DobVerdict::Same, _, Some(d)) => {
             say(format!("date of birth {d} matches"), format!("trùng ngày sinh {}", d.vietnamese()))
         }
+        (DobVerdict::SameMonth, _, Some(d)) => say(
+            format!("month and year of birth match ({d})"),
+            format!("trùng tháng và năm sinh ({})", d.vietnamese()),
+        ),
+        (DobVerdict::MonthDiffers, Some(q), Some(d)) => say(
+            format!("month of birth differs: {q} against {d} listed"),
+            format!(
+                "tháng sinh khác: {} so với {} trong danh sách",
+                q.vietnamese(),
+                d.vietnamese()
+            ),
+        ),
         (DobVerdict::SameYear, _, Some(d)) => say(
             format!("year of birth matches ({d})"),
             format!("trùng năm sinh ({})", d.vietnamese()),
@@ -1462,7 +1554,8 @@ mod tests {
                     document_number: None,
                 };
                 for threshold in [0.3, 0.6] {
-                    let options = SearchOptions { limit: 1000, threshold };
+                    let options =
+                        SearchOptions { limit: 1000, threshold, held_back: threshold > 0.5 };
                     let fast = ix.search(&q, options);
                     let all = ix.search_among(&q, options, Among::Everyone);
                     let key = |h: &Hit| (h.id.clone(), (h.score * 1e4).round() as i64);

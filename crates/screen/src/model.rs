@@ -2,15 +2,17 @@
 
 use std::fmt;
 
-/// A date of birth: the full date, or only the year when that is all that is known.
+/// A date of birth: the full date, or the month and year, or only the year, when that is all
+/// that is known.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Dob {
     Full(time::Date),
+    Month { year: i32, month: time::Month },
     Year(i32),
 }
 
 impl Dob {
-    /// `YYYY-MM-DD` or `YYYY`.
+    /// `YYYY-MM-DD`, `YYYY-MM` or `YYYY`.
     pub fn parse(text: &str) -> Result<Dob, FieldError> {
         let t = text.trim();
         let bad = || FieldError::Dob(t.chars().take(40).collect());
@@ -20,6 +22,19 @@ impl Dob {
             return if (1..=9999).contains(&year) { Ok(Dob::Year(year)) } else { Err(bad()) };
         }
         let parts: Vec<&str> = t.split('-').collect();
+        if let [y, m] = parts[..] {
+            if y.len() != 4 || m.len() != 2 || !(digits(y) && digits(m)) {
+                return Err(bad());
+            }
+            let year: i32 = y.parse().map_err(|_| bad())?;
+            let month: u8 = m.parse().map_err(|_| bad())?;
+            let month = time::Month::try_from(month).map_err(|_| bad())?;
+            return if (1..=9999).contains(&year) {
+                Ok(Dob::Month { year, month })
+            } else {
+                Err(bad())
+            };
+        }
         let [y, m, d] = parts[..] else {
             return Err(bad());
         };
@@ -38,7 +53,17 @@ impl Dob {
     pub fn year(self) -> i32 {
         match self {
             Dob::Full(d) => d.year(),
+            Dob::Month { year, .. } => year,
             Dob::Year(y) => y,
+        }
+    }
+
+    /// The month, where it is known.
+    pub fn month(self) -> Option<time::Month> {
+        match self {
+            Dob::Full(d) => Some(d.month()),
+            Dob::Month { month, .. } => Some(month),
+            Dob::Year(_) => None,
         }
     }
 }
@@ -48,6 +73,7 @@ impl Dob {
     pub fn vietnamese(&self) -> String {
         match self {
             Dob::Full(d) => format!("{:02}/{:02}/{:04}", d.day(), u8::from(d.month()), d.year()),
+            Dob::Month { year, month } => format!("{:02}/{year:04}", u8::from(*month)),
             Dob::Year(y) => format!("{y:04}"),
         }
     }
@@ -57,6 +83,7 @@ impl fmt::Display for Dob {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Dob::Full(d) => write!(f, "{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day()),
+            Dob::Month { year, month } => write!(f, "{year:04}-{:02}", u8::from(*month)),
             Dob::Year(y) => write!(f, "{y:04}"),
         }
     }
@@ -130,7 +157,7 @@ impl DocumentNumber {
 /// A field that does not hold what it should.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum FieldError {
-    #[error("`{0}` is not a date of birth (YYYY-MM-DD or YYYY)")]
+    #[error("`{0}` is not a date of birth (YYYY-MM-DD, YYYY-MM or YYYY)")]
     Dob(String),
     #[error("`{0}` is not a country code (one to three letters)")]
     Country(String),
@@ -195,6 +222,10 @@ pub struct Hit {
     pub reasons: Vec<String>,
     /// The same, one for one, in Vietnamese for the officer's pages.
     pub reasons_vi: Vec<String>,
+    /// Not a hit: the whole name matches a listing without a full date of birth, but the name
+    /// is too common on the list to tell this person from the others who bear it. Given only
+    /// to a caller who asks (`SearchOptions::held_back`); the first reason says why.
+    pub held_back: bool,
 }
 
 #[cfg(test)]
@@ -205,7 +236,11 @@ mod tests {
     fn dates_of_birth() {
         assert_eq!(Dob::parse("1985").unwrap(), Dob::Year(1985));
         assert_eq!(Dob::parse("1985-03-12").unwrap().to_string(), "1985-03-12");
-        for bad in ["85", "1985-3-12", "1985-02-30", "12/03/1985", "abcd", "0000", ""] {
+        let month = Dob::parse("1985-03").unwrap();
+        assert_eq!((month.to_string(), month.vietnamese()), ("1985-03".into(), "03/1985".into()));
+        for bad in
+            ["85", "1985-3-12", "1985-02-30", "12/03/1985", "abcd", "0000", "", "1985-13", "1985-3"]
+        {
             assert!(Dob::parse(bad).is_err(), "{bad}");
         }
     }

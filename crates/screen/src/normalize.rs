@@ -44,7 +44,23 @@ pub const MAX_TOKEN_LEN: usize = 40;
 /// consonants → `E` (Cyrillic `Ё`: `FIODOROV`, `FEDOROV`); then doubled
 /// letters collapse. Vietnamese initials (`KH`, `TH`, `NG`, `GI`) are left alone: they tell
 /// different names apart (`KHOA`, `HOA`).
+///
+/// A part that the name classes (`data/name_classes.tsv`) hold is first replaced by its class's
+/// first spelling: `RHEE`, `YI` and `LEE` are one part, and so are `CHEUNG` and `ZHANG`.
 pub fn skeleton(token: &str) -> String {
+    letter_skeleton(knowledge().class_of(token).unwrap_or(token))
+}
+
+/// The romanisation key of an upper-case token: its class's first spelling, rewritten by the
+/// spelling rules of `data/spelling_rules.tsv`, then folded by the skeleton. Parts with one key
+/// may be one name written in two systems (`JIHOON`, `CHIHUN`; `SOUKSAVANH`, `SUKSAVAN`); the
+/// index offers them to one another as respellings, weighed by how many listed parts share it.
+pub fn romanisation_key(token: &str) -> String {
+    let k = knowledge();
+    letter_skeleton(&k.rewrite(k.class_of(token).unwrap_or(token)))
+}
+
+fn letter_skeleton(token: &str) -> String {
     let b: Vec<u8> = token
         .bytes()
         .map(|c| match c {
@@ -85,6 +101,142 @@ pub fn skeleton(token: &str) -> String {
     }
     out.dedup();
     String::from_utf8(out).unwrap_or_default()
+}
+
+/// The name classes: every spelling of a class, each with the class's first spelling.
+const NAME_CLASSES: &str = include_str!("../data/name_classes.tsv");
+/// The spelling rules of romanisation systems.
+const SPELLING_RULES: &str = include_str!("../data/spelling_rules.tsv");
+
+/// What the tables in `data/` say, read once.
+#[derive(Debug, Default)]
+pub(crate) struct Knowledge {
+    classes: rustc_hash::FxHashMap<Box<str>, Box<str>>,
+    /// In the table's order: each runs over what the ones before it wrote.
+    rules: Vec<Rule>,
+}
+
+#[derive(Debug)]
+struct Rule {
+    from: Box<str>,
+    to: Box<str>,
+    at_start: bool,
+    at_end: bool,
+}
+
+/// A line of a table that does not say what a table line must.
+#[derive(Debug, PartialEq, Eq)]
+pub struct TableError {
+    pub table: &'static str,
+    pub line: usize,
+    pub reason: String,
+}
+
+impl std::fmt::Display for TableError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} line {}: {}", self.table, self.line, self.reason)
+    }
+}
+
+fn table_lines(text: &str) -> impl Iterator<Item = (usize, Vec<&str>)> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty() && !l.starts_with('#'))
+        .map(|(n, l)| (n + 1, l.split('\t').collect()))
+}
+
+impl Knowledge {
+    /// Reads both tables strictly: every line three or four columns with a source, every
+    /// spelling upper-case letters, every spelling in one class at most, no rule given twice.
+    pub(crate) fn parse(classes: &str, rules: &str) -> Result<Knowledge, TableError> {
+        let mut k = Knowledge::default();
+        let letters = |s: &str| !s.is_empty() && s.bytes().all(|c| c.is_ascii_uppercase());
+        for (line, cols) in table_lines(classes) {
+            let bad = |reason: String| TableError { table: "name_classes.tsv", line, reason };
+            let [spellings, culture, source] = cols[..] else {
+                return Err(bad(format!("{} columns, not 3", cols.len())));
+            };
+            if culture.trim().is_empty() || source.trim().is_empty() {
+                return Err(bad("a class needs its culture and its source".into()));
+            }
+            let members: Vec<&str> = spellings.split(' ').filter(|s| !s.is_empty()).collect();
+            if members.len() < 2 {
+                return Err(bad("a class needs two spellings or more".into()));
+            }
+            let first = members[0];
+            for m in members {
+                if !letters(m) || m.len() < 2 {
+                    return Err(bad(format!("`{m}` is not a name part in capitals")));
+                }
+                if k.classes.insert(m.into(), first.into()).is_some() {
+                    return Err(bad(format!("`{m}` is in two classes")));
+                }
+            }
+        }
+        for (line, cols) in table_lines(rules) {
+            let bad = |reason: String| TableError { table: "spelling_rules.tsv", line, reason };
+            let [from, to, culture, source] = cols[..] else {
+                return Err(bad(format!("{} columns, not 4", cols.len())));
+            };
+            if culture.trim().is_empty() || source.trim().is_empty() {
+                return Err(bad("a rule needs its culture and its source".into()));
+            }
+            let at_start = from.starts_with('^');
+            let at_end = from.ends_with('$');
+            let bare = from.trim_start_matches('^').trim_end_matches('$');
+            if !letters(bare) || !(to.is_empty() || letters(to)) {
+                return Err(bad(format!("`{from}` → `{to}` is not a rule in capitals")));
+            }
+            if k.rules
+                .iter()
+                .any(|r| &*r.from == bare && r.at_start == at_start && r.at_end == at_end)
+            {
+                return Err(bad(format!("`{from}` is given twice")));
+            }
+            k.rules.push(Rule { from: bare.into(), to: to.into(), at_start, at_end });
+        }
+        Ok(k)
+    }
+
+    fn class_of(&self, token: &str) -> Option<&str> {
+        self.classes.get(token).map(|c| &**c)
+    }
+
+    /// Applies the rules in order, each over the whole token, left to right.
+    fn rewrite(&self, token: &str) -> String {
+        let mut cur = token.to_string();
+        let mut next = String::with_capacity(token.len() + 4);
+        for r in &self.rules {
+            if !cur.contains(&*r.from) {
+                continue;
+            }
+            next.clear();
+            let mut i = 0;
+            while i < cur.len() {
+                let rest = &cur[i..];
+                if rest.starts_with(&*r.from)
+                    && (!r.at_start || i == 0)
+                    && (!r.at_end || rest.len() == r.from.len())
+                {
+                    next.push_str(&r.to);
+                    i += r.from.len();
+                } else {
+                    // Tokens are ASCII: every byte is a character.
+                    next.push_str(&rest[..1]);
+                    i += 1;
+                }
+            }
+            std::mem::swap(&mut cur, &mut next);
+        }
+        cur
+    }
+}
+
+/// The tables, read once. They are checked when the tests run
+/// (`the_tables_of_name_knowledge_read_cleanly`), so the fallback to no knowledge is never taken.
+pub(crate) fn knowledge() -> &'static Knowledge {
+    static K: std::sync::OnceLock<Knowledge> = std::sync::OnceLock::new();
+    K.get_or_init(|| Knowledge::parse(NAME_CLASSES, SPELLING_RULES).unwrap_or_default())
 }
 
 fn is_consonant(c: u8) -> bool {
@@ -240,6 +392,60 @@ mod tests {
         let different =
             [("KHOA", "HOA"), ("THU", "TU"), ("ANH", "AN"), ("HUE", "HU"), ("NGOC", "NGO")];
         for (a, b) in different {
+            assert_ne!(skeleton(a), skeleton(b), "{a} {b}");
+        }
+    }
+
+    #[test]
+    fn the_tables_of_name_knowledge_read_cleanly() {
+        let k = Knowledge::parse(NAME_CLASSES, SPELLING_RULES).unwrap();
+        assert!(k.classes.len() > 150, "{} spellings", k.classes.len());
+        assert!(k.rules.len() > 25, "{} rules", k.rules.len());
+        // A broken line is refused with its table and line.
+        let e =
+            Knowledge::parse("LEE YI\tKorean\tsource\nKIM LEE\tKorean\tsource\n", "").unwrap_err();
+        assert_eq!((e.table, e.line), ("name_classes.tsv", 2));
+        assert!(Knowledge::parse("LEE\tKorean\tsource\n", "").is_err());
+        assert!(Knowledge::parse("LEE YI\tKorean\t\n", "").is_err());
+        assert!(Knowledge::parse("", "eo\tO\tKorean\tsource\n").is_err());
+        assert!(Knowledge::parse("", "EO\tO\tKorean\n").is_err());
+        assert!(Knowledge::parse("", "EO\tO\tK\ts\nEO\tU\tK\ts\n").is_err());
+    }
+
+    #[test]
+    fn romanisations_of_one_name_part_share_a_class_or_a_key() {
+        let same_part = [
+            ("LEE", "YI"),
+            ("RHEE", "LEE"),
+            ("PARK", "BAK"),
+            ("CHOI", "CHOE"),
+            ("JEONG", "CHUNG"),
+            ("ZHANG", "CHEUNG"),
+            ("XU", "HSU"),
+            ("CHEN", "CHAN"),
+            ("GUO", "KWOK"),
+        ];
+        for (a, b) in same_part {
+            assert_eq!(skeleton(a), skeleton(b), "{a} {b}");
+        }
+        let same_key = [
+            ("JIHOON", "JIHUN"),
+            ("JIHOON", "CHIHUN"),
+            ("HYEON", "HYON"),
+            ("SEUNG", "SUNG"),
+            ("SOUKSAVANH", "SUKSAVAN"),
+            ("PHETSAMONE", "PETSAMONE"),
+            ("KHAMPHOUVONG", "KAMPUVONG"),
+            ("XIAOMING", "HSIAOMING"),
+            ("JIANHUA", "CHIENHUA"),
+            ("PRASERT", "PRASOET"),
+            ("SCHMIDT", "SHMIDT"),
+        ];
+        for (a, b) in same_key {
+            assert_eq!(romanisation_key(a), romanisation_key(b), "{a} {b}");
+        }
+        // Vietnamese parts that the keys bring together stay apart as parts.
+        for (a, b) in [("THU", "TU"), ("ANH", "AN"), ("KHOA", "HOA")] {
             assert_ne!(skeleton(a), skeleton(b), "{a} {b}");
         }
     }

@@ -31,6 +31,9 @@ pub(crate) fn min_name_evidence(n: usize) -> f32 {
 
 /// The chance that a name part is respelt (another transliteration of the same skeleton).
 pub(crate) const RESPELLING_RATE: f32 = 0.003;
+/// The chance that a name part is written in another romanisation system's spelling of it
+/// (`CHIHUN` for `JIHOON`, `SUKSAVAN` for `SOUKSAVANH`): its romanisation key is the same.
+pub(crate) const ROMANISATION_RATE: f32 = 0.03;
 /// The chances that a name part is misread in one particular way: a look-alike letter, a letter
 /// dropped, doubled or swapped, or some other letter.
 pub(crate) const SLIP_RATES: SlipRates =
@@ -73,6 +76,10 @@ pub(crate) const NEAR_FLOOR: f32 = -4.0;
 
 const DOB_SAME: f32 = 9.9;
 const DOB_SAME_YEAR: f32 = 4.0;
+/// The same month and year where the list knows no more: about one stranger in 670 shares them.
+const DOB_SAME_MONTH: f32 = 6.5;
+/// The same year, another month: the listed month was wrong, or this is someone else.
+const DOB_MONTH_DIFFERS: f32 = -3.0;
 const DOB_CLOSE: f32 = 3.0;
 /// A listed year one off the query's: a stranger's year is that close twice in about 56 times,
 /// the listed person's seldom (a year is known, or it is not), so it says little either way.
@@ -82,8 +89,11 @@ const NATIONALITY_DIFFERS: f32 = -3.0;
 const SEX_DIFFERS: f32 = -6.0;
 
 /// The highest date-of-birth evidence short of the same full date.
-pub(crate) const DOB_BEST_BUT_SAME: f32 =
-    if DOB_CLOSE > DOB_SAME_YEAR { DOB_CLOSE } else { DOB_SAME_YEAR };
+pub(crate) const DOB_BEST_BUT_SAME: f32 = max(max(DOB_CLOSE, DOB_SAME_YEAR), DOB_SAME_MONTH);
+
+const fn max(a: f32, b: f32) -> f32 {
+    if a > b { a } else { b }
+}
 /// A name this long (letters and separators) may have been cut to fit an MRZ name field.
 pub(crate) const TRUNCATION_LENGTH: usize = 28;
 
@@ -102,6 +112,10 @@ pub(crate) fn evidence_needed(threshold: f32, n: usize) -> f32 {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum DobVerdict {
     Same,
+    /// The same month and year, where one side knows no day.
+    SameMonth,
+    /// The same year and another month, where one side knows no day.
+    MonthDiffers,
     SameYear,
     /// Full dates one digit apart, or day and month swapped: a misread.
     Close,
@@ -115,6 +129,8 @@ impl DobVerdict {
     pub fn evidence(self) -> f32 {
         match self {
             DobVerdict::Same => DOB_SAME,
+            DobVerdict::SameMonth => DOB_SAME_MONTH,
+            DobVerdict::MonthDiffers => DOB_MONTH_DIFFERS,
             DobVerdict::SameYear => DOB_SAME_YEAR,
             DobVerdict::Close => DOB_CLOSE,
             DobVerdict::YearClose => DOB_YEAR_CLOSE,
@@ -146,7 +162,11 @@ pub(crate) fn compare_dob(query: Option<Dob>, listed: Option<Dob>) -> DobVerdict
             if close { DobVerdict::Close } else { DobVerdict::Differs }
         }
         _ => match q.year().abs_diff(l.year()) {
-            0 => DobVerdict::SameYear,
+            0 => match (q.month(), l.month()) {
+                (Some(a), Some(b)) if a == b => DobVerdict::SameMonth,
+                (Some(_), Some(_)) => DobVerdict::MonthDiffers,
+                _ => DobVerdict::SameYear,
+            },
             1 => DobVerdict::YearClose,
             _ => DobVerdict::Differs,
         },
@@ -183,6 +203,12 @@ mod tests {
             ("1985-03-12", "1995-03-12", DobVerdict::Differs),
             ("1985-03-12", "1990-07-01", DobVerdict::Differs),
             ("1985-03-12", "1985", DobVerdict::SameYear),
+            ("1985-03-12", "1985-03", DobVerdict::SameMonth),
+            ("1985-03", "1985-03", DobVerdict::SameMonth),
+            ("1985-03-12", "1985-04", DobVerdict::MonthDiffers),
+            ("1985-03", "1985", DobVerdict::SameYear),
+            ("1985-03-12", "1986-03", DobVerdict::YearClose),
+            ("1985-03-12", "1987-03", DobVerdict::Differs),
             ("1985", "1984-01-01", DobVerdict::YearClose),
             ("1985", "1975", DobVerdict::Differs),
         ];

@@ -269,10 +269,11 @@ pub struct HourCount {
     pub count: i64,
 }
 
-/// A date of birth on the watchlist: a full date or a year.
+/// A date of birth on the watchlist: a full date, a month and year, or a year.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WatchDob {
     Date(Date),
+    Month { year: i32, month: time::Month },
     Year(i32),
 }
 
@@ -286,6 +287,15 @@ impl WatchDob {
                 .filter(|y| (domain::bounds::FIRST_YEAR..=domain::bounds::LAST_YEAR).contains(y))
                 .map(WatchDob::Year);
         }
+        if let (7, Some((y, m))) = (s.len(), s.split_once('-')) {
+            let year: i32 =
+                y.parse().ok().filter(|_| y.len() == 4 && y.bytes().all(|c| c.is_ascii_digit()))?;
+            let month: u8 = m.parse().ok().filter(|_| m.bytes().all(|c| c.is_ascii_digit()))?;
+            let month = time::Month::try_from(month).ok()?;
+            return (domain::bounds::FIRST_YEAR..=domain::bounds::LAST_YEAR)
+                .contains(&year)
+                .then_some(WatchDob::Month { year, month });
+        }
         domain::bounds::parse_date("birth_date", s).ok().map(WatchDob::Date)
     }
 }
@@ -296,6 +306,7 @@ impl std::fmt::Display for WatchDob {
             WatchDob::Date(d) => {
                 write!(f, "{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
             }
+            WatchDob::Month { year, month } => write!(f, "{year:04}-{:02}", u8::from(*month)),
             WatchDob::Year(y) => write!(f, "{y:04}"),
         }
     }
@@ -430,5 +441,9 @@ mod tests {
         assert_eq!(WatchDob::parse("1975-03-09").unwrap().to_string(), "1975-03-09");
         assert!(WatchDob::parse("1975-13-01").is_none());
         assert!(WatchDob::parse("75").is_none());
+        assert_eq!(WatchDob::parse("1975-03").unwrap().to_string(), "1975-03");
+        for bad in ["1975-13", "1975-3", "197-03", "1975-0a", "+975-03"] {
+            assert!(WatchDob::parse(bad).is_none(), "{bad}");
+        }
     }
 }

@@ -62,6 +62,7 @@ fn screen_entry(e: &WatchEntry) -> screen::Entry {
         aliases: e.aliases.clone(),
         dob: e.birth_date.map(|d| match d {
             WatchDob::Date(d) => screen::Dob::Full(d),
+            WatchDob::Month { year, month } => screen::Dob::Month { year, month },
             WatchDob::Year(y) => screen::Dob::Year(y),
         }),
         nationality: e.nationality.and_then(|c| screen::Country::parse(c.as_str()).ok()),

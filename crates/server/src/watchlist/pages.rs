@@ -141,6 +141,7 @@ impl WatchForm {
 fn dob_text(d: Option<store::WatchDob>) -> String {
     d.map(|d| match d {
         store::WatchDob::Date(d) => vn_date(Some(d)),
+        store::WatchDob::Month { year, month } => format!("{:02}/{year:04}", u8::from(month)),
         store::WatchDob::Year(y) => y.to_string(),
     })
     .unwrap_or_default()

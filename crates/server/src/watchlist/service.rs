@@ -108,8 +108,11 @@ impl WatchRequest {
         let birth_date = nonblank(&r.birth_date)
             .map(|s| {
                 WatchDob::parse(&s).ok_or_else(|| {
-                    InvalidValue::new("birth_date", format!("{s:?} is not YYYY-MM-DD or YYYY"))
-                        .vi(format!("«{s}» không phải ngày sinh (ngày/tháng/năm) hay năm sinh"))
+                    InvalidValue::new(
+                        "birth_date",
+                        format!("{s:?} is not YYYY-MM-DD, YYYY-MM or YYYY"),
+                    )
+                    .vi(format!("«{s}» không phải ngày sinh (ngày/tháng/năm) hay năm sinh"))
                 })
             })
             .transpose()?;
