@@ -21,8 +21,16 @@ fuzz_target!(|ops: Vec<Op>| {
                     id: format!("E{id}"),
                     name,
                     aliases,
-                    dob: year
-                        .and_then(|y| screen::Dob::parse(&format!("{:04}", 1 + y % 9999)).ok()),
+                    // A year, or a month and year.
+                    dob: year.and_then(|y| {
+                        let year = 1 + y % 9999;
+                        let text = if y % 3 == 0 {
+                            format!("{year:04}-{:02}", 1 + y % 12)
+                        } else {
+                            format!("{year:04}")
+                        };
+                        screen::Dob::parse(&text).ok()
+                    }),
                     nationality: screen::Country::parse("VNM").ok(),
                     sex: None,
                     document_number: doc.as_deref().and_then(screen::DocumentNumber::parse),
@@ -44,11 +52,15 @@ fuzz_target!(|ops: Vec<Op>| {
                 let options = screen::SearchOptions {
                     limit: usize::from(limit % 20),
                     threshold: f32::from(threshold) / 255.0,
+                    held_back: threshold % 2 == 1,
                 };
                 let hits = index.search(&query, options);
-                assert!(hits.len() <= options.limit);
+                let (held, hits): (Vec<_>, Vec<_>) = hits.into_iter().partition(|h| h.held_back);
+                assert!(hits.len() <= options.limit && held.len() <= options.limit);
+                assert!(options.held_back || held.is_empty());
                 assert!(hits.iter().all(|h| h.score >= options.threshold && h.score <= 1.0));
-                assert!(hits.iter().all(|h| index.contains(&h.id)));
+                assert!(held.iter().all(|h| (0.0..=1.0).contains(&h.score)));
+                assert!(hits.iter().chain(&held).all(|h| index.contains(&h.id)));
             }
         }
     }

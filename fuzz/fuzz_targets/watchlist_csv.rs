@@ -18,7 +18,10 @@ fuzz_target!(|data: &[u8]| {
                 sex: entry.sex,
                 document_number: entry.document_number.clone(),
             };
-            let hits = index.search(&query, screen::SearchOptions { limit: 10, threshold: 0.0 });
+            let hits = index.search(
+                &query,
+                screen::SearchOptions { limit: 10, threshold: 0.0, held_back: false },
+            );
             assert!(hits.len() <= 10);
             assert!(hits.iter().all(|h| (0.0..=1.0).contains(&h.score)));
         }

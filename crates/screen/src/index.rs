@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 use rustc_hash::FxHashMap;
 
 use crate::model::{Country, Dob, DocumentNumber, Entry, FieldError, Hit, Query, Sex};
-use crate::normalize::{misread_likelihood, osa_distance, romanisation_key, skeleton, tokens};
+use crate::normalize::{misread_likelihood, osa_distance, romanisation_keys, skeleton, tokens};
 use crate::score::{
     DOB_BEST_BUT_SAME, DobVerdict, END_OMISSION_SHARE, EXTRA_CAP, EXTRA_SHARE, FOLLOW_PRIOR,
     FOLLOW_RAISE_CAP, INITIAL_EVIDENCE, NEAR_FLOOR, OMISSION_CAP, OMISSION_SHARE, OUT_OF_ORDER,
@@ -119,7 +119,7 @@ impl Default for SearchOptions {
 
 /// The lowest score a held-back listing is given with: below it the name is so common that
 /// listing its bearers would say nothing.
-pub const HELD_BACK_FLOOR: f32 = 0.01;
+pub const HELD_BACK_FLOOR: f32 = 0.1;
 
 /// A query token: as read, and its skeleton.
 #[derive(Clone, Debug)]
@@ -324,9 +324,11 @@ impl Index {
         if raw != skel {
             self.add_neighbours(raw, id);
         }
-        let ids = self.by_key.entry(romanisation_key(raw).into()).or_default();
-        if !ids.contains(&id) {
-            ids.push(id);
+        for key in romanisation_keys(raw) {
+            let ids = self.by_key.entry(key.into()).or_default();
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
         }
         id
     }
@@ -457,8 +459,9 @@ impl Index {
             .collect();
         // Spellings of another romanisation system: as likely whatever letters they differ by.
         let mut near = near;
-        let key = romanisation_key(&q.raw);
-        for &id in self.by_key.get(key.as_str()).map_or(&[][..], Vec::as_slice) {
+        let keys = romanisation_keys(&q.raw);
+        let keyed = keys.iter().filter_map(|k| self.by_key.get(k.as_str())).flatten();
+        for &id in keyed {
             if Some(id) == exact || self.df(id) == 0 {
                 continue;
             }
@@ -583,9 +586,12 @@ impl Index {
         } else {
             options.threshold
         };
+        let min_name = min_name_evidence(self.live);
         let bound = Bound {
             needed: evidence_needed(floor, self.live),
-            min_name: min_name_evidence(self.live),
+            // Held back may be a name too common to say enough: the search must not pass it by.
+            min_name: if options.held_back { 0.0 } else { min_name },
+            held_back: options.held_back,
             dob: DobBound::new(query.dob),
         };
         let same_day: &[Slot] = match query.dob {
@@ -619,14 +625,14 @@ impl Index {
                         });
                     // A middle name left out (`NGUYEN HAI` for `NGUYEN HUU HAI`) costs in the
                     // score, but does not make the parts that agree say less; a family or
-                    // given name left out does (`NGUYEN VAN` for `NGUYEN VAN DUC`).
-                    if floor_evidence < bound.min_name {
-                        continue;
-                    }
+                    // given name left out does (`NGUYEN VAN` for `NGUYEN VAN DUC`). A name too
+                    // common to say enough is never a hit, but the whole of it on a listing
+                    // without a full date is held back, for a caller who asks.
                     let s = score(name_evidence + self.other_evidence(query, e), self.live);
-                    let kept = if s >= options.threshold {
+                    let undated = !matches!(e.dob, Some(Dob::Full(_)));
+                    let kept = if s >= options.threshold && floor_evidence >= min_name {
                         &mut best
-                    } else if s >= floor && complete && !matches!(e.dob, Some(Dob::Full(_))) {
+                    } else if options.held_back && complete && undated && s >= floor {
                         &mut held
                     } else {
                         continue;
@@ -708,7 +714,8 @@ impl Index {
         // Spellings that count against a match cannot raise the bound: they are not walked.
         let mut uses: Vec<(TokenId, u32)> = Vec::new();
         for (g, group) in groups.iter().enumerate().take(MAX_GROUPS) {
-            for &(t, _) in group.variants.iter().filter(|v| v.1 > 0.0) {
+            let walked = |e: f32| e > 0.0 || (bound.held_back && e == 0.0);
+            for &(t, _) in group.variants.iter().filter(|v| walked(v.1)) {
                 match uses.iter_mut().find(|u| u.0 == t) {
                     Some(u) => u.1 |= 1 << g,
                     None => uses.push((t, 1 << g)),
@@ -1269,6 +1276,9 @@ impl DobBound {
 struct Bound {
     needed: f32,
     min_name: f32,
+    /// Held-back listings are asked for: a part on every listed name, which says nothing,
+    /// still finds the names that hold it.
+    held_back: bool,
     dob: DobBound,
 }
 

@@ -51,13 +51,22 @@ pub fn skeleton(token: &str) -> String {
     letter_skeleton(knowledge().class_of(token).unwrap_or(token))
 }
 
-/// The romanisation key of an upper-case token: its class's first spelling, rewritten by the
-/// spelling rules of `data/spelling_rules.tsv`, then folded by the skeleton. Parts with one key
-/// may be one name written in two systems (`JIHOON`, `CHIHUN`; `SOUKSAVANH`, `SUKSAVAN`); the
-/// index offers them to one another as respellings, weighed by how many listed parts share it.
-pub fn romanisation_key(token: &str) -> String {
+/// The romanisation keys of an upper-case token: the token, and the first spelling of each
+/// class that holds it, each rewritten by the spelling rules of `data/spelling_rules.tsv` and
+/// folded by the skeleton. Parts that share a key may be one name written in two systems
+/// (`JIHOON`, `CHIHUN`; `SOUKSAVANH`, `SUKSAVAN`; `WONG` for 王 `WANG` as well as for 黃
+/// `HUANG`); the index offers them to one another as respellings, weighed by how many listed
+/// parts share the key.
+pub fn romanisation_keys(token: &str) -> Vec<String> {
     let k = knowledge();
-    letter_skeleton(&k.rewrite(k.class_of(token).unwrap_or(token)))
+    let mut keys = vec![letter_skeleton(&k.rewrite(token))];
+    for class in k.classes.get(token).into_iter().flatten() {
+        let key = letter_skeleton(&k.rewrite(class));
+        if !keys.contains(&key) {
+            keys.push(key);
+        }
+    }
+    keys
 }
 
 fn letter_skeleton(token: &str) -> String {
@@ -111,7 +120,8 @@ const SPELLING_RULES: &str = include_str!("../data/spelling_rules.tsv");
 /// What the tables in `data/` say, read once.
 #[derive(Debug, Default)]
 pub(crate) struct Knowledge {
-    classes: rustc_hash::FxHashMap<Box<str>, Box<str>>,
+    /// Each spelling → the first spelling of every class that holds it, in the table's order.
+    classes: rustc_hash::FxHashMap<Box<str>, Vec<Box<str>>>,
     /// In the table's order: each runs over what the ones before it wrote.
     rules: Vec<Rule>,
 }
@@ -147,7 +157,7 @@ fn table_lines(text: &str) -> impl Iterator<Item = (usize, Vec<&str>)> {
 
 impl Knowledge {
     /// Reads both tables strictly: every line three or four columns with a source, every
-    /// spelling upper-case letters, every spelling in one class at most, no rule given twice.
+    /// spelling upper-case letters and once in its class, no rule given twice.
     pub(crate) fn parse(classes: &str, rules: &str) -> Result<Knowledge, TableError> {
         let mut k = Knowledge::default();
         let letters = |s: &str| !s.is_empty() && s.bytes().all(|c| c.is_ascii_uppercase());
@@ -164,13 +174,14 @@ impl Knowledge {
                 return Err(bad("a class needs two spellings or more".into()));
             }
             let first = members[0];
-            for m in members {
+            for (i, m) in members.iter().enumerate() {
                 if !letters(m) || m.len() < 2 {
                     return Err(bad(format!("`{m}` is not a name part in capitals")));
                 }
-                if k.classes.insert(m.into(), first.into()).is_some() {
-                    return Err(bad(format!("`{m}` is in two classes")));
+                if members[..i].contains(m) {
+                    return Err(bad(format!("`{m}` is in the class twice")));
                 }
+                k.classes.entry((*m).into()).or_default().push(first.into());
             }
         }
         for (line, cols) in table_lines(rules) {
@@ -198,8 +209,9 @@ impl Knowledge {
         Ok(k)
     }
 
+    /// The class a spelling is folded into: the first that holds it.
     fn class_of(&self, token: &str) -> Option<&str> {
-        self.classes.get(token).map(|c| &**c)
+        self.classes.get(token).and_then(|c| c.first()).map(|c| &**c)
     }
 
     /// Applies the rules in order, each over the whole token, left to right.
@@ -402,8 +414,8 @@ mod tests {
         assert!(k.classes.len() > 150, "{} spellings", k.classes.len());
         assert!(k.rules.len() > 25, "{} rules", k.rules.len());
         // A broken line is refused with its table and line.
-        let e =
-            Knowledge::parse("LEE YI\tKorean\tsource\nKIM LEE\tKorean\tsource\n", "").unwrap_err();
+        let e = Knowledge::parse("LEE YI\tKorean\tsource\nKIM GIM KIM\tKorean\tsource\n", "")
+            .unwrap_err();
         assert_eq!((e.table, e.line), ("name_classes.tsv", 2));
         assert!(Knowledge::parse("LEE\tKorean\tsource\n", "").is_err());
         assert!(Knowledge::parse("LEE YI\tKorean\t\n", "").is_err());
@@ -431,7 +443,8 @@ mod tests {
         let same_key = [
             ("JIHOON", "JIHUN"),
             ("JIHOON", "CHIHUN"),
-            ("HYEON", "HYON"),
+            ("HYEON", "HYUN"),
+            ("DEOK", "DUK"),
             ("SEUNG", "SUNG"),
             ("SOUKSAVANH", "SUKSAVAN"),
             ("PHETSAMONE", "PETSAMONE"),
@@ -441,9 +454,16 @@ mod tests {
             ("PRASERT", "PRASOET"),
             ("SCHMIDT", "SHMIDT"),
         ];
+        let share = |a: &str, b: &str| {
+            let kb = romanisation_keys(b);
+            romanisation_keys(a).iter().any(|k| kb.contains(k))
+        };
         for (a, b) in same_key {
-            assert_eq!(romanisation_key(a), romanisation_key(b), "{a} {b}");
+            assert!(share(a, b), "{a} {b}: {:?} {:?}", romanisation_keys(a), romanisation_keys(b));
         }
+        // One spelling of two names: Cantonese `WONG` is 黃 and 王; it folds into the first.
+        assert!(share("WONG", "WANG") && share("WONG", "HUANG"));
+        assert_eq!(skeleton("WONG"), skeleton("HUANG"));
         // Vietnamese parts that the keys bring together stay apart as parts.
         for (a, b) in [("THU", "TU"), ("ANH", "AN"), ("KHOA", "HOA")] {
             assert_ne!(skeleton(a), skeleton(b), "{a} {b}");
