@@ -198,7 +198,11 @@ pub(crate) fn checkpoints_for(culture: Culture) -> &'static [&'static str] {
             "CANG-SAI-GON",
             "CANG-DA-NANG",
         ],
-        Culture::Korean | Culture::Russian | Culture::Western => {
+        Culture::Korean
+        | Culture::Russian
+        | Culture::Western
+        | Culture::German
+        | Culture::French => {
             &["CANG-HAI-PHONG", "CANG-SAI-GON", "CANG-DA-NANG", "CANG-VUNG-TAU", "MONG-CAI"]
         }
     }

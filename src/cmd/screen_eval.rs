@@ -26,6 +26,10 @@ pub enum EvalCommand {
         negatives: usize,
         #[arg(long, default_value_t = 20_261_125)]
         seed: u64,
+        /// Of every hundred listings, how many lack a full date of birth (half give a year, a
+        /// quarter a month and year, a quarter nothing).
+        #[arg(long, default_value_t = screen::eval::DEFAULT_PARTIAL_DOBS as u64, value_parser = clap::value_parser!(u64).range(0..=100))]
+        partial_dobs: u64,
         #[arg(long)]
         out: PathBuf,
     },
@@ -34,8 +38,13 @@ pub enum EvalCommand {
     Run {
         #[arg(long)]
         dir: PathBuf,
-        /// Thresholds to report recall and false alarms at.
-        #[arg(long, value_delimiter = ',', default_value = "0.6,0.65,0.7,0.75,0.8,0.85,0.9")]
+        /// Thresholds of the operating curve: recall and false alarms at each.
+        #[arg(
+            long,
+            value_delimiter = ',',
+            default_value = "0.05,0.1,0.15,0.2,0.25,0.3,0.35,0.4,0.45,0.5,0.55,0.6,0.65,0.7,0.75,0.8,0.85,0.9,0.95",
+            value_parser = super::screen::unit_interval
+        )]
         thresholds: Vec<f32>,
         /// Also write every query with its label and its hits down to `--dump-threshold`, as
         /// JSON Lines, to study the misses and the false alarms.
@@ -56,12 +65,25 @@ struct LabelledLine {
     document_number: Option<String>,
     expect: Option<String>,
     kind: String,
+    /// The culture of the person queried, where the set says it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    culture: Option<String>,
+    /// What the list knows of the listed person's date of birth: full, month, year or none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    listed_dob: Option<String>,
 }
 
 pub fn run(command: EvalCommand) -> anyhow::Result<()> {
     match command {
-        EvalCommand::Generate { entries, positives, negatives, seed, out } => {
-            generate(entries, positives, negatives, seed, &out)
+        EvalCommand::Generate { entries, positives, negatives, seed, partial_dobs, out } => {
+            let set = EvalSet::generate_with(
+                seed,
+                entries,
+                positives,
+                negatives,
+                usize::try_from(partial_dobs).unwrap_or(100),
+            );
+            generate(&set, &out)
         }
         EvalCommand::Run { dir, thresholds, dump, dump_threshold } => {
             let started = Instant::now();
@@ -77,15 +99,21 @@ pub fn run(command: EvalCommand) -> anyhow::Result<()> {
     }
 }
 
-fn generate(
-    entries: usize,
-    positives: usize,
-    negatives: usize,
-    seed: u64,
-    out: &PathBuf,
-) -> anyhow::Result<()> {
+fn generate(set: &EvalSet, out: &PathBuf) -> anyhow::Result<()> {
     fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
-    let set = EvalSet::generate(seed, entries, positives, negatives);
+    let listed_dob: std::collections::HashMap<&str, &'static str> = set
+        .entries
+        .iter()
+        .map(|e| {
+            let known = match e.dob {
+                Some(screen::Dob::Full(_)) => "full",
+                Some(screen::Dob::Month { .. }) => "month",
+                Some(screen::Dob::Year(_)) => "year",
+                None => "none",
+            };
+            (e.id.as_str(), known)
+        })
+        .collect();
     let list = out.join("watchlist.csv");
     let file = File::create(&list).with_context(|| format!("creating {}", list.display()))?;
     bienphong::watchlist_csv::write(&set.entries, BufWriter::new(file))
@@ -106,6 +134,12 @@ fn generate(
                 .map(|d| DocumentNumber::as_str(d).to_string()),
             expect: l.expect.clone(),
             kind: l.kind.to_string(),
+            culture: Some(l.culture.name().to_string()),
+            listed_dob: l
+                .expect
+                .as_deref()
+                .and_then(|id| listed_dob.get(id))
+                .map(|k| (*k).to_string()),
         };
         serde_json::to_writer(&mut w, &line).context("writing queries")?;
         w.write_all(b"\n").context("writing queries")?;
@@ -195,60 +229,114 @@ fn evaluate(index: &Index, build: Duration, queries: &[(Query, LabelledLine)], t
     let lowest = thresholds.iter().copied().fold(1.0f32, f32::min);
     let scored: Vec<Outcome<'_>> = queries
         .iter()
-        .map(|(q, LabelledLine { expect, kind, .. })| {
-            let hits =
-                index.search(q, SearchOptions { limit: 10, threshold: lowest, held_back: false });
-            (hits.into_iter().map(|h| (h.id, h.score)).collect(), expect, kind.as_str())
+        .map(|(q, line)| {
+            let options = SearchOptions { limit: 10, threshold: lowest, held_back: false };
+            let hits = index.search(q, options);
+            let score = match &line.expect {
+                Some(id) => hits.iter().find(|h| &h.id == id).map_or(0.0, |h| h.score),
+                None => hits.first().map_or(0.0, |h| h.score),
+            };
+            Outcome { score, positive: line.expect.is_some(), line }
         })
         .collect();
-    println!("threshold  recall  false-alarm share (queries about people not listed with any hit)");
+    println!(
+        "operating curve: recall (listed people found) against false alarms (queries about people not listed with any hit)"
+    );
+    println!("threshold  recall  false-alarms");
+    let mut best: Option<(f32, f64, f64)> = None;
     for &t in thresholds {
-        let (recall, false_alarms) = quality(&scored, t, None);
+        let (recall, false_alarms) = quality(&scored, t, |_| true);
         println!("{t:>9.2}  {recall:>6.4}  {false_alarms:>6.4}");
+        if false_alarms <= 0.02 && best.is_none_or(|b| recall > b.1) {
+            best = Some((t, recall, false_alarms));
+        }
+    }
+    if let Some((t, recall, false_alarms)) = best {
+        println!(
+            "best at most 2 % false alarms: threshold {t:.2}, recall {recall:.4}, false alarms {false_alarms:.4}"
+        );
     }
     let t = screen::DEFAULT_THRESHOLD;
-    println!("by kind at the default threshold {t}:");
-    let mut kinds: Vec<&str> = scored.iter().map(|s| s.2).collect();
+    println!("at the default threshold {t}:");
+    let (recall, false_alarms) = quality(&scored, t, |_| true);
+    println!("  overall                  recall {recall:.4}  false alarms {false_alarms:.4}");
+    println!("  by culture:");
+    let mut cultures: Vec<&str> = scored.iter().filter_map(|s| s.line.culture.as_deref()).collect();
+    cultures.sort_unstable();
+    cultures.dedup();
+    for culture in cultures {
+        let of = |o: &Outcome<'_>| o.line.culture.as_deref() == Some(culture);
+        let (pos, neg) = counts(&scored, of);
+        let (recall, false_alarms) = quality(&scored, t, of);
+        println!(
+            "    {culture:<22} {pos:>6} asked  recall {recall:.4}   {neg:>6} not listed  false alarms {false_alarms:.4}"
+        );
+    }
+    println!("  by what the list knows of the date of birth:");
+    for known in ["full", "month", "year", "none"] {
+        let of = |o: &Outcome<'_>| o.line.listed_dob.as_deref() == Some(known);
+        let (pos, _) = counts(&scored, of);
+        if pos > 0 {
+            let (recall, _) = quality(&scored, t, of);
+            println!("    {known:<22} {pos:>6} asked  recall {recall:.4}");
+        }
+    }
+    println!("  by kind:");
+    let mut kinds: Vec<&str> = scored.iter().map(|s| s.line.kind.as_str()).collect();
     kinds.sort_unstable();
     kinds.dedup();
     for kind in kinds {
-        let n = scored.iter().filter(|s| s.2 == kind).count();
-        let (recall, false_alarms) = quality(&scored, t, Some(kind));
-        let positive = scored.iter().any(|s| s.2 == kind && s.1.is_some());
-        if positive {
-            println!("  {kind:<24} {n:>6} queries  recall {recall:.4}");
+        let of = |o: &Outcome<'_>| o.line.kind == kind;
+        let (pos, neg) = counts(&scored, of);
+        let (recall, false_alarms) = quality(&scored, t, of);
+        if pos > 0 {
+            println!("    {kind:<22} {pos:>6} queries  recall {recall:.4}");
         } else {
-            println!("  {kind:<24} {n:>6} queries  false alarms {false_alarms:.4}");
+            println!("    {kind:<22} {neg:>6} queries  false alarms {false_alarms:.4}");
         }
     }
+    // What an officer who asks for held-back hits would see besides.
+    let (mut rescued, mut noisy, mut missed) = (0usize, 0usize, 0usize);
+    for (q, line) in queries {
+        let options = SearchOptions { held_back: true, ..SearchOptions::default() };
+        let hits = index.search(q, options);
+        match &line.expect {
+            Some(id) if !hits.iter().any(|h| &h.id == id && !h.held_back) => {
+                missed += 1;
+                rescued += usize::from(hits.iter().any(|h| &h.id == id && h.held_back));
+            }
+            None => noisy += usize::from(hits.iter().any(|h| h.held_back)),
+            _ => {}
+        }
+    }
+    println!(
+        "held back at the default threshold: {rescued} of the {missed} listed people missed are among the held-back hits; {noisy} queries about people not listed have held-back hits"
+    );
     println!("{}", memory());
 }
 
-/// A query's hits (id, score), the id it should find, and its kind.
-type Outcome<'a> = (Vec<(String, f32)>, &'a Option<String>, &'a str);
+/// A query's score for what it should find (the listed person's, or for someone not listed the
+/// best hit's; 0 for none) and its line.
+struct Outcome<'a> {
+    score: f32,
+    positive: bool,
+    line: &'a LabelledLine,
+}
 
-fn quality(scored: &[Outcome<'_>], t: f32, kind: Option<&str>) -> (f64, f64) {
-    let (mut pos, mut found, mut neg, mut alarmed) = (0usize, 0usize, 0usize, 0usize);
-    for (hits, expect, k) in scored {
-        if kind.is_some_and(|kind| kind != *k) {
-            continue;
-        }
-        let above = || hits.iter().filter(move |h| h.1 >= t);
-        match expect {
-            Some(id) => {
-                pos += 1;
-                if above().any(|h| &h.0 == id) {
-                    found += 1;
-                }
-            }
-            None => {
-                neg += 1;
-                if above().next().is_some() {
-                    alarmed += 1;
-                }
-            }
-        }
-    }
+/// Queries about listed people and about others among those `of` takes.
+fn counts(scored: &[Outcome<'_>], of: impl Fn(&Outcome<'_>) -> bool) -> (usize, usize) {
+    let pos = scored.iter().filter(|o| of(o) && o.positive).count();
+    let neg = scored.iter().filter(|o| of(o) && !o.positive).count();
+    (pos, neg)
+}
+
+/// Recall and the false-alarm share at threshold `t` among the queries `of` takes.
+fn quality(scored: &[Outcome<'_>], t: f32, of: impl Fn(&Outcome<'_>) -> bool) -> (f64, f64) {
+    let (pos, neg) = counts(scored, &of);
+    let found =
+        scored.iter().filter(|o| of(o) && o.positive && o.score >= t && o.score > 0.0).count();
+    let alarmed =
+        scored.iter().filter(|o| of(o) && !o.positive && o.score >= t && o.score > 0.0).count();
     let ratio = |a: usize, b: usize| if b == 0 { 0.0 } else { a as f64 / b as f64 };
     (ratio(found, pos), ratio(alarmed, neg))
 }

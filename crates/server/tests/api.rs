@@ -236,6 +236,7 @@ both!(
     crossings_are_recorded_once,
     history_is_nationwide_newest_first_and_audited,
     watchlist_hits_decide_alert_and_can_be_dismissed,
+    a_check_explains_the_listings_it_held_back,
     roles_and_checkpoints_are_enforced,
     procedures_are_public_and_agencies_register,
     permits_are_issued_scanned_and_revoked,
@@ -598,6 +599,74 @@ async fn history_is_nationwide_newest_first_and_audited<S: Store>(t: TestApp<S>)
         "{audit:?}"
     );
     assert_eq!(store::verify_audit(&t.app.store).await.unwrap(), Ok(audit.len() as u64));
+}
+
+/// A listing whose whole name matches but is common, with no date of birth, is not a hit; a
+/// caller who asks (`explain`) is given it with the reason, and the read is audited.
+async fn a_check_explains_the_listings_it_held_back<S: Store>(t: TestApp<S>) {
+    let analyst = t.token("analyst").await;
+    let officer = t.token("officer.mc").await;
+    let entry = |birth_date: Value| {
+        json!({"name": "Nguyễn Văn Đức", "aliases": [], "birth_date": birth_date,
+            "nationality": "VNM", "sex": "M", "documents": [], "action": "deny",
+            "reason": "wanted", "valid_until": null})
+    };
+    for year in 1960..1972 {
+        let (status, v) = t
+            .call(
+                "POST",
+                "/api/v1/watchlist",
+                Some(&analyst),
+                Some(entry(json!(format!("{year}-01-01")))),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{v}");
+    }
+    let (_, v) =
+        t.call("POST", "/api/v1/watchlist", Some(&analyst), Some(entry(Value::Null))).await;
+    let undated = v["id"].as_str().unwrap().to_string();
+
+    let (status, v) = t
+        .call(
+            "POST",
+            "/api/v1/control/check",
+            Some(&officer),
+            Some(check_body("MONG-CAI", "exit", &duc())),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(
+        (v["decision"].as_str(), v["watchlist_hits"].clone()),
+        (Some("clear"), json!([])),
+        "{v}"
+    );
+    assert!(v.get("held_back").is_none(), "{v}");
+
+    let mut asked = check_body("MONG-CAI", "exit", &duc());
+    asked["explain"] = json!(true);
+    let (status, v) = t.call("POST", "/api/v1/control/check", Some(&officer), Some(asked)).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(v["decision"], "clear", "held back is not a hit: {v}");
+    let held = v["held_back"].as_array().unwrap_or_else(|| panic!("{v}"));
+    assert_eq!(held.len(), 1, "{v}");
+    assert_eq!(held[0]["entry_id"], undated.as_str());
+    assert!(held[0]["reasons"][0].as_str().unwrap().starts_with("held back: a common name"), "{v}");
+    assert!(
+        held[0]["reasons_vi"][0].as_str().unwrap().starts_with("không báo: tên phổ biến"),
+        "{v}"
+    );
+    let mut wrong = check_body("MONG-CAI", "exit", &duc());
+    wrong["explain"] = json!("yes");
+    let (status, _) = t.call("POST", "/api/v1/control/check", Some(&officer), Some(wrong)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    let audit = t.app.store.audit_records(0, 1000).await.unwrap();
+    assert!(
+        audit.iter().any(|r| r.action == "watchlist.read"
+            && r.actor == "user:officer.mc"
+            && r.subject == format!("watch:{undated}")),
+        "{audit:?}"
+    );
 }
 
 async fn watchlist_hits_decide_alert_and_can_be_dismissed<S: Store>(t: TestApp<S>) {

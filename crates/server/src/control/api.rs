@@ -67,6 +67,11 @@ pub struct CheckRequest {
     direction: String,
     #[schema(value_type = DocumentRequest)]
     document: Value,
+    /// Also give `held_back`: the listings whose whole name matches but that were not counted
+    /// as hits because the name is common and the list has no full date of birth. Each one
+    /// shown is audited as a read of the watchlist entry.
+    #[serde(default)]
+    explain: bool,
 }
 
 /// Checks a traveller: the rules, the watchlist, the recent crossings. Nothing is recorded
@@ -84,9 +89,26 @@ pub async fn check<S: Store>(
     let direction = Direction::parse(&req.direction)?;
     let right = who.actor.act_at(&checkpoint)?;
     let reading = document_from_json(&req.document)?.read(app.today())?;
-    let outcome =
+    let mut outcome =
         crate::control::service::check_audited(&app, &right, &who.acting(), direction, &reading)
             .await?;
+    if req.explain {
+        let doc = &reading.document;
+        let held = app.watchlist().held_back(doc, app.today(), 5);
+        for m in &held {
+            let detail = serde_json::json!({
+                "held_back": true,
+                "traveller": format!("{}/{}", doc.issuing_state, doc.number),
+            });
+            app.audit(who.audit(
+                store::AuditAction::WatchlistRead,
+                format!("watch:{}", m.entry_id),
+                detail,
+            ))
+            .await?;
+        }
+        outcome.held_back = held.into_iter().map(Into::into).collect();
+    }
     Ok(Json(outcome))
 }
 

@@ -477,6 +477,11 @@ pub struct Outcome {
     /// At a checkpoint's node: whose history the sequence was judged on.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub history: Option<HistoryScope>,
+    /// Asked for with `"explain": true`: listings not counted as hits because the whole name
+    /// matches but is common and the list has no full date of birth to tell them apart. The
+    /// first reason of each says so.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub held_back: Vec<HeldBack>,
     #[serde(skip)]
     #[schema(ignore)]
     pub traveller_id: Option<i64>,
@@ -558,6 +563,30 @@ impl Outcome {
                 "checkpoint": checkpoint, "direction": direction, "decision": self.decision()
             }),
         )
+    }
+}
+
+/// A listing the screening held back: what an officer who asks was not shown, and why.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct HeldBack {
+    pub entry_id: String,
+    pub score: f32,
+    pub matched_name: String,
+    pub listed_for: String,
+    pub reasons: Vec<String>,
+    pub reasons_vi: Vec<String>,
+}
+
+impl From<crate::watchlist::index::Match> for HeldBack {
+    fn from(m: crate::watchlist::index::Match) -> HeldBack {
+        HeldBack {
+            entry_id: m.entry_id,
+            score: m.score,
+            matched_name: m.matched_name,
+            listed_for: m.listed_for,
+            reasons: m.reasons,
+            reasons_vi: m.reasons_vi,
+        }
     }
 }
 
@@ -675,6 +704,7 @@ pub async fn check<S: Store>(
         recent_crossings: recent,
         stamp,
         history,
+        held_back: Vec::new(),
         traveller_id: traveller.map(|t| t.id),
     })
 }

@@ -226,6 +226,36 @@ impl Watchlist {
         out
     }
 
+    /// Entries in force on `today` that the screening held back for this document: the whole
+    /// name matches, but the name is common and the list has no full date of birth for them.
+    pub fn held_back(&self, doc: &TravelDocument, today: Date, limit: usize) -> Vec<Match> {
+        let query = screen::Query {
+            name: doc.full_name(),
+            dob: doc.birth_date.map(screen::Dob::Full),
+            nationality: doc.nationality.and_then(|c| screen::Country::parse(c.as_str()).ok()),
+            sex: doc.sex.and_then(|s| screen::Sex::parse(s.as_str()).ok().flatten()),
+            document_number: None,
+        };
+        let options =
+            screen::SearchOptions { limit: limit + 5, held_back: true, ..Default::default() };
+        let mut out = Vec::new();
+        for hit in self.index.search(&query, options).into_iter().filter(|h| h.held_back) {
+            if let Some(m) = self.index.slot_of(&hit.id).and_then(|s| self.live_at(s, today)) {
+                out.push(Match {
+                    entry_id: hit.id,
+                    score: hit.score,
+                    action: m.action,
+                    matched_name: hit.matched_name,
+                    listed_for: m.reason.to_string(),
+                    reasons: hit.reasons,
+                    reasons_vi: hit.reasons_vi,
+                });
+            }
+        }
+        out.truncate(limit);
+        out
+    }
+
     /// Everything the store holds, read in pages.
     pub async fn load<S: Store>(store: &S) -> store::Result<Self> {
         let mut list =
