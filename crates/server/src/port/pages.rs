@@ -586,6 +586,7 @@ pub struct DossierPage {
 }
 
 fn person_rows(
+    t: &crate::web::i18n::Texts,
     pt: &PortTexts,
     people: &[fal::PersonOnBoard],
     hits: &[Vec<Match>],
@@ -624,7 +625,7 @@ fn person_rows(
                             format!(
                                 "{} ({}, {:.2}): {}",
                                 m.matched_name,
-                                m.action.as_str(),
+                                t.action_word(m.action),
                                 m.score,
                                 m.entry_id
                             )
@@ -716,8 +717,8 @@ async fn dossier_page<S: Store>(
         expired: d.crew.iter().chain(&d.passengers).filter(|p| p.document_expiry < today).count(),
         shore_leave: d.crew.iter().filter(|p| p.shore_leave).count(),
         hit_count: hits.iter().filter(|h| !h.is_empty()).count(),
-        crew: person_rows(pt, &d.crew, crew_hits, today),
-        passengers: person_rows(pt, &d.passengers, passenger_hits, today),
+        crew: person_rows(page.ctx.t, pt, &d.crew, crew_hits, today),
+        passengers: person_rows(page.ctx.t, pt, &d.passengers, passenger_hits, today),
         history: history
             .iter()
             .map(|e| EventRow {
