@@ -198,29 +198,13 @@ impl Watchlist {
                 }
             }
         }
-        let query = screen::Query {
-            name: doc.full_name(),
-            dob: doc.birth_date.map(screen::Dob::Full),
-            nationality: doc.nationality.and_then(|c| screen::Country::parse(c.as_str()).ok()),
-            sex: doc.sex.and_then(|s| screen::Sex::parse(s.as_str()).ok().flatten()),
-            document_number: None,
-        };
+        let query = query_of(doc);
         let options = screen::SearchOptions { limit: limit + 5, ..Default::default() };
         for hit in self.index.search(&query, options) {
             if out.iter().any(|o| o.entry_id == hit.id) {
                 continue;
             }
-            if let Some(m) = self.index.slot_of(&hit.id).and_then(|s| self.live_at(s, today)) {
-                out.push(Match {
-                    entry_id: hit.id,
-                    score: hit.score,
-                    action: m.action,
-                    matched_name: hit.matched_name,
-                    listed_for: m.reason.to_string(),
-                    reasons: hit.reasons,
-                    reasons_vi: hit.reasons_vi,
-                });
-            }
+            out.extend(self.in_force(hit, today));
         }
         out.truncate(limit);
         out
@@ -229,31 +213,29 @@ impl Watchlist {
     /// Entries in force on `today` that the screening held back for this document: the whole
     /// name matches, but the name is common and the list has no full date of birth for them.
     pub fn held_back(&self, doc: &TravelDocument, today: Date, limit: usize) -> Vec<Match> {
-        let query = screen::Query {
-            name: doc.full_name(),
-            dob: doc.birth_date.map(screen::Dob::Full),
-            nationality: doc.nationality.and_then(|c| screen::Country::parse(c.as_str()).ok()),
-            sex: doc.sex.and_then(|s| screen::Sex::parse(s.as_str()).ok().flatten()),
-            document_number: None,
-        };
+        let query = query_of(doc);
         let options =
             screen::SearchOptions { limit: limit + 5, held_back: true, ..Default::default() };
         let mut out = Vec::new();
         for hit in self.index.search(&query, options).into_iter().filter(|h| h.held_back) {
-            if let Some(m) = self.index.slot_of(&hit.id).and_then(|s| self.live_at(s, today)) {
-                out.push(Match {
-                    entry_id: hit.id,
-                    score: hit.score,
-                    action: m.action,
-                    matched_name: hit.matched_name,
-                    listed_for: m.reason.to_string(),
-                    reasons: hit.reasons,
-                    reasons_vi: hit.reasons_vi,
-                });
-            }
+            out.extend(self.in_force(hit, today));
         }
         out.truncate(limit);
         out
+    }
+
+    /// A screening hit as a match, when its entry is in force on `today`.
+    fn in_force(&self, hit: screen::Hit, today: Date) -> Option<Match> {
+        let m = self.index.slot_of(&hit.id).and_then(|s| self.live_at(s, today))?;
+        Some(Match {
+            entry_id: hit.id,
+            score: hit.score,
+            action: m.action,
+            matched_name: hit.matched_name,
+            listed_for: m.reason.to_string(),
+            reasons: hit.reasons,
+            reasons_vi: hit.reasons_vi,
+        })
     }
 
     /// Everything the store holds, read in pages.
@@ -283,6 +265,18 @@ impl Watchlist {
         ids.sort();
         ids.dedup();
         Ok((ids, seq))
+    }
+}
+
+/// What the document tells the screening: its name, date of birth, nationality and sex. The
+/// number is matched on its own, by issuing state.
+fn query_of(doc: &TravelDocument) -> screen::Query {
+    screen::Query {
+        name: doc.full_name(),
+        dob: doc.birth_date.map(screen::Dob::Full),
+        nationality: doc.nationality.and_then(|c| screen::Country::parse(c.as_str()).ok()),
+        sex: doc.sex.and_then(|s| screen::Sex::parse(s.as_str()).ok().flatten()),
+        document_number: None,
     }
 }
 
