@@ -358,7 +358,7 @@ fn dump_outcomes(
     let file = File::create(path).with_context(|| format!("creating {}", path.display()))?;
     let mut w = BufWriter::new(file);
     for (q, labelled) in queries {
-        let hits = index.search(q, SearchOptions { limit: 20, threshold, held_back: true });
+        let hits = index.search(q, SearchOptions { limit: 20, threshold, held_back: false });
         let hits = hits.into_iter().map(HitOut::from).collect();
         serde_json::to_writer(&mut w, &DumpLine { query: labelled, hits })
             .with_context(|| format!("writing {}", path.display()))?;

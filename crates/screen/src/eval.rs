@@ -96,19 +96,6 @@ pub enum Culture {
 }
 
 impl Culture {
-    pub const ALL: [Culture; 10] = [
-        Culture::Vietnamese,
-        Culture::Chinese,
-        Culture::Korean,
-        Culture::Lao,
-        Culture::Khmer,
-        Culture::Thai,
-        Culture::Russian,
-        Culture::Western,
-        Culture::German,
-        Culture::French,
-    ];
-
     pub fn name(self) -> &'static str {
         match self {
             Culture::Vietnamese => "vietnamese",
@@ -1357,6 +1344,19 @@ impl Person {
         }
     }
 
+    /// The person without a middle part: the middle names left out (a Russian patronymic is
+    /// never in the MRZ, so it does not count), else the second given name. `None` when the name
+    /// has neither.
+    pub fn without_middle(&self) -> Option<Person> {
+        if !self.middle.is_empty() && self.culture != Culture::Russian {
+            Some(Person { middle: Vec::new(), ..self.clone() })
+        } else if self.given.len() >= 2 {
+            Some(Person { given: self.given[..1].to_vec(), ..self.clone() })
+        } else {
+            None
+        }
+    }
+
     /// The name as the MRZ of a passport prints it (`FAMILY<<GIVEN<NAMES`), truncated to `width`.
     pub fn mrz(&self, width: usize, with_middle: bool) -> String {
         let family = self.family.join(" ");
@@ -1413,8 +1413,8 @@ const CULTURES: &[(Culture, f64)] = &[
 
 /// How a Chinese name is listed: pinyin for the mainland, Wade–Giles for Taiwan, Cantonese for
 /// Hong Kong and Macao, Hokkien for Singapore and Malaysia; by the shares of their travellers.
-const CN_SYSTEMS: &[(usize, &str, f64)] =
-    &[(0, "CHN", 0.80), (1, "TWN", 0.08), (2, "HKG", 0.08), (3, "SGP", 0.04)];
+/// In the order of `CN_FAMILY_SYSTEMS`' columns.
+const CN_SYSTEMS: &[(&str, f64)] = &[("CHN", 0.80), ("TWN", 0.08), ("HKG", 0.08), ("SGP", 0.04)];
 
 impl Tables {
     fn new() -> Tables {
@@ -1437,7 +1437,7 @@ impl Tables {
             vn_middle_f: middle_f,
             small: zipf_table(256, 0.8),
             cultures: weighted_table(&CULTURES.iter().map(|x| x.1).collect::<Vec<_>>()),
-            cn_systems: weighted_table(&CN_SYSTEMS.iter().map(|x| x.2).collect::<Vec<_>>()),
+            cn_systems: weighted_table(&CN_SYSTEMS.iter().map(|x| x.1).collect::<Vec<_>>()),
         }
     }
 }
@@ -1505,9 +1505,9 @@ impl Generator {
                 }
                 Culture::Chinese => return self.chinese(sex, dob),
                 Culture::Korean => return self.korean(sex, dob),
-                Culture::Lao => return self.paired(culture, sex, dob),
-                Culture::Khmer => return self.paired(culture, sex, dob),
-                Culture::Thai => return self.paired(culture, sex, dob),
+                Culture::Lao | Culture::Khmer | Culture::Thai => {
+                    return self.paired(culture, sex, dob);
+                }
                 Culture::Russian => {
                     let given =
                         if male { *self.rng.pick(RU_GIVEN_M) } else { *self.rng.pick(RU_GIVEN_F) };
@@ -1613,7 +1613,8 @@ impl Generator {
             };
             Spelling { family: vec![family.to_string()], given }
         };
-        let (listed, nat, _) = CN_SYSTEMS[self.rng.zipf(&self.tables.cn_systems)];
+        let listed = self.rng.zipf(&self.tables.cn_systems);
+        let nat = CN_SYSTEMS[listed].0;
         person_listed_in(Culture::Chinese, sex, dob, nat, (0..4).map(spell).collect(), listed)
     }
 
@@ -1933,7 +1934,8 @@ pub struct EvalSet {
 ///
 /// `transliteration` respells the listed name by rules of thumb; `romanisation` writes the same
 /// name in another system from the syllable tables, a second way of making variants that shares
-/// nothing with the screening part's own rules. `partial_dob` asks about listings without a full
+/// nothing with the screening part's spelling rules (its family-name spellings come from the
+/// same public tables as the screening's name classes). `partial_dob` asks about listings without a full
 /// date of birth; `missing_middle` leaves out a middle name or a second given name.
 pub const POSITIVE_KINDS: &[(&str, usize)] = &[
     ("mrz", 20),
@@ -1997,9 +1999,7 @@ impl EvalSet {
                 "transliteration" => !matches!(p.culture, Culture::Vietnamese | Culture::Chinese),
                 "romanisation" => !p.other_spellings.is_empty(),
                 "partial_dob" => !matches!(e.dob, Some(Dob::Full(_))),
-                "missing_middle" => {
-                    (!p.middle.is_empty() && p.culture != Culture::Russian) || p.given.len() >= 2
-                }
+                "missing_middle" => p.without_middle().is_some(),
                 _ => true,
             };
             let mut i = g.rng.below(entries);
@@ -2101,12 +2101,7 @@ fn positive(g: &mut Generator, p: &Person, e: &Entry, kind: &'static str) -> Lab
                 _ => format!("{family} {} {}", part(&p.given), part(&p.middle)).trim().to_string(),
             }
         }
-        "missing_middle" if !p.middle.is_empty() && p.culture != Culture::Russian => {
-            p.mrz(39, false)
-        }
-        "missing_middle" if p.given.len() >= 2 => {
-            Person { given: p.given[..1].to_vec(), ..p.clone() }.mrz(39, true)
-        }
+        "missing_middle" if let Some(shorter) = p.without_middle() => shorter.mrz(39, true),
         "romanisation" if !p.other_spellings.is_empty() => {
             let other = g.rng.pick(&p.other_spellings).clone();
             // The MRZ writes a hyphen as a filler: `JI<HOON`, `CHIEN<HUA`.
