@@ -46,11 +46,15 @@ fn recall_and_false_alarms_hold_on_a_generated_list() {
     let recall_dated = found_dated as f64 / pos_dated as f64;
     let recall_romanised = romanised.1 as f64 / romanised.0 as f64;
     let alarms = alarmed as f64 / neg as f64;
-    // Measured when written: 0.957 overall, 0.986 where the list has the full date of birth,
-    // 0.880 for names in another romanisation system, 0.009 false alarms.
-    assert!(recall >= 0.94, "recall {recall:.4}");
-    assert!(recall_dated >= 0.97, "recall where the date is listed {recall_dated:.4}");
-    assert!(recall_romanised >= 0.85, "recall of other romanisations {recall_romanised:.4}");
+    eprintln!(
+        "recall {recall:.4}, dated {recall_dated:.4}, romanised {recall_romanised:.4}, false alarms {alarms:.4}"
+    );
+    // Measured when written: 0.967 overall, 0.991 where the list has the full date of birth,
+    // 0.925 for names in another romanisation system (0.880 before the rules gave alternatives
+    // and were run by family of systems), 0.009 false alarms.
+    assert!(recall >= 0.95, "recall {recall:.4}");
+    assert!(recall_dated >= 0.98, "recall where the date is listed {recall_dated:.4}");
+    assert!(recall_romanised >= 0.90, "recall of other romanisations {recall_romanised:.4}");
     assert!(alarms <= 0.015, "false alarms {alarms:.4}");
 }
 

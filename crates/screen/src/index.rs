@@ -9,13 +9,17 @@ use std::fmt::Write as _;
 use rustc_hash::FxHashMap;
 
 use crate::model::{Country, Dob, DocumentNumber, Entry, FieldError, Hit, Query, Sex};
-use crate::normalize::{misread_likelihood, osa_distance, romanisation_keys, skeleton, tokens};
+use crate::normalize::{
+    joins_syllables, key_family, misread_likelihood, osa_distance, romanisation_keys, skeleton,
+    systems_of_state, tokens,
+};
 use crate::score::{
     DOB_BEST_BUT_SAME, DobVerdict, END_OMISSION_SHARE, EXTRA_CAP, EXTRA_SHARE, FOLLOW_PRIOR,
     FOLLOW_RAISE_CAP, INITIAL_EVIDENCE, NEAR_FLOOR, OMISSION_CAP, OMISSION_SHARE, OUT_OF_ORDER,
-    PATRONYMIC_SHARE, PREFIX_COST, RESPELLING_COST, RESPELLING_RATE, ROMANISATION_RATE, SLIP_RATES,
-    SUBSTITUTION, TRUNCATION_LENGTH, UNMATCHED_QUERY_WEIGHT, compare_dob, evidence_needed,
-    min_name_evidence, nationality_evidence, score, sex_evidence,
+    PATRONYMIC_SHARE, PREFIX_COST, RESPELLING_COST, RESPELLING_RATE, ROMANISATION_RATE,
+    SHORT_NAME_CAP, SHORT_NAME_PRIOR, SLIP_RATES, SUBSTITUTION, TRUNCATION_LENGTH,
+    UNMATCHED_QUERY_WEIGHT, compare_dob, evidence_needed, min_name_evidence, nationality_evidence,
+    score, sex_evidence,
 };
 
 type TokenId = u32;
@@ -56,6 +60,9 @@ pub struct Index {
     by_dob: FxHashMap<time::Date, Vec<Slot>>,
     /// Live entries per nationality (`None`: not known).
     nationalities: FxHashMap<Option<Country>, u32>,
+    /// Listed names (not the aliases) by nationality and number of parts: how rare a name as
+    /// short as a query's is among them.
+    lengths: FxHashMap<(Option<Country>, u8), u32>,
     /// Name parts in a row in the listed names (not the aliases), by nationality: how often a
     /// part follows another (`None`: it opens the name). Names are not bags of parts: `LIU LI`
     /// is a family name and a rare given name, not two family names; `VAN DER BERG` is one.
@@ -135,6 +142,10 @@ type GroupCache = FxHashMap<String, Group>;
 #[derive(Clone, Debug)]
 struct Group {
     variants: Vec<(TokenId, f32)>,
+    /// Variants that owe their evidence to a romanisation key: the families of systems whose
+    /// keys they share, and what they say without the key (a misread, or nothing). A key of a
+    /// family counts only where the listed person or the traveller holds one of its states.
+    keyed: Vec<(TokenId, u8, Option<f32>)>,
     /// The token with the query token's own skeleton, and what a respelling costs.
     exact: Option<(TokenId, f32)>,
     /// What the token costs when nothing on the listed name matches it.
@@ -227,6 +238,7 @@ impl Index {
         }
         *self.nationalities.entry(entry.nationality).or_default() += 1;
         if let Some(name) = stored_names.first() {
+            *self.lengths.entry((entry.nationality, parts_of(name))).or_default() += 1;
             for (prev, t) in sequence(&name.tokens) {
                 *self.follows.entry((entry.nationality, prev, t)).or_default() += 1;
                 *self.leads.entry((entry.nationality, prev)).or_default() += 1;
@@ -282,6 +294,7 @@ impl Index {
             *c = c.saturating_sub(1);
         }
         if let Some(name) = stored.names.first() {
+            decrement(&mut self.lengths, (stored.nationality, parts_of(name)));
             for (prev, t) in sequence(&name.tokens) {
                 decrement(&mut self.follows, (stored.nationality, prev, t));
                 decrement(&mut self.leads, (stored.nationality, prev));
@@ -364,6 +377,30 @@ impl Index {
 
     fn nationality_count(&self, c: Option<Country>) -> usize {
         self.nationalities.get(&c).copied().unwrap_or(0) as usize
+    }
+
+    /// What a query name of `parts` parts says by its shortness against a longer listed name
+    /// of nationality `c`: `-ln` of the share of such listed names no longer, at most
+    /// `SHORT_NAME_CAP`.
+    fn short_name_evidence(&self, c: Option<Country>, parts: usize) -> f32 {
+        let total = self.nationality_count(c);
+        if total == 0 {
+            return 0.0;
+        }
+        let no_longer: u32 = (1..=parts.min(usize::from(u8::MAX)))
+            .filter_map(|k| self.lengths.get(&(c, k as u8)))
+            .sum();
+        // A share read off a few names says little: it starts from an even guess worth
+        // `SHORT_NAME_PRIOR` names.
+        ((total as f32 + SHORT_NAME_PRIOR) / (no_longer as f32 + SHORT_NAME_PRIOR))
+            .ln()
+            .clamp(0.0, SHORT_NAME_CAP)
+    }
+
+    /// The most [`Index::short_name_evidence`] gives a query of `parts` parts, over every
+    /// nationality: what the candidate bound must allow for.
+    fn most_short_name_evidence(&self, parts: usize) -> f32 {
+        self.nationalities.keys().map(|&c| self.short_name_evidence(c, parts)).fold(0.0, f32::max)
     }
 
     /// The evidence of a match on a token for a listed person of nationality `c`: its rarity
@@ -458,16 +495,23 @@ impl Index {
             })
             .collect();
         // Spellings of another romanisation system: as likely whatever letters they differ by.
+        let misread = near.clone();
         let mut near = near;
-        let keys = romanisation_keys(&q.raw);
-        let keyed = keys.iter().filter_map(|k| self.by_key.get(k.as_str())).flatten();
-        for &id in keyed {
-            if Some(id) == exact || self.df(id) == 0 {
-                continue;
-            }
-            match near.iter_mut().find(|x| x.0 == id) {
-                Some(x) => x.1 = x.1.max(ROMANISATION_RATE),
-                None => near.push((id, ROMANISATION_RATE)),
+        let mut key_families: Vec<(TokenId, u8)> = Vec::new();
+        for key in romanisation_keys(&q.raw) {
+            let family = key_family(&key);
+            for &id in self.by_key.get(key.as_str()).into_iter().flatten() {
+                if Some(id) == exact || self.df(id) == 0 {
+                    continue;
+                }
+                match key_families.iter_mut().find(|x| x.0 == id) {
+                    Some(x) => x.1 |= family,
+                    None => key_families.push((id, family)),
+                }
+                match near.iter_mut().find(|x| x.0 == id) {
+                    Some(x) => x.1 = x.1.max(ROMANISATION_RATE),
+                    None => near.push((id, ROMANISATION_RATE)),
+                }
             }
         }
         let n = self.live.max(1) as f32;
@@ -486,18 +530,34 @@ impl Index {
         if let Some((t, cost)) = exact {
             variants.push((t, self.weight(t) - cost));
         }
-        for (t, p) in near {
-            let e = (p * n / read_so.max(1e-9)).ln();
-            variants.push((t, e.min(self.weight(t)).max(NEAR_FLOOR)));
+        let evidence = |t: TokenId, p: f32| {
+            (p * n / read_so.max(1e-9)).ln().min(self.weight(t)).max(NEAR_FLOOR)
+        };
+        for &(t, p) in &near {
+            variants.push((t, evidence(t, p)));
         }
+        let keyed = key_families
+            .into_iter()
+            .filter_map(|(t, families)| {
+                let plain = misread.iter().find(|x| x.0 == t).map(|x| x.1);
+                // A misread at least as likely as a respelling stands without the key.
+                (plain.is_none_or(|p| p < ROMANISATION_RATE))
+                    .then(|| (t, families, plain.map(|p| evidence(t, p))))
+            })
+            .collect();
         let weight = exact.map_or(UNMATCHED_QUERY_WEIGHT, |(t, _)| self.weight(t));
-        Group { variants, exact, weight }
+        Group { variants, keyed, exact, weight }
     }
 
     /// The readings of a query's tokens: as typed; with one token split in two where the list
     /// has both parts (`NGOCANH` → `NGOC ANH`), its two likeliest splits; with two neighbours
     /// joined where the list has them joined (`XIAO MING` → `XIAOMING`).
-    fn alternatives(&self, base: Vec<QueryToken>, cache: &mut GroupCache) -> Vec<Vec<QueryToken>> {
+    fn alternatives(
+        &self,
+        base: Vec<QueryToken>,
+        joined_names: bool,
+        cache: &mut GroupCache,
+    ) -> Vec<Vec<QueryToken>> {
         const MAX_ALTERNATIVES: usize = 6;
         let df = |skel: &str| self.vocab.get(skel).map_or(0, |&t| self.df(t));
         let mut alts = vec![base.clone()];
@@ -527,7 +587,18 @@ impl Index {
             let raw = format!("{}{}", base[i].raw, base[i + 1].raw);
             let skel = skeleton(&raw);
             let joined = QueryToken { raw: raw.clone(), skeleton: skel.clone() };
-            if df(&skel) > 0 || !self.cached_group(&joined, cache).variants.is_empty() {
+            // A join the list holds as one part, as spelt or in another system's spelling; or
+            // near one (`MIN YOUGN` → `MINYOUNG`), where a half is no listed part or the
+            // traveller's culture writes a given name's syllables as one word. Two Vietnamese
+            // parts joined into something merely near a third (`THI YEN` → `THIYEN`, near
+            // `TIEN`) would swallow a query part and find somebody else.
+            let halves_listed = df(&base[i].skeleton) > 0 && df(&base[i + 1].skeleton) > 0;
+            let tried = df(&skel) > 0 || {
+                let group = self.cached_group(&joined, cache);
+                !group.keyed.is_empty()
+                    || ((!halves_listed || joined_names) && !group.variants.is_empty())
+            };
+            if tried {
                 let mut alt = base.clone();
                 alt.splice(i..=i + 1, [QueryToken { raw, skeleton: skel }]);
                 alts.push(alt);
@@ -574,12 +645,19 @@ impl Index {
             .map(|raw| QueryToken { skeleton: skeleton(&raw), raw })
             .collect();
         let mut cache = GroupCache::default();
-        let alternatives =
-            if base.is_empty() { Vec::new() } else { self.alternatives(base, &mut cache) };
+        let joined_names = query.nationality.is_none_or(|c| joins_syllables(c.as_str()));
+        let alternatives = if base.is_empty() {
+            Vec::new()
+        } else {
+            self.alternatives(base, joined_names, &mut cache)
+        };
         let groups: Vec<Vec<Group>> = alternatives
             .iter()
             .map(|alt| alt.iter().map(|t| self.cached_group(t, &mut cache).clone()).collect())
             .collect();
+        // The first reading is the name as read.
+        let read = alternatives.first().map_or(0, Vec::len);
+        let parts = |alt: &[QueryToken]| alt.len().max(read);
 
         let floor = if options.held_back {
             options.threshold.min(HELD_BACK_FLOOR)
@@ -593,6 +671,7 @@ impl Index {
             min_name: if options.held_back { 0.0 } else { min_name },
             held_back: options.held_back,
             dob: DobBound::new(query.dob),
+            short_name: self.most_short_name_evidence(read),
         };
         let same_day: &[Slot] = match query.dob {
             Some(Dob::Full(d)) => self.by_dob.get(&d).map_or(&[], Vec::as_slice),
@@ -617,7 +696,8 @@ impl Index {
                         .iter()
                         .enumerate()
                         .map(|(i, n)| {
-                            let a = self.align(alt, groups, n, i == 0, e.nationality);
+                            let listed = Listed::new(n, i == 0, e.nationality, query);
+                            let a = self.align(alt, groups, parts(alt), listed);
                             (a.evidence, a.floor_evidence, i, a.complete)
                         })
                         .fold((f32::MIN, f32::MIN, 0usize, false), |acc, x| {
@@ -817,14 +897,16 @@ impl Index {
 
     /// Aligns the query's tokens with a listed name's, each used once, strongest pairs first,
     /// and sums the evidence.
+    /// `parts`: how many parts the query's name has, as the document writes it or as this
+    /// reading splits one; a reading that joins two (`THIUYEN`) does not make the name shorter.
     fn align(
         &self,
         alt: &[QueryToken],
         groups: &[Group],
-        name: &StoredName,
-        primary: bool,
-        nat: Option<Country>,
+        parts: usize,
+        listed: Listed<'_>,
     ) -> Alignment {
+        let Listed { name, primary, nat, systems } = listed;
         let listed = &name.tokens[..name.tokens.len().min(MAX_NAME_TOKENS)];
         // Only a name long enough to have been cut to fit an MRZ can match on a prefix.
         let length: usize = alt.iter().map(|q| q.raw.len() + 1).sum();
@@ -844,7 +926,11 @@ impl Index {
                 let e = if let Some(&(_, cost)) = group.exact.as_ref().filter(|x| x.0 == t) {
                     Some(w - cost)
                 } else if let Some(v) = group.variants.iter().find(|v| v.0 == t) {
-                    Some(v.1.min(w).max(NEAR_FLOOR))
+                    match group.keyed.iter().find(|k| k.0 == t) {
+                        Some(&(_, families, plain)) if families & systems == 0 => plain,
+                        _ => Some(v.1),
+                    }
+                    .map(|e| e.min(w).max(NEAR_FLOOR))
                 } else {
                     let listed_skel = &self.tokens[t as usize].skeleton;
                     if q.skeleton.len() == 1 && listed_skel.starts_with(q.skeleton.as_str()) {
@@ -962,6 +1048,8 @@ impl Index {
         }
         if query_left && listed_left {
             evidence -= SUBSTITUTION;
+        } else if middle_omitted > 0.0 {
+            evidence += self.short_name_evidence(nat, parts);
         }
         if matched_len == 0 {
             evidence = f32::MIN / 4.0;
@@ -1012,7 +1100,9 @@ impl Index {
         held_back: bool,
     ) -> Hit {
         let name = &e.names[s.name];
-        let a = self.align(alt, groups, name, s.name == 0, e.nationality);
+        // What the alignment's evidence would be is not told here: `parts` changes nothing else.
+        let listed = Listed::new(name, s.name == 0, e.nationality, query);
+        let a = self.align(alt, groups, alt.len(), listed);
         let mut parts: Vec<(usize, usize)> = a.matched[..a.matched_len]
             .iter()
             .map(|&(i, j)| (usize::from(i), usize::from(j)))
@@ -1146,13 +1236,19 @@ fn decrement<K: std::hash::Hash + Eq>(map: &mut FxHashMap<K, u32>, key: K) {
 }
 
 /// `ln(n / count)`: the evidence of sharing something that `count` of `n` entries have.
+/// How many parts a listed name has, for [`Index::lengths`].
+fn parts_of(name: &StoredName) -> u8 {
+    u8::try_from(name.tokens.len()).unwrap_or(u8::MAX)
+}
+
 fn rarity(n: usize, count: usize) -> f32 {
     ((n.max(1) as f32) / (count.max(1) as f32)).ln().max(0.0)
 }
 
 /// A Russian patronymic (`IVANOVICH`, `PETROVNA`): on the list, never in a passport's MRZ.
 fn is_patronymic(skeleton: &str) -> bool {
-    ["OVICH", "EVICH", "OVNA", "EVNA", "ICHNA"].iter().any(|s| skeleton.ends_with(s))
+    // The skeleton writes `CH` as `J`: `IVANOVICH` is `IVANOVIJ` there.
+    ["OVIJ", "EVIJ", "OVNA", "EVNA", "IJNA"].iter().any(|s| skeleton.ends_with(s))
 }
 
 fn remove_slot<K: std::hash::Hash + Eq>(map: &mut FxHashMap<K, Vec<Slot>>, key: &K, slot: Slot) {
@@ -1280,6 +1376,8 @@ struct Bound {
     /// still finds the names that hold it.
     held_back: bool,
     dob: DobBound,
+    /// The most a query this short may gain against a longer listed name.
+    short_name: f32,
 }
 
 impl Bound {
@@ -1287,7 +1385,29 @@ impl Bound {
     /// add nothing at best. The bound weighs tokens over the whole list; weighed within a
     /// nationality they can come out a little higher, hence the slack.
     fn name_needed(&self, dob: f32) -> f32 {
-        (self.needed - dob).max(self.min_name) - BOUND_SLACK
+        (self.needed - dob).max(self.min_name) - BOUND_SLACK - self.short_name
+    }
+}
+
+/// A listed name as alignment weighs it.
+#[derive(Clone, Copy)]
+struct Listed<'a> {
+    name: &'a StoredName,
+    /// The listing's own name, not an alias: only its sequence of parts was counted.
+    primary: bool,
+    nat: Option<Country>,
+    /// The families of romanisation systems whose respellings count: those of the listed
+    /// person's state and of the traveller's, or all where either is not known.
+    systems: u8,
+}
+
+impl<'a> Listed<'a> {
+    fn new(name: &'a StoredName, primary: bool, nat: Option<Country>, query: &Query) -> Self {
+        let systems = match (nat, query.nationality) {
+            (Some(a), Some(b)) => systems_of_state(a.as_str()) | systems_of_state(b.as_str()),
+            _ => u8::MAX,
+        };
+        Listed { name, primary, nat, systems }
     }
 }
 

@@ -53,21 +53,42 @@ pub fn skeleton(token: &str) -> String {
 
 /// The romanisation keys of an upper-case token: the token, and the first spelling of each
 /// class that holds it, each rewritten by the spelling rules of `data/spelling_rules.tsv` and
-/// folded by the skeleton. Parts that share a key may be one name written in two systems
-/// (`JIHOON`, `CHIHUN`; `SOUKSAVANH`, `SUKSAVAN`; `WONG` for 王 `WANG` as well as for 黃
-/// `HUANG`); the index offers them to one another as respellings, weighed by how many listed
-/// parts share the key.
+/// folded by the skeleton, once for each family of romanisation systems (see [`FAMILIES`]).
+/// Parts that share a key may be one name written in two systems (`JIHOON`, `CHIHUN`;
+/// `SOUKSAVANH`, `SUKSAVAN`; `WONG` for 王 `WANG` as well as for 黃 `HUANG`); the index offers
+/// them to one another as respellings, weighed by how many listed parts share the key. Keys of
+/// different families never meet: the Thai final `L` for `N` does not make Korean `CHUL` a
+/// spelling of `JEON`.
 pub fn romanisation_keys(token: &str) -> Vec<String> {
     let k = knowledge();
-    let mut keys = vec![letter_skeleton(&k.rewrite(token))];
-    for class in k.classes.get(token).into_iter().flatten() {
-        let key = letter_skeleton(&k.rewrite(class));
-        if !keys.contains(&key) {
-            keys.push(key);
+    // The part itself in every family; a class's first spelling only in the class's own (the
+    // Vietnamese `LAM` is in the class of 林 `LIN`, but Lao rules have no business with it).
+    let classes = k.classes.get(token).into_iter().flatten().map(|(c, f)| (&**c, *f));
+    let forms: Vec<(&str, u8)> = std::iter::once((token, u8::MAX)).chain(classes).collect();
+    let mut keys: Vec<String> = Vec::new();
+    for (family, _) in FAMILIES.iter().enumerate() {
+        for &(form, _) in forms.iter().filter(|(_, f)| f & (1 << family) != 0) {
+            for written in k.rewrite(form, family) {
+                let key = format!("{family}{}", letter_skeleton(&written));
+                if !keys.contains(&key) {
+                    keys.push(key);
+                }
+            }
         }
     }
     keys
 }
+
+/// Families of romanisation systems, each with the cultures whose rules it runs: a part is
+/// rewritten by one family's rules at a time. Lao, Thai and Khmer share letters and habits
+/// (French- and English-based spellings of related scripts); Wade–Giles and the Korean
+/// systems share the voiceless `P T K` for pinyin's and RR's `B D G`.
+pub const FAMILIES: [&[&str]; 4] =
+    [&["Lao", "Thai", "Khmer"], &["Korean"], &["Chinese"], &["German", "French"]];
+
+/// The most forms a part's rewriting keeps where rules give alternatives (Korean ㅓ is `U` in
+/// passports and `O` in McCune–Reischauer): enough for the two or three a name part meets.
+const MAX_REWRITTEN_FORMS: usize = 4;
 
 fn letter_skeleton(token: &str) -> String {
     let b: Vec<u8> = token
@@ -112,6 +133,49 @@ fn letter_skeleton(token: &str) -> String {
     String::from_utf8(out).unwrap_or_default()
 }
 
+/// The states whose people's names are written in each family's systems (ICAO codes, fillers
+/// trimmed): Laos, Thailand, Cambodia; the two Koreas; China, Taiwan, Hong Kong, Macao,
+/// Singapore and Malaysia. German and French spellings are met under any flag, so that family
+/// is always open.
+const FAMILY_STATES: [&[&str]; 4] =
+    [&["LAO", "THA", "KHM"], &["KOR", "PRK"], &["CHN", "TWN", "HKG", "MAC", "SGP", "MYS"], &[]];
+const OPEN_FAMILIES: u8 = 1 << 3;
+
+/// The families of systems a holder of state `code` may have a name written in.
+pub(crate) fn systems_of_state(code: &str) -> u8 {
+    let code = code.trim_end_matches(['<', ' ']);
+    FAMILY_STATES
+        .iter()
+        .enumerate()
+        .filter(|(_, states)| states.contains(&code))
+        .fold(OPEN_FAMILIES, |acc, (f, _)| acc | 1 << f)
+}
+
+/// Whether a holder of state `code` may have a given name of several syllables written as one
+/// word (Korean, Chinese, Lao, Thai, Khmer), so that syllables written apart may be one listed
+/// part; a Vietnamese name writes every syllable apart.
+pub(crate) fn joins_syllables(code: &str) -> bool {
+    systems_of_state(code) & !OPEN_FAMILIES != 0
+}
+
+/// The family bit of a romanisation key: its first character is the family's number.
+pub(crate) fn key_family(key: &str) -> u8 {
+    key.bytes().next().filter(u8::is_ascii_digit).map_or(u8::MAX, |d| 1 << (d - b'0'))
+}
+
+/// The families of [`FAMILIES`] that a table's culture column names (one culture or several,
+/// separated by spaces), one bit each.
+fn families_of(culture: &str) -> Result<u8, String> {
+    let mut families = 0u8;
+    for c in culture.split(' ').filter(|c| !c.is_empty()) {
+        let Some(f) = FAMILIES.iter().position(|f| f.contains(&c)) else {
+            return Err(format!("`{c}` is not a culture of a family of systems"));
+        };
+        families |= 1 << f;
+    }
+    if families == 0 { Err("a line needs its culture".into()) } else { Ok(families) }
+}
+
 /// The name classes: every spelling of a class, each with the class's first spelling.
 const NAME_CLASSES: &str = include_str!("../data/name_classes.tsv");
 /// The spelling rules of romanisation systems.
@@ -120,16 +184,20 @@ const SPELLING_RULES: &str = include_str!("../data/spelling_rules.tsv");
 /// What the tables in `data/` say, read once.
 #[derive(Debug, Default)]
 pub(crate) struct Knowledge {
-    /// Each spelling → the first spelling of every class that holds it, in the table's order.
-    classes: rustc_hash::FxHashMap<Box<str>, Vec<Box<str>>>,
+    /// Each spelling → the first spelling of every class that holds it, in the table's order,
+    /// with the class's families of systems.
+    classes: rustc_hash::FxHashMap<Box<str>, Vec<(Box<str>, u8)>>,
     /// In the table's order: each runs over what the ones before it wrote.
     rules: Vec<Rule>,
 }
 
 #[derive(Debug)]
 struct Rule {
+    /// The families of [`FAMILIES`] it belongs to, one bit each.
+    families: u8,
     from: Box<str>,
-    to: Box<str>,
+    /// What `from` may be written as instead: one spelling, or several where systems part ways.
+    to: Box<[Box<str>]>,
     at_start: bool,
     at_end: bool,
 }
@@ -169,6 +237,7 @@ impl Knowledge {
             if culture.trim().is_empty() || source.trim().is_empty() {
                 return Err(bad("a class needs its culture and its source".into()));
             }
+            let families = families_of(culture).map_err(bad)?;
             let members: Vec<&str> = spellings.split(' ').filter(|s| !s.is_empty()).collect();
             if members.len() < 2 {
                 return Err(bad("a class needs two spellings or more".into()));
@@ -181,7 +250,7 @@ impl Knowledge {
                 if members[..i].contains(m) {
                     return Err(bad(format!("`{m}` is in the class twice")));
                 }
-                k.classes.entry((*m).into()).or_default().push(first.into());
+                k.classes.entry((*m).into()).or_default().push((first.into(), families));
             }
         }
         for (line, cols) in table_lines(rules) {
@@ -192,55 +261,83 @@ impl Knowledge {
             if culture.trim().is_empty() || source.trim().is_empty() {
                 return Err(bad("a rule needs its culture and its source".into()));
             }
+            let families = families_of(culture).map_err(bad)?;
             let at_start = from.starts_with('^');
             let at_end = from.ends_with('$');
             let bare = from.trim_start_matches('^').trim_end_matches('$');
-            if !letters(bare) || !(to.is_empty() || letters(to)) {
+            let alternatives: Vec<&str> = to.split('|').collect();
+            if !letters(bare)
+                || alternatives.iter().any(|a| !(a.is_empty() || letters(a)))
+                || (alternatives.len() > 1 && alternatives.iter().any(|a| a.is_empty()))
+            {
                 return Err(bad(format!("`{from}` → `{to}` is not a rule in capitals")));
             }
-            if k.rules
-                .iter()
-                .any(|r| &*r.from == bare && r.at_start == at_start && r.at_end == at_end)
-            {
+            if alternatives.iter().enumerate().any(|(i, a)| alternatives[..i].contains(a)) {
+                return Err(bad(format!("`{to}` gives a spelling twice")));
+            }
+            if k.rules.iter().any(|r| {
+                &*r.from == bare
+                    && r.at_start == at_start
+                    && r.at_end == at_end
+                    && r.families & families != 0
+            }) {
                 return Err(bad(format!("`{from}` is given twice")));
             }
-            k.rules.push(Rule { from: bare.into(), to: to.into(), at_start, at_end });
+            let to = alternatives.into_iter().map(Box::from).collect();
+            k.rules.push(Rule { families, from: bare.into(), to, at_start, at_end });
         }
         Ok(k)
     }
 
     /// The class a spelling is folded into: the first that holds it.
     fn class_of(&self, token: &str) -> Option<&str> {
-        self.classes.get(token).and_then(|c| c.first()).map(|c| &**c)
+        self.classes.get(token).and_then(|c| c.first()).map(|c| &*c.0)
     }
 
-    /// Applies the rules in order, each over the whole token, left to right.
-    fn rewrite(&self, token: &str) -> String {
-        let mut cur = token.to_string();
-        let mut next = String::with_capacity(token.len() + 4);
-        for r in &self.rules {
-            if !cur.contains(&*r.from) {
+    /// Applies one family's rules in order, each over the whole token, left to right. A rule with
+    /// alternatives writes each of them (every place it matches the same way), so a part may
+    /// come out in a few forms, at most `MAX_REWRITTEN_FORMS`.
+    fn rewrite(&self, token: &str, family: usize) -> Vec<String> {
+        let mut forms = vec![token.to_string()];
+        let mut next_forms: Vec<String> = Vec::new();
+        for r in self.rules.iter().filter(|r| r.families & (1 << family) != 0) {
+            if !forms.iter().any(|f| f.contains(&*r.from)) {
                 continue;
             }
-            next.clear();
-            let mut i = 0;
-            while i < cur.len() {
-                let rest = &cur[i..];
-                if rest.starts_with(&*r.from)
-                    && (!r.at_start || i == 0)
-                    && (!r.at_end || rest.len() == r.from.len())
-                {
-                    next.push_str(&r.to);
-                    i += r.from.len();
-                } else {
-                    // Tokens are ASCII: every byte is a character.
-                    next.push_str(&rest[..1]);
-                    i += 1;
+            next_forms.clear();
+            for form in &forms {
+                for to in &r.to {
+                    let written = r.apply(form, to);
+                    if next_forms.len() < MAX_REWRITTEN_FORMS && !next_forms.contains(&written) {
+                        next_forms.push(written);
+                    }
                 }
             }
-            std::mem::swap(&mut cur, &mut next);
+            std::mem::swap(&mut forms, &mut next_forms);
         }
-        cur
+        forms
+    }
+}
+
+impl Rule {
+    fn apply(&self, form: &str, to: &str) -> String {
+        let mut out = String::with_capacity(form.len() + 4);
+        let mut i = 0;
+        while i < form.len() {
+            let rest = &form[i..];
+            if rest.starts_with(&*self.from)
+                && (!self.at_start || i == 0)
+                && (!self.at_end || rest.len() == self.from.len())
+            {
+                out.push_str(to);
+                i += self.from.len();
+            } else {
+                // Tokens are ASCII: every byte is a character.
+                out.push_str(&rest[..1]);
+                i += 1;
+            }
+        }
+        out
     }
 }
 
@@ -418,10 +515,20 @@ mod tests {
             .unwrap_err();
         assert_eq!((e.table, e.line), ("name_classes.tsv", 2));
         assert!(Knowledge::parse("LEE\tKorean\tsource\n", "").is_err());
+        assert!(Knowledge::parse("LEE YI\tMartian\tsource\n", "").is_err());
         assert!(Knowledge::parse("LEE YI\tKorean\t\n", "").is_err());
         assert!(Knowledge::parse("", "eo\tO\tKorean\tsource\n").is_err());
         assert!(Knowledge::parse("", "EO\tO\tKorean\n").is_err());
-        assert!(Knowledge::parse("", "EO\tO\tK\ts\nEO\tU\tK\ts\n").is_err());
+        assert!(Knowledge::parse("", "EO\tO\tKorean\ts\nEO\tU\tKorean\ts\n").is_err());
+        // A rule belongs to families of systems by its cultures: an unknown one is refused, and
+        // one rule may be written for two families apart.
+        assert!(Knowledge::parse("", "EO\tO\tKlingon\ts\n").is_err());
+        assert!(Knowledge::parse("", "G\tK\tKorean\ts\nG\tK\tThai\ts\n").is_ok());
+        // Alternatives: each a spelling, none empty, none twice.
+        assert!(Knowledge::parse("", "EO\tU|O\tKorean\ts\n").is_ok());
+        assert!(Knowledge::parse("", "EO\tU|\tKorean\ts\n").is_err());
+        assert!(Knowledge::parse("", "EO\tU|U\tKorean\ts\n").is_err());
+        assert!(Knowledge::parse("", "EO\tU|o\tKorean\ts\n").is_err());
     }
 
     #[test]
@@ -453,6 +560,20 @@ mod tests {
             ("JIANHUA", "CHIENHUA"),
             ("PRASERT", "PRASOET"),
             ("SCHMIDT", "SHMIDT"),
+            // ㅓ as McCune–Reischauer writes it, without the breve, beside RR and passports.
+            ("CHEOLYEONG", "CHOLYONG"),
+            ("CHEOLYEONG", "CHULYOUNG"),
+            ("BEOMTAE", "POMDAE"),
+            ("SIRIPHAN", "SRIPAN"),
+            ("SIRITHONG", "SRITONG"),
+            ("VILERM", "WILOEM"),
+            ("ZIXUE", "TZUHSUEH"),
+            ("KEUNKI", "KUNGI"),
+            ("KAEV", "KEO"),
+            ("TOYONG", "DOYOUNG"),
+            ("PINJONG", "BINJUNG"),
+            ("NIDMANEE", "NITMANI"),
+            ("WUSOOK", "WOOSOOK"),
         ];
         let share = |a: &str, b: &str| {
             let kb = romanisation_keys(b);
@@ -461,6 +582,22 @@ mod tests {
         for (a, b) in same_key {
             assert!(share(a, b), "{a} {b}: {:?} {:?}", romanisation_keys(a), romanisation_keys(b));
         }
+        // A rule of one family of systems never reaches another's spellings: the Thai final `L`
+        // for `N` leaves Korean `CHUL` apart from `JEON`.
+        assert!(
+            !share("CHUL", "JEON"),
+            "{:?} {:?}",
+            romanisation_keys("CHUL"),
+            romanisation_keys("JEON")
+        );
+        // A class's spelling is rewritten only by its own family's rules: the Vietnamese `LAM`
+        // is in the class of 林 `LIN`, and the Lao final `H` must not make `LINH` of it.
+        assert!(
+            !share("LINH", "LAM"),
+            "{:?} {:?}",
+            romanisation_keys("LINH"),
+            romanisation_keys("LAM")
+        );
         // One spelling of two names: Cantonese `WONG` is 黃 and 王; it folds into the first.
         assert!(share("WONG", "WANG") && share("WONG", "HUANG"));
         assert_eq!(skeleton("WONG"), skeleton("HUANG"));

@@ -47,6 +47,13 @@ pub(crate) const UNMATCHED_QUERY_WEIGHT: f32 = 3.0;
 /// A listed name part the query lacks: documents drop middle names now and then.
 pub(crate) const OMISSION_SHARE: f32 = 0.2;
 pub(crate) const OMISSION_CAP: f32 = 2.0;
+/// A query shorter than the listed name it matches, with a middle part left out (`NGUYEN ANH`
+/// for `Nguyễn Văn Anh`): a stranger's name is seldom that short where names of the listed
+/// person's nationality rarely are, so the shortness itself is evidence, `-ln` of the share of
+/// listed names of that nationality with no more parts; the list says no more than this, since
+/// a list of names all of three parts cannot tell how rare two are.
+pub(crate) const SHORT_NAME_CAP: f32 = 3.0;
+pub(crate) const SHORT_NAME_PRIOR: f32 = 20.0;
 /// A listed name's first or last part is its family or its given name, which documents keep.
 pub(crate) const END_OMISSION_SHARE: f32 = 1.0;
 /// A patronymic is on the list but never in the MRZ: missing, it costs almost nothing.
