@@ -260,7 +260,16 @@ fn evaluate(index: &Index, build: Duration, queries: &[(Query, LabelledLine)], t
     println!("at the default threshold {t}:");
     let (recall, false_alarms) = quality(&scored, t, |_| true);
     println!("  overall                  recall {recall:.4}  false alarms {false_alarms:.4}");
-    println!("  by culture:");
+    // Recall where the list has the full date of birth, beside each culture's and kind's: the
+    // listings without one are judged by what their names alone can say.
+    let dated_recall = |of: &dyn Fn(&Outcome<'_>) -> bool| {
+        let dated = |o: &Outcome<'_>| of(o) && o.line.listed_dob.as_deref() == Some("full");
+        match counts(&scored, dated) {
+            (0, _) => "-".to_string(),
+            _ => format!("{:.4}", quality(&scored, t, dated).0),
+        }
+    };
+    println!("  by culture (recall where the list has the full date of birth in brackets):");
     let mut cultures: Vec<&str> = scored.iter().filter_map(|s| s.line.culture.as_deref()).collect();
     cultures.sort_unstable();
     cultures.dedup();
@@ -268,8 +277,9 @@ fn evaluate(index: &Index, build: Duration, queries: &[(Query, LabelledLine)], t
         let of = |o: &Outcome<'_>| o.line.culture.as_deref() == Some(culture);
         let (pos, neg) = counts(&scored, of);
         let (recall, false_alarms) = quality(&scored, t, of);
+        let dated = dated_recall(&of);
         println!(
-            "    {culture:<22} {pos:>6} asked  recall {recall:.4}   {neg:>6} not listed  false alarms {false_alarms:.4}"
+            "    {culture:<22} {pos:>6} asked  recall {recall:.4} ({dated:>6})   {neg:>6} not listed  false alarms {false_alarms:.4}"
         );
     }
     println!("  by what the list knows of the date of birth:");
@@ -281,7 +291,7 @@ fn evaluate(index: &Index, build: Duration, queries: &[(Query, LabelledLine)], t
             println!("    {known:<22} {pos:>6} asked  recall {recall:.4}");
         }
     }
-    println!("  by kind:");
+    println!("  by kind (recall where the list has the full date of birth in brackets):");
     let mut kinds: Vec<&str> = scored.iter().map(|s| s.line.kind.as_str()).collect();
     kinds.sort_unstable();
     kinds.dedup();
@@ -290,7 +300,8 @@ fn evaluate(index: &Index, build: Duration, queries: &[(Query, LabelledLine)], t
         let (pos, neg) = counts(&scored, of);
         let (recall, false_alarms) = quality(&scored, t, of);
         if pos > 0 {
-            println!("    {kind:<22} {pos:>6} queries  recall {recall:.4}");
+            let dated = dated_recall(&of);
+            println!("    {kind:<22} {pos:>6} queries  recall {recall:.4} ({dated:>6})");
         } else {
             println!("    {kind:<22} {neg:>6} queries  false alarms {false_alarms:.4}");
         }
