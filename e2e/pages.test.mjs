@@ -143,6 +143,17 @@ test("the desk: read, decide, record with one key, see the history, refer a seco
   assert.equal(await page.textContent(".verdict .band"), "TỪ CHỐI");
   await page.screenshot({ path: join(shots, "desk-deny.png"), fullPage: true });
 
+  // A common name: the officer asks for the listings the score held back, and sees them, or
+  // that there are none, in Vietnamese.
+  await page.keyboard.press("Escape");
+  await readDocument(page, passport({ surname: "NGUYEN", given: "VAN HUNG", number: "E2E55555",
+    birth: "870615", sex: "M", expiry: "320101" }));
+  assert.equal(await page.locator("section.held-back").count(), 0);
+  await Promise.all([page.waitForNavigation(), page.click("button.show-held-back")]);
+  assert.match(await page.textContent("section.held-back h2"), /Không báo: trùng cả tên/);
+  assert.match(await page.textContent(".traveller .name"), /NGUYEN VAN HUNG/);
+  await page.screenshot({ path: join(shots, "desk-held-back.png"), fullPage: true });
+
   // A border pass typed by hand, issued in another province.
   await page.keyboard.press("Escape");
   await page.click("details.manual summary");

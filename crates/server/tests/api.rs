@@ -661,12 +661,43 @@ async fn a_check_explains_the_listings_it_held_back<S: Store>(t: TestApp<S>) {
     assert_eq!(status, StatusCode::BAD_REQUEST);
 
     let audit = t.app.store.audit_records(0, 1000).await.unwrap();
-    assert!(
-        audit.iter().any(|r| r.action == "watchlist.read"
-            && r.actor == "user:officer.mc"
-            && r.subject == format!("watch:{undated}")),
-        "{audit:?}"
-    );
+    let reads = |audit: &[store::AuditRecord]| {
+        audit
+            .iter()
+            .filter(|r| {
+                r.action == "watchlist.read"
+                    && r.actor == "user:officer.mc"
+                    && r.subject == format!("watch:{undated}")
+            })
+            .count()
+    };
+    assert_eq!(reads(&audit), 1, "{audit:?}");
+
+    // At the desk: a button asks for them; the listing is shown, in the page's language, only
+    // then, and the showing is audited like the API's.
+    let cookie = format!("{}; bp_lang=vi", t.page_session("officer.mc").await);
+    let (_, desk) = desk::page(&t, "GET", "/desk", &cookie, "").await;
+    let csrf = desk::hidden(&desk, "csrf");
+    let mrz = duc();
+    let form = |explain: bool| {
+        let mut pairs = vec![("csrf", csrf.as_str()), ("direction", "exit"), ("mrz", mrz.as_str())];
+        if explain {
+            pairs.push(("explain", "1"));
+        }
+        desk::form_encode(&pairs)
+    };
+    let (status, checked) = desk::page(&t, "POST", "/desk/check", &cookie, &form(false)).await;
+    assert_eq!(status, StatusCode::OK, "{checked}");
+    assert!(checked.contains(r#"name="explain" value="1""#), "{checked}");
+    assert!(!checked.contains(&undated), "{checked}");
+    let (status, shown) = desk::page(&t, "POST", "/desk/check", &cookie, &form(true)).await;
+    assert_eq!(status, StatusCode::OK, "{shown}");
+    assert!(shown.contains("Không báo: trùng cả tên"), "{shown}");
+    assert!(shown.contains(&undated), "{shown}");
+    assert!(shown.contains("không báo: tên phổ biến"), "{shown}");
+    assert!(!shown.contains("held back: a common name"), "{shown}");
+    let audit = t.app.store.audit_records(0, 1000).await.unwrap();
+    assert_eq!(reads(&audit), 2, "{audit:?}");
 }
 
 async fn watchlist_hits_decide_alert_and_can_be_dismissed<S: Store>(t: TestApp<S>) {

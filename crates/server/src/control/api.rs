@@ -93,21 +93,9 @@ pub async fn check<S: Store>(
         crate::control::service::check_audited(&app, &right, &who.acting(), direction, &reading)
             .await?;
     if req.explain {
-        let doc = &reading.document;
-        let held = app.watchlist().held_back(doc, app.today(), 5);
-        for m in &held {
-            let detail = serde_json::json!({
-                "held_back": true,
-                "traveller": format!("{}/{}", doc.issuing_state, doc.number),
-            });
-            app.audit(who.audit(
-                store::AuditAction::WatchlistRead,
-                format!("watch:{}", m.entry_id),
-                detail,
-            ))
-            .await?;
-        }
-        outcome.held_back = held.into_iter().map(Into::into).collect();
+        outcome.held_back =
+            crate::control::service::held_back_audited(&app, &who.acting(), &reading.document)
+                .await?;
     }
     Ok(Json(outcome))
 }

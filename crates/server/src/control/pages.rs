@@ -65,6 +65,17 @@ pub struct HitView {
     pub dismissed: bool,
 }
 
+/// A listing held back: its whole name matches, but the name is common and the list has no
+/// full date of birth.
+#[derive(Debug)]
+pub struct HeldView {
+    pub entry_id: String,
+    pub name: String,
+    pub score: String,
+    pub listed_for: String,
+    pub reasons: String,
+}
+
 #[derive(Debug)]
 pub struct CrossingView {
     pub when: String,
@@ -170,6 +181,8 @@ pub struct DeskPage {
     error: Option<String>,
     /// The e-gates' referrals waiting for an officer.
     referrals: Vec<crate::egate::pages::ReferralRow>,
+    /// The listings held back, once the officer asks for them.
+    held_back: Option<Vec<HeldView>>,
     g: &'static crate::web::i18n::GateTexts,
 }
 
@@ -183,6 +196,7 @@ impl DeskPage {
         DeskPage {
             g: lang.gates(),
             referrals: Vec::new(),
+            held_back: None,
             ctx,
             entry_selected: direction == Direction::Entry,
             mrz: String::new(),
@@ -248,6 +262,9 @@ pub struct DeskForm {
     /// A gate's referral the officer takes over with this check.
     #[serde(default)]
     referral: String,
+    /// The officer asks for the listings held back as well.
+    #[serde(default)]
+    explain: Option<String>,
     /// The fields typed by hand; the record form carries them on as the check read them.
     #[serde(flatten)]
     manual: ManualFields,
@@ -427,6 +444,30 @@ pub async fn desk_check<S: Store>(
         Ok(o) => o,
         Err(e) => return ApiError::from(e).into_response(),
     };
+    if f.explain.is_some() {
+        let held = match crate::control::service::held_back_audited(
+            &app,
+            &page.who.acting(),
+            &reading.document,
+        )
+        .await
+        {
+            Ok(h) => h,
+            Err(e) => return ApiError::from(e).into_response(),
+        };
+        let vi = t.lang == "vi";
+        view.held_back = Some(
+            held.into_iter()
+                .map(|h| HeldView {
+                    entry_id: h.entry_id,
+                    name: h.matched_name,
+                    score: crate::web::i18n::decimal(f64::from(h.score), 2, t.lang),
+                    listed_for: h.listed_for,
+                    reasons: if vi { h.reasons_vi.join("; ") } else { h.reasons.join("; ") },
+                })
+                .collect(),
+        );
+    }
     view.crossings = crossing_views(&app, t, &outcome.recent_crossings);
     view.verdict = Some(verdict_view(t, &outcome));
     // Made now, so that pressing the key twice records once.

@@ -711,6 +711,26 @@ pub async fn check<S: Store>(
 
 /// The check as an officer or a gate asks for it: decided, and its audit record written before
 /// the answer (the API's and the desk's one copy).
+/// The listings held back for this traveller (the whole name matches, but it is common and the
+/// list has no full date of birth), at most five, each written to the audit trail as a read of
+/// the listed person's data: what a caller who asks is shown besides the hits.
+pub async fn held_back_audited<S: Store>(
+    app: &App<S>,
+    by: &Acting,
+    doc: &TravelDocument,
+) -> Result<Vec<HeldBack>, ControlError> {
+    let held = app.watchlist().held_back(doc, app.today(), 5);
+    for m in &held {
+        let detail = serde_json::json!({
+            "held_back": true,
+            "traveller": format!("{}/{}", doc.issuing_state, doc.number),
+        });
+        app.audit(by.audit(AuditAction::WatchlistRead, format!("watch:{}", m.entry_id), detail))
+            .await?;
+    }
+    Ok(held.into_iter().map(Into::into).collect())
+}
+
 pub async fn check_audited<S: Store>(
     app: &App<S>,
     right: &RecordRight,
