@@ -146,7 +146,7 @@ test("the desk: read, decide, record with one key, see the history, refer a seco
   // A common name: the officer asks for the listings the score held back, and sees them, or
   // that there are none, in Vietnamese.
   await page.keyboard.press("Escape");
-  await readDocument(page, passport({ surname: "NGUYEN", given: "VAN HUNG", number: "E2E55555",
+  await readDocument(page, passport({ surname: "NGUYEN", given: "VAN HUNG", number: "E2E55556",
     birth: "870615", sex: "M", expiry: "320101" }));
   assert.equal(await page.locator("section.held-back").count(), 0);
   await Promise.all([page.waitForNavigation(), page.click("button.show-held-back")]);
@@ -305,6 +305,16 @@ test("the desk in English on a phone", async () => {
   const width = await page.evaluate(() => document.documentElement.scrollWidth);
   assert.ok(width <= 360, `the page is ${width} px wide on a 360 px screen`);
   await page.screenshot({ path: join(shots, "desk-phone-en.png"), fullPage: true });
+  // The listings held back, asked for on a phone for a common name: in English, and no wider
+  // than the screen.
+  await page.keyboard.press("Escape");
+  await readDocument(page, passport({ surname: "NGUYEN", given: "VAN HUNG", number: "E2E55557",
+    birth: "870615", sex: "M", expiry: "320101" }));
+  await Promise.all([page.waitForNavigation(), page.click("button.show-held-back")]);
+  assert.match(await page.textContent("section.held-back h2"), /^Held back/);
+  const heldWidth = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(heldWidth <= 360, `the page is ${heldWidth} px wide with the listings held back`);
+  await page.screenshot({ path: join(shots, "desk-held-back-phone-en.png"), fullPage: true });
   // The menu is folded on a phone: the header takes one line.
   const header = await page.evaluate(() => document.querySelector("header.top").getBoundingClientRect().height);
   assert.ok(header <= 80, `the header is ${header} px tall on a 360 px screen`);
