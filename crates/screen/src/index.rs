@@ -904,9 +904,9 @@ impl Index {
         alt: &[QueryToken],
         groups: &[Group],
         parts: usize,
-        listed: Listed<'_>,
+        whom: Listed<'_>,
     ) -> Alignment {
-        let Listed { name, primary, nat, systems } = listed;
+        let Listed { name, primary, nat, .. } = whom;
         let listed = &name.tokens[..name.tokens.len().min(MAX_NAME_TOKENS)];
         // Only a name long enough to have been cut to fit an MRZ can match on a prefix.
         let length: usize = alt.iter().map(|q| q.raw.len() + 1).sum();
@@ -927,7 +927,7 @@ impl Index {
                     Some(w - cost)
                 } else if let Some(v) = group.variants.iter().find(|v| v.0 == t) {
                     match group.keyed.iter().find(|k| k.0 == t) {
-                        Some(&(_, families, plain)) if families & systems == 0 => plain,
+                        Some(&(_, families, plain)) if !whom.counts_respelling(families) => plain,
                         _ => Some(v.1),
                     }
                     .map(|e| e.min(w).max(NEAR_FLOOR))
@@ -1396,18 +1396,26 @@ struct Listed<'a> {
     /// The listing's own name, not an alias: only its sequence of parts was counted.
     primary: bool,
     nat: Option<Country>,
-    /// The families of romanisation systems whose respellings count: those of the listed
-    /// person's state and of the traveller's, or all where either is not known.
-    systems: u8,
+    /// The traveller's state, for [`Listed::counts_respelling`].
+    traveller: Option<Country>,
 }
 
 impl<'a> Listed<'a> {
     fn new(name: &'a StoredName, primary: bool, nat: Option<Country>, query: &Query) -> Self {
-        let systems = match (nat, query.nationality) {
-            (Some(a), Some(b)) => systems_of_state(a.as_str()) | systems_of_state(b.as_str()),
-            _ => u8::MAX,
-        };
-        Listed { name, primary, nat, systems }
+        Listed { name, primary, nat, traveller: query.nationality }
+    }
+
+    /// Whether a respelling by a key of `families` counts: the listed person's state or the
+    /// traveller's writes names in one of them, or either state is not known. Asked only of
+    /// the few variants that owe their evidence to a key, so that the states are looked up
+    /// off the path every candidate takes.
+    fn counts_respelling(&self, families: u8) -> bool {
+        match (self.nat, self.traveller) {
+            (Some(a), Some(b)) => {
+                (systems_of_state(a.as_str()) | systems_of_state(b.as_str())) & families != 0
+            }
+            _ => true,
+        }
     }
 }
 
