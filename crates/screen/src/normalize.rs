@@ -133,8 +133,8 @@ fn letter_skeleton(token: &str) -> String {
     String::from_utf8(out).unwrap_or_default()
 }
 
-/// The states whose people's names are written in each family's systems (ICAO codes, fillers
-/// trimmed): Laos, Thailand, Cambodia; the two Koreas; China, Taiwan, Hong Kong, Macao,
+/// The states whose people's names are written in each family's systems, in the order of
+/// [`FAMILIES`] (ICAO codes, fillers trimmed): Laos, Thailand, Cambodia; the two Koreas; China, Taiwan, Hong Kong, Macao,
 /// Singapore and Malaysia. German and French spellings are met under any flag, so that family
 /// is always open.
 const FAMILY_STATES: [&[&str]; 4] =
@@ -160,7 +160,11 @@ pub(crate) fn joins_syllables(code: &str) -> bool {
 
 /// The family bit of a romanisation key: its first character is the family's number.
 pub(crate) fn key_family(key: &str) -> u8 {
-    key.bytes().next().filter(u8::is_ascii_digit).map_or(u8::MAX, |d| 1 << (d - b'0'))
+    key.bytes()
+        .next()
+        .filter(u8::is_ascii_digit)
+        .and_then(|d| 1u8.checked_shl(u32::from(d - b'0')))
+        .unwrap_or(u8::MAX)
 }
 
 /// The families of [`FAMILIES`] that a table's culture column names (one culture or several,
