@@ -1469,6 +1469,26 @@ fn evidence_reasons(query: &Query, e: &Stored, en: &mut Vec<String>, vi: &mut Ve
                 d.vietnamese()
             ),
         ),
+        (DobVerdict::FirstOfMonth, Some(q), Some(d)) => say(
+            format!("date of birth {q} against {d} listed: the 1st may stand for an unknown day"),
+            format!(
+                "ngày sinh {} so với {} trong danh sách: ngày 01 có thể thay cho ngày không rõ",
+                q.vietnamese(),
+                d.vietnamese()
+            ),
+        ),
+        (DobVerdict::FirstOfYear, Some(q), Some(d)) => say(
+            format!(
+                "date of birth {q} against {d} listed: 1 January may stand for an unknown day \
+                 and month; the year matches"
+            ),
+            format!(
+                "ngày sinh {} so với {} trong danh sách: 01/01 có thể thay cho ngày và tháng \
+                 không rõ; trùng năm sinh",
+                q.vietnamese(),
+                d.vietnamese()
+            ),
+        ),
         (DobVerdict::Differs, Some(q), Some(d)) => say(
             format!("date of birth differs: {q} against {d} listed"),
             format!("ngày sinh khác: {} so với {} trong danh sách", q.vietnamese(), d.vietnamese()),

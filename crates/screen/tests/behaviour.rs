@@ -158,6 +158,32 @@ fn the_same_name_born_another_day_is_someone_else() {
     assert!(first(&ix, query("PARK JI HOON", "1998-06-01", "KOR", "M")).is_none());
 }
 
+/// Lists and papers write a day not known as the 1st, and a day and month not known as 1
+/// January: such a date says the month, or the year, and no more.
+#[test]
+fn a_first_of_the_month_may_stand_for_a_day_not_known() {
+    let mut ix = index();
+    ix.upsert(entry("W8", "Đinh Công Tráng", "1965-01-01", "VNM", "M")).unwrap();
+    ix.upsert(entry("W9", "Vi Văn Páo", "1972-05-01", "VNM", "M")).unwrap();
+
+    let hit = first(&ix, query("DINH CONG TRANG", "1965-07-23", "VNM", "M")).unwrap();
+    assert_eq!(hit.id, "W8");
+    assert!(
+        hit.reasons.iter().any(|r| r.contains("1 January may stand for an unknown day and month")),
+        "{hit:?}"
+    );
+    let hit = first(&ix, query("VI VAN PAO", "1972-05-19", "VNM", "M")).unwrap();
+    assert_eq!(hit.id, "W9");
+    assert!(hit.reasons.iter().any(|r| r.contains("the 1st may stand for an unknown day")));
+    // The stand-in says the year, or the month: another one is another person.
+    assert!(first(&ix, query("DINH CONG TRANG", "1967-07-23", "VNM", "M")).is_none());
+    assert!(first(&ix, query("VI VAN PAO", "1972-09-19", "VNM", "M")).is_none());
+    // 1 January stands in on papers too; another first in a passport is the holder's day.
+    ix.upsert(entry("W10", "Lò Văn Pản", "1958-06-17", "VNM", "M")).unwrap();
+    assert_eq!(first(&ix, query("LO VAN PAN", "1958-01-01", "VNM", "M")).unwrap().id, "W10");
+    assert!(first(&ix, query("LO VAN PAN", "1958-06-01", "VNM", "M")).is_none());
+}
+
 #[test]
 fn no_date_of_birth_on_the_list_leaves_the_name_to_decide() {
     let ix = index();
