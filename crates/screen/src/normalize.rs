@@ -204,6 +204,10 @@ struct Rule {
     to: Box<[Box<str>]>,
     at_start: bool,
     at_end: bool,
+    /// `~X`: a consonant stands just before (not rewritten), as in a closed Korean syllable.
+    after_consonant: bool,
+    /// `X~`: a consonant follows (not rewritten), as a syllable's final before the next one.
+    before_consonant: bool,
 }
 
 /// A line of a table that does not say what a table line must.
@@ -269,6 +273,13 @@ impl Knowledge {
             let at_start = from.starts_with('^');
             let at_end = from.ends_with('$');
             let bare = from.trim_start_matches('^').trim_end_matches('$');
+            let after_consonant = bare.starts_with('~');
+            let before_consonant = bare.ends_with('~');
+            let bare = bare.strip_prefix('~').unwrap_or(bare);
+            let bare = bare.strip_suffix('~').unwrap_or(bare);
+            if (at_start && after_consonant) || (at_end && before_consonant) {
+                return Err(bad(format!("`{from}` asks two things of one side")));
+            }
             let alternatives: Vec<&str> = to.split('|').collect();
             if !letters(bare)
                 || alternatives.iter().any(|a| !(a.is_empty() || letters(a)))
@@ -283,12 +294,22 @@ impl Knowledge {
                 &*r.from == bare
                     && r.at_start == at_start
                     && r.at_end == at_end
+                    && r.after_consonant == after_consonant
+                    && r.before_consonant == before_consonant
                     && r.families & families != 0
             }) {
                 return Err(bad(format!("`{from}` is given twice")));
             }
             let to = alternatives.into_iter().map(Box::from).collect();
-            k.rules.push(Rule { families, from: bare.into(), to, at_start, at_end });
+            k.rules.push(Rule {
+                families,
+                from: bare.into(),
+                to,
+                at_start,
+                at_end,
+                after_consonant,
+                before_consonant,
+            });
         }
         Ok(k)
     }
@@ -329,9 +350,13 @@ impl Rule {
         let mut i = 0;
         while i < form.len() {
             let rest = &form[i..];
+            let end = i + self.from.len();
             if rest.starts_with(&*self.from)
                 && (!self.at_start || i == 0)
-                && (!self.at_end || rest.len() == self.from.len())
+                && (!self.at_end || end == form.len())
+                && (!self.after_consonant || i > 0 && is_consonant(form.as_bytes()[i - 1]))
+                && (!self.before_consonant
+                    || form.as_bytes().get(end).is_some_and(|&c| is_consonant(c)))
             {
                 out.push_str(to);
                 i += self.from.len();
@@ -533,6 +558,11 @@ mod tests {
         assert!(Knowledge::parse("", "EO\tU|\tKorean\ts\n").is_err());
         assert!(Knowledge::parse("", "EO\tU|U\tKorean\ts\n").is_err());
         assert!(Knowledge::parse("", "EO\tU|o\tKorean\ts\n").is_err());
+        // A consonant asked for beside the match: on either side, not where `^` or `$` stands.
+        assert!(Knowledge::parse("", "~U~\tO\tKorean\ts\nU\tO\tKorean\ts\n").is_ok());
+        assert!(Knowledge::parse("", "^~U\tO\tKorean\ts\n").is_err());
+        assert!(Knowledge::parse("", "U~$\tO\tKorean\ts\n").is_err());
+        assert!(Knowledge::parse("", "~~\tO\tKorean\ts\n").is_err());
     }
 
     #[test]
@@ -578,6 +608,17 @@ mod tests {
             ("PINJONG", "BINJUNG"),
             ("NIDMANEE", "NITMANI"),
             ("WUSOOK", "WOOSOOK"),
+            // Customary passports write ㅓ of a closed syllable `U`, McCune–Reischauer `O`.
+            ("CHUL", "CHOL"),
+            ("BUM", "POM"),
+            ("DUK", "TOK"),
+            ("SUNGCHUL", "SONGCHOL"),
+            // Thai customary spellings: `U` for a short a, `B` and `S` for a final p and t.
+            ("NUTTAPAN", "NATTAPHAN"),
+            ("SOONUN", "SUNAN"),
+            ("NOBMANEE", "NOPMANI"),
+            ("NOBKUL", "NOPKUN"),
+            ("SOORASAWAS", "SURASAWAT"),
         ];
         let share = |a: &str, b: &str| {
             let kb = romanisation_keys(b);
@@ -602,6 +643,11 @@ mod tests {
             romanisation_keys("LINH"),
             romanisation_keys("LAM")
         );
+        // A context asks for a consonant: Lao `OU` is no Thai short a, Korean `EU` (ㅡ) no ㅓ, and
+        // an open syllable keeps its vowel.
+        for (a, b) in [("BOUN", "BAN"), ("EUN", "ON"), ("MISU", "MISO")] {
+            assert!(!share(a, b), "{a} {b}: {:?} {:?}", romanisation_keys(a), romanisation_keys(b));
+        }
         // One spelling of two names: Cantonese `WONG` is 黃 and 王; it folds into the first.
         assert!(share("WONG", "WANG") && share("WONG", "HUANG"));
         assert_eq!(skeleton("WONG"), skeleton("HUANG"));
