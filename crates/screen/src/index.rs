@@ -1114,6 +1114,13 @@ impl Index {
             format!("{} {:?}: ", if s.name == 0 { "tên" } else { "tên khác" }, &*name.display);
         let mut matched_weight = 0.0;
         let mut compared = String::new();
+        // The listed name's own spelling of each part: a token is named by the first spelling
+        // the list gave its skeleton, which may be another name's (`NEO` for `LIYANG`).
+        let own = tokens(&name.display);
+        let spelling = |j: usize| match own.get(j) {
+            Some(s) => s.as_str(),
+            None => &*self.tokens[name.tokens[j] as usize].spellings[0],
+        };
         for (k, &(i, j)) in parts.iter().enumerate() {
             if k > 0 {
                 compared.push_str(", ");
@@ -1125,15 +1132,13 @@ impl Index {
             if q.skeleton.as_str() == &*listed.skeleton {
                 let _ = write!(compared, "{}", q.raw);
             } else {
-                let _ = write!(compared, "{} ≈ {}", q.raw, listed.spellings[0]);
+                let _ = write!(compared, "{} ≈ {}", q.raw, spelling(j));
             }
         }
         line.push_str(&compared);
         line_vi.push_str(&compared);
-        let missing: Vec<&str> = (0..a.listed_len)
-            .filter(|&j| !a.listed_used[j])
-            .map(|j| &*self.tokens[name.tokens[j] as usize].spellings[0])
-            .collect();
+        let missing: Vec<&str> =
+            (0..a.listed_len).filter(|&j| !a.listed_used[j]).map(spelling).collect();
         if !missing.is_empty() {
             let _ = write!(line, "; not in the query: {}", missing.join(" "));
             let _ = write!(line_vi, "; giấy tờ không có: {}", missing.join(" "));

@@ -210,6 +210,14 @@ fn hits_say_which_name_matched_and_why() {
     assert!(hit.reasons.contains(&"nationality VNM matches".to_string()));
     assert!(hit.score > 0.95 && hit.score <= 1.0);
 
+    // A part is named as the listed name spells it, though the list gave its skeleton another
+    // spelling first (`NEO`, Hokkien for 梁 `LIANG`).
+    ix.upsert(entry("W11", "Neo Kim Hock", "1960-02-02", "SGP", "M")).unwrap();
+    ix.upsert(entry("W12", "Wang Liyang", "1973-06-12", "CHN", "F")).unwrap();
+    let hit = first(&ix, query("WANG LIFANG", "1973-06-12", "CHN", "F")).unwrap();
+    assert_eq!(hit.id, "W12");
+    assert!(hit.reasons[0].ends_with("WANG, LIFANG ≈ LIYANG"), "{:?}", hit.reasons);
+
     let typo = first(&ix, query("NGUYEN VAN DUX", "1985-03-12", "", "")).unwrap();
     assert!(typo.reasons[0].contains("DUX ≈ DUC"), "{:?}", typo.reasons);
     let short = first(&ix, query("NGUYEN DUC", "1985-03-12", "", "")).unwrap();
