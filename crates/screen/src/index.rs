@@ -1129,7 +1129,7 @@ impl Index {
             let listed = &self.tokens[t as usize];
             let q = &alt[i];
             matched_weight += self.weight_in(t, e.nationality);
-            if q.skeleton.as_str() == &*listed.skeleton {
+            if q.skeleton.as_str() == &*listed.skeleton && q.raw == spelling(j) {
                 let _ = write!(compared, "{}", q.raw);
             } else {
                 let _ = write!(compared, "{} ≈ {}", q.raw, spelling(j));

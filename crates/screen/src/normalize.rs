@@ -80,11 +80,13 @@ pub fn romanisation_keys(token: &str) -> Vec<String> {
 }
 
 /// Families of romanisation systems, each with the cultures whose rules it runs: a part is
-/// rewritten by one family's rules at a time. Lao, Thai and Khmer share letters and habits
-/// (French- and English-based spellings of related scripts); Wade–Giles and the Korean
-/// systems share the voiceless `P T K` for pinyin's and RR's `B D G`.
-pub const FAMILIES: [&[&str]; 4] =
-    [&["Lao", "Thai", "Khmer"], &["Korean"], &["Chinese"], &["German", "French"]];
+/// rewritten by one family's rules at a time. Lao and Thai share letters and habits (French-
+/// and English-based spellings of related scripts); Wade–Giles and the Korean systems share the
+/// voiceless `P T K` for pinyin's and RR's `B D G`. Khmer shares many of Lao's and Thai's rules,
+/// which name it beside them, but its customary and UNGEGN spellings part on vowels (`Pich`,
+/// `Pech`) where Thai ones are two names (`Thip`, `Thep`): it is a family of its own.
+pub const FAMILIES: [&[&str]; 5] =
+    [&["Lao", "Thai"], &["Korean"], &["Chinese"], &["German", "French"], &["Khmer"]];
 
 /// The most forms a part's rewriting keeps where rules give alternatives (Korean ㅓ is `U` in
 /// passports and `O` in McCune–Reischauer): enough for the two or three a name part meets.
@@ -134,11 +136,11 @@ fn letter_skeleton(token: &str) -> String {
 }
 
 /// The states whose people's names are written in each family's systems, in the order of
-/// [`FAMILIES`] (ICAO codes, fillers trimmed): Laos, Thailand, Cambodia; the two Koreas; China, Taiwan, Hong Kong, Macao,
-/// Singapore and Malaysia. German and French spellings are met under any flag, so that family
-/// is always open.
-const FAMILY_STATES: [&[&str]; 4] =
-    [&["LAO", "THA", "KHM"], &["KOR", "PRK"], &["CHN", "TWN", "HKG", "MAC", "SGP", "MYS"], &[]];
+/// [`FAMILIES`] (ICAO codes, fillers trimmed): Laos and Thailand; the two Koreas; China, Taiwan,
+/// Hong Kong, Macao, Singapore and Malaysia; none (German and French spellings are met under any
+/// flag, so that family is always open); Cambodia.
+const FAMILY_STATES: [&[&str]; 5] =
+    [&["LAO", "THA"], &["KOR", "PRK"], &["CHN", "TWN", "HKG", "MAC", "SGP", "MYS"], &[], &["KHM"]];
 const OPEN_FAMILIES: u8 = 1 << 3;
 
 /// The families of systems a holder of state `code` may have a name written in.
@@ -619,6 +621,15 @@ mod tests {
             ("NOBMANEE", "NOPMANI"),
             ("NOBKUL", "NOPKUN"),
             ("SOORASAWAS", "SURASAWAT"),
+            // Khmer UNGEGN and customary vowels of a closed syllable.
+            ("PECH", "PICH"),
+            ("CHENDA", "CHINDA"),
+            ("YEM", "YIM"),
+            ("KOSAL", "KUSAL"),
+            ("SOTHEA", "SOTIA"),
+            ("CHHOUN", "CHHUN"),
+            ("SOKH", "SOK"),
+            ("BUNTHOEUN", "BUNTHEUN"),
         ];
         let share = |a: &str, b: &str| {
             let kb = romanisation_keys(b);
@@ -648,6 +659,13 @@ mod tests {
         for (a, b) in [("BOUN", "BAN"), ("EUN", "ON"), ("MISU", "MISO")] {
             assert!(!share(a, b), "{a} {b}: {:?} {:?}", romanisation_keys(a), romanisation_keys(b));
         }
+        // Khmer vowels are Khmer's: Thai `THEP` and `THIP` are two names, and share only the
+        // Khmer family's key, which counts only for a Cambodian listed person or traveller.
+        let thip = romanisation_keys("THIP");
+        let shared: Vec<String> =
+            romanisation_keys("THEP").into_iter().filter(|k| thip.contains(k)).collect();
+        assert!(shared.iter().all(|k| key_family(k) == systems_of_state("KHM") & !OPEN_FAMILIES));
+        assert!(systems_of_state("THA") & systems_of_state("KHM") & !OPEN_FAMILIES == 0);
         // One spelling of two names: Cantonese `WONG` is 黃 and 王; it folds into the first.
         assert!(share("WONG", "WANG") && share("WONG", "HUANG"));
         assert_eq!(skeleton("WONG"), skeleton("HUANG"));

@@ -217,6 +217,10 @@ fn hits_say_which_name_matched_and_why() {
     let hit = first(&ix, query("WANG LIFANG", "1973-06-12", "CHN", "F")).unwrap();
     assert_eq!(hit.id, "W12");
     assert!(hit.reasons[0].ends_with("WANG, LIFANG ≈ LIYANG"), "{:?}", hit.reasons);
+    // One skeleton, two spellings: the reason shows both.
+    let hit = first(&ix, query("ALEXEI SMIRNOV", "1979-11-30", "RUS", "M")).unwrap();
+    assert_eq!(hit.id, "W3");
+    assert!(hit.reasons[0].ends_with("ALEXEI ≈ ALEKSEI, SMIRNOV"), "{:?}", hit.reasons);
 
     let typo = first(&ix, query("NGUYEN VAN DUX", "1985-03-12", "", "")).unwrap();
     assert!(typo.reasons[0].contains("DUX ≈ DUC"), "{:?}", typo.reasons);
