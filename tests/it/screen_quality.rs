@@ -49,12 +49,13 @@ fn recall_and_false_alarms_hold_on_a_generated_list() {
     eprintln!(
         "recall {recall:.4}, dated {recall_dated:.4}, romanised {recall_romanised:.4}, false alarms {alarms:.4}"
     );
-    // Measured when written: 0.967 overall, 0.991 where the list has the full date of birth,
-    // 0.925 for names in another romanisation system (0.880 before the rules gave alternatives
-    // and were run by family of systems), 0.009 false alarms.
-    assert!(recall >= 0.95, "recall {recall:.4}");
-    assert!(recall_dated >= 0.98, "recall where the date is listed {recall_dated:.4}");
-    assert!(recall_romanised >= 0.90, "recall of other romanisations {recall_romanised:.4}");
+    // Measured: 0.974 overall, 1.000 where the list has the full date of birth, 1.000 for names
+    // in another romanisation system (0.880 before the rules gave alternatives and were run by
+    // family of systems, 0.925 before Korean customary u met McCune–Reischauer o, Thai customary
+    // spellings met RTGS and Khmer had its own family), 0.009 false alarms.
+    assert!(recall >= 0.96, "recall {recall:.4}");
+    assert!(recall_dated >= 0.99, "recall where the date is listed {recall_dated:.4}");
+    assert!(recall_romanised >= 0.97, "recall of other romanisations {recall_romanised:.4}");
     assert!(alarms <= 0.015, "false alarms {alarms:.4}");
 }
 
