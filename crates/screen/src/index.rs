@@ -203,6 +203,8 @@ impl Index {
         }
         let mut names = Vec::with_capacity(1 + entry.aliases.len());
         for (i, name) in std::iter::once(&entry.name).chain(&entry.aliases).enumerate() {
+            // Read from the name as kept, so that a hit's reasons can read it again the same way.
+            let name = name.trim();
             let toks = tokens(name);
             if toks.is_empty() {
                 if i == 0 {
@@ -210,7 +212,7 @@ impl Index {
                 }
                 continue;
             }
-            names.push((name.trim().to_string(), toks));
+            names.push((name.to_string(), toks));
         }
         self.remove(&entry.id);
         let slot = Slot::try_from(self.entries.len()).unwrap_or(Slot::MAX);
