@@ -89,13 +89,16 @@ impl fmt::Display for Dob {
     }
 }
 
-/// An ICAO country code: one to three upper-case letters (`VNM`, `D`).
+/// An ICAO country code: one to three upper-case letters (`VNM`, `DEU`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Country([u8; 3]);
 
 impl Country {
+    /// Germany's documents write `D<<` (ICAO 9303 Part 3) where lists write ISO 3166's `DEU`:
+    /// both are read as `DEU`, so a German passport's nationality matches a German listing's.
     pub fn parse(text: &str) -> Result<Country, FieldError> {
         let t = text.trim().trim_end_matches('<').to_ascii_uppercase();
+        let t = if t == "D" { "DEU".to_string() } else { t };
         if (1..=3).contains(&t.len()) && t.bytes().all(|c| c.is_ascii_uppercase()) {
             let mut code = [b' '; 3];
             code[..t.len()].copy_from_slice(t.as_bytes());
@@ -248,7 +251,8 @@ mod tests {
     #[test]
     fn countries_sexes_and_numbers() {
         assert_eq!(Country::parse("vnm").unwrap().as_str(), "VNM");
-        assert_eq!(Country::parse("D<<").unwrap().as_str(), "D");
+        assert_eq!(Country::parse("D<<").unwrap().as_str(), "DEU");
+        assert_eq!(Country::parse("D").unwrap(), Country::parse("deu").unwrap());
         assert!(Country::parse("VIET").is_err());
         assert!(Country::parse("V1").is_err());
         assert_eq!(Sex::parse("X").unwrap(), None);

@@ -540,6 +540,15 @@ fn a_name_in_another_romanisation_system_is_the_same_name() {
 }
 
 #[test]
+fn a_german_passport_s_d_is_germany() {
+    let mut ix = index();
+    ix.upsert(entry("G1", "Jürgen Müller", "1970-05-05", "DEU", "M")).unwrap();
+    let hit = first(&ix, query("MUELLER<<JUERGEN", "1970-05-05", "D<<", "M")).unwrap();
+    assert_eq!(hit.id, "G1");
+    assert!(hit.reasons.iter().any(|r| r.contains("nationality DEU matches")), "{:?}", hit.reasons);
+}
+
+#[test]
 fn a_month_and_year_of_birth_counts_for_more_than_a_year() {
     let mut ix = index();
     ix.upsert(entry("M1", "Trần Văn Khải", "1981-05", "VNM", "M")).unwrap();
