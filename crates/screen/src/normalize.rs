@@ -65,9 +65,14 @@ pub fn romanisation_keys(token: &str) -> Vec<String> {
     // Vietnamese `LAM` is in the class of 林 `LIN`, but Lao rules have no business with it).
     let classes = k.classes.get(token).into_iter().flatten().map(|(c, f)| (&**c, *f));
     let forms: Vec<(&str, u8)> = std::iter::once((token, u8::MAX)).chain(classes).collect();
+    // A Cantonese or Hokkien given name is also read in pinyin, which the Chinese rules then
+    // fold with Wade–Giles: `KAFAI`, `JIAHUI` and `CHIAHUI` meet.
+    let pinyin = k.pinyin_readings(token);
     let mut keys: Vec<String> = Vec::new();
-    for (family, _) in FAMILIES.iter().enumerate() {
-        for &(form, _) in forms.iter().filter(|(_, f)| f & (1 << family) != 0) {
+    for (family, cultures) in FAMILIES.iter().enumerate() {
+        let own = forms.iter().filter(|(_, f)| f & (1 << family) != 0).map(|&(form, _)| form);
+        let read = pinyin.iter().map(String::as_str).filter(|_| cultures.contains(&"Chinese"));
+        for form in own.chain(read) {
             for written in k.rewrite(form, family) {
                 let key = format!("{family}{}", letter_skeleton(&written));
                 if !keys.contains(&key) {
@@ -186,6 +191,17 @@ fn families_of(culture: &str) -> Result<u8, String> {
 const NAME_CLASSES: &str = include_str!("../data/name_classes.tsv");
 /// The spelling rules of romanisation systems.
 const SPELLING_RULES: &str = include_str!("../data/spelling_rules.tsv");
+/// The characters of Chinese given names in pinyin, Cantonese and Hokkien.
+const CHINESE_READINGS: &str = include_str!("../data/chinese_readings.tsv");
+
+/// The longest given name read syllable by syllable: three syllables of six letters.
+const MAX_READ_LEN: usize = 18;
+const MAX_READ_SYLLABLES: usize = 3;
+/// The readings of one syllable tried: a spelling may stand for a dozen characters, and the
+/// commoner come first in the table.
+const READINGS_PER_SYLLABLE: usize = 5;
+/// The most pinyin readings of one part: a two-syllable name of common spellings has a dozen.
+const MAX_PINYIN_READINGS: usize = 16;
 
 /// What the tables in `data/` say, read once.
 #[derive(Debug, Default)]
@@ -195,6 +211,11 @@ pub(crate) struct Knowledge {
     classes: rustc_hash::FxHashMap<Box<str>, Vec<(Box<str>, u8)>>,
     /// In the table's order: each runs over what the ones before it wrote.
     rules: Vec<Rule>,
+    /// Each Cantonese or Hokkien spelling of a syllable → the pinyin of the characters it
+    /// stands for, commonest first, each with whether it is a Cantonese spelling of it.
+    readings: rustc_hash::FxHashMap<Box<str>, Vec<(Box<str>, bool)>>,
+    /// The pinyin syllables the readings give: a part written wholly in these is pinyin already.
+    pinyin: rustc_hash::FxHashSet<Box<str>>,
 }
 
 #[derive(Debug)]
@@ -234,9 +255,14 @@ fn table_lines(text: &str) -> impl Iterator<Item = (usize, Vec<&str>)> {
 }
 
 impl Knowledge {
-    /// Reads both tables strictly: every line three or four columns with a source, every
-    /// spelling upper-case letters and once in its class, no rule given twice.
-    pub(crate) fn parse(classes: &str, rules: &str) -> Result<Knowledge, TableError> {
+    /// Reads the tables strictly: every line three or four columns with a source, every
+    /// spelling upper-case letters and once in its class, no rule given twice, no character
+    /// read twice.
+    pub(crate) fn parse(
+        classes: &str,
+        rules: &str,
+        readings: &str,
+    ) -> Result<Knowledge, TableError> {
         let mut k = Knowledge::default();
         let letters = |s: &str| !s.is_empty() && s.bytes().all(|c| c.is_ascii_uppercase());
         for (line, cols) in table_lines(classes) {
@@ -313,7 +339,99 @@ impl Knowledge {
                 before_consonant,
             });
         }
+        let mut characters: Vec<&str> = Vec::new();
+        for (line, cols) in table_lines(readings) {
+            let bad = |reason: String| TableError { table: "chinese_readings.tsv", line, reason };
+            let [character, pinyin, cantonese, hokkien] = cols[..] else {
+                return Err(bad(format!("{} columns, not 4", cols.len())));
+            };
+            if character.chars().count() != 1 || character.is_ascii() {
+                return Err(bad(format!("`{character}` is not one Chinese character")));
+            }
+            if characters.contains(&character) {
+                return Err(bad(format!("{character} is read twice")));
+            }
+            characters.push(character);
+            if !letters(pinyin) {
+                return Err(bad(format!("`{pinyin}` is not a pinyin syllable in capitals")));
+            }
+            k.pinyin.insert(pinyin.into());
+            let spellings: Vec<&str> = cantonese.split(' ').filter(|s| !s.is_empty()).collect();
+            if spellings.is_empty() {
+                return Err(bad(format!("{character} needs its Cantonese spelling")));
+            }
+            let others = hokkien.split(' ').filter(|s| !s.is_empty() && *s != "-");
+            let spellings = spellings.into_iter().map(|s| (s, true));
+            for (spelling, cantonese) in spellings.chain(others.map(|s| (s, false))) {
+                if !letters(spelling) || spelling.len() < 2 || spelling.len() > 6 {
+                    return Err(bad(format!("`{spelling}` is not a syllable in capitals")));
+                }
+                let read = k.readings.entry(spelling.into()).or_default();
+                match read.iter_mut().find(|r| *r.0 == *pinyin) {
+                    Some(r) => r.1 |= cantonese,
+                    None => read.push((pinyin.into(), cantonese)),
+                }
+            }
+        }
         Ok(k)
+    }
+
+    /// A part read syllable by syllable as a Cantonese or Hokkien given name, in pinyin: every
+    /// way the part splits into the table's syllables, each syllable read as its commoner
+    /// characters, the likeliest readings first (`KAFAI` → `JIAHUI`; `CHIKEUNG` → `ZHIQIANG`,
+    /// `ZIQIANG`, …). Nothing where the part does not split so. A syllable that pinyin writes
+    /// the same (`HONG`, `HE`, `WAN`) is read in Cantonese only: Hong Kong's `WAN` is 雲 `YUN`
+    /// as often as not, while Hokkien `HONG` (峰 `FENG`) and `HE` (霞 `XIA`) would bring every
+    /// Mandarin `HONG` and `HE` near names they are not.
+    pub(crate) fn pinyin_readings(&self, token: &str) -> Vec<String> {
+        if token.len() > MAX_READ_LEN || self.readings.is_empty() {
+            return Vec::new();
+        }
+        // Whether the rest of the part from each place splits into syllables, so that the
+        // search below never walks into a dead end.
+        let n = token.len();
+        let mut splits = vec![false; n + 1];
+        splits[n] = true;
+        for i in (0..n).rev() {
+            splits[i] = (i + 2..=n.min(i + 6))
+                .any(|j| splits[j] && self.readings.contains_key(&token[i..j]));
+        }
+        if !splits[0] {
+            return Vec::new();
+        }
+        // (sum of the readings' ranks, pinyin) for every reading of every split.
+        let mut found: Vec<(usize, String)> = Vec::new();
+        // (where, syllables read, sum of ranks, pinyin so far)
+        let mut stack = vec![(0, 0, 0, String::new())];
+        while let Some((at, syllables, rank, written)) = stack.pop() {
+            if at == n {
+                found.push((rank, written));
+                continue;
+            }
+            if syllables == MAX_READ_SYLLABLES {
+                continue;
+            }
+            for j in (at + 2..=n.min(at + 6)).filter(|&j| splits[j]) {
+                let syllable = &token[at..j];
+                let Some(read) = self.readings.get(syllable) else { continue };
+                let as_pinyin = self.pinyin.contains(syllable);
+                let read = read.iter().filter(|r| r.1 || !as_pinyin).map(|r| &r.0);
+                for (r, pinyin) in read.take(READINGS_PER_SYLLABLE).enumerate() {
+                    stack.push((j, syllables + 1, rank + r, format!("{written}{pinyin}")));
+                }
+            }
+        }
+        found.sort();
+        let mut out: Vec<String> = Vec::new();
+        for (_, pinyin) in found {
+            if out.len() == MAX_PINYIN_READINGS {
+                break;
+            }
+            if pinyin != token && !out.contains(&pinyin) {
+                out.push(pinyin);
+            }
+        }
+        out
     }
 
     /// The class a spelling is folded into: the first that holds it.
@@ -376,7 +494,9 @@ impl Rule {
 /// (`the_tables_of_name_knowledge_read_cleanly`), so the fallback to no knowledge is never taken.
 pub(crate) fn knowledge() -> &'static Knowledge {
     static K: std::sync::OnceLock<Knowledge> = std::sync::OnceLock::new();
-    K.get_or_init(|| Knowledge::parse(NAME_CLASSES, SPELLING_RULES).unwrap_or_default())
+    K.get_or_init(|| {
+        Knowledge::parse(NAME_CLASSES, SPELLING_RULES, CHINESE_READINGS).unwrap_or_default()
+    })
 }
 
 fn is_consonant(c: u8) -> bool {
@@ -538,33 +658,68 @@ mod tests {
 
     #[test]
     fn the_tables_of_name_knowledge_read_cleanly() {
-        let k = Knowledge::parse(NAME_CLASSES, SPELLING_RULES).unwrap();
+        let k = Knowledge::parse(NAME_CLASSES, SPELLING_RULES, CHINESE_READINGS).unwrap();
         assert!(k.classes.len() > 150, "{} spellings", k.classes.len());
         assert!(k.rules.len() > 25, "{} rules", k.rules.len());
         // A broken line is refused with its table and line.
-        let e = Knowledge::parse("LEE YI\tKorean\tsource\nKIM GIM KIM\tKorean\tsource\n", "")
+        let e = Knowledge::parse("LEE YI\tKorean\tsource\nKIM GIM KIM\tKorean\tsource\n", "", "")
             .unwrap_err();
         assert_eq!((e.table, e.line), ("name_classes.tsv", 2));
-        assert!(Knowledge::parse("LEE\tKorean\tsource\n", "").is_err());
-        assert!(Knowledge::parse("LEE YI\tMartian\tsource\n", "").is_err());
-        assert!(Knowledge::parse("LEE YI\tKorean\t\n", "").is_err());
-        assert!(Knowledge::parse("", "eo\tO\tKorean\tsource\n").is_err());
-        assert!(Knowledge::parse("", "EO\tO\tKorean\n").is_err());
-        assert!(Knowledge::parse("", "EO\tO\tKorean\ts\nEO\tU\tKorean\ts\n").is_err());
+        assert!(Knowledge::parse("LEE\tKorean\tsource\n", "", "").is_err());
+        assert!(Knowledge::parse("LEE YI\tMartian\tsource\n", "", "").is_err());
+        assert!(Knowledge::parse("LEE YI\tKorean\t\n", "", "").is_err());
+        assert!(Knowledge::parse("", "eo\tO\tKorean\tsource\n", "").is_err());
+        assert!(Knowledge::parse("", "EO\tO\tKorean\n", "").is_err());
+        assert!(Knowledge::parse("", "EO\tO\tKorean\ts\nEO\tU\tKorean\ts\n", "").is_err());
         // A rule belongs to families of systems by its cultures: an unknown one is refused, and
         // one rule may be written for two families apart.
-        assert!(Knowledge::parse("", "EO\tO\tKlingon\ts\n").is_err());
-        assert!(Knowledge::parse("", "G\tK\tKorean\ts\nG\tK\tThai\ts\n").is_ok());
+        assert!(Knowledge::parse("", "EO\tO\tKlingon\ts\n", "").is_err());
+        assert!(Knowledge::parse("", "G\tK\tKorean\ts\nG\tK\tThai\ts\n", "").is_ok());
         // Alternatives: each a spelling, none empty, none twice.
-        assert!(Knowledge::parse("", "EO\tU|O\tKorean\ts\n").is_ok());
-        assert!(Knowledge::parse("", "EO\tU|\tKorean\ts\n").is_err());
-        assert!(Knowledge::parse("", "EO\tU|U\tKorean\ts\n").is_err());
-        assert!(Knowledge::parse("", "EO\tU|o\tKorean\ts\n").is_err());
+        assert!(Knowledge::parse("", "EO\tU|O\tKorean\ts\n", "").is_ok());
+        assert!(Knowledge::parse("", "EO\tU|\tKorean\ts\n", "").is_err());
+        assert!(Knowledge::parse("", "EO\tU|U\tKorean\ts\n", "").is_err());
+        assert!(Knowledge::parse("", "EO\tU|o\tKorean\ts\n", "").is_err());
         // A consonant asked for beside the match: on either side, not where `^` or `$` stands.
-        assert!(Knowledge::parse("", "~U~\tO\tKorean\ts\nU\tO\tKorean\ts\n").is_ok());
-        assert!(Knowledge::parse("", "^~U\tO\tKorean\ts\n").is_err());
-        assert!(Knowledge::parse("", "U~$\tO\tKorean\ts\n").is_err());
-        assert!(Knowledge::parse("", "~~\tO\tKorean\ts\n").is_err());
+        assert!(Knowledge::parse("", "~U~\tO\tKorean\ts\nU\tO\tKorean\ts\n", "").is_ok());
+        assert!(Knowledge::parse("", "^~U\tO\tKorean\ts\n", "").is_err());
+        assert!(Knowledge::parse("", "U~$\tO\tKorean\ts\n", "").is_err());
+        assert!(Knowledge::parse("", "~~\tO\tKorean\ts\n", "").is_err());
+        // Chinese readings: one character, read once, with its Cantonese spelling.
+        let read = |t: &str| Knowledge::parse("", "", t);
+        assert_eq!(read("偉\tWEI\tWAI\tWEE\n").unwrap().pinyin_readings("WAIWEE"), ["WEIWEI"]);
+        assert!(read("偉\tWEI\tWEI\t-\n").unwrap().pinyin_readings("WEI").is_empty());
+        assert!(
+            read("偉\tWEI\tWAI\tWEE\n霞\tXIA\tHA\tWAI\n").unwrap().pinyin_readings("WAI").len()
+                == 2
+        );
+        assert!(read("偉\tWEI\tWAI\t-\n").is_ok());
+        assert!(read("偉偉\tWEI\tWAI\t-\n").is_err());
+        assert!(read("W\tWEI\tWAI\t-\n").is_err());
+        assert!(read("偉\tWEI\tWAI\t-\n偉\tWEI\tWAI\t-\n").is_err());
+        assert!(read("偉\twei\tWAI\t-\n").is_err());
+        assert!(read("偉\tWEI\t\t-\n").is_err());
+        assert!(read("偉\tWEI\tW\t-\n").is_err());
+        assert!(read("偉\tWEI\tWAI\n").is_err());
+    }
+
+    #[test]
+    fn a_cantonese_given_name_is_read_into_pinyin_syllable_by_syllable() {
+        let k = knowledge();
+        assert_eq!(k.pinyin_readings("KAFAI"), ["JIAHUI"]);
+        // The commoner characters first: `WAI` is 偉 before 慧.
+        assert_eq!(k.pinyin_readings("WAIMING").first().map(String::as_str), Some("WEIMING"));
+        assert!(k.pinyin_readings("WAIMING").len() <= MAX_PINYIN_READINGS);
+        // Where pinyin writes a syllable the same, only its Cantonese readings are taken.
+        assert!(k.pinyin_readings("WAN").contains(&"YUN".to_string()));
+        assert!(k.pinyin_readings("HONG").iter().all(|r| r == "KANG"));
+        // A part that is no string of the table's syllables is not read so.
+        for none in ["NGUYEN", "SOUKSAVANH", "X", "", "KAFAIKAFAIKAFAIKAFAI", "HE", "YONG"] {
+            assert!(k.pinyin_readings(none).is_empty(), "{none}");
+        }
+        // Four syllables are no given name; a part of many splits stays cheap.
+        assert!(k.pinyin_readings("KAFAIKAFAI").is_empty());
+        assert!(k.pinyin_readings(&"HO".repeat(20)).is_empty());
     }
 
     #[test]
@@ -630,6 +785,19 @@ mod tests {
             ("CHHOUN", "CHHUN"),
             ("SOKH", "SOK"),
             ("BUNTHOEUN", "BUNTHEUN"),
+            // Cantonese and Hokkien given names read syllable by syllable into pinyin, and
+            // through pinyin into Wade–Giles.
+            ("KAFAI", "JIAHUI"),
+            ("KAFAI", "CHIAHUI"),
+            ("CHIKEUNG", "ZHIQIANG"),
+            ("CHIKEUNG", "CHIHCHIANG"),
+            ("KWOKLEUNG", "GUOLIANG"),
+            ("SIULING", "XIAOLING"),
+            ("KINWAH", "JIANHUA"),
+            ("WAIMING", "WEIMING"),
+            ("KEUNG", "QIANG"),
+            ("CHEEWEE", "ZHIWEI"),
+            ("BENGHOCK", "MINGFU"),
         ];
         let share = |a: &str, b: &str| {
             let kb = romanisation_keys(b);

@@ -518,6 +518,10 @@ fn a_name_in_another_romanisation_system_is_the_same_name() {
         ("C2", "Xu Qingyun", "1990-12-01", "CHN", "F"),
         ("L1", "Souksavanh Phetsamone", "1983-04-04", "LAO", "F"),
         ("T1", "Prasert Charoenkul", "1975-07-07", "THA", "M"),
+        ("C3", "Huang Jiahui", "1980-11-21", "CHN", "F"),
+        ("C4", "Chen Guoliang", "1962-02-14", "CHN", "M"),
+        ("C5", "Lin Zhiwei", "1971-06-16", "CHN", "M"),
+        ("H1", "Cheung Chi Keung", "1966-09-09", "HKG", "M"),
     ];
     for (id, name, dob, nat, sex) in listed {
         ix.upsert(entry(id, name, dob, nat, sex)).unwrap();
@@ -530,6 +534,14 @@ fn a_name_in_another_romanisation_system_is_the_same_name() {
         ("HSU CHINGYUN", "1990-12-01", "TWN", "F", "C2"),
         ("SUKSAVAN PETSAMONE", "1983-04-04", "LAO", "F", "L1"),
         ("PRASOET JAROENKUN", "1975-07-07", "THA", "M", "T1"),
+        // Hong Kong writes a given name in Cantonese, Singapore often in Hokkien: read back
+        // into pinyin syllable by syllable, joined or apart, either way round.
+        ("WONG<<KA<FAI", "1980-11-21", "HKG", "F", "C3"),
+        ("WONG KAFAI", "1980-11-21", "HKG", "F", "C3"),
+        ("HUANG<<CHIA<HUI", "1980-11-21", "TWN", "F", "C3"),
+        ("CHAN<<KWOK<LEUNG", "1962-02-14", "HKG", "M", "C4"),
+        ("LIM<<CHEE<WEE", "1971-06-16", "SGP", "M", "C5"),
+        ("ZHANG<<ZHIQIANG", "1966-09-09", "CHN", "M", "H1"),
     ];
     for (name, dob, nat, sex, id) in read {
         let hit = first(&ix, query(name, dob, nat, sex));
