@@ -720,54 +720,57 @@ const CN_FAMILY_SYSTEMS: &[(&str, &str, &str, &str)] = &[
     ("Su", "Su", "So", "Soh"),
 ];
 
-/// Mandarin given-name syllables as (Hanyu Pinyin, Wade–Giles without apostrophes or umlauts).
-const CN_GIVEN_SYSTEMS: &[(&str, &str)] = &[
-    ("wei", "wei"),
-    ("fang", "fang"),
-    ("min", "min"),
-    ("jing", "ching"),
-    ("li", "li"),
-    ("qiang", "chiang"),
-    ("jun", "chun"),
-    ("yang", "yang"),
-    ("yong", "yung"),
-    ("yan", "yen"),
-    ("jie", "chieh"),
-    ("tao", "tao"),
-    ("ming", "ming"),
-    ("xiu", "hsiu"),
-    ("xia", "hsia"),
-    ("hua", "hua"),
-    ("ping", "ping"),
-    ("gang", "kang"),
-    ("hui", "hui"),
-    ("xin", "hsin"),
-    ("bo", "po"),
-    ("hong", "hung"),
-    ("feng", "feng"),
-    ("yu", "yu"),
-    ("lin", "lin"),
-    ("jian", "chien"),
-    ("zhi", "chih"),
-    ("xiao", "hsiao"),
-    ("yun", "yun"),
-    ("dan", "tan"),
-    ("ying", "ying"),
-    ("qing", "ching"),
-    ("long", "lung"),
-    ("tian", "tien"),
-    ("xue", "hsueh"),
-    ("juan", "chuan"),
-    ("mei", "mei"),
-    ("zhen", "chen"),
-    ("guo", "kuo"),
-    ("zi", "tzu"),
-    ("rong", "jung"),
-    ("dong", "tung"),
-    ("zhong", "chung"),
-    ("cheng", "cheng"),
-    ("qian", "chien"),
-    ("xiang", "hsiang"),
+/// Chinese given-name syllables as (Hanyu Pinyin, Wade–Giles without apostrophes or umlauts,
+/// Cantonese as Hong Kong passports write it): the Cantonese is the reading of one common
+/// character of that pinyin (慧 `wai` for `hui`, 榮 `wing` for `rong`), from the Hong Kong
+/// Government's romanisation.
+const CN_GIVEN_SYSTEMS: &[(&str, &str, &str)] = &[
+    ("wei", "wei", "wai"),
+    ("fang", "fang", "fong"),
+    ("min", "min", "man"),
+    ("jing", "ching", "ching"),
+    ("li", "li", "lai"),
+    ("qiang", "chiang", "keung"),
+    ("jun", "chun", "chun"),
+    ("yang", "yang", "yeung"),
+    ("yong", "yung", "yung"),
+    ("yan", "yen", "yin"),
+    ("jie", "chieh", "kit"),
+    ("tao", "tao", "to"),
+    ("ming", "ming", "ming"),
+    ("xiu", "hsiu", "sau"),
+    ("xia", "hsia", "ha"),
+    ("hua", "hua", "wah"),
+    ("ping", "ping", "ping"),
+    ("gang", "kang", "kong"),
+    ("hui", "hui", "wai"),
+    ("xin", "hsin", "yan"),
+    ("bo", "po", "po"),
+    ("hong", "hung", "hung"),
+    ("feng", "feng", "fung"),
+    ("yu", "yu", "yuk"),
+    ("lin", "lin", "lam"),
+    ("jian", "chien", "kin"),
+    ("zhi", "chih", "chi"),
+    ("xiao", "hsiao", "siu"),
+    ("yun", "yun", "wan"),
+    ("dan", "tan", "tan"),
+    ("ying", "ying", "ying"),
+    ("qing", "ching", "ching"),
+    ("long", "lung", "lung"),
+    ("tian", "tien", "tin"),
+    ("xue", "hsueh", "suet"),
+    ("juan", "chuan", "kuen"),
+    ("mei", "mei", "mei"),
+    ("zhen", "chen", "chun"),
+    ("guo", "kuo", "kwok"),
+    ("zi", "tzu", "tsz"),
+    ("rong", "jung", "wing"),
+    ("dong", "tung", "tung"),
+    ("zhong", "chung", "chung"),
+    ("cheng", "cheng", "shing"),
+    ("qian", "chien", "sin"),
+    ("xiang", "hsiang", "cheung"),
 ];
 
 /// Lao, Thai and Khmer name syllables as (French-based, English-based) spellings: the Lao
@@ -1597,18 +1600,19 @@ impl Generator {
     fn chinese(&mut self, sex: Sex, dob: time::Date) -> Person {
         let f = CN_FAMILY_SYSTEMS[self.rng.zipf(&self.tables.small[..CN_FAMILY_SYSTEMS.len()])];
         let n = if self.rng.chance(0.7) { 2 } else { 1 };
-        let syllables: Vec<(&str, &str)> =
+        let syllables: Vec<(&str, &str, &str)> =
             (0..n).map(|_| *self.rng.pick(CN_GIVEN_SYSTEMS)).collect();
         let pinyin: String = syllables.iter().map(|s| s.0).collect();
         let wade_giles = syllables.iter().map(|s| s.1).collect::<Vec<_>>().join("-");
+        let cantonese = syllables.iter().map(|s| s.2).collect::<Vec<_>>().join("-");
         let split: Vec<String> = syllables.iter().map(|s| capitalised(s.0)).collect();
         let spell = |system: usize| -> Spelling {
             let (family, given) = match system {
                 0 => (f.0, vec![capitalised(&pinyin)]),
                 1 => (f.1, vec![capitalised(&wade_giles)]),
-                // Hong Kong writes the given name in syllables joined by a hyphen; Singapore
-                // and Malaysia often write pinyin syllables apart.
-                2 => (f.2, vec![capitalised(&wade_giles)]),
+                // Hong Kong writes the given name in Cantonese, in syllables joined by a
+                // hyphen; Singapore and Malaysia often write pinyin syllables apart.
+                2 => (f.2, vec![capitalised(&cantonese)]),
                 _ => (f.3, split.clone()),
             };
             Spelling { family: vec![family.to_string()], given }
