@@ -55,6 +55,10 @@ pub struct Index {
     /// system's spelling (`CHIHUN` for `JIHOON`), found with one lookup.
     by_key: FxHashMap<Box<str>, Vec<TokenId>>,
     entries: Vec<Option<Stored>>,
+    /// Beside each slot, the families of romanisation systems its listed person's state writes
+    /// names in (all where the state is not known): a respelling by another family's key
+    /// cannot count for it, and the candidate search passes it by.
+    systems: Vec<u8>,
     by_id: FxHashMap<Box<str>, Slot>,
     by_document: FxHashMap<DocumentNumber, Vec<Slot>>,
     by_dob: FxHashMap<time::Date, Vec<Slot>>,
@@ -253,6 +257,7 @@ impl Index {
             self.by_dob.entry(d).or_default().push(slot);
         }
         self.by_id.insert(entry.id.as_str().into(), slot);
+        self.systems.push(state_systems(entry.nationality));
         self.entries.push(Some(Stored {
             id: entry.id.into(),
             names: stored_names.into(),
@@ -674,6 +679,7 @@ impl Index {
             held_back: options.held_back,
             dob: DobBound::new(query.dob),
             short_name: self.most_short_name_evidence(read),
+            traveller: state_systems(query.nationality),
         };
         let same_day: &[Slot] = match query.dob {
             Some(Dob::Full(d)) => self.by_dob.get(&d).map_or(&[], Vec::as_slice),
@@ -807,6 +813,21 @@ impl Index {
         let weight_for = |g: usize, t: TokenId| {
             groups[g].variants.iter().find(|v| v.0 == t).map_or(0.0, |v| v.1)
         };
+        // A spelling the query token reaches only by a key of families the traveller's state
+        // does not write counts only for listed people whose state writes one of them.
+        let only_for = |g: usize, t: TokenId| {
+            groups[g]
+                .keyed
+                .iter()
+                .find(|k| k.0 == t)
+                .filter(|k| k.2.is_none() && k.1 & bound.traveller == 0)
+                .map(|k| k.1)
+        };
+        let only_for_all = |mask: u32, t: TokenId| {
+            (0..MAX_GROUPS)
+                .filter(|g| mask & (1 << g) != 0)
+                .try_fold(0u8, |acc, g| only_for(g, t).map(|f| acc | f))
+        };
         // Each unit is counted once per slot under its counter bit: a query token's own
         // spellings under the token's bit, strongest first. A spelling that several query tokens
         // may stand for (`KIM` in `NGUYEN KIM KIM THO`) has a bit of its own, with the most any
@@ -821,8 +842,19 @@ impl Index {
                 let mut weights: Vec<f32> = members.map(|g| weight_for(g, t)).collect();
                 weights.sort_by(|a, b| b.total_cmp(a));
                 let rest = weights[1..].iter().sum();
-                units.push(Unit { bit: next_bit, weight: weights[0], postings: &token.postings });
-                units.push(Unit { bit: next_bit + 1, weight: rest, postings: &token.repeats });
+                let only = only_for_all(mask, t);
+                units.push(Unit {
+                    bit: next_bit,
+                    weight: weights[0],
+                    postings: &token.postings,
+                    only,
+                });
+                units.push(Unit {
+                    bit: next_bit + 1,
+                    weight: rest,
+                    postings: &token.repeats,
+                    only,
+                });
                 next_bit += 2;
             } else {
                 // One query token's spelling; or, out of bits, a shared one counted for each of
@@ -831,6 +863,7 @@ impl Index {
                     bit: g,
                     weight: weight_for(g, t),
                     postings: &token.postings,
+                    only: only_for(g, t),
                 }));
             }
         }
@@ -876,6 +909,11 @@ impl Index {
         units.sort_by(|a, b| a.bit.cmp(&b.bit).then(b.weight.total_cmp(&a.weight)));
         for u in units {
             for p in u.postings {
+                if let Some(families) = u.only
+                    && self.systems.get(p.slot as usize).is_none_or(|&s| s & families == 0)
+                {
+                    continue;
+                }
                 let need = if bound.dob.other_year(p.dob) {
                     if other_year_hopeless {
                         continue;
@@ -1258,6 +1296,12 @@ fn is_patronymic(skeleton: &str) -> bool {
     ["OVIJ", "EVIJ", "OVNA", "EVNA", "IJNA"].iter().any(|s| skeleton.ends_with(s))
 }
 
+/// The families of romanisation systems a state writes names in; all where it is not known,
+/// since then any respelling counts.
+fn state_systems(state: Option<Country>) -> u8 {
+    state.map_or(u8::MAX, |c| systems_of_state(c.as_str()))
+}
+
 fn remove_slot<K: std::hash::Hash + Eq>(map: &mut FxHashMap<K, Vec<Slot>>, key: &K, slot: Slot) {
     if let Some(slots) = map.get_mut(key) {
         slots.retain(|&s| s != slot);
@@ -1282,6 +1326,9 @@ struct Unit<'a> {
     bit: usize,
     weight: f32,
     postings: &'a [Posting],
+    /// Where the spelling is only a respelling by keys of families the traveller's state does
+    /// not write: the families a listed person's state must write for it to count.
+    only: Option<u8>,
 }
 
 /// One slot on a posting list, with its entry's date of birth, so the walk can tell what the
@@ -1385,6 +1432,8 @@ struct Bound {
     dob: DobBound,
     /// The most a query this short may gain against a longer listed name.
     short_name: f32,
+    /// The families of systems the traveller's state writes names in (all where not known).
+    traveller: u8,
 }
 
 impl Bound {
@@ -1627,11 +1676,40 @@ mod tests {
     const RARE: [&str; 12] =
         ["BO", "CU", "DA", "GI", "KHE", "LO", "MAU", "PHI", "QUE", "RO", "SA", "TO"];
 
+    /// Parts that meet others only by a family's romanisation key (`CHUL` and `CHOL` Korean,
+    /// `KAFAI` and `JIAHUI` Chinese, `SOUK` and `SUK` Lao), which count only where a state on
+    /// either side writes that family's systems.
+    const KEYED: [&str; 12] = [
+        "HUNG",
+        "HONG",
+        "CHUL",
+        "CHOL",
+        "KAFAI",
+        "JIAHUI",
+        "CHIKEUNG",
+        "ZHIQIANG",
+        "JIHOON",
+        "CHIHUN",
+        "KHAMPHOUVONG",
+        "KAMPUVONG",
+    ];
+
+    /// States of every family, and none.
+    const STATES: [Option<&str>; 6] =
+        [None, Some("VNM"), Some("KOR"), Some("CHN"), Some("LAO"), Some("HKG")];
+
+    fn state(rng: &mut Lcg) -> Option<Country> {
+        STATES[rng.below(STATES.len())].map(|c| Country::parse(c).unwrap())
+    }
+
     fn name(rng: &mut Lcg) -> String {
         let n = 2 + rng.below(4);
         let mut parts: Vec<String> = (0..n)
             .map(|_| {
-                if rng.below(3) == 0 {
+                // Seldom enough that their lists are walked, not taken as long.
+                if rng.below(12) == 0 {
+                    KEYED[rng.below(KEYED.len())].to_string()
+                } else if rng.below(3) == 0 {
                     format!("{}{}", RARE[rng.below(RARE.len())], RARE[rng.below(RARE.len())])
                 } else {
                     PARTS[rng.below(PARTS.len())].to_string()
@@ -1666,7 +1744,8 @@ mod tests {
     }
 
     /// Candidate search gives exactly the hits that scoring every entry gives: its bound never
-    /// drops an entry that would have scored, repeated name parts and long lists included.
+    /// drops an entry that would have scored, repeated name parts, long lists and respellings
+    /// that count only for some states included.
     #[test]
     fn candidate_search_loses_nothing_that_scoring_everyone_finds() {
         let mut rng = Lcg(20_261_125);
@@ -1682,7 +1761,7 @@ mod tests {
                     name: listed[i].clone(),
                     aliases,
                     dob: dob(&mut rng),
-                    nationality: None,
+                    nationality: state(&mut rng),
                     sex: if rng.below(2) == 0 { Some(Sex::Male) } else { None },
                     document_number: None,
                 })
@@ -1698,7 +1777,7 @@ mod tests {
                     name: name(&mut rng),
                     aliases: Vec::new(),
                     dob: dob(&mut rng),
-                    nationality: None,
+                    nationality: state(&mut rng),
                     sex: None,
                     document_number: None,
                 })
@@ -1714,7 +1793,7 @@ mod tests {
                         name(&mut rng)
                     },
                     dob: dob(&mut rng),
-                    nationality: None,
+                    nationality: state(&mut rng),
                     sex: None,
                     document_number: None,
                 };
