@@ -60,6 +60,10 @@ pub fn skeleton(token: &str) -> String {
 /// different families never meet: the Thai final `L` for `N` does not make Korean `CHUL` a
 /// spelling of `JEON`.
 pub fn romanisation_keys(token: &str) -> Vec<String> {
+    // Parts are ASCII (`tokens`); the rules read a byte as a letter.
+    if !token.is_ascii() {
+        return Vec::new();
+    }
     let k = knowledge();
     // The part itself in every family; a class's first spelling only in the class's own (the
     // Vietnamese `LAM` is in the class of 林 `LIN`, but Lao rules have no business with it).
@@ -384,7 +388,8 @@ impl Knowledge {
     /// as often as not, while Hokkien `HONG` (峰 `FENG`) and `HE` (霞 `XIA`) would bring every
     /// Mandarin `HONG` and `HE` near names they are not.
     pub(crate) fn pinyin_readings(&self, token: &str) -> Vec<String> {
-        if token.len() > MAX_READ_LEN || self.readings.is_empty() {
+        // Parts are ASCII (`tokens`): anything else is no syllable, and is not cut mid-letter.
+        if token.len() > MAX_READ_LEN || !token.is_ascii() || self.readings.is_empty() {
             return Vec::new();
         }
         // Whether the rest of the part from each place splits into syllables, so that the
@@ -714,7 +719,8 @@ mod tests {
         assert!(k.pinyin_readings("WAN").contains(&"YUN".to_string()));
         assert!(k.pinyin_readings("HONG").iter().all(|r| r == "KANG"));
         // A part that is no string of the table's syllables is not read so.
-        for none in ["NGUYEN", "SOUKSAVANH", "X", "", "KAFAIKAFAIKAFAIKAFAI", "HE", "YONG"] {
+        for none in ["NGUYEN", "SOUKSAVANH", "X", "", "KAFAIKAFAIKAFAIKAFAI", "HE", "YONG", "KAFAÏ"]
+        {
             assert!(k.pinyin_readings(none).is_empty(), "{none}");
         }
         // Four syllables are no given name; a part of many splits stays cheap.
@@ -829,6 +835,8 @@ mod tests {
         }
         // Khmer vowels are Khmer's: Thai `THEP` and `THIP` are two names, and share only the
         // Khmer family's key, which counts only for a Cambodian listed person or traveller.
+        // What `tokens` never gives is no part of any system, and no panic.
+        assert!(romanisation_keys("KAFAÏ").is_empty() && romanisation_keys("ŁÓDŹ").is_empty());
         let thip = romanisation_keys("THIP");
         let shared: Vec<String> =
             romanisation_keys("THEP").into_iter().filter(|k| thip.contains(k)).collect();
