@@ -1743,6 +1743,70 @@ mod tests {
         }
     }
 
+    /// A part reached only by another family's key is walked for the listed people whose state
+    /// writes that family, and only for them: the listing is found through it alone when the
+    /// rest of the name is on lists too long to walk, and a listing it cannot count for is not.
+    #[test]
+    fn a_respelling_is_walked_for_the_states_that_write_it() {
+        let mut ix = Index::new();
+        ix.long_postings = Some(20);
+        let entry = |id: &str, name: &str, dob: &str, state: &str| Entry {
+            id: id.into(),
+            name: name.into(),
+            aliases: Vec::new(),
+            dob: Some(Dob::parse(dob).unwrap()),
+            nationality: Some(Country::parse(state).unwrap()),
+            sex: None,
+            document_number: None,
+        };
+        for i in 0..200 {
+            let dob = format!("19{:02}", 50 + i % 40);
+            ix.upsert(entry(
+                &format!("F{i}"),
+                &format!("NGUYEN VAN {}", ["AN", "BA"][i % 2]),
+                &dob,
+                "VNM",
+            ))
+            .unwrap();
+        }
+        ix.upsert(entry("C1", "NGUYEN JIAHUI", "1980", "CHN")).unwrap();
+        ix.upsert(entry("V1", "NGUYEN JIAHUI", "1980", "VNM")).unwrap();
+        let q = Query {
+            name: "NGUYEN KAFAI".into(),
+            dob: Some(Dob::parse("1980-11-21").unwrap()),
+            nationality: Some(Country::parse("VNM").unwrap()),
+            sex: None,
+            document_number: None,
+        };
+        let options = SearchOptions { limit: 10, threshold: 0.3, held_back: false };
+        let ids = |hits: Vec<Hit>| hits.into_iter().map(|h| h.id).collect::<Vec<_>>();
+        let everyone = ids(ix.search_among(&q, options, Among::Everyone));
+        assert_eq!(everyone, ["C1"], "the Chinese key counts for the Chinese listing only");
+        assert_eq!(ids(ix.search(&q, options)), everyone);
+        // The search walked the respelt part's list for the Chinese listing, not the other.
+        let bound_for = |q: &Query| {
+            SCRATCH.with(|scratch| {
+                let base: Vec<QueryToken> = tokens(&q.name)
+                    .into_iter()
+                    .map(|raw| QueryToken { skeleton: skeleton(&raw), raw })
+                    .collect();
+                let groups: Vec<Group> = base.iter().map(|t| ix.group(t)).collect();
+                let bound = Bound {
+                    needed: evidence_needed(0.3, ix.live),
+                    min_name: 0.0,
+                    held_back: false,
+                    dob: DobBound::new(q.dob),
+                    short_name: 0.0,
+                    traveller: state_systems(q.nationality),
+                };
+                ix.candidates(&groups, &bound, &[], &mut scratch.borrow_mut())
+            })
+        };
+        let walked: Vec<&str> =
+            bound_for(&q).into_iter().filter_map(|s| ix.at(s).map(|(id, _)| id)).collect();
+        assert!(walked.contains(&"C1") && !walked.contains(&"V1"), "{walked:?}");
+    }
+
     /// Candidate search gives exactly the hits that scoring every entry gives: its bound never
     /// drops an entry that would have scored, repeated name parts, long lists and respellings
     /// that count only for some states included.
