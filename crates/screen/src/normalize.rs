@@ -740,6 +740,7 @@ mod tests {
             ("XU", "HSU"),
             ("CHEN", "CHAN"),
             ("GUO", "KWOK"),
+            ("HU", "OH"),
         ];
         for (a, b) in same_part {
             assert_eq!(skeleton(a), skeleton(b), "{a} {b}");
