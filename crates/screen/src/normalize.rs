@@ -805,6 +805,9 @@ mod tests {
             ("KEUNG", "QIANG"),
             ("CHEEWEE", "ZHIWEI"),
             ("BENGHOCK", "MINGFU"),
+            // Macao's Portuguese-based Cantonese.
+            ("KUOKKEONG", "GUOQIANG"),
+            ("CHIVAI", "ZHIWEI"),
         ];
         let share = |a: &str, b: &str| {
             let kb = romanisation_keys(b);
