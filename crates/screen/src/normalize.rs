@@ -218,7 +218,8 @@ pub(crate) struct Knowledge {
     /// Each Cantonese or Hokkien spelling of a syllable → the pinyin of the characters it
     /// stands for, commonest first, each with whether it is a Cantonese spelling of it.
     readings: rustc_hash::FxHashMap<Box<str>, Vec<(Box<str>, bool)>>,
-    /// The pinyin syllables the readings give: a part written wholly in these is pinyin already.
+    /// The pinyin syllables the readings give: a syllable spelt so is read only by its Cantonese
+    /// readings (`HONG` is pinyin as often as it is Hokkien).
     pinyin: rustc_hash::FxHashSet<Box<str>>,
 }
 
