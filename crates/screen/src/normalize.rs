@@ -93,9 +93,11 @@ pub fn romanisation_keys(token: &str) -> Vec<String> {
 /// and English-based spellings of related scripts); Wade–Giles and the Korean systems share the
 /// voiceless `P T K` for pinyin's and RR's `B D G`. Khmer shares many of Lao's and Thai's rules,
 /// which name it beside them, but its customary and UNGEGN spellings part on vowels (`Pich`,
-/// `Pech`) where Thai ones are two names (`Thip`, `Thep`): it is a family of its own.
+/// `Pech`) where Thai ones are two names (`Thip`, `Thep`): it is a family of its own. Russian
+/// names, romanised from Cyrillic by the ICAO table or the older BGN/PCGN one, travel under
+/// many flags, as German and French ones do: they share that family, which is always open.
 pub const FAMILIES: [&[&str]; 5] =
-    [&["Lao", "Thai"], &["Korean"], &["Chinese"], &["German", "French"], &["Khmer"]];
+    [&["Lao", "Thai"], &["Korean"], &["Chinese"], &["German", "French", "Russian"], &["Khmer"]];
 
 /// The most forms a part's rewriting keeps where rules give alternatives (Korean ㅓ is `U` in
 /// passports and `O` in McCune–Reischauer): enough for the two or three a name part meets.
@@ -146,8 +148,8 @@ fn letter_skeleton(token: &str) -> String {
 
 /// The states whose people's names are written in each family's systems, in the order of
 /// [`FAMILIES`] (ICAO codes, fillers trimmed): Laos and Thailand; the two Koreas; China, Taiwan,
-/// Hong Kong, Macao, Singapore and Malaysia; none (German and French spellings are met under any
-/// flag, so that family is always open); Cambodia.
+/// Hong Kong, Macao, Singapore and Malaysia; none (German, French and Russian spellings are met
+/// under any flag, so that family is always open); Cambodia.
 const FAMILY_STATES: [&[&str]; 5] =
     [&["LAO", "THA"], &["KOR", "PRK"], &["CHN", "TWN", "HKG", "MAC", "SGP", "MYS"], &[], &["KHM"]];
 const OPEN_FAMILIES: u8 = 1 << 3;
@@ -742,6 +744,11 @@ mod tests {
             ("CHEN", "CHAN"),
             ("GUO", "KWOK"),
             ("HU", "OH"),
+            // Hong Kong's spellings of family names beside pinyin.
+            ("QIU", "YAU"),
+            ("XUE", "SIT"),
+            ("GAN", "KUM"),
+            ("LV", "LUI"),
         ];
         for (a, b) in same_part {
             assert_eq!(skeleton(a), skeleton(b), "{a} {b}");
@@ -809,6 +816,21 @@ mod tests {
             // Macao's Portuguese-based Cantonese.
             ("KUOKKEONG", "GUOQIANG"),
             ("CHIVAI", "ZHIWEI"),
+            // Wade–Giles -uei inside a joined name, and pinyin c for ts'.
+            ("GUIXIANG", "KUEIHSIANG"),
+            ("CONG", "TSUNG"),
+            ("CAIHONG", "TSAIHUNG"),
+            ("GE", "KO"),
+            // A Cantonese spelling another class holds first (`FONG` is 馮 first).
+            ("FANG", "FONG"),
+            ("LYU", "LUI"),
+            // Hong Kong given names the readings table took from the Government's spellings.
+            ("SHUKCHAN", "SHUZHEN"),
+            ("PIKWAN", "BIYUN"),
+            ("YUIYAN", "RUIEN"),
+            // Russian: BGN/PCGN ye for Е after a vowel or at the start, ICAO e.
+            ("YEVSEYEVA", "EVSEEVA"),
+            ("YELENA", "ELENA"),
         ];
         let share = |a: &str, b: &str| {
             let kb = romanisation_keys(b);
