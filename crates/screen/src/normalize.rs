@@ -872,8 +872,20 @@ mod tests {
         // One spelling of two names: Cantonese `WONG` is 黃 and 王; it folds into the first.
         assert!(share("WONG", "WANG") && share("WONG", "HUANG"));
         assert_eq!(skeleton("WONG"), skeleton("HUANG"));
-        // Vietnamese parts that the keys bring together stay apart as parts.
-        for (a, b) in [("THU", "TU"), ("ANH", "AN"), ("KHOA", "HOA")] {
+        // Vietnamese parts that the keys bring together stay apart as parts, and no class of
+        // another culture's spellings folds a common Vietnamese syllable into another name
+        // (Hong Kong's `TO` for 涂 `TU` would make Vietnamese `TÔ` the given name `TÚ`).
+        for (a, b) in [
+            ("THU", "TU"),
+            ("ANH", "AN"),
+            ("KHOA", "HOA"),
+            ("TO", "TU"),
+            ("HUNG", "XIONG"),
+            ("HAU", "HOU"),
+            ("NGAN", "YAN"),
+            ("HA", "XIA"),
+            ("TIN", "TIAN"),
+        ] {
             assert_ne!(skeleton(a), skeleton(b), "{a} {b}");
         }
     }
