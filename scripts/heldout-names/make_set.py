@@ -260,8 +260,13 @@ def chinese_syllables(chars, system, rng, family=False):
     if system == "pinyin":
         return [s.upper().replace("V", "YU") for s in lazy_pinyin(chars, style=Style.NORMAL, v_to_u=False)]
     if system == "wade":
-        # pypinyin writes WG's ü as v; passports and lists write U (HSU, CHUN).
-        return [s.upper().replace("'", "").replace("V", "U") for s in lazy_pinyin(chars, style=Style.WADEGILES)]
+        # pypinyin writes WG's ü as v, where passports and lists write U (HSU, CHUN), and
+        # some -ai as -ei (海 hei, 來 lei, 外 wei), which Wade-Giles writes hai, lai, wai.
+        wade = [s.upper().replace("'", "").replace("V", "U")
+                for s in lazy_pinyin(chars, style=Style.WADEGILES)]
+        plain = [s.upper() for s in lazy_pinyin(chars, style=Style.NORMAL)]
+        return [w[:-2] + "AI" if p.endswith("AI") and w.endswith("EI") else w
+                for w, p in zip(wade, plain)]
     out = [cantonese(c, rng) for c in chars]
     return None if None in out else out
 
