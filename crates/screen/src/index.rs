@@ -19,7 +19,7 @@ use crate::score::{
     PATRONYMIC_SHARE, PREFIX_COST, RESPELLING_COST, RESPELLING_RATE, ROMANISATION_RATE,
     SHORT_NAME_CAP, SHORT_NAME_PRIOR, SLIP_RATES, SUBSTITUTION, TRUNCATION_LENGTH,
     UNMATCHED_QUERY_WEIGHT, compare_dob, evidence_needed, min_name_evidence, nationality_evidence,
-    score, sex_evidence,
+    score, sex_evidence, years_may_be_one_slip,
 };
 
 type TokenId = u32;
@@ -1397,12 +1397,12 @@ impl DobBound {
         DobBound { query: key.get().ok().flatten(), year: key.year() }
     }
 
-    /// The listed person was born two or more years from the query's year: the date then
-    /// counts as differing, whatever the month and day.
+    /// The listed person was born in a year no slip makes of the query's: the date then counts
+    /// as differing, whatever the month and day.
     #[inline]
     fn other_year(&self, key: DobKey) -> bool {
         match (self.year, key.year()) {
-            (Some(a), Some(b)) => a.abs_diff(b) > 1,
+            (Some(a), Some(b)) => a != b && !years_may_be_one_slip(a, b),
             _ => false,
         }
     }

@@ -132,6 +132,13 @@ pub(crate) fn evidence_needed(threshold: f32, n: usize) -> f32 {
     (n.max(1) as f32).ln() + OFFSET + SCALE * (t / (1.0 - t)).ln()
 }
 
+/// Two different years one slip apart: one off, or one digit of four changed (`1985`, `1988`,
+/// `1965`). Any other two years make two dates of birth differ.
+pub(crate) fn years_may_be_one_slip(a: i32, b: i32) -> bool {
+    let digit = |y: i32, k: u32| (y / 10i32.pow(k)).rem_euclid(10);
+    a != b && (a.abs_diff(b) == 1 || (0..4).filter(|&k| digit(a, k) != digit(b, k)).count() == 1)
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum DobVerdict {
     Same,
@@ -181,9 +188,13 @@ pub(crate) fn compare_dob(query: Option<Dob>, listed: Option<Dob>) -> DobVerdict
                 return DobVerdict::Same;
             }
             // A slip in one place: the day or the month off by one digit, day and month swapped,
-            // or the year off by one. A year off by a decade is another person.
+            // or the year off by one or in one digit (`1985` read `1988` or `1965`: OCR-B's 3
+            // and 8, 6 and 8, a key struck beside another). A stranger's date is any of these
+            // about as seldom as one of the day's or the month's slips (a day and month in
+            // 365, one of a dozen years in some seventy).
             let digits =
                 |x: u8, y: u8| usize::from(x / 10 != y / 10) + usize::from(x % 10 != y % 10);
+
             let (am, bm) = (u8::from(a.month()), u8::from(b.month()));
             let same_year = a.year() == b.year();
             // A stand-in is the likelier reading where a misread would also do (01 and 07).
@@ -197,7 +208,7 @@ pub(crate) fn compare_dob(query: Option<Dob>, listed: Option<Dob>) -> DobVerdict
             let close = (same_year && am == bm && digits(a.day(), b.day()) == 1)
                 || (same_year && a.day() == b.day() && digits(am, bm) == 1)
                 || (same_year && am == b.day() && a.day() == bm)
-                || (a.year().abs_diff(b.year()) == 1 && am == bm && a.day() == b.day());
+                || (years_may_be_one_slip(a.year(), b.year()) && am == bm && a.day() == b.day());
             if close { DobVerdict::Close } else { DobVerdict::Differs }
         }
         _ => match q.year().abs_diff(l.year()) {
@@ -253,7 +264,12 @@ mod tests {
             ("1985-07-23", "1985-02-01", DobVerdict::Differs),
             ("1985-03-01", "1985-04-01", DobVerdict::Close),
             ("1985-01-01", "1985-01-01", DobVerdict::Same),
-            ("1985-03-12", "1995-03-12", DobVerdict::Differs),
+            // A year misread in one digit, where the month and the day agree.
+            ("1985-03-12", "1995-03-12", DobVerdict::Close),
+            ("1985-03-12", "1988-03-12", DobVerdict::Close),
+            ("1989-03-12", "1990-03-12", DobVerdict::Close),
+            ("1985-03-12", "1978-03-12", DobVerdict::Differs),
+            ("1985-03-12", "1988-03-13", DobVerdict::Differs),
             ("1985-03-12", "1990-07-01", DobVerdict::Differs),
             ("1985-03-12", "1985", DobVerdict::SameYear),
             ("1985-03-12", "1985-03", DobVerdict::SameMonth),
