@@ -1368,6 +1368,11 @@ impl DobKey {
         (self.0 & Self::PRESENT != 0).then(|| ((self.0 >> 9) & 0x7FFF) as i32 - YEAR_LIMIT)
     }
 
+    /// The month and day bits of a full date; zero where the day is not known.
+    fn day_of_year(self) -> u32 {
+        if self.0 & 0x1F == 0 { 0 } else { self.0 & 0x1FF }
+    }
+
     /// The date as stored, or `Err` for one that no longer makes a date after the clamp.
     fn get(self) -> Result<Option<Dob>, ()> {
         let Some(year) = self.year() else { return Ok(None) };
@@ -1389,20 +1394,32 @@ struct DobBound {
     /// The query's date, clamped as the keys are.
     query: Option<Dob>,
     year: Option<i32>,
+    /// The query's month and day as a key packs them, zero without a full date.
+    day_of_year: u32,
 }
 
 impl DobBound {
     fn new(query: Option<Dob>) -> DobBound {
         let key = DobKey::new(query);
-        DobBound { query: key.get().ok().flatten(), year: key.year() }
+        DobBound {
+            query: key.get().ok().flatten(),
+            year: key.year(),
+            day_of_year: key.day_of_year(),
+        }
     }
 
-    /// The listed person was born in a year no slip makes of the query's: the date then counts
-    /// as differing, whatever the month and day.
+    /// The listed person was born two or more years from the query's year: the date then
+    /// counts as differing, unless both are full dates on the same day and month in years one
+    /// digit apart (a misread year). The walk asks this of every posting: bits first.
     #[inline]
     fn other_year(&self, key: DobKey) -> bool {
         match (self.year, key.year()) {
-            (Some(a), Some(b)) => a != b && !years_may_be_one_slip(a, b),
+            (Some(a), Some(b)) => {
+                a.abs_diff(b) > 1
+                    && !(self.day_of_year != 0
+                        && key.day_of_year() == self.day_of_year
+                        && years_may_be_one_slip(a, b))
+            }
             _ => false,
         }
     }

@@ -208,7 +208,7 @@ pub(crate) fn compare_dob(query: Option<Dob>, listed: Option<Dob>) -> DobVerdict
             let close = (same_year && am == bm && digits(a.day(), b.day()) == 1)
                 || (same_year && a.day() == b.day() && digits(am, bm) == 1)
                 || (same_year && am == b.day() && a.day() == bm)
-                || (years_may_be_one_slip(a.year(), b.year()) && am == bm && a.day() == b.day());
+                || (am == bm && a.day() == b.day() && years_may_be_one_slip(a.year(), b.year()));
             if close { DobVerdict::Close } else { DobVerdict::Differs }
         }
         _ => match q.year().abs_diff(l.year()) {
