@@ -194,7 +194,6 @@ pub(crate) fn compare_dob(query: Option<Dob>, listed: Option<Dob>) -> DobVerdict
             // 365, one of a dozen years in some seventy).
             let digits =
                 |x: u8, y: u8| usize::from(x / 10 != y / 10) + usize::from(x % 10 != y % 10);
-
             let (am, bm) = (u8::from(a.month()), u8::from(b.month()));
             let same_year = a.year() == b.year();
             // A stand-in is the likelier reading where a misread would also do (01 and 07).
