@@ -135,8 +135,13 @@ pub(crate) fn evidence_needed(threshold: f32, n: usize) -> f32 {
 /// Two different years one slip apart: one off, or one digit of four changed (`1985`, `1988`,
 /// `1965`). Any other two years make two dates of birth differ.
 pub(crate) fn years_may_be_one_slip(a: i32, b: i32) -> bool {
-    let digit = |y: i32, k: u32| (y / 10i32.pow(k)).rem_euclid(10);
-    a != b && (a.abs_diff(b) == 1 || (0..4).filter(|&k| digit(a, k) != digit(b, k)).count() == 1)
+    a != b && (a.abs_diff(b) == 1 || digits_apart(a, b) == 1)
+}
+
+/// In how many of their four decimal places two numbers of a date differ (a day, a month, a
+/// year: `Dob` takes years up to 9,999).
+fn digits_apart(a: i32, b: i32) -> usize {
+    [1, 10, 100, 1000].iter().filter(|&&p| (a / p).rem_euclid(10) != (b / p).rem_euclid(10)).count()
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -192,8 +197,7 @@ pub(crate) fn compare_dob(query: Option<Dob>, listed: Option<Dob>) -> DobVerdict
             // and 8, 6 and 8, a key struck beside another). A stranger's date is any of these
             // about as seldom as one of the day's or the month's slips (a day and month in
             // 365, one of a dozen years in some seventy).
-            let digits =
-                |x: u8, y: u8| usize::from(x / 10 != y / 10) + usize::from(x % 10 != y % 10);
+            let digits = |x: u8, y: u8| digits_apart(i32::from(x), i32::from(y));
             let (am, bm) = (u8::from(a.month()), u8::from(b.month()));
             let same_year = a.year() == b.year();
             // A stand-in is the likelier reading where a misread would also do (01 and 07).
