@@ -52,6 +52,10 @@ pub enum EvalCommand {
         dump: Option<PathBuf>,
         #[arg(long, default_value_t = 0.2)]
         dump_threshold: f32,
+        /// Also write the slowest hundredth of the queries, as `queries.jsonl` has them, to study
+        /// the tail of the latency on its own (`run` reads them from a directory beside the list).
+        #[arg(long)]
+        slowest: Option<PathBuf>,
     },
 }
 
@@ -85,12 +89,15 @@ pub fn run(command: EvalCommand) -> anyhow::Result<()> {
             );
             generate(&set, &out)
         }
-        EvalCommand::Run { dir, thresholds, dump, dump_threshold } => {
+        EvalCommand::Run { dir, thresholds, dump, dump_threshold, slowest } => {
             let started = Instant::now();
             let index = super::screen::load(&dir.join("watchlist.csv"))?;
             let build = started.elapsed();
             let queries = read_queries(&dir.join("queries.jsonl"))?;
-            evaluate(&index, build, &queries, &thresholds);
+            let slow = evaluate(&index, build, &queries, &thresholds);
+            if let Some(path) = slowest {
+                write_lines(&path, slow.iter().map(|&i| &queries[i].1))?;
+            }
             match dump {
                 Some(path) => dump_outcomes(&index, &queries, &path, dump_threshold),
                 None => Ok(()),
@@ -185,7 +192,14 @@ fn memory() -> String {
     format!("resident {} (peak {})", field("VmRSS:"), field("VmHWM:"))
 }
 
-fn evaluate(index: &Index, build: Duration, queries: &[(Query, LabelledLine)], thresholds: &[f32]) {
+/// Prints the figures; returns the positions of the slowest hundredth of the queries, slowest
+/// first.
+fn evaluate(
+    index: &Index,
+    build: Duration,
+    queries: &[(Query, LabelledLine)],
+    thresholds: &[f32],
+) -> Vec<usize> {
     println!(
         "index: {} entries loaded and indexed in {:.2} s; {}",
         index.len(),
@@ -196,14 +210,14 @@ fn evaluate(index: &Index, build: Duration, queries: &[(Query, LabelledLine)], t
     // Latency at the default threshold, single-threaded, as the desk would ask.
     let options = SearchOptions::default();
     let mut times = Vec::with_capacity(queries.len());
-    let mut slowest: Vec<(f64, &str)> = Vec::new();
+    let mut slowest: Vec<(f64, usize)> = Vec::new();
     let started = Instant::now();
-    for (q, _) in queries {
+    for (i, (q, _)) in queries.iter().enumerate() {
         let t = Instant::now();
         let hits = index.search(q, options);
         let ms = t.elapsed().as_secs_f64() * 1e3;
         times.push(ms);
-        slowest.push((ms, &q.name));
+        slowest.push((ms, i));
         std::hint::black_box(hits);
     }
     let total = started.elapsed().as_secs_f64();
@@ -221,8 +235,11 @@ fn evaluate(index: &Index, build: Duration, queries: &[(Query, LabelledLine)], t
         times.len() as f64 / total
     );
 
-    let names: Vec<String> =
-        slowest.iter().take(5).map(|(ms, n)| format!("{n} ({ms:.1} ms)")).collect();
+    let names: Vec<String> = slowest
+        .iter()
+        .take(5)
+        .map(|&(ms, i)| format!("{} ({ms:.1} ms)", queries[i].0.name))
+        .collect();
     println!("slowest: {}", names.join(", "));
 
     // Quality across thresholds, from one pass at the lowest.
@@ -324,6 +341,8 @@ fn evaluate(index: &Index, build: Duration, queries: &[(Query, LabelledLine)], t
         "held back at the default threshold: {rescued} of the {missed} listed people missed are among the held-back hits; {noisy} queries about people not listed have held-back hits"
     );
     println!("{}", memory());
+    slowest.truncate(queries.len().div_ceil(100));
+    slowest.into_iter().map(|(_, i)| i).collect()
 }
 
 /// A query's score for what it should find (the listed person's, or for someone not listed the
@@ -377,5 +396,23 @@ fn dump_outcomes(
     }
     w.flush().with_context(|| format!("writing {}", path.display()))?;
     println!("wrote every query's hits from {threshold} to {}", path.display());
+    Ok(())
+}
+
+fn write_lines<'a>(
+    path: &Path,
+    lines: impl Iterator<Item = &'a LabelledLine>,
+) -> anyhow::Result<()> {
+    let file = File::create(path).with_context(|| format!("creating {}", path.display()))?;
+    let mut w = BufWriter::new(file);
+    let mut written = 0usize;
+    for line in lines {
+        serde_json::to_writer(&mut w, line)
+            .with_context(|| format!("writing {}", path.display()))?;
+        w.write_all(b"\n").with_context(|| format!("writing {}", path.display()))?;
+        written += 1;
+    }
+    w.flush().with_context(|| format!("writing {}", path.display()))?;
+    println!("wrote the {written} slowest queries to {}", path.display());
     Ok(())
 }
