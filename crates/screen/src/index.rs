@@ -898,7 +898,15 @@ impl Index {
         for u in &units {
             walked_best[u.bit] = walked_best[u.bit].max(u.weight);
         }
-        let walked_sum: f32 = walked_best.iter().sum();
+        // Shared spellings have bits of their own, so the bits' sum may count a query token
+        // twice; an alignment gives each query token one listed part, so a slot can get no more
+        // than each token's strongest spelling, walked or counted as present.
+        let per_token: f32 = groups
+            .iter()
+            .take(MAX_GROUPS)
+            .map(|g| g.variants.iter().map(|v| v.1).fold(0.0f32, f32::max))
+            .sum();
+        let walked_sum: f32 = walked_best.iter().sum::<f32>().min(per_token - assumed_sum).max(0.0);
         // What the walked lists must bring a slot, by what its date of birth adds; none of the
         // slots a date rules out can get there when `passed_over` is below zero.
         let needed = |dob: f32| bound.name_needed(dob) - assumed_sum;
