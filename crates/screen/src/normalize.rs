@@ -892,6 +892,15 @@ mod tests {
         );
         assert!(russian.iter().all(|k| key_family(k) & systems_of_state("VNM") == 0));
         assert!(!joins_syllables("RUS") && !joins_syllables("VNM") && joins_syllables("KOR"));
+        // 오 as RR and McCune–Reischauer write it, one letter, and as passports do, `OH`: a key
+        // of the Korean family, not only the Lao one whose silent final `H` they also share.
+        let oh = romanisation_keys("OH");
+        let korean: Vec<String> =
+            romanisation_keys("O").into_iter().filter(|k| oh.contains(k)).collect();
+        assert!(
+            korean.iter().any(|k| key_family(k) & systems_of_state("KOR") & !OPEN_FAMILIES != 0),
+            "{korean:?}"
+        );
         // One spelling of two names: Cantonese `WONG` is 黃 and 王; it folds into the first.
         assert!(share("WONG", "WANG") && share("WONG", "HUANG"));
         assert_eq!(skeleton("WONG"), skeleton("HUANG"));
