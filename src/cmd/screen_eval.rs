@@ -93,7 +93,10 @@ pub fn run(command: EvalCommand) -> anyhow::Result<()> {
             let started = Instant::now();
             let index = super::screen::load(&dir.join("watchlist.csv"))?;
             let build = started.elapsed();
-            let queries = read_queries(&dir.join("queries.jsonl"))?;
+            let path = dir.join("queries.jsonl");
+            let queries = read_queries(&path)?;
+            // Percentiles of nothing are no figures.
+            anyhow::ensure!(!queries.is_empty(), "{} holds no queries", path.display());
             let slow = evaluate(&index, build, &queries, &thresholds);
             if let Some(path) = slowest {
                 write_lines(&path, slow.iter().map(|&i| &queries[i].1))?;

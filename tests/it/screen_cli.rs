@@ -207,12 +207,26 @@ fn the_evaluation_writes_every_query_with_its_hits_on_request() {
     );
     assert!(ok, "{err}");
     let dump = dir.path().join("dump.jsonl");
+    let slowest = dir.path().join("slowest.jsonl");
     let (ok, printed, err) = crate::helpers::run(
-        &["screen-eval", "run", "--dir", out, "--dump", dump.to_str().unwrap()],
+        &["screen-eval", "run", "--dir", out, "--dump", dump.to_str().unwrap()]
+            .into_iter()
+            .chain(["--slowest", slowest.to_str().unwrap()])
+            .collect::<Vec<_>>(),
         "",
     );
     assert!(ok, "{err}");
     assert!(printed.contains("recall"), "{printed}");
+    // The slowest hundredth, as `queries.jsonl` writes a query: one of 80.
+    let slow: Vec<Value> = std::fs::read_to_string(&slowest)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(slow.len(), 1, "{slow:?}");
+    assert!(
+        slow[0]["name"].is_string() && slow[0]["kind"].is_string() && slow[0]["hits"].is_null()
+    );
     let lines: Vec<Value> = std::fs::read_to_string(&dump)
         .unwrap()
         .lines()
@@ -230,6 +244,11 @@ fn the_evaluation_writes_every_query_with_its_hits_on_request() {
         .count();
     assert!(found >= 36, "{found} of 40");
     assert!(lines.iter().all(|l| l["kind"].is_string() && l["name"].is_string()));
+    // A set without queries has no figures: one line says so, and nothing panics.
+    std::fs::write(dir.path().join("queries.jsonl"), "").unwrap();
+    let (ok, _, err) = crate::helpers::run(&["screen-eval", "run", "--dir", out], "");
+    assert!(!ok);
+    assert!(err.contains("holds no queries") && !err.contains("panicked"), "{err}");
 }
 
 /// `--explain` adds what was held back, with why; a month and year of birth on the list counts.
