@@ -828,6 +828,15 @@ impl Index {
                 .filter(|g| mask & (1 << g) != 0)
                 .try_fold(0u8, |acc, g| only_for(g, t).map(|f| acc | f))
         };
+        // An alignment gives each query token one listed part: a slot can get no more than each
+        // token's strongest spelling (walked or counted as present), and a slot credited with a
+        // spelling of one token no more than that beside the others' strongest.
+        let mut strongest = [0.0f32; MAX_GROUPS];
+        for (g, group) in groups.iter().enumerate().take(MAX_GROUPS) {
+            strongest[g] = group.variants.iter().map(|v| v.1).fold(0.0, f32::max);
+        }
+        let per_token: f32 = strongest.iter().sum();
+        let beside = |g: usize, t: TokenId| per_token - strongest[g] + weight_for(g, t);
         // Each unit is counted once per slot under its counter bit: a query token's own
         // spellings under the token's bit, strongest first. A spelling that several query tokens
         // may stand for (`KIM` in `NGUYEN KIM KIM THO`) has a bit of its own, with the most any
@@ -843,27 +852,40 @@ impl Index {
                 weights.sort_by(|a, b| b.total_cmp(a));
                 let rest = weights[1..].iter().sum();
                 let only = only_for_all(mask, t);
+                let reach = (0..MAX_GROUPS)
+                    .filter(|g| mask & (1 << g) != 0)
+                    .map(|g| beside(g, t))
+                    .fold(f32::MIN, f32::max);
                 units.push(Unit {
                     bit: next_bit,
                     weight: weights[0],
                     postings: &token.postings,
                     only,
+                    reach,
                 });
+                // A name holding the spelling twice gives it to two query tokens.
                 units.push(Unit {
                     bit: next_bit + 1,
                     weight: rest,
                     postings: &token.repeats,
                     only,
+                    reach: per_token,
                 });
                 next_bit += 2;
             } else {
                 // One query token's spelling; or, out of bits, a shared one counted for each of
-                // its query tokens, which only loosens the bound.
+                // its query tokens, which only loosens the bound (and which of them the name's
+                // part goes to, the alignment decides).
+                let reach = (0..MAX_GROUPS)
+                    .filter(|g| mask & (1 << g) != 0)
+                    .map(|g| beside(g, t))
+                    .fold(f32::MIN, f32::max);
                 units.extend(members.map(|g| Unit {
                     bit: g,
                     weight: weight_for(g, t),
                     postings: &token.postings,
                     only: only_for(g, t),
+                    reach,
                 }));
             }
         }
@@ -899,13 +921,7 @@ impl Index {
             walked_best[u.bit] = walked_best[u.bit].max(u.weight);
         }
         // Shared spellings have bits of their own, so the bits' sum may count a query token
-        // twice; an alignment gives each query token one listed part, so a slot can get no more
-        // than each token's strongest spelling, walked or counted as present.
-        let per_token: f32 = groups
-            .iter()
-            .take(MAX_GROUPS)
-            .map(|g| g.variants.iter().map(|v| v.1).fold(0.0f32, f32::max))
-            .sum();
+        // twice.
         let walked_sum: f32 = walked_best.iter().sum::<f32>().min(per_token - assumed_sum).max(0.0);
         // What the walked lists must bring a slot, by what its date of birth adds; none of the
         // slots a date rules out can get there when `passed_over` is below zero.
@@ -934,7 +950,7 @@ impl Index {
                         Some(dob) => needed(dob),
                     }
                 };
-                if walked_sum + BOUND_EPSILON < need {
+                if walked_sum.min(u.reach - assumed_sum) + BOUND_EPSILON < need {
                     continue;
                 }
                 scratch.add(p.slot, u.bit, u.weight, need, &mut out);
@@ -1337,6 +1353,8 @@ struct Unit<'a> {
     /// Where the spelling is only a respelling by keys of families the traveller's state does
     /// not write: the families a listed person's state must write for it to count.
     only: Option<u8>,
+    /// The most a slot's name can give with this spelling among its parts.
+    reach: f32,
 }
 
 /// One slot on a posting list, with its entry's date of birth, so the walk can tell what the
