@@ -53,7 +53,7 @@ pub enum EvalCommand {
         #[arg(long, default_value_t = 0.2)]
         dump_threshold: f32,
         /// Also write the slowest hundredth of the queries, as `queries.jsonl` has them, to study
-        /// the tail of the latency on its own (`run` reads them from a directory beside the list).
+        /// the tail of the latency alone: as `queries.jsonl` beside the same `watchlist.csv`.
         #[arg(long)]
         slowest: Option<PathBuf>,
     },
@@ -99,7 +99,8 @@ pub fn run(command: EvalCommand) -> anyhow::Result<()> {
             anyhow::ensure!(!queries.is_empty(), "{} holds no queries", path.display());
             let slow = evaluate(&index, build, &queries, &thresholds);
             if let Some(path) = slowest {
-                write_lines(&path, slow.iter().map(|&i| &queries[i].1))?;
+                let written = write_jsonl(&path, slow.iter().map(|&i| &queries[i].1))?;
+                println!("wrote the {written} slowest queries to {}", path.display());
             }
             match dump {
                 Some(path) => dump_outcomes(&index, &queries, &path, dump_threshold),
@@ -129,11 +130,9 @@ fn generate(set: &EvalSet, out: &PathBuf) -> anyhow::Result<()> {
     bienphong::watchlist_csv::write(&set.entries, BufWriter::new(file))
         .with_context(|| format!("writing {}", list.display()))?;
     let queries = out.join("queries.jsonl");
-    let file = File::create(&queries).with_context(|| format!("creating {}", queries.display()))?;
-    let mut w = BufWriter::new(file);
-    for l in &set.queries {
+    let lines = set.queries.iter().map(|l| {
         let q = &l.query;
-        let line = LabelledLine {
+        LabelledLine {
             name: q.name.clone(),
             dob: q.dob.map(|d| d.to_string()),
             nationality: q.nationality.map(|n| n.to_string()),
@@ -150,11 +149,9 @@ fn generate(set: &EvalSet, out: &PathBuf) -> anyhow::Result<()> {
                 .as_deref()
                 .and_then(|id| listed_dob.get(id))
                 .map(|k| (*k).to_string()),
-        };
-        serde_json::to_writer(&mut w, &line).context("writing queries")?;
-        w.write_all(b"\n").context("writing queries")?;
-    }
-    w.flush().context("writing queries")?;
+        }
+    });
+    write_jsonl(&queries, lines)?;
     println!(
         "wrote {} entries to {} and {} queries to {}",
         set.entries.len(),
@@ -388,34 +385,26 @@ fn dump_outcomes(
     path: &Path,
     threshold: f32,
 ) -> anyhow::Result<()> {
-    let file = File::create(path).with_context(|| format!("creating {}", path.display()))?;
-    let mut w = BufWriter::new(file);
-    for (q, labelled) in queries {
+    let lines = queries.iter().map(|(q, labelled)| {
         let hits = index.search(q, SearchOptions { limit: 20, threshold, held_back: false });
-        let hits = hits.into_iter().map(HitOut::from).collect();
-        serde_json::to_writer(&mut w, &DumpLine { query: labelled, hits })
-            .with_context(|| format!("writing {}", path.display()))?;
-        w.write_all(b"\n").with_context(|| format!("writing {}", path.display()))?;
-    }
-    w.flush().with_context(|| format!("writing {}", path.display()))?;
+        DumpLine { query: labelled, hits: hits.into_iter().map(HitOut::from).collect() }
+    });
+    write_jsonl(path, lines)?;
     println!("wrote every query's hits from {threshold} to {}", path.display());
     Ok(())
 }
 
-fn write_lines<'a>(
-    path: &Path,
-    lines: impl Iterator<Item = &'a LabelledLine>,
-) -> anyhow::Result<()> {
+/// Writes one JSON line for each item; how many it wrote.
+fn write_jsonl<T: Serialize>(path: &Path, items: impl Iterator<Item = T>) -> anyhow::Result<usize> {
+    let writing = || format!("writing {}", path.display());
     let file = File::create(path).with_context(|| format!("creating {}", path.display()))?;
     let mut w = BufWriter::new(file);
     let mut written = 0usize;
-    for line in lines {
-        serde_json::to_writer(&mut w, line)
-            .with_context(|| format!("writing {}", path.display()))?;
-        w.write_all(b"\n").with_context(|| format!("writing {}", path.display()))?;
+    for item in items {
+        serde_json::to_writer(&mut w, &item).with_context(writing)?;
+        w.write_all(b"\n").with_context(writing)?;
         written += 1;
     }
-    w.flush().with_context(|| format!("writing {}", path.display()))?;
-    println!("wrote the {written} slowest queries to {}", path.display());
-    Ok(())
+    w.flush().with_context(writing)?;
+    Ok(written)
 }
