@@ -836,7 +836,13 @@ impl Index {
             strongest[g] = group.variants.iter().map(|v| v.1).fold(0.0, f32::max);
         }
         let per_token: f32 = strongest.iter().sum();
-        let beside = |g: usize, t: TokenId| per_token - strongest[g] + weight_for(g, t);
+        // Of the query tokens in `mask` the spelling may stand for, the alignment gives it to one.
+        let reach_of = |mask: u32, t: TokenId| {
+            (0..MAX_GROUPS)
+                .filter(|g| mask & (1 << g) != 0)
+                .map(|g| per_token - strongest[g] + weight_for(g, t))
+                .fold(f32::MIN, f32::max)
+        };
         // Each unit is counted once per slot under its counter bit: a query token's own
         // spellings under the token's bit, strongest first. A spelling that several query tokens
         // may stand for (`KIM` in `NGUYEN KIM KIM THO`) has a bit of its own, with the most any
@@ -852,10 +858,7 @@ impl Index {
                 weights.sort_by(|a, b| b.total_cmp(a));
                 let rest = weights[1..].iter().sum();
                 let only = only_for_all(mask, t);
-                let reach = (0..MAX_GROUPS)
-                    .filter(|g| mask & (1 << g) != 0)
-                    .map(|g| beside(g, t))
-                    .fold(f32::MIN, f32::max);
+                let reach = reach_of(mask, t);
                 units.push(Unit {
                     bit: next_bit,
                     weight: weights[0],
@@ -874,12 +877,8 @@ impl Index {
                 next_bit += 2;
             } else {
                 // One query token's spelling; or, out of bits, a shared one counted for each of
-                // its query tokens, which only loosens the bound (and which of them the name's
-                // part goes to, the alignment decides).
-                let reach = (0..MAX_GROUPS)
-                    .filter(|g| mask & (1 << g) != 0)
-                    .map(|g| beside(g, t))
-                    .fold(f32::MIN, f32::max);
+                // its query tokens, which only loosens the bound.
+                let reach = reach_of(mask, t);
                 units.extend(members.map(|g| Unit {
                     bit: g,
                     weight: weight_for(g, t),
