@@ -251,6 +251,64 @@ fn the_evaluation_writes_every_query_with_its_hits_on_request() {
     assert!(err.contains("holds no queries") && !err.contains("panicked"), "{err}");
 }
 
+/// A set made elsewhere gives only the query and `expect`, may leave blank lines and write a
+/// year of birth as a number: `run` takes it, and reads what the list knows of each listed
+/// person's date of birth off the list.
+#[test]
+fn screen_eval_runs_a_set_made_elsewhere() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().to_str().unwrap();
+    let args = ["screen-eval", "generate", "--entries", "2000", "--positives", "40"];
+    let (ok, _, err) = crate::helpers::run(
+        &args.into_iter().chain(["--negatives", "10", "--out", out]).collect::<Vec<_>>(),
+        "",
+    );
+    assert!(ok, "{err}");
+    let path = dir.path().join("queries.jsonl");
+    let ours: Vec<Value> = std::fs::read_to_string(&path)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let mut theirs = String::new();
+    for (n, q) in ours.iter().enumerate() {
+        let mut q = q.as_object().unwrap().clone();
+        for label in ["kind", "culture", "listed_dob"] {
+            q.remove(label);
+        }
+        if n == 0 {
+            let year = q["dob"].as_str().unwrap()[..4].parse::<u64>().unwrap();
+            q.insert("dob".into(), json!(year));
+        }
+        theirs.push_str(&format!("{}\n\n", Value::Object(q)));
+    }
+    std::fs::write(&path, theirs).unwrap();
+    let dump = dir.path().join("dump.jsonl");
+    let (ok, printed, err) = crate::helpers::run(
+        &["screen-eval", "run", "--dir", out, "--dump", dump.to_str().unwrap()],
+        "",
+    );
+    assert!(ok, "{err}");
+    assert!(
+        printed.contains("by what the list knows") && !printed.contains("by kind"),
+        "{printed}"
+    );
+    let dumped: Vec<Value> = std::fs::read_to_string(&dump)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(dumped.len(), 50);
+    for (theirs, ours) in dumped.iter().zip(&ours) {
+        assert_eq!(theirs["listed_dob"], ours["listed_dob"], "{theirs}");
+        assert!(theirs.get("kind").is_none(), "{theirs}");
+    }
+    assert_eq!(
+        dumped[0]["dob"].as_u64().map(|y| y.to_string()),
+        Some(ours[0]["dob"].as_str().unwrap()[..4].to_string())
+    );
+}
+
 /// `--explain` adds what was held back, with why; a month and year of birth on the list counts.
 #[test]
 fn explain_lists_the_listings_held_back_and_a_month_of_birth_counts() {

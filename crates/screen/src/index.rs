@@ -195,6 +195,12 @@ impl Index {
         Some((&stored.id, stored.names.first().map_or("", |n| &n.display)))
     }
 
+    /// What the list knows of the date of birth of the entry `id`: `None` for no such entry.
+    pub fn dob_of(&self, id: &str) -> Option<Option<Dob>> {
+        let slot = self.slot_of(id)?;
+        Some(self.stored(slot)?.dob)
+    }
+
     /// One past the greatest slot yet given.
     pub fn slots(&self) -> u32 {
         Slot::try_from(self.entries.len()).unwrap_or(Slot::MAX)
