@@ -309,11 +309,12 @@ fn screen_eval_runs_a_set_made_elsewhere() {
     );
 }
 
-/// `--explain` adds what was held back, with why; a month and year of birth on the list counts.
+/// `--explain` adds what was held back, with why; a month and year of birth on the list counts,
+/// written as such or with the day `00`.
 #[test]
 fn explain_lists_the_listings_held_back_and_a_month_of_birth_counts() {
     let mut f = list();
-    f.write_all("H1,Nguyễn Văn Hùng,,,VNM,M,\nH2,Trần Văn Khải,,1981-05,VNM,M,\n".as_bytes())
+    f.write_all("H1,Nguyễn Văn Hùng,,,VNM,M,\nH2,Trần Văn Khải,,1981-05-00,VNM,M,\n".as_bytes())
         .unwrap();
     f.flush().unwrap();
     let input = "{\"name\": \"NGUYEN VAN HUNG\", \"dob\": \"1990-02-02\", \"nationality\": \"VNM\"}\n\

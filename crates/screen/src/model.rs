@@ -12,7 +12,9 @@ pub enum Dob {
 }
 
 impl Dob {
-    /// `YYYY-MM-DD`, `YYYY-MM` or `YYYY`.
+    /// `YYYY-MM-DD`, `YYYY-MM` or `YYYY`. A day or month written `00` or `XX` is unknown, as
+    /// lists and civil records write it (`1950-00-00` is the year 1950; ICAO 9303 prints `XX`
+    /// where the date of birth on a document is partly unknown).
     pub fn parse(text: &str) -> Result<Dob, FieldError> {
         let t = text.trim();
         let bad = || FieldError::Dob(t.chars().take(40).collect());
@@ -22,6 +24,15 @@ impl Dob {
             return if (1..=9999).contains(&year) { Ok(Dob::Year(year)) } else { Err(bad()) };
         }
         let parts: Vec<&str> = t.split('-').collect();
+        let unknown = |s: &str| s == "00" || s.eq_ignore_ascii_case("XX");
+        match parts[..] {
+            [y, m] | [y, m, _] if y.len() == 4 && digits(y) && unknown(m) => {
+                let known = parts.get(2).is_none_or(|d| unknown(d) || (d.len() == 2 && digits(d)));
+                return if known { Dob::parse(y) } else { Err(bad()) };
+            }
+            [y, m, d] if unknown(d) => return Dob::parse(&format!("{y}-{m}")).map_err(|_| bad()),
+            _ => {}
+        }
         if let [y, m] = parts[..] {
             if y.len() != 4 || m.len() != 2 || !(digits(y) && digits(m)) {
                 return Err(bad());
@@ -241,10 +252,48 @@ mod tests {
         assert_eq!(Dob::parse("1985-03-12").unwrap().to_string(), "1985-03-12");
         let month = Dob::parse("1985-03").unwrap();
         assert_eq!((month.to_string(), month.vietnamese()), ("1985-03".into(), "03/1985".into()));
-        for bad in
-            ["85", "1985-3-12", "1985-02-30", "12/03/1985", "abcd", "0000", "", "1985-13", "1985-3"]
-        {
+        // An unknown day or month, as lists write it.
+        assert_eq!(Dob::parse("1950-00-00").unwrap(), Dob::Year(1950));
+        assert_eq!(Dob::parse("1950-XX-xx").unwrap(), Dob::Year(1950));
+        assert_eq!(Dob::parse("1950-00").unwrap(), Dob::Year(1950));
+        assert_eq!(Dob::parse("1950-00-17").unwrap(), Dob::Year(1950));
+        assert_eq!(Dob::parse("1950-04-00").unwrap().to_string(), "1950-04");
+        assert_eq!(Dob::parse("1950-04-XX").unwrap().to_string(), "1950-04");
+        for bad in [
+            "85",
+            "1985-3-12",
+            "1985-02-30",
+            "12/03/1985",
+            "abcd",
+            "0000",
+            "",
+            "1985-13",
+            "1985-3",
+            "0000-00-00",
+            "1985-13-00",
+            "1985-00-1",
+            "19a5-00-00",
+            "1985-00-00-00",
+        ] {
             assert!(Dob::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    /// Every date of birth read prints as what reads back as itself: what is stored in the
+    /// canonical form reads the same forever after.
+    #[test]
+    fn dates_of_birth_read_back_as_written() {
+        let pieces = ["1950", "0000", "00", "XX", "xx", "13", "04", "31", "1", "", "2a"];
+        for a in pieces {
+            for b in pieces {
+                for c in pieces {
+                    for text in [format!("{a}-{b}-{c}"), format!("{a}-{b}"), format!("{a}{b}")] {
+                        if let Ok(d) = Dob::parse(&text) {
+                            assert_eq!(Dob::parse(&d.to_string()), Ok(d), "{text}");
+                        }
+                    }
+                }
+            }
         }
     }
 

@@ -278,8 +278,29 @@ pub enum WatchDob {
 }
 
 impl WatchDob {
+    /// `YYYY-MM-DD`, `YYYY-MM` or `YYYY`; a day or month written `00` or `XX` is unknown, as
+    /// lists and civil records write it (`1950-00-00` is the year 1950).
     pub fn parse(s: &str) -> Option<Self> {
         let s = s.trim();
+        let unknown = |p: &str| p == "00" || p.eq_ignore_ascii_case("XX");
+        let parts: Vec<&str> = s.split('-').collect();
+        match parts[..] {
+            [y, m] | [y, m, _] if unknown(m) => {
+                let day = parts.get(2).is_none_or(|d| {
+                    unknown(d) || (d.len() == 2 && d.bytes().all(|c| c.is_ascii_digit()))
+                });
+                return if day {
+                    WatchDob::parse(y).filter(|d| matches!(d, WatchDob::Year(_)))
+                } else {
+                    None
+                };
+            }
+            [y, m, d] if unknown(d) => {
+                return WatchDob::parse(&format!("{y}-{m}"))
+                    .filter(|d| matches!(d, WatchDob::Month { .. }));
+            }
+            _ => {}
+        }
         if s.len() == 4 {
             return s
                 .parse()
@@ -440,6 +461,13 @@ mod tests {
         assert_eq!(WatchDob::parse("1975").unwrap().to_string(), "1975");
         assert_eq!(WatchDob::parse("1975-03-09").unwrap().to_string(), "1975-03-09");
         assert!(WatchDob::parse("1975-13-01").is_none());
+        // An unknown day or month, as lists write it.
+        assert_eq!(WatchDob::parse("1975-00-00"), Some(WatchDob::Year(1975)));
+        assert_eq!(WatchDob::parse("1975-XX"), Some(WatchDob::Year(1975)));
+        assert_eq!(WatchDob::parse("1975-03-00").unwrap().to_string(), "1975-03");
+        for bad in ["1975-13-00", "1975-00-1", "75-00-00", "1975-00-00-00", "00-00"] {
+            assert!(WatchDob::parse(bad).is_none(), "{bad}");
+        }
         assert!(WatchDob::parse("75").is_none());
         assert_eq!(WatchDob::parse("1975-03").unwrap().to_string(), "1975-03");
         for bad in ["1975-13", "1975-3", "197-03", "1975-0a", "+975-03"] {
