@@ -777,6 +777,10 @@ mod tests {
             ("XIAOMING", "HSIAOMING"),
             ("JIANHUA", "CHIENHUA"),
             ("PRASERT", "PRASOET"),
+            // ư: Lao French-based `eu`, RTGS `ue`, English-based `u`.
+            ("SENGDEUANE", "SENGDUAN"),
+            ("DEUAN", "DUEAN"),
+            ("RUEANG", "RUANG"),
             ("SCHMIDT", "SHMIDT"),
             // ㅓ as McCune–Reischauer writes it, without the breve, beside RR and passports.
             ("CHEOLYEONG", "CHOLYONG"),
