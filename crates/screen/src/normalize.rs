@@ -828,6 +828,8 @@ mod tests {
             ("WAIMING", "WEIMING"),
             ("KEUNG", "QIANG"),
             ("CHEEWEE", "ZHIWEI"),
+            ("YUNFAT", "RUNFA"),
+            ("HOKYAU", "XUEYOU"),
             ("BENGHOCK", "MINGFU"),
             // Macao's Portuguese-based Cantonese.
             ("KUOKKEONG", "GUOQIANG"),
