@@ -131,6 +131,13 @@ fn a_name_cut_to_fit_the_mrz_still_matches() {
     );
     // A short name is never taken for a cut one.
     assert!(first(&ix, query("ZHANG<<XIAO", "1975-05-05", "CHN", "M")).is_none());
+    // A cut inside `PH`, which the skeleton reads as one letter: still the listed name.
+    ix.upsert(entry("W10", "Chanthanaphon Phattharaphonsirikul", "1971-06-14", "THA", "M"))
+        .unwrap();
+    let hit =
+        first(&ix, query("PHATTHARAPHONSIRIKUL<<CHANTHANAP", "1971-06-14", "THA", "M")).unwrap();
+    assert_eq!(hit.id, "W10");
+    assert!(hit.reasons[0].contains("CHANTHANAP ≈ CHANTHANAPHON"), "{:?}", hit.reasons);
 }
 
 #[test]
