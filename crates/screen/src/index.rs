@@ -568,18 +568,31 @@ impl Index {
     fn alternatives(
         &self,
         base: Vec<QueryToken>,
-        joined_names: bool,
+        nationality: Option<Country>,
         cache: &mut GroupCache,
     ) -> Vec<Vec<QueryToken>> {
         const MAX_ALTERNATIVES: usize = 6;
-        let df = |skel: &str| self.vocab.get(skel).map_or(0, |&t| self.df(t));
+        let joined_names = nationality.is_none_or(|c| joins_syllables(c.as_str()));
+        let id = |skel: &str| self.vocab.get(skel).copied();
+        let df = |skel: &str| id(skel).map_or(0, |t| self.df(t));
+        // A listed name of the traveller's state that writes the two halves apart, one after
+        // the other (`Park Ji Hoon` for the passport's `PARK<<JIHOON`), though the whole is
+        // the commoner part on the list.
+        let listed_apart = |a: &str, b: &str| {
+            joined_names
+                && nationality.is_some()
+                && id(a).zip(id(b)).is_some_and(|(a, b)| {
+                    self.follows.get(&(nationality, Some(a), b)).is_some_and(|&n| n > 0)
+                })
+        };
         let mut alts = vec![base.clone()];
         for (i, t) in base.iter().enumerate().filter(|(_, t)| t.raw.len() >= 4) {
             let whole = df(&t.skeleton);
             let mut splits: Vec<(usize, usize)> = (2..t.raw.len() - 1)
                 .filter_map(|k| {
-                    let m = df(&skeleton(&t.raw[..k])).min(df(&skeleton(&t.raw[k..])));
-                    (m > whole).then_some((m, k))
+                    let (a, b) = (skeleton(&t.raw[..k]), skeleton(&t.raw[k..]));
+                    let m = df(&a).min(df(&b));
+                    (m > whole || (m > 0 && listed_apart(&a, &b))).then_some((m, k))
                 })
                 .collect();
             splits.sort_unstable_by(|a, b| b.cmp(a));
@@ -658,11 +671,10 @@ impl Index {
             .map(|raw| QueryToken { skeleton: skeleton(&raw), raw })
             .collect();
         let mut cache = GroupCache::default();
-        let joined_names = query.nationality.is_none_or(|c| joins_syllables(c.as_str()));
         let alternatives = if base.is_empty() {
             Vec::new()
         } else {
-            self.alternatives(base, joined_names, &mut cache)
+            self.alternatives(base, query.nationality, &mut cache)
         };
         let groups: Vec<Vec<Group>> = alternatives
             .iter()

@@ -395,6 +395,24 @@ fn split_syllables_are_joined_but_listed_parts_are_not_swallowed() {
     assert!(hits.iter().all(|h| !h.reasons[0].contains("THIUYEN")), "{hits:?}");
 }
 
+/// A listing that writes a given name's syllables apart (`Park Ji Hoon`, as lists write
+/// Korean names) is found from a passport that joins them, though most listed people write
+/// `JIHOON` as one part.
+#[test]
+fn a_joined_given_name_finds_a_listing_that_writes_its_syllables_apart() {
+    let mut ix = index();
+    for i in 0..40 {
+        ix.upsert(entry(&format!("J{i}"), &format!("Choi Ji-hoon {i}"), "", "KOR", "M")).unwrap();
+    }
+    for (i, other) in ["Ji Woo", "Ji Min", "Sung Hoon", "Dong Hoon"].iter().enumerate() {
+        ix.upsert(entry(&format!("P{i}"), &format!("Han {other}"), "", "KOR", "M")).unwrap();
+    }
+    ix.upsert(entry("K3", "Park Ji Hoon", "1979-05-30", "KOR", "M")).unwrap();
+    let hit = first(&ix, query("PARK<<JIHOON", "1979-05-30", "KOR", "M")).unwrap();
+    assert_eq!(hit.id, "K3", "{hit:?}");
+    assert!(hit.reasons[0].contains("PARK, JI, HOON"), "{:?}", hit.reasons);
+}
+
 /// Lao spellings drop a final `H` (`Vanh`, `Van`), so between Lao names `AN` may be `ANH`
 /// written otherwise; between Vietnamese names they are two names, and only a misread joins
 /// them.
