@@ -109,6 +109,11 @@ struct Stored {
 struct StoredName {
     display: Box<str>,
     tokens: Box<[TokenId]>,
+    /// Neighbouring parts after the first that other listed names hold as one (`Ji Hoon`
+    /// beside `JIHOON`), for a name of a state whose names join syllables: the part at `j`
+    /// and the next, and the joined part. The two say no more together than the joined part
+    /// does. The first part is the family name there (`Li Yu` is no given name `LIYU`).
+    joined: Box<[(u8, TokenId)]>,
 }
 
 /// How many hits, and from what score.
@@ -228,10 +233,22 @@ impl Index {
         let slot = Slot::try_from(self.entries.len()).unwrap_or(Slot::MAX);
         let mut stored_names = Vec::with_capacity(names.len());
         let mut distinct: Vec<TokenId> = Vec::new();
+        let joins = entry.nationality.is_none_or(|c| joins_syllables(c.as_str()));
         for (display, toks) in names {
             let ids: Box<[TokenId]> = toks.iter().map(|t| self.intern(t)).collect();
             distinct.extend(ids.iter().copied());
-            stored_names.push(StoredName { display: display.into(), tokens: ids });
+            let joined: Box<[(u8, TokenId)]> = if joins {
+                (1..toks.len().min(MAX_NAME_TOKENS).saturating_sub(1))
+                    .filter_map(|j| {
+                        let whole = skeleton(&format!("{}{}", toks[j], toks[j + 1]));
+                        let t = self.vocab.get(whole.as_str()).copied()?;
+                        (t != ids[j] && t != ids[j + 1]).then_some((u8::try_from(j).ok()?, t))
+                    })
+                    .collect()
+            } else {
+                Box::default()
+            };
+            stored_names.push(StoredName { display: display.into(), tokens: ids, joined });
         }
         let posting = Posting { slot, dob: DobKey::new(entry.dob) };
         for t in repeated(&stored_names) {
@@ -1071,12 +1088,25 @@ impl Index {
             let delta = self.follow_weight(nat, prev, listed[j]) - weights[j];
             let e = gave[j];
             if delta < 0.0 {
-                evidence += (e + delta).max(e.min(0.0)) - e;
+                let lowered = (e + delta).max(e.min(0.0));
+                evidence += lowered - e;
+                gave[j] = lowered;
             } else if primary {
                 raised += delta;
             }
         }
         evidence += raised.min(FOLLOW_RAISE_CAP);
+        // Syllables a list writes apart are as common as the name they make: `Ji Hoon` says
+        // what `JIHOON` says, not what two rare parts would.
+        for &(j, t) in &*name.joined {
+            let j = usize::from(j);
+            if j + 1 < listed.len() && listed_used[j] && listed_used[j + 1] {
+                let excess = gave[j] + gave[j + 1] - self.weight_in(t, nat);
+                if excess > 0.0 {
+                    evidence -= excess;
+                }
+            }
+        }
         let mut query_left = false;
         for i in 0..alt.len().min(MAX_QUERY_TOKENS) {
             if !query_used[i] {

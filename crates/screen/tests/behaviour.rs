@@ -413,6 +413,28 @@ fn a_joined_given_name_finds_a_listing_that_writes_its_syllables_apart() {
     assert!(hit.reasons[0].contains("PARK, JI, HOON"), "{:?}", hit.reasons);
 }
 
+/// A given name written syllable by syllable says what the same name written as one part
+/// says: `Ji Hoon` is as common as `JIHOON`, not two rare parts.
+#[test]
+fn syllables_written_apart_are_as_common_as_the_name_they_make() {
+    let mut ix = index();
+    for i in 0..40 {
+        let family = ["Choi", "Kang", "Yoon", "Jang"][i % 4];
+        ix.upsert(entry(&format!("J{i}"), &format!("{family} Ji-hoon"), "", "KOR", "M")).unwrap();
+    }
+    for (i, other) in ["Ji Woo", "Ji Min", "Sung Hoon", "Dong Hoon"].iter().enumerate() {
+        ix.upsert(entry(&format!("P{i}"), &format!("Han {other}"), "", "KOR", "M")).unwrap();
+    }
+    ix.upsert(entry("APART", "Park Ji Hoon", "", "KOR", "M")).unwrap();
+    ix.upsert(entry("JOINED", "Park Ji-hoon", "", "KOR", "M")).unwrap();
+    let hits = ix.search(
+        &query("PARK<<JI<HOON", "1980-01-01", "KOR", "M"),
+        SearchOptions { threshold: 0.0, ..Default::default() },
+    );
+    let score = |id: &str| hits.iter().find(|h| h.id == id).map(|h| h.score).unwrap();
+    assert!((score("APART") - score("JOINED")).abs() < 0.05, "{hits:?}");
+}
+
 /// Lao spellings drop a final `H` (`Vanh`, `Van`), so between Lao names `AN` may be `ANH`
 /// written otherwise; between Vietnamese names they are two names, and only a misread joins
 /// them.
