@@ -781,6 +781,7 @@ mod tests {
             ("SENGDEUANE", "SENGDUAN"),
             ("DEUAN", "DUEAN"),
             ("RUEANG", "RUANG"),
+            ("SALEUMXAY", "SALOEMSAI"),
             ("SCHMIDT", "SHMIDT"),
             // ㅓ as McCune–Reischauer writes it, without the breve, beside RR and passports.
             ("CHEOLYEONG", "CHOLYONG"),
