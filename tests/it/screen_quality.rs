@@ -91,3 +91,55 @@ fn a_name_reordered_is_the_listed_name_turned_round() {
     }
     assert!(russian > 0);
 }
+
+/// Spellings written by hand from public name lists and romanisation tables, which neither
+/// generator makes (`tests/data/hand_spellings.tsv`): each listed person is found from the
+/// other spelling beside the same date of birth, on a generated list of 5,000 others.
+#[test]
+fn hand_written_spellings_find_their_listed_person() {
+    let set = EvalSet::generate(3, 5_000, 0, 0);
+    let mut index = Index::new();
+    for e in &set.entries {
+        index.upsert(e.clone()).unwrap();
+    }
+    let table = include_str!("../data/hand_spellings.tsv");
+    let pairs: Vec<Vec<&str>> = table
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .map(|l| l.split('\t').collect())
+        .collect();
+    let dob = |n: usize| {
+        let day = time::Date::from_ordinal_date(1950 + (n % 40) as i32, 1 + (n % 360) as u16);
+        Some(screen::Dob::Full(day.unwrap()))
+    };
+    for (n, p) in pairs.iter().enumerate() {
+        let [listed, listed_state, _, _] = p[..] else { panic!("line {}: four columns", n + 1) };
+        index
+            .upsert(screen::Entry {
+                id: format!("HAND{n}"),
+                name: listed.to_string(),
+                aliases: Vec::new(),
+                dob: dob(n),
+                nationality: Some(screen::Country::parse(listed_state).unwrap()),
+                sex: None,
+                document_number: None,
+            })
+            .unwrap();
+    }
+    let mut missed = Vec::new();
+    for (n, p) in pairs.iter().enumerate() {
+        let query = screen::Query {
+            name: p[2].to_string(),
+            dob: dob(n),
+            nationality: Some(screen::Country::parse(p[3]).unwrap()),
+            sex: None,
+            document_number: None,
+        };
+        let hits = index.search(&query, SearchOptions::default());
+        if hits.first().is_none_or(|h| h.id != format!("HAND{n}")) {
+            missed.push(format!("{} for {}", p[2], p[0]));
+        }
+    }
+    assert!(pairs.len() >= 130, "{} pairs", pairs.len());
+    assert!(missed.is_empty(), "{} of {} missed: {missed:#?}", missed.len(), pairs.len());
+}
