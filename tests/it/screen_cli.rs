@@ -218,20 +218,12 @@ fn the_evaluation_writes_every_query_with_its_hits_on_request() {
     assert!(ok, "{err}");
     assert!(printed.contains("recall"), "{printed}");
     // The slowest hundredth, as `queries.jsonl` writes a query: one of 80.
-    let slow: Vec<Value> = std::fs::read_to_string(&slowest)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let slow: Vec<Value> = read_jsonl(&slowest);
     assert_eq!(slow.len(), 1, "{slow:?}");
     assert!(
         slow[0]["name"].is_string() && slow[0]["kind"].is_string() && slow[0]["hits"].is_null()
     );
-    let lines: Vec<Value> = std::fs::read_to_string(&dump)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines: Vec<Value> = read_jsonl(&dump);
     assert_eq!(lines.len(), 80);
     // Each line is the labelled query with its hits; most listed people are found.
     let found = lines
@@ -265,11 +257,7 @@ fn screen_eval_runs_a_set_made_elsewhere() {
     );
     assert!(ok, "{err}");
     let path = dir.path().join("queries.jsonl");
-    let ours: Vec<Value> = std::fs::read_to_string(&path)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let ours: Vec<Value> = read_jsonl(&path);
     let mut theirs = String::new();
     for (n, q) in ours.iter().enumerate() {
         let mut q = q.as_object().unwrap().clone();
@@ -293,11 +281,7 @@ fn screen_eval_runs_a_set_made_elsewhere() {
         printed.contains("by what the list knows") && !printed.contains("by kind"),
         "{printed}"
     );
-    let dumped: Vec<Value> = std::fs::read_to_string(&dump)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let dumped: Vec<Value> = read_jsonl(&dump);
     assert_eq!(dumped.len(), 50);
     for (theirs, ours) in dumped.iter().zip(&ours) {
         assert_eq!(theirs["listed_dob"], ours["listed_dob"], "{theirs}");
@@ -340,4 +324,13 @@ fn explain_lists_the_listings_held_back_and_a_month_of_birth_counts() {
     assert!(held[0]["reasons"][0].as_str().unwrap().starts_with("held back: "), "{}", explained[0]);
     assert_eq!(ids(&explained[0]), Vec::<&str>::new());
     assert_eq!(explained[1]["held_back"], json!([]), "{}", explained[1]);
+}
+
+/// The JSON lines of a file the command wrote.
+fn read_jsonl(path: &std::path::Path) -> Vec<Value> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
 }

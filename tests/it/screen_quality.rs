@@ -7,10 +7,7 @@ use screen::{Index, SearchOptions};
 #[test]
 fn recall_and_false_alarms_hold_on_a_generated_list() {
     let set = EvalSet::generate(20_261_125, 20_000, 1_500, 1_500);
-    let mut index = Index::new();
-    for e in &set.entries {
-        index.upsert(e.clone()).unwrap();
-    }
+    let index = indexed(&set.entries);
     let dated: std::collections::HashSet<&str> = set
         .entries
         .iter()
@@ -97,11 +94,7 @@ fn a_name_reordered_is_the_listed_name_turned_round() {
 /// other spelling beside the same date of birth, on a generated list of 5,000 others.
 #[test]
 fn hand_written_spellings_find_their_listed_person() {
-    let set = EvalSet::generate(3, 5_000, 0, 0);
-    let mut index = Index::new();
-    for e in &set.entries {
-        index.upsert(e.clone()).unwrap();
-    }
+    let mut index = indexed(&EvalSet::generate(3, 5_000, 0, 0).entries);
     let table = include_str!("../data/hand_spellings.tsv");
     let pairs: Vec<Vec<&str>> = table
         .lines()
@@ -142,4 +135,12 @@ fn hand_written_spellings_find_their_listed_person() {
     }
     assert!(pairs.len() >= 130, "{} pairs", pairs.len());
     assert!(missed.is_empty(), "{} of {} missed: {missed:#?}", missed.len(), pairs.len());
+}
+
+fn indexed(entries: &[screen::Entry]) -> Index {
+    let mut index = Index::new();
+    for e in entries {
+        index.upsert(e.clone()).unwrap();
+    }
+    index
 }
