@@ -73,6 +73,10 @@ pub struct Index {
     follows: FxHashMap<(Option<Country>, Option<TokenId>, TokenId), u32>,
     /// How many parts follow each part (`None`: how many names open).
     leads: FxHashMap<(Option<Country>, Option<TokenId>), u32>,
+    /// Parts in a row after the first in the listed names of states whose names join syllables
+    /// (`JI HOON` in `Park Ji Hoon`): a given name written syllable by syllable. The pairs that
+    /// open a name are a family and a given name (`Li Juan`), which say nothing of that.
+    apart: FxHashMap<(Option<Country>, TokenId, TokenId), u32>,
     live: usize,
     /// Tests set this to try the long-list path on a short list; `None` is `LONG_POSTINGS`.
     long_postings: Option<usize>,
@@ -272,6 +276,11 @@ impl Index {
                 *self.follows.entry((entry.nationality, prev, t)).or_default() += 1;
                 *self.leads.entry((entry.nationality, prev)).or_default() += 1;
             }
+            if joins {
+                for pair in name.tokens.windows(2).skip(1) {
+                    *self.apart.entry((entry.nationality, pair[0], pair[1])).or_default() += 1;
+                }
+            }
         }
         if let Some(doc) = &entry.document_number {
             self.by_document.entry(doc.clone()).or_default().push(slot);
@@ -325,6 +334,9 @@ impl Index {
         }
         if let Some(name) = stored.names.first() {
             decrement(&mut self.lengths, (stored.nationality, parts_of(name)));
+            for pair in name.tokens.windows(2).skip(1) {
+                decrement(&mut self.apart, (stored.nationality, pair[0], pair[1]));
+            }
             for (prev, t) in sequence(&name.tokens) {
                 decrement(&mut self.follows, (stored.nationality, prev, t));
                 decrement(&mut self.leads, (stored.nationality, prev));
@@ -593,13 +605,13 @@ impl Index {
         let id = |skel: &str| self.vocab.get(skel).copied();
         let df = |skel: &str| id(skel).map_or(0, |t| self.df(t));
         // A listed name of the traveller's state that writes the two halves apart, one after
-        // the other (`Park Ji Hoon` for the passport's `PARK<<JIHOON`), though the whole is
-        // the commoner part on the list.
+        // the other in its given name (`Park Ji Hoon` for the passport's `PARK<<JIHOON`),
+        // though the whole is the commoner part on the list.
         let listed_apart = |a: &str, b: &str| {
             joined_names
                 && nationality.is_some()
                 && id(a).zip(id(b)).is_some_and(|(a, b)| {
-                    self.follows.get(&(nationality, Some(a), b)).is_some_and(|&n| n > 0)
+                    self.apart.get(&(nationality, a, b)).is_some_and(|&n| n > 0)
                 })
         };
         let mut alts = vec![base.clone()];

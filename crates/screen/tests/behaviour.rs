@@ -411,6 +411,17 @@ fn a_joined_given_name_finds_a_listing_that_writes_its_syllables_apart() {
     let hit = first(&ix, query("PARK<<JIHOON", "1979-05-30", "KOR", "M")).unwrap();
     assert_eq!(hit.id, "K3", "{hit:?}");
     assert!(hit.reasons[0].contains("PARK, JI, HOON"), "{:?}", hit.reasons);
+    // A family name and a given name in a row (`Li Juan`) are no given name written apart:
+    // `LIJUAN` is not read as `LI JUAN`, which would leave `LI` over, cheap, beside `Zhang Juan`.
+    for i in 0..30 {
+        let family = ["Wang", "Chen", "Liu", "Yang"][i % 4];
+        ix.upsert(entry(&format!("L{i}"), &format!("{family} Lijuan"), "", "CHN", "F")).unwrap();
+    }
+    ix.upsert(entry("C1", "Li Juan", "", "CHN", "F")).unwrap();
+    ix.upsert(entry("C2", "Zhang Juan", "2006-01-06", "CHN", "F")).unwrap();
+    let hits =
+        ix.search(&query("ZHANG<<LIJUAN", "2006-01-06", "CHN", "F"), SearchOptions::default());
+    assert!(hits.iter().all(|h| h.id != "C2"), "{hits:?}");
 }
 
 /// A given name written syllable by syllable says what the same name written as one part
