@@ -113,11 +113,12 @@ struct Stored {
 struct StoredName {
     display: Box<str>,
     tokens: Box<[TokenId]>,
-    /// Neighbouring parts after the first that other listed names hold as one (`Ji Hoon`
-    /// beside `JIHOON`), for a name of a state whose names join syllables: the part at `j`
-    /// and the next, and the joined part. The two say no more together than the joined part
-    /// does. The first part is the family name there (`Li Yu` is no given name `LIYU`).
-    joined: Box<[(u8, TokenId)]>,
+    /// Neighbouring parts after the first, joined (`JIHOON` for `Ji Hoon`), for a name of a
+    /// state whose names join syllables: the part at `j` and the next, and the skeleton of the
+    /// two as one. Where other listed names hold that part, the two say no more together than
+    /// it does. The first part is the family name there (`Li Yu` is no given name `LIYU`).
+    /// Looked up when scoring, so that the order in which names were listed changes nothing.
+    joined: Box<[(u8, Box<str>)]>,
 }
 
 /// How many hits, and from what score.
@@ -241,12 +242,11 @@ impl Index {
         for (display, toks) in names {
             let ids: Box<[TokenId]> = toks.iter().map(|t| self.intern(t)).collect();
             distinct.extend(ids.iter().copied());
-            let joined: Box<[(u8, TokenId)]> = if joins {
+            let joined: Box<[(u8, Box<str>)]> = if joins {
                 (1..toks.len().min(MAX_NAME_TOKENS).saturating_sub(1))
                     .filter_map(|j| {
                         let whole = skeleton(&format!("{}{}", toks[j], toks[j + 1]));
-                        let t = self.vocab.get(whole.as_str()).copied()?;
-                        (t != ids[j] && t != ids[j + 1]).then_some((u8::try_from(j).ok()?, t))
+                        Some((u8::try_from(j).ok()?, whole.into()))
                     })
                     .collect()
             } else {
@@ -1110,9 +1110,13 @@ impl Index {
         evidence += raised.min(FOLLOW_RAISE_CAP);
         // Syllables a list writes apart are as common as the name they make: `Ji Hoon` says
         // what `JIHOON` says, not what two rare parts would.
-        for &(j, t) in &*name.joined {
-            let j = usize::from(j);
+        for (j, whole) in &*name.joined {
+            let j = usize::from(*j);
             if j + 1 < listed.len() && listed_used[j] && listed_used[j + 1] {
+                let Some(&t) = self.vocab.get(&**whole) else { continue };
+                if t == listed[j] || t == listed[j + 1] {
+                    continue;
+                }
                 let excess = gave[j] + gave[j + 1] - self.weight_in(t, nat);
                 if excess > 0.0 {
                     evidence -= excess;

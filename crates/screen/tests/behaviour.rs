@@ -444,6 +444,26 @@ fn syllables_written_apart_are_as_common_as_the_name_they_make() {
     );
     let score = |id: &str| hits.iter().find(|h| h.id == id).map(|h| h.score).unwrap();
     assert!((score("APART") - score("JOINED")).abs() < 0.05, "{hits:?}");
+    // Listed before the names that hold `JIHOON` or after them: the same score.
+    let list = |apart_first: bool| {
+        let mut ix = Index::new();
+        let apart = entry("APART", "Park Ji Hoon", "", "KOR", "M");
+        if apart_first {
+            ix.upsert(apart.clone()).unwrap();
+        }
+        for i in 0..40 {
+            let family = ["Choi", "Kang", "Yoon", "Jang"][i % 4];
+            ix.upsert(entry(&format!("J{i}"), &format!("{family} Ji-hoon"), "", "KOR", "M"))
+                .unwrap();
+        }
+        if !apart_first {
+            ix.upsert(apart).unwrap();
+        }
+        let options = SearchOptions { threshold: 0.0, ..Default::default() };
+        let hits = ix.search(&query("PARK<<JI<HOON", "1980-01-01", "KOR", "M"), options);
+        hits.iter().find(|h| h.id == "APART").map(|h| h.score).unwrap()
+    };
+    assert!((list(true) - list(false)).abs() < 1e-6, "{} against {}", list(true), list(false));
 }
 
 /// Lao spellings drop a final `H` (`Vanh`, `Van`), so between Lao names `AN` may be `ANH`
