@@ -2107,7 +2107,7 @@ mod tests {
     fn candidate_search_loses_nothing_that_scoring_everyone_finds() {
         let mut rng = Lcg(20_261_125);
         for (long, wide) in [(None, false), (Some(40), false), (None, true), (Some(40), true)] {
-            let state = |rng: &mut Lcg| if wide { None } else { state(rng) };
+            let nationality = |rng: &mut Lcg| if wide { None } else { state(rng) };
             let mut ix = Index::new();
             ix.long_postings = long;
             let mut listed = Vec::new();
@@ -2119,7 +2119,7 @@ mod tests {
                     name: listed[i].clone(),
                     aliases,
                     dob: dob(&mut rng, wide),
-                    nationality: state(&mut rng),
+                    nationality: nationality(&mut rng),
                     sex: if rng.below(2) == 0 { Some(Sex::Male) } else { None },
                     document_number: None,
                 })
@@ -2135,7 +2135,7 @@ mod tests {
                     name: name(&mut rng),
                     aliases: Vec::new(),
                     dob: dob(&mut rng, wide),
-                    nationality: state(&mut rng),
+                    nationality: nationality(&mut rng),
                     sex: None,
                     document_number: None,
                 })
@@ -2157,7 +2157,7 @@ mod tests {
                         _ => name(&mut rng),
                     },
                     dob: dob(&mut rng, wide),
-                    nationality: state(&mut rng),
+                    nationality: nationality(&mut rng),
                     sex: None,
                     document_number: None,
                 };
