@@ -847,6 +847,23 @@ mod tests {
             ("SHUKCHAN", "SHUZHEN"),
             ("PIKWAN", "BIYUN"),
             ("YUIYAN", "RUIEN"),
+            // Family names Hong Kong and Macao spell by their Cantonese sound, read through the
+            // readings table where no class holds them (a class would fold Vietnamese parts).
+            ("CHIM", "ZHAN"),
+            ("NGAN", "YAN"),
+            ("MAK", "MAI"),
+            ("LUK", "LU"),
+            ("MOK", "MO"),
+            ("KWONG", "KUANG"),
+            ("TAM", "TAN"),
+            ("KUNG", "GONG"),
+            ("KOO", "GU"),
+            ("SHUM", "CEN"),
+            ("SZETO", "SITU"),
+            ("AUYEUNG", "OUYANG"),
+            // Hong Kong writes a closed syllable's vowel and final more than one way.
+            ("YUM", "QIN"),
+            ("PICK", "BI"),
             // Russian: BGN/PCGN ye for Е after a vowel or at the start, ICAO e.
             ("YEVSEYEVA", "EVSEEVA"),
             ("YELENA", "ELENA"),
