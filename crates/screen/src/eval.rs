@@ -1315,6 +1315,9 @@ pub struct Person {
     /// The same name as other romanisation systems write it, from the syllable tables: the
     /// spelling on a document where the list holds `family` and `given`.
     pub other_spellings: Vec<Spelling>,
+    /// The list writes the syllables of a hyphenated given name as words (`Park Ji Hoon`), as
+    /// the UN and OFAC lists write Korean names; the document keeps the hyphen (`JI<HOON`).
+    pub listed_apart: bool,
 }
 
 /// A name as one romanisation system writes it.
@@ -1328,7 +1331,14 @@ impl Person {
     /// The name as written on the list, in the culture's order.
     pub fn written(&self) -> String {
         let family = self.family.join(" ");
-        let rest: Vec<&str> = self.middle.iter().chain(&self.given).map(String::as_str).collect();
+        let apart: Vec<String>;
+        let given = if self.listed_apart {
+            apart = self.given.iter().flat_map(|g| g.split('-')).map(capitalised).collect();
+            &apart
+        } else {
+            &self.given
+        };
+        let rest: Vec<&str> = self.middle.iter().chain(given).map(String::as_str).collect();
         match self.culture {
             Culture::Vietnamese | Culture::Chinese | Culture::Korean | Culture::Khmer => {
                 [family.as_str()].into_iter().chain(rest).collect::<Vec<_>>().join(" ")
@@ -1448,6 +1458,9 @@ impl Tables {
 /// Makes people, lists and queries.
 pub struct Generator {
     rng: Rng,
+    /// How lists write a name, drawn apart from everything else, so that a change of it leaves
+    /// the rest of a seed's set as it was.
+    style: Rng,
     tables: Tables,
     /// Of every hundred listings, how many lack a full date of birth.
     partial_dobs: usize,
@@ -1468,6 +1481,7 @@ impl Generator {
     pub fn new(seed: u64) -> Generator {
         Generator {
             rng: Rng::new(seed),
+            style: Rng::new(seed ^ 0x5354_594c_4520_4b52),
             tables: Tables::new(),
             partial_dobs: DEFAULT_PARTIAL_DOBS,
             issued: Default::default(),
@@ -1568,6 +1582,7 @@ impl Generator {
             dob,
             nationality: country(nat),
             other_spellings,
+            listed_apart: false,
         }
     }
 
@@ -1593,7 +1608,12 @@ impl Generator {
             7..9 => 0,
             _ => 1,
         };
-        person_listed_in(Culture::Korean, sex, dob, "KOR", (0..3).map(spell).collect(), listed)
+        let mut person =
+            person_listed_in(Culture::Korean, sex, dob, "KOR", (0..3).map(spell).collect(), listed);
+        // No count of how lists write Korean given names was found: the UN and OFAC lists
+        // write every one apart, national lists most often joined or hyphenated. One in four.
+        person.listed_apart = self.style.chance(0.25);
+        person
     }
 
     /// A Chinese name from its syllables, listed in the system of the holder's state.
@@ -1913,6 +1933,7 @@ fn person_listed_in(
         dob,
         nationality: country(nat),
         other_spellings: spellings,
+        listed_apart: false,
     }
 }
 

@@ -1095,7 +1095,7 @@ impl Index {
         // listed name, matched or not: `LI` after `LIU` is a rare given name, not a common
         // family name; `DER` after `VAN` says nothing more. An alias may be written in another
         // order than the names the sequences were counted on, so it is only weighed down.
-        let mut raised = 0.0f32;
+        let mut raise = [0.0f32; MAX_NAME_TOKENS];
         for j in (0..listed.len()).filter(|&j| listed_used[j]) {
             let prev = j.checked_sub(1).map(|p| listed[p]);
             let delta = self.follow_weight(nat, prev, listed[j]) - weights[j];
@@ -1105,12 +1105,13 @@ impl Index {
                 evidence += lowered - e;
                 gave[j] = lowered;
             } else if primary {
-                raised += delta;
+                raise[j] = delta;
             }
         }
-        evidence += raised.min(FOLLOW_RAISE_CAP);
         // Syllables a list writes apart are as common as the name they make: `Ji Hoon` says
-        // what `JIHOON` says, not what two rare parts would.
+        // what `JIHOON` says, not what two rare parts would. Nor is their sequence unusual:
+        // the pairs were counted only on the names a list writes apart (`Seong` seldom follows
+        // `Bak` where most lists write `Seong-gwang`), so they raise nothing.
         for (j, whole) in &*name.joined {
             let j = usize::from(*j);
             if j + 1 < listed.len() && listed_used[j] && listed_used[j + 1] {
@@ -1118,12 +1119,19 @@ impl Index {
                 if t == listed[j] || t == listed[j + 1] {
                     continue;
                 }
-                let excess = gave[j] + gave[j + 1] - self.weight_in(t, nat);
+                raise[j] = 0.0;
+                raise[j + 1] = 0.0;
+                // What the joined part would say here, after the part before it (`j` is never
+                // the first): a spelling system's family name comes with its given names.
+                let prev = Some(listed[j - 1]);
+                let whole_says = self.weight_in(t, nat).min(self.follow_weight(nat, prev, t));
+                let excess = gave[j] + gave[j + 1] - whole_says;
                 if excess > 0.0 {
                     evidence -= excess;
                 }
             }
         }
+        evidence += raise.iter().sum::<f32>().min(FOLLOW_RAISE_CAP);
         let mut query_left = false;
         for i in 0..alt.len().min(MAX_QUERY_TOKENS) {
             if !query_used[i] {

@@ -466,6 +466,44 @@ fn syllables_written_apart_are_as_common_as_the_name_they_make() {
     assert!((list(true) - list(false)).abs() < 1e-6, "{} against {}", list(true), list(false));
 }
 
+/// Where one spelling system's family names come with its given names (`Bak` with
+/// `Seong-gwang`, `Park` with `Sung-kwang`) and a list writes some given names apart, a name
+/// written apart says no more than the same name as one part: neither the rarity of its
+/// syllables nor the rarity of their sequence, counted only on the names written apart, adds.
+#[test]
+fn syllables_written_apart_say_no_more_where_systems_keep_to_their_own() {
+    let mut ix = index();
+    let families = [["Bak", "Gim", "Jeong"], ["Park", "Kim", "Jung"]];
+    let firsts = [["Seong", "Ji", "Min", "Seo", "Do"], ["Sung", "Ji", "Min", "Seo", "Do"]];
+    let seconds =
+        [["gwang", "hoon", "jun", "yeon", "yun"], ["kwang", "hoon", "joon", "yun", "yoon"]];
+    // Enough names that the sequences outweigh what the weighing assumes before it has seen
+    // them (`FOLLOW_PRIOR`); one in four written apart, as the UN and OFAC lists write them.
+    for i in 0..12_000 {
+        let system = i % 2;
+        let family = families[system][(i / 2) % 3];
+        let (first, second) = (firsts[system][(i / 6) % 5], seconds[system][(i / 30) % 5]);
+        let sep = if (i / 2) % 4 == 1 { " " } else { "-" };
+        let name = format!("{family} {first}{sep}{second}");
+        ix.upsert(entry(&format!("K{i}"), &name, "", "KOR", "M")).unwrap();
+    }
+    // Listed with a year of birth, so that the score is far from either end and moves with
+    // the evidence.
+    ix.upsert(entry("APART", "Bak Seong Gwang", "1980", "KOR", "M")).unwrap();
+    ix.upsert(entry("JOINED", "Bak Seong-gwang", "1980", "KOR", "M")).unwrap();
+    for name in ["BAK<<SEONG<GWANG", "BAK<<SEONGGWANG"] {
+        let hits = ix.search(
+            &query(name, "1980-05-17", "KOR", "M"),
+            SearchOptions { threshold: 0.0, limit: 1000, ..Default::default() },
+        );
+        let score = |id: &str| hits.iter().find(|h| h.id == id).map(|h| h.score).unwrap();
+        let (apart, joined) = (score("APART"), score("JOINED"));
+        // Never more; and not much less, since the name is the same.
+        assert!(apart <= joined + 1e-5, "{name}: apart {apart} above joined {joined}");
+        assert!(joined - apart < 0.02, "{name}: apart {apart} far below joined {joined}");
+    }
+}
+
 /// Lao spellings drop a final `H` (`Vanh`, `Van`), so between Lao names `AN` may be `ANH`
 /// written otherwise; between Vietnamese names they are two names, and only a misread joins
 /// them.
