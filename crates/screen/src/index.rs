@@ -1121,9 +1121,9 @@ impl Index {
                 }
                 raise[j] = 0.0;
                 raise[j + 1] = 0.0;
-                // What the joined part would say here, after the part before it (`j` is never
-                // the first): a spelling system's family name comes with its given names.
-                let prev = Some(listed[j - 1]);
+                // What the joined part would say here, after the part before it: a spelling
+                // system's family name comes with its given names.
+                let prev = j.checked_sub(1).map(|p| listed[p]);
                 let whole_says = self.weight_in(t, nat).min(self.follow_weight(nat, prev, t));
                 let excess = gave[j] + gave[j + 1] - whole_says;
                 if excess > 0.0 {
