@@ -217,6 +217,14 @@ fn the_evaluation_writes_every_query_with_its_hits_on_request() {
     );
     assert!(ok, "{err}");
     assert!(printed.contains("recall"), "{printed}");
+    // The ceiling the curve is read against, and each culture's and kind's.
+    let ceiling = printed
+        .lines()
+        .find_map(|l| l.strip_prefix("ceiling at 2 % false alarms: recall at most "))
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|figure| figure.parse::<f64>().ok());
+    assert!(ceiling.is_some_and(|c| (0.0..=1.0).contains(&c)), "{printed}");
+    assert!(printed.contains("  by kind: ") && printed.contains("  by culture: "), "{printed}");
     // The slowest hundredth, as `queries.jsonl` writes a query: one of 80.
     let slow: Vec<Value> = read_jsonl(&slowest);
     assert_eq!(slow.len(), 1, "{slow:?}");

@@ -13,6 +13,8 @@
 
 #![forbid(unsafe_code)]
 
+#[cfg(feature = "eval")]
+pub mod ceiling;
 mod index;
 pub mod model;
 pub mod normalize;

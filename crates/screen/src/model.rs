@@ -101,7 +101,7 @@ impl fmt::Display for Dob {
 }
 
 /// An ICAO country code: one to three upper-case letters (`VNM`, `DEU`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Country([u8; 3]);
 
 impl Country {
