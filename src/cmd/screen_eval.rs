@@ -157,6 +157,10 @@ fn print_ceiling(list: &Path, queries: &[Labelled]) -> anyhow::Result<()> {
             .collect()
     };
     let c = names.ceiling(&asked(&|_| true), 0.02);
+    if c.positives == 0 {
+        println!("ceiling: no listed person is asked for");
+        return Ok(());
+    }
     println!(
         "ceiling at 2 % false alarms: recall at most {:.4} for any scorer that decides a query giving a listed name letter for letter from how many listed people bear it, how the dates of birth agree, nationality, sex and document number ({} of the {} listed people asked for are named otherwise and counted found)",
         c.recall, c.named_otherwise, c.positives

@@ -249,6 +249,15 @@ fn the_evaluation_writes_every_query_with_its_hits_on_request() {
     let (ok, _, err) = crate::helpers::run(&["screen-eval", "run", "--dir", out], "");
     assert!(!ok);
     assert!(err.contains("holds no queries") && !err.contains("panicked"), "{err}");
+    // Nobody listed is asked for: no ceiling to give, and the other figures still come.
+    std::fs::write(
+        dir.path().join("queries.jsonl"),
+        "{\"name\":\"NGUYEN<<VAN<AN\",\"dob\":\"1980-01-02\",\"expect\":null}\n",
+    )
+    .unwrap();
+    let (ok, printed, err) = crate::helpers::run(&["screen-eval", "run", "--dir", out], "");
+    assert!(ok, "{err}");
+    assert!(printed.contains("ceiling: no listed person is asked for"), "{printed}");
 }
 
 /// A set made elsewhere gives only the query and `expect`, may leave blank lines and write a
