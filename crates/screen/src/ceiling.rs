@@ -18,46 +18,7 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 
 use crate::model::{Country, Dob, Entry, Query};
 use crate::normalize::tokens;
-
-/// How a query's date of birth stands to a listed one, compared as far as both go.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum DateAgreement {
-    /// One of them has no date.
-    Unknown,
-    /// The same year, where one gives only the year.
-    Year,
-    /// The same month and year, where one gives no day.
-    Month,
-    Full,
-    /// Full dates one slip apart: one digit, or the day and the month swapped.
-    OneSlip,
-    Differs,
-}
-
-impl DateAgreement {
-    pub fn of(query: Option<Dob>, listed: Option<Dob>) -> DateAgreement {
-        let (Some(q), Some(l)) = (query, listed) else {
-            return DateAgreement::Unknown;
-        };
-        match (q, l) {
-            (Dob::Full(a), Dob::Full(b)) if a == b => DateAgreement::Full,
-            (Dob::Full(a), Dob::Full(b)) => {
-                let digits = |d: time::Date| {
-                    format!("{:04}{:02}{:02}", d.year(), u8::from(d.month()), d.day()).into_bytes()
-                };
-                let apart = digits(a).iter().zip(digits(b).iter()).filter(|(x, y)| x != y).count();
-                let swapped = a.year() == b.year()
-                    && u8::from(a.month()) == b.day()
-                    && a.day() == u8::from(b.month());
-                if apart == 1 || swapped { DateAgreement::OneSlip } else { DateAgreement::Differs }
-            }
-            (Dob::Year(_), _) | (_, Dob::Year(_)) if q.year() == l.year() => DateAgreement::Year,
-            (Dob::Year(_), _) | (_, Dob::Year(_)) => DateAgreement::Differs,
-            _ if q.year() == l.year() && q.month() == l.month() => DateAgreement::Month,
-            _ => DateAgreement::Differs,
-        }
-    }
-}
+use crate::score::{DobVerdict, compare_dob};
 
 /// Whether two values given for the same person agree; `Unknown` where either is missing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -82,7 +43,9 @@ impl Agreement {
 struct Profile {
     /// How many listed people the query's name names, as a power of two.
     shared: u8,
-    date: DateAgreement,
+    /// How the dates of birth agree, as the engine reads them (a slip, a stand-in first of the
+    /// month, a year where only a year is known).
+    date: DobVerdict,
     nationality: Agreement,
     sex: Agreement,
     document: Agreement,
@@ -210,7 +173,7 @@ fn ceiling_of(names: &Names<'_>, asked: &[Asked<'_>], budget: f64) -> Ceiling {
         let shared = u8::try_from(named.len().max(1).ilog2()).unwrap_or(u8::MAX);
         let profile = |e: &Entry| Profile {
             shared,
-            date: DateAgreement::of(q.dob, e.dob),
+            date: compare_dob(q.dob, e.dob),
             nationality: Agreement::of(q.nationality, e.nationality),
             sex: Agreement::of(q.sex, e.sex),
             document: Agreement::of(q.document_number.as_ref(), e.document_number.as_ref()),
@@ -276,30 +239,6 @@ mod tests {
 
     fn date(text: &str) -> Option<Dob> {
         Some(Dob::parse(text).unwrap())
-    }
-
-    #[test]
-    fn dates_agree_as_far_as_both_go() {
-        use DateAgreement::*;
-        let cases = [
-            ("1980-05-12", "1980-05-12", Full),
-            ("1980-05-12", "1980-05-13", OneSlip),
-            ("1980-05-12", "1986-05-12", OneSlip),
-            ("1980-05-12", "1980-12-05", OneSlip),
-            ("1980-05-12", "1980-12-06", Differs),
-            ("1980-05-12", "1980-05-21", Differs),
-            ("1980-05-12", "1980-05", Month),
-            ("1980-05-12", "1980-06", Differs),
-            ("1980-05", "1980", Year),
-            ("1980-05-12", "1980", Year),
-            ("1980-05-12", "1981", Differs),
-        ];
-        for (q, l, want) in cases {
-            assert_eq!(DateAgreement::of(date(q), date(l)), want, "{q} against {l}");
-            assert_eq!(DateAgreement::of(date(l), date(q)), want, "{l} against {q}");
-        }
-        assert_eq!(DateAgreement::of(None, date("1980")), Unknown);
-        assert_eq!(DateAgreement::of(date("1980"), None), Unknown);
     }
 
     fn entry(id: &str, name: &str, dob: Option<Dob>) -> Entry {

@@ -144,7 +144,7 @@ fn digits_apart(a: i32, b: i32) -> usize {
     [1, 10, 100, 1000].iter().filter(|&&p| (a / p).rem_euclid(10) != (b / p).rem_euclid(10)).count()
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub(crate) enum DobVerdict {
     Same,
     /// The same month and year, where one side knows no day.
