@@ -216,8 +216,9 @@ fn ceiling_of(names: &Names<'_>, asked: &[Asked<'_>], budget: f64) -> Ceiling {
     let mut found = named_otherwise as f64;
     let mut out_of_reach = [0.0; 4];
     for (_, t) in profiles {
-        let taken = if t.alarms <= left { 1.0 } else { left / t.alarms };
-        left -= taken * t.alarms;
+        // Sums of shares round: what is left never goes below nothing.
+        let taken = if t.alarms <= left { 1.0 } else { (left / t.alarms).clamp(0.0, 1.0) };
+        left = (left - taken * t.alarms).max(0.0);
         for (k, &n) in t.found.iter().enumerate() {
             found += taken * n as f64;
             out_of_reach[k] += (1.0 - taken) * n as f64;
@@ -301,5 +302,28 @@ mod tests {
         assert!((half.recall - 25.0 / 30.0).abs() < 1e-9, "{half:?}");
         let all = ceiling(&entries, &asked, 1.0);
         assert!((all.recall - 1.0).abs() < 1e-9, "{all:?}");
+    }
+
+    /// More budget never lowers the ceiling, and a budget that alarms every stranger reaches
+    /// everyone: each stranger's alarm is shared out, never counted twice.
+    #[test]
+    fn the_ceiling_rises_with_the_budget_to_everyone() {
+        let set = crate::eval::EvalSet::generate(11, 3_000, 300, 300);
+        let asked: Vec<Asked<'_>> = set
+            .queries
+            .iter()
+            .map(|l| Asked { query: &l.query, expect: l.expect.as_deref() })
+            .collect();
+        let names = Names::new(&set.entries);
+        let mut last = 0.0;
+        for budget in [0.0, 0.005, 0.01, 0.02, 0.05, 0.2, 1.0] {
+            let c = names.ceiling(&asked, budget);
+            assert!(c.recall >= last && c.recall <= 1.0, "{budget}: {c:?}");
+            assert!(c.out_of_reach.iter().all(|&n| n >= 0.0), "{budget}: {c:?}");
+            let reached = c.recall * c.positives as f64 + c.out_of_reach.iter().sum::<f64>();
+            assert!((reached - c.positives as f64).abs() < 1e-6, "{budget}: {c:?}");
+            last = c.recall;
+        }
+        assert!((last - 1.0).abs() < 1e-9, "{last}");
     }
 }
