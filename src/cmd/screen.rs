@@ -36,10 +36,15 @@ pub fn unit_interval(s: &str) -> Result<f32, String> {
 }
 
 /// Reads and indexes the watchlist file; a bad row stops everything with its line number.
-pub fn load(path: &Path) -> anyhow::Result<Index> {
+/// Every entry of a watchlist file with the line it came from.
+pub fn read_list(path: &Path) -> anyhow::Result<Vec<(u64, screen::Entry)>> {
     let file = File::open(path).with_context(|| format!("opening {}", path.display()))?;
-    let rows = bienphong::watchlist_csv::read(io::BufReader::with_capacity(1 << 20, file))
-        .with_context(|| format!("reading {}", path.display()))?;
+    bienphong::watchlist_csv::read(io::BufReader::with_capacity(1 << 20, file))
+        .with_context(|| format!("reading {}", path.display()))
+}
+
+pub fn load(path: &Path) -> anyhow::Result<Index> {
+    let rows = read_list(path)?;
     let mut index = Index::new();
     for (line, entry) in rows {
         index.upsert(entry).with_context(|| format!("reading {}: line {line}", path.display()))?;

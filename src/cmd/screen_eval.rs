@@ -141,13 +141,8 @@ pub fn run(command: EvalCommand) -> anyhow::Result<()> {
 /// The recall at 2 % false alarms that no scorer weighing names, dates, nationality, sex and
 /// document numbers can pass on this set ([`screen::ceiling`]).
 fn print_ceiling(list: &Path, queries: &[Labelled]) -> anyhow::Result<()> {
-    let file = File::open(list).with_context(|| format!("opening {}", list.display()))?;
     let entries: Vec<screen::Entry> =
-        bienphong::watchlist_csv::read(BufReader::with_capacity(1 << 20, file))
-            .with_context(|| format!("reading {}", list.display()))?
-            .into_iter()
-            .map(|(_, e)| e)
-            .collect();
+        super::screen::read_list(list)?.into_iter().map(|(_, e)| e).collect();
     let names = screen::ceiling::Names::new(&entries);
     let asked = |of: &dyn Fn(&Labels) -> bool| -> Vec<screen::ceiling::Asked<'_>> {
         queries
